@@ -1,0 +1,116 @@
+/** File-level safety for checkpoints: plain names, size limits, sha256, atomic directory writes. */
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ModelError } from '../errors.js';
+
+export interface FileRecord {
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** Largest file a checkpoint may reference (a fine-tuned 30k x 768 fp32 table is ~90 MB). */
+export const MAX_CHECKPOINT_FILE_BYTES = 512 * 1024 * 1024;
+
+const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** A referenced file must be a plain name inside the checkpoint directory: no separators, no `..`. */
+export function assertPlainFileName(name: unknown, manifest: string): asserts name is string {
+  if (typeof name !== 'string' || !PLAIN_NAME.test(name) || name.includes('..')) {
+    throw new ModelError('CHECKPOINT_BAD_FILE_NAME', `file name ${JSON.stringify(name)} is not a plain name inside the checkpoint`, {
+      location: { file: manifest, field: 'files' },
+      hint: 'checkpoints may only reference files in their own directory',
+    });
+  }
+}
+
+export async function sha256File(file: string): Promise<string> {
+  return createHash('sha256').update(await fs.readFile(file)).digest('hex');
+}
+
+export async function describeFile(dir: string, name: string): Promise<FileRecord> {
+  const data = await fs.readFile(path.join(dir, name));
+  return { name, bytes: data.byteLength, sha256: createHash('sha256').update(data).digest('hex') };
+}
+
+/**
+ * Checks one listed file before anything reads it: a regular file (not a symlink), within the size
+ * limit, with the recorded size and sha256. Returns its bytes so the caller parses what was verified.
+ */
+export async function readVerifiedFile(dir: string, record: FileRecord, manifest: string): Promise<Buffer> {
+  assertPlainFileName(record.name, manifest);
+  const file = path.join(dir, record.name);
+  let stat;
+  try {
+    stat = await fs.lstat(file);
+  } catch {
+    throw new ModelError('CHECKPOINT_FILE_MISSING', `checkpoint file is missing`, { location: { file } });
+  }
+  if (!stat.isFile()) {
+    throw new ModelError('CHECKPOINT_NOT_REGULAR_FILE', `checkpoint file is not a regular file (symlinks are refused)`, {
+      location: { file },
+    });
+  }
+  if (stat.size > MAX_CHECKPOINT_FILE_BYTES) {
+    throw new ModelError('CHECKPOINT_FILE_TOO_LARGE', `checkpoint file is ${stat.size} bytes, over the ${MAX_CHECKPOINT_FILE_BYTES}-byte limit`, {
+      location: { file },
+    });
+  }
+  if (stat.size !== record.bytes) {
+    throw new ModelError('CHECKPOINT_SIZE_MISMATCH', `checkpoint file is ${stat.size} bytes but headstart.json records ${record.bytes}`, {
+      location: { file },
+      hint: 'the checkpoint was modified or truncated after it was saved',
+    });
+  }
+  const data = await fs.readFile(file);
+  const digest = createHash('sha256').update(data).digest('hex');
+  if (digest !== record.sha256) {
+    throw new ModelError('CHECKPOINT_HASH_MISMATCH', `sha256 ${digest} does not match ${record.sha256} recorded in headstart.json`, {
+      location: { file },
+      hint: 'the checkpoint was corrupted or tampered with; re-train or re-copy it',
+    });
+  }
+  return data;
+}
+
+/**
+ * Writes a directory atomically: `build` fills a temporary sibling directory, which is fsynced and
+ * renamed over `dir`. An interrupted save (Ctrl-C, crash) leaves the previous checkpoint intact
+ * and at worst a `.tmp-*` sibling, never a half-written `dir`.
+ */
+export async function writeDirectoryAtomically(dir: string, build: (tmpDir: string) => Promise<void>): Promise<void> {
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  await fs.mkdir(parent, { recursive: true });
+  const tmp = path.join(parent, `.${path.basename(target)}.tmp-${randomBytes(6).toString('hex')}`);
+  await fs.mkdir(tmp);
+  try {
+    await build(tmp);
+    for (const name of await fs.readdir(tmp)) await fsyncPath(path.join(tmp, name));
+    await fsyncPath(tmp);
+    const backup = `${tmp}-old`;
+    const existed = await fs
+      .rename(target, backup)
+      .then(() => true)
+      .catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return false;
+        throw error;
+      });
+    await fs.rename(tmp, target);
+    if (existed) await fs.rm(backup, { recursive: true, force: true });
+    await fsyncPath(parent);
+  } catch (error) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function fsyncPath(p: string): Promise<void> {
+  const handle = await fs.open(p, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,106 @@
+/** `headstart.json`: the checkpoint manifest, validated strictly before anything else is read. */
+import { z } from 'zod';
+import { ModelError } from '../errors.js';
+
+export const CHECKPOINT_FORMAT = 'headstart-checkpoint';
+export const CHECKPOINT_FORMAT_VERSION = 1;
+export const MANIFEST_FILE = 'headstart.json';
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+const fileRecord = z.strictObject({
+  name: z.string().min(1).max(128),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+const encoderSpec = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('static'), model: z.string().min(1), maxTokens: z.number().int().positive() }),
+  z.strictObject({
+    type: z.literal('transformer'),
+    model: z.string().min(1),
+    dtype: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4']),
+    pooling: z.enum(['mean', 'cls', 'none']),
+    normalize: z.boolean(),
+    maxTokens: z.number().int().positive(),
+  }),
+  z.strictObject({
+    type: z.literal('tfidf'),
+    ngramMax: z.union([z.literal(1), z.literal(2)]),
+    minDf: z.number().int().positive(),
+    maxFeatures: z.number().int().positive(),
+    sublinearTf: z.boolean(),
+  }),
+]);
+
+const headSpec = z.strictObject({
+  type: z.enum(['linear', 'mlp']),
+  inputDim: z.number().int().positive(),
+  numLabels: z.number().int().min(1),
+  multiLabel: z.boolean(),
+  hidden: z.number().int().nonnegative(),
+  dropout: z.number().min(0).max(1),
+  standardize: z.boolean(),
+});
+
+export const manifestSchema = z.strictObject({
+  format: z.literal(CHECKPOINT_FORMAT),
+  formatVersion: z.number().int().positive(),
+  libraryVersion: z.string(),
+  createdAt: z.string(),
+  encoder: z.strictObject({
+    spec: encoderSpec,
+    fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+    /** Files holding the encoder's own state (a fitted TF-IDF vocabulary); names listed in `files`. */
+    stateFiles: z.array(z.string()),
+  }),
+  labels: z.array(z.string().min(1)).min(1),
+  multiLabel: z.boolean(),
+  head: z.strictObject({ spec: headSpec, files: z.array(z.string()) }),
+  /** Free-form record of how the model was trained (options, data summary, metrics). */
+  training: z.record(z.string(), z.unknown()),
+  files: z.array(fileRecord).min(1),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export function parseManifest(bytes: Buffer, file: string): Manifest {
+  if (bytes.byteLength > MAX_MANIFEST_BYTES) {
+    throw new ModelError('CHECKPOINT_MANIFEST_TOO_LARGE', `manifest is ${bytes.byteLength} bytes, over ${MAX_MANIFEST_BYTES}`, {
+      location: { file },
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch (cause) {
+    throw new ModelError('CHECKPOINT_MANIFEST_NOT_JSON', `manifest is not valid JSON`, { location: { file }, cause });
+  }
+  const version = (json as { formatVersion?: unknown } | null)?.formatVersion;
+  if (typeof version === 'number' && version !== CHECKPOINT_FORMAT_VERSION) {
+    throw new ModelError(
+      'CHECKPOINT_FORMAT_VERSION',
+      `checkpoint format version ${version} is ${version > CHECKPOINT_FORMAT_VERSION ? 'newer' : 'older'} than the supported version ${CHECKPOINT_FORMAT_VERSION}`,
+      {
+        location: { file, field: 'formatVersion' },
+        hint: version > CHECKPOINT_FORMAT_VERSION ? 'upgrade headstart to load it' : 're-train the model with this version',
+      },
+    );
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `invalid manifest: ${issue.message}`, {
+      location: { file, field: issue.path.join('.') || undefined },
+    });
+  }
+  const manifest = parsed.data;
+  if (manifest.head.spec.numLabels !== manifest.labels.length) {
+    throw new ModelError('CHECKPOINT_LABELS_MISMATCH', `head has ${manifest.head.spec.numLabels} outputs but the manifest lists ${manifest.labels.length} labels`, {
+      location: { file, field: 'labels' },
+    });
+  }
+  if (new Set(manifest.labels).size !== manifest.labels.length) {
+    throw new ModelError('CHECKPOINT_LABELS_DUPLICATE', `the label list has duplicates`, { location: { file, field: 'labels' } });
+  }
+  return manifest;
+}

@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { createEncoder } from '../../encoders/index.js';
+import { crossValidate } from '../../cross-validate.js';
+import { loadLabelledData, type DataFlags } from '../data.js';
+import { addDataOptions, addEncoderOptions, addTrainingOptions, fitOptionsFrom, integer, type TrainingFlags } from '../options.js';
+import { info, printJsonResult } from '../output.js';
+
+interface CvFlags extends DataFlags, TrainingFlags {
+  data: string;
+  folds: number;
+  encoder: string;
+  modelDir?: string;
+  json?: boolean;
+}
+
+export function registerCv(program: Command): void {
+  const command = program.command('cv').description('stratified k-fold cross-validation: mean and std of accuracy and macro-F1');
+  addDataOptions(command);
+  command.option('--folds <k>', 'number of folds', integer('--folds', 2), 5);
+  addEncoderOptions(command);
+  addTrainingOptions(command);
+  command.option('--json', 'print one JSON object with the results as the last line of stdout').action(async (flags: CvFlags) => {
+    const { dataset, texts, labels } = await loadLabelledData(flags.data, flags);
+    info(`read ${texts.length} examples, ${dataset.labelSet.length} labels from ${dataset.file}`);
+    const encoder = await createEncoder(flags.encoder, { modelDir: flags.modelDir });
+    try {
+      const result = await crossValidate(encoder, texts, labels, {
+        folds: flags.folds,
+        seed: flags.seed,
+        fit: fitOptionsFrom(flags),
+        onFold: (fold) => info(`fold ${fold.fold + 1}/${flags.folds}: accuracy ${fold.accuracy.toFixed(4)} macro-F1 ${fold.macroF1.toFixed(4)} (${fold.trainSeconds.toFixed(1)} s)`),
+      });
+      process.stdout.write(
+        `accuracy ${result.accuracy.mean.toFixed(4)} ± ${result.accuracy.std.toFixed(4)}, macro-F1 ${result.macroF1.mean.toFixed(4)} ± ${result.macroF1.std.toFixed(4)} over ${flags.folds} folds (${result.seconds.toFixed(1)} s)\n`,
+      );
+      if (flags.json) {
+        printJsonResult({
+          command: 'cv',
+          data: dataset.file,
+          examples: texts.length,
+          encoder: encoder.spec,
+          folds: flags.folds,
+          seed: flags.seed,
+          accuracy: result.accuracy.mean,
+          accuracyStd: result.accuracy.std,
+          macroF1: result.macroF1.mean,
+          macroF1Std: result.macroF1.std,
+          seconds: result.seconds,
+          perFold: result.folds,
+        });
+      }
+    } finally {
+      await encoder.dispose();
+    }
+  });
+}

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { TextClassifier } from '../../classifier.js';
+import { formatConfusion } from '../../metrics/index.js';
+import { loadLabelledData, type DataFlags } from '../data.js';
+import { summariseMetrics } from '../metrics-text.js';
+import { addDataOptions } from '../options.js';
+import { printJsonResult } from '../output.js';
+
+interface EvalFlags extends DataFlags {
+  model: string;
+  data: string;
+  modelDir?: string;
+  json?: boolean;
+}
+
+export function registerEval(program: Command): void {
+  const command = program.command('eval').description('score a saved model on a labelled file: metrics and confusion matrix');
+  command.requiredOption('--model <dir>', 'checkpoint directory written by train');
+  addDataOptions(command);
+  command
+    .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>)')
+    .option('--json', 'print one JSON object with the results as the last line of stdout')
+    .action(async (flags: EvalFlags) => {
+      const classifier = await TextClassifier.load(flags.model, { modelDir: flags.modelDir });
+      try {
+        const { dataset, texts, labels } = await loadLabelledData(flags.data, flags);
+        const report = await classifier.evaluate(texts, labels);
+        const headline = summariseMetrics(report);
+        const lines = [`${dataset.file}: ${texts.length} examples`, ...Object.entries(headline).map(([name, value]) => `${name.padEnd(14)} ${value.toFixed(4)}`), ''];
+        const perClass = 'perClass' in report ? report.perClass : report.perLabel;
+        lines.push(`${'label'.padEnd(28)} precision  recall     f1  support`);
+        for (const row of perClass) {
+          lines.push(`${row.label.slice(0, 28).padEnd(28)} ${row.precision.toFixed(4).padStart(9)} ${row.recall.toFixed(4).padStart(7)} ${row.f1.toFixed(4).padStart(6)} ${String(row.support).padStart(8)}`);
+        }
+        if ('confusion' in report) lines.push('', 'confusion matrix (rows: true, columns: predicted)', formatConfusion(report.confusion, [...classifier.labels]));
+        process.stdout.write(`${lines.join('\n')}\n`);
+        if (flags.json) printJsonResult({ command: 'eval', model: flags.model, data: dataset.file, examples: texts.length, ...headline, report });
+      } finally {
+        await classifier.dispose();
+      }
+    });
+}

@@ -1,0 +1,28 @@
+/** Turns the CLI's data flags into a dataset: corpus names resolve through the registry, flags override it. */
+import { readDataset, resolveDataSource, type Dataset, type ReadOptions } from '../data/index.js';
+
+export interface DataFlags {
+  format: string;
+  textField?: string;
+  labelField?: string;
+  encoding: 'auto' | 'utf-8' | 'latin1';
+  onBadRow: 'fail' | 'skip' | 'warn';
+}
+
+export function readOptionsFrom(source: string, flags: DataFlags, labelled: boolean): { path: string; options: ReadOptions } {
+  const resolved = resolveDataSource(source);
+  const options: ReadOptions = { ...resolved.options, labelled, encoding: flags.encoding, onBadRow: flags.onBadRow };
+  if (flags.format !== 'auto') options.format = flags.format as ReadOptions['format'];
+  if (flags.textField) options.textField = flags.textField;
+  if (flags.labelField) options.labelField = flags.labelField;
+  if (flags.encoding === 'auto' && resolved.options.encoding) options.encoding = resolved.options.encoding;
+  return { path: resolved.path, options };
+}
+
+export async function loadLabelledData(source: string, flags: DataFlags): Promise<{ dataset: Dataset; texts: string[]; labels: string[] | string[][] }> {
+  const { path, options } = readOptionsFrom(source, flags, true);
+  const dataset = await readDataset(path, options);
+  const texts = dataset.examples.map((example) => example.text);
+  const labels = dataset.multiLabel ? dataset.examples.map((example) => example.labels) : dataset.examples.map((example) => example.labels[0]);
+  return { dataset, texts, labels };
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+/** The `headstart` command line: train | predict | eval | cv. */
+import { Command, CommanderError } from 'commander';
+import { LIBRARY_VERSION } from '../version.js';
+import { registerCv } from './commands/cv.js';
+import { registerEval } from './commands/eval.js';
+import { registerPredict } from './commands/predict.js';
+import { registerTrain } from './commands/train.js';
+import { EXIT_CODES, reportError } from './output.js';
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('headstart')
+    .description('Transfer-learning text classification: pretrained sentence encoders + small TensorFlow.js heads.')
+    .version(LIBRARY_VERSION)
+    .option('--debug', 'print stack traces on errors')
+    .showHelpAfterError()
+    .exitOverride();
+  registerTrain(program);
+  registerPredict(program);
+  registerEval(program);
+  registerCv(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_CODES.usage;
+    return reportError(error, argv.includes('--debug'));
+  }
+}
+
+process.exitCode = await main(process.argv);

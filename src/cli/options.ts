@@ -1,0 +1,90 @@
+/** Option groups shared by several commands, and their conversion to library options. */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { FitOptions } from '../classifier.js';
+
+export function integer(name: string, min = 0) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+export function fraction(name: string, max = 1) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0 || n > max) throw new InvalidArgumentError(`${name} must be a number in [0, ${max}]`);
+    return n;
+  };
+}
+
+export function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+    return n;
+  };
+}
+
+/** --data and how to read it. */
+export function addDataOptions(command: Command, dataFlag = '--data <file>'): Command {
+  return command
+    .requiredOption(dataFlag, 'data file (csv, tsv, jsonl, fpb, trec, hoc) or a corpus name such as fpb50, banking77-train')
+    .addOption(new Option('--format <format>', 'input format').choices(['auto', 'csv', 'tsv', 'jsonl', 'fpb', 'trec', 'hoc', 'lines']).default('auto'))
+    .option('--text-field <name>', 'column or JSON field holding the text (default: text, or the corpus registry)')
+    .option('--label-field <name>', 'column or JSON field holding the label (default: label, or the corpus registry)')
+    .addOption(new Option('--encoding <encoding>', 'text encoding of the file').choices(['auto', 'utf-8', 'latin1']).default('auto'))
+    .addOption(new Option('--on-bad-row <policy>', 'what to do with empty texts, missing labels and malformed rows').choices(['fail', 'skip', 'warn']).default('fail'));
+}
+
+/** --encoder and where to find models. */
+export function addEncoderOptions(command: Command): Command {
+  return command
+    .option('--encoder <encoder>', 'potion (the embedded default), tfidf, hf:<hub id>, or a model directory', 'potion')
+    .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>)');
+}
+
+export function addTrainingOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--head <type>', 'classification head').choices(['linear', 'mlp']))
+    .option('--hidden <n>', 'MLP hidden units', integer('--hidden', 1))
+    .option('--dropout <rate>', 'MLP dropout', fraction('--dropout', 0.95))
+    .option('--epochs <n>', 'maximum training epochs', integer('--epochs', 1))
+    .option('--batch-size <n>', 'mini-batch size', integer('--batch-size', 1))
+    .option('--learning-rate <lr>', 'Adam learning rate', positiveNumber('--learning-rate'))
+    .option('--l2 <lambda>', 'L2 penalty on the weights', fraction('--l2', 10))
+    .addOption(new Option('--class-weight <mode>', 'class weighting').choices(['balanced', 'none']))
+    .option('--validation-split <f>', 'fraction held out for early stopping (0 disables it)', fraction('--validation-split', 0.9))
+    .option('--patience <n>', 'early-stopping patience in epochs', integer('--patience', 1))
+    .option('--seed <n>', 'random seed', integer('--seed'), 0);
+}
+
+export interface TrainingFlags {
+  head?: 'linear' | 'mlp';
+  hidden?: number;
+  dropout?: number;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  l2?: number;
+  classWeight?: 'balanced' | 'none';
+  validationSplit?: number;
+  patience?: number;
+  seed: number;
+}
+
+export function fitOptionsFrom(flags: TrainingFlags): FitOptions {
+  return {
+    head: flags.head,
+    hidden: flags.hidden,
+    dropout: flags.dropout,
+    epochs: flags.epochs,
+    batchSize: flags.batchSize,
+    learningRate: flags.learningRate,
+    l2: flags.l2,
+    classWeight: flags.classWeight,
+    validationSplit: flags.validationSplit,
+    patience: flags.patience,
+    seed: flags.seed,
+  };
+}

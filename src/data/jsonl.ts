@@ -1,0 +1,82 @@
+/** JSON Lines: one object per line; a label may be a string, a number, or an array of them (multi-label). */
+import type { DecodedLine } from './decode.js';
+import { BadRows, RowProblem, buildExample, joinText, missingLabel, type RowRules } from './rows.js';
+import type { Example } from './types.js';
+
+export interface JsonlSpec {
+  textFields: string[];
+  labelField: string;
+  idField?: string;
+  rules: RowRules;
+  /** Called once the first array-valued label is seen. */
+  onMultiLabel: () => void;
+}
+
+export async function* readJsonl(lines: AsyncIterable<DecodedLine>, spec: JsonlSpec, badRows: BadRows): AsyncGenerator<Example> {
+  for await (const { text: raw, line } of lines) {
+    if (raw.trim() === '') continue;
+    let example: Example;
+    try {
+      const record = parseObject(raw);
+      const text = joinText(spec.textFields.map((field) => stringField(record, field)));
+      const id = spec.idField === undefined ? String(line) : idValue(record, spec.idField);
+      const labels = spec.rules.labelled ? labelValues(record, spec) : [];
+      example = buildExample(spec.rules, line, id, text, labels);
+    } catch (error) {
+      if (!(error instanceof RowProblem)) throw error;
+      badRows.handle(line, error);
+      continue;
+    }
+    yield example;
+  }
+}
+
+function parseObject(raw: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    throw new RowProblem('INVALID_JSON', `invalid JSON (${(error as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new RowProblem('INVALID_JSON', `expected a JSON object, got ${describe(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function stringField(record: Record<string, unknown>, field: string): string {
+  const value = record[field];
+  if (value === undefined) throw new RowProblem('MISSING_FIELD', 'missing field', field);
+  if (typeof value !== 'string') throw new RowProblem('FIELD_TYPE', `must be a string, got ${describe(value)}`, field);
+  return value;
+}
+
+function idValue(record: Record<string, unknown>, field: string): string {
+  const value = record[field];
+  if (value === undefined) throw new RowProblem('MISSING_FIELD', 'missing field', field);
+  if (typeof value === 'string' || typeof value === 'number') return String(value);
+  throw new RowProblem('FIELD_TYPE', `id must be a string or number, got ${describe(value)}`, field);
+}
+
+function labelValues(record: Record<string, unknown>, spec: JsonlSpec): string[] {
+  const value = record[spec.labelField];
+  if (value === undefined || value === null || value === '') throw missingLabel(spec.labelField);
+  if (Array.isArray(value)) {
+    spec.onMultiLabel();
+    return value.map((item) => labelString(item, spec.labelField));
+  }
+  return [labelString(value, spec.labelField)];
+}
+
+function labelString(value: unknown, field: string): string {
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw new RowProblem('FIELD_TYPE', `a label must be a non-empty string or a number, got ${describe(value)}`, field);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `"${value.length > 40 ? value.slice(0, 40) + '...' : value}"`;
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}

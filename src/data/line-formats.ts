@@ -1,0 +1,57 @@
+/** One-record-per-line formats: Financial PhraseBank, TREC question classification, and plain lines. */
+import type { DecodedLine } from './decode.js';
+import { BadRows, RowProblem, buildExample, missingLabel, type RowRules } from './rows.js';
+import type { Example } from './types.js';
+
+type LineParser = (line: string) => { text: string; labels: string[] };
+
+/** Yields one Example per non-blank line (every line for `lines`, whose blank lines are empty texts). */
+export async function* readLineRecords(
+  lines: AsyncIterable<DecodedLine>,
+  parseLine: LineParser | 'lines',
+  rules: RowRules,
+  badRows: BadRows,
+): AsyncGenerator<Example> {
+  for await (const decoded of lines) {
+    const raw = decoded.text.endsWith('\r') ? decoded.text.slice(0, -1) : decoded.text;
+    const id = String(decoded.line);
+    if (parseLine === 'lines') {
+      yield { id, line: decoded.line, text: raw, labels: [] };
+      continue;
+    }
+    if (raw.trim() === '') continue;
+    let example: Example;
+    try {
+      const { text, labels } = parseLine(raw);
+      example = buildExample(rules, decoded.line, id, text, labels);
+    } catch (error) {
+      if (!(error instanceof RowProblem)) throw error;
+      badRows.handle(decoded.line, error);
+      continue;
+    }
+    yield example;
+  }
+}
+
+/** `sentence@label`, split on the last '@' (sentences may contain '@'). */
+export function fpbParser(labelled: boolean): LineParser {
+  return (line) => {
+    const at = line.lastIndexOf('@');
+    if (!labelled) return { text: at === -1 ? line : line.slice(0, at), labels: [] };
+    const label = at === -1 ? '' : line.slice(at + 1).trim();
+    if (label === '') throw missingLabel('label');
+    return { text: line.slice(0, at), labels: [label] };
+  };
+}
+
+const TREC_LINE = /^([^\s:]+):(\S+) (.*)$/;
+
+/** `COARSE:fine question`; the label is COARSE, or COARSE:fine with `fine`. */
+export function trecParser(labelled: boolean, fine: boolean): LineParser {
+  return (line) => {
+    const match = TREC_LINE.exec(line);
+    if (!labelled) return { text: match ? match[3] : line, labels: [] };
+    if (!match) throw new RowProblem('BAD_LINE', 'expected "COARSE:fine question text"', 'label');
+    return { text: match[3], labels: [fine ? `${match[1]}:${match[2]}` : match[1]] };
+  };
+}

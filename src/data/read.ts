@@ -1,0 +1,145 @@
+/** Entry points: stream Examples from a file or stdin in any supported format, or collect them into a Dataset. */
+import { isUtf8 } from 'node:buffer';
+import { DataError } from '../errors.js';
+import { decodeLines, type ByteEncoding, type DecodedLine } from './decode.js';
+import { readDelimited } from './delimited.js';
+import { readJsonl } from './jsonl.js';
+import { fpbParser, readLineRecords, trecParser } from './line-formats.js';
+import { BadRows, type RowRules } from './rows.js';
+import { readAll, readChunks, resolveFormat, sourceName } from './source.js';
+import type { DataFormat, Dataset, Example, ReadOptions, SkippedRow } from './types.js';
+
+const DEFAULT_FIELDS: Record<DataFormat, { text: string; label: string }> = {
+  csv: { text: 'text', label: 'label' },
+  tsv: { text: 'text', label: 'label' },
+  jsonl: { text: 'text', label: 'label' },
+  hoc: { text: 'sentence', label: 'labels' },
+  fpb: { text: 'sentence', label: 'label' },
+  trec: { text: 'question', label: 'label' },
+  lines: { text: 'text', label: 'label' },
+};
+
+/**
+ * Examples of one source, read as a stream (fpb and trec files, which are small, are read whole to
+ * pick their encoding). After an iteration, `skipped` and `multiLabel` describe what it read.
+ */
+export class RecordReader implements AsyncIterable<Example> {
+  readonly file: string;
+  readonly format: DataFormat;
+  private lastSkipped: SkippedRow[] = [];
+  private sawLabelArray = false;
+
+  constructor(
+    private readonly source: string,
+    private readonly options: ReadOptions = {},
+  ) {
+    this.file = sourceName(source);
+    this.format = resolveFormat(source, options.format ?? 'auto');
+  }
+
+  get skipped(): readonly SkippedRow[] {
+    return this.lastSkipped;
+  }
+
+  /** hoc data, or jsonl data with an array-valued label. */
+  get multiLabel(): boolean {
+    return this.format === 'hoc' || this.sawLabelArray;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Example> {
+    const badRows = new BadRows(this.file, this.options.onBadRow ?? 'fail');
+    this.lastSkipped = badRows.skipped;
+    this.sawLabelArray = false;
+    let count = 0;
+    for await (const example of this.examples(badRows)) {
+      count++;
+      yield example;
+    }
+    badRows.finish();
+    if (count === 0) throw this.noRows(badRows.skipped);
+  }
+
+  private async *examples(badRows: BadRows): AsyncGenerator<Example> {
+    const { options, format } = this;
+    const defaults = DEFAULT_FIELDS[format];
+    const textFields = [options.textField ?? defaults.text].flat();
+    const labelField = options.labelField ?? defaults.label;
+    const labelled = format !== 'lines' && (options.labelled ?? true);
+    const rules: RowRules = { labelled, textField: textFields.join(', '), labelField, labelMap: options.labelMap };
+    const lines = await this.lines();
+    switch (format) {
+      case 'csv':
+      case 'tsv':
+      case 'hoc':
+        yield* readDelimited(
+          lines,
+          { file: this.file, format, textFields, labelField, idField: options.idField, header: options.header ?? true, rules },
+          badRows,
+        );
+        return;
+      case 'jsonl':
+        yield* readJsonl(
+          lines,
+          { textFields, labelField, idField: options.idField, rules, onMultiLabel: () => (this.sawLabelArray = true) },
+          badRows,
+        );
+        return;
+      case 'fpb':
+        yield* readLineRecords(lines, fpbParser(labelled), rules, badRows);
+        return;
+      case 'trec':
+        yield* readLineRecords(lines, trecParser(labelled, options.trecFine ?? false), rules, badRows);
+        return;
+      case 'lines':
+        yield* readLineRecords(lines, 'lines', rules, badRows);
+        return;
+    }
+  }
+
+  /** fpb and trec files come in UTF-8 or ISO-8859-1, so with 'auto' their whole bytes decide. */
+  private async lines(): Promise<AsyncIterable<DecodedLine>> {
+    const requested = this.options.encoding ?? 'auto';
+    if (requested === 'auto' && (this.format === 'fpb' || this.format === 'trec')) {
+      const bytes = await readAll(this.source);
+      return decodeLines(once(bytes), this.file, isUtf8(bytes) ? 'utf-8' : 'latin1');
+    }
+    const encoding: ByteEncoding = requested === 'latin1' ? 'latin1' : 'utf-8';
+    return decodeLines(readChunks(this.source), this.file, encoding);
+  }
+
+  private noRows(skipped: SkippedRow[]): DataError {
+    if (skipped.length === 0) return new DataError('NO_ROWS', 'no rows', { location: { file: this.file } });
+    const first = skipped[0];
+    return new DataError('NO_ROWS', `no usable rows: all ${skipped.length} rows were bad (first: line ${first.line}, ${first.reason})`, {
+      location: { file: this.file },
+    });
+  }
+}
+
+async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
+  yield bytes;
+}
+
+/** Streams the Examples of `source` (a path, or '-' for stdin). */
+export function readRecords(source: string, options: ReadOptions = {}): RecordReader {
+  return new RecordReader(source, options);
+}
+
+/** Reads all of `source` into memory. */
+export async function readDataset(source: string, options: ReadOptions = {}): Promise<Dataset> {
+  const reader = readRecords(source, options);
+  const examples: Example[] = [];
+  const labels = new Set<string>();
+  for await (const example of reader) {
+    examples.push(example);
+    for (const label of example.labels) labels.add(label);
+  }
+  return {
+    file: reader.file,
+    format: reader.format,
+    examples,
+    multiLabel: reader.multiLabel,
+    labelSet: [...labels].sort(),
+    skipped: [...reader.skipped],
+  };
+}

@@ -1,0 +1,89 @@
+/** Opening a data source (a path or '-' for stdin) as bytes, and picking its format. */
+import { createReadStream, closeSync, openSync, readSync } from 'node:fs';
+import path from 'node:path';
+import { DataError, UsageError } from '../errors.js';
+import type { DataFormat } from './types.js';
+
+export const STDIN = '-';
+
+/** The name used in messages. */
+export function sourceName(source: string): string {
+  return source === STDIN ? '<stdin>' : source;
+}
+
+export async function* readChunks(source: string): AsyncGenerator<Buffer> {
+  const stream = source === STDIN ? process.stdin : createReadStream(source);
+  try {
+    for await (const chunk of stream) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+  } catch (error) {
+    throw fileError(source, error);
+  }
+}
+
+export async function readAll(source: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of readChunks(source)) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+const FORMAT_BY_EXTENSION: Record<string, DataFormat> = {
+  '.csv': 'csv',
+  '.tsv': 'tsv',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+  '.txt': 'lines',
+};
+
+const FPB_LINE = /@(positive|negative|neutral)\r?$/;
+
+export function resolveFormat(source: string, format: DataFormat | 'auto'): DataFormat {
+  if (format !== 'auto') return format;
+  if (source === STDIN) {
+    throw new UsageError('FORMAT_REQUIRED', 'cannot infer the format of stdin', {
+      hint: 'pass the format (--format csv|tsv|jsonl|fpb|trec|hoc|lines)',
+    });
+  }
+  const extension = path.extname(source).toLowerCase();
+  const byExtension = FORMAT_BY_EXTENSION[extension];
+  if (!byExtension) {
+    throw new UsageError('FORMAT_REQUIRED', `cannot infer the format of ${source} from its extension "${extension}"`, {
+      hint: 'pass the format (--format csv|tsv|jsonl|fpb|trec|hoc|lines), or use .csv, .tsv, .jsonl or .txt',
+    });
+  }
+  if (byExtension === 'lines' && FPB_LINE.test(firstLine(source))) return 'fpb';
+  return byExtension;
+}
+
+function firstLine(file: string): string {
+  const buffer = Buffer.alloc(64 * 1024);
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    throw fileError(file, error);
+  }
+  try {
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, length).toString('latin1').split('\n', 1)[0];
+  } catch (error) {
+    throw fileError(file, error);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const FILE_PROBLEMS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory, not a file',
+  EACCES: 'permission denied',
+};
+
+function fileError(source: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const fromSystem = typeof (error as NodeJS.ErrnoException | undefined)?.syscall === 'string';
+  if (!fromSystem || code === undefined) return error;
+  return new DataError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', FILE_PROBLEMS[code] ?? `cannot read (${code})`, {
+    location: { file: sourceName(source) },
+    cause: error,
+  });
+}

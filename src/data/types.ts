@@ -1,0 +1,62 @@
+/** Shapes shared by the data readers, the corpus registry and their callers. */
+
+export type DataFormat = 'csv' | 'tsv' | 'jsonl' | 'fpb' | 'trec' | 'hoc' | 'lines';
+
+/**
+ * 'auto' means strict UTF-8 for csv/tsv/jsonl/lines/hoc, and for fpb/trec: UTF-8 when the whole
+ * file is valid UTF-8, else ISO-8859-1 (those corpora ship in both).
+ */
+export type TextEncoding = 'auto' | 'utf-8' | 'latin1';
+
+/** What to do with a row that has no usable text or label: throw, drop it quietly, or drop it and warn once at the end. */
+export type BadRowPolicy = 'fail' | 'skip' | 'warn';
+
+export interface Example {
+  /** The id field when one is configured, else the line number as a string. */
+  id: string;
+  /** 1-based physical line where the record starts. */
+  line: number;
+  text: string;
+  /** One label for single-label data, any number (including none) for multi-label data, none when unlabelled. */
+  labels: string[];
+}
+
+export interface SkippedRow {
+  line: number;
+  reason: string;
+}
+
+export interface Dataset {
+  file: string;
+  format: DataFormat;
+  examples: Example[];
+  multiLabel: boolean;
+  /** Every label seen, sorted by code unit. */
+  labelSet: string[];
+  skipped: SkippedRow[];
+}
+
+export interface ReadOptions {
+  /** 'auto' (default) picks by extension: .csv .tsv .jsonl/.ndjson, .txt = fpb when it looks like `...@positive`, else lines. */
+  format?: DataFormat | 'auto';
+  /** Column or JSON field holding the text; several are joined with '. '. Default 'text' ('sentence' for hoc). */
+  textField?: string | string[];
+  /** Default 'label' ('labels' for hoc). */
+  labelField?: string;
+  /** Column or JSON field used as the example id (default: the line number). */
+  idField?: string;
+  /** false for prediction input: no label is read and empty texts are yielded, not rejected. Default true. */
+  labelled?: boolean;
+  encoding?: TextEncoding;
+  /**
+   * csv/tsv only. true (default): the first row names the columns. A list: the file has no header and
+   * these are the column names. false: no header; columns are named "1", "2", ... (1-based, like `cut -f`).
+   */
+  header?: boolean | string[];
+  /** Renames raw labels (e.g. '1' -> 'neoplasms'); a label missing from the map is a bad row. */
+  labelMap?: Record<string, string>;
+  /** Default 'fail'. */
+  onBadRow?: BadRowPolicy;
+  /** trec only: use 'COARSE:fine' labels (50 classes) instead of the 6 coarse ones. */
+  trecFine?: boolean;
+}

@@ -1,0 +1,58 @@
+/**
+ * The encoder factory: one place that turns a user's choice (a name, a directory, `hf:<id>`, a
+ * spec) into an Encoder, and a checkpoint's recorded spec back into the same encoder.
+ * Unknown choices throw, like tokenizers.js's per-component factories.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Encoder, EncoderSpec } from './encoder.js';
+import { UsageError } from '../errors.js';
+import { DEFAULT_STATIC_MODEL, resolveStaticModel } from './resolve-model.js';
+import { StaticEncoder } from './static.js';
+import { TfidfEncoder } from './tfidf.js';
+import { loadTransformerEncoder } from './transformer.js';
+
+/** 'potion' (the embedded default), 'tfidf', 'hf:<hub id>', or a model directory. */
+export type EncoderChoice = string;
+
+export interface EncoderLoadOptions {
+  /** Directory holding the model files, overriding `$HEADSTART_MODELS/<name>`. */
+  modelDir?: string;
+  /** Checkpoint directory, for encoders that keep their state there (TF-IDF). */
+  checkpointDir?: string;
+}
+
+export async function createEncoder(choice: EncoderChoice | EncoderSpec, options: EncoderLoadOptions = {}): Promise<Encoder> {
+  if (typeof choice !== 'string') return loadEncoderFromSpec(choice, options);
+  if (choice === 'potion' || choice === DEFAULT_STATIC_MODEL) return loadStatic(DEFAULT_STATIC_MODEL, options);
+  if (choice === 'tfidf') return new TfidfEncoder();
+  if (choice.startsWith('hf:')) return loadTransformerEncoder({ model: choice.slice(3), modelsDir: options.modelDir });
+  if (existsSync(choice)) {
+    if (existsSync(path.join(choice, 'model.safetensors'))) return loadStatic(choice, options);
+    if (existsSync(path.join(choice, 'onnx')) || existsSync(path.join(choice, 'config.json'))) return loadTransformerEncoder({ model: choice });
+    throw new UsageError('UNKNOWN_ENCODER_DIR', `${choice} holds neither a static model (model.safetensors) nor a transformer (onnx/, config.json)`);
+  }
+  throw new UsageError('UNKNOWN_ENCODER', `unknown encoder ${JSON.stringify(choice)}`, {
+    hint: 'use potion (the embedded default), tfidf, hf:<hub id>, or an existing model directory',
+  });
+}
+
+/** Rebuilds the encoder a checkpoint was trained with, from its recorded spec. */
+export async function loadEncoderFromSpec(spec: EncoderSpec, options: EncoderLoadOptions = {}): Promise<Encoder> {
+  switch (spec.type) {
+    case 'static':
+      return loadStatic(spec.model, options, spec.maxTokens);
+    case 'tfidf':
+      if (!options.checkpointDir) return new TfidfEncoder(spec);
+      return TfidfEncoder.loadState(options.checkpointDir);
+    case 'transformer':
+      return loadTransformerEncoder({ ...spec, modelsDir: options.modelDir });
+    default:
+      throw new UsageError('UNKNOWN_ENCODER_TYPE', `unknown encoder type ${JSON.stringify((spec as { type: unknown }).type)}`);
+  }
+}
+
+async function loadStatic(nameOrDir: string, options: EncoderLoadOptions, maxTokens?: number): Promise<Encoder> {
+  const resolved = await resolveStaticModel(nameOrDir, { modelDir: options.modelDir });
+  return StaticEncoder.load(resolved.dir, { maxTokens, modelName: resolved.name });
+}

@@ -1,0 +1,242 @@
+/**
+ * Model2Vec static embeddings: WordPiece ids (no special tokens, unknowns dropped, at most
+ * `maxTokens`), the mean of their table rows, L2-normalised. Tokenisation is
+ * @huggingface/tokenizers running the model's own tokenizer.json.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { DataError, ModelError, UsageError } from '../errors.js';
+import type { EmbedOptions, EmbedResult, Encoder, EncoderSpec, TextInfo } from './encoder.js';
+import { fingerprintParts } from './fingerprint.js';
+import { readSafetensors, tensorToFloat32, type SafetensorsFile } from './safetensors.js';
+
+export const STATIC_MODEL_FILE = 'model.safetensors';
+export const STATIC_TOKENIZER_FILE = 'tokenizer.json';
+
+/**
+ * Texts longer than `maxTokens * CHARS_PER_TOKEN` characters are cut (at a whitespace) before
+ * tokenising, so a 1 MB text does not cost a megabyte of WordPiece when only `maxTokens` ids are
+ * kept. English WordPiece averages 4-5 characters per token including spaces; 12 leaves a wide
+ * margin. model2vec itself pre-cuts at `max_length * median_token_length`, a tighter budget.
+ */
+export const CHARS_PER_TOKEN = 12;
+/** How far back from the budget to look for whitespace before cutting mid-word. */
+const WHITESPACE_SEARCH_CHARS = 100;
+const TABLE_TENSOR = 'embeddings';
+const SCALE_TENSOR = 'scales';
+
+export interface StaticEncoderOptions {
+  maxTokens?: number;
+  /** Name recorded in `spec.model`; defaults to the directory's base name. */
+  modelName?: string;
+}
+
+export class StaticEncoder implements Encoder {
+  readonly spec: EncoderSpec;
+  readonly dim: number;
+  readonly maxTokens: number;
+  readonly maxEmbeddingsPerCall = 4096;
+  readonly fingerprint: string;
+  private readonly accumulator: Float64Array;
+
+  private constructor(
+    private readonly table: Float32Array,
+    dim: number,
+    private readonly tokenizer: Tokenizer,
+    private readonly unkId: number,
+    maxTokens: number,
+    modelName: string,
+    fingerprint: string,
+  ) {
+    this.dim = dim;
+    this.maxTokens = maxTokens;
+    this.spec = { type: 'static', model: modelName, maxTokens };
+    this.fingerprint = fingerprint;
+    this.accumulator = new Float64Array(dim);
+  }
+
+  /** Loads `model.safetensors` and `tokenizer.json` from `dir`. */
+  static async load(dir: string, options: StaticEncoderOptions = {}): Promise<StaticEncoder> {
+    const maxTokens = options.maxTokens ?? 512;
+    if (!Number.isSafeInteger(maxTokens) || maxTokens < 1) {
+      throw new UsageError('INVALID_OPTION', `maxTokens must be a positive integer, got ${maxTokens}`);
+    }
+    const modelFile = path.join(dir, STATIC_MODEL_FILE);
+    const tokenizerFile = path.join(dir, STATIC_TOKENIZER_FILE);
+
+    const { table, rows, dim } = loadTable(await readSafetensors(modelFile), modelFile);
+    const tokenizerBytes = await readModelFile(tokenizerFile);
+    const { tokenizer, unkId } = loadTokenizer(tokenizerBytes, tokenizerFile, rows);
+
+    const fingerprint = fingerprintParts([
+      'static-v1',
+      `${rows}x${dim}`,
+      new Uint8Array(table.buffer, table.byteOffset, table.byteLength),
+      tokenizerBytes,
+      `maxTokens=${maxTokens}`,
+    ]);
+    return new StaticEncoder(table, dim, tokenizer, unkId, maxTokens, options.modelName ?? path.basename(path.resolve(dir)), fingerprint);
+  }
+
+  async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {
+    const data = new Float32Array(texts.length * this.dim);
+    const info: TextInfo[] = new Array(texts.length);
+    for (let start = 0; start < texts.length; start += this.maxEmbeddingsPerCall) {
+      if (start > 0) await yieldToEventLoop();
+      options.signal?.throwIfAborted();
+      const end = Math.min(texts.length, start + this.maxEmbeddingsPerCall);
+      for (let i = start; i < end; i++) info[i] = this.embedOne(texts[i], i, data);
+    }
+    return { data, rows: texts.length, dim: this.dim, info };
+  }
+
+  async dispose(): Promise<void> {}
+
+  /**
+   * The ids that reach the table for `text`: WordPiece without special tokens, unknowns dropped,
+   * at most `maxTokens`. `truncated` says whether anything was cut.
+   */
+  tokenize(text: string): { ids: number[]; truncated: boolean } {
+    const budget = cutToCharBudget(text, this.maxTokens * CHARS_PER_TOKEN);
+    const all = this.tokenizer.encode(budget.text, { add_special_tokens: false }).ids;
+    const ids: number[] = [];
+    let truncated = budget.cut;
+    for (const id of all) {
+      if (id === this.unkId) continue;
+      if (ids.length === this.maxTokens) {
+        truncated = true;
+        break;
+      }
+      ids.push(id);
+    }
+    return { ids, truncated };
+  }
+
+  /** Writes the vector of `texts[index]` into row `index` of `out`. */
+  private embedOne(text: string, index: number, out: Float32Array): TextInfo {
+    if (typeof text !== 'string') {
+      throw new DataError('TEXT_NOT_STRING', `expected a string, got ${text === null ? 'null' : typeof text}`, { location: { index } });
+    }
+    const { ids, truncated } = this.tokenize(text);
+    const { table, dim, accumulator: sum } = this;
+    sum.fill(0);
+    for (let t = 0; t < ids.length; t++) {
+      for (let d = 0, row = ids[t] * dim; d < dim; d++) sum[d] += table[row + d];
+    }
+
+    let squares = 0;
+    for (let d = 0; d < dim; d++) squares += sum[d] * sum[d];
+    if (!Number.isFinite(squares)) {
+      throw new DataError('EMBEDDING_NOT_FINITE', 'embedding is NaN or Inf: the model table holds a non-finite value for one of its tokens', {
+        location: { index },
+      });
+    }
+    // The mean's 1/n cancels out in the normalisation, so the sum is normalised directly.
+    const tokens = ids.length;
+    if (squares === 0) return { tokens, truncated, empty: true };
+    const scale = 1 / Math.sqrt(squares);
+    for (let d = 0, offset = index * dim; d < dim; d++) out[offset + d] = sum[d] * scale;
+    return { tokens, truncated, empty: false };
+  }
+}
+
+/** Cuts `text` to at most `budget` UTF-16 units, preferring the last whitespace before the budget. */
+export function cutToCharBudget(text: string, budget: number): { text: string; cut: boolean } {
+  if (text.length <= budget) return { text, cut: false };
+  for (let i = budget; i > budget - WHITESPACE_SEARCH_CHARS && i > 0; i--) {
+    if (/\s/.test(text[i])) return { text: text.slice(0, i), cut: true };
+  }
+  const end = isHighSurrogate(text.charCodeAt(budget - 1)) ? budget - 1 : budget;
+  return { text: text.slice(0, end), cut: true };
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function loadTable(file: SafetensorsFile, fileName: string): { table: Float32Array; rows: number; dim: number } {
+  const names = [...file.tensors.keys()];
+  const candidates = names.filter((name) => name !== SCALE_TENSOR);
+  const tableName = file.tensors.has(TABLE_TENSOR) ? TABLE_TENSOR : candidates.length === 1 ? candidates[0] : undefined;
+  if (tableName === undefined) {
+    throw new ModelError('STATIC_TABLE_MISSING', `no "${TABLE_TENSOR}" tensor and not exactly one tensor to use instead (tensors: ${names.join(', ') || 'none'})`, {
+      location: { file: fileName },
+    });
+  }
+  const unsupported = names.filter((name) => name !== tableName && name !== SCALE_TENSOR);
+  if (unsupported.length > 0) {
+    throw new ModelError(
+      'STATIC_TENSORS_UNSUPPORTED',
+      `tensor(s) ${unsupported.join(', ')} are not supported: this loader reads a plain Model2Vec table ("${TABLE_TENSOR}", optionally "${SCALE_TENSOR}"), not weighted or vocabulary-quantised models`,
+      { location: { file: fileName } },
+    );
+  }
+  const tensor = file.tensors.get(tableName)!;
+  if (tensor.shape.length !== 2 || tensor.shape[0] === 0 || tensor.shape[1] === 0) {
+    throw new ModelError('STATIC_TABLE_SHAPE', `expected a non-empty [vocabulary, dim] table, got shape ${JSON.stringify(tensor.shape)}`, {
+      location: { file: fileName, field: tableName },
+    });
+  }
+  const table = tensorToFloat32(tensor, fileName, readScale(file, fileName));
+  return { table, rows: tensor.shape[0], dim: tensor.shape[1] };
+}
+
+/**
+ * The int8 potion models ship without their quantisation scale, which is harmless because every
+ * output is L2-normalised; a scale that is present (a `scales` tensor, or a global `scale` in the
+ * header metadata) is applied anyway so the table holds the real values.
+ */
+function readScale(file: SafetensorsFile, fileName: string): number | Float32Array | undefined {
+  const tensor = file.tensors.get(SCALE_TENSOR);
+  if (tensor) {
+    const values = tensorToFloat32(tensor, fileName);
+    return values.length === 1 ? values[0] : values;
+  }
+  const raw = file.metadata.scale;
+  if (raw === undefined) return undefined;
+  const scale = Number(raw);
+  if (!Number.isFinite(scale) || raw.trim() === '') {
+    throw new ModelError('STATIC_SCALE_INVALID', `scale ${JSON.stringify(raw)} is not a finite number`, {
+      location: { file: fileName, field: '__metadata__.scale' },
+    });
+  }
+  return scale;
+}
+
+function loadTokenizer(bytes: Uint8Array, fileName: string, rows: number): { tokenizer: Tokenizer; unkId: number } {
+  let json: { model?: { unk_token?: unknown } };
+  try {
+    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (cause) {
+    throw new ModelError('TOKENIZER_INVALID', `not valid JSON: ${(cause as Error).message}`, { location: { file: fileName }, cause });
+  }
+  let tokenizer: Tokenizer;
+  try {
+    tokenizer = new Tokenizer(json, {});
+  } catch (cause) {
+    throw new ModelError('TOKENIZER_INVALID', `cannot build the tokenizer: ${(cause as Error).message}`, { location: { file: fileName }, cause });
+  }
+  const vocab = tokenizer.get_vocab(true);
+  let maxId = -1;
+  for (const id of vocab.values()) maxId = Math.max(maxId, id);
+  if (vocab.size !== rows || maxId !== rows - 1) {
+    throw new ModelError(
+      'TOKENIZER_TABLE_MISMATCH',
+      `vocabulary has ${vocab.size} tokens (largest id ${maxId}) but the embedding table has ${rows} rows`,
+      { location: { file: fileName }, hint: 'model.safetensors and tokenizer.json must come from the same model' },
+    );
+  }
+  const unkToken = json.model?.unk_token;
+  const unkId = typeof unkToken === 'string' ? (tokenizer.token_to_id(unkToken) ?? -1) : -1;
+  return { tokenizer, unkId };
+}
+
+async function readModelFile(file: string): Promise<Uint8Array> {
+  try {
+    return await readFile(file);
+  } catch (cause) {
+    throw new ModelError('MODEL_FILE_UNREADABLE', `cannot read model file: ${(cause as Error).message}`, { location: { file }, cause });
+  }
+}

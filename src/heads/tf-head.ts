@@ -1,0 +1,112 @@
+/** The one Head implementation: `linear` and `mlp` differ only in the network `buildNetwork` makes. */
+import type { Tf } from '../backend/tf.js';
+import type { Matrix } from '../encoders/encoder.js';
+import { UsageError } from '../errors.js';
+import { createRng } from '../util/random.js';
+import type { Head, HeadSpec, Targets, TrainOptions, TrainReport } from './head.js';
+import { buildNetwork, type Network } from './network.js';
+import { resolveTrainOptions } from './options.js';
+import { writeHead } from './persist.js';
+import { predictProbabilities } from './predict.js';
+import { validationSplit } from './split.js';
+import { fitStandardization, gatherRows, type Standardization } from './standardize.js';
+import { balancedWeights, denseTargets } from './targets.js';
+import { DEFAULT_THRESHOLD, tuneThresholds } from './thresholds.js';
+import { trainNetwork, type TrainingPart } from './train.js';
+import { assertMatrix, assertTargets } from './validate.js';
+
+export interface TrainedState {
+  net: Network;
+  standardization?: Standardization;
+  thresholds?: Float32Array;
+}
+
+export class TfHead implements Head {
+  readonly spec: HeadSpec;
+  private state: TrainedState | undefined;
+
+  constructor(
+    private readonly tf: Tf,
+    spec: HeadSpec,
+    trained?: TrainedState,
+  ) {
+    this.spec = Object.freeze({ ...spec });
+    this.state = trained;
+  }
+
+  get thresholds(): Float32Array | undefined {
+    return this.state?.thresholds;
+  }
+
+  /**
+   * Trains from scratch (a second call replaces the previous weights). Holds out a stratified
+   * validation split for early stopping and, multi-label, threshold tuning; when no class can spare
+   * a row it trains on everything for `epochs` epochs and keeps thresholds at 0.5.
+   * On abort the signal's reason (an AbortError) is thrown and the head keeps its previous state.
+   */
+  async fit(x: Matrix, y: Targets, given?: Partial<TrainOptions>): Promise<TrainReport> {
+    const { spec, tf } = this;
+    assertMatrix(x, spec.inputDim);
+    assertTargets(y, x.rows, spec);
+    const options = resolveTrainOptions(spec.type, given);
+    options.signal?.throwIfAborted();
+
+    const split = validationSplit(y, spec.numLabels, options.validationSplit, options.seed);
+    const hasValidation = split.validation.length > 0;
+    const standardization = spec.standardize ? fitStandardization(x, split.train) : undefined;
+    const part = (rows: Int32Array): TrainingPart => ({
+      x: gatherRows(x, rows, standardization),
+      rows: rows.length,
+      targets: denseTargets(y, rows, spec.numLabels),
+      weights: options.classWeight === 'balanced' ? balancedWeights(y, split.train, rows, spec.numLabels) : undefined,
+    });
+    const validation = hasValidation ? part(split.validation) : undefined;
+
+    const rng = createRng(options.seed);
+    const net = buildNetwork(tf, spec, () => Math.floor(rng() * 2 ** 31));
+    let report: TrainReport;
+    let thresholds: Float32Array | undefined;
+    try {
+      report = await trainNetwork(tf, net, spec, part(split.train), validation, options, rng);
+      if (spec.multiLabel) {
+        thresholds = validation
+          ? tuneThresholds(
+              predictProbabilities(tf, net, { data: validation.x, rows: validation.rows, dim: spec.inputDim }, spec.numLabels, undefined),
+              validation.targets,
+              validation.rows,
+              spec.numLabels,
+            )
+          : new Float32Array(spec.numLabels).fill(DEFAULT_THRESHOLD);
+      }
+    } catch (error) {
+      net.model.dispose();
+      throw error;
+    }
+    this.state?.net.model.dispose();
+    this.state = { net, standardization, thresholds };
+    return report;
+  }
+
+  predictProba(x: Matrix): Float32Array {
+    const { net, standardization } = this.trained('predict');
+    assertMatrix(x, this.spec.inputDim);
+    return predictProbabilities(this.tf, net, x, this.spec.numLabels, standardization);
+  }
+
+  save(dir: string): Promise<string[]> {
+    const { net, standardization, thresholds } = this.trained('save');
+    return writeHead(this.tf, dir, net.model, { spec: this.spec, standardization, thresholds });
+  }
+
+  dispose(): void {
+    this.state?.net.model.dispose();
+    this.state = undefined;
+  }
+
+  private trained(action: string): TrainedState {
+    if (!this.state) {
+      throw new UsageError('HEAD_NOT_TRAINED', `cannot ${action}: the head has not been trained`, { hint: 'call fit() first, or loadHead()' });
+    }
+    return this.state;
+  }
+}

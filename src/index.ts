@@ -1,0 +1,23 @@
+/** headstart: transfer-learning text classification in Node. */
+export { TextClassifier, type FitOptions, type FitReport, type Prediction, type Probabilities } from './classifier.js';
+export { crossValidate, type CrossValidationResult, type FoldResult } from './cross-validate.js';
+export { EmbeddingCache } from './embedding-cache.js';
+export type { Encoder, EncoderSpec, EmbedResult, EmbedOptions, Matrix, TextInfo, FittableEncoder } from './encoders/encoder.js';
+export { createEncoder, loadEncoderFromSpec, type EncoderChoice, type EncoderLoadOptions } from './encoders/index.js';
+export { StaticEncoder } from './encoders/static.js';
+export { TfidfEncoder } from './encoders/tfidf.js';
+export { TransformerEncoder } from './encoders/transformer.js';
+export type { Head, HeadSpec, HeadType, TrainOptions, TrainReport } from './heads/head.js';
+export { HeadstartError, UsageError, DataError, ModelError, type ErrorCategory } from './errors.js';
+export { readDataset, readRecords, resolveDataSource, listCorpora, type Dataset, type Example, type ReadOptions } from './data/index.js';
+export {
+  classificationReport,
+  multiLabelReport,
+  expectedCalibrationError,
+  formatConfusion,
+  meanStd,
+  stratifiedKFold,
+  stratifiedSplit,
+  type ClassificationReport,
+  type MultiLabelReport,
+} from './metrics/index.js';

@@ -1,0 +1,19 @@
+/** Paths and temporary directories shared by the tests. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const sharedModels = process.env.HEADSTART_MODELS ?? path.resolve(repoRoot, '../shared/models');
+export const sharedCorpora = process.env.HEADSTART_CORPORA ?? path.resolve(repoRoot, '../shared/corpora');
+export const potionDir = path.join(sharedModels, 'potion-base-4m-int8');
+export const sampleCsv = path.join(repoRoot, 'corpora/samples/finance-sentiment.csv');
+
+/** A fresh temporary directory, removed after the test file finishes. */
+export function tempDir(prefix = 'headstart-test-'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
