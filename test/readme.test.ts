@@ -1,0 +1,40 @@
+// The README's examples are run as written (only the import and output paths are redirected), so a README that stops working fails CI.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, tempDir } from './helpers.js';
+
+const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+const blocks = (language: string) => [...readme.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
+const root = tempDir();
+const redirect = (code: string) => code.replaceAll('checkpoints/', `${root}/`);
+
+describe('README', () => {
+  it('library example runs and predicts a label', () => {
+    const [example] = blocks('ts');
+    const file = path.join(root, 'example.mts');
+    const source = redirect(example).replace("from 'headstart'", `from ${JSON.stringify(path.join(repoRoot, 'src/index.ts'))}`);
+    expect(example.split('\n').filter((line) => line.trim()).length).toBeLessThanOrEqual(12);
+    writeFileSync(file, `${source}\nprocess.stdout.write('\\n' + JSON.stringify(await sameModel.predict(['Sales fell sharply.'])));\n`);
+    const run = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.status).toBe(0);
+    const lastLine = run.stdout.trim().split('\n').pop()!;
+    expect(JSON.parse(lastLine)[0]).toMatchObject({ label: expect.stringMatching(/^(positive|negative|neutral)$/) });
+  });
+
+  it('CLI examples run', () => {
+    const commands = blocks('sh')
+      .flatMap((block) => block.split('\n'))
+      .map((line) => line.replace(/\s+#.*$/, '').trim())
+      .filter((line) => line.startsWith('npx headstart '));
+    expect(commands.length).toBeGreaterThanOrEqual(3);
+    for (const command of commands) {
+      const args = redirect(command).split(/\s+/).slice(2);
+      const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+      expect(run.stderr, command).not.toContain('headstart:');
+      expect(run.status, command).toBe(0);
+    }
+  });
+});
