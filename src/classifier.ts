@@ -3,22 +3,52 @@
  * The library's main entry point; the CLI is a thin layer over it.
  */
 import path from 'node:path';
-import { EmbeddingCache } from './embedding-cache.js';
+import type { EmbeddingCache } from './embedding-cache.js';
 import type { EmbedResult, Encoder, EncoderSpec, Matrix, TextInfo } from './encoders/encoder.js';
 import { isFittable } from './encoders/encoder.js';
 import { createEncoder, loadEncoderFromSpec, type EncoderChoice, type EncoderLoadOptions } from './encoders/index.js';
 import { DataError, ModelError, UsageError } from './errors.js';
 import type { Head, HeadSpec, HeadType, TrainOptions, TrainReport } from './heads/head.js';
-import { createHead, loadHead } from './heads/factory.js';
+import { loadHead } from './heads/factory.js';
+import { resolveTrainOptions } from './heads/options.js';
+import { validationSplit } from './heads/split.js';
 import { encodeTargets, isMultiLabelInput, labelVocabulary, unknownLabels, type LabelInput } from './labels.js';
 import { classificationReport, multiLabelReport, type ClassificationReport, type MultiLabelReport } from './metrics/index.js';
-import { writeCheckpoint, readCheckpoint } from './checkpoint/index.js';
+import { writeCheckpoint, readCheckpoint, withMemberFiles } from './checkpoint/index.js';
+import { applyTemperature, fitTemperature, type Calibration } from './calibration/temperature.js';
+import { classPriors, correctForPrior, PRIOR_ALPHAS } from './calibration/prior.js';
+import { averageProbabilities, chooseWeights, type WeightChoice } from './fusion/ensemble.js';
+import { embedWith, trainMember, type Member, type MemberFitOptions, type MemberTraining } from './fusion/member.js';
 
 export interface FitOptions extends Partial<TrainOptions> {
   head?: HeadType;
   hidden?: number;
   dropout?: number;
   standardize?: boolean;
+  /**
+   * After early stopping, retrain each head on all rows (validation split included) for the epoch
+   * count with the best held-out accuracy. Single-label only; default on.
+   */
+  refit?: boolean;
+  /** Temperature-scale the probabilities on the held-out split (single-label only); default on. */
+  calibrate?: boolean;
+  /** Fusion weights, one per encoder (primary first); default: chosen on the held-out split. */
+  fusionWeights?: number[];
+  /**
+   * Choose on the held-out split how strongly to divide probabilities by the class priors (0 to 1,
+   * by macro-F1): favours rare classes as far as it pays. Single-label; default off.
+   */
+  priorCorrection?: boolean;
+}
+
+export interface MemberReport {
+  encoder: string;
+  head: HeadSpec;
+  epochsRun: number;
+  bestEpoch: number;
+  refitEpochs?: number;
+  trainSeconds: number;
+  embedSeconds: number;
 }
 
 export interface FitReport extends TrainReport {
@@ -29,6 +59,14 @@ export interface FitReport extends TrainReport {
   textsWithoutTokens: number;
   truncatedTexts: number;
   embedSeconds: number;
+  /** Every encoder+head pair trained (one unless the classifier fuses several encoders). */
+  members: MemberReport[];
+  /** Fusion weights and how each candidate mix scored on the held-out rows (several encoders only). */
+  fusion?: WeightChoice;
+  /** Temperature scaling fitted on the held-out rows. */
+  calibration?: Calibration;
+  /** The chosen prior correction (`priorCorrection` on, when it helped). */
+  priorCorrection?: { alpha: number; priors: number[] };
 }
 
 export interface Prediction {
@@ -48,6 +86,8 @@ export interface Probabilities extends Matrix {
   info: TextInfo[];
 }
 
+type EncoderArgument = EncoderChoice | EncoderSpec | Encoder;
+
 /**
  * Defaults by encoder kind. Dense pretrained embeddings: a standardised MLP (it beats softmax
  * regression by ~2 points on Financial PhraseBank and Banking77). TF-IDF's tens of thousands of
@@ -56,57 +96,108 @@ export interface Probabilities extends Matrix {
  */
 export function defaultFitOptionsFor(encoder: Encoder): FitOptions & { head: HeadType; hidden: number; dropout: number; standardize: boolean } {
   if (encoder.spec.type === 'tfidf') return { head: 'linear', hidden: 0, dropout: 0, standardize: false, learningRate: 0.05 };
-  return { head: 'mlp', hidden: 256, dropout: 0.2, standardize: true };
+  return { head: 'mlp', hidden: 256, dropout: 0.3, standardize: true };
 }
 
+/** Fewer held-out rows than this leave the temperature at 1 (a fit on a handful of rows is noise). */
+const MIN_CALIBRATION_ROWS = 20;
+/** Fewer held-out rows than this leave the prior correction off. */
+const MIN_PRIOR_CHOICE_ROWS = 50;
+
+/** Options every fused member shares with the primary (head shape and step size stay per encoder). */
+const SHARED_OPTIONS = ['epochs', 'batchSize', 'classWeight', 'validationSplit', 'patience', 'seed', 'signal', 'refit'] as const;
+
 export class TextClassifier {
-  private head: Head | undefined;
   private labelList: string[] = [];
   private multi = false;
   private trainingRecord: Record<string, unknown> = {};
+  private weights: number[];
+  private temperature = 1;
+  private prior: { alpha: number; priors: number[] } | undefined;
 
-  private constructor(
-    readonly encoder: Encoder,
-    private readonly ownsEncoder: boolean,
-    private readonly cache: EmbeddingCache | undefined,
-  ) {}
+  private constructor(private readonly members: Member[]) {
+    this.weights = members.map(() => 1 / members.length);
+  }
 
   /**
    * A classifier over `encoder`: a name ('potion', the default; 'tfidf'), a model directory, `hf:<id>`,
    * an EncoderSpec, or an Encoder instance (shared: the classifier will not dispose it).
-   * A `cache` shared between classifiers (cross-validation) embeds each distinct text once; it is
-   * ignored for encoders fitted on the training texts (TF-IDF).
+   * `fuseWith` adds encoders whose own heads are averaged with the primary's at the probability
+   * level (weights chosen on the held-out split). A `cache` shared between classifiers
+   * (cross-validation) embeds each distinct text once; it is ignored for encoders fitted on the
+   * training texts (TF-IDF) and for encoders it was not made for.
    */
-  static async create(options: { encoder?: EncoderChoice | EncoderSpec | Encoder; cache?: EmbeddingCache } & EncoderLoadOptions = {}): Promise<TextClassifier> {
-    const { encoder = 'potion', cache, ...loadOptions } = options;
-    const shared = typeof encoder === 'object' && 'embed' in encoder;
-    const instance = shared ? encoder : await createEncoder(encoder, loadOptions);
-    return new TextClassifier(instance, !shared, isFittable(instance) ? undefined : cache);
+  static async create(
+    options: { encoder?: EncoderArgument; fuseWith?: EncoderArgument[]; cache?: EmbeddingCache } & EncoderLoadOptions = {},
+  ): Promise<TextClassifier> {
+    const { encoder = 'potion', fuseWith = [], cache, ...loadOptions } = options;
+    const members: Member[] = [];
+    try {
+      for (const choice of [encoder, ...fuseWith]) {
+        const shared = typeof choice === 'object' && 'embed' in choice;
+        const instance = shared ? choice : await createEncoder(choice, loadOptions);
+        const usable = cache && !isFittable(instance) && cache.fingerprint === instance.fingerprint ? cache : undefined;
+        members.push({ encoder: instance, ownsEncoder: !shared, cache: usable });
+      }
+    } catch (error) {
+      await Promise.all(members.filter((m) => m.ownsEncoder).map((m) => m.encoder.dispose()));
+      throw error;
+    }
+    return new TextClassifier(members);
   }
 
-  /** Loads a checkpoint saved by `save`, verifying every file's sha256 and the encoder's fingerprint. */
+  /** Loads a checkpoint saved by `save`, verifying every file's sha256 and each encoder's fingerprint. */
   static async load(dir: string, options: EncoderLoadOptions = {}): Promise<TextClassifier> {
     const checkpoint = await readCheckpoint(dir);
     const { manifest } = checkpoint;
-    const encoder = await loadEncoderFromSpec(manifest.encoder.spec, { ...options, checkpointDir: dir });
-    try {
-      if (encoder.fingerprint !== manifest.encoder.fingerprint) {
+    const members: Member[] = [];
+    const loadMember = async (spec: EncoderSpec, fingerprint: string, memberDir: string, field: string) => {
+      const encoder = await loadEncoderFromSpec(spec, { ...options, checkpointDir: memberDir });
+      const member: Member = { encoder, ownsEncoder: true, cache: undefined };
+      members.push(member);
+      if (encoder.fingerprint !== fingerprint) {
         throw new ModelError(
           'CHECKPOINT_ENCODER_MISMATCH',
-          `the encoder found for ${describeSpec(manifest.encoder.spec)} (fingerprint ${encoder.fingerprint.slice(0, 12)}) is not the one this model was trained with (${manifest.encoder.fingerprint.slice(0, 12)})`,
-          { location: { file: checkpoint.manifestPath, field: 'encoder.fingerprint' }, hint: 'point HEADSTART_MODELS or --model-dir at the same encoder files used for training' },
+          `the encoder found for ${describeSpec(spec)} (fingerprint ${encoder.fingerprint.slice(0, 12)}) is not the one this model was trained with (${fingerprint.slice(0, 12)})`,
+          { location: { file: checkpoint.manifestPath, field }, hint: 'point HEADSTART_MODELS or --model-dir at the same encoder files used for training' },
         );
       }
-      const classifier = new TextClassifier(encoder, true, undefined);
-      classifier.head = await loadHead(path.resolve(dir), manifest.head.spec);
+      return member;
+    };
+    try {
+      const primary = await loadMember(manifest.encoder.spec, manifest.encoder.fingerprint, dir, 'encoder.fingerprint');
+      primary.head = await loadHead(path.resolve(dir), manifest.head.spec);
+      for (const [index, extra] of (manifest.fusion?.members ?? []).entries()) {
+        await withMemberFiles(dir, extra.prefix, async (memberDir) => {
+          const member = await loadMember(extra.encoder.spec, extra.encoder.fingerprint, memberDir, `fusion.members.${index}.encoder.fingerprint`);
+          member.head = await loadHead(memberDir, extra.head.spec);
+        });
+      }
+      const classifier = new TextClassifier(members);
       classifier.labelList = [...manifest.labels];
       classifier.multi = manifest.multiLabel;
       classifier.trainingRecord = manifest.training;
+      if (manifest.fusion) classifier.weights = [...manifest.fusion.weights];
+      classifier.temperature = manifest.calibration?.temperature ?? 1;
+      classifier.prior = manifest.priorCorrection && { alpha: manifest.priorCorrection.alpha, priors: [...manifest.priorCorrection.priors] };
       return classifier;
     } catch (error) {
-      await encoder.dispose();
+      for (const member of members) {
+        member.head?.dispose();
+        await member.encoder.dispose();
+      }
       throw error;
     }
+  }
+
+  /** The primary encoder (the first of several when encoders are fused). */
+  get encoder(): Encoder {
+    return this.members[0].encoder;
+  }
+
+  /** Every encoder, primary first. */
+  get encoders(): readonly Encoder[] {
+    return this.members.map((m) => m.encoder);
   }
 
   get labels(): readonly string[] {
@@ -118,7 +209,7 @@ export class TextClassifier {
   }
 
   get trained(): boolean {
-    return this.head !== undefined;
+    return this.members[0].head !== undefined;
   }
 
   /** What `fit` recorded: options, data summary, metrics. Saved into the checkpoint. */
@@ -127,7 +218,7 @@ export class TextClassifier {
   }
 
   /**
-   * Trains the head on `texts` with `labels` (one string per text, or a list per text for
+   * Trains the head(s) on `texts` with `labels` (one string per text, or a list per text for
    * multi-label data). Embeds each distinct text once; refuses empty texts with their index.
    */
   async fit(texts: readonly string[], labels: LabelInput, options: FitOptions = {}): Promise<FitReport> {
@@ -145,60 +236,129 @@ export class TextClassifier {
     if (!multiLabel && vocabulary.length < 2) {
       throw new DataError('SINGLE_CLASS', `training data has only one class (${vocabulary[0]}); a classifier needs at least 2`);
     }
+    if (multiLabel && this.members.length > 1) {
+      throw new UsageError('FUSION_MULTI_LABEL', 'fusing several encoders is supported for single-label data only', { hint: 'train with one encoder' });
+    }
+    if (options.fusionWeights && (options.fusionWeights.length !== this.members.length || !options.fusionWeights.every((w) => Number.isFinite(w) && w >= 0) || !options.fusionWeights.some((w) => w > 0))) {
+      throw new UsageError('FUSION_WEIGHTS', `fusionWeights must be ${this.members.length} non-negative numbers, not all 0; got ${JSON.stringify(options.fusionWeights)}`);
+    }
     const targets = encodeTargets(labels, vocabulary);
 
-    const started = performance.now();
-    if (isFittable(this.encoder)) await this.encoder.fit(texts);
-    const embedded = await this.embed(texts, options.signal);
-    const embedSeconds = (performance.now() - started) / 1000;
-
-    options = { ...defaultFitOptionsFor(this.encoder), ...definedOnly(options) };
-    const { head: type, hidden, dropout, standardize } = options as ReturnType<typeof defaultFitOptionsFor>;
-    const spec: HeadSpec = { type, inputDim: embedded.dim, numLabels: vocabulary.length, multiLabel, hidden, dropout, standardize };
-    const head = await createHead(spec);
-    let report: TrainReport;
+    const primaryOptions = this.memberOptions(0, options);
+    const resolved = resolveTrainOptions(primaryOptions.head, trainOptionsOf(primaryOptions));
+    const heldOut = validationSplit(targets, vocabulary.length, resolved.validationSplit, resolved.seed).validation;
+    const trainings: MemberTraining[] = [];
     try {
-      report = await head.fit(embedded, targets, trainOptionsOf(options));
+      for (const [index, member] of this.members.entries()) {
+        trainings.push(await trainMember(member, texts, targets, vocabulary.length, heldOut, this.memberOptions(index, options)));
+      }
     } catch (error) {
-      head.dispose();
+      trainings.forEach((t) => t.head.dispose());
       throw error;
     }
-    this.head?.dispose();
-    this.head = head;
+
+    let weights = this.members.map(() => 1 / this.members.length);
+    let fusion: WeightChoice | undefined;
+    let calibration: Calibration | undefined;
+    let priors: number[] | undefined;
+    let priorAlpha = 0;
+    const heldProbabilities = trainings.map((t) => t.validationProbabilities);
+    if (targets.kind === 'single' && heldOut.length > 0 && heldProbabilities.every((p) => p !== undefined)) {
+      const heldTargets = Int32Array.from(heldOut, (row) => targets.labels[row]);
+      const parts = heldProbabilities as Float32Array[];
+      const choosePrior = options.priorCorrection === true && heldOut.length >= MIN_PRIOR_CHOICE_ROWS;
+      priors = classPriors(targets.labels, vocabulary.length);
+      if (options.fusionWeights) weights = [...options.fusionWeights];
+      if ((parts.length > 1 && !options.fusionWeights) || choosePrior) {
+        fusion = chooseWeights(parts, vocabulary.length, heldTargets, {
+          priors,
+          priorAlphas: choosePrior ? PRIOR_ALPHAS : [0],
+          weights: options.fusionWeights ? [weights] : undefined,
+        });
+        weights = fusion.weights;
+        priorAlpha = fusion.priorAlpha;
+      }
+      const mixed = correctForPrior(averageProbabilities(parts, weights), vocabulary.length, priors, priorAlpha);
+      if (options.calibrate !== false && heldOut.length >= MIN_CALIBRATION_ROWS) calibration = fitTemperature(mixed, vocabulary.length, heldTargets);
+    } else if (options.fusionWeights) {
+      weights = [...options.fusionWeights];
+    }
+
+    this.members.forEach((member, i) => {
+      member.head?.dispose();
+      member.head = trainings[i].head;
+    });
     this.labelList = vocabulary;
     this.multi = multiLabel;
+    this.weights = weights;
+    this.temperature = calibration?.temperature ?? 1;
+    this.prior = priorAlpha > 0 && priors ? { alpha: priorAlpha, priors } : undefined;
 
     const labelCounts: Record<string, number> = Object.fromEntries(vocabulary.map((label) => [label, 0]));
     for (const entry of labels) for (const label of typeof entry === 'string' ? [entry] : entry) labelCounts[label]++;
+    const primary = trainings[0];
+    const members: MemberReport[] = trainings.map((t, i) => ({
+      encoder: describeSpec(this.members[i].encoder.spec),
+      head: t.spec,
+      epochsRun: t.report.epochsRun,
+      bestEpoch: t.report.bestEpoch,
+      ...(t.refitEpochs !== undefined && { refitEpochs: t.refitEpochs }),
+      trainSeconds: t.report.seconds + (t.refitSeconds ?? 0),
+      embedSeconds: t.embedSeconds,
+    }));
     const fitReport: FitReport = {
-      ...report,
+      ...primary.report,
+      seconds: members.reduce((sum, m) => sum + m.trainSeconds, 0),
       examples: texts.length,
       labels: vocabulary,
       labelCounts,
-      textsWithoutTokens: embedded.info.filter((info) => info.empty).length,
-      truncatedTexts: embedded.info.filter((info) => info.truncated).length,
-      embedSeconds,
+      textsWithoutTokens: primary.embedded.info.filter((info) => info.empty).length,
+      truncatedTexts: primary.embedded.info.filter((info) => info.truncated).length,
+      embedSeconds: members.reduce((sum, m) => sum + m.embedSeconds, 0),
+      members,
+      ...(fusion && { fusion }),
+      ...(calibration && { calibration }),
     };
     this.trainingRecord = {
-      head: spec,
+      head: primary.spec,
       options: recordedTrainOptions(options),
       data: { examples: texts.length, labelCounts, truncatedTexts: fitReport.truncatedTexts, textsWithoutTokens: fitReport.textsWithoutTokens },
-      epochsRun: report.epochsRun,
-      bestEpoch: report.bestEpoch,
-      bestValLoss: report.bestValLoss,
-      trainSeconds: report.seconds,
+      epochsRun: primary.report.epochsRun,
+      bestEpoch: primary.report.bestEpoch,
+      bestValLoss: primary.report.bestValLoss,
+      ...(primary.refitEpochs !== undefined && { refitEpochs: primary.refitEpochs }),
+      trainSeconds: fitReport.seconds,
+      ...(this.members.length > 1 && { members, fusionWeights: weights }),
+      ...(fusion && { heldOutChoice: fusion.candidates.slice(0, 5) }),
+      ...(this.prior && { priorCorrection: this.prior }),
+      ...(calibration && { calibration }),
+      ...(this.prior && { priorCorrection: this.prior }),
     };
     return fitReport;
   }
 
-  /** Probabilities `[rows, labels]` for `texts`, with what happened to each text on the way. */
+  /**
+   * Probabilities `[rows, labels]` for `texts`, with what happened to each text on the way:
+   * fused over the encoders and temperature-scaled when training calibrated them.
+   * `embedded` stands in for the primary encoder's vectors of `texts`.
+   */
   async predictProba(texts: readonly string[], options: { signal?: AbortSignal; embedded?: EmbedResult } = {}): Promise<Probabilities> {
-    const head = this.requireHead();
-    const embedded = options.embedded ?? (await this.embed(texts, options.signal));
-    const data = head.predictProba(embedded);
-    return { data, rows: embedded.rows, dim: this.labelList.length, labels: this.labelList, info: embedded.info };
+    this.requireHead();
+    const parts: Float32Array[] = [];
+    let primary: EmbedResult | undefined;
+    for (const [index, member] of this.members.entries()) {
+      if (this.weights[index] === 0) continue;
+      const embedded = index === 0 && options.embedded ? options.embedded : await embedWith(member, texts, options.signal);
+      if (index === 0) primary = embedded;
+      parts.push(member.head!.predictProba(embedded));
+    }
+    primary ??= await embedWith(this.members[0], texts, options.signal);
+    const used = this.weights.filter((w) => w > 0);
+    const mixed = parts.length === 1 ? parts[0] : averageProbabilities(parts, used);
+    const corrected = this.prior ? correctForPrior(mixed, this.labelList.length, this.prior.priors, this.prior.alpha) : mixed;
+    const data = this.temperature === 1 ? corrected : applyTemperature(corrected, this.labelList.length, this.temperature);
+    return { data, rows: primary.rows, dim: this.labelList.length, labels: this.labelList, info: primary.info };
   }
-
   async predict(texts: readonly string[], options: { topK?: number; signal?: AbortSignal } = {}): Promise<Prediction[]> {
     const probabilities = await this.predictProba(texts, options);
     return this.decide(probabilities, options.topK ?? 1);
@@ -267,22 +427,34 @@ export class TextClassifier {
       labels: this.labelList,
       multiLabel: this.multi,
       training: { ...this.trainingRecord, ...extraTraining },
+      ...(this.members.length > 1 && {
+        fusion: { weights: this.weights, members: this.members.slice(1).map((m) => ({ encoder: m.encoder, head: m.head! })) },
+      }),
+      ...(this.temperature !== 1 && { calibration: { temperature: this.temperature } }),
+      ...(this.prior && { priorCorrection: this.prior }),
     });
   }
 
   async dispose(): Promise<void> {
-    this.head?.dispose();
-    this.head = undefined;
-    if (this.ownsEncoder) await this.encoder.dispose();
+    for (const member of this.members) {
+      member.head?.dispose();
+      member.head = undefined;
+      if (member.ownsEncoder) await member.encoder.dispose();
+    }
   }
 
-  private embed(texts: readonly string[], signal: AbortSignal | undefined): Promise<EmbedResult> {
-    return this.cache ? this.cache.embed(this.encoder, texts, { signal }) : this.encoder.embed(texts, { signal });
+  /** Fit options for member `index`: the caller's for the primary, each encoder's defaults plus the shared ones for the others. */
+  private memberOptions(index: number, options: FitOptions): MemberFitOptions {
+    const defaults = defaultFitOptionsFor(this.members[index].encoder);
+    const given = index === 0 ? definedOnly(options) : definedOnly(Object.fromEntries(SHARED_OPTIONS.map((key) => [key, options[key]])) as FitOptions);
+    const { calibrate: _calibrate, fusionWeights: _weights, ...rest } = { ...defaults, ...given };
+    return { ...rest, refit: rest.refit ?? true };
   }
 
   private requireHead(): Head {
-    if (!this.head) throw new UsageError('NOT_TRAINED', 'the classifier has not been trained: call fit() or TextClassifier.load()');
-    return this.head;
+    const head = this.members[0].head;
+    if (!head) throw new UsageError('NOT_TRAINED', 'the classifier has not been trained: call fit() or TextClassifier.load()');
+    return head;
   }
 }
 
@@ -291,13 +463,13 @@ export function describeSpec(spec: EncoderSpec): string {
 }
 
 function trainOptionsOf(options: FitOptions): Partial<TrainOptions> {
-  const { head: _head, hidden: _hidden, dropout: _dropout, standardize: _standardize, ...train } = options;
+  const { head: _head, hidden: _hidden, dropout: _dropout, standardize: _standardize, refit: _refit, calibrate: _calibrate, fusionWeights: _weights, ...train } = options;
   return definedOnly(train);
 }
 
 /** The training options worth recording in a checkpoint: values, not callbacks or signals. */
 function recordedTrainOptions(options: FitOptions): Record<string, unknown> {
-  const { onEpoch: _onEpoch, signal: _signal, ...values } = trainOptionsOf(options);
+  const { onEpoch: _onEpoch, signal: _signal, ...values } = definedOnly(options);
   return values;
 }
 

@@ -1,10 +1,11 @@
 /** Stratified k-fold cross-validation of a TextClassifier configuration. */
-import { TextClassifier, type FitOptions } from './classifier.js';
+import { TextClassifier, type FitOptions, type FitReport } from './classifier.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import type { Encoder } from './encoders/encoder.js';
 import { isFittable } from './encoders/encoder.js';
 import { isMultiLabelInput, labelVocabulary, type LabelInput } from './labels.js';
-import { labelSetStrata, meanStd, stratifiedKFold } from './metrics/index.js';
+import { labelSetStrata, meanStd, stratifiedKFold, type ClassMetrics } from './metrics/index.js';
+import { trainAuto } from './recipes/auto.js';
 
 export interface FoldResult {
   fold: number;
@@ -12,12 +13,16 @@ export interface FoldResult {
   macroF1: number;
   microF1: number;
   trainSeconds: number;
+  /** Precision, recall and F1 per class (per label, multi-label) on this fold's test part. */
+  perClass: ClassMetrics[];
 }
 
 export interface CrossValidationResult {
   folds: FoldResult[];
   accuracy: { mean: number; std: number };
   macroF1: { mean: number; std: number };
+  /** Per class: precision, recall and F1 averaged over the folds, support summed. */
+  perClass: ClassMetrics[];
   seconds: number;
 }
 
@@ -25,6 +30,10 @@ export interface CrossValidateOptions {
   folds: number;
   seed: number;
   fit?: FitOptions;
+  /** 'single' (default): one head over `encoder`; 'auto': the auto recipe with `encoder` as its pretrained encoder. */
+  recipe?: 'single' | 'auto';
+  /** Budget per fold for the auto recipe, in seconds. */
+  budgetSeconds?: number;
   onFold?: (result: FoldResult) => void;
 }
 
@@ -46,12 +55,23 @@ export async function crossValidate(encoder: Encoder, texts: readonly string[], 
   const results: FoldResult[] = [];
   for (const [fold, split] of stratifiedKFold(strata, options.folds, options.seed).entries()) {
     const pick = <T>(items: readonly T[], indices: Int32Array): T[] => Array.from(indices, (i) => items[i]);
-    const classifier = await TextClassifier.create({ encoder, cache });
+    const trainTexts = pick(texts, split.train);
+    const trainLabels = pick(labels as readonly unknown[], split.train) as unknown as LabelInput;
+    const fit = { seed: options.seed, ...options.fit };
+    let classifier: TextClassifier;
+    let report: FitReport;
+    if (options.recipe === 'auto') {
+      ({ classifier, report: { fit: report } } = await trainAuto(trainTexts, trainLabels, { encoder, cache, fit, budgetSeconds: options.budgetSeconds }));
+    } else {
+      classifier = await TextClassifier.create({ encoder, cache });
+      try {
+        report = await classifier.fit(trainTexts, trainLabels, fit);
+      } catch (error) {
+        await classifier.dispose();
+        throw error;
+      }
+    }
     try {
-      const report = await classifier.fit(pick(texts, split.train), pick(labels as readonly unknown[], split.train) as unknown as LabelInput, {
-        seed: options.seed,
-        ...options.fit,
-      });
       const metrics = await classifier.evaluate(pick(texts, split.test), pick(labels as readonly unknown[], split.test) as unknown as LabelInput);
       const result: FoldResult = {
         fold,
@@ -59,6 +79,7 @@ export async function crossValidate(encoder: Encoder, texts: readonly string[], 
         macroF1: metrics.macroF1,
         microF1: metrics.microF1,
         trainSeconds: report.seconds + report.embedSeconds,
+        perClass: 'perClass' in metrics ? metrics.perClass : metrics.perLabel,
       };
       results.push(result);
       options.onFold?.(result);
@@ -70,6 +91,19 @@ export async function crossValidate(encoder: Encoder, texts: readonly string[], 
     folds: results,
     accuracy: meanStd(results.map((r) => r.accuracy)),
     macroF1: meanStd(results.map((r) => r.macroF1)),
+    perClass: averagePerClass(results),
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+function averagePerClass(results: readonly FoldResult[]): ClassMetrics[] {
+  const byLabel = new Map<string, ClassMetrics[]>();
+  for (const result of results) for (const metrics of result.perClass) byLabel.set(metrics.label, [...(byLabel.get(metrics.label) ?? []), metrics]);
+  return [...byLabel].map(([label, list]) => ({
+    label,
+    precision: meanStd(list.map((m) => m.precision)).mean,
+    recall: meanStd(list.map((m) => m.recall)).mean,
+    f1: meanStd(list.map((m) => m.f1)).mean,
+    support: list.reduce((sum, m) => sum + m.support, 0),
+  }));
 }

@@ -2,7 +2,7 @@
  * Typed errors with a stable `code`. Messages are one line and name the file, line and field
  * where there is one; `hint` says what to do about it. The CLI maps `category` to an exit code.
  */
-export type ErrorCategory = 'usage' | 'data' | 'model' | 'internal';
+export type ErrorCategory = 'usage' | 'data' | 'model' | 'interrupted' | 'internal';
 
 export interface ErrorLocation {
   file?: string;
@@ -52,6 +52,15 @@ export class DataError extends HeadstartError {
 export class ModelError extends HeadstartError {
   constructor(code: string, message: string, options?: { hint?: string; location?: ErrorLocation; cause?: unknown }) {
     super('model', code, message, options);
+  }
+}
+
+/** The run was stopped by a signal (Ctrl-C) before it finished; what it writes is only ever renamed into place once complete. */
+export class InterruptedError extends HeadstartError {
+  constructor(signal: string) {
+    super('interrupted', 'INTERRUPTED', `interrupted by ${signal} before finishing`, {
+      hint: 'outputs are written to a temporary name and renamed when complete, so nothing partial was left behind',
+    });
   }
 }
 

@@ -205,7 +205,7 @@ describe('encoding', () => {
     const error = await failure(read(file));
     expect(error.code).toBe('INVALID_UTF8');
     // 'text,label\n' is 11 bytes, 'ok,a\n' 5, 'caf' 3: the bad byte is at offset 19.
-    expect(error.message).toBe(`${file}:3: invalid UTF-8 at byte offset 19`);
+    expect(error.message).toBe(`${file}:3: invalid UTF-8 at byte offset 19 (byte 0xE9, which is "é" in ISO-8859-1: the file looks like latin-1, not UTF-8)`);
     expect(error.hint).toContain('--encoding latin1');
     const latin = await read(file, { encoding: 'latin1' });
     expect(latin.examples[1].text).toBe('café noir');

@@ -1,7 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Tokenizer } from '@huggingface/tokenizers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, ModelError, UsageError } from '../src/errors.js';
 import { readSafetensors, tensorToFloat32 } from '../src/encoders/safetensors.js';
@@ -56,6 +57,17 @@ describe('StaticEncoder on potion-base-4m-int8', () => {
       ['😀 hello', [6598]],
     ];
     for (const [text, ids] of expected) expect(encoder.tokenize(text)).toEqual({ ids, truncated: false });
+  });
+
+  it('tokenizes texts with added tokens like Tokenizer.encode, twice over (cold and warm word cache)', async () => {
+    const library = new Tokenizer(JSON.parse(await readFile(path.join(modelDir, 'tokenizer.json'), 'utf8')), {});
+    const texts = ['[CLS] Profit rose', 'buy [UNK] now, Café!', 'x[MASK]y [sep] [SEP]', 'Profit rose', 'Café!'];
+    for (let pass = 0; pass < 2; pass++) {
+      for (const text of texts) {
+        const expected = library.encode(text, { add_special_tokens: false }).ids.filter((id: number) => id !== 1);
+        expect(encoder.tokenize(text), text).toEqual({ ids: expected, truncated: false });
+      }
+    }
   });
 
   it('embeds as the normalised mean of the table rows of its token ids', async () => {

@@ -1,5 +1,6 @@
 /** Saving and loading checkpoint directories: manifest, hashes, head and encoder state, model card. */
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Encoder } from '../encoders/encoder.js';
 import { isFittable } from '../encoders/encoder.js';
@@ -18,6 +19,10 @@ export interface CheckpointContents {
   labels: string[];
   multiLabel: boolean;
   training: Record<string, unknown>;
+  /** Other encoder+head pairs whose probabilities are averaged with the primary's. */
+  fusion?: { weights: number[]; members: { encoder: Encoder; head: Head }[] };
+  calibration?: { temperature: number };
+  priorCorrection?: { alpha: number; priors: number[] };
 }
 
 const MODEL_CARD = 'README.md';
@@ -26,6 +31,19 @@ export async function writeCheckpoint(dir: string, contents: CheckpointContents)
   await writeDirectoryAtomically(dir, async (tmp) => {
     const headFiles = await contents.head.save(tmp);
     const stateFiles = isFittable(contents.encoder) ? await contents.encoder.saveState(tmp) : [];
+    const members: NonNullable<Manifest['fusion']>['members'] = [];
+    for (const [index, member] of (contents.fusion?.members ?? []).entries()) {
+      const prefix = `m${index + 1}-`;
+      const saved = await saveWithPrefix(tmp, prefix, async (dir) => ({
+        head: await member.head.save(dir),
+        state: isFittable(member.encoder) ? await member.encoder.saveState(dir) : [],
+      }));
+      members.push({
+        prefix,
+        encoder: { spec: member.encoder.spec, fingerprint: member.encoder.fingerprint, stateFiles: saved.state },
+        head: { spec: member.head.spec, files: saved.head },
+      });
+    }
     const base: Omit<Manifest, 'files'> = {
       format: CHECKPOINT_FORMAT,
       formatVersion: CHECKPOINT_FORMAT_VERSION,
@@ -35,11 +53,15 @@ export async function writeCheckpoint(dir: string, contents: CheckpointContents)
       labels: contents.labels,
       multiLabel: contents.multiLabel,
       head: { spec: contents.head.spec, files: headFiles },
+      ...(contents.fusion && { fusion: { weights: contents.fusion.weights, members } }),
+      ...(contents.calibration && { calibration: contents.calibration }),
+      ...(contents.priorCorrection && { priorCorrection: contents.priorCorrection }),
       training: contents.training,
     };
     await fs.writeFile(path.join(tmp, MODEL_CARD), renderModelCard(base));
     const files: FileRecord[] = [];
-    for (const name of [...headFiles, ...stateFiles, MODEL_CARD]) files.push(await describeFile(tmp, name));
+    const memberFiles = members.flatMap((m) => [...m.head.files, ...m.encoder.stateFiles]);
+    for (const name of [...headFiles, ...stateFiles, ...memberFiles, MODEL_CARD]) files.push(await describeFile(tmp, name));
     const manifest: Manifest = { ...base, files };
     await fs.writeFile(path.join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   });
@@ -73,7 +95,18 @@ export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     listed.add(record.name);
     await readVerifiedFile(dir, record, manifestPath);
   }
-  for (const name of [...manifest.head.files, ...manifest.encoder.stateFiles]) {
+  const memberFiles = (manifest.fusion?.members ?? []).flatMap((m) => {
+    const names = [...m.head.files, ...m.encoder.stateFiles];
+    for (const name of names) {
+      if (!name.startsWith(m.prefix)) {
+        throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `fusion member file ${JSON.stringify(name)} does not start with its prefix ${m.prefix}`, {
+          location: { file: manifestPath, field: 'fusion.members' },
+        });
+      }
+    }
+    return names;
+  });
+  for (const name of [...manifest.head.files, ...manifest.encoder.stateFiles, ...memberFiles]) {
     if (!listed.has(name)) {
       throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `file ${JSON.stringify(name)} is used but has no hash in "files"`, {
         location: { file: manifestPath, field: 'files' },
@@ -81,4 +114,37 @@ export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     }
   }
   return { dir, manifestPath, manifest };
+}
+
+/**
+ * Heads and encoder state use fixed file names, so a fused member is saved into a scratch
+ * directory and its files moved into the checkpoint under `prefix`; returns the prefixed names.
+ */
+async function saveWithPrefix(dir: string, prefix: string, save: (dir: string) => Promise<{ head: string[]; state: string[] }>): Promise<{ head: string[]; state: string[] }> {
+  const scratch = path.join(dir, `.${prefix}scratch`);
+  await fs.mkdir(scratch);
+  const written = await save(scratch);
+  const move = async (names: string[]) => {
+    for (const name of names) await fs.rename(path.join(scratch, name), path.join(dir, prefix + name));
+    return names.map((name) => prefix + name);
+  };
+  const result = { head: await move(written.head), state: await move(written.state) };
+  await fs.rmdir(scratch);
+  return result;
+}
+
+/**
+ * Runs `use` on a temporary directory holding a fused member's files (already verified by
+ * readCheckpoint) under their plain names, as loadHead and encoder state loaders expect them.
+ */
+export async function withMemberFiles<T>(dir: string, prefix: string, use: (memberDir: string) => Promise<T>): Promise<T> {
+  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'headstart-member-'));
+  try {
+    for (const name of await fs.readdir(dir)) {
+      if (name.startsWith(prefix)) await fs.copyFile(path.join(dir, name), path.join(scratch, name.slice(prefix.length)));
+    }
+    return await use(scratch);
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true });
+  }
 }

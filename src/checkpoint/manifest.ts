@@ -42,20 +42,40 @@ const headSpec = z.strictObject({
   standardize: z.boolean(),
 });
 
+const encoderRecord = z.strictObject({
+  spec: encoderSpec,
+  fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Files holding the encoder's own state (a fitted TF-IDF vocabulary); names listed in `files`. */
+  stateFiles: z.array(z.string()),
+});
+
+/** An encoder+head pair fused with the primary one; its files carry `prefix` in the checkpoint. */
+const fusionMember = z.strictObject({
+  prefix: z.string().regex(/^m[0-9]+-$/),
+  encoder: encoderRecord,
+  head: z.strictObject({ spec: headSpec, files: z.array(z.string()) }),
+});
+
 export const manifestSchema = z.strictObject({
   format: z.literal(CHECKPOINT_FORMAT),
   formatVersion: z.number().int().positive(),
   libraryVersion: z.string(),
   createdAt: z.string(),
-  encoder: z.strictObject({
-    spec: encoderSpec,
-    fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
-    /** Files holding the encoder's own state (a fitted TF-IDF vocabulary); names listed in `files`. */
-    stateFiles: z.array(z.string()),
-  }),
+  encoder: encoderRecord,
   labels: z.array(z.string().min(1)).min(1),
   multiLabel: z.boolean(),
   head: z.strictObject({ spec: headSpec, files: z.array(z.string()) }),
+  /** Probability-level fusion: weights (primary first) and the other members. */
+  fusion: z
+    .strictObject({
+      weights: z.array(z.number().nonnegative()).min(2),
+      members: z.array(fusionMember).min(1),
+    })
+    .optional(),
+  /** Temperature scaling applied to the (fused) probabilities. */
+  calibration: z.strictObject({ temperature: z.number().positive() }).optional(),
+  /** Probabilities divided by class priors^alpha before temperature scaling. */
+  priorCorrection: z.strictObject({ alpha: z.number().min(0).max(1), priors: z.array(z.number().positive()) }).optional(),
   /** Free-form record of how the model was trained (options, data summary, metrics). */
   training: z.record(z.string(), z.unknown()),
   files: z.array(fileRecord).min(1),
@@ -97,6 +117,26 @@ export function parseManifest(bytes: Buffer, file: string): Manifest {
   if (manifest.head.spec.numLabels !== manifest.labels.length) {
     throw new ModelError('CHECKPOINT_LABELS_MISMATCH', `head has ${manifest.head.spec.numLabels} outputs but the manifest lists ${manifest.labels.length} labels`, {
       location: { file, field: 'labels' },
+    });
+  }
+  if (manifest.priorCorrection && manifest.priorCorrection.priors.length !== manifest.labels.length) {
+    throw new ModelError('CHECKPOINT_LABELS_MISMATCH', `priorCorrection has ${manifest.priorCorrection.priors.length} priors for ${manifest.labels.length} labels`, {
+      location: { file, field: 'priorCorrection.priors' },
+    });
+  }
+  if (manifest.fusion) {
+    const { weights, members } = manifest.fusion;
+    if (weights.length !== members.length + 1 || !weights.some((w) => w > 0)) {
+      throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `fusion needs ${members.length + 1} weights (not all 0), got ${weights.length}`, {
+        location: { file, field: 'fusion.weights' },
+      });
+    }
+    members.forEach((member, i) => {
+      if (member.head.spec.numLabels !== manifest.labels.length || member.head.spec.multiLabel !== manifest.multiLabel) {
+        throw new ModelError('CHECKPOINT_LABELS_MISMATCH', `fusion member ${i} has ${member.head.spec.numLabels} outputs for ${manifest.labels.length} labels`, {
+          location: { file, field: `fusion.members.${i}.head.spec` },
+        });
+      }
     });
   }
   if (new Set(manifest.labels).size !== manifest.labels.length) {

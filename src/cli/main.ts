@@ -6,6 +6,7 @@ import { registerCv } from './commands/cv.js';
 import { registerEval } from './commands/eval.js';
 import { registerPredict } from './commands/predict.js';
 import { registerTrain } from './commands/train.js';
+import { registerWorker } from './commands/worker.js';
 import { EXIT_CODES, reportError } from './output.js';
 
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerPredict(program);
   registerEval(program);
   registerCv(program);
+  registerWorker(program);
   return program;
 }
 

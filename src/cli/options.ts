@@ -27,13 +27,17 @@ export function positiveNumber(name: string) {
 }
 
 /** --data and how to read it. */
-export function addDataOptions(command: Command, dataFlag = '--data <file>'): Command {
-  return command
-    .requiredOption(dataFlag, 'data file (csv, tsv, jsonl, fpb, trec, hoc) or a corpus name such as fpb50, banking77-train')
+export function addDataOptions(command: Command, dataFlag = '--data <file>', required = true): Command {
+  const dataHelp = 'data file (csv, tsv, jsonl, fpb, trec, hoc) or a corpus name such as fpb50, banking77-train';
+  return (required ? command.requiredOption(dataFlag, dataHelp) : command.option(dataFlag, dataHelp))
     .addOption(new Option('--format <format>', 'input format').choices(['auto', 'csv', 'tsv', 'jsonl', 'fpb', 'trec', 'hoc', 'lines']).default('auto'))
     .option('--text-field <name>', 'column or JSON field holding the text (default: text, or the corpus registry)')
     .option('--label-field <name>', 'column or JSON field holding the label (default: label, or the corpus registry)')
-    .addOption(new Option('--encoding <encoding>', 'text encoding of the file').choices(['auto', 'utf-8', 'latin1']).default('auto'))
+    .addOption(
+      new Option('--encoding <encoding>', 'text encoding of the file; auto and utf-8 fail on invalid UTF-8 naming the byte, utf-8-replace reads it as U+FFFD and flags those rows')
+        .choices(['auto', 'utf-8', 'utf-8-replace', 'latin1'])
+        .default('auto'),
+    )
     .addOption(new Option('--on-bad-row <policy>', 'what to do with empty texts, missing labels and malformed rows').choices(['fail', 'skip', 'warn']).default('fail'));
 }
 
@@ -87,4 +91,40 @@ export function fitOptionsFrom(flags: TrainingFlags): FitOptions {
     patience: flags.patience,
     seed: flags.seed,
   };
+}
+
+/** A duration such as 60s, 2m, 1.5m or a plain number of seconds. */
+export function duration(name: string) {
+  return (value: string): number => {
+    const match = /^(\d+(?:\.\d+)?)(s|m)?$/.exec(value.trim());
+    const seconds = match ? Number(match[1]) * (match[2] === 'm' ? 60 : 1) : NaN;
+    if (!(seconds > 0)) throw new InvalidArgumentError(`${name} must be a positive duration such as 60s or 2m`);
+    return seconds;
+  };
+}
+
+export type RecipeName = 'auto' | 'single';
+
+export interface RecipeFlags {
+  recipe: RecipeName;
+  budget?: number;
+}
+
+/** --recipe and --budget: how the classifier is put together. */
+export function addRecipeOptions(command: Command, defaultRecipe: RecipeName): Command {
+  return command
+    .addOption(
+      new Option('--recipe <recipe>', 'auto: fuse the encoder with TF-IDF where held-out data says it helps, calibrated; single: one head over --encoder')
+        .choices(['auto', 'single'])
+        .default(defaultRecipe),
+    )
+    .option('--budget <duration>', 'time budget of the auto recipe (e.g. 60s, 2m); past it the TF-IDF member is dropped', duration('--budget'));
+}
+
+/** --labels: label descriptions for zero-shot training, or a prior added to the data. */
+export function addLabelDescriptionOption(command: Command): Command {
+  return command.option(
+    '--labels <descriptions>',
+    'label descriptions, e.g. "positive: good news for the company, negative: bad news"; alone (no --data) they train a zero-shot classifier, with --data they are added as examples',
+  );
 }

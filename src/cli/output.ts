@@ -9,7 +9,8 @@ export function info(message: string): void {
   process.stderr.write(`${message}\n`);
 }
 
-export const EXIT_CODES = { internal: 1, usage: 2, data: 3, model: 4 } as const;
+/** 130 = 128 + SIGINT, the shell convention for a run stopped by Ctrl-C. */
+export const EXIT_CODES = { internal: 1, usage: 2, data: 3, model: 4, interrupted: 130 } as const;
 
 /** `headstart: <message>` (+ hint) on stderr; a stack trace only with --debug. Returns the exit code. */
 export function reportError(error: unknown, debug: boolean): number {

@@ -5,7 +5,8 @@
 import { isUtf8 } from 'node:buffer';
 import { DataError } from '../errors.js';
 
-export type ByteEncoding = 'utf-8' | 'latin1';
+/** 'utf-8' refuses invalid bytes; 'utf-8-replace' turns each invalid sequence into U+FFFD and flags the line. */
+export type ByteEncoding = 'utf-8' | 'utf-8-replace' | 'latin1';
 
 export interface DecodedLine {
   /** The line's text without its '\n' (a '\r' before it is kept; callers that split lines drop it). */
@@ -14,6 +15,8 @@ export interface DecodedLine {
   line: number;
   /** false only for a last line that the file does not end with '\n'. */
   terminated: boolean;
+  /** Invalid UTF-8 bytes in the line were replaced by U+FFFD ('utf-8-replace' only). */
+  invalidUtf8: boolean;
 }
 
 const LF = 0x0a;
@@ -27,12 +30,13 @@ export async function* decodeLines(
   let pending: Buffer[] = [];
   let line = 1;
   let lineStart = 0;
-  const decode = (bytes: Buffer): string => {
+  const decode = (bytes: Buffer, terminated: boolean): DecodedLine => {
     const bomLength = line === 1 && bytes.subarray(0, 3).equals(UTF8_BOM) ? 3 : 0;
     const body = bytes.subarray(bomLength);
-    if (encoding === 'latin1') return body.toString('latin1');
-    if (isUtf8(body)) return body.toString('utf8');
-    throw invalidUtf8(file, line, lineStart + bomLength + firstInvalidUtf8Offset(body));
+    if (encoding === 'latin1') return { text: body.toString('latin1'), line, terminated, invalidUtf8: false };
+    const valid = isUtf8(body);
+    if (valid || encoding === 'utf-8-replace') return { text: body.toString('utf8'), line, terminated, invalidUtf8: !valid };
+    throw invalidUtf8(file, line, lineStart + bomLength, body);
   };
 
   for await (const chunk of chunks) {
@@ -40,7 +44,7 @@ export async function* decodeLines(
     for (let lf = chunk.indexOf(LF, from); lf !== -1; lf = chunk.indexOf(LF, from)) {
       pending.push(chunk.subarray(from, lf));
       const bytes = pending.length === 1 ? pending[0] : Buffer.concat(pending);
-      yield { text: decode(bytes), line, terminated: true };
+      yield decode(bytes, true);
       lineStart += bytes.length + 1;
       line++;
       pending = [];
@@ -48,7 +52,7 @@ export async function* decodeLines(
     }
     if (from < chunk.length) pending.push(chunk.subarray(from));
   }
-  if (pending.length > 0) yield { text: decode(Buffer.concat(pending)), line, terminated: false };
+  if (pending.length > 0) yield decode(Buffer.concat(pending), false);
 }
 
 /**
@@ -64,9 +68,20 @@ function firstInvalidUtf8Offset(bytes: Buffer): number {
   return 0;
 }
 
-function invalidUtf8(file: string, line: number, byteOffset: number): DataError {
-  return new DataError('INVALID_UTF8', `invalid UTF-8 at byte offset ${byteOffset}`, {
+function invalidUtf8(file: string, line: number, bodyStart: number, body: Buffer): DataError {
+  const offset = firstInvalidUtf8Offset(body);
+  const byte = body[offset];
+  return new DataError('INVALID_UTF8', `invalid UTF-8 at byte offset ${bodyStart + offset} (byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')}${latin1Diagnosis(body, byte)})`, {
     location: { file, line },
-    hint: 'the file is not UTF-8; if it is ISO-8859-1 (latin-1), pass --encoding latin1',
+    hint: 'if the file is ISO-8859-1 (latin-1), pass --encoding latin1; to read it anyway, --encoding utf-8-replace replaces bad bytes with U+FFFD and flags the rows',
   });
+}
+
+/**
+ * ISO-8859-1 text read as UTF-8 fails on its accented letters: a lone byte 0xA0-0xFF between ASCII
+ * characters. When no byte of the line forms a valid multi-byte UTF-8 sequence, say what it would be.
+ */
+function latin1Diagnosis(body: Buffer, byte: number): string {
+  if (byte < 0xa0 || /[\u0080-\uFFFC\u{10000}-\u{10FFFF}]/u.test(body.toString('utf8'))) return '';
+  return `, which is "${String.fromCharCode(byte)}" in ISO-8859-1: the file looks like latin-1, not UTF-8`;
 }

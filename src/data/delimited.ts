@@ -28,7 +28,8 @@ export async function* readDelimited(
   // Lines are counted as the parser emits records (queued until the loop below takes them), so a
   // syntax error knows where its record starts even while parsed records wait in the stream buffer.
   let nextLine = 1;
-  const recordLines: number[] = [];
+  const recordLines: { line: number; span: number }[] = [];
+  const invalidUtf8Lines = new Set<number>();
   const parser = parse({
     delimiter: spec.format === 'csv' ? ',' : '\t',
     quote: spec.format === 'csv' ? '"' : false,
@@ -37,20 +38,21 @@ export async function* readDelimited(
     skip_empty_lines: false,
     record_delimiter: ['\r\n', '\n'],
     on_record: (fields: string[]) => {
-      recordLines.push(nextLine);
-      nextLine += 1 + countNewlines(fields);
+      const span = 1 + countNewlines(fields);
+      recordLines.push({ line: nextLine, span });
+      nextLine += span;
       return fields;
     },
   });
   // Errors from either side reach the parser (pipeline destroys it with them) and so the loop below.
-  pipeline(Readable.from(asText(lines)), parser, () => undefined);
+  pipeline(Readable.from(asText(lines, invalidUtf8Lines)), parser, () => undefined);
 
   const parseLabels = spec.format === 'hoc' ? parseHocLabels : singleLabel;
   let columns = Array.isArray(spec.header) ? spec.header : undefined;
   let picks = columns ? pickColumns(spec, columns, undefined) : undefined;
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
-      const line = recordLines.shift()!;
+      const { line, span } = recordLines.shift()!;
       const blankLine = record.length === 1 && record[0] === '';
       if (blankLine && (columns === undefined || columns.length > 1)) continue;
       if (columns === undefined || picks === undefined) {
@@ -70,6 +72,7 @@ export async function* readDelimited(
         const id = picks.id === undefined ? String(line) : record[picks.id];
         const labels = spec.rules.labelled ? parseLabels(record[picks.label!], spec.labelField) : [];
         example = buildExample(spec.rules, line, id, text, labels);
+        if (anyIn(invalidUtf8Lines, line, span)) example.invalidUtf8 = true;
       } catch (error) {
         if (!(error instanceof RowProblem)) throw error;
         badRows.handle(line, error);
@@ -82,10 +85,14 @@ export async function* readDelimited(
   }
 }
 
-/** Re-joins decoded lines into blocks of about 64 KiB: the parser is much faster on large writes. */
-async function* asText(lines: AsyncIterable<DecodedLine>): AsyncGenerator<string> {
+/**
+ * Re-joins decoded lines into blocks of about 64 KiB: the parser is much faster on large writes.
+ * Lines whose invalid UTF-8 was replaced go into `invalidUtf8Lines` (before the parser sees them).
+ */
+async function* asText(lines: AsyncIterable<DecodedLine>, invalidUtf8Lines: Set<number>): AsyncGenerator<string> {
   let block = '';
-  for await (const { text, terminated } of lines) {
+  for await (const { text, terminated, line, invalidUtf8 } of lines) {
+    if (invalidUtf8) invalidUtf8Lines.add(line);
     block += terminated ? text + '\n' : text;
     if (block.length >= 65_536) {
       yield block;
@@ -93,6 +100,14 @@ async function* asText(lines: AsyncIterable<DecodedLine>): AsyncGenerator<string
     }
   }
   if (block !== '') yield block;
+}
+
+/** Whether any of the `span` lines from `first` is in `lines` (which then forgets them). */
+function anyIn(lines: Set<number>, first: number, span: number): boolean {
+  if (lines.size === 0) return false;
+  let found = false;
+  for (let line = first; line < first + span; line++) found = lines.delete(line) || found;
+  return found;
 }
 
 function countNewlines(record: string[]): number {

@@ -2,3 +2,4 @@ export type { BadRowPolicy, DataFormat, Dataset, Example, ReadOptions, SkippedRo
 export { RecordReader, readDataset, readRecords } from './read.js';
 export { writeCsv, type CsvValue } from './write.js';
 export { CORPORA_ENV, listCorpora, resolveDataSource, type CorpusEntry, type ResolvedSource } from './corpora.js';
+export { findLabelConflicts, type LabelConflict } from './conflicts.js';

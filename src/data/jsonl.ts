@@ -13,7 +13,7 @@ export interface JsonlSpec {
 }
 
 export async function* readJsonl(lines: AsyncIterable<DecodedLine>, spec: JsonlSpec, badRows: BadRows): AsyncGenerator<Example> {
-  for await (const { text: raw, line } of lines) {
+  for await (const { text: raw, line, invalidUtf8 } of lines) {
     if (raw.trim() === '') continue;
     let example: Example;
     try {
@@ -22,6 +22,7 @@ export async function* readJsonl(lines: AsyncIterable<DecodedLine>, spec: JsonlS
       const id = spec.idField === undefined ? String(line) : idValue(record, spec.idField);
       const labels = spec.rules.labelled ? labelValues(record, spec) : [];
       example = buildExample(spec.rules, line, id, text, labels);
+      if (invalidUtf8) example.invalidUtf8 = true;
     } catch (error) {
       if (!(error instanceof RowProblem)) throw error;
       badRows.handle(line, error);

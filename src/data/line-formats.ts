@@ -15,20 +15,21 @@ export async function* readLineRecords(
   for await (const decoded of lines) {
     const raw = decoded.text.endsWith('\r') ? decoded.text.slice(0, -1) : decoded.text;
     const id = String(decoded.line);
-    if (parseLine === 'lines') {
-      yield { id, line: decoded.line, text: raw, labels: [] };
-      continue;
-    }
-    if (raw.trim() === '') continue;
     let example: Example;
-    try {
-      const { text, labels } = parseLine(raw);
-      example = buildExample(rules, decoded.line, id, text, labels);
-    } catch (error) {
-      if (!(error instanceof RowProblem)) throw error;
-      badRows.handle(decoded.line, error);
-      continue;
+    if (parseLine === 'lines') {
+      example = { id, line: decoded.line, text: raw, labels: [] };
+    } else {
+      if (raw.trim() === '') continue;
+      try {
+        const { text, labels } = parseLine(raw);
+        example = buildExample(rules, decoded.line, id, text, labels);
+      } catch (error) {
+        if (!(error instanceof RowProblem)) throw error;
+        badRows.handle(decoded.line, error);
+        continue;
+      }
     }
+    if (decoded.invalidUtf8) example.invalidUtf8 = true;
     yield example;
   }
 }

@@ -103,7 +103,7 @@ export class RecordReader implements AsyncIterable<Example> {
       const bytes = await readAll(this.source);
       return decodeLines(once(bytes), this.file, isUtf8(bytes) ? 'utf-8' : 'latin1');
     }
-    const encoding: ByteEncoding = requested === 'latin1' ? 'latin1' : 'utf-8';
+    const encoding: ByteEncoding = requested === 'auto' ? 'utf-8' : requested;
     return decodeLines(readChunks(this.source), this.file, encoding);
   }
 

@@ -4,9 +4,10 @@ export type DataFormat = 'csv' | 'tsv' | 'jsonl' | 'fpb' | 'trec' | 'hoc' | 'lin
 
 /**
  * 'auto' means strict UTF-8 for csv/tsv/jsonl/lines/hoc, and for fpb/trec: UTF-8 when the whole
- * file is valid UTF-8, else ISO-8859-1 (those corpora ship in both).
+ * file is valid UTF-8, else ISO-8859-1 (those corpora ship in both). 'utf-8' fails on invalid bytes
+ * (naming line and byte offset); 'utf-8-replace' turns them into U+FFFD and flags the record.
  */
-export type TextEncoding = 'auto' | 'utf-8' | 'latin1';
+export type TextEncoding = 'auto' | 'utf-8' | 'utf-8-replace' | 'latin1';
 
 /** What to do with a row that has no usable text or label: throw, drop it quietly, or drop it and warn once at the end. */
 export type BadRowPolicy = 'fail' | 'skip' | 'warn';
@@ -19,6 +20,8 @@ export interface Example {
   text: string;
   /** One label for single-label data, any number (including none) for multi-label data, none when unlabelled. */
   labels: string[];
+  /** Set when invalid UTF-8 bytes in the record were replaced by U+FFFD (encoding 'utf-8-replace'). */
+  invalidUtf8?: true;
 }
 
 export interface SkippedRow {

@@ -1,7 +1,8 @@
 /**
  * Model2Vec static embeddings: WordPiece ids (no special tokens, unknowns dropped, at most
  * `maxTokens`), the mean of their table rows, L2-normalised. Tokenisation is
- * @huggingface/tokenizers running the model's own tokenizer.json.
+ * @huggingface/tokenizers running the model's own tokenizer.json, with WordPiece memoised per word
+ * (word-cache-tokenizer.ts; same ids as `Tokenizer.encode`).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { DataError, ModelError, UsageError } from '../errors.js';
 import type { EmbedOptions, EmbedResult, Encoder, EncoderSpec, TextInfo } from './encoder.js';
 import { fingerprintParts } from './fingerprint.js';
 import { readSafetensors, tensorToFloat32, type SafetensorsFile } from './safetensors.js';
+import { WordCacheTokenizer } from './word-cache-tokenizer.js';
 
 export const STATIC_MODEL_FILE = 'model.safetensors';
 export const STATIC_TOKENIZER_FILE = 'tokenizer.json';
@@ -40,11 +42,12 @@ export class StaticEncoder implements Encoder {
   readonly maxEmbeddingsPerCall = 4096;
   readonly fingerprint: string;
   private readonly accumulator: Float64Array;
+  private readonly tokenizer: WordCacheTokenizer;
 
   private constructor(
     private readonly table: Float32Array,
     dim: number,
-    private readonly tokenizer: Tokenizer,
+    tokenizer: Tokenizer,
     private readonly unkId: number,
     maxTokens: number,
     modelName: string,
@@ -55,6 +58,7 @@ export class StaticEncoder implements Encoder {
     this.spec = { type: 'static', model: modelName, maxTokens };
     this.fingerprint = fingerprint;
     this.accumulator = new Float64Array(dim);
+    this.tokenizer = new WordCacheTokenizer(tokenizer);
   }
 
   /** Loads `model.safetensors` and `tokenizer.json` from `dir`. */
@@ -100,7 +104,7 @@ export class StaticEncoder implements Encoder {
    */
   tokenize(text: string): { ids: number[]; truncated: boolean } {
     const budget = cutToCharBudget(text, this.maxTokens * CHARS_PER_TOKEN);
-    const all = this.tokenizer.encode(budget.text, { add_special_tokens: false }).ids;
+    const all = this.tokenizer.encodeIds(budget.text);
     const ids: number[] = [];
     let truncated = budget.cut;
     for (const id of all) {

@@ -70,7 +70,9 @@ export async function readHead(tf: Tf, dir: string): Promise<{ state: HeadState;
   const headFile = path.join(dir, HEAD_FILE);
   const state = parseHeadJson(await readJson(headFile), headFile);
   const modelFile = path.join(dir, MODEL_FILE);
-  const modelJson = (await readJson(modelFile)) as Partial<io.ModelJSON>;
+  const raw = await readJson(modelFile);
+  // Anything but an object fails the layout check in manifestWeights with a ModelError.
+  const modelJson = (isObject(raw) ? raw : {}) as Partial<io.ModelJSON>;
   const weightSpecs = manifestWeights(modelJson, modelFile);
   const weightsFile = path.join(dir, WEIGHTS_FILE);
   const weights = await readBytes(weightsFile);
@@ -150,9 +152,12 @@ function manifestWeights(json: Partial<io.ModelJSON>, file: string): io.WeightsM
     json.modelTopology != null &&
     Array.isArray(manifest) &&
     manifest.length === 1 &&
-    manifest[0].paths?.length === 1 &&
+    isObject(manifest[0]) &&
+    Array.isArray(manifest[0].paths) &&
+    manifest[0].paths.length === 1 &&
     manifest[0].paths[0] === WEIGHTS_FILE &&
-    Array.isArray(manifest[0].weights);
+    Array.isArray(manifest[0].weights) &&
+    manifest[0].weights.every(isObject);
   if (!valid) {
     throw new ModelError('HEAD_MODEL_INVALID', `expected a TF.js layers model whose weights are all in "${WEIGHTS_FILE}"`, {
       location: { file, field: 'weightsManifest' },
@@ -164,8 +169,8 @@ function manifestWeights(json: Partial<io.ModelJSON>, file: string): io.WeightsM
 const BYTES_PER_VALUE: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
 
 function weightBytes(weight: io.WeightsManifestEntry, file: string): number {
-  const dtype = weight.quantization?.dtype ?? weight.dtype;
-  const size = BYTES_PER_VALUE[dtype];
+  const dtype = (isObject(weight.quantization) ? weight.quantization.dtype : undefined) ?? weight.dtype;
+  const size = Object.hasOwn(BYTES_PER_VALUE, dtype) ? BYTES_PER_VALUE[dtype] : undefined;
   const shapeOk = Array.isArray(weight.shape) && weight.shape.every((d) => Number.isSafeInteger(d) && d >= 0);
   if (size === undefined || !shapeOk) {
     throw new ModelError('HEAD_MODEL_INVALID', `weight "${weight.name}" has unsupported dtype ${JSON.stringify(dtype)} or shape ${JSON.stringify(weight.shape)}`, {
@@ -173,6 +178,10 @@ function weightBytes(weight: io.WeightsManifestEntry, file: string): number {
     });
   }
   return weight.shape.reduce((n, d) => n * d, 1) * size;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 async function readJson(file: string): Promise<unknown> {

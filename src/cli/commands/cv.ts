@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { createEncoder } from '../../encoders/index.js';
 import { crossValidate } from '../../cross-validate.js';
 import { loadLabelledData, type DataFlags } from '../data.js';
-import { addDataOptions, addEncoderOptions, addTrainingOptions, fitOptionsFrom, integer, type TrainingFlags } from '../options.js';
+import { addDataOptions, addEncoderOptions, addRecipeOptions, addTrainingOptions, fitOptionsFrom, integer, type RecipeFlags, type TrainingFlags } from '../options.js';
 import { info, printJsonResult } from '../output.js';
 
-interface CvFlags extends DataFlags, TrainingFlags {
+interface CvFlags extends DataFlags, TrainingFlags, RecipeFlags {
   data: string;
   folds: number;
   encoder: string;
@@ -19,6 +19,7 @@ export function registerCv(program: Command): void {
   command.option('--folds <k>', 'number of folds', integer('--folds', 2), 5);
   addEncoderOptions(command);
   addTrainingOptions(command);
+  addRecipeOptions(command, 'single');
   command.option('--json', 'print one JSON object with the results as the last line of stdout').action(async (flags: CvFlags) => {
     const { dataset, texts, labels } = await loadLabelledData(flags.data, flags);
     info(`read ${texts.length} examples, ${dataset.labelSet.length} labels from ${dataset.file}`);
@@ -28,17 +29,23 @@ export function registerCv(program: Command): void {
         folds: flags.folds,
         seed: flags.seed,
         fit: fitOptionsFrom(flags),
+        recipe: flags.recipe,
+        budgetSeconds: flags.budget,
         onFold: (fold) => info(`fold ${fold.fold + 1}/${flags.folds}: accuracy ${fold.accuracy.toFixed(4)} macro-F1 ${fold.macroF1.toFixed(4)} (${fold.trainSeconds.toFixed(1)} s)`),
       });
       process.stdout.write(
         `accuracy ${result.accuracy.mean.toFixed(4)} ± ${result.accuracy.std.toFixed(4)}, macro-F1 ${result.macroF1.mean.toFixed(4)} ± ${result.macroF1.std.toFixed(4)} over ${flags.folds} folds (${result.seconds.toFixed(1)} s)\n`,
       );
+      for (const c of result.perClass) {
+        info(`  ${c.label}: precision ${c.precision.toFixed(4)} recall ${c.recall.toFixed(4)} F1 ${c.f1.toFixed(4)} (${c.support} examples)`);
+      }
       if (flags.json) {
         printJsonResult({
           command: 'cv',
           data: dataset.file,
           examples: texts.length,
           encoder: encoder.spec,
+          recipe: flags.recipe,
           folds: flags.folds,
           seed: flags.seed,
           accuracy: result.accuracy.mean,
@@ -46,6 +53,7 @@ export function registerCv(program: Command): void {
           macroF1: result.macroF1.mean,
           macroF1Std: result.macroF1.std,
           seconds: result.seconds,
+          perClass: result.perClass,
           perFold: result.folds,
         });
       }

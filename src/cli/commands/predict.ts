@@ -1,102 +1,124 @@
-import { createWriteStream, promises as fs } from 'node:fs';
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
-import type { Command } from 'commander';
-import { TextClassifier, type Prediction } from '../../classifier.js';
-import { readRecords, type Example } from '../../data/index.js';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Option, type Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import type { OutputFormat } from '../../predict/format.js';
+import { parseModelRefs } from '../../predict/heads.js';
+import { OutputJournal } from '../../predict/journal.js';
+import { runPredict } from '../../predict/run.js';
+import { localRunner, threadRunner } from '../../predict/runners.js';
+import { queueRunner } from '../../queue/coordinator.js';
 import { readOptionsFrom, type DataFlags } from '../data.js';
 import { addDataOptions, integer } from '../options.js';
 import { info, printJsonResult } from '../output.js';
-import { createProgress } from '../progress.js';
+import { createProgress, type Progress } from '../progress.js';
 
 interface PredictFlags extends DataFlags {
-  model: string;
+  model?: string[];
   input: string;
   output?: string;
+  outputFormat?: OutputFormat;
   topK: number;
   idField?: string;
   batchSize: number;
+  workers: number | 'auto';
+  resume?: boolean;
+  queue?: string;
+  queueName: string;
   modelDir?: string;
   json?: boolean;
 }
 
+/**
+ * Below this many rows, `--workers auto` classifies on the main thread: a worker thread takes
+ * 1-2 s to start (TensorFlow.js and the models, per thread), longer than ~20k rows take on one core.
+ */
+const THREADS_FROM_ROWS = 20_000;
+
+/**
+ * `--workers auto`: one worker thread per core for large inputs (embedding is ~90% of the work and
+ * splits perfectly; the main thread only parses, orders and writes, ~10%, so it shares a core), none
+ * for small ones. Stdin's size is unknown, so it gets threads.
+ */
+export function autoWorkers(rowsToDo: number | undefined, cores = availableParallelism()): number {
+  return rowsToDo !== undefined && rowsToDo < THREADS_FROM_ROWS ? 0 : cores;
+}
+
+function workersOption(value: string): number | 'auto' {
+  return value === 'auto' ? 'auto' : integer('--workers', 0)(value);
+}
+
 export function registerPredict(program: Command): void {
-  const command = program.command('predict').description('classify every row of a file (or stdin) into JSONL, in input order');
-  command.requiredOption('--model <dir>', 'checkpoint directory written by train');
+  const command = program.command('predict').description('classify every row of a file (or stdin) into JSONL or CSV, in input order');
+  command.option('--model <dir>', 'checkpoint directory written by train; repeat (optionally as NAME=DIR) for several heads on one encoder', collect);
   addDataOptions(command, '--input <file>');
   command
-    .option('--output <file>', 'JSONL output file (default: stdout); written to a temporary file and renamed when complete')
+    .option('--output <file>', 'output file (default: stdout); committed in fsynced chunks to <file>.partial and renamed when complete')
+    .addOption(new Option('--output-format <format>', 'output format (default: csv for a .csv output file, else jsonl)').choices(['jsonl', 'csv']))
+    .option('--resume', 'continue the interrupted run that left <output>.partial, after checking the input, models and options are unchanged')
     .option('--top-k <k>', 'how many labels with scores to include per row', integer('--top-k', 1), 1)
     .option('--id-field <name>', 'column or JSON field holding a row id (default: the line number)')
-    .option('--batch-size <n>', 'texts embedded per batch', integer('--batch-size', 1), 2048)
+    .option('--batch-size <n>', 'rows per chunk: embedded together, and the unit of commit and of distribution', integer('--batch-size', 1), 2048)
+    .option('--workers <n>', `worker threads classifying chunks: a number (0: on the main thread), or auto (one per core from ${THREADS_FROM_ROWS} rows up)`, workersOption, 'auto')
+    .option('--queue <url>', 'distribute chunks as BullMQ jobs on this Redis (redis://host:port); run `headstart worker` to process them')
+    .option('--queue-name <name>', 'BullMQ queue name', 'headstart-predict')
     .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>)')
     .option('--json', 'print one JSON summary object as the last line of stdout')
     .action(async (flags: PredictFlags) => {
-      const classifier = await TextClassifier.load(flags.model, { modelDir: flags.modelDir });
-      const { path, options } = readOptionsFrom(flags.input, flags, false);
-      if (flags.idField) options.idField = flags.idField;
-      const target = flags.output ? `${flags.output}.tmp-${process.pid}` : undefined;
-      const out: Writable = target ? createWriteStream(target) : process.stdout;
-      const progress = createProgress('predict', undefined);
-      const counts = { rows: 0, truncated: 0, empty: 0 };
-      const started = performance.now();
-      try {
-        let batch: Example[] = [];
-        const flush = async () => {
-          if (batch.length === 0) return;
-          const predictions = await classifier.predict(
-            batch.map((example) => example.text),
-            { topK: flags.topK },
-          );
-          const lines = predictions.map((prediction, i) => formatRow(batch[i], prediction, flags.topK, classifier.multiLabel));
-          if (!out.write(lines.join(''))) await once(out, 'drain');
-          for (const p of predictions) {
-            counts.truncated += p.truncated ? 1 : 0;
-            counts.empty += p.empty ? 1 : 0;
-          }
-          counts.rows += batch.length;
-          progress.tick(batch.length);
-          batch = [];
-        };
-        for await (const example of readRecords(path, options)) {
-          batch.push(example);
-          if (batch.length >= flags.batchSize) await flush();
-        }
-        await flush();
-        if (target) {
-          out.end();
-          await once(out, 'finish');
-          await fs.rename(target, flags.output!);
-        }
-      } catch (error) {
-        if (target) {
-          out.destroy();
-          await fs.rm(target, { force: true });
-        }
-        throw error;
-      } finally {
-        progress.stop();
-        await classifier.dispose();
+      if (!flags.model) throw new UsageError('MODEL_REQUIRED', "required option '--model <dir>' not specified");
+      const models = parseModelRefs(flags.model);
+      const { path, options: readOptions } = readOptionsFrom(flags.input, flags, false);
+      if (flags.idField) readOptions.idField = flags.idField;
+      const format: OutputFormat = flags.outputFormat ?? (flags.output?.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
+      const settings = { format, topK: flags.topK };
+      const loadOptions = { modelDir: flags.modelDir };
+      if (flags.output) {
+        const interrupted = existsSync(OutputJournal.progressPath(flags.output));
+        if (interrupted && !flags.resume) info(`${flags.output}: starting over; an interrupted run's partial output is discarded (--resume continues it)`);
+        if (!interrupted && flags.resume) info(`${flags.output}: no interrupted run to resume; starting from the beginning`);
       }
-      const seconds = (performance.now() - started) / 1000;
-      info(`classified ${counts.rows} rows in ${seconds.toFixed(1)} s (${(counts.rows / seconds).toFixed(0)} rows/s); truncated ${counts.truncated}, empty ${counts.empty}`);
-      if (flags.json) printJsonResult({ command: 'predict', summary: true, output: flags.output ?? null, ...counts, seconds, rowsPerSecond: counts.rows / seconds });
+      let progress: Progress | undefined;
+      let workersUsed = 0;
+      try {
+        const summary = await runPredict({
+          models,
+          loadOptions,
+          input: path,
+          readOptions,
+          output: flags.output,
+          settings,
+          chunkRows: flags.batchSize,
+          resume: flags.resume,
+          createRunner: (heads, identity, rowsToDo) => {
+            if (flags.queue) return queueRunner({ url: flags.queue, queueName: flags.queueName, runId: identity, models, loadOptions, settings });
+            const workers = flags.workers === 'auto' ? autoWorkers(rowsToDo) : flags.workers;
+            workersUsed = workers;
+            if (workers > 0) return threadRunner(workers, { refs: models, loadOptions, settings });
+            return Promise.resolve(localRunner(heads, settings));
+          },
+          onStart: ({ estimatedRows, resumedRows }) => {
+            if (resumedRows > 0) info(`resuming after ${resumedRows} committed rows`);
+            progress = createProgress('predict', estimatedRows === undefined ? undefined : Math.max(0, estimatedRows - resumedRows));
+          },
+          onRows: (rows) => progress?.tick(rows),
+        });
+        progress?.stop();
+        const { rows, truncated, empty, resumedRows, seconds } = summary;
+        const classified = rows - resumedRows;
+        info(`classified ${classified} rows in ${seconds.toFixed(1)} s (${(classified / seconds).toFixed(0)} rows/s); truncated ${truncated}, empty ${empty}`);
+        if (flags.json) printJsonResult({ command: 'predict', summary: true, output: flags.output ?? null, rows, truncated, empty, resumedRows, workers: workersUsed, seconds, rowsPerSecond: classified / seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, cpuSeconds: cpuSeconds() });
+      } finally {
+        progress?.stop();
+      }
     });
 }
 
-function formatRow(example: Example, prediction: Prediction, topK: number, multiLabel: boolean): string {
-  const row: Record<string, unknown> = { id: example.id, line: example.line };
-  if (multiLabel) row.labels = prediction.labels;
-  else {
-    row.label = prediction.label;
-    row.score = round(prediction.score);
-  }
-  if (topK > 1 || multiLabel) row.scores = Object.fromEntries(prediction.top.map((t) => [t.label, round(t.score)]));
-  if (prediction.truncated) row.truncated = true;
-  if (prediction.empty) row.empty = true;
-  return `${JSON.stringify(row)}\n`;
+/** CPU time of the whole process, worker threads included. */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
 
-function round(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
 }

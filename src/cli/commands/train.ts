@@ -1,12 +1,18 @@
 import type { Command } from 'commander';
-import { TextClassifier } from '../../classifier.js';
+import { TextClassifier, type FitReport } from '../../classifier.js';
+import { trainAuto, type AutoReport } from '../../recipes/auto.js';
 import { loadLabelledData, type DataFlags } from '../data.js';
-import { addDataOptions, addEncoderOptions, addTrainingOptions, fitOptionsFrom, type TrainingFlags } from '../options.js';
+import { addDataOptions, addEncoderOptions, addLabelDescriptionOption, addRecipeOptions, addTrainingOptions, fitOptionsFrom, type RecipeFlags, type TrainingFlags } from '../options.js';
 import { info, printJsonResult } from '../output.js';
+import { interruptSignal } from '../interrupt.js';
+import { reportDataWarnings } from '../data-warnings.js';
 import { summariseMetrics } from '../metrics-text.js';
+import { UsageError } from '../../errors.js';
+import { parseLabelDescriptions, ZERO_SHOT_FIT_OPTIONS } from '../../zero-shot/labels.js';
 
-interface TrainFlags extends DataFlags, TrainingFlags {
-  data: string;
+interface TrainFlags extends DataFlags, TrainingFlags, RecipeFlags {
+  data?: string;
+  labels?: string;
   encoder: string;
   modelDir?: string;
   out: string;
@@ -16,24 +22,61 @@ interface TrainFlags extends DataFlags, TrainingFlags {
 
 export function registerTrain(program: Command): void {
   const command = program.command('train').description('train a classifier on a labelled file and save it as a checkpoint');
-  addDataOptions(command);
+  addDataOptions(command, '--data <file>', false);
   addEncoderOptions(command);
   addTrainingOptions(command);
+  addRecipeOptions(command, 'auto');
+  addLabelDescriptionOption(command);
   command
     .requiredOption('--out <dir>', 'checkpoint directory to write (replaced atomically)')
     .option('--eval-data <file>', 'labelled file to score the trained model on (recorded in the model card)')
     .option('--json', 'print one JSON object with the results as the last line of stdout')
     .action(async (flags: TrainFlags) => {
-      const { dataset, texts, labels } = await loadLabelledData(flags.data, flags);
-      info(`read ${texts.length} examples, ${dataset.labelSet.length} labels from ${dataset.file}${dataset.skipped.length ? ` (${dataset.skipped.length} rows skipped)` : ''}`);
-      const classifier = await TextClassifier.create({ encoder: flags.encoder, modelDir: flags.modelDir });
+      const signal = interruptSignal();
+      const descriptions = flags.labels !== undefined ? parseLabelDescriptions(flags.labels) : [];
+      if (flags.data === undefined && descriptions.length === 0) {
+        throw new UsageError('MISSING_DATA', 'train needs --data, or --labels to train a zero-shot classifier from label descriptions');
+      }
+      const loaded = flags.data !== undefined ? await loadLabelledData(flags.data, flags) : undefined;
+      const dataset = loaded?.dataset;
+      if (dataset) info(`read ${dataset.examples.length} examples, ${dataset.labelSet.length} labels from ${dataset.file}${dataset.skipped.length ? ` (${dataset.skipped.length} rows skipped)` : ''}`);
+      if (loaded && descriptions.length > 0 && Array.isArray(loaded.labels[0])) {
+        throw new UsageError('BAD_LABEL_DESCRIPTIONS', '--labels works with single-label data only');
+      }
+      const texts = [...(loaded?.texts ?? []), ...descriptions.map((d) => d.description)];
+      const labels = [...((loaded?.labels as string[] | undefined) ?? []), ...descriptions.map((d) => d.label)] as string[] | string[][];
+      if (descriptions.length > 0) info(`${loaded ? 'added' : 'zero-shot: training on'} ${descriptions.length} label descriptions`);
+      const zeroShot = loaded === undefined;
+      const warnings = dataset ? reportDataWarnings(dataset) : {};
+      const fit = {
+        ...(zeroShot ? ZERO_SHOT_FIT_OPTIONS : {}),
+        ...definedOnly(fitOptionsFrom(flags)),
+        signal,
+        onEpoch: (log: { epoch: number; loss: number; valLoss?: number }) => {
+          if (log.epoch % 10 === 0) info(`epoch ${log.epoch}: loss ${log.loss.toFixed(4)}${log.valLoss !== undefined ? ` val_loss ${log.valLoss.toFixed(4)}` : ''}`);
+        },
+      };
+      let classifier: TextClassifier;
+      let report: FitReport;
+      let auto: AutoReport | undefined;
+      if (flags.recipe === 'auto' && !zeroShot) {
+        ({ classifier, report: auto } = await trainAuto(texts, labels, { encoder: flags.encoder, modelDir: flags.modelDir, budgetSeconds: flags.budget, fit, signal, onStage: info }));
+        report = auto.fit;
+        info(`auto recipe chose ${auto.chosen} (weights ${auto.weights.join('/')} over ${auto.encoders.join(' + ')}): ${auto.reason}`);
+      } else {
+        classifier = await TextClassifier.create({ encoder: flags.encoder, modelDir: flags.modelDir });
+        try {
+          report = await classifier.fit(texts, labels, fit);
+        } catch (error) {
+          await classifier.dispose();
+          throw error;
+        }
+      }
       try {
-        const report = await classifier.fit(texts, labels, {
-          ...fitOptionsFrom(flags),
-          onEpoch: (log) => {
-            if (log.epoch % 10 === 0) info(`epoch ${log.epoch}: loss ${log.loss.toFixed(4)}${log.valLoss !== undefined ? ` val_loss ${log.valLoss.toFixed(4)}` : ''}`);
-          },
-        });
+        if (report.calibration) {
+          const c = report.calibration;
+          info(`calibration: temperature ${c.temperature.toFixed(3)}, held-out ECE ${c.eceBefore.toFixed(4)} -> ${c.eceAfter.toFixed(4)} (${c.rows} rows)`);
+        }
         info(`trained ${report.epochsRun} epochs (best ${report.bestEpoch}) in ${report.seconds.toFixed(1)} s; embedding took ${report.embedSeconds.toFixed(1)} s`);
         let metrics: Record<string, number> | undefined;
         if (flags.evalData) {
@@ -41,9 +84,12 @@ export function registerTrain(program: Command): void {
           metrics = summariseMetrics(await classifier.evaluate(evaluation.texts, evaluation.labels));
           info(`eval on ${evaluation.dataset.file}: ${Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
         }
+        signal.throwIfAborted();
         await classifier.save(flags.out, {
-          data: { ...(classifier.training.data as object), source: dataset.file, skippedRows: dataset.skipped.length },
+          data: { ...(classifier.training.data as object), source: dataset?.file ?? 'label descriptions', skippedRows: dataset?.skipped.length ?? 0, ...warnings },
+          ...(descriptions.length > 0 && { labelDescriptions: descriptions }),
           ...(metrics ? { metrics } : {}),
+          ...(auto && { recipe: recipeRecord(auto) }),
         });
         info(`saved ${flags.out}`);
         if (flags.json) {
@@ -57,12 +103,25 @@ export function registerTrain(program: Command): void {
             trainSeconds: report.seconds,
             embedSeconds: report.embedSeconds,
             truncatedTexts: report.truncatedTexts,
-            skippedRows: dataset.skipped.length,
+            skippedRows: dataset?.skipped.length ?? 0,
+            ...(zeroShot && { zeroShot: true }),
+            ...warnings,
             ...(metrics ? { metrics } : {}),
+            ...(auto && { recipe: recipeRecord(auto) }),
+            ...(report.calibration && { calibration: report.calibration }),
           });
         }
       } finally {
         await classifier.dispose();
       }
     });
+}
+
+function recipeRecord(auto: AutoReport) {
+  const { fit: _fit, ...record } = auto;
+  return record;
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

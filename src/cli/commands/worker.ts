@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { startQueueWorker } from '../../queue/worker.js';
+import { integer } from '../options.js';
+import { info } from '../output.js';
+
+interface WorkerFlags {
+  queue: string;
+  queueName: string;
+  concurrency: number;
+  lockMs: number;
+  stalledCheckMs: number;
+  verbose?: boolean;
+}
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('process `predict --queue` chunk jobs from a BullMQ queue on Redis until stopped (SIGINT/SIGTERM)')
+    .requiredOption('--queue <url>', 'Redis URL (redis://host:port)')
+    .option('--queue-name <name>', 'BullMQ queue name', 'headstart-predict')
+    .option('--concurrency <n>', 'chunks processed at once', integer('--concurrency', 1), 1)
+    .option('--lock-ms <ms>', 'job lock duration: a dead worker\'s chunk is retried after about this long', integer('--lock-ms', 100), 30_000)
+    .option('--stalled-check-ms <ms>', 'how often to look for chunks of dead workers', integer('--stalled-check-ms', 100), 30_000)
+    .option('--verbose', 'log every chunk started and completed on stderr')
+    .action(async (flags: WorkerFlags) => {
+      const worker = await startQueueWorker({
+        url: flags.queue,
+        queueName: flags.queueName,
+        concurrency: flags.concurrency,
+        lockMs: flags.lockMs,
+        stalledCheckMs: flags.stalledCheckMs,
+        onJob: flags.verbose ? (event, job) => info(`worker ${process.pid}: ${event} chunk ${job.id}`) : undefined,
+      });
+      info(`worker ${process.pid}: ready on ${flags.queueName}`);
+      const signal = await new Promise<string>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'));
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+      });
+      info(`worker ${process.pid}: ${signal}, finishing the current chunk`);
+      await worker.close();
+    });
+}

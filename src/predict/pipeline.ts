@@ -1,0 +1,45 @@
+/**
+ * The streaming core of `predict`: records are grouped into chunks, at most `maxInFlight` chunks are
+ * being classified at once (so memory stays bounded whatever the input size, and a slow writer
+ * stalls the reader), and results are handed to `onResult` strictly in input order.
+ */
+import type { Chunk, ChunkResult } from './heads.js';
+import type { InputRow } from './format.js';
+
+/** Classifies chunks somewhere: this thread, worker threads, or queue workers on other machines. */
+export interface ChunkRunner {
+  /** How many chunks it can usefully work on at once. */
+  readonly parallelism: number;
+  run(chunk: Chunk): Promise<ChunkResult>;
+  close(): Promise<void>;
+}
+
+export interface StreamOptions {
+  /** Records already committed by an earlier run: read past, not classified. */
+  skip: number;
+  chunkRows: number;
+  maxInFlight: number;
+  onResult(result: ChunkResult): Promise<void>;
+}
+
+export async function classifyStream(records: AsyncIterable<InputRow>, runner: ChunkRunner, options: StreamOptions): Promise<void> {
+  const pending: Promise<ChunkResult>[] = [];
+  const submit = (chunk: Chunk) => {
+    const result = runner.run(chunk);
+    // Awaited in order below; this only keeps a failure that arrives early from being "unhandled".
+    result.catch(() => undefined);
+    pending.push(result);
+  };
+  let index = 0;
+  let rows: InputRow[] = [];
+  for await (const record of records) {
+    if (index++ < options.skip) continue;
+    rows.push({ id: record.id, line: record.line, text: record.text });
+    if (rows.length < options.chunkRows) continue;
+    submit({ first: index - rows.length, rows });
+    rows = [];
+    while (pending.length >= options.maxInFlight) await options.onResult(await pending.shift()!);
+  }
+  if (rows.length > 0) submit({ first: index - rows.length, rows });
+  while (pending.length > 0) await options.onResult(await pending.shift()!);
+}

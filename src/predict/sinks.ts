@@ -1,0 +1,52 @@
+/** Where ordered chunk results go: a stream (stdout), or a journaled file that a killed run can resume. */
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { ChunkResult } from './heads.js';
+import { OutputJournal, type RunIdentity } from './journal.js';
+
+export interface Counts {
+  rows: number;
+  truncated: number;
+  empty: number;
+}
+
+export interface Sink {
+  /** Rows (of the input, in order) already written before this run started. */
+  readonly resumedRows: number;
+  readonly counts: Counts;
+  write(result: Pick<ChunkResult, 'text' | 'rows' | 'truncated' | 'empty'>): Promise<void>;
+  /** The run completed: make the output final. */
+  finish(): Promise<void>;
+  /** The run failed: release the output, leaving whatever allows a resume. */
+  abandon(): Promise<void>;
+}
+
+export function streamSink(stream: Writable): Sink {
+  const counts: Counts = { rows: 0, truncated: 0, empty: 0 };
+  return {
+    resumedRows: 0,
+    counts,
+    async write(result) {
+      if (!stream.write(result.text)) await once(stream, 'drain');
+      counts.rows += result.rows;
+      counts.truncated += result.truncated;
+      counts.empty += result.empty;
+    },
+    finish: async () => undefined,
+    abandon: async () => undefined,
+  };
+}
+
+export async function journalSink(output: string, identity: RunIdentity, resume: boolean): Promise<Sink & { resumed: boolean }> {
+  const { journal, committedRows, resumed } = await OutputJournal.open(output, identity, resume);
+  return {
+    resumed,
+    resumedRows: committedRows,
+    get counts() {
+      return journal.counts;
+    },
+    write: (result) => journal.commit(result),
+    finish: () => journal.finish(),
+    abandon: () => journal.close(),
+  };
+}

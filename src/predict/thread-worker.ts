@@ -1,0 +1,25 @@
+/** Entry point of a prediction worker thread: loads the models once, then classifies the chunks it is sent. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { HeadSet, type Chunk } from './heads.js';
+import { rowCollector } from './memory.js';
+import { serializeError, type ThreadJob, type ThreadReply } from './runners.js';
+
+const job = workerData as ThreadJob;
+const port = parentPort!;
+const reply = (message: ThreadReply) => port.postMessage(message);
+
+try {
+  const heads = await HeadSet.load(job.refs, job.loadOptions);
+  const collect = rowCollector();
+  port.on('message', async ({ id, chunk }: { id: number; chunk: Chunk }) => {
+    try {
+      reply({ type: 'result', id, result: await heads.classify(chunk, job.settings) });
+      collect(chunk.rows.length);
+    } catch (error) {
+      reply({ type: 'error', id, error: serializeError(error) });
+    }
+  });
+  reply({ type: 'ready' });
+} catch (error) {
+  reply({ type: 'error', error: serializeError(error) });
+}

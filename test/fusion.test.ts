@@ -1,0 +1,100 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TextClassifier } from '../src/classifier.js';
+import { readDataset } from '../src/data/index.js';
+import { averageProbabilities, chooseWeights, simplexGrid } from '../src/fusion/ensemble.js';
+import { ModelError, UsageError } from '../src/errors.js';
+import { sampleCsv, tempDir } from './helpers.js';
+
+const data = await readDataset(sampleCsv);
+const texts = data.examples.map((e) => e.text);
+const labels = data.examples.map((e) => e.labels[0]);
+const probe = ['Net profit rose sharply and the company raised its dividend.', 'The company reported a heavy loss and cut jobs.', 'The meeting is on Tuesday.'];
+
+describe('fusion weights', () => {
+  it('enumerates the simplex, single members included', () => {
+    const grid = simplexGrid(2, 4);
+    expect(grid).toContainEqual([1, 0]);
+    expect(grid).toContainEqual([0, 1]);
+    expect(grid).toContainEqual([0.5, 0.5]);
+    expect(grid).toHaveLength(5);
+    for (const w of simplexGrid(3, 5)) expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+  });
+
+  it('averages probabilities with normalised weights', () => {
+    const mixed = averageProbabilities([Float32Array.from([1, 0]), Float32Array.from([0, 1])], [3, 1]);
+    expect(Array.from(mixed)).toEqual([0.75, 0.25]);
+  });
+
+  it('picks the member that is right on the held-out rows', () => {
+    const targets = Int32Array.from([0, 1, 0, 1]);
+    const right = Float32Array.from([0.9, 0.1, 0.2, 0.8, 0.7, 0.3, 0.4, 0.6]);
+    const wrong = Float32Array.from([0.1, 0.9, 0.8, 0.2, 0.3, 0.7, 0.6, 0.4]);
+    expect(chooseWeights([wrong, right], 2, targets).weights).toEqual([0, 1]);
+  });
+});
+
+describe('a classifier fusing potion and TF-IDF', () => {
+  it('trains both heads, chooses weights on the held-out split and round-trips through a checkpoint', async () => {
+    const classifier = await TextClassifier.create({ encoder: 'potion', fuseWith: ['tfidf'] });
+    // 40% held out: 24 rows, enough for temperature scaling.
+    const report = await classifier.fit(texts, labels, { seed: 0, validationSplit: 0.4 });
+    expect(report.members.map((m) => m.encoder)).toEqual(['static:potion-base-4m-int8', 'tfidf']);
+    expect(report.fusion!.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(report.calibration!.temperature).toBeGreaterThan(0);
+    expect(classifier.encoders).toHaveLength(2);
+
+    const before = await classifier.predictProba(probe);
+    const dir = path.join(tempDir(), 'fused');
+    await classifier.save(dir);
+    await classifier.dispose();
+
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'headstart.json'), 'utf8'));
+    expect(manifest.fusion.weights).toEqual(report.fusion!.weights);
+    const member = manifest.fusion.members[0];
+    expect(member.encoder.spec.type).toBe('tfidf');
+    const listed = new Set(manifest.files.map((f: { name: string }) => f.name));
+    for (const name of [...member.head.files, ...member.encoder.stateFiles]) {
+      expect(name.startsWith('m1-')).toBe(true);
+      expect(listed.has(name)).toBe(true);
+    }
+
+    const loaded = await TextClassifier.load(dir);
+    const after = await loaded.predictProba(probe);
+    expect(Array.from(after.data)).toEqual(Array.from(before.data));
+    expect(loaded.encoders.map((e) => e.spec.type)).toEqual(['static', 'tfidf']);
+    await loaded.dispose();
+
+    // A fused member's file is covered by the checkpoint's hashes like the primary's.
+    const stateFile = path.join(dir, member.encoder.stateFiles[0]);
+    writeFileSync(stateFile, readFileSync(stateFile, 'utf8').replace(/"/, ' "'));
+    await expect(TextClassifier.load(dir)).rejects.toBeInstanceOf(ModelError);
+  });
+
+  it('honours given fusion weights and refuses malformed ones and multi-label data', async () => {
+    const classifier = await TextClassifier.create({ encoder: 'potion', fuseWith: ['tfidf'] });
+    await expect(classifier.fit(texts, labels, { fusionWeights: [1] })).rejects.toBeInstanceOf(UsageError);
+    await expect(classifier.fit(texts, labels.map((l) => [l]), {})).rejects.toBeInstanceOf(UsageError);
+    const report = await classifier.fit(texts, labels, { seed: 0, fusionWeights: [0, 1], calibrate: false, epochs: 30 });
+    expect(report.fusion).toBeUndefined();
+    expect(report.calibration).toBeUndefined();
+    const tfidfOnly = await TextClassifier.create({ encoder: 'tfidf' });
+    await tfidfOnly.fit(texts, labels, { seed: 0, epochs: 30, calibrate: false });
+    expect(Array.from((await classifier.predictProba(probe)).data)).toEqual(Array.from((await tfidfOnly.predictProba(probe)).data));
+    await classifier.dispose();
+    await tfidfOnly.dispose();
+  });
+});
+
+describe('prior correction chosen with the weights', () => {
+  it('picks a correction when the held-out rows reward the rare class', () => {
+    // One member that always leans to the frequent class 0; the held-out rows are half class 1.
+    const targets = Int32Array.from([0, 1, 0, 1]);
+    const leaning = Float32Array.from([0.7, 0.3, 0.6, 0.4, 0.7, 0.3, 0.6, 0.4]);
+    const choice = chooseWeights([leaning], 2, targets, { priors: [0.8, 0.2], priorAlphas: [0, 0.5, 1] });
+    expect(choice.priorAlpha).toBeGreaterThan(0);
+    expect(choice.candidates[0].macroF1).toBe(1);
+    expect(chooseWeights([leaning], 2, targets).priorAlpha).toBe(0);
+  });
+});

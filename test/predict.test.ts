@@ -1,0 +1,144 @@
+import { readFileSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TextClassifier } from '../src/classifier.js';
+import { autoWorkers } from '../src/cli/commands/predict.js';
+import { readDataset } from '../src/data/index.js';
+import { HeadSet } from '../src/predict/heads.js';
+import { OutputJournal } from '../src/predict/journal.js';
+import { classifyStream, type ChunkRunner } from '../src/predict/pipeline.js';
+import { createRng } from '../src/util/random.js';
+import { sampleCsv, tempDir } from './helpers.js';
+import { headstartSync, headstartWithStdin, trainModel, writeInput } from './predict-helpers.js';
+
+const root = tempDir('headstart-predict-');
+const input = path.join(root, 'input.jsonl');
+let models: { sentiment: string; topic: string };
+
+beforeAll(async () => {
+  models = { sentiment: await trainModel('sentiment', root), topic: await trainModel('topic', root) };
+  await writeInput(input, 3000);
+});
+
+describe('classifyStream', () => {
+  it('hands results over in input order with a bounded number of chunks in flight, whatever order they finish in', async () => {
+    const rng = createRng(7);
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const runner: ChunkRunner = {
+      parallelism: 3,
+      async run(chunk) {
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(rng() * 15)));
+        inFlight--;
+        return { first: chunk.first, rows: chunk.rows.length, text: chunk.rows.map((row) => `${row.id}\n`).join(''), truncated: 0, empty: 0 };
+      },
+      close: async () => undefined,
+    };
+    async function* records() {
+      for (let i = 0; i < 1000; i++) yield { id: String(i), line: i + 1, text: `t${i}`, labels: [] };
+    }
+    let out = '';
+    await classifyStream(records(), runner, { skip: 10, chunkRows: 7, maxInFlight: 4, onResult: async (result) => void (out += result.text) });
+    expect(out).toBe(Array.from({ length: 990 }, (_, i) => `${i + 10}\n`).join(''));
+    expect(maxInFlight).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('HeadSet', () => {
+  it('embeds once for several heads and refuses heads on different encoders', async () => {
+    const heads = await HeadSet.load([
+      { name: 'sentiment', dir: models.sentiment },
+      { name: 'topic', dir: models.topic },
+    ]);
+    const result = await heads.classify({ first: 0, rows: [{ id: 'a', line: 1, text: 'Profit rose sharply.' }, { id: 'b', line: 2, text: '' }] }, { format: 'jsonl', topK: 1 });
+    await heads.dispose();
+    const rows = result.text.trim().split('\n').map((line) => JSON.parse(line));
+    expect(rows[0]).toMatchObject({ id: 'a', sentiment: { label: expect.any(String) }, topic: { label: expect.any(String) } });
+    expect(rows[1].empty).toBe(true);
+    expect(result).toMatchObject({ rows: 2, empty: 1 });
+
+    const tfidf = await TextClassifier.create({ encoder: 'tfidf' });
+    const sample = await readDataset(sampleCsv);
+    await tfidf.fit(sample.examples.map((e) => e.text), sample.examples.map((e) => e.labels[0]), { epochs: 2 });
+    await tfidf.save(path.join(root, 'tfidf'));
+    await tfidf.dispose();
+    await expect(HeadSet.load([{ name: 's', dir: models.sentiment }, { name: 't', dir: path.join(root, 'tfidf') }])).rejects.toThrow(/different encoders/);
+  });
+});
+
+describe('OutputJournal', () => {
+  const identity = { input: 'a'.repeat(64), models: 'b'.repeat(64), settings: 'c'.repeat(64) };
+
+  it('cuts uncommitted bytes on resume and refuses a changed input, model or options', async () => {
+    const output = path.join(root, 'journal.jsonl');
+    const first = await OutputJournal.open(output, identity, false);
+    await first.journal.commit({ text: 'one\ntwo\n', rows: 2, truncated: 0, empty: 1 });
+    await first.journal.close();
+    appendFileSync(OutputJournal.partialPath(output), 'half a ro');
+
+    for (const key of ['input', 'models', 'settings'] as const) {
+      await expect(OutputJournal.open(output, { ...identity, [key]: 'd'.repeat(64) }, true)).rejects.toThrow(/cannot resume .*changed/);
+    }
+    const resumed = await OutputJournal.open(output, identity, true);
+    expect(resumed).toMatchObject({ committedRows: 2, resumed: true });
+    expect(resumed.journal.counts).toEqual({ rows: 2, truncated: 0, empty: 1 });
+    await resumed.journal.commit({ text: 'three\n', rows: 1, truncated: 0, empty: 0 });
+    await resumed.journal.finish();
+    expect(readFileSync(output, 'utf8')).toBe('one\ntwo\nthree\n');
+    expect(existsSync(OutputJournal.progressPath(output))).toBe(false);
+  });
+});
+
+describe('headstart predict', () => {
+  it('writes every row in input order, flagged, identically on the main thread and on 2 worker threads', () => {
+    const outputs = [0, 2].map((workers) => {
+      const output = path.join(root, `workers-${workers}.jsonl`);
+      const run = headstartSync('predict', '--model', models.sentiment, '--input', input, '--id-field', 'id', '--output', output, '--batch-size', '300', '--workers', String(workers), '--json');
+      expect(run.stderr).not.toContain('headstart:');
+      expect(run.lastJson()).toMatchObject({ summary: true, rows: 3000, empty: 31, truncated: 3 });
+      return readFileSync(output, 'utf8');
+    });
+    expect(outputs[1]).toBe(outputs[0]);
+    const rows = outputs[0].trim().split('\n').map((line) => JSON.parse(line));
+    expect(rows.map((row) => row.id)).toEqual(Array.from({ length: 3000 }, (_, i) => `row-${i}`));
+    expect(rows.map((row) => row.line)).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
+    expect(rows[5]).toMatchObject({ empty: true, label: expect.any(String) });
+    expect(rows[7].truncated).toBe(true);
+  }, 120_000);
+
+  it('classifies stdin with every head, as JSONL fields or CSV columns', () => {
+    const small = path.join(root, 'small.jsonl');
+    writeFileSync(small, readFileSync(input, 'utf8').split('\n').slice(0, 20).join('\n'));
+    const heads = ['--model', `sentiment=${models.sentiment}`, '--model', `topic=${models.topic}`];
+    const jsonl = headstartWithStdin(readFileSync(small, 'utf8'), 'predict', ...heads, '--input', '-', '--format', 'jsonl', '--id-field', 'id', '--top-k', '2');
+    expect(jsonl.status).toBe(0);
+    const rows = jsonl.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(rows).toHaveLength(20);
+    expect(Object.keys(rows[0].sentiment.scores)).toHaveLength(2);
+    expect(['ABBR', 'DESC', 'ENTY', 'HUM', 'LOC', 'NUM']).toContain(rows[0].topic.label);
+    expect(['negative', 'neutral', 'positive']).toContain(rows[0].sentiment.label);
+
+    const csvOut = path.join(root, 'heads.csv');
+    const csv = headstartSync('predict', ...heads, '--input', small, '--id-field', 'id', '--output', csvOut);
+    expect(csv.status).toBe(0);
+    const records = parse(readFileSync(csvOut, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(records.map((r) => [r.id, r['sentiment.label'], r['topic.label']])).toEqual(rows.map((r) => [r.id, r.sentiment.label, r.topic.label]));
+  }, 120_000);
+
+  it('needs --format for stdin and refuses --resume without files', () => {
+    const noFormat = headstartSync('predict', '--model', models.sentiment, '--input', '-');
+    expect(noFormat.status).toBe(2);
+    expect(noFormat.stderr).toContain('cannot infer the format of stdin');
+    const noOutput = headstartSync('predict', '--model', models.sentiment, '--input', input, '--resume');
+    expect(noOutput.status).toBe(2);
+    expect(noOutput.stderr).toContain('--resume needs');
+  });
+
+  it('starts worker threads only for inputs large enough to repay their start-up', () => {
+    expect(autoWorkers(5_000, 2)).toBe(0);
+    expect(autoWorkers(100_000, 2)).toBe(2);
+    expect(autoWorkers(undefined, 4)).toBe(4);
+  });
+});

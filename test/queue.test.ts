@@ -1,0 +1,67 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
+import { headstartAsync, headstartSync, trainModel, waitFor, writeInput, type Running } from './predict-helpers.js';
+
+const redisAvailable = spawnSync('redis-server', ['--version']).status === 0;
+if (!redisAvailable) console.warn('skipping the BullMQ tests: redis-server is not installed (apt-get install redis-server)');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+describe.skipIf(!redisAvailable)('predict --queue with BullMQ workers', () => {
+  const root = tempDir('headstart-queue-');
+  const input = path.join(root, 'input.jsonl');
+  const ROWS = 30_000;
+  let redis: ChildProcess;
+  let url: string;
+  let model: string;
+  const workers: Running[] = [];
+
+  beforeAll(async () => {
+    const port = await freePort();
+    url = `redis://127.0.0.1:${port}`;
+    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    model = await trainModel('sentiment', root);
+    await writeInput(input, ROWS);
+  });
+
+  afterAll(async () => {
+    for (const worker of workers) worker.child.kill('SIGKILL');
+    redis?.kill('SIGTERM');
+  });
+
+  it('completes, in order and without duplicates, when a worker is killed mid-chunk', async () => {
+    const reference = path.join(root, 'reference.jsonl');
+    expect(headstartSync('predict', '--model', model, '--input', input, '--id-field', 'id', '--output', reference, '--workers', '0').status).toBe(0);
+
+    // A short lock so the dead worker's chunk goes back to the queue within about a second.
+    const workerArgs = ['worker', '--queue', url, '--lock-ms', '1000', '--stalled-check-ms', '300', '--verbose'];
+    const doomed = headstartAsync(...workerArgs);
+    const survivor = headstartAsync(...workerArgs);
+    workers.push(doomed, survivor);
+    await waitFor(() => doomed.stderr().includes('ready') && survivor.stderr().includes('ready'), 60_000, 'both workers to start');
+
+    const output = path.join(root, 'queued.jsonl');
+    const coordinator = headstartAsync('predict', '--model', model, '--input', input, '--id-field', 'id', '--output', output, '--queue', url, '--batch-size', '2500', '--json');
+    const started = () => [...doomed.stderr().matchAll(/started chunk (\S+)/g)].map((m) => m[1]);
+    await waitFor(() => started().length >= 2, 60_000, 'the doomed worker to start its second chunk');
+    doomed.child.kill('SIGKILL');
+    const lost = started().at(-1)!;
+    expect(doomed.stderr()).not.toContain(`completed chunk ${lost}`);
+
+    expect(await coordinator.exited).toBe(0);
+    expect(readFileSync(output, 'utf8') === readFileSync(reference, 'utf8')).toBe(true);
+    expect(survivor.stderr()).toContain(`completed chunk ${lost}`);
+  }, 120_000);
+});

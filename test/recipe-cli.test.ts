@@ -1,0 +1,46 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, sampleCsv, tempDir } from './helpers.js';
+
+const root = tempDir();
+
+function headstart(...args: string[]) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+  const lines = result.stdout.trimEnd().split('\n');
+  return { ...result, lastJson: () => JSON.parse(lines[lines.length - 1]) };
+}
+
+describe('headstart train recipes', () => {
+  it('runs the auto recipe by default and records its choice and calibration in the checkpoint', () => {
+    const out = path.join(root, 'auto');
+    const train = headstart('train', '--data', sampleCsv, '--out', out, '--budget', '2m', '--json');
+    expect(train.stderr).not.toContain('headstart:');
+    expect(train.status).toBe(0);
+    const result = train.lastJson();
+    // 60 examples: too few to choose a TF-IDF mix on, so the pretrained head alone.
+    expect(result.recipe).toMatchObject({ recipe: 'auto', budgetSeconds: 120, chosen: 'pretrained', encoders: ['static:potion-base-4m-int8'] });
+    expect(train.stderr).toContain('auto recipe chose pretrained');
+    const manifest = JSON.parse(readFileSync(path.join(out, 'headstart.json'), 'utf8'));
+    expect(manifest.training.recipe.reason).toBe(result.recipe.reason);
+    expect(manifest.training.options.priorCorrection).toBe(true);
+    expect(manifest.fusion).toBeUndefined();
+    if (result.calibration) expect(manifest.calibration.temperature).toBeCloseTo(result.calibration.temperature, 10);
+  });
+
+  it('trains a zero-shot classifier from --labels alone', () => {
+    const out = path.join(root, 'zero');
+    const train = headstart('train', '--labels', 'positive: profits rose and sales grew, negative: losses and job cuts', '--out', out, '--json');
+    expect(train.stderr).not.toContain('headstart:');
+    expect(train.status).toBe(0);
+    expect(train.lastJson()).toMatchObject({ zeroShot: true, labels: ['negative', 'positive'] });
+  });
+
+  it('refuses a bad --budget and train without --data or --labels', () => {
+    expect(headstart('train', '--data', sampleCsv, '--out', path.join(root, 'x'), '--budget', 'soon').status).toBe(2);
+    const missing = headstart('train', '--out', path.join(root, 'y'));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('--labels');
+  });
+});

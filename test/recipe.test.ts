@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { readDataset } from '../src/data/index.js';
+import { TextClassifier } from '../src/classifier.js';
+import { trainAuto } from '../src/recipes/auto.js';
+import { sampleCsv, tempDir } from './helpers.js';
+import path from 'node:path';
+
+const data = await readDataset(sampleCsv);
+const texts = data.examples.map((e) => e.text);
+const labels = data.examples.map((e) => e.labels[0]);
+
+describe('the auto recipe', () => {
+  it('fuses potion with TF-IDF, says what it chose and why, and saves a loadable checkpoint', async () => {
+    const { classifier, report } = await trainAuto(texts, labels, { fit: { seed: 0 }, minFusionExamples: 0 });
+    expect(report.encoders).toEqual(['static:potion-base-4m-int8', 'tfidf']);
+    expect(['pretrained', 'tfidf', 'fusion']).toContain(report.chosen);
+    expect(report.reason).toContain('held-out macro-F1');
+    expect(report.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    const expectedChoice = report.weights[1] === 0 ? 'pretrained' : report.weights[0] === 0 ? 'tfidf' : 'fusion';
+    expect(report.chosen).toBe(expectedChoice);
+    const dir = path.join(tempDir(), 'auto');
+    const probe = ['Operating profit rose to EUR 13.1 mn.', 'The company said it will cut 200 jobs.'];
+    const before = await classifier.predictProba(probe);
+    await classifier.save(dir);
+    await classifier.dispose();
+    const loaded = await TextClassifier.load(dir);
+    expect(Array.from((await loaded.predictProba(probe)).data)).toEqual(Array.from(before.data));
+    await loaded.dispose();
+  });
+
+  it('falls back to the pretrained head alone when the fused training overruns the budget', async () => {
+    const { classifier, report } = await trainAuto(texts, labels, { fit: { seed: 0 }, budgetSeconds: 0.001, minFusionExamples: 0 });
+    expect(report.chosen).toBe('pretrained');
+    expect(report.reason).toContain('budget');
+    expect(classifier.encoders).toHaveLength(1);
+    await classifier.dispose();
+  });
+
+  it('trains one head for multi-label data', async () => {
+    const { classifier, report } = await trainAuto(texts, labels.map((l) => [l]), { fit: { seed: 0, epochs: 20 } });
+    expect(report.chosen).toBe('pretrained');
+    expect(report.reason).toContain('multi-label');
+    expect(classifier.multiLabel).toBe(true);
+    await classifier.dispose();
+  });
+
+  it('uses the pretrained head alone on small training sets', async () => {
+    const { classifier, report } = await trainAuto(texts, labels, { fit: { seed: 0, epochs: 20 } });
+    expect(report.chosen).toBe('pretrained');
+    expect(report.reason).toContain('too few');
+    expect(classifier.encoders).toHaveLength(1);
+    await classifier.dispose();
+  });
+
+  it('works from one example per class (no held-out split: no refit, no calibration)', async () => {
+    const firsts = ['negative', 'neutral', 'positive'].map((label) => labels.indexOf(label));
+    const { classifier, report } = await trainAuto(firsts.map((i) => texts[i]), firsts.map((i) => labels[i]), { fit: { seed: 0 }, minFusionExamples: 0 });
+    expect(report.fit.calibration).toBeUndefined();
+    expect(report.fit.members.every((m) => m.refitEpochs === undefined)).toBe(true);
+    const predictions = await classifier.predict(firsts.map((i) => texts[i]));
+    expect(predictions.map((p) => p.label)).toEqual(['negative', 'neutral', 'positive']);
+    await classifier.dispose();
+  });
+});

@@ -1,0 +1,91 @@
+/** Checkpoint limits the other checkpoint tests do not reach: sizes, a symlinked manifest, an older format. */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TextClassifier } from '../src/classifier.js';
+import { MAX_CHECKPOINT_FILE_BYTES } from '../src/checkpoint/files.js';
+import { MAX_MANIFEST_BYTES } from '../src/checkpoint/manifest.js';
+import { ModelError } from '../src/errors.js';
+import { tempDir } from './helpers.js';
+
+const root = tempDir();
+let saved: string;
+let count = 0;
+
+beforeAll(async () => {
+  const classifier = await TextClassifier.create({ encoder: 'tfidf' });
+  await classifier.fit(['profit rose', 'profit fell', 'sales rose', 'sales fell'], ['up', 'down', 'up', 'down'], { epochs: 2, validationSplit: 0 });
+  saved = path.join(root, 'saved');
+  await classifier.save(saved);
+  await classifier.dispose();
+});
+
+async function copy(): Promise<string> {
+  const dir = path.join(root, `c${count++}`);
+  await fs.cp(saved, dir, { recursive: true });
+  return dir;
+}
+
+async function loadError(dir: string): Promise<ModelError> {
+  const error = await TextClassifier.load(dir).then(
+    async (classifier) => {
+      await classifier.dispose();
+      return undefined;
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ModelError);
+  return error as ModelError;
+}
+
+describe('checkpoint limits', () => {
+  it('refuses a listed file over the size limit before reading it (a sparse file, so the test stays cheap)', async () => {
+    const dir = await copy();
+    await fs.truncate(path.join(dir, 'weights.bin'), MAX_CHECKPOINT_FILE_BYTES + 1);
+    const error = await loadError(dir);
+    expect(error.code).toBe('CHECKPOINT_FILE_TOO_LARGE');
+    expect(error.message).toContain('weights.bin');
+  });
+
+  it('refuses a manifest over its size limit, or one that is a symlink', async () => {
+    const big = await copy();
+    const manifest = path.join(big, 'headstart.json');
+    await fs.truncate(manifest, MAX_MANIFEST_BYTES + 1);
+    expect((await loadError(big)).code).toBe('CHECKPOINT_MANIFEST_INVALID');
+
+    const linked = await copy();
+    await fs.rename(path.join(linked, 'headstart.json'), path.join(root, `manifest-${count}.json`));
+    await fs.symlink(path.join(root, `manifest-${count}.json`), path.join(linked, 'headstart.json'));
+    const error = await loadError(linked);
+    expect(error.code).toBe('CHECKPOINT_MANIFEST_INVALID');
+    expect(error.message).toContain('not a regular file');
+  });
+
+  it('names an older format version and says to re-train', async () => {
+    const dir = await copy();
+    const file = path.join(dir, 'headstart.json');
+    const manifest = JSON.parse(await fs.readFile(file, 'utf8')) as { formatVersion: number };
+    await fs.writeFile(file, JSON.stringify({ ...manifest, formatVersion: 0 }));
+    const error = await loadError(dir);
+    expect(error.code).toBe('CHECKPOINT_FORMAT_VERSION');
+    expect(error.message).toContain('checkpoint format version 0 is older than the supported version 1');
+    expect(error.hint).toContain('re-train');
+  });
+
+  it('refuses a model.json that is valid JSON of the wrong shape, even with a matching hash', async () => {
+    for (const body of ['null', '[]', '7', '{"modelTopology":{},"weightsManifest":[null]}', '{"modelTopology":{},"weightsManifest":[{"paths":["weights.bin"],"weights":[null]}]}']) {
+      const dir = await copy();
+      await fs.writeFile(path.join(dir, 'model.json'), body);
+      const file = path.join(dir, 'headstart.json');
+      const manifest = JSON.parse(await fs.readFile(file, 'utf8')) as { files: { name: string; bytes: number; sha256: string }[] };
+      const record = manifest.files.find((f) => f.name === 'model.json')!;
+      record.bytes = Buffer.byteLength(body);
+      record.sha256 = createHash('sha256').update(body).digest('hex');
+      await fs.writeFile(file, JSON.stringify(manifest));
+      const error = await loadError(dir);
+      expect(error.code, body).toBe('HEAD_MODEL_INVALID');
+      expect(error.message).toContain('model.json');
+    }
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * The word-cached fast path returns exactly the ids of `Tokenizer.encode(text, { add_special_tokens:
+ * false })`, on real corpora and on arbitrary Unicode, and its cache stays within its bound.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readDataset, resolveDataSource } from '../src/data/index.js';
+import { MAX_CACHED_WORD_LENGTH, WordCacheTokenizer } from '../src/encoders/word-cache-tokenizer.js';
+import { createRng } from '../src/util/random.js';
+import { potionDir, sharedCorpora } from './helpers.js';
+
+const SAMPLE_ROWS = 5000;
+/** Corpus name and how many of its rows to check (all when undefined). */
+const CORPORA: [string, number | undefined][] = [
+  ['fpb50', undefined],
+  ['banking77-train', undefined],
+  ['trec-train', undefined],
+  ['sst2-train', SAMPLE_ROWS],
+  ['hoc-train', SAMPLE_ROWS],
+];
+
+let tokenizerJson: object;
+let library: Tokenizer;
+
+function libraryIds(text: string): number[] {
+  return library.encode(text, { add_special_tokens: false }).ids;
+}
+
+beforeAll(async () => {
+  tokenizerJson = JSON.parse(await readFile(path.join(potionDir, 'tokenizer.json'), 'utf8'));
+  library = new Tokenizer(tokenizerJson, {});
+});
+
+/** Texts of the corpus, or a reason it is unavailable. */
+async function corpusTexts(name: string, sample?: number): Promise<string[] | string> {
+  if (!existsSync(sharedCorpora)) return `corpora directory ${sharedCorpora} is absent`;
+  let source;
+  try {
+    source = resolveDataSource(name);
+  } catch (error) {
+    return `corpus ${name} unavailable: ${(error as Error).message}`;
+  }
+  const texts = (await readDataset(source.path, source.options)).examples.map((example) => example.text);
+  if (sample === undefined || texts.length <= sample) return texts;
+  const rng = createRng(7);
+  for (let i = texts.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [texts[i], texts[j]] = [texts[j], texts[i]];
+  }
+  return texts.slice(0, sample);
+}
+
+describe('word-cached tokenizer parity with Tokenizer.encode', () => {
+  it('takes the fast path on the potion tokenizer', () => {
+    expect(new WordCacheTokenizer(new Tokenizer(tokenizerJson, {})).fastPath).toBe(true);
+  });
+
+  for (const [name, sample] of CORPORA) {
+    it(`gives identical ids on ${sample ? `${sample} rows of ` : 'all of '}${name}`, async (context) => {
+      const texts = await corpusTexts(name, sample);
+      if (typeof texts === 'string') {
+        context.skip(texts);
+        return;
+      }
+      const cached = new WordCacheTokenizer(new Tokenizer(tokenizerJson, {}));
+      expect(texts.length).toBeGreaterThan(0);
+      for (const text of texts) expect(cached.encodeIds(text), text).toEqual(libraryIds(text));
+      // Both passes: the second reads every word from the cache.
+      for (const text of texts) expect(cached.encodeIds(text), text).toEqual(libraryIds(text));
+    }, 60_000);
+  }
+
+  it('gives identical ids on arbitrary Unicode, added tokens and accents', () => {
+    const cached = new WordCacheTokenizer(new Tokenizer(tokenizerJson, {}), 50);
+    const tricky = fc.constantFrom(
+      '[CLS]', '[cls]', '[UNK]', '[unk]', '[SEP]x', 'a[MASK]b', '[PAD', ' [SEP] ', 'Café', 'NAÏVE', 'e\u0301', 'İstanbul', 'ß',
+      '東京タワー', '中文字', '\u{1F600}', '\u{1F469}\u200D\u{1F4BB}', '\u0000', '\u0007', '\u200B', '\uFEFF', '\uD800', '\r\n', '\t',
+      '##ing', 'x'.repeat(120), "don't", '$1,000.50', 'U.S.',
+    );
+    const text = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.string({ unit: 'grapheme', maxLength: 30 }),
+      fc
+        .tuple(fc.array(fc.oneof(tricky, fc.string({ maxLength: 6 })), { maxLength: 10 }), fc.constantFrom(' ', ''))
+        .map(([parts, separator]) => parts.join(separator)),
+    );
+    fc.assert(
+      fc.property(text, (value) => {
+        expect(cached.encodeIds(value)).toEqual(libraryIds(value));
+      }),
+      { numRuns: 1500, seed: 20261123 },
+    );
+  });
+
+  it('uses the library path for texts that contain an added token', () => {
+    const cached = new WordCacheTokenizer(new Tokenizer(tokenizerJson, {}));
+    for (const value of ['[CLS]', 'buy [UNK] now', '[SEP][SEP]', 'x[MASK]']) expect(cached.encodeIds(value)).toEqual(libraryIds(value));
+    expect(cached.cacheSize).toBe(0);
+  });
+
+  it('never holds more words than its bound', () => {
+    const limit = 64;
+    const cached = new WordCacheTokenizer(new Tokenizer(tokenizerJson, {}), limit);
+    const rng = createRng(3);
+    let peak = 0;
+    for (let i = 0; i < 2000; i++) {
+      const words = Array.from({ length: 8 }, () => `w${Math.floor(rng() * 5000)}`);
+      cached.encodeIds(words.join(' '));
+      peak = Math.max(peak, cached.cacheSize);
+      expect(cached.cacheSize).toBeLessThanOrEqual(limit);
+    }
+    expect(peak).toBe(limit);
+  });
+
+  it('does not cache words longer than MAX_CACHED_WORD_LENGTH', () => {
+    const cached = new WordCacheTokenizer(new Tokenizer(tokenizerJson, {}));
+    const long = 'ab'.repeat(MAX_CACHED_WORD_LENGTH);
+    expect(cached.encodeIds(`${long} profit`)).toEqual(libraryIds(`${long} profit`));
+    expect(cached.cacheSize).toBe(1);
+  });
+
+  it('falls back to plain encode when the tokenizer config needs steps the fast path skips', () => {
+    const lowercasing = new Tokenizer(tokenizerJson, { do_lowercase_and_remove_accent: true });
+    const cached = new WordCacheTokenizer(lowercasing);
+    expect(cached.fastPath).toBe(false);
+    expect(cached.encodeIds('Déjà Vu')).toEqual(lowercasing.encode('Déjà Vu', { add_special_tokens: false }).ids);
+    const fusing = { ...tokenizerJson, model: { ...(tokenizerJson as { model: object }).model, type: 'WordPiece', fuse_unk: true } };
+    expect(new WordCacheTokenizer(new Tokenizer(fusing, {})).fastPath).toBe(false);
+  });
+
+  it('rejects a non-positive bound', () => {
+    expect(() => new WordCacheTokenizer(library, 0)).toThrow(RangeError);
+  });
+});
