@@ -212,7 +212,7 @@ describe('TransformerEncoder options and variants', () => {
     try {
       const error = await rejection(loadTransformerEncoder({ model: 'Xenova/all-MiniLM-L6-v2', modelsDir: tempDir() }));
       expect(error).toBeInstanceOf(ModelError);
-      expect((error as ModelError).code).toBe('model-not-found');
+      expect((error as ModelError).code).toBe('MODEL_NOT_FOUND');
       expect(error.message).toMatch(/model not found: "Xenova\/all-MiniLM-L6-v2".*offline/);
       expect((error as ModelError).hint).toMatch(/HEADSTART_MODELS/);
       // A hub id that is on disk loads from the models directory, still with no request.

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AutoTokenizer, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
 import { DEFAULT_BATCH_PLAN, planBatches, type BatchPlanOptions } from '../../src/encoders/batching.js';
-import type { EmbedResult, Encoder, TransformerDtype } from '../../src/encoders/encoder.js';
+import type { EmbedResult, TransformerDtype } from '../../src/encoders/encoder.js';
 import { l2NormalizeRows, meanPool } from '../../src/encoders/pooling.js';
 import { resolveStaticModel } from '../../src/encoders/resolve-model.js';
 import { StaticEncoder } from '../../src/encoders/static.js';
@@ -115,7 +115,7 @@ export interface TransformerSubjectOptions {
   withNaive?: boolean;
 }
 
-export async function transformerSubject(options: TransformerSubjectOptions): Promise<Subject & { encoderInstance: Encoder }> {
+export async function transformerSubject(options: TransformerSubjectOptions): Promise<Subject> {
   const { modelDir, dtype, threads } = options;
   const plan: BatchPlanOptions = { ...DEFAULT_BATCH_PLAN, tokenBudget: options.tokenBudget ?? DEFAULT_BATCH_PLAN.tokenBudget };
   const sessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1 };
@@ -135,7 +135,6 @@ export async function transformerSubject(options: TransformerSubjectOptions): Pr
     dtype,
     threads,
     model: path.basename(modelDir),
-    encoderInstance: encoder,
     embed: (texts) => encoder.embed(texts),
     head,
     tokenizeSeconds: async (texts) => seconds(() => tokenizeTexts(tokenizer, texts, encoder.maxTokens, layout)),

@@ -51,9 +51,14 @@ export function writeJsonlCorpus(file: string, texts: readonly string[]): void {
   writeFileSync(file, texts.map((text) => JSON.stringify({ text })).join('\n') + '\n');
 }
 
-/** One small call first, so JIT compilation and first-run allocations stay out of the measurement. */
+/**
+ * A first pass outside the measurement, so JIT compilation and first-run allocations stay out of
+ * it: over all `texts` for the JavaScript encoders (cheap, and their code paths need the whole mix
+ * of lengths to settle), over a few texts for the transformer (enough to initialise its session).
+ */
 async function warmUp(subject: Subject, texts: readonly string[]): Promise<void> {
-  subject.head.predictProba(await subject.embed(texts.slice(0, 8)));
+  const sample = subject.encoder === 'transformer' ? texts.slice(0, 8) : texts;
+  subject.head.predictProba(await subject.embed(sample));
 }
 
 export interface PathOptions {

@@ -71,7 +71,7 @@ export function l2NormalizeRows(matrix: Matrix): void {
 export function assertFinite(values: Float32Array, index: number): void {
   for (const v of values) {
     if (!Number.isFinite(v)) {
-      throw new DataError('non-finite-embedding', `the encoder produced ${v} in the embedding of this text`, {
+      throw new DataError('EMBEDDING_NOT_FINITE', `the encoder produced ${v} in the embedding of this text`, {
         location: { index },
         hint: 'the model weights or its quantization are broken for this input; try another dtype or model',
       });

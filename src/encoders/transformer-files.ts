@@ -43,18 +43,18 @@ export function resolveModelDir(model: string, modelsDir: string | undefined): s
   }
   const found = candidates.find((dir) => existsSync(dir) && statSync(dir).isDirectory());
   if (found) return found;
-  throw new ModelError('model-not-found', `model not found: "${model}" (looked in ${candidates.join(', ')}; offline, nothing is downloaded)`, {
+  throw new ModelError('MODEL_NOT_FOUND', `model not found: "${model}" (looked in ${candidates.join(', ')}; offline, nothing is downloaded)`, {
     hint: 'set HEADSTART_MODELS to the folder that holds the model, or pass the model directory',
   });
 }
 
 export function locateModelFiles(dir: string, dtype: TransformerDtype): TransformerModelFiles {
   const onnxName = ONNX_FILE_BY_DTYPE[dtype];
-  if (!onnxName) throw new UsageError('bad-dtype', `unknown dtype "${dtype}"; expected one of ${TRANSFORMER_DTYPES.join(', ')}`);
+  if (!onnxName) throw new UsageError('BAD_DTYPE', `unknown dtype "${dtype}"; expected one of ${TRANSFORMER_DTYPES.join(', ')}`);
   const file = (name: string, what: string) => {
     const full = path.join(dir, name);
     if (!existsSync(full)) {
-      throw new ModelError('model-file-missing', `${what} is missing`, {
+      throw new ModelError('MODEL_FILE_MISSING', `${what} is missing`, {
         location: { file: full },
         hint: `a transformers.js model directory holds config.json, tokenizer.json, tokenizer_config.json and onnx/${onnxName} for dtype ${dtype}`,
       });
@@ -74,7 +74,7 @@ export function locateModelFiles(dir: string, dtype: TransformerDtype): Transfor
     positiveInteger(tokenizerConfig, 'model_max_length', tokenizerConfigPath, false),
   ].filter((n): n is number => n !== undefined);
   if (limits.length === 0) {
-    throw new ModelError('model-limit-missing', 'neither max_position_embeddings nor model_max_length is set', {
+    throw new ModelError('MODEL_LIMIT_MISSING', 'neither max_position_embeddings nor model_max_length is set', {
       location: { file: configPath, field: 'max_position_embeddings' },
       hint: 'set max_position_embeddings in config.json or model_max_length in tokenizer_config.json',
     });
@@ -87,10 +87,10 @@ function readJsonObject(file: string): Record<string, unknown> {
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (cause) {
-    throw new ModelError('model-file-invalid', `not valid JSON: ${(cause as Error).message}`, { location: { file }, cause });
+    throw new ModelError('MODEL_FILE_INVALID', `not valid JSON: ${(cause as Error).message}`, { location: { file }, cause });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ModelError('model-file-invalid', 'expected a JSON object', { location: { file } });
+    throw new ModelError('MODEL_FILE_INVALID', 'expected a JSON object', { location: { file } });
   }
   return value as Record<string, unknown>;
 }
@@ -103,10 +103,10 @@ function positiveInteger(json: Record<string, unknown>, field: string, file: str
   const value = json[field];
   if (value === undefined || value === null || (typeof value === 'number' && value > Number.MAX_SAFE_INTEGER)) {
     if (!required) return undefined;
-    throw new ModelError('model-config-field', 'required field is missing', { location: { file, field } });
+    throw new ModelError('MODEL_CONFIG_FIELD', 'required field is missing', { location: { file, field } });
   }
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new ModelError('model-config-field', `expected a positive integer, got ${JSON.stringify(value)}`, { location: { file, field } });
+    throw new ModelError('MODEL_CONFIG_FIELD', `expected a positive integer, got ${JSON.stringify(value)}`, { location: { file, field } });
   }
   return value;
 }

@@ -34,13 +34,13 @@ export function detectSpecialTokenLayout(tokenizer: PreTrainedTokenizer): Specia
       return { before, after: full.length - before - content.length };
     }
   }
-  throw new ModelError('tokenizer-layout', `cannot find the text's tokens inside the special-token template (${JSON.stringify(full)})`);
+  throw new ModelError('TOKENIZER_LAYOUT', `cannot find the text's tokens inside the special-token template (${JSON.stringify(full)})`);
 }
 
 /** Tokens left for the text itself within `maxTokens`; throws if the special tokens take them all. */
 export function contentRoom(maxTokens: number, layout: SpecialTokenLayout): number {
   const room = maxTokens - layout.before - layout.after;
-  if (room < 1) throw new UsageError('max-tokens-too-small', `maxTokens ${maxTokens} leaves no room for text next to ${layout.before + layout.after} special tokens`);
+  if (room < 1) throw new UsageError('MAX_TOKENS_TOO_SMALL', `maxTokens ${maxTokens} leaves no room for text next to ${layout.before + layout.after} special tokens`);
   return room;
 }
 

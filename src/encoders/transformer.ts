@@ -63,7 +63,7 @@ export async function loadTransformerEncoder(options: TransformerEncoderOptions)
   const files = locateModelFiles(dir, dtype);
   const maxTokens = options.maxTokens ?? files.tokenLimit;
   if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > files.tokenLimit) {
-    throw new UsageError('bad-max-tokens', `maxTokens must be an integer from 1 to the model's limit ${files.tokenLimit}, got ${maxTokens}`);
+    throw new UsageError('BAD_MAX_TOKENS', `maxTokens must be an integer from 1 to the model's limit ${files.tokenLimit}, got ${maxTokens}`);
   }
   const spec: TransformerSpec = {
     type: 'transformer',
@@ -74,7 +74,7 @@ export async function loadTransformerEncoder(options: TransformerEncoderOptions)
     maxTokens,
   };
   if (!POOLINGS.includes(spec.pooling)) {
-    throw new UsageError('bad-pooling', `unknown pooling "${spec.pooling}"; expected one of ${POOLINGS.join(', ')}`);
+    throw new UsageError('BAD_POOLING', `unknown pooling "${spec.pooling}"; expected one of ${POOLINGS.join(', ')}`);
   }
   const batchPlan: BatchPlanOptions = {
     tokenBudget: options.tokenBudget ?? DEFAULT_BATCH_PLAN.tokenBudget,
@@ -86,7 +86,7 @@ export async function loadTransformerEncoder(options: TransformerEncoderOptions)
     interOpNumThreads: options.interOpNumThreads ?? 1,
   };
   for (const [name, value] of Object.entries(threads)) {
-    if (!Number.isInteger(value) || value < 1) throw new UsageError('bad-threads', `${name} must be a positive integer, got ${value}`);
+    if (!Number.isInteger(value) || value < 1) throw new UsageError('BAD_THREADS', `${name} must be a positive integer, got ${value}`);
   }
 
   const tokenizer = await loadPart(files.tokenizerPath, 'tokenizer', () => AutoTokenizer.from_pretrained(dir, { local_files_only: true }));
@@ -130,7 +130,7 @@ export class TransformerEncoder implements Encoder {
 
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {
     if (this.spec.pooling === 'none') {
-      throw new UsageError('pooling-none', 'this encoder has pooling "none": it has token states, not one vector per text', {
+      throw new UsageError('POOLING_NONE', 'this encoder has pooling "none": it has token states, not one vector per text', {
         hint: 'call embedTokens() for the token states, or choose pooling mean or cls',
       });
     }
@@ -182,9 +182,9 @@ export class TransformerEncoder implements Encoder {
     signal: AbortSignal | undefined,
     onBatch: (indices: number[], states: TokenStates, mask: Uint8Array) => void,
   ): Promise<TextInfo[]> {
-    if (this.disposed) throw new UsageError('encoder-disposed', 'this encoder has been disposed');
+    if (this.disposed) throw new UsageError('ENCODER_DISPOSED', 'this encoder has been disposed');
     texts.forEach((text, index) => {
-      if (typeof text !== 'string') throw new DataError('text-not-string', `expected a string, got ${typeof text}`, { location: { index } });
+      if (typeof text !== 'string') throw new DataError('TEXT_NOT_STRING', `expected a string, got ${typeof text}`, { location: { index } });
     });
     signal?.throwIfAborted();
     const tokenized = tokenizeTexts(this.tokenizer, texts, this.spec.maxTokens, this.layout);
@@ -232,7 +232,7 @@ export class TransformerEncoder implements Encoder {
       outputs = (await this.model(inputs)) as Record<string, Tensor>;
       const hidden = outputs.last_hidden_state;
       if (!hidden || hidden.dims.length !== 3 || hidden.dims[2] !== this.dim) {
-        throw new ModelError('model-output', `expected output last_hidden_state [batch, seq, ${this.dim}], got ${describeOutputs(outputs)}`, {
+        throw new ModelError('MODEL_OUTPUT', `expected output last_hidden_state [batch, seq, ${this.dim}], got ${describeOutputs(outputs)}`, {
           location: { file: path.relative(process.cwd(), this.files.onnxPath) },
         });
       }
@@ -249,7 +249,7 @@ async function loadPart<T>(file: string, what: string, load: () => Promise<T>): 
   try {
     return await load();
   } catch (cause) {
-    throw new ModelError('model-load-failed', `cannot load the ${what}: ${(cause as Error).message}`, { location: { file }, cause });
+    throw new ModelError('MODEL_LOAD_FAILED', `cannot load the ${what}: ${(cause as Error).message}`, { location: { file }, cause });
   }
 }
 
