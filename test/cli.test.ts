@@ -1,22 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, sampleCsv, tempDir } from './helpers.js';
+import { headstart, repoRoot, sampleCsv, tempDir } from './helpers.js';
 
 const root = tempDir();
 const model = path.join(root, 'model');
 const newTexts = path.join(repoRoot, 'corpora/samples/finance-new.txt');
-
-function headstart(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  const lines = result.stdout.trimEnd().split('\n');
-  return { ...result, lastJson: () => JSON.parse(lines[lines.length - 1]) };
-}
 
 describe('headstart CLI', () => {
   it('trains, predicts in input order with flags, and evaluates', () => {

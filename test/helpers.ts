@@ -1,4 +1,5 @@
 /** Paths and temporary directories shared by the tests. */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,4 +17,16 @@ export function tempDir(prefix = 'headstart-test-'): string {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Runs the CLI from source; `lastJson()` parses the --json object on the last stdout line. */
+export function headstart(...args: string[]) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 120_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const lines = result.stdout.trimEnd().split('\n');
+  return { ...result, lastJson: () => JSON.parse(lines[lines.length - 1]) };
 }

@@ -1,16 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, sampleCsv, tempDir } from './helpers.js';
+import { headstart, sampleCsv, tempDir } from './helpers.js';
 
 const root = tempDir();
-
-function headstart(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
-  const lines = result.stdout.trimEnd().split('\n');
-  return { ...result, lastJson: () => JSON.parse(lines[lines.length - 1]) };
-}
 
 describe('headstart train recipes', () => {
   it('runs the auto recipe by default and records its choice and calibration in the checkpoint', () => {

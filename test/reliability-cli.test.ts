@@ -1,25 +1,13 @@
 /** Bad input through the CLI: counts and warnings at train time, encoding problems, huge texts, --debug. */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
 import { readDataset } from '../src/data/index.js';
-import { repoRoot, sampleCsv, tempDir } from './helpers.js';
+import { headstart, sampleCsv, tempDir } from './helpers.js';
 
 const root = tempDir();
 const model = path.join(root, 'model');
-
-function headstart(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    timeout: 120_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const lines = result.stdout.trimEnd().split('\n');
-  return { ...result, lastJson: () => JSON.parse(lines[lines.length - 1]) as Record<string, unknown> };
-}
 
 const sample = readFileSync(sampleCsv);
 
