@@ -136,9 +136,10 @@ describe('headstart predict', () => {
     expect(noOutput.stderr).toContain('--resume needs');
   });
 
-  it('starts worker threads only for inputs large enough to repay their start-up', () => {
+  it('starts worker threads only for large inputs on machines with more than 2 cores', () => {
     expect(autoWorkers(5_000, 2)).toBe(0);
-    expect(autoWorkers(100_000, 2)).toBe(2);
-    expect(autoWorkers(undefined, 4)).toBe(4);
+    expect(autoWorkers(100_000, 2)).toBe(0);
+    expect(autoWorkers(100_000, 8)).toBe(7);
+    expect(autoWorkers(undefined, 4)).toBe(3);
   });
 });
