@@ -4,6 +4,7 @@
  * ('cpu'). `HEADSTART_TF_BACKEND=tensorflow|wasm|cpu` forces one. Every module gets `tf` from here so
  * that all tensors live in one engine.
  */
+import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 
 export type Tf = typeof import('@tensorflow/tfjs');
@@ -60,6 +61,9 @@ function forcedBackend(): TfBackendName | undefined {
 }
 
 async function importNative(required: boolean): Promise<Tf | undefined> {
+  // Resolve first: "not installed" is the normal case and must stay silent under any loader (Vite's
+  // resolver, which vitest uses, reports a missing package without Node's ERR_MODULE_NOT_FOUND code).
+  if (!required && !isInstalled(TFJS_NODE)) return undefined;
   try {
     return (await import(TFJS_NODE)) as Tf;
   } catch (error) {
@@ -122,6 +126,15 @@ async function settle(tf: Tf, name: TfBackendName): Promise<Tf> {
   await tf.ready();
   chosen = name;
   return tf;
+}
+
+function isInstalled(specifier: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(specifier);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isModuleNotFound(error: unknown): boolean {
