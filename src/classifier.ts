@@ -146,6 +146,22 @@ export class TextClassifier {
     return new TextClassifier(members);
   }
 
+  /** `create` then `fit`; the classifier (and any encoder it loaded) is disposed if fitting fails. */
+  static async train(
+    texts: readonly string[],
+    labels: LabelInput,
+    fit: FitOptions = {},
+    options: Parameters<typeof TextClassifier.create>[0] = {},
+  ): Promise<{ classifier: TextClassifier; report: FitReport }> {
+    const classifier = await TextClassifier.create(options);
+    try {
+      return { classifier, report: await classifier.fit(texts, labels, fit) };
+    } catch (error) {
+      await classifier.dispose();
+      throw error;
+    }
+  }
+
   /** Loads a checkpoint saved by `save`, verifying every file's sha256 and each encoder's fingerprint. */
   static async load(dir: string, options: EncoderLoadOptions = {}): Promise<TextClassifier> {
     const checkpoint = await readCheckpoint(dir);

@@ -63,13 +63,7 @@ export async function crossValidate(encoder: Encoder, texts: readonly string[], 
     if (options.recipe === 'auto') {
       ({ classifier, report: { fit: report } } = await trainAuto(trainTexts, trainLabels, { encoder, cache, fit, budgetSeconds: options.budgetSeconds }));
     } else {
-      classifier = await TextClassifier.create({ encoder, cache });
-      try {
-        report = await classifier.fit(trainTexts, trainLabels, fit);
-      } catch (error) {
-        await classifier.dispose();
-        throw error;
-      }
+      ({ classifier, report } = await TextClassifier.train(trainTexts, trainLabels, fit, { encoder, cache }));
     }
     try {
       const metrics = await classifier.evaluate(pick(texts, split.test), pick(labels as readonly unknown[], split.test) as unknown as LabelInput);

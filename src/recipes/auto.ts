@@ -64,14 +64,8 @@ export async function trainAuto(texts: readonly string[], labels: LabelInput, op
   // class weights gained 2.7 macro-F1 points on Financial PhraseBank but lost 16 on TREC-6).
   const fitOptions: FitOptions = { priorCorrection: true, ...definedOnly(fit), ...(signal && { signal }) };
   const single = async (reason: string) => {
-    const classifier = await TextClassifier.create({ encoder, cache, ...load });
-    try {
-      const report = await classifier.fit(texts, labels, fitOptions);
-      return { classifier, report: summary(classifier, report, 'pretrained', reason) };
-    } catch (error) {
-      await classifier.dispose();
-      throw error;
-    }
+    const { classifier, report } = await TextClassifier.train(texts, labels, fitOptions, { encoder, cache, ...load });
+    return { classifier, report: summary(classifier, report, 'pretrained', reason) };
   };
   const summary = (classifier: TextClassifier, report: FitReport, chosen: string, reason: string): AutoReport => ({
     recipe: 'auto',

@@ -64,13 +64,7 @@ export function registerTrain(program: Command): void {
         report = auto.fit;
         info(`auto recipe chose ${auto.chosen} (weights ${auto.weights.join('/')} over ${auto.encoders.join(' + ')}): ${auto.reason}`);
       } else {
-        classifier = await TextClassifier.create({ encoder: flags.encoder, modelDir: flags.modelDir });
-        try {
-          report = await classifier.fit(texts, labels, fit);
-        } catch (error) {
-          await classifier.dispose();
-          throw error;
-        }
+        ({ classifier, report } = await TextClassifier.train(texts, labels, fit, { encoder: flags.encoder, modelDir: flags.modelDir }));
       }
       try {
         if (report.calibration) {
