@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { HeadstartError, ModelError } from '../src/errors.js';
 import { parseSafetensors, tensorToFloat32 } from '../src/encoders/safetensors.js';
 import { StaticEncoder } from '../src/encoders/static.js';
-import { tempDir } from './helpers.js';
+import { tempDir, tinyWordPieceTokenizer } from './helpers.js';
 
 const ELEMENT_BYTES: Record<string, number> = { BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, I64: 8, U64: 8, F64: 8 };
 
@@ -116,18 +116,7 @@ describe('fuzzed safetensors files', () => {
 });
 
 describe('fuzzed static model directories', () => {
-  const vocab = { '[UNK]': 0, hello: 1, world: 2, bad: 3 };
-  const tokenizer = {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: [{ id: 0, content: '[UNK]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
-    pre_tokenizer: { type: 'BertPreTokenizer' },
-    post_processor: null,
-    decoder: null,
-    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
-  };
+  const tokenizer = tinyWordPieceTokenizer;
   const root = tempDir();
   let count = 0;
 

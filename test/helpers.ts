@@ -30,3 +30,17 @@ export function headstart(...args: string[]) {
   const lines = result.stdout.trimEnd().split('\n');
   return { ...result, lastJson: () => JSON.parse(lines[lines.length - 1]) };
 }
+
+/** The smallest BERT-style WordPiece tokenizer.json: four tokens, [UNK] first. */
+const TINY_WORDPIECE_VOCAB = { '[UNK]': 0, hello: 1, world: 2, bad: 3 };
+export const tinyWordPieceTokenizer = {
+  version: '1.0',
+  truncation: null,
+  padding: null,
+  added_tokens: [{ id: 0, content: '[UNK]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
+  normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+  pre_tokenizer: { type: 'BertPreTokenizer' },
+  post_processor: null,
+  decoder: null,
+  model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: TINY_WORDPIECE_VOCAB },
+};

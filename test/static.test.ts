@@ -8,6 +8,7 @@ import { DataError, ModelError, UsageError } from '../src/errors.js';
 import { readSafetensors, tensorToFloat32 } from '../src/encoders/safetensors.js';
 import { StaticEncoder, cutToCharBudget } from '../src/encoders/static.js';
 import { createRng } from '../src/util/random.js';
+import { tinyWordPieceTokenizer } from './helpers.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const modelDir = path.join(process.env.HEADSTART_MODELS ?? path.resolve(repo, '../shared/models'), 'potion-base-4m-int8');
@@ -223,18 +224,7 @@ function safetensorsBytes(tensors: Record<string, { dtype: string; shape: number
 const f32 = (values: number[]) => new Uint8Array(new Float32Array(values).buffer);
 
 describe('StaticEncoder on a hand-made model', () => {
-  const vocab = { '[UNK]': 0, hello: 1, world: 2, bad: 3 };
-  const tokenizerJson = {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: [{ id: 0, content: '[UNK]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
-    pre_tokenizer: { type: 'BertPreTokenizer' },
-    post_processor: null,
-    decoder: null,
-    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
-  };
+  const tokenizerJson = tinyWordPieceTokenizer;
   const table = { dtype: 'F32', shape: [4, 2], bytes: f32([9, 0, 1, 0, 0, 1, Number.NaN, 0]) };
   let root: string;
 
