@@ -60,7 +60,7 @@ describe('StaticEncoder on potion-base-4m-int8', () => {
     for (const [text, ids] of expected) expect(encoder.tokenize(text)).toEqual({ ids, truncated: false });
   });
 
-  it('tokenizes texts with added tokens like Tokenizer.encode, twice over (cold and warm word cache)', async () => {
+  it('tokenizes texts with added tokens like Tokenizer.encode, twice over (cold and warm chunk cache)', async () => {
     const library = new Tokenizer(JSON.parse(await readFile(path.join(modelDir, 'tokenizer.json'), 'utf8')), {});
     const texts = ['[CLS] Profit rose', 'buy [UNK] now, Café!', 'x[MASK]y [sep] [SEP]', 'Profit rose', 'Café!'];
     for (let pass = 0; pass < 2; pass++) {

@@ -1,5 +1,5 @@
 /**
- * The word-cached fast path returns exactly the ids of `Tokenizer.encode(text, { add_special_tokens:
+ * The chunk-cached fast path returns exactly the ids of `Tokenizer.encode(text, { add_special_tokens:
  * false })`, on real corpora and on arbitrary Unicode, and its cache stays within its bound.
  */
 import { existsSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readDataset, resolveDataSource } from '../src/data/index.js';
-import { MAX_CACHED_WORD_LENGTH, WordCacheTokenizer } from '../src/encoders/word-cache-tokenizer.js';
+import { MAX_CACHED_CHUNK_LENGTH, ChunkCacheTokenizer } from '../src/encoders/chunk-cache-tokenizer.js';
 import { createRng } from '../src/util/random.js';
 import { potionDir, sharedCorpora } from './helpers.js';
 
@@ -54,9 +54,9 @@ async function corpusTexts(name: string, sample?: number): Promise<string[] | st
   return texts.slice(0, sample);
 }
 
-describe('word-cached tokenizer parity with Tokenizer.encode', () => {
+describe('chunk-cached tokenizer parity with Tokenizer.encode', () => {
   it('takes the fast path on the potion tokenizer', () => {
-    expect(new WordCacheTokenizer(new Tokenizer(tokenizerJson, {})).fastPath).toBe(true);
+    expect(new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {})).fastPath).toBe(true);
   });
 
   for (const [name, sample] of CORPORA) {
@@ -66,20 +66,20 @@ describe('word-cached tokenizer parity with Tokenizer.encode', () => {
         context.skip(texts);
         return;
       }
-      const cached = new WordCacheTokenizer(new Tokenizer(tokenizerJson, {}));
+      const cached = new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {}));
       expect(texts.length).toBeGreaterThan(0);
       for (const text of texts) expect(cached.encodeIds(text), text).toEqual(libraryIds(text));
-      // Both passes: the second reads every word from the cache.
+      // Both passes: the second reads every chunk from the cache.
       for (const text of texts) expect(cached.encodeIds(text), text).toEqual(libraryIds(text));
     }, 60_000);
   }
 
   it('gives identical ids on arbitrary Unicode, added tokens and accents', () => {
-    const cached = new WordCacheTokenizer(new Tokenizer(tokenizerJson, {}), 50);
+    const cached = new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {}), 50);
     const tricky = fc.constantFrom(
       '[CLS]', '[cls]', '[UNK]', '[unk]', '[SEP]x', 'a[MASK]b', '[PAD', ' [SEP] ', 'Café', 'NAÏVE', 'e\u0301', 'İstanbul', 'ß',
       '東京タワー', '中文字', '\u{1F600}', '\u{1F469}\u200D\u{1F4BB}', '\u0000', '\u0007', '\u200B', '\uFEFF', '\uD800', '\r\n', '\t',
-      '##ing', 'x'.repeat(120), "don't", '$1,000.50', 'U.S.',
+      '##ing', 'x'.repeat(120), '\u00A0', '\u3000', '\u2028', '\u0085', '\f', '\v', ' \u0301', 'a\u00A0b', "don't", '$1,000.50', 'U.S.',
     );
     const text = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 40 }),
@@ -97,14 +97,16 @@ describe('word-cached tokenizer parity with Tokenizer.encode', () => {
   });
 
   it('uses the library path for texts that contain an added token', () => {
-    const cached = new WordCacheTokenizer(new Tokenizer(tokenizerJson, {}));
-    for (const value of ['[CLS]', 'buy [UNK] now', '[SEP][SEP]', 'x[MASK]']) expect(cached.encodeIds(value)).toEqual(libraryIds(value));
-    expect(cached.cacheSize).toBe(0);
+    const cached = new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {}));
+    const values = ['[CLS]', 'buy [UNK] now', '[SEP][SEP]', 'x[MASK]', 'sell\t[PAD]\nnow'];
+    // The second pass reads the marked chunks from the cache and must still take the library path.
+    for (let pass = 0; pass < 2; pass++) for (const value of values) expect(cached.encodeIds(value)).toEqual(libraryIds(value));
+    expect(cached.cacheSize).toBeGreaterThan(0);
   });
 
-  it('never holds more words than its bound', () => {
+  it('never holds more chunks than its bound', () => {
     const limit = 64;
-    const cached = new WordCacheTokenizer(new Tokenizer(tokenizerJson, {}), limit);
+    const cached = new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {}), limit);
     const rng = createRng(3);
     let peak = 0;
     for (let i = 0; i < 2000; i++) {
@@ -116,23 +118,28 @@ describe('word-cached tokenizer parity with Tokenizer.encode', () => {
     expect(peak).toBe(limit);
   });
 
-  it('does not cache words longer than MAX_CACHED_WORD_LENGTH', () => {
-    const cached = new WordCacheTokenizer(new Tokenizer(tokenizerJson, {}));
-    const long = 'ab'.repeat(MAX_CACHED_WORD_LENGTH);
+  it('does not cache chunks longer than MAX_CACHED_CHUNK_LENGTH', () => {
+    const cached = new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {}));
+    const long = 'ab'.repeat(MAX_CACHED_CHUNK_LENGTH);
     expect(cached.encodeIds(`${long} profit`)).toEqual(libraryIds(`${long} profit`));
     expect(cached.cacheSize).toBe(1);
   });
 
   it('falls back to plain encode when the tokenizer config needs steps the fast path skips', () => {
     const lowercasing = new Tokenizer(tokenizerJson, { do_lowercase_and_remove_accent: true });
-    const cached = new WordCacheTokenizer(lowercasing);
+    const cached = new ChunkCacheTokenizer(lowercasing);
     expect(cached.fastPath).toBe(false);
     expect(cached.encodeIds('Déjà Vu')).toEqual(lowercasing.encode('Déjà Vu', { add_special_tokens: false }).ids);
     const fusing = { ...tokenizerJson, model: { ...(tokenizerJson as { model: object }).model, type: 'WordPiece', fuse_unk: true } };
-    expect(new WordCacheTokenizer(new Tokenizer(fusing, {})).fastPath).toBe(false);
+    expect(new ChunkCacheTokenizer(new Tokenizer(fusing, {})).fastPath).toBe(false);
+    // A pre-tokenizer that does not split at whitespace would let a chunk's tokens depend on its neighbours.
+    const metaspace = { ...tokenizerJson, pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: true } };
+    expect(new ChunkCacheTokenizer(new Tokenizer(metaspace, {})).fastPath).toBe(false);
+    const replacing = { ...tokenizerJson, normalizer: { type: 'Sequence', normalizers: [{ type: 'Lowercase' }, { type: 'Replace', pattern: { String: ' ' }, content: '_' }] } };
+    expect(new ChunkCacheTokenizer(new Tokenizer(replacing, {})).fastPath).toBe(false);
   });
 
   it('rejects a non-positive bound', () => {
-    expect(() => new WordCacheTokenizer(library, 0)).toThrow(RangeError);
+    expect(() => new ChunkCacheTokenizer(library, 0)).toThrow(RangeError);
   });
 });

@@ -7,7 +7,13 @@ export type TransformerDtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4';
 export type Pooling = 'mean' | 'cls' | 'none';
 
 export type EncoderSpec =
-  | { type: 'static'; model: string; maxTokens: number }
+  | {
+      type: 'static';
+      model: string;
+      maxTokens: number;
+      /** A fine-tuned table stored in the checkpoint under these file names (tokenizer copied beside it). */
+      tuned?: { table: string; tokenizer: string };
+    }
   | {
       type: 'transformer';
       model: string;
@@ -41,6 +47,30 @@ export interface EmbedResult extends Matrix {
   info: TextInfo[];
 }
 
+/**
+ * A `[rows, dim]` float32 matrix in compressed sparse row form: row r's columns are
+ * `indices[indptr[r] .. indptr[r+1])` (ascending) with `values` at the same positions. It has no
+ * `data` field, so it cannot be passed where a dense Matrix is expected.
+ */
+export interface SparseMatrix {
+  rows: number;
+  dim: number;
+  indptr: Int32Array;
+  indices: Int32Array;
+  values: Float32Array;
+}
+
+export interface SparseEmbedResult extends SparseMatrix {
+  info: TextInfo[];
+}
+
+/** What a head reads: dense rows, or sparse rows (tell them apart with `isSparseMatrix`). */
+export type Features = EmbedResult | SparseEmbedResult;
+
+export function isSparseMatrix(x: Matrix | SparseMatrix): x is SparseMatrix {
+  return 'indptr' in x;
+}
+
 export interface EmbedOptions {
   signal?: AbortSignal;
 }
@@ -61,12 +91,30 @@ export interface Encoder {
   dispose(): Promise<void>;
 }
 
-/** An encoder whose vocabulary and weights come from the training texts (TF-IDF). */
-export interface FittableEncoder extends Encoder {
-  readonly fitted: boolean;
-  fit(texts: readonly string[]): Promise<void>;
+/** An encoder with state of its own that checkpoints store (a fitted TF-IDF, a fine-tuned table). */
+export interface StatefulEncoder extends Encoder {
   /** Writes its learned state into `dir`; returns the file names written (plain names inside `dir`). */
   saveState(dir: string): Promise<string[]>;
+}
+
+/** An encoder whose vocabulary and weights come from the training texts (TF-IDF). */
+export interface FittableEncoder extends StatefulEncoder {
+  readonly fitted: boolean;
+  fit(texts: readonly string[]): Promise<void>;
+}
+
+export function hasState(encoder: Encoder): encoder is StatefulEncoder {
+  return typeof (encoder as Partial<StatefulEncoder>).saveState === 'function';
+}
+
+/** An encoder that can also return its vectors as sparse rows (TF-IDF). */
+export interface SparseEncoder extends Encoder {
+  /** Like `embed`, as a CSR matrix: the same values, without materialising the zeros. */
+  embedSparse(texts: readonly string[], options?: EmbedOptions): Promise<SparseEmbedResult>;
+}
+
+export function isSparseEncoder(encoder: Encoder): encoder is SparseEncoder {
+  return typeof (encoder as Partial<SparseEncoder>).embedSparse === 'function';
 }
 
 export function isFittable(encoder: Encoder): encoder is FittableEncoder {

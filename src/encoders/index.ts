@@ -41,6 +41,7 @@ export async function createEncoder(choice: EncoderChoice | EncoderSpec, options
 export async function loadEncoderFromSpec(spec: EncoderSpec, options: EncoderLoadOptions = {}): Promise<Encoder> {
   switch (spec.type) {
     case 'static':
+      if (spec.tuned) return loadTunedStatic(spec, options);
       return loadStatic(spec.model, options, spec.maxTokens);
     case 'tfidf':
       if (!options.checkpointDir) return new TfidfEncoder(spec);
@@ -50,6 +51,16 @@ export async function loadEncoderFromSpec(spec: EncoderSpec, options: EncoderLoa
     default:
       throw new UsageError('UNKNOWN_ENCODER_TYPE', `unknown encoder type ${JSON.stringify((spec as { type: unknown }).type)}`);
   }
+}
+
+/** A fine-tuned table lives in the checkpoint itself, so loading it needs no model directory. */
+function loadTunedStatic(spec: Extract<EncoderSpec, { type: 'static' }>, options: EncoderLoadOptions): Promise<Encoder> {
+  if (!options.checkpointDir) {
+    throw new UsageError('TUNED_TABLE_NEEDS_CHECKPOINT', `the encoder spec of ${spec.model} names a fine-tuned table, which only a checkpoint directory holds`, {
+      hint: 'load it with TextClassifier.load(dir)',
+    });
+  }
+  return StaticEncoder.load(options.checkpointDir, { maxTokens: spec.maxTokens, modelName: spec.model, tuned: spec.tuned });
 }
 
 async function loadStatic(nameOrDir: string, options: EncoderLoadOptions, maxTokens?: number): Promise<Encoder> {

@@ -254,3 +254,76 @@ function bfloat16ToNumber(bits: number): number {
   bf16Bits[0] = bits << 16;
   return bf16Float[0];
 }
+
+/** IEEE 754 half precision bits of `value`, rounded to nearest even (overflow to infinity). */
+export function numberToFloat16(value: number): number {
+  f32[0] = value;
+  const bits = u32[0];
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = (bits >>> 23) & 0xff;
+  const mantissa = bits & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
+  const halfExponent = exponent - 127 + 15;
+  if (halfExponent >= 0x1f) return sign | 0x7c00;
+  if (halfExponent <= 0) {
+    if (halfExponent < -10) return sign;
+    // Subnormal: shift the mantissa (with its implicit 1) into place, rounding to nearest even.
+    const full = mantissa | 0x800000;
+    const shift = 14 - halfExponent;
+    const half = full >>> shift;
+    const rest = full & ((1 << shift) - 1);
+    const midpoint = 1 << (shift - 1);
+    return sign | (half + (rest > midpoint || (rest === midpoint && half & 1) ? 1 : 0));
+  }
+  const half = (halfExponent << 10) | (mantissa >>> 13);
+  const rest = mantissa & 0x1fff;
+  // A carry out of the mantissa correctly bumps the exponent (up to infinity).
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0));
+}
+
+/** `values` rounded to the nearest float16, as a new float32 array. */
+export function roundToFloat16(values: Float32Array): Float32Array {
+  return values.map((v) => float16ToNumber(numberToFloat16(v)));
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+export interface TensorToWrite {
+  dtype: 'F32' | 'F16';
+  shape: number[];
+  values: Float32Array;
+}
+
+/**
+ * Serialises float tensors as a safetensors file (F32, or F16 rounded to nearest even). The header
+ * is padded with spaces to a multiple of 8 bytes, as the reference writer does.
+ */
+export function serializeSafetensors(tensors: Record<string, TensorToWrite>, metadata: Record<string, string> = {}): Uint8Array {
+  const header: Record<string, unknown> = Object.keys(metadata).length > 0 ? { __metadata__: metadata } : {};
+  let offset = 0;
+  for (const [name, tensor] of Object.entries(tensors)) {
+    const elements = tensor.shape.reduce((product, d) => product * d, 1);
+    if (elements !== tensor.values.length) throw new RangeError(`tensor ${name} has ${tensor.values.length} values for shape ${JSON.stringify(tensor.shape)}`);
+    const bytes = elements * DTYPE_BYTES[tensor.dtype];
+    header[name] = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
+  const headerBytes = Buffer.from(json, 'utf8');
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let position = 8 + headerBytes.length;
+  for (const tensor of Object.values(tensors)) {
+    const { values } = tensor;
+    if (tensor.dtype === 'F32') {
+      for (let i = 0; i < values.length; i++, position += 4) view.setFloat32(position, values[i], true);
+    } else {
+      for (let i = 0; i < values.length; i++, position += 2) view.setUint16(position, numberToFloat16(values[i]), true);
+    }
+  }
+  return out;
+}

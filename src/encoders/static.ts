@@ -1,18 +1,18 @@
 /**
  * Model2Vec static embeddings: WordPiece ids (no special tokens, unknowns dropped, at most
  * `maxTokens`), the mean of their table rows, L2-normalised. Tokenisation is
- * @huggingface/tokenizers running the model's own tokenizer.json, with WordPiece memoised per word
- * (word-cache-tokenizer.ts; same ids as `Tokenizer.encode`).
+ * @huggingface/tokenizers running the model's own tokenizer.json, memoised per whitespace-free chunk
+ * (chunk-cache-tokenizer.ts; same ids as `Tokenizer.encode`).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { DataError, ModelError, UsageError } from '../errors.js';
 import type { EmbedOptions, EmbedResult, Encoder, EncoderSpec, TextInfo } from './encoder.js';
 import { fingerprintParts } from './fingerprint.js';
-import { readSafetensors, tensorToFloat32, type SafetensorsFile } from './safetensors.js';
-import { WordCacheTokenizer } from './word-cache-tokenizer.js';
+import { readSafetensors, roundToFloat16, serializeSafetensors, tensorToFloat32, type SafetensorsFile } from './safetensors.js';
+import { ChunkCacheTokenizer } from './chunk-cache-tokenizer.js';
 
 export const STATIC_MODEL_FILE = 'model.safetensors';
 export const STATIC_TOKENIZER_FILE = 'tokenizer.json';
@@ -33,7 +33,17 @@ export interface StaticEncoderOptions {
   maxTokens?: number;
   /** Name recorded in `spec.model`; defaults to the directory's base name. */
   modelName?: string;
+  /** A fine-tuned table saved in a checkpoint: its file names in `dir` (instead of the model's). */
+  tuned?: TunedTableFiles;
 }
+
+/** The files of a fine-tuned table inside a checkpoint (plain names). */
+export interface TunedTableFiles {
+  table: string;
+  tokenizer: string;
+}
+
+export const TUNED_TABLE_FILES: TunedTableFiles = { table: 'tuned-table.safetensors', tokenizer: 'tuned-tokenizer.json' };
 
 export class StaticEncoder implements Encoder {
   readonly spec: EncoderSpec;
@@ -42,7 +52,7 @@ export class StaticEncoder implements Encoder {
   readonly maxEmbeddingsPerCall = 4096;
   readonly fingerprint: string;
   private readonly accumulator: Float64Array;
-  private readonly tokenizer: WordCacheTokenizer;
+  private readonly tokenizer: ChunkCacheTokenizer;
 
   private constructor(
     private readonly table: Float32Array,
@@ -58,7 +68,7 @@ export class StaticEncoder implements Encoder {
     this.spec = { type: 'static', model: modelName, maxTokens };
     this.fingerprint = fingerprint;
     this.accumulator = new Float64Array(dim);
-    this.tokenizer = new WordCacheTokenizer(tokenizer);
+    this.tokenizer = new ChunkCacheTokenizer(tokenizer);
   }
 
   /** Loads `model.safetensors` and `tokenizer.json` from `dir`. */
@@ -67,21 +77,47 @@ export class StaticEncoder implements Encoder {
     if (!Number.isSafeInteger(maxTokens) || maxTokens < 1) {
       throw new UsageError('INVALID_OPTION', `maxTokens must be a positive integer, got ${maxTokens}`);
     }
-    const modelFile = path.join(dir, STATIC_MODEL_FILE);
-    const tokenizerFile = path.join(dir, STATIC_TOKENIZER_FILE);
+    const modelFile = path.join(dir, options.tuned?.table ?? STATIC_MODEL_FILE);
+    const tokenizerFile = path.join(dir, options.tuned?.tokenizer ?? STATIC_TOKENIZER_FILE);
 
     const { table, rows, dim } = loadTable(await readSafetensors(modelFile), modelFile);
     const tokenizerBytes = await readModelFile(tokenizerFile);
     const { tokenizer, unkId } = loadTokenizer(tokenizerBytes, tokenizerFile, rows);
+    const modelName = options.modelName ?? path.basename(path.resolve(dir));
+    return new StaticEncoder(table, dim, new WordCacheTokenizer(tokenizer), tokenizerBytes, unkId, maxTokens, modelName, options.tuned !== undefined);
+  }
 
-    const fingerprint = fingerprintParts([
-      'static-v1',
-      `${rows}x${dim}`,
-      new Uint8Array(table.buffer, table.byteOffset, table.byteLength),
-      tokenizerBytes,
-      `maxTokens=${maxTokens}`,
-    ]);
-    return new StaticEncoder(table, dim, tokenizer, unkId, maxTokens, options.modelName ?? path.basename(path.resolve(dir)), fingerprint);
+  /**
+   * An encoder with this one's tokenizer, settings and name over another `[vocabulary, dim]` table
+   * (a fine-tuned one), rounded to float16 as checkpoints store it, so a saved and reloaded encoder
+   * is bit-identical. Its spec is marked `tuned`: checkpoints carry the table and tokenizer.
+   */
+  static fromTable(base: StaticEncoder, table: Float32Array): StaticEncoder {
+    if (table.length !== base.table.length) {
+      throw new UsageError('STATIC_TABLE_SIZE', `the new table has ${table.length} values but the encoder's has ${base.table.length}`);
+    }
+    const rounded = roundToFloat16(table);
+    return new StaticEncoder(rounded, base.dim, base.tokenizer, base.tokenizerBytes, base.unkId, base.maxTokens, base.modelName, true);
+  }
+
+  private get modelName(): string {
+    return (this.spec as { model: string }).model;
+  }
+
+  /** A copy of the `[vocabulary, dim]` embedding table, row-major. */
+  copyTable(): Float32Array {
+    return this.table.slice();
+  }
+
+  /** Fine-tuned encoders write their table and tokenizer into `dir`; others write nothing. */
+  async saveState(dir: string): Promise<string[]> {
+    // float16 halves the file; the table was rounded to it in fromTable, so nothing is lost here.
+    const tuned = this.spec.type === 'static' ? this.spec.tuned : undefined;
+    if (!tuned) return [];
+    const rows = this.table.length / this.dim;
+    await writeFile(path.join(dir, tuned.table), serializeSafetensors({ [TABLE_TENSOR]: { dtype: 'F16', shape: [rows, this.dim], values: this.table } }));
+    await writeFile(path.join(dir, tuned.tokenizer), this.tokenizerBytes);
+    return [tuned.table, tuned.tokenizer];
   }
 
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { RegexpTokenizer } from 'natural/lib/natural/tokenizers/index.js';
 import { DataError, ModelError, UsageError } from '../errors.js';
-import type { EmbedOptions, EmbedResult, EncoderSpec, FittableEncoder, TextInfo } from './encoder.js';
+import type { EmbedOptions, EmbedResult, EncoderSpec, FittableEncoder, SparseEmbedResult, SparseEncoder, TextInfo } from './encoder.js';
 import { fingerprintParts } from './fingerprint.js';
 
 export const TFIDF_STATE_FILE = 'tfidf.json';
@@ -40,11 +40,11 @@ interface TfidfState {
 /** scikit-learn's default token pattern `(?u)\b\w\w+\b`, with \w spelled out for JavaScript. */
 const wordTokenizer = new RegexpTokenizer({ pattern: /[\p{L}\p{N}_]{2,}/gu, gaps: false });
 
-export class TfidfEncoder implements FittableEncoder {
+export class TfidfEncoder implements FittableEncoder, SparseEncoder {
   readonly options: Readonly<TfidfOptions>;
   /** TF-IDF reads whole texts: nothing is ever truncated. */
   readonly maxTokens = Number.POSITIVE_INFINITY;
-  /** Rows are dense and as wide as the vocabulary, so calls are kept small. */
+  /** Dense rows are as wide as the vocabulary, so calls are kept small. */
   readonly maxEmbeddingsPerCall = 1024;
   private vocabulary = new Map<string, number>();
   private state?: TfidfState;
@@ -109,17 +109,38 @@ export class TfidfEncoder implements FittableEncoder {
   }
 
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {
+    const sparse = await this.embedSparse(texts, options);
+    const { rows, dim, indptr, indices, values, info } = sparse;
+    const data = new Float32Array(rows * dim);
+    for (let row = 0; row < rows; row++) {
+      for (let k = indptr[row]; k < indptr[row + 1]; k++) data[row * dim + indices[k]] = values[k];
+    }
+    return { data, rows, dim, info };
+  }
+
+  async embedSparse(texts: readonly string[], options: EmbedOptions = {}): Promise<SparseEmbedResult> {
     const { idf } = this.requireFitted();
-    const dim = this.dim;
-    const data = new Float32Array(texts.length * dim);
+    const indptr = new Int32Array(texts.length + 1);
+    const rowEntries: { columns: Int32Array; weights: Float64Array }[] = new Array(texts.length);
     const info: TextInfo[] = new Array(texts.length);
     for (let start = 0; start < texts.length; start += this.maxEmbeddingsPerCall) {
       if (start > 0) await yieldToEventLoop();
       options.signal?.throwIfAborted();
       const end = Math.min(texts.length, start + this.maxEmbeddingsPerCall);
-      for (let i = start; i < end; i++) info[i] = this.embedOne(texts[i], i, idf, data.subarray(i * dim, (i + 1) * dim));
+      for (let i = start; i < end; i++) {
+        const { entries, tokens } = this.weighOne(texts[i], i, idf);
+        rowEntries[i] = entries;
+        info[i] = { tokens, truncated: false, empty: tokens === 0 };
+        indptr[i + 1] = indptr[i] + entries.columns.length;
+      }
     }
-    return { data, rows: texts.length, dim, info };
+    const indices = new Int32Array(indptr[texts.length]);
+    const values = new Float32Array(indptr[texts.length]);
+    rowEntries.forEach(({ columns, weights }, i) => {
+      indices.set(columns, indptr[i]);
+      values.set(weights, indptr[i]);
+    });
+    return { rows: texts.length, dim: this.dim, indptr, indices, values, info };
   }
 
   async saveState(dir: string): Promise<string[]> {
@@ -169,7 +190,8 @@ export class TfidfEncoder implements FittableEncoder {
     return terms;
   }
 
-  private embedOne(text: string, index: number, idf: Float32Array, row: Float32Array): TextInfo {
+  /** The text's L2-normalised tf-idf weights by ascending column, and how many of its terms are known. */
+  private weighOne(text: string, index: number, idf: Float32Array): { entries: { columns: Int32Array; weights: Float64Array }; tokens: number } {
     const counts = new Map<number, number>();
     let tokens = 0;
     for (const term of this.terms(text, index)) {
@@ -178,16 +200,18 @@ export class TfidfEncoder implements FittableEncoder {
       counts.set(column, (counts.get(column) ?? 0) + 1);
       tokens++;
     }
-    if (tokens === 0) return { tokens, truncated: false, empty: true };
+    const columns = Int32Array.from(counts.keys()).sort();
+    const weights = new Float64Array(columns.length);
     let squares = 0;
-    for (const [column, count] of counts) {
+    columns.forEach((column, k) => {
+      const count = counts.get(column)!;
       const weight = (this.options.sublinearTf ? 1 + Math.log(count) : count) * idf[column];
-      counts.set(column, weight);
+      weights[k] = weight;
       squares += weight * weight;
-    }
-    const scale = 1 / Math.sqrt(squares);
-    for (const [column, weight] of counts) row[column] = weight * scale;
-    return { tokens, truncated: false, empty: false };
+    });
+    const scale = squares > 0 ? 1 / Math.sqrt(squares) : 0;
+    for (let k = 0; k < weights.length; k++) weights[k] *= scale;
+    return { entries: { columns, weights }, tokens };
   }
 
   private setState(state: TfidfState): void {
