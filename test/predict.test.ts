@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
-import { autoWorkers } from '../src/cli/commands/predict.js';
+import { autoWorkers, threadsPerWorker } from '../src/cli/commands/predict.js';
 import { readDataset } from '../src/data/index.js';
 import { HeadSet } from '../src/predict/heads.js';
 import { OutputJournal } from '../src/predict/journal.js';
@@ -141,5 +141,15 @@ describe('headstart predict', () => {
     expect(autoWorkers(100_000, 2)).toBe(0);
     expect(autoWorkers(100_000, 8)).toBe(7);
     expect(autoWorkers(undefined, 4)).toBe(3);
+  });
+
+  it('shares the physical cores out among worker threads as ONNX Runtime threads, at least one each', () => {
+    expect(threadsPerWorker(1, 2)).toBe(2);
+    expect(threadsPerWorker(2, 2)).toBe(1);
+    expect(threadsPerWorker(3, 2)).toBe(1);
+    expect(threadsPerWorker(2, 8)).toBe(4);
+    const zero = headstartSync('predict', '--model', models.sentiment, '--input', input, '--threads', '0');
+    expect(zero.status).toBe(2);
+    expect(zero.stderr).toContain('--threads');
   });
 });

@@ -20,16 +20,18 @@ export interface EncoderLoadOptions {
   modelDir?: string;
   /** Checkpoint directory, for encoders that keep their state there (TF-IDF). */
   checkpointDir?: string;
+  /** ONNX Runtime intra-op threads of a transformer encoder's session (default: physical cores). */
+  threads?: number;
 }
 
 export async function createEncoder(choice: EncoderChoice | EncoderSpec, options: EncoderLoadOptions = {}): Promise<Encoder> {
   if (typeof choice !== 'string') return loadEncoderFromSpec(choice, options);
   if (choice === 'potion' || choice === DEFAULT_STATIC_MODEL) return loadStatic(DEFAULT_STATIC_MODEL, options);
   if (choice === 'tfidf') return new TfidfEncoder();
-  if (choice.startsWith('hf:')) return loadTransformerEncoder({ model: choice.slice(3), modelsDir: options.modelDir });
+  if (choice.startsWith('hf:')) return loadTransformerEncoder({ model: choice.slice(3), modelsDir: options.modelDir, intraOpNumThreads: options.threads });
   if (existsSync(choice)) {
     if (existsSync(path.join(choice, 'model.safetensors'))) return loadStatic(choice, options);
-    if (existsSync(path.join(choice, 'onnx')) || existsSync(path.join(choice, 'config.json'))) return loadTransformerEncoder({ model: choice });
+    if (existsSync(path.join(choice, 'onnx')) || existsSync(path.join(choice, 'config.json'))) return loadTransformerEncoder({ model: choice, intraOpNumThreads: options.threads });
     throw new UsageError('UNKNOWN_ENCODER_DIR', `${choice} holds neither a static model (model.safetensors) nor a transformer (onnx/, config.json)`);
   }
   throw new UsageError('UNKNOWN_ENCODER', `unknown encoder ${JSON.stringify(choice)}`, {
@@ -47,7 +49,7 @@ export async function loadEncoderFromSpec(spec: EncoderSpec, options: EncoderLoa
       if (!options.checkpointDir) return new TfidfEncoder(spec);
       return TfidfEncoder.loadState(options.checkpointDir);
     case 'transformer':
-      return loadTransformerEncoder({ ...spec, modelsDir: options.modelDir });
+      return loadTransformerEncoder({ ...spec, modelsDir: options.modelDir, intraOpNumThreads: options.threads });
     default:
       throw new UsageError('UNKNOWN_ENCODER_TYPE', `unknown encoder type ${JSON.stringify((spec as { type: unknown }).type)}`);
   }

@@ -1,7 +1,9 @@
 /**
  * The streaming core of `predict`: records are grouped into chunks, at most `maxInFlight` chunks are
  * being classified at once (so memory stays bounded whatever the input size, and a slow writer
- * stalls the reader), and results are handed to `onResult` strictly in input order.
+ * stalls the reader), and results are handed to `onResult` strictly in input order. One result is
+ * written while the next chunks are read and classified: a journaled write waits on fsync, which
+ * would otherwise leave the classifying thread idle (a quarter of a 100k-row run).
  */
 import type { Chunk, ChunkResult } from './heads.js';
 import type { InputRow } from './format.js';
@@ -30,6 +32,13 @@ export async function classifyStream(records: AsyncIterable<InputRow>, runner: C
     result.catch(() => undefined);
     pending.push(result);
   };
+  let writing: Promise<void> = Promise.resolve();
+  const write = async (result: ChunkResult) => {
+    await writing;
+    writing = options.onResult(result);
+    // Awaited before the next write and at the end; this only keeps an early failure from being "unhandled".
+    writing.catch(() => undefined);
+  };
   let index = 0;
   let rows: InputRow[] = [];
   for await (const record of records) {
@@ -38,8 +47,9 @@ export async function classifyStream(records: AsyncIterable<InputRow>, runner: C
     if (rows.length < options.chunkRows) continue;
     submit({ first: index - rows.length, rows });
     rows = [];
-    while (pending.length >= options.maxInFlight) await options.onResult(await pending.shift()!);
+    while (pending.length >= options.maxInFlight) await write(await pending.shift()!);
   }
   if (rows.length > 0) submit({ first: index - rows.length, rows });
-  while (pending.length > 0) await options.onResult(await pending.shift()!);
+  while (pending.length > 0) await write(await pending.shift()!);
+  await writing;
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Option, type Command } from 'commander';
+import { physicalCoreCount } from '../../encoders/transformer-threads.js';
 import { UsageError } from '../../errors.js';
 import type { OutputFormat } from '../../predict/format.js';
 import { parseModelRefs } from '../../predict/heads.js';
@@ -22,6 +23,7 @@ interface PredictFlags extends DataFlags {
   idField?: string;
   batchSize: number;
   workers: number | 'auto';
+  threads?: number;
   resume?: boolean;
   queue?: string;
   queueName: string;
@@ -46,6 +48,14 @@ export function autoWorkers(rowsToDo: number | undefined, cores = availableParal
   return cores - 1;
 }
 
+/**
+ * ONNX Runtime threads per worker thread's encoder session: the physical cores shared out, so
+ * workers do not oversubscribe the cores their sessions' matrix kernels saturate.
+ */
+export function threadsPerWorker(workers: number, cores = physicalCoreCount()): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, workers)));
+}
+
 function workersOption(value: string): number | 'auto' {
   return value === 'auto' ? 'auto' : integer('--workers', 0)(value);
 }
@@ -62,6 +72,7 @@ export function registerPredict(program: Command): void {
     .option('--id-field <name>', 'column or JSON field holding a row id (default: the line number)')
     .option('--batch-size <n>', 'rows per chunk: embedded together, and the unit of commit and of distribution', integer('--batch-size', 1), 2048)
     .option('--workers <n>', `worker threads classifying chunks: a number (0: on the main thread), or auto (one per core from ${THREADS_FROM_ROWS} rows up)`, workersOption, 'auto')
+    .option('--threads <n>', 'ONNX Runtime threads per transformer encoder session (default: the physical cores, shared out among worker threads)', integer('--threads', 1))
     .option('--queue <url>', 'distribute chunks as BullMQ jobs on this Redis (redis://host:port); run `headstart worker` to process them')
     .option('--queue-name <name>', 'BullMQ queue name', 'headstart-predict')
     .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>)')
@@ -73,7 +84,7 @@ export function registerPredict(program: Command): void {
       if (flags.idField) readOptions.idField = flags.idField;
       const format: OutputFormat = flags.outputFormat ?? (flags.output?.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
       const settings = { format, topK: flags.topK };
-      const loadOptions = { modelDir: flags.modelDir };
+      const loadOptions = { modelDir: flags.modelDir, threads: flags.threads };
       if (flags.output) {
         const interrupted = existsSync(OutputJournal.progressPath(flags.output));
         if (interrupted && !flags.resume) info(`${flags.output}: starting over; an interrupted run's partial output is discarded (--resume continues it)`);
@@ -95,7 +106,7 @@ export function registerPredict(program: Command): void {
             if (flags.queue) return queueRunner({ url: flags.queue, queueName: flags.queueName, runId: identity, models, loadOptions, settings });
             const workers = flags.workers === 'auto' ? autoWorkers(rowsToDo) : flags.workers;
             workersUsed = workers;
-            if (workers > 0) return threadRunner(workers, { refs: models, loadOptions, settings });
+            if (workers > 0) return threadRunner(workers, { refs: models, loadOptions: { ...loadOptions, threads: flags.threads ?? threadsPerWorker(workers) }, settings });
             return Promise.resolve(localRunner(heads, settings));
           },
           onStart: ({ estimatedRows, resumedRows }) => {
