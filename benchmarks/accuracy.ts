@@ -74,7 +74,7 @@ export interface AccuracyResult {
   benchmark: 'accuracy';
   quick: boolean;
   machine: MachineInfo;
-  configs: { name: string; description: string; encoder: AccuracyConfig['encoder']; maxTrainExamples?: number }[];
+  configs: { name: string; description: string; encoder: AccuracyConfig['encoder'] }[];
   accuracy: AccuracyRow[];
   learningCurve: LearningCurvePoint[];
   confusion: ConfusionResult[];
@@ -128,7 +128,7 @@ export async function runAccuracy(plan: AccuracyPlan, outDir: string, log: (line
     benchmark: 'accuracy',
     quick: plan.quick,
     machine,
-    configs: plan.configs.map((c) => ({ name: c.name, description: c.description, encoder: c.encoder, maxTrainExamples: c.maxTrainExamples })),
+    configs: plan.configs.map((c) => ({ name: c.name, description: c.description, encoder: c.encoder })),
     accuracy,
     learningCurve: points,
     confusion: confusions,
@@ -162,7 +162,7 @@ export function accuracyMarkdown(result: AccuracyResult, plan: AccuracyPlan): st
     '',
     '### Configurations',
     '',
-    ...result.configs.map((c) => `- **${c.name}**: ${c.description}${c.maxTrainExamples ? ` (training sets above ${c.maxTrainExamples} rows subsampled)` : ''}`),
+    ...result.configs.map((c) => `- **${c.name}**: ${c.description}`),
     '',
     '### Results',
     '',

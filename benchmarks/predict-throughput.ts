@@ -1,7 +1,7 @@
 /**
  * End-to-end batch classification throughput of `headstart predict` with the default static encoder
  * (potion-base-4m-int8) and the default MLP head trained on Financial PhraseBank: read JSONL, embed,
- * classify, write JSONL, as the CLI does it (child processes, so start-up is visible separately).
+ * classify, write JSONL, as the built CLI (dist/) does it (child processes, so start-up is visible separately).
  *
  *   npx tsx benchmarks/predict-throughput.ts [--repeats N]
  *
@@ -11,7 +11,8 @@
  * benchmarks/results/predict-throughput.{json,md}.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,9 @@ const CONFIGS = [
   { rows: 100_000, workers: 1 },
   { rows: 100_000, workers: 2 },
   { rows: 10_000, workers: 2 },
+  // Worker threads pay their start-up (TensorFlow.js and the models, per thread) once: 1M rows shows the steady state.
+  { rows: 1_000_000, workers: 0 },
+  { rows: 1_000_000, workers: 2 },
 ] as const;
 
 interface Run {
@@ -68,7 +72,7 @@ interface Result {
   repeats: number;
   summary: Summary[];
   rssGrowthPercent: { workers0: number; workers2: number };
-  speedup: { workers1OverMain: number; workers2OverMain: number; workers2OverWorkers1: number };
+  speedup: { workers1OverMain: number; workers2OverMain: number; workers2OverWorkers1: number; workers2OverMainAt1M: number };
   stageSecondsFor100kOnOneThread: Record<string, number>;
   runs: Run[];
 }
@@ -93,7 +97,10 @@ async function writeInputs(): Promise<Map<number, string>> {
   for (const rows of new Set(CONFIGS.map((c) => c.rows))) {
     const order = shuffleInPlace(Array.from({ length: rows }, (_, i) => i % texts.length), rng);
     const file = path.join(scratch, `input-${rows}.jsonl`);
-    writeFileSync(file, order.map((t, i) => `${JSON.stringify({ id: `r${i}`, text: texts[t] })}\n`).join(''));
+    // Written in slices: one string of 1M rows would be ~150 MB.
+    const lines = (start: number) => order.slice(start, start + 100_000).map((t, k) => `${JSON.stringify({ id: `r${start + k}`, text: texts[t] })}\n`).join('');
+    writeFileSync(file, '');
+    for (let start = 0; start < rows; start += 100_000) appendFileSync(file, lines(start));
     files.set(rows, file);
   }
   return files;
@@ -104,7 +111,7 @@ function runCli(model: string, input: string, rows: number, workers: number): { 
   const started = performance.now();
   const child = spawnSync(
     process.execPath,
-    ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'predict', '--model', model, '--input', input, '--id-field', 'id', '--output', output, '--batch-size', String(BATCH), '--workers', String(workers), '--json'],
+    [path.join(root, 'dist/cli/main.js'), 'predict', '--model', model, '--input', input, '--id-field', 'id', '--output', output, '--batch-size', String(BATCH), '--workers', String(workers), '--json'],
     { cwd: root, encoding: 'utf8' },
   );
   const wallSeconds = (performance.now() - started) / 1000;
@@ -160,8 +167,15 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** The runs use the built CLI, as installed users run it (tsx would compile the sources in every process and worker thread). */
+function build(): void {
+  const child = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`npm run build failed: ${child.stdout}${child.stderr}`);
+}
+
 async function main(): Promise<void> {
   const repeats = argument('--repeats', 2);
+  build();
   mkdirSync(scratch, { recursive: true });
   const machine = await describeMachine();
   const model = path.join(scratch, 'fpb50-model');
@@ -173,7 +187,7 @@ async function main(): Promise<void> {
   for (let r = 0; r < repeats; r++) {
     for (const config of CONFIGS) {
       const { run, output } = runCli(model, inputs.get(config.rows)!, config.rows, config.workers);
-      const bytes = readFileSync(output, 'utf8');
+      const bytes = createHash('sha256').update(readFileSync(output)).digest('hex');
       if ((outputs.get(config.rows) ?? bytes) !== bytes) throw new Error(`output of ${config.rows} rows with ${config.workers} workers differs from the first run`);
       outputs.set(config.rows, bytes);
       runs.push(run);
@@ -206,6 +220,7 @@ async function main(): Promise<void> {
       workers1OverMain: round(find(100_000, 1).rowsPerSecond / find(100_000, 0).rowsPerSecond, 2),
       workers2OverMain: round(find(100_000, 2).rowsPerSecond / find(100_000, 0).rowsPerSecond, 2),
       workers2OverWorkers1: round(find(100_000, 2).rowsPerSecond / find(100_000, 1).rowsPerSecond, 2),
+      workers2OverMainAt1M: round(find(1_000_000, 2).rowsPerSecond / find(1_000_000, 0).rowsPerSecond, 2),
     },
     stageSecondsFor100kOnOneThread: stages,
     runs,
@@ -228,7 +243,7 @@ ${machine}; load average ${result.endLoadAverage} at the end.
 \`headstart predict\` on JSONL of Financial PhraseBank sentences (seed ${SEED}), batch ${result.batchSize}, MLP head trained on fpb50,
 output JSONL committed in fsynced chunks. Median of ${result.repeats} interleaved runs; every run's output was byte-identical.
 rows/s counts from the models being loaded to the output renamed into place; "wall" includes process start-up
-(node + tsx, TensorFlow.js, models) and, with workers, the threads' own start-up. CPU s is the process's CPU time,
+(node, TensorFlow.js, models) and, with workers, the threads' own start-up. CPU s is the process's CPU time,
 all threads: on a busy machine, CPU s / wall s shows how many cores the run actually got.
 
 | rows | workers | rows/s | run s | wall s | wall rows/s | peak RSS MB | CPU s |
@@ -236,7 +251,7 @@ all threads: on a busy machine, CPU s / wall s shows how many cores the run actu
 ${rows}
 
 - Peak RSS growth from 10k to 100k rows: main thread ${result.rssGrowthPercent.workers0}%, 2 workers ${result.rssGrowthPercent.workers2}%.
-- Speed-up at 100k rows: 1 worker thread / main thread ${result.speedup.workers1OverMain}x; 2 workers / main thread ${result.speedup.workers2OverMain}x; 2 workers / 1 worker ${result.speedup.workers2OverWorkers1}x.
+- Speed-up at 100k rows: 1 worker thread / main thread ${result.speedup.workers1OverMain}x; 2 workers / main thread ${result.speedup.workers2OverMain}x; 2 workers / 1 worker ${result.speedup.workers2OverWorkers1}x. At 1M rows, 2 workers / main thread ${result.speedup.workers2OverMainAt1M}x.
 - Where the time goes on one thread for 100k rows: ${stages}.
 - Reference point from the issue: a plain Python + numpy Model2Vec embeds about 7,000 Financial PhraseBank sentences/s on one core.
 `;

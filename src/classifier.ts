@@ -4,12 +4,12 @@
  */
 import path from 'node:path';
 import type { EmbeddingCache } from './embedding-cache.js';
-import type { EmbedResult, Encoder, EncoderSpec, Matrix, TextInfo } from './encoders/encoder.js';
-import { isFittable } from './encoders/encoder.js';
+import type { Encoder, EncoderSpec, Features, Matrix, TextInfo } from './encoders/encoder.js';
+import { isFittable, isSparseMatrix } from './encoders/encoder.js';
 import { createEncoder, loadEncoderFromSpec, type EncoderChoice, type EncoderLoadOptions } from './encoders/index.js';
 import { DataError, ModelError, UsageError } from './errors.js';
-import type { Head, HeadSpec, HeadType, TrainOptions, TrainReport } from './heads/head.js';
-import { loadHead } from './heads/factory.js';
+import { isSparseHead, type AnyHead, type HeadSpec, type HeadType, type TrainOptions, type TrainReport } from './heads/head.js';
+import { loadAnyHead } from './heads/factory.js';
 import { resolveTrainOptions } from './heads/options.js';
 import { validationSplit } from './heads/split.js';
 import { encodeTargets, isMultiLabelInput, labelVocabulary, unknownLabels, type LabelInput } from './labels.js';
@@ -18,7 +18,9 @@ import { writeCheckpoint, readCheckpoint, withMemberFiles } from './checkpoint/i
 import { applyTemperature, fitTemperature, type Calibration } from './calibration/temperature.js';
 import { classPriors, correctForPrior, PRIOR_ALPHAS } from './calibration/prior.js';
 import { averageProbabilities, chooseWeights, type WeightChoice } from './fusion/ensemble.js';
-import { embedWith, trainMember, type Member, type MemberFitOptions, type MemberTraining } from './fusion/member.js';
+import { memberFeatures, predictMember, trainMember, type Member, type MemberFitOptions, type MemberTraining } from './fusion/member.js';
+import { assertFineTunable, trainFineTunedMember, type FineTunedTraining } from './finetune/member.js';
+import { resolveFineTune, type FineTuneOption, type FineTuneOptions } from './finetune/options.js';
 
 export interface FitOptions extends Partial<TrainOptions> {
   head?: HeadType;
@@ -34,11 +36,19 @@ export interface FitOptions extends Partial<TrainOptions> {
   calibrate?: boolean;
   /** Fusion weights, one per encoder (primary first); default: chosen on the held-out split. */
   fusionWeights?: number[];
+  /** The weight vectors (one weight per encoder) the held-out choice picks from; default: every mix in steps of 0.1. */
+  fusionCandidates?: number[][];
   /**
    * Choose on the held-out split how strongly to divide probabilities by the class priors (0 to 1,
    * by macro-F1): favours rare classes as far as it pays. Single-label; default off.
    */
   priorCorrection?: boolean;
+  /**
+   * Fine-tune the static encoder's embedding table together with the head (`true` for the
+   * defaults, or table options); a list gives one setting per encoder, primary first. Only static
+   * (Model2Vec) encoders can be tuned; the tuned table is saved in the checkpoint.
+   */
+  fineTune?: FineTuneOption | readonly (FineTuneOption | undefined)[];
 }
 
 export interface MemberReport {
@@ -91,8 +101,10 @@ type EncoderArgument = EncoderChoice | EncoderSpec | Encoder;
 /**
  * Defaults by encoder kind. Dense pretrained embeddings: a standardised MLP (it beats softmax
  * regression by ~2 points on Financial PhraseBank and Banking77). TF-IDF's tens of thousands of
- * sparse features: plain softmax regression with a larger step, since a hidden layer costs minutes
- * and gains nothing, and z-scoring sparse columns inflates rare terms (-13 points accuracy on FPB).
+ * sparse features: plain softmax regression, which reads the rows sparse (src/heads/sparse-linear.ts,
+ * L-BFGS; `learningRate` applies only if the head is switched to a dense one), since a hidden layer
+ * costs minutes and gains nothing, and z-scoring sparse columns inflates rare terms (-13 points
+ * accuracy on FPB).
  */
 export function defaultFitOptionsFor(encoder: Encoder): FitOptions & { head: HeadType; hidden: number; dropout: number; standardize: boolean } {
   if (encoder.spec.type === 'tfidf') return { head: 'linear', hidden: 0, dropout: 0, standardize: false, learningRate: 0.05 };
@@ -182,11 +194,11 @@ export class TextClassifier {
     };
     try {
       const primary = await loadMember(manifest.encoder.spec, manifest.encoder.fingerprint, dir, 'encoder.fingerprint');
-      primary.head = await loadHead(path.resolve(dir), manifest.head.spec);
+      primary.head = await loadAnyHead(path.resolve(dir), manifest.head.spec);
       for (const [index, extra] of (manifest.fusion?.members ?? []).entries()) {
         await withMemberFiles(dir, extra.prefix, async (memberDir) => {
           const member = await loadMember(extra.encoder.spec, extra.encoder.fingerprint, memberDir, `fusion.members.${index}.encoder.fingerprint`);
-          member.head = await loadHead(memberDir, extra.head.spec);
+          member.head = await loadAnyHead(memberDir, extra.head.spec);
         });
       }
       const classifier = new TextClassifier(members);
@@ -255,18 +267,32 @@ export class TextClassifier {
     if (multiLabel && this.members.length > 1) {
       throw new UsageError('FUSION_MULTI_LABEL', 'fusing several encoders is supported for single-label data only', { hint: 'train with one encoder' });
     }
-    if (options.fusionWeights && (options.fusionWeights.length !== this.members.length || !options.fusionWeights.every((w) => Number.isFinite(w) && w >= 0) || !options.fusionWeights.some((w) => w > 0))) {
+    const badWeights = (w: number[]) => w.length !== this.members.length || !w.every((v) => Number.isFinite(v) && v >= 0) || !w.some((v) => v > 0);
+    if (options.fusionWeights && badWeights(options.fusionWeights)) {
       throw new UsageError('FUSION_WEIGHTS', `fusionWeights must be ${this.members.length} non-negative numbers, not all 0; got ${JSON.stringify(options.fusionWeights)}`);
+    }
+    const candidates = options.fusionCandidates;
+    if (candidates && (candidates.length === 0 || candidates.some(badWeights))) {
+      throw new UsageError('FUSION_WEIGHTS', `fusionCandidates must be lists of ${this.members.length} non-negative numbers, not all 0; got ${JSON.stringify(candidates)}`);
     }
     const targets = encodeTargets(labels, vocabulary);
 
     const primaryOptions = this.memberOptions(0, options);
     const resolved = resolveTrainOptions(primaryOptions.head, trainOptionsOf(primaryOptions));
     const heldOut = validationSplit(targets, vocabulary.length, resolved.validationSplit, resolved.seed).validation;
+    const fineTunes = this.fineTunesOf(options);
     const trainings: MemberTraining[] = [];
     try {
       for (const [index, member] of this.members.entries()) {
-        trainings.push(await trainMember(member, texts, targets, vocabulary.length, heldOut, this.memberOptions(index, options)));
+        // A member tuned by an earlier fit starts again from its pretrained encoder.
+        const base: Member = member.pretrained ? { ...member, ...member.pretrained } : member;
+        const memberOptions = this.memberOptions(index, options);
+        const fineTune = fineTunes[index];
+        trainings.push(
+          fineTune
+            ? await trainFineTunedMember(base.encoder, texts, targets, vocabulary.length, heldOut, memberOptions, fineTune)
+            : await trainMember(base, texts, targets, vocabulary.length, heldOut, memberOptions),
+        );
       }
     } catch (error) {
       trainings.forEach((t) => t.head.dispose());
@@ -289,7 +315,7 @@ export class TextClassifier {
         fusion = chooseWeights(parts, vocabulary.length, heldTargets, {
           priors,
           priorAlphas: choosePrior ? PRIOR_ALPHAS : [0],
-          weights: options.fusionWeights ? [weights] : undefined,
+          weights: options.fusionWeights ? [weights] : options.fusionCandidates,
         });
         weights = fusion.weights;
         priorAlpha = fusion.priorAlpha;
@@ -300,10 +326,11 @@ export class TextClassifier {
       weights = [...options.fusionWeights];
     }
 
-    this.members.forEach((member, i) => {
+    for (const [i, member] of this.members.entries()) {
       member.head?.dispose();
       member.head = trainings[i].head;
-    });
+      await this.useEncoder(member, (trainings[i] as Partial<FineTunedTraining>).encoder);
+    }
     this.labelList = vocabulary;
     this.multi = multiLabel;
     this.weights = weights;
@@ -356,25 +383,34 @@ export class TextClassifier {
   /**
    * Probabilities `[rows, labels]` for `texts`, with what happened to each text on the way:
    * fused over the encoders and temperature-scaled when training calibrated them.
-   * `embedded` stands in for the primary encoder's vectors of `texts`.
+   * `embedded` (from `embedPrimary`) stands in for the primary encoder's vectors of `texts`; it is
+   * ignored when it is dense and the primary head reads sparse rows, or the reverse.
    */
-  async predictProba(texts: readonly string[], options: { signal?: AbortSignal; embedded?: EmbedResult } = {}): Promise<Probabilities> {
-    this.requireHead();
+  async predictProba(texts: readonly string[], options: { signal?: AbortSignal; embedded?: Features } = {}): Promise<Probabilities> {
+    const primaryHead = this.requireHead();
+    const given = options.embedded && isSparseMatrix(options.embedded) === isSparseHead(primaryHead) ? options.embedded : undefined;
     const parts: Float32Array[] = [];
-    let primary: EmbedResult | undefined;
+    let primary: Features | undefined;
     for (const [index, member] of this.members.entries()) {
       if (this.weights[index] === 0) continue;
-      const embedded = index === 0 && options.embedded ? options.embedded : await embedWith(member, texts, options.signal);
+      const embedded = index === 0 && given ? given : await memberFeatures(member, texts, options.signal);
       if (index === 0) primary = embedded;
-      parts.push(member.head!.predictProba(embedded));
+      parts.push(predictMember(member.head!, embedded));
     }
-    primary ??= await embedWith(this.members[0], texts, options.signal);
+    primary ??= given ?? (await memberFeatures(this.members[0], texts, options.signal));
     const used = this.weights.filter((w) => w > 0);
     const mixed = parts.length === 1 ? parts[0] : averageProbabilities(parts, used);
     const corrected = this.prior ? correctForPrior(mixed, this.labelList.length, this.prior.priors, this.prior.alpha) : mixed;
     const data = this.temperature === 1 ? corrected : applyTemperature(corrected, this.labelList.length, this.temperature);
     return { data, rows: primary.rows, dim: this.labelList.length, labels: this.labelList, info: primary.info };
   }
+
+  /** The primary encoder's vectors of `texts`, sparse or dense as the primary head reads them. */
+  embedPrimary(texts: readonly string[], options: { signal?: AbortSignal } = {}): Promise<Features> {
+    this.requireHead();
+    return memberFeatures(this.members[0], texts, options.signal);
+  }
+
   async predict(texts: readonly string[], options: { topK?: number; signal?: AbortSignal } = {}): Promise<Prediction[]> {
     const probabilities = await this.predictProba(texts, options);
     return this.decide(probabilities, options.topK ?? 1);
@@ -451,11 +487,52 @@ export class TextClassifier {
     });
   }
 
+  /**
+   * Removes the fused members whose weight is 0 (never the primary), so that predictions, the
+   * checkpoint and loading it no longer need them; probabilities are unchanged.
+   */
+  async dropUnusedMembers(): Promise<void> {
+    const unused = this.members.filter((_, i) => i > 0 && this.weights[i] === 0);
+    if (unused.length === 0) return;
+    this.weights = this.weights.filter((w, i) => i === 0 || w > 0);
+    for (const member of unused) {
+      this.members.splice(this.members.indexOf(member), 1);
+      member.head?.dispose();
+      if (member.ownsEncoder) await member.encoder.dispose();
+      if (member.pretrained?.ownsEncoder) await member.pretrained.encoder.dispose();
+    }
+  }
+
   async dispose(): Promise<void> {
     for (const member of this.members) {
       member.head?.dispose();
       member.head = undefined;
       if (member.ownsEncoder) await member.encoder.dispose();
+      if (member.pretrained?.ownsEncoder) await member.pretrained.encoder.dispose();
+    }
+  }
+
+  /** Resolved fine-tuning per member (undefined: frozen); checked before anything trains. */
+  private fineTunesOf(options: FitOptions): (FineTuneOptions | undefined)[] {
+    const given = options.fineTune;
+    if (Array.isArray(given) && given.length !== this.members.length) {
+      throw new UsageError('FINE_TUNE_OPTION', `fineTune lists ${given.length} settings for ${this.members.length} encoders`);
+    }
+    return this.members.map((member, index) => {
+      const fineTune = resolveFineTune(Array.isArray(given) ? given[index] : index === 0 ? (given as FineTuneOption | undefined) : undefined);
+      if (fineTune) assertFineTunable(member.pretrained?.encoder ?? member.encoder);
+      return fineTune;
+    });
+  }
+
+  /** Makes `tuned` the member's encoder (keeping the pretrained one), or goes back to the pretrained one. */
+  private async useEncoder(member: Member, tuned: Encoder | undefined): Promise<void> {
+    if (member.pretrained && member.ownsEncoder) await member.encoder.dispose();
+    if (tuned) {
+      member.pretrained ??= { encoder: member.encoder, ownsEncoder: member.ownsEncoder, cache: member.cache };
+      Object.assign(member, { encoder: tuned, ownsEncoder: true, cache: undefined });
+    } else if (member.pretrained) {
+      Object.assign(member, member.pretrained, { pretrained: undefined });
     }
   }
 
@@ -463,11 +540,11 @@ export class TextClassifier {
   private memberOptions(index: number, options: FitOptions): MemberFitOptions {
     const defaults = defaultFitOptionsFor(this.members[index].encoder);
     const given = index === 0 ? definedOnly(options) : definedOnly(Object.fromEntries(SHARED_OPTIONS.map((key) => [key, options[key]])) as FitOptions);
-    const { calibrate: _calibrate, fusionWeights: _weights, ...rest } = { ...defaults, ...given };
+    const { calibrate: _calibrate, fusionWeights: _weights, fusionCandidates: _candidates, fineTune: _fineTune, ...rest } = { ...defaults, ...given };
     return { ...rest, refit: rest.refit ?? true };
   }
 
-  private requireHead(): Head {
+  private requireHead(): AnyHead {
     const head = this.members[0].head;
     if (!head) throw new UsageError('NOT_TRAINED', 'the classifier has not been trained: call fit() or TextClassifier.load()');
     return head;
@@ -475,11 +552,12 @@ export class TextClassifier {
 }
 
 export function describeSpec(spec: EncoderSpec): string {
+  if (spec.type === 'static' && spec.tuned) return `static:${spec.model} (fine-tuned)`;
   return spec.type === 'tfidf' ? 'tfidf' : `${spec.type}:${spec.model}`;
 }
 
 function trainOptionsOf(options: FitOptions): Partial<TrainOptions> {
-  const { head: _head, hidden: _hidden, dropout: _dropout, standardize: _standardize, refit: _refit, calibrate: _calibrate, fusionWeights: _weights, ...train } = options;
+  const { head: _head, hidden: _hidden, dropout: _dropout, standardize: _standardize, refit: _refit, calibrate: _calibrate, fusionWeights: _weights, fusionCandidates: _candidates, fineTune: _fineTune, ...train } = options;
   return definedOnly(train);
 }
 

@@ -1,15 +1,19 @@
 /** headstart: transfer-learning text classification in Node. */
 export { TextClassifier, type FitOptions, type FitReport, type Prediction, type Probabilities } from './classifier.js';
 export { trainAuto, type AutoOptions, type AutoReport } from './recipes/auto.js';
+export type { FineTuneOption, FineTuneOptions } from './finetune/options.js';
+export { distill, type DistillOptions, type DistillReport } from './distill/distill.js';
+export type { Comparison, SideReport } from './distill/compare.js';
+export type { StudentFitOptions } from './distill/student.js';
 export { parseLabelDescriptions, type LabelDescription } from './zero-shot/labels.js';
 export { crossValidate, type CrossValidationResult, type FoldResult } from './cross-validate.js';
 export { EmbeddingCache } from './embedding-cache.js';
-export type { Encoder, EncoderSpec, EmbedResult, EmbedOptions, Matrix, TextInfo, FittableEncoder } from './encoders/encoder.js';
+export type { Encoder, EncoderSpec, EmbedResult, EmbedOptions, Matrix, TextInfo, FittableEncoder, SparseEncoder, SparseMatrix, SparseEmbedResult, Features } from './encoders/encoder.js';
 export { createEncoder, loadEncoderFromSpec, type EncoderChoice, type EncoderLoadOptions } from './encoders/index.js';
 export { StaticEncoder } from './encoders/static.js';
 export { TfidfEncoder } from './encoders/tfidf.js';
 export { TransformerEncoder } from './encoders/transformer.js';
-export type { Head, HeadSpec, HeadType, TrainOptions, TrainReport } from './heads/head.js';
+export type { Head, SparseHead, AnyHead, HeadSpec, HeadType, SoftTargets, Targets, TrainOptions, TrainReport } from './heads/head.js';
 export { HeadstartError, UsageError, DataError, ModelError, InterruptedError, type ErrorCategory } from './errors.js';
 export { readDataset, readRecords, resolveDataSource, listCorpora, type Dataset, type Example, type ReadOptions } from './data/index.js';
 export {

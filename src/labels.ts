@@ -1,6 +1,6 @@
 /** Label vocabularies: string labels <-> class indices, single- and multi-label. */
 import { DataError } from './errors.js';
-import type { Targets } from './heads/head.js';
+import type { LabelTargets } from './heads/head.js';
 
 export type LabelInput = readonly string[] | readonly (readonly string[])[];
 
@@ -16,7 +16,7 @@ export function labelVocabulary(labels: LabelInput): string[] {
 }
 
 /** Class indices (single-label) or a 0/1 matrix (multi-label) against `vocabulary`; unknown labels are a DataError. */
-export function encodeTargets(labels: LabelInput, vocabulary: readonly string[]): Targets {
+export function encodeTargets(labels: LabelInput, vocabulary: readonly string[]): LabelTargets {
   const index = new Map(vocabulary.map((label, i) => [label, i]));
   const lookup = (label: string, row: number): number => {
     const i = index.get(label);

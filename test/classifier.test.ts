@@ -17,10 +17,11 @@ function counting(encoder: Encoder): Encoder & { embedded: number } {
   return new Proxy(encoder, {
     get(target, property) {
       if (property === 'embedded') return embedded;
-      if (property === 'embed') {
+      if (property === 'embed' || property === 'embedSparse') {
+        const embed = Reflect.get(target, property, target) as Encoder['embed'];
         return (batch: readonly string[], options?: EmbedOptions) => {
           embedded += batch.length;
-          return target.embed(batch, options);
+          return embed.call(target, batch, options);
         };
       }
       const value = Reflect.get(target, property, target);

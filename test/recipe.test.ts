@@ -10,14 +10,14 @@ const texts = data.examples.map((e) => e.text);
 const labels = data.examples.map((e) => e.labels[0]);
 
 describe('the auto recipe', () => {
-  it('fuses potion with TF-IDF, says what it chose and why, and saves a loadable checkpoint', async () => {
+  it('fuses fine-tuned or frozen potion with TF-IDF, says what it chose and why, and saves a loadable checkpoint', async () => {
     const { classifier, report } = await trainAuto(texts, labels, { fit: { seed: 0 }, minFusionExamples: 0 });
-    expect(report.encoders).toEqual(['static:potion-base-4m-int8', 'tfidf']);
-    expect(['pretrained', 'tfidf', 'fusion']).toContain(report.chosen);
+    expect(report.encoders).toEqual(['static:potion-base-4m-int8 (fine-tuned)', 'tfidf', 'static:potion-base-4m-int8']);
     expect(report.reason).toContain('held-out macro-F1');
     expect(report.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
-    const expectedChoice = report.weights[1] === 0 ? 'pretrained' : report.weights[0] === 0 ? 'tfidf' : 'fusion';
-    expect(report.chosen).toBe(expectedChoice);
+    expect(report.weights[0] === 0 || report.weights[2] === 0).toBe(true);
+    const used = ['fine-tuned', 'tfidf', 'pretrained'].filter((_, i) => report.weights[i] > 0);
+    expect(report.chosen).toBe(used.length === 1 ? used[0] : 'fusion');
     const dir = path.join(tempDir(), 'auto');
     const probe = ['Operating profit rose to EUR 13.1 mn.', 'The company said it will cut 200 jobs.'];
     const before = await classifier.predictProba(probe);
@@ -50,6 +50,19 @@ describe('the auto recipe', () => {
     expect(report.reason).toContain('too few');
     expect(classifier.encoders).toHaveLength(1);
     await classifier.dispose();
+  });
+
+  it('trains small sets on every row for a fixed epoch count instead of stopping early on a tiny held-out split', async () => {
+    const { classifier, report } = await trainAuto(texts, labels, { fit: { seed: 0 } });
+    expect(report.fit.epochsRun).toBe(60);
+    expect(report.fit.history.every((log) => log.valLoss === undefined)).toBe(true);
+    expect(report.fit.examples).toBe(texts.length);
+    await classifier.dispose();
+    // The caller's own early-stopping settings still win.
+    const explicit = await trainAuto(texts, labels, { fit: { seed: 0, validationSplit: 0.2, epochs: 15 } });
+    expect(explicit.report.fit.history.some((log) => log.valLoss !== undefined)).toBe(true);
+    expect(explicit.report.fit.epochsRun).toBeLessThanOrEqual(15);
+    await explicit.classifier.dispose();
   });
 
   it('works from one example per class (no held-out split: no refit, no calibration)', async () => {

@@ -113,7 +113,7 @@ describe('TfidfEncoder', () => {
     expect(() => new TfidfEncoder({ ngramMax: 3 as 1 })).toThrow(UsageError);
     expect(() => new TfidfEncoder({ minDf: 0 })).toThrow(/minDf/);
     expect(() => new TfidfEncoder({ maxFeatures: 1.5 })).toThrow(/maxFeatures/);
-    expect(new TfidfEncoder({ minDf: undefined }).spec).toEqual({ type: 'tfidf', ngramMax: 2, minDf: 2, maxFeatures: 20000, sublinearTf: true });
+    expect(new TfidfEncoder({ minDf: undefined }).spec).toEqual({ type: 'tfidf', ngramMax: 2, minDf: 2, maxFeatures: 200_000, sublinearTf: true });
     await expect(new TfidfEncoder().fit([])).rejects.toThrow(DataError);
     await expect(new TfidfEncoder({ minDf: 5 }).fit(corpus)).rejects.toThrow(/no term occurs in at least minDf=5 of the 3 texts/);
     await expect(new TfidfEncoder().fit(['ok', null as unknown as string])).rejects.toThrow(/text #1/);

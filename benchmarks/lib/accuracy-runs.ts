@@ -128,12 +128,6 @@ async function trainAndScore(pool: EncoderPool, config: AccuracyConfig, train: L
   }
 }
 
-function capTrain(config: AccuracyConfig, train: LabelledData, seed: number): { data: LabelledData; note?: string } {
-  const cap = config.maxTrainExamples;
-  if (cap === undefined || train.texts.length <= cap) return { data: train };
-  return { data: subsample(train, cap, seed), note: `${config.name} trained on a stratified ${cap}-row subsample of ${train.texts.length} training rows` };
-}
-
 /** The folds (or the single train/test split) of a protocol, with the row caps applied. */
 export async function protocolSplits(protocol: Protocol, limits: RunLimits): Promise<{ splits: { train: LabelledData; test: LabelledData }[]; note?: string }> {
   if (protocol.kind === 'split') {
@@ -170,11 +164,8 @@ export async function runProtocol(
   for (const config of configs) {
     const scores: FoldScore[] = [];
     let confusion: ConfusionResult | undefined;
-    let capNote: string | undefined;
     for (const split of splits) {
-      const capped = capTrain(config, split.train, limits.seed);
-      capNote ??= capped.note;
-      const evaluated = await trainAndScore(pool, config, capped.data, split.test, limits.seed);
+      const evaluated = await trainAndScore(pool, config, split.train, split.test, limits.seed);
       scores.push(evaluated.score);
       if (evaluated.confusion) confusion = addConfusion(confusion, { corpus: protocol.corpus, config: config.name, labels: evaluated.labels, confusion: evaluated.confusion });
     }
@@ -195,8 +186,7 @@ export async function runProtocol(
       testExamples: Math.round(meanStd(scores.map((s) => s.testExamples)).mean),
       multiLabel: splits[0].train.multiLabel,
     };
-    const note = [dataNote, capNote].filter(Boolean).join('; ');
-    if (note) row.note = note;
+    if (dataNote) row.note = dataNote;
     rows.push(row);
     if (confusion) confusions.push(confusion);
     log(`${protocol.corpus} ${config.name}: accuracy ${row.accuracy} macro-F1 ${row.macroF1} ± ${row.macroF1Std} (${row.trainSeconds} s per training)`);

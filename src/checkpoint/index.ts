@@ -3,9 +3,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Encoder } from '../encoders/encoder.js';
-import { isFittable } from '../encoders/encoder.js';
+import { hasState } from '../encoders/encoder.js';
 import { ModelError } from '../errors.js';
-import type { Head } from '../heads/head.js';
+import type { AnyHead } from '../heads/head.js';
 import { LIBRARY_VERSION } from '../version.js';
 import { describeFile, readVerifiedFile, writeDirectoryAtomically, type FileRecord } from './files.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, MANIFEST_FILE, MAX_MANIFEST_BYTES, parseManifest, type Manifest } from './manifest.js';
@@ -15,12 +15,12 @@ export { MANIFEST_FILE, type Manifest } from './manifest.js';
 
 export interface CheckpointContents {
   encoder: Encoder;
-  head: Head;
+  head: AnyHead;
   labels: string[];
   multiLabel: boolean;
   training: Record<string, unknown>;
   /** Other encoder+head pairs whose probabilities are averaged with the primary's. */
-  fusion?: { weights: number[]; members: { encoder: Encoder; head: Head }[] };
+  fusion?: { weights: number[]; members: { encoder: Encoder; head: AnyHead }[] };
   calibration?: { temperature: number };
   priorCorrection?: { alpha: number; priors: number[] };
 }
@@ -30,13 +30,13 @@ const MODEL_CARD = 'README.md';
 export async function writeCheckpoint(dir: string, contents: CheckpointContents): Promise<void> {
   await writeDirectoryAtomically(dir, async (tmp) => {
     const headFiles = await contents.head.save(tmp);
-    const stateFiles = isFittable(contents.encoder) ? await contents.encoder.saveState(tmp) : [];
+    const stateFiles = hasState(contents.encoder) ? await contents.encoder.saveState(tmp) : [];
     const members: NonNullable<Manifest['fusion']>['members'] = [];
     for (const [index, member] of (contents.fusion?.members ?? []).entries()) {
       const prefix = `m${index + 1}-`;
       const saved = await saveWithPrefix(tmp, prefix, async (dir) => ({
         head: await member.head.save(dir),
-        state: isFittable(member.encoder) ? await member.encoder.saveState(dir) : [],
+        state: hasState(member.encoder) ? await member.encoder.saveState(dir) : [],
       }));
       members.push({
         prefix,

@@ -14,7 +14,13 @@ const fileRecord = z.strictObject({
 });
 
 const encoderSpec = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('static'), model: z.string().min(1), maxTokens: z.number().int().positive() }),
+  z.strictObject({
+    type: z.literal('static'),
+    model: z.string().min(1),
+    maxTokens: z.number().int().positive(),
+    /** A fine-tuned table and its tokenizer, stored in the checkpoint (listed in `stateFiles`). */
+    tuned: z.strictObject({ table: z.string().min(1), tokenizer: z.string().min(1) }).optional(),
+  }),
   z.strictObject({
     type: z.literal('transformer'),
     model: z.string().min(1),
@@ -40,6 +46,8 @@ const headSpec = z.strictObject({
   hidden: z.number().int().nonnegative(),
   dropout: z.number().min(0).max(1),
   standardize: z.boolean(),
+  /** 'sparse': a linear head over CSR rows (TF-IDF); absent in checkpoints of dense heads. */
+  input: z.literal('sparse').optional(),
 });
 
 const encoderRecord = z.strictObject({

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-/** The `headstart` command line: train | predict | eval | cv. */
+/** The `headstart` command line: train | predict | eval | cv | distill. */
 import { Command, CommanderError } from 'commander';
 import { LIBRARY_VERSION } from '../version.js';
 import { registerCv } from './commands/cv.js';
+import { registerDistill } from './commands/distill.js';
 import { registerEval } from './commands/eval.js';
 import { registerPredict } from './commands/predict.js';
 import { registerTrain } from './commands/train.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerPredict(program);
   registerEval(program);
   registerCv(program);
+  registerDistill(program);
   registerWorker(program);
   return program;
 }

@@ -1,6 +1,7 @@
 /** Option groups shared by several commands, and their conversion to library options. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { FitOptions } from '../classifier.js';
+import { UsageError } from '../errors.js';
 
 export function integer(name: string, min = 0) {
   return (value: string): number => {
@@ -60,7 +61,11 @@ export function addTrainingOptions(command: Command): Command {
     .addOption(new Option('--class-weight <mode>', 'class weighting').choices(['balanced', 'none']))
     .option('--validation-split <f>', 'fraction held out for early stopping (0 disables it)', fraction('--validation-split', 0.9))
     .option('--patience <n>', 'early-stopping patience in epochs', integer('--patience', 1))
-    .option('--seed <n>', 'random seed', integer('--seed'), 0);
+    .option('--seed <n>', 'random seed', integer('--seed'), 0)
+    .option('--fine-tune', 'train the static encoder\'s embedding table together with the head (potion and other Model2Vec encoders; the auto recipe does by default)')
+    .option('--no-fine-tune', 'keep the table frozen, e.g. for models that predict together from one embedding (predict with several --model)')
+    .option('--table-learning-rate <lr>', 'with --fine-tune: Adam step size of the table rows', positiveNumber('--table-learning-rate'))
+    .option('--l2-pull <lambda>', 'with --fine-tune: pull of tuned rows towards their pretrained values', fraction('--l2-pull', 1000));
 }
 
 export interface TrainingFlags {
@@ -75,9 +80,15 @@ export interface TrainingFlags {
   validationSplit?: number;
   patience?: number;
   seed: number;
+  fineTune?: boolean;
+  tableLearningRate?: number;
+  l2Pull?: number;
 }
 
 export function fitOptionsFrom(flags: TrainingFlags): FitOptions {
+  if (!flags.fineTune && (flags.tableLearningRate !== undefined || flags.l2Pull !== undefined)) {
+    throw new UsageError('FINE_TUNE_OPTION', '--table-learning-rate and --l2-pull apply to fine-tuning: add --fine-tune');
+  }
   return {
     head: flags.head,
     hidden: flags.hidden,
@@ -90,6 +101,7 @@ export function fitOptionsFrom(flags: TrainingFlags): FitOptions {
     validationSplit: flags.validationSplit,
     patience: flags.patience,
     seed: flags.seed,
+    fineTune: flags.fineTune ? { tableLearningRate: flags.tableLearningRate, l2Pull: flags.l2Pull } : flags.fineTune,
   };
 }
 
@@ -118,7 +130,7 @@ export function addRecipeOptions(command: Command, defaultRecipe: RecipeName): C
         .choices(['auto', 'single'])
         .default(defaultRecipe),
     )
-    .option('--budget <duration>', 'time budget of the auto recipe (e.g. 60s, 2m); past it the TF-IDF member is dropped', duration('--budget'));
+    .option('--budget <duration>', 'time budget of the auto recipe (e.g. 60s, 2m; default 5m); past it fine-tuning, then the TF-IDF member, is dropped', duration('--budget'));
 }
 
 /** --labels: label descriptions for zero-shot training, or a prior added to the data. */

@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js';
 import { DEFAULT_STATIC_MODEL, resolveStaticModel } from './resolve-model.js';
 import { StaticEncoder } from './static.js';
 import { TfidfEncoder } from './tfidf.js';
-import { loadTransformerEncoder } from './transformer.js';
+import type { TransformerEncoderOptions } from './transformer.js';
 
 /** 'potion' (the embedded default), 'tfidf', 'hf:<hub id>', or a model directory. */
 export type EncoderChoice = string;
@@ -28,10 +28,10 @@ export async function createEncoder(choice: EncoderChoice | EncoderSpec, options
   if (typeof choice !== 'string') return loadEncoderFromSpec(choice, options);
   if (choice === 'potion' || choice === DEFAULT_STATIC_MODEL) return loadStatic(DEFAULT_STATIC_MODEL, options);
   if (choice === 'tfidf') return new TfidfEncoder();
-  if (choice.startsWith('hf:')) return loadTransformerEncoder({ model: choice.slice(3), modelsDir: options.modelDir, intraOpNumThreads: options.threads });
+  if (choice.startsWith('hf:')) return loadTransformer({ model: choice.slice(3), modelsDir: options.modelDir, intraOpNumThreads: options.threads });
   if (existsSync(choice)) {
     if (existsSync(path.join(choice, 'model.safetensors'))) return loadStatic(choice, options);
-    if (existsSync(path.join(choice, 'onnx')) || existsSync(path.join(choice, 'config.json'))) return loadTransformerEncoder({ model: choice, intraOpNumThreads: options.threads });
+    if (existsSync(path.join(choice, 'onnx')) || existsSync(path.join(choice, 'config.json'))) return loadTransformer({ model: choice, intraOpNumThreads: options.threads });
     throw new UsageError('UNKNOWN_ENCODER_DIR', `${choice} holds neither a static model (model.safetensors) nor a transformer (onnx/, config.json)`);
   }
   throw new UsageError('UNKNOWN_ENCODER', `unknown encoder ${JSON.stringify(choice)}`, {
@@ -49,7 +49,7 @@ export async function loadEncoderFromSpec(spec: EncoderSpec, options: EncoderLoa
       if (!options.checkpointDir) return new TfidfEncoder(spec);
       return TfidfEncoder.loadState(options.checkpointDir);
     case 'transformer':
-      return loadTransformerEncoder({ ...spec, modelsDir: options.modelDir, intraOpNumThreads: options.threads });
+      return loadTransformer({ ...spec, modelsDir: options.modelDir, intraOpNumThreads: options.threads });
     default:
       throw new UsageError('UNKNOWN_ENCODER_TYPE', `unknown encoder type ${JSON.stringify((spec as { type: unknown }).type)}`);
   }
@@ -68,4 +68,13 @@ function loadTunedStatic(spec: Extract<EncoderSpec, { type: 'static' }>, options
 async function loadStatic(nameOrDir: string, options: EncoderLoadOptions, maxTokens?: number): Promise<Encoder> {
   const resolved = await resolveStaticModel(nameOrDir, { modelDir: options.modelDir });
   return StaticEncoder.load(resolved.dir, { maxTokens, modelName: resolved.name });
+}
+
+/**
+ * transformers.js pulls in onnxruntime-node and sharp (~0.8 s of start-up per process or worker
+ * thread), so it is imported only when a transformer encoder is actually loaded.
+ */
+async function loadTransformer(options: TransformerEncoderOptions): Promise<Encoder> {
+  const { loadTransformerEncoder } = await import('./transformer.js');
+  return loadTransformerEncoder(options);
 }

@@ -57,18 +57,25 @@ export class StaticEncoder implements Encoder {
   private constructor(
     private readonly table: Float32Array,
     dim: number,
-    tokenizer: Tokenizer,
+    tokenizer: ChunkCacheTokenizer,
+    private readonly tokenizerBytes: Uint8Array,
     private readonly unkId: number,
     maxTokens: number,
     modelName: string,
-    fingerprint: string,
+    tuned: boolean,
   ) {
     this.dim = dim;
     this.maxTokens = maxTokens;
-    this.spec = { type: 'static', model: modelName, maxTokens };
-    this.fingerprint = fingerprint;
+    this.spec = { type: 'static', model: modelName, maxTokens, ...(tuned && { tuned: TUNED_TABLE_FILES }) };
+    this.fingerprint = fingerprintParts([
+      'static-v1',
+      `${table.length / dim}x${dim}`,
+      new Uint8Array(table.buffer, table.byteOffset, table.byteLength),
+      tokenizerBytes,
+      `maxTokens=${maxTokens}`,
+    ]);
     this.accumulator = new Float64Array(dim);
-    this.tokenizer = new ChunkCacheTokenizer(tokenizer);
+    this.tokenizer = tokenizer;
   }
 
   /** Loads `model.safetensors` and `tokenizer.json` from `dir`. */
@@ -84,7 +91,7 @@ export class StaticEncoder implements Encoder {
     const tokenizerBytes = await readModelFile(tokenizerFile);
     const { tokenizer, unkId } = loadTokenizer(tokenizerBytes, tokenizerFile, rows);
     const modelName = options.modelName ?? path.basename(path.resolve(dir));
-    return new StaticEncoder(table, dim, new WordCacheTokenizer(tokenizer), tokenizerBytes, unkId, maxTokens, modelName, options.tuned !== undefined);
+    return new StaticEncoder(table, dim, new ChunkCacheTokenizer(tokenizer), tokenizerBytes, unkId, maxTokens, modelName, options.tuned !== undefined);
   }
 
   /**
@@ -162,8 +169,18 @@ export class StaticEncoder implements Encoder {
     const { ids, truncated } = this.tokenize(text);
     const { table, dim, accumulator: sum } = this;
     sum.fill(0);
+    const unrolled = dim - (dim % 4);
     for (let t = 0; t < ids.length; t++) {
-      for (let d = 0, row = ids[t] * dim; d < dim; d++) sum[d] += table[row + d];
+      const row = ids[t] * dim;
+      let d = 0;
+      // Unrolled by four: V8 does not vectorise this loop, and unrolling measured 1.6x on potion rows.
+      for (; d < unrolled; d += 4) {
+        sum[d] += table[row + d];
+        sum[d + 1] += table[row + d + 1];
+        sum[d + 2] += table[row + d + 2];
+        sum[d + 3] += table[row + d + 3];
+      }
+      for (; d < dim; d++) sum[d] += table[row + d];
     }
 
     let squares = 0;

@@ -30,7 +30,13 @@ export interface TfidfOptions {
   sublinearTf: boolean;
 }
 
-export const DEFAULT_TFIDF_OPTIONS: Readonly<TfidfOptions> = { ngramMax: 2, minDf: 2, maxFeatures: 20000, sublinearTf: true };
+/**
+ * 1-2-grams, min_df 2, sublinear tf. Heads read these rows sparse, so the vocabulary is capped only
+ * against pathological corpora (SST-2's 67k phrases give 74k terms). Cross-validated on training
+ * data (FPB 50Agree 5-fold, TREC-6 train 5-fold, SST-2 train 3-fold, macro-F1 with the sparse head):
+ * min_df 1 gained at most 0.005 for 1.2-4x the terms; the old 20k cap cost SST-2 0.023.
+ */
+export const DEFAULT_TFIDF_OPTIONS: Readonly<TfidfOptions> = { ngramMax: 2, minDf: 2, maxFeatures: 200_000, sublinearTf: true };
 
 interface TfidfState {
   terms: string[];

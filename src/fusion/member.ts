@@ -5,19 +5,23 @@
  * on the held-out rows: early stopping on validation loss stops before accuracy peaks, and the
  * held-out 10% is worth having back (BANKING77 5-fold CV: 0.878 -> 0.89).
  */
-import type { EmbedResult, Encoder, Matrix } from '../encoders/encoder.js';
-import { isFittable } from '../encoders/encoder.js';
+import type { EmbedResult, Encoder, Features, Matrix, SparseMatrix } from '../encoders/encoder.js';
+import { isFittable, isSparseEncoder, isSparseMatrix } from '../encoders/encoder.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
-import type { Head, HeadSpec, HeadType, Targets, TrainOptions, TrainReport } from '../heads/head.js';
-import { createHead } from '../heads/factory.js';
+import { UsageError } from '../errors.js';
+import { isSparseHead, type AnyHead, type HeadSpec, type HeadType, type Targets, type TrainOptions, type TrainReport } from '../heads/head.js';
+import { createHead, createSparseHead } from '../heads/factory.js';
 import { resolveTrainOptions } from '../heads/options.js';
+import { SPARSE_TRAIN_DEFAULTS } from '../heads/sparse-linear.js';
 import { gatherRows } from '../heads/standardize.js';
 
 export interface Member {
   encoder: Encoder;
   ownsEncoder: boolean;
   cache: EmbeddingCache | undefined;
-  head?: Head;
+  head?: AnyHead;
+  /** The pretrained encoder, kept when `encoder` is a fine-tuned copy of it (the next fit starts from it). */
+  pretrained?: { encoder: Encoder; ownsEncoder: boolean; cache: EmbeddingCache | undefined };
 }
 
 export interface MemberFitOptions extends Partial<TrainOptions> {
@@ -30,9 +34,9 @@ export interface MemberFitOptions extends Partial<TrainOptions> {
 }
 
 export interface MemberTraining {
-  head: Head;
+  head: AnyHead;
   spec: HeadSpec;
-  embedded: EmbedResult;
+  embedded: Features;
   embedSeconds: number;
   /** The early-stopping run (the one with validation history). */
   report: TrainReport;
@@ -47,9 +51,40 @@ export function embedWith(member: Member, texts: readonly string[], signal: Abor
   return member.cache ? member.cache.embed(member.encoder, texts, { signal }) : member.encoder.embed(texts, { signal });
 }
 
+/**
+ * The member's vectors of `texts` in the form its head reads: sparse rows for a sparse head (or,
+ * before training, for an encoder that offers them), dense rows otherwise.
+ */
+export async function memberFeatures(member: Member, texts: readonly string[], signal: AbortSignal | undefined): Promise<Features> {
+  const sparse = member.head ? isSparseHead(member.head) : isSparseEncoder(member.encoder);
+  if (sparse && isSparseEncoder(member.encoder)) return member.encoder.embedSparse(texts, { signal });
+  return embedWith(member, texts, signal);
+}
+
+/** The head's probabilities for `x`; a dense head given sparse rows (or the reverse) is a UsageError. */
+export function predictMember(head: AnyHead, x: Matrix | SparseMatrix): Float32Array {
+  if (isSparseHead(head) !== isSparseMatrix(x)) {
+    throw new UsageError('HEAD_INPUT_KIND', `the head reads ${isSparseHead(head) ? 'sparse' : 'dense'} rows but was given ${isSparseMatrix(x) ? 'sparse' : 'dense'} ones`);
+  }
+  return isSparseHead(head) ? head.predictProba(x as SparseMatrix) : head.predictProba(x as Matrix);
+}
+
 /** The rows of `x` listed in `rows`, as a matrix. */
 export function selectRows(x: Matrix, rows: Int32Array): Matrix {
   return { data: gatherRows(x, rows, undefined), rows: rows.length, dim: x.dim };
+}
+
+/** The rows of a CSR matrix listed in `rows`. */
+export function selectSparseRows(x: SparseMatrix, rows: Int32Array): SparseMatrix {
+  const indptr = new Int32Array(rows.length + 1);
+  rows.forEach((row, i) => (indptr[i + 1] = indptr[i] + x.indptr[row + 1] - x.indptr[row]));
+  const indices = new Int32Array(indptr[rows.length]);
+  const values = new Float32Array(indptr[rows.length]);
+  rows.forEach((row, i) => {
+    indices.set(x.indices.subarray(x.indptr[row], x.indptr[row + 1]), indptr[i]);
+    values.set(x.values.subarray(x.indptr[row], x.indptr[row + 1]), indptr[i]);
+  });
+  return { rows: rows.length, dim: x.dim, indptr, indices, values };
 }
 
 /** The epoch count for the all-rows run: the earliest epoch with the best held-out accuracy. */
@@ -69,23 +104,40 @@ export async function trainMember(
 ): Promise<MemberTraining> {
   const started = performance.now();
   if (isFittable(member.encoder)) await member.encoder.fit(texts);
-  const embedded = await embedWith(member, texts, options.signal);
+  const { head: type, hidden, dropout, standardize, refit, ...train } = options;
+  // TF-IDF rows stay sparse for a plain linear head; an MLP or standardised inputs need dense rows.
+  const sparse = isSparseEncoder(member.encoder) && type === 'linear' && !standardize;
+  const embedded: Features = sparse && isSparseEncoder(member.encoder) ? await member.encoder.embedSparse(texts, { signal: options.signal }) : await embedWith(member, texts, options.signal);
   const embedSeconds = (performance.now() - started) / 1000;
 
-  const { head: type, hidden, dropout, standardize, refit, ...train } = options;
-  const spec: HeadSpec = { type, inputDim: embedded.dim, numLabels, multiLabel: targets.kind === 'multi', hidden, dropout, standardize };
-  const resolved = resolveTrainOptions(type, train);
-  const head = await createHead(spec);
+  const spec: HeadSpec = {
+    type,
+    inputDim: embedded.dim,
+    numLabels,
+    multiLabel: targets.kind === 'multi',
+    hidden,
+    dropout,
+    standardize,
+    ...(sparse && { input: 'sparse' as const }),
+  };
+  const resolved = resolveTrainOptions(type, sparse ? { ...SPARSE_TRAIN_DEFAULTS, ...train } : train);
+  const newHead = (): Promise<AnyHead> => (sparse ? Promise.resolve(createSparseHead(spec)) : createHead(spec));
+  const fit = (head: AnyHead, trainOptions: Partial<TrainOptions>) =>
+    isSparseHead(head) ? head.fit(embedded as SparseMatrix, targets, trainOptions) : head.fit(embedded as Matrix, targets, trainOptions);
+  const head = await newHead();
   try {
-    const report = await head.fit(embedded, targets, resolved);
+    const report = await fit(head, resolved);
     const held = validationRows.length > 0;
-    const validationProbabilities = held ? head.predictProba(selectRows(embedded, validationRows)) : undefined;
+    const validationProbabilities = held
+      ? predictMember(head, isSparseMatrix(embedded) ? selectSparseRows(embedded, validationRows) : selectRows(embedded, validationRows))
+      : undefined;
     if (!refit || !held || spec.multiLabel) return { head, spec, embedded, embedSeconds, report, validationProbabilities };
 
-    const refitEpochs = refitEpochCount(report);
-    const final = await createHead(spec);
+    // L-BFGS iterations are not epochs: the sparse head reruns to its best validation-loss iteration.
+    const refitEpochs = sparse ? Math.max(1, report.bestEpoch) : refitEpochCount(report);
+    const final = await newHead();
     try {
-      const refitReport = await final.fit(embedded, targets, { ...resolved, validationSplit: 0, epochs: refitEpochs });
+      const refitReport = await fit(final, { ...resolved, validationSplit: 0, epochs: refitEpochs });
       head.dispose();
       return { head: final, spec, embedded, embedSeconds, report, refitEpochs, refitSeconds: refitReport.seconds, validationProbabilities };
     } catch (error) {

@@ -1,9 +1,11 @@
 /** Creating and loading heads; the only place that picks an implementation by head type. */
 import { loadTf } from '../backend/tf.js';
-import { ModelError } from '../errors.js';
-import type { Head, HeadSpec } from './head.js';
+import { ModelError, UsageError } from '../errors.js';
+import { isSparseHead, type AnyHead, type Head, type HeadSpec, type SparseHead } from './head.js';
 import { networkFromModel } from './network.js';
-import { readHead } from './persist.js';
+import { readHead, readHeadState } from './persist.js';
+import { SparseLinearHead } from './sparse-linear.js';
+import { readSparseParameters } from './sparse-persist.js';
 import { TfHead } from './tf-head.js';
 import { assertHeadSpec } from './validate.js';
 
@@ -12,14 +14,34 @@ export { defaultTrainOptions } from './options.js';
 /** An untrained head; throws ModelError on an unknown type and UsageError on other bad spec fields. */
 export async function createHead(spec: HeadSpec): Promise<Head> {
   assertHeadSpec(spec);
+  if (spec.input === 'sparse') throw new UsageError('HEAD_SPEC', 'a head over sparse rows is made with createSparseHead');
   return new TfHead(await loadTf(), spec);
+}
+
+/** An untrained head over sparse (CSR) rows: `spec.input` "sparse", type "linear". */
+export function createSparseHead(spec: HeadSpec): SparseHead {
+  assertHeadSpec(spec);
+  return new SparseLinearHead(spec);
+}
+
+/** Loads a dense head written by `head.save(dir)`; see `loadAnyHead` for sparse heads too. */
+export async function loadHead(dir: string, spec?: HeadSpec): Promise<Head> {
+  const head = await loadAnyHead(dir, spec);
+  if (!isSparseHead(head)) return head;
+  head.dispose();
+  throw new ModelError('HEAD_SPEC_MISMATCH', 'the stored head reads sparse rows; load it with loadAnyHead', { location: { file: dir, field: 'spec.input' } });
 }
 
 /**
  * Loads a head written by `head.save(dir)`. With `spec`, also checks that the stored head is the
  * one the caller expects (ModelError naming the first differing field otherwise).
  */
-export async function loadHead(dir: string, spec?: HeadSpec): Promise<Head> {
+export async function loadAnyHead(dir: string, spec?: HeadSpec): Promise<AnyHead> {
+  const stored = await readHeadState(dir);
+  if (stored.spec.input === 'sparse') {
+    if (spec) assertSameSpec(stored.spec, spec, dir);
+    return new SparseLinearHead(stored.spec, { parameters: await readSparseParameters(dir, stored), thresholds: stored.thresholds });
+  }
   const tf = await loadTf();
   const { state, model } = await readHead(tf, dir);
   try {
@@ -33,7 +55,7 @@ export async function loadHead(dir: string, spec?: HeadSpec): Promise<Head> {
 }
 
 function assertSameSpec(stored: HeadSpec, expected: HeadSpec, dir: string): void {
-  const fields: (keyof HeadSpec)[] = ['type', 'inputDim', 'numLabels', 'multiLabel', 'standardize'];
+  const fields: (keyof HeadSpec)[] = ['type', 'inputDim', 'numLabels', 'multiLabel', 'standardize', 'input'];
   if (stored.type === 'mlp') fields.push('hidden', 'dropout');
   for (const field of fields) {
     if (stored[field] !== expected[field]) {

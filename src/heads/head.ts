@@ -1,5 +1,5 @@
 /** Classification heads trained on embeddings (TensorFlow.js). */
-import type { Matrix } from '../encoders/encoder.js';
+import type { Matrix, SparseMatrix } from '../encoders/encoder.js';
 
 export type HeadType = 'linear' | 'mlp';
 
@@ -15,13 +15,18 @@ export interface HeadSpec {
   dropout: number;
   /** Z-score inputs with the training mean/std (stored with the head). */
   standardize: boolean;
+  /** 'sparse': the head reads CSR rows (TF-IDF) and is a `SparseHead`; absent: dense rows. */
+  input?: 'sparse';
 }
 
 export interface TrainOptions {
   epochs: number;
   batchSize: number;
   learningRate: number;
-  /** L2 penalty on the kernels. */
+  /**
+   * L2 penalty on the kernels: l2 * sum of squared weights, added to the mean loss over rows (dense
+   * heads) or, for sparse heads, to the summed loss as in scikit-learn's LogisticRegression (l2 = 1/(2C)).
+   */
   l2: number;
   classWeight: 'balanced' | 'none';
   /** Fraction held out (stratified) for early stopping; 0 disables early stopping. */
@@ -48,10 +53,26 @@ export interface TrainReport {
   seconds: number;
 }
 
-/** Single-label: one class index per row. Multi-label: a `[rows, numLabels]` 0/1 matrix. */
-export type Targets =
-  | { kind: 'single'; labels: Int32Array }
-  | { kind: 'multi'; labels: Uint8Array };
+/**
+ * Single-label: one class index per row. Multi-label: a `[rows, numLabels]` 0/1 matrix.
+ * Soft (knowledge distillation, single-label heads): a teacher's `[rows, numLabels]` probability
+ * rows, already softened at `temperature` (default 1), each summing to 1. The head learns them with
+ * loss = alpha * CE(hard label) + (1 - alpha) * T^2 * KL(probabilities || softmax(logits / T)) on rows
+ * with a hard label in `labels` (-1: none, e.g. unlabelled text) and T^2 * KL(...) on the others.
+ */
+export type Targets = LabelTargets | SoftTargets;
+
+export type LabelTargets = { kind: 'single'; labels: Int32Array } | { kind: 'multi'; labels: Uint8Array };
+
+export interface SoftTargets {
+  kind: 'soft';
+  probabilities: Float32Array;
+  temperature?: number;
+  /** A class index per row, or -1 where there is no hard label. */
+  labels?: Int32Array;
+  /** Weight of the hard-label term in [0, 1] (default 0.5; unused without `labels`). */
+  alpha?: number;
+}
 
 export interface Head {
   readonly spec: HeadSpec;
@@ -63,4 +84,20 @@ export interface Head {
   /** Writes the head into `dir`; returns the plain file names written. */
   save(dir: string): Promise<string[]>;
   dispose(): void;
+}
+
+/** A linear head over sparse rows: the same contract as `Head`, for CSR input. */
+export interface SparseHead {
+  readonly spec: HeadSpec;
+  readonly thresholds: Float32Array | undefined;
+  fit(x: SparseMatrix, y: Targets, options?: Partial<TrainOptions>): Promise<TrainReport>;
+  predictProba(x: SparseMatrix): Float32Array;
+  save(dir: string): Promise<string[]>;
+  dispose(): void;
+}
+
+export type AnyHead = Head | SparseHead;
+
+export function isSparseHead(head: AnyHead): head is SparseHead {
+  return head.spec.input === 'sparse';
 }

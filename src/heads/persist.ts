@@ -2,6 +2,7 @@
  * A head on disk: TF.js `model.json` + `weights.bin` (loadable with tf.loadLayersModel on their own)
  * and `head.json` with what TF.js does not store (spec, standardisation, thresholds). The files are
  * written and read here rather than through `file://`, which only tfjs-node provides.
+ * Heads over sparse rows store plain arrays instead of a TF.js model (src/heads/sparse-persist.ts).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import type { Tf } from '../backend/tf.js';
 import { HeadstartError, ModelError } from '../errors.js';
 import type { HeadSpec } from './head.js';
 import type { Standardization } from './standardize.js';
+import { assertSparseSpec } from './sparse-validate.js';
 import { assertHeadSpec } from './validate.js';
 
 export const HEAD_FILE = 'head.json';
@@ -49,6 +51,15 @@ export async function writeHead(tf: Tf, dir: string, model: LayersModel, state: 
     modelTopology: modelTopology as object,
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: weightSpecs ?? [] }],
   };
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, WEIGHTS_FILE), new Uint8Array(tf.io.concatenateArrayBuffers(weightData ?? [])));
+  await writeFile(path.join(dir, MODEL_FILE), JSON.stringify(modelJson));
+  await writeHeadState(dir, state);
+  return [HEAD_FILE, MODEL_FILE, WEIGHTS_FILE];
+}
+
+/** Writes `head.json` (spec, standardisation, thresholds) into `dir`, which must exist. */
+export async function writeHeadState(dir: string, state: HeadState): Promise<void> {
   const headJson: HeadJson = {
     format: FORMAT,
     version: FORMAT_VERSION,
@@ -58,17 +69,18 @@ export async function writeHead(tf: Tf, dir: string, model: LayersModel, state: 
       : null,
     thresholds: state.thresholds ? Array.from(state.thresholds) : null,
   };
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, WEIGHTS_FILE), new Uint8Array(tf.io.concatenateArrayBuffers(weightData ?? [])));
-  await writeFile(path.join(dir, MODEL_FILE), JSON.stringify(modelJson));
   await writeFile(path.join(dir, HEAD_FILE), `${JSON.stringify(headJson, null, 2)}\n`);
-  return [HEAD_FILE, MODEL_FILE, WEIGHTS_FILE];
+}
+
+/** Reads and checks `head.json` in `dir`. */
+export async function readHeadState(dir: string): Promise<HeadState> {
+  const headFile = path.join(dir, HEAD_FILE);
+  return parseHeadJson(await readJson(headFile), headFile);
 }
 
 /** Reads a head written by `writeHead`; every inconsistency is a ModelError naming the file. */
 export async function readHead(tf: Tf, dir: string): Promise<{ state: HeadState; model: LayersModel }> {
-  const headFile = path.join(dir, HEAD_FILE);
-  const state = parseHeadJson(await readJson(headFile), headFile);
+  const state = await readHeadState(dir);
   const modelFile = path.join(dir, MODEL_FILE);
   const raw = await readJson(modelFile);
   // Anything but an object fails the layout check in manifestWeights with a ModelError.
@@ -111,10 +123,11 @@ function parseHeadJson(value: unknown, file: string): HeadState {
     throw fail('version', `format version ${JSON.stringify(json.version)} is not supported (expected ${FORMAT_VERSION})`);
   }
   if (typeof json.spec !== 'object' || json.spec === null) throw fail('spec', 'missing head spec');
-  const { type, inputDim, numLabels, multiLabel, hidden, dropout, standardize } = json.spec;
-  const spec: HeadSpec = { type, inputDim, numLabels, multiLabel, hidden, dropout, standardize };
+  const { type, inputDim, numLabels, multiLabel, hidden, dropout, standardize, input } = json.spec;
+  const spec: HeadSpec = { type, inputDim, numLabels, multiLabel, hidden, dropout, standardize, ...(input !== undefined && { input }) };
   try {
     assertHeadSpec(spec);
+    if (input !== undefined) assertSparseSpec(spec);
   } catch (error) {
     if (!(error instanceof HeadstartError)) throw error;
     throw new ModelError(error instanceof ModelError ? error.code : 'HEAD_FILE_INVALID', error.message, {
@@ -196,7 +209,8 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-async function readBytes(file: string): Promise<Buffer> {
+/** The file's bytes; a missing or unreadable file is a ModelError naming it. */
+export async function readBytes(file: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (error) {

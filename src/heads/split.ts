@@ -1,10 +1,12 @@
 /**
  * The validation rows a head holds out for early stopping and threshold tuning: a seeded stratified
  * split (src/metrics/splits.ts) by class, or for multi-label rows by their rarest positive label
- * (rows without labels form their own group), a cheap stand-in for iterative stratification.
+ * (rows without labels form their own group), a cheap stand-in for iterative stratification; soft
+ * (distillation) rows by their hard label, else the teacher's most probable class.
  */
 import { stratifiedSplit } from '../metrics/splits.js';
 import type { Targets } from './head.js';
+import { softClasses } from './targets.js';
 
 export interface ValidationSplit {
   /** Row indices, ascending. */
@@ -27,6 +29,7 @@ export function validationSplit(y: Targets, numLabels: number, fraction: number,
 
 function strataOf(y: Targets, numLabels: number): Int32Array {
   if (y.kind === 'single') return y.labels;
+  if (y.kind === 'soft') return softClasses(y, numLabels);
   const rows = y.labels.length / numLabels;
   const positives = new Int32Array(numLabels);
   for (let i = 0; i < y.labels.length; i++) positives[i % numLabels] += y.labels[i];

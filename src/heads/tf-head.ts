@@ -10,7 +10,7 @@ import { writeHead } from './persist.js';
 import { predictProbabilities } from './predict.js';
 import { validationSplit } from './split.js';
 import { fitStandardization, gatherRows, type Standardization } from './standardize.js';
-import { balancedWeights, denseTargets } from './targets.js';
+import { balancedWeights, denseTargets, distillationOf } from './targets.js';
 import { DEFAULT_THRESHOLD, tuneThresholds } from './thresholds.js';
 import { trainNetwork, type TrainingPart } from './train.js';
 import { assertMatrix, assertTargets } from './validate.js';
@@ -59,6 +59,7 @@ export class TfHead implements Head {
       rows: rows.length,
       targets: denseTargets(y, rows, spec.numLabels),
       weights: options.classWeight === 'balanced' ? balancedWeights(y, split.train, rows, spec.numLabels) : undefined,
+      distillation: distillationOf(y, rows, spec.numLabels),
     });
     const validation = hasValidation ? part(split.validation) : undefined;
 

@@ -3,12 +3,12 @@
  * best weights restored. Every step runs in tf.tidy and every long-lived tensor is disposed in
  * `finally`, so neither success, failure nor abort leaks tensors.
  */
-import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
+import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import type { Tf } from '../backend/tf.js';
 import { DataError } from '../errors.js';
 import { shuffleInPlace, type Rng } from '../util/random.js';
 import type { EpochLog, HeadSpec, TrainOptions, TrainReport } from './head.js';
-import { crossEntropy, l2Penalty } from './loss.js';
+import { crossEntropy, distillationLoss, l2Penalty } from './loss.js';
 import type { Network } from './network.js';
 
 /** Rows already standardised, with dense targets and optional loss weights. */
@@ -18,12 +18,23 @@ export interface TrainingPart {
   targets: Float32Array;
   /** Per row (single-label) or per row and label (multi-label). */
   weights?: Float32Array;
+  /** Soft targets (knowledge distillation): `targets` are probability rows learned with distillationLoss. */
+  distillation?: Distillation;
+}
+
+export interface Distillation {
+  temperature: number;
+  alpha: number;
+  /** One-hot hard labels, all-zero rows where there is none. */
+  hardTargets?: Float32Array;
 }
 
 interface PartTensors {
   x: Tensor2D;
   targets: Tensor2D;
   weights?: Tensor;
+  hardTargets?: Tensor2D;
+  distillation?: Distillation;
 }
 
 /** How long the loop may hold the event loop before letting timers (and abort signals) run. */
@@ -43,6 +54,8 @@ export async function trainNetwork(
     x: tf.tensor2d(part.x, [part.rows, spec.inputDim]),
     targets: tf.tensor2d(part.targets, [part.rows, spec.numLabels]),
     weights: part.weights && (spec.multiLabel ? tf.tensor2d(part.weights, [part.rows, spec.numLabels]) : tf.tensor1d(part.weights)),
+    hardTargets: part.distillation?.hardTargets && tf.tensor2d(part.distillation.hardTargets, [part.rows, spec.numLabels]),
+    distillation: part.distillation,
   });
   const validationTensors = validation && toTensors(validation);
   const optimizer = tf.train.adam(options.learningRate);
@@ -60,10 +73,14 @@ export async function trainNetwork(
         rows: rows.length,
         targets: copyRows(train.targets, spec.numLabels, rows),
         weights: train.weights && copyRows(train.weights, spec.multiLabel ? spec.numLabels : 1, rows),
+        distillation: train.distillation && {
+          ...train.distillation,
+          hardTargets: train.distillation.hardTargets && copyRows(train.distillation.hardTargets, spec.numLabels, rows),
+        },
       });
       const mask = spec.type === 'mlp' && spec.dropout > 0 ? tf.tensor2d(dropoutMask(rows.length * spec.hidden, spec.dropout, rng), [rows.length, spec.hidden]) : undefined;
       return optimizer.minimize(() => {
-        const loss = crossEntropy(tf, net.trainingLogits(batch.x, mask), batch.targets, batch.weights, spec.multiLabel);
+        const loss = partLoss(tf, net.trainingLogits(batch.x, mask), batch, spec);
         return options.l2 > 0 ? tf.add(loss, l2Penalty(tf, net.kernels, options.l2)) : loss;
       }, true, net.variables)!;
     });
@@ -110,6 +127,7 @@ export async function trainNetwork(
     validationTensors?.x.dispose();
     validationTensors?.targets.dispose();
     validationTensors?.weights?.dispose();
+    validationTensors?.hardTargets?.dispose();
   }
   return {
     epochsRun: history.length,
@@ -120,11 +138,14 @@ export async function trainNetwork(
   };
 }
 
-/** Weighted validation loss (without the L2 term) and accuracy: argmax for single-label, per-label at 0.5 for multi-label. */
+/**
+ * Weighted validation loss (without the L2 term) and accuracy: argmax for single-label (for soft
+ * targets, agreement with the teacher's most probable class), per-label at 0.5 for multi-label.
+ */
 function evaluate(tf: Tf, net: Network, spec: HeadSpec, part: PartTensors): { valLoss: number; valAccuracy: number } {
   const result = tf.tidy(() => {
     const logits = net.logits(part.x);
-    const loss = crossEntropy(tf, logits, part.targets, part.weights, spec.multiLabel);
+    const loss = partLoss(tf, logits, part, spec);
     const correct = spec.multiLabel
       ? tf.equal(tf.cast(tf.greater(logits, 0), 'float32'), part.targets)
       : tf.equal(tf.argMax(logits, 1), tf.argMax(part.targets, 1));
@@ -133,6 +154,12 @@ function evaluate(tf: Tf, net: Network, spec: HeadSpec, part: PartTensors): { va
   const [valLoss, valAccuracy] = result.dataSync();
   result.dispose();
   return { valLoss, valAccuracy };
+}
+
+function partLoss(tf: Tf, logits: Tensor2D, part: PartTensors, spec: HeadSpec): Scalar {
+  return part.distillation
+    ? distillationLoss(tf, logits, part.targets, part.hardTargets, part.weights, part.distillation)
+    : crossEntropy(tf, logits, part.targets, part.weights, spec.multiLabel);
 }
 
 /** The given rows of a row-major array whose rows are `width` long. */

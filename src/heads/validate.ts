@@ -1,7 +1,7 @@
 /** Checks of head specs, embedding matrices and targets before any tensor is made. */
 import { DataError, ModelError, UsageError } from '../errors.js';
 import type { Matrix } from '../encoders/encoder.js';
-import type { HeadSpec, Targets } from './head.js';
+import type { HeadSpec, SoftTargets, Targets } from './head.js';
 
 const HEAD_TYPES = ['linear', 'mlp'];
 
@@ -62,6 +62,10 @@ export function assertMatrix(x: Matrix, inputDim: number, name = 'x'): void {
 
 /** Targets match the spec and the number of rows; single-label training sets hold at least 2 classes. */
 export function assertTargets(y: Targets, rows: number, spec: HeadSpec): void {
+  if (y.kind === 'soft') {
+    if (spec.multiLabel) throw new UsageError('HEAD_TARGETS', 'soft targets (distillation) need a single-label head, but the head is multi-label');
+    return assertSoftTargets(y, rows, spec.numLabels);
+  }
   const expectedKind = spec.multiLabel ? 'multi' : 'single';
   if (y.kind !== expectedKind) {
     throw new UsageError('HEAD_TARGETS', `targets are "${y.kind}"-label but the head is ${spec.multiLabel ? 'multi' : 'single'}-label`);
@@ -109,4 +113,49 @@ function assertMultiTargets(labels: Uint8Array, rows: number, numLabels: number)
       });
     }
   }
+}
+
+/** How far a soft target row's sum may be from 1 (float32 rounding of a softmax over many labels stays far below). */
+const SOFT_SUM_TOLERANCE = 1e-3;
+
+function assertSoftTargets(y: SoftTargets, rows: number, numLabels: number): void {
+  const { probabilities, temperature = 1, labels, alpha = 0 } = y;
+  if (!(probabilities instanceof Float32Array) || probabilities.length !== rows * numLabels) {
+    const got = probabilities instanceof Float32Array ? `${probabilities.length} values` : 'another type';
+    throw new UsageError('HEAD_TARGETS', `soft targets must be a [${rows}, ${numLabels}] Float32Array of probabilities, got ${got}`);
+  }
+  if (typeof temperature !== 'number' || !(temperature > 0 && Number.isFinite(temperature))) {
+    throw new UsageError('HEAD_TARGETS', `soft targets "temperature" must be a finite number > 0, got ${JSON.stringify(temperature)}`);
+  }
+  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) {
+    throw new UsageError('HEAD_TARGETS', `soft targets "alpha" must be a number in [0, 1], got ${JSON.stringify(alpha)}`);
+  }
+  if (rows === 0) throw new DataError('HEAD_NO_ROWS', 'no training rows');
+  for (let row = 0; row < rows; row++) {
+    let sum = 0;
+    for (let label = 0; label < numLabels; label++) {
+      const p = probabilities[row * numLabels + label];
+      if (!(p >= 0 && p <= 1)) {
+        throw new DataError('HEAD_SOFT_TARGETS', `soft target row ${row}, label ${label} is ${p}, not a probability in [0, 1]`, {
+          location: { index: row, field: 'probabilities' },
+        });
+      }
+      sum += p;
+    }
+    if (Math.abs(sum - 1) > SOFT_SUM_TOLERANCE) {
+      throw new DataError('HEAD_SOFT_TARGETS', `soft target row ${row} sums to ${sum}, not 1`, {
+        location: { index: row, field: 'probabilities' },
+        hint: 'each row must be a probability distribution over the labels',
+      });
+    }
+  }
+  if (labels === undefined) return;
+  if (!(labels instanceof Int32Array) || labels.length !== rows) {
+    throw new UsageError('HEAD_TARGETS', `soft targets have ${rows} rows but their hard "labels" are not an Int32Array of ${rows}`);
+  }
+  labels.forEach((label, index) => {
+    if (label < -1 || label >= numLabels) {
+      throw new DataError('HEAD_LABEL_RANGE', `hard label ${label} is outside [0, ${numLabels - 1}] (or -1 for none)`, { location: { index, field: 'label' } });
+    }
+  });
 }

@@ -74,7 +74,7 @@ export class HeadSet {
 
   async classify(chunk: Chunk, settings: RowSettings): Promise<ChunkResult> {
     const texts = chunk.rows.map((row) => row.text);
-    const embedded = await this.classifiers[0].encoder.embed(texts);
+    const embedded = await this.classifiers[0].embedPrimary(texts);
     const predictions = [];
     for (const classifier of this.classifiers) {
       predictions.push(classifier.decide(await classifier.predictProba(texts, { embedded }), settings.topK));

@@ -1,0 +1,252 @@
+/**
+ * Knowledge distillation: a fast student (one head over a static encoder, potion by default) trained
+ * on a stronger teacher's temperature-softened probabilities, over the labelled texts and any extra
+ * unlabelled in-domain texts, mixed with the hard labels where they exist. The student is a normal
+ * checkpoint; the report compares it with the teacher on an evaluation set or a held-out split.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describeSpec, TextClassifier } from '../classifier.js';
+import { writeCheckpoint } from '../checkpoint/index.js';
+import type { Encoder, EncoderSpec } from '../encoders/encoder.js';
+import { createEncoder, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
+import { DataError, UsageError } from '../errors.js';
+import type { Head, HeadSpec, SoftTargets } from '../heads/head.js';
+import { argmaxRows, DEFAULT_ALPHA } from '../heads/targets.js';
+import { encodeTargets } from '../labels.js';
+import { stratifiedSplit } from '../metrics/index.js';
+import { compareOnTexts, type Comparison } from './compare.js';
+import { softenProbabilities } from './soften.js';
+import { trainStudent, type StudentFitOptions, type StudentTraining } from './student.js';
+
+export const DEFAULT_TEMPERATURE = 2;
+/** Share of the texts held out to compare teacher and student when no evaluation set is given. */
+export const DEFAULT_HOLD_OUT = 0.2;
+
+export interface DistillOptions extends EncoderLoadOptions {
+  /** Any trained single-label classifier: an `auto` fused checkpoint, a transformer-encoder one, ... */
+  teacher: TextClassifier;
+  /** Training texts; the teacher labels them all. */
+  texts: readonly string[];
+  /** Their true labels, if known: mixed into the loss with weight `alpha`. */
+  labels?: readonly string[];
+  /** Extra in-domain texts without labels: the student learns the teacher's soft labels of them too. */
+  unlabeledTexts?: readonly string[];
+  student?: {
+    /** 'potion' (default), 'tfidf', a model directory, `hf:<id>`, an EncoderSpec or an Encoder (not disposed). */
+    encoder?: EncoderChoice | EncoderSpec | Encoder;
+    fit?: StudentFitOptions;
+  };
+  /** Softening temperature T of the teacher's probabilities (default 2). */
+  temperature?: number;
+  /** Weight of the hard-label loss where labels exist, in [0, 1] (default 0.5). */
+  alpha?: number;
+  /** Texts (and labels) to compare teacher and student on; else a held-out split of `texts`. */
+  evaluation?: { texts: readonly string[]; labels?: readonly string[] };
+  /**
+   * Without `evaluation`: the share of `texts` held out from the student (stratified) to compare
+   * on (default 0.2; 0 trains on every text and compares on none). If the teacher was trained on
+   * these texts its scores on them are optimistic: pass `evaluation` for a fair comparison.
+   */
+  holdOut?: number;
+  /** Timed passes of each side over the comparison texts (best kept; default 2). */
+  timingRounds?: number;
+  signal?: AbortSignal;
+  onStage?: (message: string) => void;
+}
+
+export interface DistillReport {
+  teacher: { encoders: string[]; labels: string[] };
+  student: { encoder: string; head: HeadSpec; epochsRun: number; bestEpoch: number; refitEpochs?: number; trainSeconds: number; embedSeconds: number };
+  temperature: number;
+  alpha: number;
+  /** Labelled texts the student trained on (held-out ones excluded). */
+  labelledTexts: number;
+  unlabeledTexts: number;
+  /** Rows of soft labels the student trained on: labelled + unlabelled texts. */
+  trainingRows: number;
+  /** Seconds the teacher took to label the training texts. */
+  teacherLabelSeconds: number;
+  seconds: number;
+  /** Teacher against student on the evaluation texts (absent with holdOut 0 and no evaluation set). */
+  comparison?: Comparison & { source: 'evaluation' | 'held-out' };
+}
+
+export async function distill(options: DistillOptions): Promise<{ classifier: TextClassifier; report: DistillReport }> {
+  const started = performance.now();
+  const { teacher, texts, labels, unlabeledTexts = [], evaluation, signal, onStage = () => {}, modelDir } = options;
+  const temperature = options.temperature ?? DEFAULT_TEMPERATURE;
+  const alpha = labels ? (options.alpha ?? DEFAULT_ALPHA) : 0;
+  const holdOut = evaluation ? 0 : (options.holdOut ?? DEFAULT_HOLD_OUT);
+  checkInputs(options, temperature, alpha, holdOut);
+  const numLabels = teacher.labels.length;
+  const hard = labels && classIndices(labels, teacher.labels);
+  const evaluationLabels = evaluation?.labels && classIndices(evaluation.labels, teacher.labels);
+
+  onStage(`distill: the teacher labels ${texts.length + unlabeledTexts.length} texts`);
+  const labelStarted = performance.now();
+  const teacherProbabilities = await labelInChunks(teacher, [...texts, ...unlabeledTexts], signal);
+  const teacherLabelSeconds = (performance.now() - labelStarted) / 1000;
+
+  const strata = hard ?? argmaxRows(teacherProbabilities.subarray(0, texts.length * numLabels), numLabels);
+  const split = holdOut > 0 ? stratifiedSplit(strata, holdOut, options.student?.fit?.seed ?? 0) : { train: Int32Array.from(texts.keys()), test: new Int32Array(0) };
+  const trainRows = Int32Array.from([...split.train, ...Array.from(unlabeledTexts, (_, i) => texts.length + i)]);
+  const allTexts = [...texts, ...unlabeledTexts];
+  const targets: SoftTargets = {
+    kind: 'soft',
+    probabilities: softenProbabilities(gather(teacherProbabilities, numLabels, trainRows), numLabels, temperature),
+    temperature,
+    ...(hard && { labels: Int32Array.from(trainRows, (row) => (row < texts.length ? hard[row] : -1)), alpha }),
+  };
+
+  const choice = options.student?.encoder ?? 'potion';
+  const shared = typeof choice === 'object' && 'embed' in choice;
+  const encoder = shared ? choice : await createEncoder(choice, { modelDir });
+  let trained: StudentTraining;
+  let student: TextClassifier;
+  try {
+    onStage(`distill: training the student (${describeSpec(encoder.spec)}) on ${trainRows.length} soft labels at temperature ${temperature}`);
+    trained = await trainStudent(encoder, Array.from(trainRows, (row) => allTexts[row]), targets, numLabels, { ...options.student?.fit, signal });
+    try {
+      student = await asClassifier(encoder, trained.head, [...teacher.labels], trainingRecord(trained, teacher, targets, { temperature, alpha, labelledTexts: split.train.length, unlabeledTexts: unlabeledTexts.length }), { modelDir });
+    } finally {
+      trained.head.dispose();
+    }
+  } finally {
+    if (!shared) await encoder.dispose();
+  }
+
+  try {
+    let comparison: DistillReport['comparison'];
+    if (evaluation || split.test.length > 0) {
+      const compareTexts = evaluation ? evaluation.texts : Array.from(split.test, (row) => texts[row]);
+      const compareLabels = evaluation ? evaluationLabels : hard && Int32Array.from(split.test, (row) => hard[row]);
+      onStage(`distill: comparing teacher and student on ${compareTexts.length} ${evaluation ? 'evaluation' : 'held-out'} texts`);
+      const result = await compareOnTexts(teacher, student, compareTexts, compareLabels, { rounds: options.timingRounds, signal });
+      comparison = { source: evaluation ? 'evaluation' : 'held-out', ...result };
+    }
+    const report: DistillReport = {
+      teacher: { encoders: teacher.encoders.map((e) => describeSpec(e.spec)), labels: [...teacher.labels] },
+      student: {
+        encoder: describeSpec(student.encoder.spec),
+        head: trained.spec,
+        epochsRun: trained.report.epochsRun,
+        bestEpoch: trained.report.bestEpoch,
+        ...(trained.refitEpochs !== undefined && { refitEpochs: trained.refitEpochs }),
+        trainSeconds: trained.trainSeconds,
+        embedSeconds: trained.embedSeconds,
+      },
+      temperature,
+      alpha,
+      labelledTexts: split.train.length,
+      unlabeledTexts: unlabeledTexts.length,
+      trainingRows: trainRows.length,
+      teacherLabelSeconds,
+      seconds: (performance.now() - started) / 1000,
+      ...(comparison && { comparison }),
+    };
+    return { classifier: student, report };
+  } catch (error) {
+    await student.dispose();
+    throw error;
+  }
+}
+
+/**
+ * The trained student as a TextClassifier: written as a checkpoint to a scratch directory and
+ * loaded back, which is how a classifier is made from a head trained outside `fit` (and proves the
+ * checkpoint loads).
+ */
+async function asClassifier(encoder: Encoder, head: Head, labels: string[], training: Record<string, unknown>, load: EncoderLoadOptions): Promise<TextClassifier> {
+  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'headstart-student-'));
+  try {
+    const dir = path.join(scratch, 'student');
+    await writeCheckpoint(dir, { encoder, head, labels, multiLabel: false, training });
+    return await TextClassifier.load(dir, load);
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** What the student's checkpoint records about its training (the model card shows data, options and epochs). */
+function trainingRecord(
+  trained: StudentTraining,
+  teacher: TextClassifier,
+  targets: SoftTargets,
+  distillation: { temperature: number; alpha: number; labelledTexts: number; unlabeledTexts: number },
+): Record<string, unknown> {
+  const numLabels = teacher.labels.length;
+  const labelCounts = Object.fromEntries(teacher.labels.map((label) => [label, 0]));
+  for (const index of argmaxRows(targets.probabilities, numLabels)) labelCounts[teacher.labels[index]]++;
+  return {
+    recipe: 'distill',
+    head: trained.spec,
+    options: trained.options,
+    data: {
+      examples: trained.embedded.rows,
+      labelCounts,
+      truncatedTexts: trained.embedded.info.filter((info) => info.truncated).length,
+      textsWithoutTokens: trained.embedded.info.filter((info) => info.empty).length,
+    },
+    distillation: { teacher: teacher.encoders.map((e) => describeSpec(e.spec)), ...distillation },
+    epochsRun: trained.report.epochsRun,
+    bestEpoch: trained.report.bestEpoch,
+    bestValLoss: trained.report.bestValLoss,
+    ...(trained.refitEpochs !== undefined && { refitEpochs: trained.refitEpochs }),
+    trainSeconds: trained.trainSeconds,
+  };
+}
+
+/** Texts the teacher classifies per call: bounds the memory of its embeddings (dense TF-IDF rows are wide). */
+const LABEL_CHUNK = 4096;
+
+async function labelInChunks(teacher: TextClassifier, texts: readonly string[], signal: AbortSignal | undefined): Promise<Float32Array> {
+  const numLabels = teacher.labels.length;
+  const out = new Float32Array(texts.length * numLabels);
+  for (let start = 0; start < texts.length; start += LABEL_CHUNK) {
+    const { data } = await teacher.predictProba(texts.slice(start, start + LABEL_CHUNK), { signal });
+    out.set(data, start * numLabels);
+  }
+  return out;
+}
+
+/** Single-label class indices into the teacher's labels; a label it does not know is a DataError naming the row. */
+function classIndices(labels: readonly string[], vocabulary: readonly string[]): Int32Array {
+  return encodeTargets(labels, vocabulary).labels as Int32Array;
+}
+
+function gather(matrix: Float32Array, width: number, rows: Int32Array): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  rows.forEach((row, i) => out.set(matrix.subarray(row * width, (row + 1) * width), i * width));
+  return out;
+}
+
+function checkInputs(options: DistillOptions, temperature: number, alpha: number, holdOut: number): void {
+  const { teacher, texts, labels, unlabeledTexts = [], evaluation } = options;
+  if (!teacher.trained) throw new UsageError('NOT_TRAINED', 'the teacher has not been trained: call fit() or TextClassifier.load()');
+  if (teacher.multiLabel) {
+    throw new UsageError('DISTILL_MULTI_LABEL', 'distillation needs a single-label teacher; this one is multi-label', { hint: 'train a multi-label student directly with headstart train' });
+  }
+  if (!(typeof temperature === 'number' && temperature > 0 && Number.isFinite(temperature))) {
+    throw new UsageError('DISTILL_OPTION', `temperature must be a finite number > 0, got ${JSON.stringify(temperature)}`);
+  }
+  if (!(typeof alpha === 'number' && alpha >= 0 && alpha <= 1)) throw new UsageError('DISTILL_OPTION', `alpha must be a number in [0, 1], got ${JSON.stringify(alpha)}`);
+  if (!(typeof holdOut === 'number' && holdOut >= 0 && holdOut < 1)) throw new UsageError('DISTILL_OPTION', `holdOut must be a number in [0, 1), got ${JSON.stringify(holdOut)}`);
+  if (labels && labels.length !== texts.length) throw new UsageError('FIT_LENGTH_MISMATCH', `distill got ${texts.length} texts but ${labels.length} labels`);
+  if (labels?.some((label) => typeof label !== 'string')) throw new UsageError('DISTILL_OPTION', 'distill labels must be one string per text (single-label)');
+  if (texts.length === 0) throw new DataError('NO_TRAINING_DATA', 'distill got no texts');
+  if (evaluation) {
+    if (evaluation.texts.length === 0) throw new DataError('NO_TRAINING_DATA', 'distill got an evaluation set without texts');
+    if (evaluation.labels && evaluation.labels.length !== evaluation.texts.length) {
+      throw new UsageError('EVAL_LENGTH_MISMATCH', `the evaluation set has ${evaluation.texts.length} texts but ${evaluation.labels.length} labels`);
+    }
+  }
+  for (const [field, list] of [['texts', texts], ['unlabeledTexts', unlabeledTexts]] as const) {
+    list.forEach((text, index) => {
+      if (typeof text !== 'string' || text.trim() === '') {
+        throw new DataError('EMPTY_TEXT', `${field} #${index} is empty`, { location: { index, field }, hint: 'remove the row or read the file with --on-bad-row skip' });
+      }
+    });
+  }
+}

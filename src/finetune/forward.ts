@@ -1,0 +1,62 @@
+/**
+ * The fine-tuning forward pass from summed table rows to the loss, written over explicit tensors so
+ * that one `tf.valueAndGrads` call yields the gradient for the sums (which is scattered back to the
+ * table rows in JS) and for every head weight. It computes what the frozen path computes:
+ * L2-normalise (StaticEncoder.embed), standardise, then the head's dense layers.
+ */
+import type { GradSaveFunc, Scalar, Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs';
+import type { Tf } from '../backend/tf.js';
+import type { HeadSpec } from '../heads/head.js';
+import { crossEntropy } from '../heads/loss.js';
+
+/** What the forward pass needs besides the batch: the standardisation and the loss settings. */
+export interface ForwardContext {
+  spec: HeadSpec;
+  /** Standardisation mean and 1/std as `[dim]` tensors (absent when the head does not standardise). */
+  mean?: Tensor1D;
+  inverseStd?: Tensor1D;
+  l2: number;
+}
+
+/** Rows of the sum of token vectors -> the head's input (unit length, standardised). */
+export function headInput(tf: Tf, context: ForwardContext, sums: Tensor2D): Tensor2D {
+  const squares = tf.sum(tf.square(sums), 1, true);
+  // An empty text sums to zero and stays zero, as in StaticEncoder.embed.
+  const unit = tf.mul(sums, tf.rsqrt(tf.maximum(squares, 1e-30)));
+  return context.mean && context.inverseStd ? tf.mul(tf.sub(unit, context.mean), context.inverseStd) : (unit as Tensor2D);
+}
+
+/** Logits of the head's dense layers over explicit `weights` (kernel, bias per layer, in model order). */
+export function logitsOf(tf: Tf, spec: HeadSpec, x: Tensor2D, weights: readonly Tensor[], dropoutMask?: Tensor2D): Tensor2D {
+  if (spec.type === 'linear') return affine(tf, x, weights[0], weights[1]);
+  let hidden = tf.relu(affine(tf, x, weights[0], weights[1]));
+  if (dropoutMask) hidden = tf.mul(hidden, dropoutMask);
+  return affine(tf, hidden, weights[2], weights[3]);
+}
+
+/** Mean cross-entropy plus `l2` times the squared kernels (every even-indexed weight). */
+export function lossOf(tf: Tf, context: ForwardContext, logits: Tensor2D, targets: Tensor2D, rowWeights: Tensor | undefined, weights: readonly Tensor[]): Scalar {
+  const loss = crossEntropy(tf, logits, targets, rowWeights, context.spec.multiLabel);
+  if (context.l2 === 0) return loss;
+  const kernels = weights.filter((_, i) => i % 2 === 0);
+  return tf.add(loss, tf.mul(tf.addN(kernels.map((k) => tf.sum(tf.square(k)))), context.l2));
+}
+
+/*
+ * x·W + b with gradients for all three that transpose explicitly: tfjs' built-in MatMul gradient
+ * multiplies with a transposed operand, which the WASM backend runs several times slower (see
+ * src/heads/network.ts).
+ */
+function affine(tf: Tf, x: Tensor, kernel: Tensor, bias: Tensor): Tensor2D {
+  return tf.customGrad((input, w, b, save) => {
+    (save as GradSaveFunc)([input as Tensor, w as Tensor]);
+    return {
+      value: tf.add<Tensor2D>(tf.matMul(input as Tensor2D, w as Tensor2D), b as Tensor),
+      gradFunc: (dy: Tensor2D, [saved, savedW]: Tensor[]) => [
+        tf.matMul(dy, tf.transpose(savedW as Tensor2D)),
+        tf.matMul(tf.transpose(saved as Tensor2D), dy),
+        tf.sum(dy, 0),
+      ],
+    };
+  })(x, kernel, bias) as Tensor2D;
+}

@@ -1,0 +1,114 @@
+/**
+ * The math of a linear model over CSR rows: weights are `[dim, numLabels]` row-major (a feature's
+ * weights for all labels side by side, so a sparse row reads contiguous memory) followed by
+ * `numLabels` biases. Single-label: softmax cross-entropy; multi-label: per-label sigmoid
+ * binary cross-entropy.
+ */
+import type { SparseMatrix } from '../encoders/encoder.js';
+
+export interface LinearShape {
+  dim: number;
+  numLabels: number;
+  multiLabel: boolean;
+}
+
+/** Training rows of `x` with `[rows.length, numLabels]` targets and optional per-row (or per row and label) weights. */
+export interface SparsePart {
+  x: SparseMatrix;
+  rows: Int32Array;
+  targets: Float32Array;
+  weights?: Float32Array;
+}
+
+/** Writes row `row`'s logits into `out` (length numLabels). */
+function logitsOf(indptr: Int32Array, indices: Int32Array, values: Float32Array, row: number, w: Float64Array, numLabels: number, biasOffset: number, out: Float64Array): void {
+  for (let c = 0; c < numLabels; c++) out[c] = w[biasOffset + c];
+  const end = indptr[row + 1];
+  for (let k = indptr[row]; k < end; k++) {
+    const offset = indices[k] * numLabels;
+    const value = values[k];
+    for (let c = 0; c < numLabels; c++) out[c] += value * w[offset + c];
+  }
+}
+
+/** Turns logits into probabilities in place: softmax (single-label) or sigmoids (multi-label). */
+function toProbabilities(z: Float64Array, multiLabel: boolean): void {
+  if (multiLabel) {
+    for (let c = 0; c < z.length; c++) z[c] = 1 / (1 + Math.exp(-z[c]));
+    return;
+  }
+  let max = -Infinity;
+  for (let c = 0; c < z.length; c++) max = Math.max(max, z[c]);
+  let sum = 0;
+  for (let c = 0; c < z.length; c++) {
+    z[c] = Math.exp(z[c] - max);
+    sum += z[c];
+  }
+  for (let c = 0; c < z.length; c++) z[c] /= sum;
+}
+
+/**
+ * The summed (weighted) cross-entropy of `part` plus `l2` * sum of squared weights (biases are not
+ * penalised); writes its gradient into `gradient`.
+ */
+export function linearObjective(part: SparsePart, w: Float64Array, shape: LinearShape, l2: number, gradient: Float64Array): number {
+  const { dim, numLabels, multiLabel } = shape;
+  const { x, rows, targets, weights } = part;
+  const { indptr, indices, values } = x;
+  const biasOffset = dim * numLabels;
+  const z = new Float64Array(numLabels);
+  const delta = new Float64Array(numLabels);
+  gradient.fill(0);
+  let loss = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    logitsOf(indptr, indices, values, row, w, numLabels, biasOffset, z);
+    const t = i * numLabels;
+    if (multiLabel) {
+      for (let c = 0; c < numLabels; c++) {
+        const s = weights ? weights[t + c] : 1;
+        const y = targets[t + c];
+        loss += s * (Math.max(z[c], 0) - z[c] * y + Math.log1p(Math.exp(-Math.abs(z[c]))));
+        delta[c] = s * (1 / (1 + Math.exp(-z[c])) - y);
+      }
+    } else {
+      const s = weights ? weights[i] : 1;
+      let max = -Infinity;
+      for (let c = 0; c < numLabels; c++) max = Math.max(max, z[c]);
+      let sum = 0;
+      for (let c = 0; c < numLabels; c++) sum += Math.exp(z[c] - max);
+      const logSum = max + Math.log(sum);
+      for (let c = 0; c < numLabels; c++) {
+        const y = targets[t + c];
+        loss -= s * y * (z[c] - logSum);
+        delta[c] = s * (Math.exp(z[c] - logSum) - y);
+      }
+    }
+    for (let c = 0; c < numLabels; c++) gradient[biasOffset + c] += delta[c];
+    const end = indptr[row + 1];
+    for (let k = indptr[row]; k < end; k++) {
+      const offset = indices[k] * numLabels;
+      const value = values[k];
+      for (let c = 0; c < numLabels; c++) gradient[offset + c] += value * delta[c];
+    }
+  }
+  let squares = 0;
+  for (let j = 0; j < biasOffset; j++) {
+    squares += w[j] * w[j];
+    gradient[j] += 2 * l2 * w[j];
+  }
+  return loss + l2 * squares;
+}
+
+/** `[rows.length, numLabels]` probabilities of the listed rows of `x` (every row when `rows` is omitted). */
+export function linearProbabilities(x: SparseMatrix, w: Float64Array, shape: LinearShape, rows?: Int32Array): Float32Array {
+  const count = rows ? rows.length : x.rows;
+  const out = new Float32Array(count * shape.numLabels);
+  const z = new Float64Array(shape.numLabels);
+  for (let i = 0; i < count; i++) {
+    logitsOf(x.indptr, x.indices, x.values, rows ? rows[i] : i, w, shape.numLabels, shape.dim * shape.numLabels, z);
+    toProbabilities(z, shape.multiLabel);
+    out.set(z, i * shape.numLabels);
+  }
+  return out;
+}
