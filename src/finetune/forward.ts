@@ -4,10 +4,11 @@
  * table rows in JS) and for every head weight. It computes what the frozen path computes:
  * L2-normalise (StaticEncoder.embed), standardise, then the head's dense layers.
  */
-import type { GradSaveFunc, Scalar, Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs';
+import type { Scalar, Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs';
 import type { Tf } from '../backend/tf.js';
 import type { HeadSpec } from '../heads/head.js';
 import { crossEntropy } from '../heads/loss.js';
+import { affineOfActivations } from '../heads/network.js';
 
 /** What the forward pass needs besides the batch: the standardisation and the loss settings. */
 export interface ForwardContext {
@@ -28,10 +29,12 @@ export function headInput(tf: Tf, context: ForwardContext, sums: Tensor2D): Tens
 
 /** Logits of the head's dense layers over explicit `weights` (kernel, bias per layer, in model order). */
 export function logitsOf(tf: Tf, spec: HeadSpec, x: Tensor2D, weights: readonly Tensor[], dropoutMask?: Tensor2D): Tensor2D {
-  if (spec.type === 'linear') return affine(tf, x, weights[0], weights[1]);
-  let hidden = tf.relu(affine(tf, x, weights[0], weights[1]));
+  // Explicitly transposed gradients: tfjs' built-in MatMul gradient is several times slower on WASM (see network.ts).
+  const affine = affineOfActivations(tf);
+  if (spec.type === 'linear') return affine(x, weights[0], weights[1]);
+  let hidden = tf.relu(affine(x, weights[0], weights[1]));
   if (dropoutMask) hidden = tf.mul(hidden, dropoutMask);
-  return affine(tf, hidden, weights[2], weights[3]);
+  return affine(hidden, weights[2], weights[3]);
 }
 
 /** Mean cross-entropy plus `l2` times the squared kernels (every even-indexed weight). */
@@ -40,23 +43,4 @@ export function lossOf(tf: Tf, context: ForwardContext, logits: Tensor2D, target
   if (context.l2 === 0) return loss;
   const kernels = weights.filter((_, i) => i % 2 === 0);
   return tf.add(loss, tf.mul(tf.addN(kernels.map((k) => tf.sum(tf.square(k)))), context.l2));
-}
-
-/*
- * x·W + b with gradients for all three that transpose explicitly: tfjs' built-in MatMul gradient
- * multiplies with a transposed operand, which the WASM backend runs several times slower (see
- * src/heads/network.ts).
- */
-function affine(tf: Tf, x: Tensor, kernel: Tensor, bias: Tensor): Tensor2D {
-  return tf.customGrad((input, w, b, save) => {
-    (save as GradSaveFunc)([input as Tensor, w as Tensor]);
-    return {
-      value: tf.add<Tensor2D>(tf.matMul(input as Tensor2D, w as Tensor2D), b as Tensor),
-      gradFunc: (dy: Tensor2D, [saved, savedW]: Tensor[]) => [
-        tf.matMul(dy, tf.transpose(savedW as Tensor2D)),
-        tf.matMul(tf.transpose(saved as Tensor2D), dy),
-        tf.sum(dy, 0),
-      ],
-    };
-  })(x, kernel, bias) as Tensor2D;
 }

@@ -21,6 +21,7 @@ import { validationSplit } from '../heads/split.js';
 import { fitStandardization, type Standardization } from '../heads/standardize.js';
 import { balancedWeights, denseTargets } from '../heads/targets.js';
 import { TfHead } from '../heads/tf-head.js';
+import { copyRows, dropoutMask } from '../heads/train.js';
 import { DEFAULT_THRESHOLD, tuneThresholds } from '../heads/thresholds.js';
 import { createRng, shuffleInPlace, type Rng } from '../util/random.js';
 import { headInput, logitsOf, lossOf, type ForwardContext } from './forward.js';
@@ -305,19 +306,4 @@ function scaleToUnitRms(table: Float32Array): void {
   for (const v of table) squares += v * v;
   const rms = Math.sqrt(squares / table.length);
   if (rms > 0) for (let i = 0; i < table.length; i++) table[i] /= rms;
-}
-
-/** The given rows of a row-major array whose rows are `width` long. */
-function copyRows(source: Float32Array, width: number, rows: Int32Array): Float32Array {
-  const out = new Float32Array(rows.length * width);
-  rows.forEach((row, i) => out.set(source.subarray(row * width, (row + 1) * width), i * width));
-  return out;
-}
-
-/** Inverted dropout: each unit kept with probability 1 - rate and scaled by 1 / (1 - rate). */
-function dropoutMask(size: number, rate: number, rng: Rng): Float32Array {
-  const keep = 1 - rate;
-  const mask = new Float32Array(size);
-  for (let i = 0; i < size; i++) mask[i] = rng() < keep ? 1 / keep : 0;
-  return mask;
 }

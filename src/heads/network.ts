@@ -88,8 +88,8 @@ function affineOfData(tf: Tf, x: Tensor2D, [kernel, bias]: DenseVariables): Tens
   }))(kernel, bias);
 }
 
-/** For a later layer: the activations `h` need a gradient too. */
-function affineOfActivations(tf: Tf): (h: Tensor2D, kernel: Variable, bias: Variable) => Tensor2D {
+/** For a later layer (or a fine-tuned encoder's output): the activations `h` need a gradient too. */
+export function affineOfActivations(tf: Tf): (h: Tensor2D, kernel: Tensor, bias: Tensor) => Tensor2D {
   return tf.customGrad((h, w, b, save) => {
     (save as GradSaveFunc)([h as Tensor, w as Tensor]);
     return {
