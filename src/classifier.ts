@@ -14,7 +14,7 @@ import { resolveTrainOptions } from './heads/options.js';
 import { validationSplit } from './heads/split.js';
 import { encodeTargets, isMultiLabelInput, labelVocabulary, unknownLabels, type LabelInput } from './labels.js';
 import { classificationReport, multiLabelReport, type ClassificationReport, type MultiLabelReport } from './metrics/index.js';
-import { writeCheckpoint, readCheckpoint, withMemberFiles } from './checkpoint/index.js';
+import { writeCheckpoint, readCheckpoint, withVerifiedCopy } from './checkpoint/index.js';
 import { applyTemperature, fitTemperature, type Calibration } from './calibration/temperature.js';
 import { classPriors, correctForPrior, PRIOR_ALPHAS } from './calibration/prior.js';
 import { averageProbabilities, chooseWeights, type WeightChoice } from './fusion/ensemble.js';
@@ -193,14 +193,15 @@ export class TextClassifier {
       return member;
     };
     try {
-      const primary = await loadMember(manifest.encoder.spec, manifest.encoder.fingerprint, dir, 'encoder.fingerprint');
-      primary.head = await loadAnyHead(path.resolve(dir), manifest.head.spec);
-      for (const [index, extra] of (manifest.fusion?.members ?? []).entries()) {
-        await withMemberFiles(dir, extra.prefix, async (memberDir) => {
+      await withVerifiedCopy(checkpoint, async (copy) => {
+        const primary = await loadMember(manifest.encoder.spec, manifest.encoder.fingerprint, copy.dir, 'encoder.fingerprint');
+        primary.head = await loadAnyHead(copy.dir, manifest.head.spec);
+        for (const [index, extra] of (manifest.fusion?.members ?? []).entries()) {
+          const memberDir = copy.memberDir(extra.prefix);
           const member = await loadMember(extra.encoder.spec, extra.encoder.fingerprint, memberDir, `fusion.members.${index}.encoder.fingerprint`);
           member.head = await loadAnyHead(memberDir, extra.head.spec);
-        });
-      }
+        }
+      });
       const classifier = new TextClassifier(members);
       classifier.labelList = [...manifest.labels];
       classifier.multi = manifest.multiLabel;

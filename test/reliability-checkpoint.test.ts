@@ -5,6 +5,9 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
 import { MAX_CHECKPOINT_FILE_BYTES } from '../src/checkpoint/files.js';
+import { readCheckpoint, withVerifiedCopy } from '../src/checkpoint/index.js';
+import { TfidfEncoder } from '../src/encoders/tfidf.js';
+import { loadAnyHead } from '../src/heads/factory.js';
 import { MAX_MANIFEST_BYTES } from '../src/checkpoint/manifest.js';
 import { ModelError } from '../src/errors.js';
 import { tempDir } from './helpers.js';
@@ -86,7 +89,28 @@ describe('checkpoint limits', () => {
       await fs.writeFile(file, JSON.stringify(manifest));
       const error = await loadError(dir);
       expect(error.code, body).toBe('HEAD_MODEL_INVALID');
-      expect(error.message).toContain('model.json');
+      // The loaders read a private copy of the verified bytes; the error still names the checkpoint's own file.
+      expect(error.message).toContain(path.join(dir, 'model.json'));
+      expect(error.location.file).toBe(path.join(dir, 'model.json'));
     }
+  });
+
+  it('loads the bytes it verified even when a file is replaced between the hash check and parsing', async () => {
+    const dir = await copy();
+    const encoder = await TfidfEncoder.loadState(dir);
+    const rows = await encoder.embed(['profit rose', 'sales fell']);
+    const checkpoint = await readCheckpoint(dir);
+    const untouched = await loadAnyHead(dir, checkpoint.manifest.head.spec);
+    const expected = untouched.predictProba(rows);
+    untouched.dispose();
+
+    // Swapped after the check: a loader reading `dir` now would parse these bytes.
+    await fs.writeFile(path.join(dir, 'weights.bin'), Buffer.alloc((await fs.stat(path.join(dir, 'weights.bin'))).size, 7));
+    const head = await withVerifiedCopy(checkpoint, (verified) => loadAnyHead(verified.dir, checkpoint.manifest.head.spec));
+    const probabilities = head.predictProba(rows);
+    head.dispose();
+    expect(Array.from(probabilities)).toEqual(Array.from(expected));
+    // And the next load, which checks again, refuses the swapped file.
+    expect((await loadError(dir)).code).toBe('CHECKPOINT_HASH_MISMATCH');
   });
 });

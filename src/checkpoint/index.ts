@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Encoder } from '../encoders/encoder.js';
 import { hasState } from '../encoders/encoder.js';
-import { ModelError } from '../errors.js';
+import { HeadstartError, ModelError, type ErrorLocation } from '../errors.js';
 import type { AnyHead } from '../heads/head.js';
 import { LIBRARY_VERSION } from '../version.js';
 import { describeFile, readVerifiedFile, writeDirectoryAtomically, type FileRecord } from './files.js';
@@ -71,6 +71,8 @@ export interface LoadedCheckpoint {
   dir: string;
   manifestPath: string;
   manifest: Manifest;
+  /** Every listed file's bytes, as read when its size and sha256 were checked. */
+  verified: Map<string, Buffer>;
 }
 
 /**
@@ -87,13 +89,12 @@ export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `manifest is not a regular file under ${MAX_MANIFEST_BYTES} bytes`, { location: { file: manifestPath } });
   }
   const manifest = parseManifest(await fs.readFile(manifestPath), manifestPath);
-  const listed = new Set<string>();
+  const verified = new Map<string, Buffer>();
   for (const record of manifest.files) {
-    if (listed.has(record.name)) {
+    if (verified.has(record.name)) {
       throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `file ${record.name} is listed twice`, { location: { file: manifestPath, field: 'files' } });
     }
-    listed.add(record.name);
-    await readVerifiedFile(dir, record, manifestPath);
+    verified.set(record.name, await readVerifiedFile(dir, record, manifestPath));
   }
   const memberFiles = (manifest.fusion?.members ?? []).flatMap((m) => {
     const names = [...m.head.files, ...m.encoder.stateFiles];
@@ -107,13 +108,13 @@ export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     return names;
   });
   for (const name of [...manifest.head.files, ...manifest.encoder.stateFiles, ...memberFiles]) {
-    if (!listed.has(name)) {
+    if (!verified.has(name)) {
       throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `file ${JSON.stringify(name)} is used but has no hash in "files"`, {
         location: { file: manifestPath, field: 'files' },
       });
     }
   }
-  return { dir, manifestPath, manifest };
+  return { dir, manifestPath, manifest, verified };
 }
 
 /**
@@ -133,18 +134,44 @@ async function saveWithPrefix(dir: string, prefix: string, save: (dir: string) =
   return result;
 }
 
+/** Where the loaders of one checkpoint read: the primary's files, and each fused member's under its own directory. */
+export interface VerifiedCopy {
+  dir: string;
+  memberDir(prefix: string): string;
+}
+
 /**
- * Runs `use` on a temporary directory holding a fused member's files (already verified by
- * readCheckpoint) under their plain names, as loadHead and encoder state loaders expect them.
+ * Runs `use` on a private temporary copy of the checkpoint written from the bytes `readCheckpoint`
+ * hashed, so the head and encoder loaders parse exactly what was verified even if `checkpoint.dir`
+ * changes in between (no time-of-check to time-of-use gap). A fused member's files sit in
+ * `memberDir(prefix)` without their prefix, under the fixed names the loaders expect. Errors that
+ * name a copied file are rewritten to name the original.
  */
-export async function withMemberFiles<T>(dir: string, prefix: string, use: (memberDir: string) => Promise<T>): Promise<T> {
-  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'headstart-member-'));
+export async function withVerifiedCopy<T>(checkpoint: LoadedCheckpoint, use: (copy: VerifiedCopy) => Promise<T>): Promise<T> {
+  const copy = await fs.mkdtemp(path.join(os.tmpdir(), 'headstart-checkpoint-'));
+  const prefixes = (checkpoint.manifest.fusion?.members ?? []).map((member) => member.prefix);
   try {
-    for (const name of await fs.readdir(dir)) {
-      if (name.startsWith(prefix)) await fs.copyFile(path.join(dir, name), path.join(scratch, name.slice(prefix.length)));
+    for (const prefix of prefixes) await fs.mkdir(path.join(copy, prefix));
+    for (const [name, bytes] of checkpoint.verified) {
+      const prefix = prefixes.find((p) => name.startsWith(p));
+      const target = prefix === undefined ? path.join(copy, name) : path.join(copy, prefix, name.slice(prefix.length));
+      await fs.writeFile(target, bytes, { mode: 0o600 });
     }
-    return await use(scratch);
+    return await use({ dir: copy, memberDir: (prefix) => path.join(copy, prefix) });
+  } catch (error) {
+    throw namingOriginals(error, copy, path.resolve(checkpoint.dir), prefixes);
   } finally {
-    await fs.rm(scratch, { recursive: true, force: true });
+    await fs.rm(copy, { recursive: true, force: true });
   }
+}
+
+function namingOriginals(error: unknown, copy: string, dir: string, prefixes: readonly string[]): unknown {
+  if (!(error instanceof Error)) return error;
+  const rename = (text: string) => {
+    for (const prefix of prefixes) text = text.replaceAll(path.join(copy, prefix) + path.sep, path.join(dir, prefix));
+    return text.replaceAll(copy, dir);
+  };
+  error.message = rename(error.message);
+  if (error instanceof HeadstartError && error.location.file !== undefined) (error.location as ErrorLocation).file = rename(error.location.file);
+  return error;
 }
