@@ -149,6 +149,24 @@ describe('distill', () => {
     await classifier.dispose();
   });
 
+  it('fine-tunes a static student on the soft labels, which then carries its own table', async () => {
+    const evaluation = { texts: texts.slice(900), labels: labels.slice(900) };
+    const base = { teacher, texts: texts.slice(0, 150), labels: labels.slice(0, 150), unlabeledTexts: texts.slice(150, 900), evaluation, timingRounds: 1 };
+    const frozen = await distill({ ...base, student: { fit: { seed: 1 } } });
+    const tuned = await distill({ ...base, student: { fit: { seed: 1, fineTune: true } } });
+    const spec = tuned.classifier.encoder.spec;
+    expect(spec.type === 'static' && spec.tuned !== undefined).toBe(true);
+    expect(tuned.classifier.training).toMatchObject({ recipe: 'distill', options: { fineTune: { tableLearningRate: 0.003 } } });
+    // The tuned table changes the student's vectors, and it still learns the teacher.
+    const sentence = [texts[950]];
+    const [a, b] = [await frozen.classifier.encoder.embed(sentence), await tuned.classifier.encoder.embed(sentence)];
+    expect(Array.from(a.data)).not.toEqual(Array.from(b.data));
+    expect(tuned.report.comparison!.agreement).toBeGreaterThan(0.7);
+    await frozen.classifier.dispose();
+    await tuned.classifier.dispose();
+    await expect(distill({ ...base, student: { fit: { fineTune: [true] } } })).rejects.toMatchObject({ code: 'DISTILL_OPTION' });
+  });
+
   it('refuses a multi-label teacher, bad options and labels the teacher does not know', async () => {
     const { classifier: multi } = await TextClassifier.train(['good news', 'bad news', 'mixed news', 'no news'], [['pos'], ['neg'], ['pos', 'neg'], []], { epochs: 2 }, { encoder: 'potion' });
     await expect(distill({ teacher: multi, texts: ['some text'] })).rejects.toMatchObject({ code: 'DISTILL_MULTI_LABEL' });

@@ -7,7 +7,7 @@ import { TextClassifier } from '../src/classifier.js';
 import { MAX_CHECKPOINT_FILE_BYTES } from '../src/checkpoint/files.js';
 import { readCheckpoint, withVerifiedCopy } from '../src/checkpoint/index.js';
 import { TfidfEncoder } from '../src/encoders/tfidf.js';
-import { loadAnyHead } from '../src/heads/factory.js';
+import { loadHead } from '../src/heads/factory.js';
 import { MAX_MANIFEST_BYTES } from '../src/checkpoint/manifest.js';
 import { ModelError } from '../src/errors.js';
 import { tempDir } from './helpers.js';
@@ -100,13 +100,13 @@ describe('checkpoint limits', () => {
     const encoder = await TfidfEncoder.loadState(dir);
     const rows = await encoder.embed(['profit rose', 'sales fell']);
     const checkpoint = await readCheckpoint(dir);
-    const untouched = await loadAnyHead(dir, checkpoint.manifest.head.spec);
+    const untouched = await loadHead(dir, checkpoint.manifest.head.spec);
     const expected = untouched.predictProba(rows);
     untouched.dispose();
 
     // Swapped after the check: a loader reading `dir` now would parse these bytes.
     await fs.writeFile(path.join(dir, 'weights.bin'), Buffer.alloc((await fs.stat(path.join(dir, 'weights.bin'))).size, 7));
-    const head = await withVerifiedCopy(checkpoint, (verified) => loadAnyHead(verified.dir, checkpoint.manifest.head.spec));
+    const head = await withVerifiedCopy(checkpoint, (verified) => loadHead(verified.dir, checkpoint.manifest.head.spec));
     const probabilities = head.predictProba(rows);
     head.dispose();
     expect(Array.from(probabilities)).toEqual(Array.from(expected));

@@ -109,9 +109,11 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
     onStage(`distill: training the student (${describeSpec(encoder.spec)}) on ${trainRows.length} soft labels at temperature ${temperature}`);
     trained = await trainStudent(encoder, Array.from(trainRows, (row) => allTexts[row]), targets, numLabels, { ...options.student?.fit, signal });
     try {
-      student = await asClassifier(encoder, trained.head, [...teacher.labels], trainingRecord(trained, teacher, targets, { temperature, alpha, labelledTexts: split.train.length, unlabeledTexts: unlabeledTexts.length }), { modelDir });
+      const record = trainingRecord(trained, teacher, targets, { temperature, alpha, labelledTexts: split.train.length, unlabeledTexts: unlabeledTexts.length });
+      student = await asClassifier(trained.tunedEncoder ?? encoder, trained.head, [...teacher.labels], record, { modelDir });
     } finally {
       trained.head.dispose();
+      await trained.tunedEncoder?.dispose();
     }
   } finally {
     if (!shared) await encoder.dispose();

@@ -7,7 +7,7 @@
 import type { Scalar, Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs';
 import type { Tf } from '../backend/tf.js';
 import type { HeadSpec } from '../heads/head.js';
-import { crossEntropy } from '../heads/loss.js';
+import { crossEntropy, distillationLoss } from '../heads/loss.js';
 import { affineOfActivations } from '../heads/network.js';
 
 /** What the forward pass needs besides the batch: the standardisation and the loss settings. */
@@ -37,9 +37,29 @@ export function logitsOf(tf: Tf, spec: HeadSpec, x: Tensor2D, weights: readonly 
   return affine(hidden, weights[2], weights[3]);
 }
 
-/** Mean cross-entropy plus `l2` times the squared kernels (every even-indexed weight). */
-export function lossOf(tf: Tf, context: ForwardContext, logits: Tensor2D, targets: Tensor2D, rowWeights: Tensor | undefined, weights: readonly Tensor[]): Scalar {
-  const loss = crossEntropy(tf, logits, targets, rowWeights, context.spec.multiLabel);
+/** Soft targets' settings and, for rows with a label, the one-hot hard targets (see heads/loss.ts). */
+export interface BatchDistillation {
+  temperature: number;
+  alpha: number;
+  hard?: Tensor2D;
+}
+
+/**
+ * Mean cross-entropy (or, for soft targets, the distillation loss) plus `l2` times the squared
+ * kernels (every even-indexed weight).
+ */
+export function lossOf(
+  tf: Tf,
+  context: ForwardContext,
+  logits: Tensor2D,
+  targets: Tensor2D,
+  rowWeights: Tensor | undefined,
+  weights: readonly Tensor[],
+  distillation?: BatchDistillation,
+): Scalar {
+  const loss = distillation
+    ? distillationLoss(tf, logits, targets, distillation.hard, rowWeights, distillation)
+    : crossEntropy(tf, logits, targets, rowWeights, context.spec.multiLabel);
   if (context.l2 === 0) return loss;
   const kernels = weights.filter((_, i) => i % 2 === 0);
   return tf.add(loss, tf.mul(tf.addN(kernels.map((k) => tf.sum(tf.square(k)))), context.l2));

@@ -36,7 +36,6 @@ export async function trainFineTunedMember(
   fineTune: FineTuneOptions,
 ): Promise<FineTunedTraining> {
   assertFineTunable(encoder);
-  if (targets.kind === 'soft') throw new UsageError('FINE_TUNE_UNSUPPORTED', 'option "fineTune" trains on labels, not on distillation targets');
   const started = performance.now();
   const tokenIds = tokenizeAll(encoder, texts);
   const embedSeconds = (performance.now() - started) / 1000;

@@ -19,17 +19,15 @@ import { buildNetwork, type Network } from '../heads/network.js';
 import { predictProbabilities } from '../heads/predict.js';
 import { validationSplit } from '../heads/split.js';
 import { fitStandardization, type Standardization } from '../heads/standardize.js';
-import { balancedWeights, denseTargets } from '../heads/targets.js';
+import { balancedWeights, denseTargets, distillationOf } from '../heads/targets.js';
+import type { Distillation } from '../heads/train.js';
 import { TfHead } from '../heads/tf-head.js';
 import { copyRows, dropoutMask } from '../heads/train.js';
 import { DEFAULT_THRESHOLD, tuneThresholds } from '../heads/thresholds.js';
 import { createRng, shuffleInPlace, type Rng } from '../util/random.js';
-import { headInput, logitsOf, lossOf, type ForwardContext } from './forward.js';
+import { headInput, logitsOf, lossOf, type BatchDistillation, type ForwardContext } from './forward.js';
 import type { FineTuneOptions } from './options.js';
 import { RowAdam } from './row-adam.js';
-
-/** Hard labels: fine-tuning learns from single- or multi-label targets, not distillation targets. */
-export type LabelTargets = Extract<Targets, { kind: 'single' | 'multi' }>;
 
 export interface FineTuneResult {
   /** The encoder over the tuned table (rounded to float16, as checkpoints store it). */
@@ -54,7 +52,7 @@ export function tokenizeAll(encoder: StaticEncoder, texts: readonly string[]): I
 export async function fineTuneStatic(
   base: StaticEncoder,
   texts: readonly string[],
-  targets: LabelTargets,
+  targets: Targets,
   spec: HeadSpec,
   options: TrainOptions,
   fineTune: FineTuneOptions,
@@ -106,7 +104,7 @@ interface TrainerSetup {
   pretrained: Float32Array;
   dim: number;
   tokenIds: readonly Int32Array[];
-  targets: LabelTargets;
+  targets: Targets;
   trainRows: Int32Array;
   standardization: Standardization | undefined;
   rng: Rng;
@@ -119,7 +117,7 @@ class Trainer {
   private readonly table: Float32Array;
   private readonly dim: number;
   private readonly tokenIds: readonly Int32Array[];
-  private readonly targets: LabelTargets;
+  private readonly targets: Targets;
   private readonly trainRows: Int32Array;
   private readonly rng: Rng;
   private readonly context: ForwardContext;
@@ -130,6 +128,8 @@ class Trainer {
   private gradBuffer = new Float32Array(0);
   private readonly trainTargets: Float32Array;
   private readonly trainWeights: Float32Array | undefined;
+  /** Soft targets of the training rows (knowledge distillation), else undefined. */
+  private readonly trainDistillation: Distillation | undefined;
 
   constructor(
     private readonly tf: Tf,
@@ -155,6 +155,7 @@ class Trainer {
     this.slotOf = new Int32Array(table.length / dim).fill(-1);
     this.trainTargets = denseTargets(targets, trainRows, spec.numLabels);
     this.trainWeights = options.classWeight === 'balanced' ? balancedWeights(targets, trainRows, trainRows, spec.numLabels) : undefined;
+    this.trainDistillation = distillationOf(targets, trainRows, spec.numLabels);
   }
 
   async run(validationRows: Int32Array): Promise<TrainReport> {
@@ -163,6 +164,7 @@ class Trainer {
       rows: validationRows,
       targets: denseTargets(this.targets, validationRows, spec.numLabels),
       weights: options.classWeight === 'balanced' ? balancedWeights(this.targets, this.trainRows, validationRows, spec.numLabels) : undefined,
+      distillation: distillationOf(this.targets, validationRows, spec.numLabels),
     };
     const order = Int32Array.from(this.trainRows.keys());
     const history: EpochLog[] = [];
@@ -224,8 +226,9 @@ class Trainer {
       const weightWidth = spec.multiLabel ? spec.numLabels : 1;
       const rowWeights = this.trainWeights && tf.tensor(copyRows(this.trainWeights, weightWidth, positions), spec.multiLabel ? [rows.length, spec.numLabels] : [rows.length]);
       const mask = spec.type === 'mlp' && spec.dropout > 0 ? tf.tensor2d(dropoutMask(rows.length * spec.hidden, spec.dropout, this.rng), [rows.length, spec.hidden]) : undefined;
+      const distillation = this.trainDistillation && batchDistillation(tf, this.trainDistillation, spec.numLabels, positions);
       const lossFn = (s: Tensor, ...weights: Tensor[]) =>
-        lossOf(tf, this.context, logitsOf(tf, spec, headInput(tf, this.context, s as Tensor2D), weights, mask), batchTargets, rowWeights, weights);
+        lossOf(tf, this.context, logitsOf(tf, spec, headInput(tf, this.context, s as Tensor2D), weights, mask), batchTargets, rowWeights, weights, distillation);
       const { value, grads } = tf.valueAndGrads(lossFn)([tf.tensor2d(sums, [rows.length, dim]), ...net.variables]);
       this.optimizer.applyGradients(net.variables.map((v, i) => ({ name: v.name, tensor: grads[i + 1] })));
       sumGradients = grads[0].dataSync() as Float32Array;
@@ -264,14 +267,18 @@ class Trainer {
   }
 
   /** Validation loss (without the L2 term) and accuracy, as the frozen head's loop reports them. */
-  private evaluate({ rows, targets: dense, weights }: { rows: Int32Array; targets: Float32Array; weights?: Float32Array }): { valLoss: number; valAccuracy: number } {
+  private evaluate({ rows, targets: dense, weights, distillation }: { rows: Int32Array; targets: Float32Array; weights?: Float32Array; distillation?: Distillation }): {
+    valLoss: number;
+    valAccuracy: number;
+  } {
     const { tf, spec, net } = this;
     const result = tf.tidy(() => {
       const x = headInput(tf, this.context, tf.tensor2d(sumRows(this.table, this.dim, this.tokenIds, rows), [rows.length, this.dim]));
       const targets = tf.tensor2d(dense, [rows.length, spec.numLabels]);
       const weightTensor = weights && tf.tensor(weights, spec.multiLabel ? [rows.length, spec.numLabels] : [rows.length]);
       const logits = logitsOf(tf, spec, x, net.variables);
-      const loss = lossOf(tf, { ...this.context, l2: 0 }, logits, targets, weightTensor, net.variables);
+      const all = Int32Array.from(rows.keys());
+      const loss = lossOf(tf, { ...this.context, l2: 0 }, logits, targets, weightTensor, net.variables, distillation && batchDistillation(tf, distillation, spec.numLabels, all));
       const correct = spec.multiLabel ? tf.equal(tf.cast(tf.greater(logits, 0), 'float32'), targets) : tf.equal(tf.argMax(logits, 1), tf.argMax(targets, 1));
       return tf.stack([loss, tf.mean(tf.cast(correct, 'float32'))]);
     });
@@ -279,6 +286,12 @@ class Trainer {
     result.dispose();
     return { valLoss, valAccuracy };
   }
+}
+
+/** The distillation settings for the batch at `positions` (indices into the rows `distillation` was built for). */
+function batchDistillation(tf: Tf, distillation: Distillation, numLabels: number, positions: Int32Array): BatchDistillation {
+  const { temperature, alpha, hardTargets } = distillation;
+  return { temperature, alpha, ...(hardTargets && { hard: tf.tensor2d(copyRows(hardTargets, numLabels, positions), [positions.length, numLabels]) }) };
 }
 
 /** Per listed text, the sum of its tokens' table rows (`[rows.length, dim]`). */
