@@ -44,6 +44,18 @@ describe('the auto recipe', () => {
     await classifier.dispose();
   });
 
+  it('on multi-label data, scores the pretrained and TF-IDF heads on held-out rows and keeps the better one', async () => {
+    const multi = labels.map((l) => [l]);
+    const { classifier, report } = await trainAuto(texts, multi, { fit: { seed: 0, epochs: 20 }, minFusionExamples: 10 });
+    const scores = Object.fromEntries([...report.reason.matchAll(/(pretrained|tfidf) (\d\.\d{4})/g)].map((m) => [m[1], Number(m[2])]));
+    expect(Object.keys(scores).sort()).toEqual(['pretrained', 'tfidf']);
+    expect(report.chosen).toBe(scores.tfidf > scores.pretrained ? 'tfidf' : 'pretrained');
+    expect(classifier.encoders).toHaveLength(1);
+    expect(classifier.encoder.spec.type).toBe(report.chosen === 'tfidf' ? 'tfidf' : 'static');
+    expect(classifier.multiLabel).toBe(true);
+    await classifier.dispose();
+  });
+
   it('uses the pretrained head alone on small training sets', async () => {
     const { classifier, report } = await trainAuto(texts, labels, { fit: { seed: 0, epochs: 20 } });
     expect(report.chosen).toBe('pretrained');

@@ -7,7 +7,8 @@
  * all rows and the chosen mix temperature-scaled. A static encoder is trained both fine-tuned and
  * frozen, and the held-out choice takes TF-IDF with one of them. The members must finish within
  * the time budget: past it they are trained again without fine-tuning, and past it again the
- * pretrained head is used alone.
+ * pretrained head is used alone. Multi-label data gets one head, pretrained or TF-IDF, whichever
+ * scores better on held-out rows (multi-label-choice.ts).
  */
 import { TextClassifier, type FitOptions, type FitReport } from '../classifier.js';
 import type { EpochLog } from '../heads/head.js';
@@ -17,6 +18,7 @@ import { isFittable } from '../encoders/encoder.js';
 import { DEFAULT_TFIDF_OPTIONS } from '../encoders/tfidf.js';
 import type { EncoderChoice, EncoderLoadOptions } from '../encoders/index.js';
 import { isMultiLabelInput, type LabelInput } from '../labels.js';
+import { chooseMultiLabelHead, type HeadCandidate } from './multi-label-choice.js';
 
 /**
  * Five minutes: Financial PhraseBank (3.9k texts) trains in about 15 s and Banking77 (10k) in about a
@@ -84,9 +86,25 @@ export async function trainAuto(texts: readonly string[], labels: LabelInput, op
     fit: report,
   });
 
-  if (isMultiLabelInput(labels)) return single('multi-label data: one head over the pretrained encoder (fusion is single-label only)');
   const primaryIsFitted = typeof encoder === 'object' && 'embed' in encoder ? isFittable(encoder) : encoder === 'tfidf' || (typeof encoder === 'object' && encoder.type === 'tfidf');
-  if (primaryIsFitted) return single('the encoder is TF-IDF already: nothing to fuse');
+  if (primaryIsFitted) return single(`the encoder is TF-IDF already: nothing to fuse${isMultiLabelInput(labels) ? ' (multi-label data)' : ''}`);
+  // The TF-IDF member reads sparse rows (src/heads/sparse-linear.ts): its full vocabulary costs seconds, not gigabytes.
+  const tfidf: EncoderSpec = { type: 'tfidf', ...DEFAULT_TFIDF_OPTIONS };
+  if (isMultiLabelInput(labels)) {
+    if (texts.length < minFusionExamples) return single(`multi-label data, ${texts.length} examples (< ${minFusionExamples}): one head over the pretrained encoder`);
+    const candidates: HeadCandidate[] = [
+      { name: 'pretrained', encoder, fit: fitOptions, cache },
+      { name: 'tfidf', encoder: tfidf, fit: { ...(fit.seed !== undefined && { seed: fit.seed }), ...(signal && { signal }) } },
+    ];
+    onStage?.('auto: multi-label data: scoring the pretrained and TF-IDF heads on a held-out 10%');
+    const deadline = AbortSignal.timeout(budgetSeconds * 1000);
+    const { best, scores } = await chooseMultiLabelHead(texts, labels, candidates, { seed: fit.seed ?? 0, deadline, load });
+    const winner = candidates[best];
+    const described = scores.map((s) => `${s.name} ${s.macroF1 === undefined ? `did not finish within ${budgetSeconds} s` : s.macroF1.toFixed(4)}`).join(', ');
+    const { classifier, report } = await TextClassifier.train(texts, labels, winner.fit, { encoder: winner.encoder, cache: winner.cache, ...load });
+    const reason = `multi-label data (fusion is single-label only): the head with the best held-out macro-F1 (${described}), retrained on every row`;
+    return { classifier, report: summary(classifier, report, winner.name, reason) };
+  }
   if (texts.length < minFusionExamples) {
     return single(
       `${texts.length} examples (< ${minFusionExamples}): too few to choose a TF-IDF mix or stop early on held-out rows; the pretrained head, which transfers best with little data, trained on every row for ${FEW_SHOT_EPOCHS} epochs`,
@@ -94,8 +112,6 @@ export async function trainAuto(texts: readonly string[], labels: LabelInput, op
     );
   }
 
-  // The TF-IDF member reads sparse rows (src/heads/sparse-linear.ts): its full vocabulary costs seconds, not gigabytes.
-  const tfidf: EncoderSpec = { type: 'tfidf', ...DEFAULT_TFIDF_OPTIONS };
   let skipped = '';
   // A static encoder is fine-tuned with its head (an explicit fit.fineTune wins) and also kept
   // frozen; the held-out choice takes TF-IDF mixed with either of them, never both: choosing among
