@@ -208,6 +208,27 @@ describe('TF-IDF classifiers', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('fit to convergence, also in the refit on all rows, so a few examples of many classes are learnt', async () => {
+    // 20 classes, 4 texts each: the held-out split has 8 rows, whose loss bottoms out after an
+    // iteration or two; a refit stopped there would leave the weights near zero.
+    const rng = createRng(11);
+    const word = (c: number) => `topic${c}word${Math.floor(rng() * 3)}`;
+    const texts: string[] = [];
+    const labels: string[] = [];
+    for (let c = 0; c < 20; c++) {
+      for (let i = 0; i < 4; i++) {
+        texts.push(`${word(c)} ${word(c)} common filler text ${i}`);
+        labels.push(`class${c}`);
+      }
+    }
+    const { classifier, report } = await TextClassifier.train(texts, labels, { seed: 1 }, { encoder: 'tfidf' });
+    expect(report.members[0].refitEpochs).toBeGreaterThan(3);
+    const probe = Array.from({ length: 20 }, (_, c) => `topic${c}word0 topic${c}word1`);
+    const predicted = (await classifier.predict(probe)).map((p) => p.label);
+    expect(predicted.filter((label, c) => label === `class${c}`).length).toBeGreaterThanOrEqual(18);
+    await classifier.dispose();
+  });
+
   it('predict through the CLI from a TF-IDF checkpoint and a fused one', async () => {
     const tfidfModel = path.join(root, 'cli-tfidf');
     const train = headstart('train', '--data', sampleCsv, '--out', tfidfModel, '--encoder', 'tfidf', '--recipe', 'single', '--json');

@@ -133,13 +133,12 @@ export async function trainMember(
       : undefined;
     if (!refit || !held || spec.multiLabel) return { head, spec, embedded, embedSeconds, report, validationProbabilities };
 
-    // L-BFGS iterations are not epochs: the sparse head reruns to its best validation-loss iteration.
-    const refitEpochs = sparse ? Math.max(1, report.bestEpoch) : refitEpochCount(report);
+    // The sparse head is fitted to convergence (its iteration cap bounds the refit as well).
     const final = await newHead();
     try {
-      const refitReport = await fit(final, { ...resolved, validationSplit: 0, epochs: refitEpochs });
+      const refitReport = await fit(final, { ...resolved, validationSplit: 0, ...(!sparse && { epochs: refitEpochCount(report) }) });
       head.dispose();
-      return { head: final, spec, embedded, embedSeconds, report, refitEpochs, refitSeconds: refitReport.seconds, validationProbabilities };
+      return { head: final, spec, embedded, embedSeconds, report, refitEpochs: refitReport.epochsRun, refitSeconds: refitReport.seconds, validationProbabilities };
     } catch (error) {
       final.dispose();
       throw error;

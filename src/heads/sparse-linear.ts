@@ -4,8 +4,11 @@
  * scikit-learn's LogisticRegression is. A gradient costs one pass over the non-zeros, so a
  * vocabulary of 100k+ terms trains in seconds where dense rows cost minutes and gigabytes.
  * Weights start at zero and every row is used in every iteration: the result depends on the seed
- * only through the validation split. Early stopping: validation loss after every iteration, the
- * best weights restored after `patience` iterations without improvement.
+ * only through the validation split. Fitted to convergence (or `epochs` iterations), as
+ * scikit-learn does: the L2 penalty is the regulariser. The validation loss is reported after every
+ * iteration but does not stop the fit: stopping at its minimum, which comes after 1-3 iterations on
+ * small sets, underfits (Banking77 with 8 examples per class: macro-F1 0.03 after a refit to that
+ * iteration count).
  */
 import type { SparseMatrix } from '../encoders/encoder.js';
 import { DataError, UsageError } from '../errors.js';
@@ -84,7 +87,6 @@ export class SparseLinearHead implements SparseHead {
 
     const w = new Float64Array((spec.inputDim + 1) * spec.numLabels);
     const history: EpochLog[] = [];
-    let best: { epoch: number; loss: number; w: Float64Array } | undefined;
     const pairs = Math.max(MIN_LBFGS_PAIRS, Math.min(MAX_LBFGS_PAIRS, Math.floor(LBFGS_MEMORY_BYTES / (16 * w.length))));
     await minimizeLbfgs((point, gradient) => linearObjective(train, point, shape, options.l2, gradient), w, {
       maxIterations: options.epochs,
@@ -97,12 +99,10 @@ export class SparseLinearHead implements SparseHead {
         if (validation) Object.assign(log, evaluate(validation, point, shape));
         history.push(log);
         options.onEpoch?.(log);
-        if (log.valLoss === undefined) return false;
-        if (best === undefined || log.valLoss < best.loss) best = { epoch, loss: log.valLoss, w: point.slice() };
-        return epoch - best.epoch >= options.patience;
+        return false;
       },
     });
-    const parameters = Float32Array.from(best?.w ?? w);
+    const parameters = Float32Array.from(w);
     let thresholds: Float32Array | undefined;
     if (spec.multiLabel) {
       thresholds = validation
@@ -112,8 +112,8 @@ export class SparseLinearHead implements SparseHead {
     this.setState({ parameters, thresholds });
     return {
       epochsRun: history.length,
-      bestEpoch: best?.epoch ?? history.length,
-      bestValLoss: best?.loss,
+      bestEpoch: history.length,
+      bestValLoss: history.at(-1)?.valLoss,
       history,
       seconds: (performance.now() - started) / 1000,
     };
