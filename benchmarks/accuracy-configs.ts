@@ -47,7 +47,7 @@ export const ACCURACY_CONFIGS: AccuracyConfig[] = [
   },
   {
     name: 'auto',
-    description: 'the auto recipe (headstart train default): potion MLP and TF-IDF regression mixed by held-out macro-F1, refit, temperature-scaled',
+    description: 'the auto recipe (headstart train default): MLPs over potion frozen and fine-tuned and a TF-IDF regression, mixed by held-out macro-F1, refit, temperature-scaled; multi-label: the better of potion and TF-IDF on held-out rows; under 500 rows: potion alone on every row',
     encoder: 'potion',
     train: async ({ encoder, cache, texts, labels, seed }) => (await trainAuto(texts, labels, { encoder, cache, fit: { seed } })).classifier,
   },
