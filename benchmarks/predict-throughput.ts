@@ -71,7 +71,7 @@ interface Result {
   batchSize: number;
   repeats: number;
   summary: Summary[];
-  rssGrowthPercent: { workers0: number; workers2: number };
+  rssGrowthPercent: { workers0: number; workers2: number; workers0From100kTo1M: number; workers2From100kTo1M: number };
   speedup: { workers1OverMain: number; workers2OverMain: number; workers2OverWorkers1: number; workers2OverMainAt1M: number };
   stageSecondsFor100kOnOneThread: Record<string, number>;
   runs: Run[];
@@ -208,6 +208,7 @@ async function main(): Promise<void> {
   });
   const find = (rows: number, workers: number) => summary.find((s) => s.rows === rows && s.workers === workers)!;
   const rssGrowth = (workers: number) => round((find(100_000, workers).peakRssMB / find(10_000, workers).peakRssMB - 1) * 100, 1);
+  const rssGrowthTo1M = (workers: number) => round((find(1_000_000, workers).peakRssMB / find(100_000, workers).peakRssMB - 1) * 100, 1);
   const stages = await stageTimes(model, inputs.get(100_000)!);
   const result: Result = {
     machine,
@@ -215,7 +216,7 @@ async function main(): Promise<void> {
     batchSize: BATCH,
     repeats,
     summary,
-    rssGrowthPercent: { workers0: rssGrowth(0), workers2: rssGrowth(2) },
+    rssGrowthPercent: { workers0: rssGrowth(0), workers2: rssGrowth(2), workers0From100kTo1M: rssGrowthTo1M(0), workers2From100kTo1M: rssGrowthTo1M(2) },
     speedup: {
       workers1OverMain: round(find(100_000, 1).rowsPerSecond / find(100_000, 0).rowsPerSecond, 2),
       workers2OverMain: round(find(100_000, 2).rowsPerSecond / find(100_000, 0).rowsPerSecond, 2),
@@ -250,7 +251,7 @@ all threads: on a busy machine, CPU s / wall s shows how many cores the run actu
 | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows}
 
-- Peak RSS growth from 10k to 100k rows: main thread ${result.rssGrowthPercent.workers0}%, 2 workers ${result.rssGrowthPercent.workers2}%.
+- Peak RSS growth from 10k to 100k rows: main thread ${result.rssGrowthPercent.workers0}%, 2 workers ${result.rssGrowthPercent.workers2}%; from 100k to 1M rows: main thread ${result.rssGrowthPercent.workers0From100kTo1M}%, 2 workers ${result.rssGrowthPercent.workers2From100kTo1M}%.
 - Speed-up at 100k rows: 1 worker thread / main thread ${result.speedup.workers1OverMain}x; 2 workers / main thread ${result.speedup.workers2OverMain}x; 2 workers / 1 worker ${result.speedup.workers2OverWorkers1}x. At 1M rows, 2 workers / main thread ${result.speedup.workers2OverMainAt1M}x.
 - Where the time goes on one thread for 100k rows: ${stages}.
 - Reference point from the issue: a plain Python + numpy Model2Vec embeds about 7,000 Financial PhraseBank sentences/s on one core.

@@ -136,11 +136,14 @@ describe('headstart predict', () => {
     expect(noOutput.stderr).toContain('--resume needs');
   });
 
-  it('starts worker threads only for large inputs on machines with more than 2 cores', () => {
-    expect(autoWorkers(5_000, 2)).toBe(0);
+  it('starts worker threads for large inputs, on 2 cores only for very large ones', () => {
+    expect(autoWorkers(5_000, 8)).toBe(0);
+    expect(autoWorkers(100_000, 1)).toBe(0);
     expect(autoWorkers(100_000, 2)).toBe(0);
+    expect(autoWorkers(1_000_000, 2)).toBe(2);
     expect(autoWorkers(100_000, 8)).toBe(7);
     expect(autoWorkers(undefined, 4)).toBe(3);
+    expect(autoWorkers(undefined, 2)).toBe(2);
   });
 
   it('shares the physical cores out among worker threads as ONNX Runtime threads, at least one each', () => {

@@ -33,18 +33,25 @@ interface PredictFlags extends DataFlags {
 
 /**
  * Below this many rows, `--workers auto` classifies on the main thread: a worker thread takes
- * 1-2 s to start (TensorFlow.js and the models, per thread), longer than ~20k rows take on one core.
+ * about a second to start (TensorFlow.js and the models, per thread), longer than ~20k rows take.
  */
 const THREADS_FROM_ROWS = 20_000;
+/**
+ * On 2 cores the main thread (reading, ordering, writing) shares a core with the workers, so
+ * threads pay off only once their start-up is amortised: 2 workers measured 0.9x the main thread
+ * on 100k rows and 1.38x on 1M rows (benchmarks/results/predict-throughput.md).
+ */
+const TWO_CORE_THREADS_FROM_ROWS = 500_000;
 
 /**
- * `--workers auto`: the main thread for small inputs and for machines with 2 cores or fewer (there,
- * 2 threads measured 1.03x the main thread on 100k rows, for 2.5x the memory: the main thread's
- * parsing, ordering and writing needs a core of its own); otherwise one thread per core but one.
- * Stdin's size is unknown, so it counts as large.
+ * `--workers auto`: the main thread for small inputs and on one core; on 2 cores, 2 workers from
+ * 500k rows up; with more cores, one thread per core but one (the main thread's parsing, ordering
+ * and writing keeps a core busy). Stdin's size is unknown, so it counts as large.
  */
 export function autoWorkers(rowsToDo: number | undefined, cores = availableParallelism()): number {
-  if (cores <= 2 || (rowsToDo !== undefined && rowsToDo < THREADS_FROM_ROWS)) return 0;
+  const rows = rowsToDo ?? Number.POSITIVE_INFINITY;
+  if (cores <= 1 || rows < THREADS_FROM_ROWS) return 0;
+  if (cores === 2) return rows >= TWO_CORE_THREADS_FROM_ROWS ? 2 : 0;
   return cores - 1;
 }
 
@@ -71,7 +78,7 @@ export function registerPredict(program: Command): void {
     .option('--top-k <k>', 'how many labels with scores to include per row', integer('--top-k', 1), 1)
     .option('--id-field <name>', 'column or JSON field holding a row id (default: the line number)')
     .option('--batch-size <n>', 'rows per chunk: embedded together, and the unit of commit and of distribution', integer('--batch-size', 1), 2048)
-    .option('--workers <n>', `worker threads classifying chunks: a number (0: on the main thread), or auto (one per core from ${THREADS_FROM_ROWS} rows up)`, workersOption, 'auto')
+    .option('--workers <n>', `worker threads classifying chunks: a number (0: on the main thread), or auto (one per core but one from ${THREADS_FROM_ROWS} rows up; on 2 cores, 2 from ${TWO_CORE_THREADS_FROM_ROWS} rows up)`, workersOption, 'auto')
     .option('--threads <n>', 'ONNX Runtime threads per transformer encoder session (default: the physical cores, shared out among worker threads)', integer('--threads', 1))
     .option('--queue <url>', 'distribute chunks as BullMQ jobs on this Redis (redis://host:port); run `headstart worker` to process them')
     .option('--queue-name <name>', 'BullMQ queue name', 'headstart-predict')
