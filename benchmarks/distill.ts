@@ -83,13 +83,16 @@ async function runSetting(corpus: string, setting: string, labelled: LabelledDat
     trainingRows,
   });
   try {
-    const students: [string, string[]][] = [['student: potion MLP on the teacher\'s soft labels', []]];
-    if (unlabelled.length > 0) students.push([`student: potion MLP on soft labels of the labelled + ${unlabelled.length} unlabelled texts`, unlabelled]);
+    const students: [string, string[], boolean][] = [
+      ['student: potion MLP on the teacher\'s soft labels', [], false],
+      ['student: potion MLP and fine-tuned table on the teacher\'s soft labels', [], true],
+    ];
+    if (unlabelled.length > 0) students.push([`student: potion MLP on soft labels of the labelled + ${unlabelled.length} unlabelled texts`, unlabelled, false]);
     let teacherSide: ModelResult | undefined;
-    for (const [model, unlabeledTexts] of students) {
+    for (const [model, unlabeledTexts, fineTune] of students) {
       process.stderr.write(`${corpus}, ${setting}: ${model}\n`);
       const run = await timed(() =>
-        distill({ teacher, texts: labelled.texts, labels, unlabeledTexts, evaluation: { texts: test.texts, labels: testLabels }, student: { fit: { seed: SEED } }, timingRounds: TIMING_ROUNDS }),
+        distill({ teacher, texts: labelled.texts, labels, unlabeledTexts, evaluation: { texts: test.texts, labels: testLabels }, student: { fit: { seed: SEED, fineTune } }, timingRounds: TIMING_ROUNDS }),
       );
       const { classifier, report } = run.value;
       await classifier.dispose();
