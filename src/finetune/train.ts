@@ -28,6 +28,7 @@ import { createRng, shuffleInPlace, type Rng } from '../util/random.js';
 import { headInput, logitsOf, lossOf, type BatchDistillation, type ForwardContext } from './forward.js';
 import type { FineTuneOptions } from './options.js';
 import { RowAdam } from './row-adam.js';
+import { eventLoopCheckpoint } from '../util/event-loop.js';
 
 export interface FineTuneResult {
   /** The encoder over the tuned table (rounded to float16, as checkpoints store it). */
@@ -36,8 +37,6 @@ export interface FineTuneResult {
   report: TrainReport;
 }
 
-/** How long the loop may hold the event loop before letting timers (and abort signals) run. */
-const YIELD_EVERY_MS = 50;
 
 /** Token ids of every text, as the static encoder feeds them to its table. */
 export function tokenizeAll(encoder: StaticEncoder, texts: readonly string[]): Int32Array[] {
@@ -169,18 +168,13 @@ class Trainer {
     const order = Int32Array.from(this.trainRows.keys());
     const history: EpochLog[] = [];
     let best: { epoch: number; loss: number; weights: Tensor[]; table: Float32Array } | undefined;
-    let lastYield = performance.now();
+    const checkpoint = eventLoopCheckpoint(options.signal);
     try {
       for (let epoch = 1; epoch <= options.epochs; epoch++) {
         shuffleInPlace(order, this.rng);
         let lossSum = 0;
         for (let start = 0; start < order.length; start += options.batchSize) {
-          options.signal?.throwIfAborted();
-          if (performance.now() - lastYield > YIELD_EVERY_MS) {
-            await new Promise((resolve) => setImmediate(resolve));
-            options.signal?.throwIfAborted();
-            lastYield = performance.now();
-          }
+          await checkpoint();
           const positions = order.subarray(start, Math.min(start + options.batchSize, order.length));
           lossSum += this.step(positions) * positions.length;
         }

@@ -4,6 +4,7 @@
  * L-BFGS over typed arrays with a per-iteration callback and an abort signal; scikit-learn's
  * LogisticRegression uses the same method (scipy's L-BFGS-B) by default.
  */
+import { eventLoopCheckpoint } from '../util/event-loop.js';
 
 /** Writes the gradient at `w` into `gradient` and returns the objective. */
 export type Objective = (w: Float64Array, gradient: Float64Array) => number;
@@ -26,8 +27,6 @@ export interface LbfgsResult {
 
 const ARMIJO = 1e-4;
 const MAX_BACKTRACKS = 40;
-/** How long the loop may hold the event loop before letting timers (and abort signals) run. */
-const YIELD_EVERY_MS = 50;
 
 /** Minimises `objective` from `w` (updated in place). */
 export async function minimizeLbfgs(objective: Objective, w: Float64Array, options: LbfgsOptions): Promise<LbfgsResult> {
@@ -39,16 +38,11 @@ export async function minimizeLbfgs(objective: Objective, w: Float64Array, optio
   const trial = new Float64Array(n);
   const trialGradient = new Float64Array(n);
   const alphas = new Float64Array(options.memory);
-  let lastYield = performance.now();
+  const checkpoint = eventLoopCheckpoint(options.signal);
   let iteration = 0;
 
   while (iteration < options.maxIterations) {
-    options.signal?.throwIfAborted();
-    if (performance.now() - lastYield > YIELD_EVERY_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      options.signal?.throwIfAborted();
-      lastYield = performance.now();
-    }
+    await checkpoint();
     searchDirection(gradient, pairs, direction, alphas);
     let slope = dot(gradient, direction);
     if (!(slope < 0)) {

@@ -10,6 +10,7 @@ import { shuffleInPlace, type Rng } from '../util/random.js';
 import type { EpochLog, HeadSpec, TrainOptions, TrainReport } from './head.js';
 import { crossEntropy, distillationLoss, l2Penalty } from './loss.js';
 import type { Network } from './network.js';
+import { eventLoopCheckpoint } from '../util/event-loop.js';
 
 /** Rows already standardised, with dense targets and optional loss weights. */
 export interface TrainingPart {
@@ -37,8 +38,6 @@ interface PartTensors {
   distillation?: Distillation;
 }
 
-/** How long the loop may hold the event loop before letting timers (and abort signals) run. */
-const YIELD_EVERY_MS = 50;
 
 export async function trainNetwork(
   tf: Tf,
@@ -62,7 +61,7 @@ export async function trainNetwork(
   const order = Int32Array.from({ length: train.rows }, (_, i) => i);
   const history: EpochLog[] = [];
   let best: { epoch: number; loss: number; weights: Tensor[] } | undefined;
-  let lastYield = performance.now();
+  const checkpoint = eventLoopCheckpoint(options.signal);
 
   // Batches are copied out in JS and uploaded: cheaper than tf.gather/slice on the WASM backend,
   // which copy or walk the whole source tensor.
@@ -94,12 +93,7 @@ export async function trainNetwork(
       shuffleInPlace(order, rng);
       let lossSum = 0;
       for (let start = 0; start < train.rows; start += options.batchSize) {
-        options.signal?.throwIfAborted();
-        if (performance.now() - lastYield > YIELD_EVERY_MS) {
-          await new Promise((resolve) => setImmediate(resolve));
-          options.signal?.throwIfAborted();
-          lastYield = performance.now();
-        }
+        await checkpoint();
         const rows = order.subarray(start, Math.min(start + options.batchSize, train.rows));
         lossSum += step(rows) * rows.length;
       }
