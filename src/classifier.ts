@@ -2,7 +2,6 @@
  * TextClassifier: an encoder (text -> vector) plus a trained head (vector -> labels).
  * The library's main entry point; the CLI is a thin layer over it.
  */
-import path from 'node:path';
 import type { EmbeddingCache } from './embedding-cache.js';
 import type { Encoder, EncoderSpec, Features, Matrix, TextInfo } from './encoders/encoder.js';
 import { isFittable, isSparseMatrix } from './encoders/encoder.js';

@@ -73,9 +73,9 @@ export async function trainAuto(texts: readonly string[], labels: LabelInput, op
   const fitOptions: FitOptions = { priorCorrection: true, ...definedOnly(fit), ...(signal && { signal }) };
   const single = async (reason: string, defaults: FitOptions = {}) => {
     const { classifier, report } = await TextClassifier.train(texts, labels, { ...defaults, ...fitOptions }, { encoder, cache, ...load });
-    return { classifier, report: summary(classifier, report, 'pretrained', reason) };
+    return { classifier, report: summary(report, 'pretrained', reason) };
   };
-  const summary = (classifier: TextClassifier, report: FitReport, chosen: string, reason: string): AutoReport => ({
+  const summary = (report: FitReport, chosen: string, reason: string): AutoReport => ({
     recipe: 'auto',
     chosen,
     reason,
@@ -103,7 +103,7 @@ export async function trainAuto(texts: readonly string[], labels: LabelInput, op
     const described = scores.map((s) => `${s.name} ${s.macroF1 === undefined ? `did not finish within ${budgetSeconds} s` : s.macroF1.toFixed(4)}`).join(', ');
     const { classifier, report } = await TextClassifier.train(texts, labels, winner.fit, { encoder: winner.encoder, cache: winner.cache, ...load });
     const reason = `multi-label data (fusion is single-label only): the head with the best held-out macro-F1 (${described}), retrained on every row`;
-    return { classifier, report: summary(classifier, report, winner.name, reason) };
+    return { classifier, report: summary(report, winner.name, reason) };
   }
   if (texts.length < minFusionExamples) {
     return single(
@@ -152,7 +152,7 @@ export async function trainAuto(texts: readonly string[], labels: LabelInput, op
     await classifier.dropUnusedMembers();
     const choice = report.fusion;
     if (!choice) {
-      return { classifier, report: summary(classifier, report, 'fusion', `${skipped}no held-out split (too few examples per class): equal weights`) };
+      return { classifier, report: summary(report, 'fusion', `${skipped}no held-out split (too few examples per class): equal weights`) };
     }
     const used = names.filter((_, i) => choice.weights[i] > 0);
     const chosen = used.length === 1 ? used[0] : 'fusion';
@@ -162,7 +162,7 @@ export async function trainAuto(texts: readonly string[], labels: LabelInput, op
       if (alone) scores.push(`${name} alone ${alone.macroF1.toFixed(4)}`);
     });
     const reason = `${skipped}best held-out macro-F1 among ${choice.candidates.length} ${names.join('/')} mixes and prior corrections (${scores.join(', ')})`;
-    return { classifier, report: summary(classifier, report, chosen, reason) };
+    return { classifier, report: summary(report, chosen, reason) };
   }
 }
 
