@@ -6,6 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { TextClassifier } from '../src/index.js';
 import { formatConfusion, readDataset, resolveDataSource, stratifiedSplit } from '../src/index.js';
+import { useSharedDataDefaults } from '../src/shared-data.js';
+
+useSharedDataDefaults();
 
 const source = resolveDataSource(process.argv[2] ?? 'fpb50');
 const data = await readDataset(source.path, source.options);
@@ -16,7 +19,7 @@ const { train, test } = stratifiedSplit(strata, 0.2, 0);
 const pick = <T>(items: T[], idx: Int32Array) => Array.from(idx, (i) => items[i]);
 
 console.log(`Financial PhraseBank: ${texts.length} sentences (${data.labelSet.join(', ')}); training on ${train.length}, testing on ${test.length}`);
-const classifier = await TextClassifier.create(); // potion-base-4m-int8, from $HEADSTART_MODELS
+const classifier = await TextClassifier.create(); // potion-base-4m-int8, from $HEADSTART_MODELS (default ../shared/models)
 const fit = await classifier.fit(pick(texts, train), pick(labels, train), { seed: 0 });
 console.log(`trained in ${(fit.seconds + fit.embedSeconds).toFixed(1)} s (${fit.epochsRun} epochs)`);
 

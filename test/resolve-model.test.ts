@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError } from '../src/errors.js';
 import { DEFAULT_STATIC_MODEL, resolveStaticModel } from '../src/encoders/resolve-model.js';
+import { useSharedDataDefaults } from '../src/shared-data.js';
+import { repoRoot } from './helpers.js';
 
 describe('resolveStaticModel', () => {
   let root: string;
@@ -79,5 +81,16 @@ describe('resolveStaticModel', () => {
       expect((caught as ModelError).message).toMatch(/^model not found: potion-base-4m-int8 .* Remote download \(HEADSTART_ALLOW_REMOTE=1\) is not available in this build\.$/);
       expect((caught as ModelError).hint).toContain('minishlab/potion-base-4M');
     }
+  });
+});
+
+describe('useSharedDataDefaults', () => {
+  it('points unset HEADSTART_MODELS / HEADSTART_CORPORA at ../shared beside the project and keeps set ones', () => {
+    const unset: NodeJS.ProcessEnv = {};
+    useSharedDataDefaults(unset);
+    expect(unset).toEqual({ HEADSTART_MODELS: path.resolve(repoRoot, '../shared/models'), HEADSTART_CORPORA: path.resolve(repoRoot, '../shared/corpora') });
+    const set: NodeJS.ProcessEnv = { HEADSTART_MODELS: '/models', HEADSTART_CORPORA: '/corpora' };
+    useSharedDataDefaults(set);
+    expect(set).toEqual({ HEADSTART_MODELS: '/models', HEADSTART_CORPORA: '/corpora' });
   });
 });

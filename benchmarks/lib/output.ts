@@ -8,12 +8,7 @@ import { UsageError } from '../../src/errors.js';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const defaultResultsDir = path.join(repoRoot, 'benchmarks/results');
 
-/** Like test/setup.ts: on a clean clone the shared models and corpora sit beside the project. */
-export function useSharedDataDefaults(): void {
-  const shared = path.resolve(repoRoot, '../shared');
-  process.env.HEADSTART_MODELS ??= path.join(shared, 'models');
-  process.env.HEADSTART_CORPORA ??= path.join(shared, 'corpora');
-}
+export { useSharedDataDefaults } from '../../src/shared-data.js';
 
 /** True when the module at `moduleUrl` is the script node was started with (not imported by a test). */
 export function isMain(moduleUrl: string): boolean {
