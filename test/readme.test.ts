@@ -1,6 +1,6 @@
 // The README's examples are run as written (only the import and output paths are redirected), so a README that stops working fails CI.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, tempDir } from './helpers.js';
@@ -22,6 +22,15 @@ describe('README', () => {
     expect(run.status).toBe(0);
     const lastLine = run.stdout.trim().split('\n').pop()!;
     expect(JSON.parse(lastLine)[0]).toMatchObject({ label: expect.stringMatching(/^(positive|negative|neutral)$/) });
+  });
+
+  it('the built `headstart` bin is executable, so `npx headstart` runs it (npm ci builds it)', (context) => {
+    const bin = path.join(repoRoot, JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).bin.headstart);
+    if (!existsSync(bin)) {
+      context.skip(`${bin} is not built (npm ci or npm run build builds it)`);
+      return;
+    }
+    expect(statSync(bin).mode & 0o111).not.toBe(0);
   });
 
   it('CLI examples run', () => {
