@@ -9,6 +9,9 @@ import type { Encoder, EncoderSpec } from '../src/encoders/encoder.js';
 import type { EncoderChoice } from '../src/encoders/index.js';
 import type { LabelInput } from '../src/labels.js';
 import { trainAuto } from '../src/recipes/auto.js';
+import { DEFAULT_DENSE_WEIGHT } from '../src/encoders/concat.js';
+import { DEFAULT_STATIC_MODEL } from '../src/encoders/resolve-model.js';
+import { DEFAULT_TFIDF_OPTIONS } from '../src/encoders/tfidf.js';
 
 export interface TrainContext {
   /** The config's encoder, loaded once per run and shared by all its trainings. */
@@ -46,8 +49,15 @@ export const ACCURACY_CONFIGS: AccuracyConfig[] = [
     encoder: 'tfidf',
   },
   {
+    name: 'tfidf+potion',
+    description:
+      'feature fusion: one L2 softmax regression (as tfidf) over the TF-IDF row with the potion embedding appended (z-scored, block weight 0.5: src/encoders/concat.ts)',
+    encoder: { type: 'concat', tfidf: { ...DEFAULT_TFIDF_OPTIONS }, dense: { type: 'static', model: DEFAULT_STATIC_MODEL, maxTokens: 512 }, denseWeight: DEFAULT_DENSE_WEIGHT },
+  },
+  {
     name: 'auto',
-    description: 'the auto recipe (headstart train default): MLPs over potion frozen and fine-tuned and a TF-IDF regression, mixed by held-out macro-F1, refit, temperature-scaled; multi-label: the better of potion and TF-IDF on held-out rows; under 500 rows: potion alone on every row',
+    description:
+      'the auto recipe (headstart train default): MLPs over potion frozen and fine-tuned and the tfidf+potion regression, mixed by held-out macro-F1, refit, temperature-scaled; multi-label: the better of potion and TF-IDF on held-out rows; under 500 rows: the potion MLP and the tfidf+potion regression averaged evenly, on every row',
     encoder: 'potion',
     train: async ({ encoder, cache, texts, labels, seed }) => (await trainAuto(texts, labels, { encoder, cache, fit: { seed } })).classifier,
   },

@@ -17,7 +17,7 @@ function counting(encoder: Encoder): Encoder & { embedded: number } {
   return new Proxy(encoder, {
     get(target, property) {
       if (property === 'embedded') return embedded;
-      if (property === 'embed' || property === 'embedSparse') {
+      if (property === 'embed' || (property === 'embedSparse' && property in target)) {
         const embed = Reflect.get(target, property, target) as Encoder['embed'];
         return (batch: readonly string[], options?: EmbedOptions) => {
           embedded += batch.length;

@@ -12,13 +12,14 @@ describe('headstart train recipes', () => {
     expect(train.stderr).not.toContain('headstart:');
     expect(train.status).toBe(0);
     const result = train.lastJson();
-    // 60 examples: too few to choose a TF-IDF mix on, so the pretrained head alone.
-    expect(result.recipe).toMatchObject({ recipe: 'auto', budgetSeconds: 120, chosen: 'pretrained', encoders: ['static:potion-base-4m-int8'] });
-    expect(train.stderr).toContain('auto recipe chose pretrained');
+    // 60 examples: too few to choose a mix on, so the pretrained head and TF-IDF+embeddings, evenly.
+    expect(result.recipe).toMatchObject({ recipe: 'auto', budgetSeconds: 120, chosen: 'fusion', weights: [0.5, 0.5], encoders: ['static:potion-base-4m-int8', 'tfidf+static:potion-base-4m-int8'] });
+    expect(train.stderr).toContain('auto recipe chose fusion');
     const manifest = JSON.parse(readFileSync(path.join(out, 'headstart.json'), 'utf8'));
     expect(manifest.training.recipe.reason).toBe(result.recipe.reason);
     expect(manifest.training.options.priorCorrection).toBe(true);
-    expect(manifest.fusion).toBeUndefined();
+    expect(manifest.fusion.weights).toEqual([0.5, 0.5]);
+    expect(manifest.fusion.members[0].encoder.spec.type).toBe('concat');
     if (result.calibration) expect(manifest.calibration.temperature).toBeCloseTo(result.calibration.temperature, 10);
   });
 

@@ -10,13 +10,13 @@ const texts = data.examples.map((e) => e.text);
 const labels = data.examples.map((e) => e.labels[0]);
 
 describe('the auto recipe', () => {
-  it('fuses fine-tuned or frozen potion with TF-IDF, says what it chose and why, and saves a loadable checkpoint', async () => {
+  it('fuses fine-tuned or frozen potion with TF-IDF+embeddings, says what it chose and why, and saves a loadable checkpoint', async () => {
     const { classifier, report } = await trainAuto(texts, labels, { fit: { seed: 0 }, minFusionExamples: 0 });
-    expect(report.encoders).toEqual(['static:potion-base-4m-int8 (fine-tuned)', 'tfidf', 'static:potion-base-4m-int8']);
+    expect(report.encoders).toEqual(['static:potion-base-4m-int8 (fine-tuned)', 'tfidf+static:potion-base-4m-int8', 'static:potion-base-4m-int8']);
     expect(report.reason).toContain('held-out macro-F1');
     expect(report.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     expect(report.weights[0] === 0 || report.weights[2] === 0).toBe(true);
-    const used = ['fine-tuned', 'tfidf', 'pretrained'].filter((_, i) => report.weights[i] > 0);
+    const used = ['fine-tuned', 'tfidf+embeddings', 'pretrained'].filter((_, i) => report.weights[i] > 0);
     expect(report.chosen).toBe(used.length === 1 ? used[0] : 'fusion');
     const dir = path.join(tempDir(), 'auto');
     const probe = ['Operating profit rose to EUR 13.1 mn.', 'The company said it will cut 200 jobs.'];
@@ -56,10 +56,28 @@ describe('the auto recipe', () => {
     await classifier.dispose();
   });
 
-  it('uses the pretrained head alone on small training sets', async () => {
+  it('averages the pretrained head with a TF-IDF+embeddings regression on small training sets', async () => {
     const { classifier, report } = await trainAuto(texts, labels, { fit: { seed: 0, epochs: 20 } });
-    expect(report.chosen).toBe('pretrained');
+    expect(report.chosen).toBe('fusion');
+    expect(report.encoders).toEqual(['static:potion-base-4m-int8', 'tfidf+static:potion-base-4m-int8']);
+    expect(report.weights).toEqual([0.5, 0.5]);
     expect(report.reason).toContain('too few');
+    await classifier.dispose();
+  });
+
+  it('trains one head when the encoder is TF-IDF already (alone or with embeddings appended)', async () => {
+    for (const encoder of ['tfidf', 'tfidf+potion']) {
+      const { classifier, report } = await trainAuto(texts, labels, { encoder, fit: { seed: 0 }, minFusionExamples: 0 });
+      expect(report.reason).toContain('TF-IDF already');
+      expect(classifier.encoders.map((e) => e.spec.type)).toEqual([encoder === 'tfidf' ? 'tfidf' : 'concat']);
+      await classifier.dispose();
+    }
+  });
+
+  it('keeps the pretrained head alone when a small set shares no word between two texts', async () => {
+    const { classifier, report } = await trainAuto(['alpha beta', 'gamma delta', 'epsilon zeta'], ['a', 'b', 'c'], { fit: { seed: 0, epochs: 5 } });
+    expect(report.chosen).toBe('pretrained');
+    expect(report.reason).toContain('no TF-IDF vocabulary');
     expect(classifier.encoders).toHaveLength(1);
     await classifier.dispose();
   });

@@ -13,28 +13,38 @@ const fileRecord = z.strictObject({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
+const staticSpec = z.strictObject({
+  type: z.literal('static'),
+  model: z.string().min(1),
+  maxTokens: z.number().int().positive(),
+  /** A fine-tuned table and its tokenizer, stored in the checkpoint (listed in `stateFiles`). */
+  tuned: z.strictObject({ table: z.string().min(1), tokenizer: z.string().min(1) }).optional(),
+});
+const transformerSpec = z.strictObject({
+  type: z.literal('transformer'),
+  model: z.string().min(1),
+  dtype: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4']),
+  pooling: z.enum(['mean', 'cls', 'none']),
+  normalize: z.boolean(),
+  maxTokens: z.number().int().positive(),
+});
+const tfidfSettings = {
+  ngramMax: z.union([z.literal(1), z.literal(2)]),
+  minDf: z.number().int().positive(),
+  maxFeatures: z.number().int().positive(),
+  sublinearTf: z.boolean(),
+};
+
 const encoderSpec = z.discriminatedUnion('type', [
+  staticSpec,
+  transformerSpec,
+  z.strictObject({ type: z.literal('tfidf'), ...tfidfSettings }),
   z.strictObject({
-    type: z.literal('static'),
-    model: z.string().min(1),
-    maxTokens: z.number().int().positive(),
-    /** A fine-tuned table and its tokenizer, stored in the checkpoint (listed in `stateFiles`). */
-    tuned: z.strictObject({ table: z.string().min(1), tokenizer: z.string().min(1) }).optional(),
-  }),
-  z.strictObject({
-    type: z.literal('transformer'),
-    model: z.string().min(1),
-    dtype: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4']),
-    pooling: z.enum(['mean', 'cls', 'none']),
-    normalize: z.boolean(),
-    maxTokens: z.number().int().positive(),
-  }),
-  z.strictObject({
-    type: z.literal('tfidf'),
-    ngramMax: z.union([z.literal(1), z.literal(2)]),
-    minDf: z.number().int().positive(),
-    maxFeatures: z.number().int().positive(),
-    sublinearTf: z.boolean(),
+    type: z.literal('concat'),
+    tfidf: z.strictObject(tfidfSettings),
+    /** A pretrained encoder (ConcatEncoder refuses a fine-tuned table). */
+    dense: z.discriminatedUnion('type', [staticSpec, transformerSpec]),
+    denseWeight: z.number().positive(),
   }),
 ]);
 

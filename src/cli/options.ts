@@ -45,7 +45,7 @@ export function addDataOptions(command: Command, dataFlag = '--data <file>', req
 /** --encoder and where to find models. */
 export function addEncoderOptions(command: Command): Command {
   return command
-    .option('--encoder <encoder>', 'potion (the embedded default), tfidf, hf:<hub id>, or a model directory', 'potion')
+    .option('--encoder <encoder>', 'potion (the embedded default), tfidf, hf:<hub id>, a model directory, or tfidf+potion (TF-IDF with the embeddings appended)', 'potion')
     .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>)');
 }
 

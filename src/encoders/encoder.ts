@@ -6,7 +6,8 @@
 export type TransformerDtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4';
 export type Pooling = 'mean' | 'cls' | 'none';
 
-export type EncoderSpec =
+/** Encoders with pretrained weights, the kind whose embeddings a concatenation appends. */
+export type PretrainedSpec =
   | {
       type: 'static';
       model: string;
@@ -21,8 +22,23 @@ export type EncoderSpec =
       pooling: Pooling;
       normalize: boolean;
       maxTokens: number;
-    }
-  | { type: 'tfidf'; ngramMax: 1 | 2; minDf: number; maxFeatures: number; sublinearTf: boolean };
+    };
+
+export type EncoderSpec =
+  | PretrainedSpec
+  | ({ type: 'tfidf' } & TfidfSettings)
+  /** TF-IDF rows with the dense encoder's z-scored embedding appended (src/encoders/concat.ts). */
+  | { type: 'concat'; tfidf: TfidfSettings; dense: PretrainedSpec; denseWeight: number };
+
+/** What a TF-IDF encoder is built with (src/encoders/tfidf.ts). */
+export interface TfidfSettings {
+  ngramMax: 1 | 2;
+  /** Keep terms that occur in at least this many training texts. */
+  minDf: number;
+  /** Keep at most this many terms, the most frequent over the training texts. */
+  maxFeatures: number;
+  sublinearTf: boolean;
+}
 
 export type EncoderType = EncoderSpec['type'];
 
@@ -66,6 +82,16 @@ export interface SparseEmbedResult extends SparseMatrix {
 
 /** What a head reads: dense rows, or sparse rows (tell them apart with `isSparseMatrix`). */
 export type Features = EmbedResult | SparseEmbedResult;
+
+/** The dense form of sparse rows (zeros materialised), for callers that ask a sparse encoder for `embed`. */
+export function densify(sparse: SparseEmbedResult): EmbedResult {
+  const { rows, dim, indptr, indices, values, info } = sparse;
+  const data = new Float32Array(rows * dim);
+  for (let row = 0; row < rows; row++) {
+    for (let k = indptr[row]; k < indptr[row + 1]; k++) data[row * dim + indices[k]] = values[k];
+  }
+  return { data, rows, dim, info };
+}
 
 export function isSparseMatrix(x: Matrix | SparseMatrix): x is SparseMatrix {
   return 'indptr' in x;

@@ -4,15 +4,21 @@
  * Unknown choices throw, like tokenizers.js's per-component factories.
  */
 import { existsSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
-import type { Encoder, EncoderSpec } from './encoder.js';
+import { isFittable, type Encoder, type EncoderSpec } from './encoder.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_STATIC_MODEL, resolveStaticModel } from './resolve-model.js';
 import { StaticEncoder } from './static.js';
 import { TfidfEncoder } from './tfidf.js';
+import { ConcatEncoder } from './concat.js';
+import type { EmbeddingCache } from '../embedding-cache.js';
 import type { TransformerEncoderOptions } from './transformer.js';
 
-/** 'potion' (the embedded default), 'tfidf', 'hf:<hub id>', or a model directory. */
+/**
+ * 'potion' (the embedded default), 'tfidf', 'hf:<hub id>', a model directory, or 'tfidf+<one of
+ * those pretrained>' (TF-IDF with that encoder's embeddings appended, src/encoders/concat.ts).
+ */
 export type EncoderChoice = string;
 
 export interface EncoderLoadOptions {
@@ -22,12 +28,20 @@ export interface EncoderLoadOptions {
   checkpointDir?: string;
   /** ONNX Runtime intra-op threads of a transformer encoder's session (default: physical cores). */
   threads?: number;
+  /** Embeddings of the dense part of a concatenation, shared with a member over the same encoder. */
+  cache?: EmbeddingCache;
+  /**
+   * An encoder already loaded (the classifier's primary): a concatenation whose dense part has the
+   * same spec uses it instead of loading another copy, and leaves disposing it to its owner.
+   */
+  loaded?: Encoder;
 }
 
 export async function createEncoder(choice: EncoderChoice | EncoderSpec, options: EncoderLoadOptions = {}): Promise<Encoder> {
   if (typeof choice !== 'string') return loadEncoderFromSpec(choice, options);
   if (choice === 'potion' || choice === DEFAULT_STATIC_MODEL) return loadStatic(DEFAULT_STATIC_MODEL, options);
   if (choice === 'tfidf') return new TfidfEncoder();
+  if (choice.startsWith(CONCAT_PREFIX)) return concatOf(choice.slice(CONCAT_PREFIX.length), options);
   if (choice.startsWith('hf:')) return loadTransformer({ model: choice.slice(3), modelsDir: options.modelDir, intraOpNumThreads: options.threads });
   if (existsSync(choice)) {
     if (existsSync(path.join(choice, 'model.safetensors'))) return loadStatic(choice, options);
@@ -35,7 +49,7 @@ export async function createEncoder(choice: EncoderChoice | EncoderSpec, options
     throw new UsageError('UNKNOWN_ENCODER_DIR', `${choice} holds neither a static model (model.safetensors) nor a transformer (onnx/, config.json)`);
   }
   throw new UsageError('UNKNOWN_ENCODER', `unknown encoder ${JSON.stringify(choice)}`, {
-    hint: 'use potion (the embedded default), tfidf, hf:<hub id>, or an existing model directory',
+    hint: 'use potion (the embedded default), tfidf, hf:<hub id>, an existing model directory, or tfidf+ before one of those',
   });
 }
 
@@ -50,8 +64,38 @@ export async function loadEncoderFromSpec(spec: EncoderSpec, options: EncoderLoa
       return TfidfEncoder.loadState(options.checkpointDir);
     case 'transformer':
       return loadTransformer({ ...spec, modelsDir: options.modelDir, intraOpNumThreads: options.threads });
+    case 'concat':
+      return loadConcat(spec, options);
     default:
       throw new UsageError('UNKNOWN_ENCODER_TYPE', `unknown encoder type ${JSON.stringify((spec as { type: unknown }).type)}`);
+  }
+}
+
+const CONCAT_PREFIX = 'tfidf+';
+
+async function concatOf(denseChoice: EncoderChoice, options: EncoderLoadOptions): Promise<Encoder> {
+  const { cache, loaded: _loaded, ...pretrained } = options;
+  const dense = await createEncoder(denseChoice, pretrained);
+  try {
+    return new ConcatEncoder(new TfidfEncoder(), dense, { denseCache: cache && !isFittable(dense) && cache.fingerprint === dense.fingerprint ? cache : undefined });
+  } catch (error) {
+    await dense.dispose();
+    throw error;
+  }
+}
+
+/** The dense part is a pretrained encoder loaded like any other; the TF-IDF and z-score state come from the checkpoint. */
+async function loadConcat(spec: Extract<EncoderSpec, { type: 'concat' }>, options: EncoderLoadOptions): Promise<Encoder> {
+  const { checkpointDir, cache, loaded, ...pretrained } = options;
+  const sharedDense = loaded !== undefined && isDeepStrictEqual(loaded.spec, spec.dense);
+  const dense = sharedDense ? loaded : await loadEncoderFromSpec(spec.dense, pretrained);
+  try {
+    const denseCache = cache?.fingerprint === dense.fingerprint ? cache : undefined;
+    if (!checkpointDir) return new ConcatEncoder(new TfidfEncoder(spec.tfidf), dense, { denseWeight: spec.denseWeight, denseCache, sharedDense });
+    return await ConcatEncoder.loadState(checkpointDir, await TfidfEncoder.loadState(checkpointDir), dense, { denseWeight: spec.denseWeight, sharedDense });
+  } catch (error) {
+    if (!sharedDense) await dense.dispose();
+    throw error;
   }
 }
 

@@ -14,21 +14,14 @@ import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { RegexpTokenizer } from 'natural/lib/natural/tokenizers/index.js';
 import { DataError, ModelError, UsageError } from '../errors.js';
-import type { EmbedOptions, EmbedResult, EncoderSpec, FittableEncoder, SparseEmbedResult, SparseEncoder, TextInfo } from './encoder.js';
+import { densify, type EmbedOptions, type EmbedResult, type EncoderSpec, type FittableEncoder, type SparseEmbedResult, type SparseEncoder, type TextInfo, type TfidfSettings } from './encoder.js';
 import { fingerprintParts } from './fingerprint.js';
 
 export const TFIDF_STATE_FILE = 'tfidf.json';
 const STATE_FORMAT = 'headstart-tfidf';
 const STATE_VERSION = 1;
 
-export interface TfidfOptions {
-  ngramMax: 1 | 2;
-  /** Keep terms that occur in at least this many training texts. */
-  minDf: number;
-  /** Keep at most this many terms, the most frequent over the training texts. */
-  maxFeatures: number;
-  sublinearTf: boolean;
-}
+export type TfidfOptions = TfidfSettings;
 
 /**
  * 1-2-grams, min_df 2, sublinear tf. Heads read these rows sparse, so the vocabulary is capped only
@@ -115,13 +108,7 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
   }
 
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {
-    const sparse = await this.embedSparse(texts, options);
-    const { rows, dim, indptr, indices, values, info } = sparse;
-    const data = new Float32Array(rows * dim);
-    for (let row = 0; row < rows; row++) {
-      for (let k = indptr[row]; k < indptr[row + 1]; k++) data[row * dim + indices[k]] = values[k];
-    }
-    return { data, rows, dim, info };
+    return densify(await this.embedSparse(texts, options));
   }
 
   async embedSparse(texts: readonly string[], options: EmbedOptions = {}): Promise<SparseEmbedResult> {
