@@ -5,6 +5,7 @@
 import type { EmbeddingCache } from './embedding-cache.js';
 import type { Encoder, EncoderSpec, Features, Matrix, TextInfo } from './encoders/encoder.js';
 import { isFittable, isSparseEncoder, isSparseMatrix } from './encoders/encoder.js';
+import { ConcatEncoder } from './encoders/concat.js';
 import { createEncoder, loadEncoderFromSpec, type EncoderChoice, type EncoderLoadOptions } from './encoders/index.js';
 import { DataError, ModelError, UsageError } from './errors.js';
 import { isSparseHead, type AnyHead, type HeadSpec, type HeadType, type TrainOptions, type TrainReport } from './heads/head.js';
@@ -389,15 +390,19 @@ export class TextClassifier {
   async predictProba(texts: readonly string[], options: { signal?: AbortSignal; embedded?: Features } = {}): Promise<Probabilities> {
     const primaryHead = this.requireHead();
     const given = options.embedded && isSparseMatrix(options.embedded) === isSparseHead(primaryHead) ? options.embedded : undefined;
+    // The primary's vectors are needed for `info` even when its weight is 0.
+    const primary = given ?? (await memberFeatures(this.members[0], texts, options.signal));
     const parts: Float32Array[] = [];
-    let primary: Features | undefined;
     for (const [index, member] of this.members.entries()) {
       if (this.weights[index] === 0) continue;
-      const embedded = index === 0 && given ? given : await memberFeatures(member, texts, options.signal);
-      if (index === 0) primary = embedded;
+      let embedded: Features;
+      if (index === 0) embedded = primary;
+      else if (member.encoder instanceof ConcatEncoder && !isSparseMatrix(primary)) {
+        // TF-IDF+embeddings over the primary's own encoder: its dense part is what was just embedded.
+        embedded = await member.encoder.embedSparse(texts, { signal: options.signal, embedded: { fingerprint: this.members[0].encoder.fingerprint, vectors: primary } });
+      } else embedded = await memberFeatures(member, texts, options.signal);
       parts.push(predictMember(member.head!, embedded));
     }
-    primary ??= given ?? (await memberFeatures(this.members[0], texts, options.signal));
     const used = this.weights.filter((w) => w > 0);
     const mixed = parts.length === 1 ? parts[0] : averageProbabilities(parts, used);
     const corrected = this.prior ? correctForPrior(mixed, this.labelList.length, this.prior.priors, this.prior.alpha) : mixed;

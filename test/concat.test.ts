@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
 import { readDataset } from '../src/data/index.js';
 import { ConcatEncoder } from '../src/encoders/concat.js';
@@ -81,6 +81,11 @@ describe('ConcatEncoder (TF-IDF with embeddings appended)', () => {
     const report = await classifier.fit(texts, labels, { seed: 0, validationSplit: 0.4 });
     expect(report.members.map((m) => m.encoder)).toEqual(['static:potion-base-4m-int8', 'tfidf+static:potion-base-4m-int8']);
     const before = await classifier.predictProba(probe);
+    // The member's dense part is the primary's encoder: prediction embeds each text once, for both.
+    const embed = vi.spyOn(classifier.encoder, 'embed');
+    expect(Array.from((await classifier.predictProba(probe)).data)).toEqual(Array.from(before.data));
+    expect(embed.mock.calls.map(([batch]) => batch.length)).toEqual([probe.length]);
+    embed.mockRestore();
     const dir = path.join(tempDir(), 'concat');
     await classifier.save(dir);
     await classifier.dispose();

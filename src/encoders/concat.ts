@@ -103,10 +103,15 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
     return densify(await this.embedSparse(texts, options));
   }
 
-  async embedSparse(texts: readonly string[], options: EmbedOptions = {}): Promise<SparseEmbedResult> {
+  /**
+   * `options.embedded`: the same texts already embedded by an encoder with this fingerprint (a fused
+   * classifier's primary); used instead of embedding them again when it is the dense part's.
+   */
+  async embedSparse(texts: readonly string[], options: EmbedOptions & { embedded?: { fingerprint: string; vectors: EmbedResult } } = {}): Promise<SparseEmbedResult> {
     const { mean, std } = this.requireFitted();
     const words = await this.sparse.embedSparse(texts, options);
-    const dense = await this.embedDense(texts, options);
+    const given = options.embedded;
+    const dense = given && given.fingerprint === this.dense.fingerprint && given.vectors.rows === texts.length ? given.vectors : await this.embedDense(texts, options);
     const width = dense.dim;
     const scale = this.denseWeight / Math.sqrt(width);
     const indptr = new Int32Array(texts.length + 1);
