@@ -20,14 +20,51 @@ export interface SparsePart {
   weights?: Float32Array;
 }
 
-/** Writes row `row`'s logits into `out` (length numLabels). */
+/**
+ * Writes row `row`'s logits into `out` (length numLabels). Two labels take an unrolled path (the
+ * per-entry loop over labels dominated binary tasks); it adds in the same order, so it is exact.
+ */
 function logitsOf(indptr: Int32Array, indices: Int32Array, values: Float32Array, row: number, w: Float64Array, numLabels: number, biasOffset: number, out: Float64Array): void {
-  for (let c = 0; c < numLabels; c++) out[c] = w[biasOffset + c];
   const end = indptr[row + 1];
+  if (numLabels === 2) {
+    let z0 = w[biasOffset];
+    let z1 = w[biasOffset + 1];
+    for (let k = indptr[row]; k < end; k++) {
+      const offset = indices[k] * 2;
+      const value = values[k];
+      z0 += value * w[offset];
+      z1 += value * w[offset + 1];
+    }
+    out[0] = z0;
+    out[1] = z1;
+    return;
+  }
+  for (let c = 0; c < numLabels; c++) out[c] = w[biasOffset + c];
   for (let k = indptr[row]; k < end; k++) {
     const offset = indices[k] * numLabels;
     const value = values[k];
     for (let c = 0; c < numLabels; c++) out[c] += value * w[offset + c];
+  }
+}
+
+/** Adds `delta` times row `row` into the gradient; two labels unrolled like `logitsOf`. */
+function addRowGradient(indptr: Int32Array, indices: Int32Array, values: Float32Array, row: number, delta: Float64Array, numLabels: number, gradient: Float64Array): void {
+  const end = indptr[row + 1];
+  if (numLabels === 2) {
+    const d0 = delta[0];
+    const d1 = delta[1];
+    for (let k = indptr[row]; k < end; k++) {
+      const offset = indices[k] * 2;
+      const value = values[k];
+      gradient[offset] += value * d0;
+      gradient[offset + 1] += value * d1;
+    }
+    return;
+  }
+  for (let k = indptr[row]; k < end; k++) {
+    const offset = indices[k] * numLabels;
+    const value = values[k];
+    for (let c = 0; c < numLabels; c++) gradient[offset + c] += value * delta[c];
   }
 }
 
@@ -85,12 +122,7 @@ export function linearObjective(part: SparsePart, w: Float64Array, shape: Linear
       }
     }
     for (let c = 0; c < numLabels; c++) gradient[biasOffset + c] += delta[c];
-    const end = indptr[row + 1];
-    for (let k = indptr[row]; k < end; k++) {
-      const offset = indices[k] * numLabels;
-      const value = values[k];
-      for (let c = 0; c < numLabels; c++) gradient[offset + c] += value * delta[c];
-    }
+    addRowGradient(indptr, indices, values, row, delta, numLabels, gradient);
   }
   let squares = 0;
   for (let j = 0; j < biasOffset; j++) {

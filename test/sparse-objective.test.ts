@@ -1,0 +1,88 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { SparseMatrix } from '../src/encoders/encoder.js';
+import { linearObjective, linearProbabilities, type LinearShape } from '../src/heads/sparse-objective.js';
+
+/** A random CSR matrix, targets and weights for `numLabels` labels, from fast-check's seeded draws. */
+const problem = (numLabels: number, multiLabel: boolean) =>
+  fc.record({
+    cells: fc.array(fc.array(fc.option(fc.double({ min: -2, max: 2, noNaN: true }), { nil: undefined }), { minLength: 6, maxLength: 6 }), { minLength: 1, maxLength: 8 }),
+    weights: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 7 * numLabels, maxLength: 7 * numLabels }),
+    labels: fc.array(fc.nat(numLabels - 1), { minLength: 8, maxLength: 8 }),
+  }).map(({ cells, weights, labels }) => {
+    const dim = 6;
+    const indptr = [0];
+    const indices: number[] = [];
+    const values: number[] = [];
+    for (const row of cells) {
+      row.forEach((value, column) => {
+        if (value === undefined) return;
+        indices.push(column);
+        values.push(Math.fround(value));
+      });
+      indptr.push(indices.length);
+    }
+    const x: SparseMatrix = { rows: cells.length, dim, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), values: Float32Array.from(values) };
+    const targets = new Float32Array(cells.length * numLabels);
+    for (let row = 0; row < cells.length; row++) {
+      targets[row * numLabels + labels[row]] = 1;
+      if (multiLabel) targets[row * numLabels + ((labels[row] + 1) % numLabels)] = 1;
+    }
+    const shape: LinearShape = { dim, numLabels, multiLabel };
+    return { x, targets, shape, w: Float64Array.from(weights) };
+  });
+
+/** The objective written the plain way, over dense rows. */
+function referenceLoss(x: SparseMatrix, targets: Float32Array, shape: LinearShape, w: Float64Array, l2: number): number {
+  const { dim, numLabels, multiLabel } = shape;
+  let loss = 0;
+  for (let row = 0; row < x.rows; row++) {
+    const dense = new Array<number>(dim).fill(0);
+    for (let k = x.indptr[row]; k < x.indptr[row + 1]; k++) dense[x.indices[k]] = x.values[k];
+    const z = Array.from({ length: numLabels }, (_, c) => w[dim * numLabels + c] + dense.reduce((sum, v, j) => sum + v * w[j * numLabels + c], 0));
+    if (multiLabel) {
+      z.forEach((zc, c) => {
+        const p = 1 / (1 + Math.exp(-zc));
+        const y = targets[row * numLabels + c];
+        loss -= y * Math.log(p) + (1 - y) * Math.log(1 - p);
+      });
+    } else {
+      const logSum = Math.log(z.reduce((sum, zc) => sum + Math.exp(zc), 0));
+      z.forEach((zc, c) => (loss -= targets[row * numLabels + c] * (zc - logSum)));
+    }
+  }
+  for (let j = 0; j < dim * numLabels; j++) loss += l2 * w[j] * w[j];
+  return loss;
+}
+
+describe('the sparse linear objective', () => {
+  for (const [numLabels, multiLabel] of [[2, false], [3, false], [2, true], [4, true]] as const) {
+    it(`matches the plain formula and its finite-difference gradient (${numLabels} labels, ${multiLabel ? 'multi' : 'single'}-label)`, () => {
+      fc.assert(
+        fc.property(problem(numLabels, multiLabel), ({ x, targets, shape, w }) => {
+          const part = { x, rows: Int32Array.from({ length: x.rows }, (_, i) => i), targets };
+          const gradient = new Float64Array(w.length);
+          const loss = linearObjective(part, w, shape, 0.05, gradient);
+          expect(loss).toBeCloseTo(referenceLoss(x, targets, shape, w, 0.05), 8);
+          const h = 1e-6;
+          for (let j = 0; j < w.length; j++) {
+            const plus = Float64Array.from(w);
+            const minus = Float64Array.from(w);
+            plus[j] += h;
+            minus[j] -= h;
+            const numeric = (referenceLoss(x, targets, shape, plus, 0.05) - referenceLoss(x, targets, shape, minus, 0.05)) / (2 * h);
+            expect(gradient[j]).toBeCloseTo(numeric, 4);
+          }
+          const probabilities = linearProbabilities(x, w, shape);
+          if (!multiLabel) {
+            for (let row = 0; row < x.rows; row++) {
+              const sum = probabilities.subarray(row * numLabels, (row + 1) * numLabels).reduce((a, b) => a + b, 0);
+              expect(sum).toBeCloseTo(1, 5);
+            }
+          }
+        }),
+        { seed: 42, numRuns: 60 },
+      );
+    });
+  }
+});
