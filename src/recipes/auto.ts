@@ -145,7 +145,7 @@ export async function trainAuto(texts: readonly string[], labels: LabelInput, op
   for (;;) {
     const deadline = AbortSignal.timeout(budgetSeconds * 1000);
     const classifier = await TextClassifier.create({ encoder, fuseWith: tune ? [lexical, encoder] : [lexical], cache, ...load });
-    onStage?.(`auto: training ${tune ? 'fine-tuned and frozen static' : classifier.encoder.spec.type} + tfidf heads (budget ${budgetSeconds} s)`);
+    onStage?.(`auto: training ${tune ? 'fine-tuned and frozen static' : classifier.encoder.spec.type} + ${lexicalName(lexical)} heads (budget ${budgetSeconds} s)`);
     const projection = tune ? overrunProjection(budgetSeconds, fitOptions.onEpoch) : undefined;
     const stops = [deadline, ...(signal ? [signal] : []), ...(projection ? [projection.signal] : [])];
     const tuning: FitOptions = tune ? { fineTune: [true, undefined, undefined], fusionCandidates: EITHER_TUNED_OR_FROZEN, onEpoch: projection!.onEpoch } : {};
