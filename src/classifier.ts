@@ -2,10 +2,9 @@
  * TextClassifier: an encoder (text -> vector) plus a trained head (vector -> labels).
  * The library's main entry point; the CLI is a thin layer over it.
  */
-import type { EmbeddingCache } from './embedding-cache.js';
+import { cacheFor, type EmbeddingCache } from './embedding-cache.js';
 import type { Encoder, EncoderSpec, Features, Matrix, TextInfo } from './encoders/encoder.js';
-import { isFittable, isSparseEncoder, isSparseMatrix } from './encoders/encoder.js';
-import { ConcatEncoder } from './encoders/concat.js';
+import { isSparseEncoder, isSparseMatrix } from './encoders/encoder.js';
 import { createEncoder, loadEncoderFromSpec, type EncoderChoice, type EncoderLoadOptions } from './encoders/index.js';
 import { DataError, ModelError, UsageError } from './errors.js';
 import { isSparseHead, type AnyHead, type HeadSpec, type HeadType, type TrainOptions, type TrainReport } from './heads/head.js';
@@ -148,8 +147,7 @@ export class TextClassifier {
       for (const choice of [encoder, ...fuseWith]) {
         const shared = typeof choice === 'object' && 'embed' in choice;
         const instance = shared ? choice : await createEncoder(choice, { ...loadOptions, cache, loaded: members[0]?.encoder });
-        const usable = cache && !isFittable(instance) && cache.fingerprint === instance.fingerprint ? cache : undefined;
-        members.push({ encoder: instance, ownsEncoder: !shared, cache: usable });
+        members.push({ encoder: instance, ownsEncoder: !shared, cache: cacheFor(cache, instance) });
       }
     } catch (error) {
       await Promise.all(members.filter((m) => m.ownsEncoder).map((m) => m.encoder.dispose()));
@@ -393,14 +391,11 @@ export class TextClassifier {
     // The primary's vectors are needed for `info` even when its weight is 0.
     const primary = given ?? (await memberFeatures(this.members[0], texts, options.signal));
     const parts: Float32Array[] = [];
+    // Other members over the primary's encoder (alone or appended to TF-IDF) reuse its vectors.
+    const reusable = isSparseMatrix(primary) ? undefined : { fingerprint: this.members[0].encoder.fingerprint, vectors: primary };
     for (const [index, member] of this.members.entries()) {
       if (this.weights[index] === 0) continue;
-      let embedded: Features;
-      if (index === 0) embedded = primary;
-      else if (member.encoder instanceof ConcatEncoder && !isSparseMatrix(primary)) {
-        // TF-IDF+embeddings over the primary's own encoder: its dense part is what was just embedded.
-        embedded = await member.encoder.embedSparse(texts, { signal: options.signal, embedded: { fingerprint: this.members[0].encoder.fingerprint, vectors: primary } });
-      } else embedded = await memberFeatures(member, texts, options.signal);
+      const embedded = index === 0 ? primary : await memberFeatures(member, texts, options.signal, reusable);
       parts.push(predictMember(member.head!, embedded));
     }
     const used = this.weights.filter((w) => w > 0);

@@ -4,7 +4,12 @@
  * (not TF-IDF): the cache is bound to one encoder fingerprint.
  */
 import { createHash } from 'node:crypto';
-import type { EmbedOptions, EmbedResult, Encoder, TextInfo } from './encoders/encoder.js';
+import { isFittable, type EmbedOptions, type EmbedResult, type Encoder, type TextInfo } from './encoders/encoder.js';
+
+/** `cache` when it was made for `encoder` (never for one fitted on training texts), else undefined. */
+export function cacheFor(cache: EmbeddingCache | undefined, encoder: Encoder): EmbeddingCache | undefined {
+  return cache && !isFittable(encoder) && cache.fingerprint === encoder.fingerprint ? cache : undefined;
+}
 
 export class EmbeddingCache {
   private readonly rows = new Map<string, { vector: Float32Array; info: TextInfo }>();

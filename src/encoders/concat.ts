@@ -14,20 +14,23 @@ import type { EmbeddingCache } from '../embedding-cache.js';
 import { ModelError, UsageError } from '../errors.js';
 import { densify, isFittable, isSparseEncoder, type EmbedOptions, type EmbedResult, type Encoder, type EncoderSpec, type FittableEncoder, type PretrainedSpec, type SparseEmbedResult, type SparseEncoder, type TextInfo } from './encoder.js';
 import { fingerprintParts } from './fingerprint.js';
+import { fitStandardization, type Standardization } from '../heads/standardize.js';
 import type { TfidfEncoder } from './tfidf.js';
 
 export const CONCAT_STATE_FILE = 'concat.json';
 const STATE_FORMAT = 'headstart-concat';
 const STATE_VERSION = 1;
-/** Columns whose training values barely vary are scaled as if their deviation were this. */
-const MIN_STD = 1e-6;
 
 export const DEFAULT_DENSE_WEIGHT = 0.5;
 
-interface ConcatState {
-  mean: Float32Array;
-  std: Float32Array;
+/** Dense vectors of the same texts from the encoder with this fingerprint (a fused classifier's primary). */
+export interface EmbeddedTexts {
+  fingerprint: string;
+  vectors: EmbedResult;
 }
+
+/** The dense columns' training mean and standard deviation (a constant column has std 1). */
+type ConcatState = Standardization;
 
 export class ConcatEncoder implements FittableEncoder, SparseEncoder {
   readonly maxEmbeddingsPerCall: number;
@@ -85,18 +88,8 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
   /** Fits the TF-IDF vocabulary and the dense columns' z-scores on `texts`. */
   async fit(texts: readonly string[]): Promise<void> {
     await this.sparse.fit(texts);
-    const { data, rows, dim } = await this.embedDense(texts, {});
-    const mean = new Float64Array(dim);
-    const squares = new Float64Array(dim);
-    for (let row = 0; row < rows; row++) {
-      for (let j = 0; j < dim; j++) mean[j] += data[row * dim + j];
-    }
-    for (let j = 0; j < dim; j++) mean[j] /= rows;
-    for (let row = 0; row < rows; row++) {
-      for (let j = 0; j < dim; j++) squares[j] += (data[row * dim + j] - mean[j]) ** 2;
-    }
-    const std = Float32Array.from(squares, (sum) => Math.max(MIN_STD, Math.sqrt(sum / rows)));
-    this.setState({ mean: Float32Array.from(mean), std });
+    const vectors = await this.embedDense(texts, {});
+    this.setState(fitStandardization(vectors, Int32Array.from({ length: vectors.rows }, (_, row) => row)));
   }
 
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {
@@ -107,7 +100,7 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
    * `options.embedded`: the same texts already embedded by an encoder with this fingerprint (a fused
    * classifier's primary); used instead of embedding them again when it is the dense part's.
    */
-  async embedSparse(texts: readonly string[], options: EmbedOptions & { embedded?: { fingerprint: string; vectors: EmbedResult } } = {}): Promise<SparseEmbedResult> {
+  async embedSparse(texts: readonly string[], options: EmbedOptions & { embedded?: EmbeddedTexts } = {}): Promise<SparseEmbedResult> {
     const { mean, std } = this.requireFitted();
     const words = await this.sparse.embedSparse(texts, options);
     const given = options.embedded;

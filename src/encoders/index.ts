@@ -6,13 +6,13 @@
 import { existsSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
-import { isFittable, type Encoder, type EncoderSpec } from './encoder.js';
+import type { Encoder, EncoderSpec } from './encoder.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_STATIC_MODEL, resolveStaticModel } from './resolve-model.js';
 import { StaticEncoder } from './static.js';
 import { TfidfEncoder } from './tfidf.js';
 import { ConcatEncoder } from './concat.js';
-import type { EmbeddingCache } from '../embedding-cache.js';
+import { cacheFor, type EmbeddingCache } from '../embedding-cache.js';
 import type { TransformerEncoderOptions } from './transformer.js';
 
 /**
@@ -77,7 +77,7 @@ async function concatOf(denseChoice: EncoderChoice, options: EncoderLoadOptions)
   const { cache, loaded: _loaded, ...pretrained } = options;
   const dense = await createEncoder(denseChoice, pretrained);
   try {
-    return new ConcatEncoder(new TfidfEncoder(), dense, { denseCache: cache && !isFittable(dense) && cache.fingerprint === dense.fingerprint ? cache : undefined });
+    return new ConcatEncoder(new TfidfEncoder(), dense, { denseCache: cacheFor(cache, dense) });
   } catch (error) {
     await dense.dispose();
     throw error;
@@ -90,8 +90,7 @@ async function loadConcat(spec: Extract<EncoderSpec, { type: 'concat' }>, option
   const sharedDense = loaded !== undefined && isDeepStrictEqual(loaded.spec, spec.dense);
   const dense = sharedDense ? loaded : await loadEncoderFromSpec(spec.dense, pretrained);
   try {
-    const denseCache = cache?.fingerprint === dense.fingerprint ? cache : undefined;
-    if (!checkpointDir) return new ConcatEncoder(new TfidfEncoder(spec.tfidf), dense, { denseWeight: spec.denseWeight, denseCache, sharedDense });
+    if (!checkpointDir) return new ConcatEncoder(new TfidfEncoder(spec.tfidf), dense, { denseWeight: spec.denseWeight, denseCache: cacheFor(cache, dense), sharedDense });
     return await ConcatEncoder.loadState(checkpointDir, await TfidfEncoder.loadState(checkpointDir), dense, { denseWeight: spec.denseWeight, sharedDense });
   } catch (error) {
     if (!sharedDense) await dense.dispose();

@@ -8,6 +8,7 @@
 import type { EmbedResult, Encoder, Features, Matrix, SparseMatrix } from '../encoders/encoder.js';
 import { isFittable, isSparseEncoder, isSparseMatrix } from '../encoders/encoder.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
+import { ConcatEncoder, type EmbeddedTexts } from '../encoders/concat.js';
 import { UsageError } from '../errors.js';
 import { isSparseHead, type AnyHead, type HeadSpec, type HeadType, type Targets, type TrainOptions, type TrainReport } from '../heads/head.js';
 import { createHead, createSparseHead } from '../heads/factory.js';
@@ -53,11 +54,15 @@ export function embedWith(member: Member, texts: readonly string[], signal: Abor
 
 /**
  * The member's vectors of `texts` in the form its head reads: sparse rows for a sparse head (or,
- * before training, for an encoder that offers them), dense rows otherwise.
+ * before training, for an encoder that offers them), dense rows otherwise. `embedded` is used
+ * instead of embedding again where it is the member's encoder's output, or the part a TF-IDF+
+ * embeddings encoder appends.
  */
-export async function memberFeatures(member: Member, texts: readonly string[], signal: AbortSignal | undefined): Promise<Features> {
+export async function memberFeatures(member: Member, texts: readonly string[], signal: AbortSignal | undefined, embedded?: EmbeddedTexts): Promise<Features> {
   const sparse = member.head ? isSparseHead(member.head) : isSparseEncoder(member.encoder);
+  if (sparse && member.encoder instanceof ConcatEncoder) return member.encoder.embedSparse(texts, { signal, embedded });
   if (sparse && isSparseEncoder(member.encoder)) return member.encoder.embedSparse(texts, { signal });
+  if (embedded?.fingerprint === member.encoder.fingerprint && embedded.vectors.rows === texts.length) return embedded.vectors;
   return embedWith(member, texts, signal);
 }
 
