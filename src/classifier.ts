@@ -146,7 +146,7 @@ export class TextClassifier {
     try {
       for (const choice of [encoder, ...fuseWith]) {
         const shared = typeof choice === 'object' && 'embed' in choice;
-        const instance = shared ? choice : await createEncoder(choice, { ...loadOptions, cache, loaded: members[0]?.encoder });
+        const instance = shared ? choice : await createEncoder(choice, { ...loadOptions, cache, loaded: members[0]?.encoder ?? loadOptions.loaded });
         members.push({ encoder: instance, ownsEncoder: !shared, cache: cacheFor(cache, instance) });
       }
     } catch (error) {

@@ -1,13 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readDataset } from '../src/data/index.js';
 import { TextClassifier } from '../src/classifier.js';
 import { trainAuto } from '../src/recipes/auto.js';
+import { createEncoder } from '../src/encoders/index.js';
+import type { Encoder, EncoderSpec } from '../src/encoders/encoder.js';
 import { sampleCsv, tempDir } from './helpers.js';
 import path from 'node:path';
 
 const data = await readDataset(sampleCsv);
 const texts = data.examples.map((e) => e.text);
 const labels = data.examples.map((e) => e.labels[0]);
+
+/** The held-out macro-F1 of each candidate named in a multi-label report's reason. */
+function heldOutScores(reason: string): Record<string, number> {
+  return Object.fromEntries([...reason.matchAll(/(pretrained|tfidf\+embeddings|tfidf) (\d\.\d{4})/g)].map((m) => [m[1], Number(m[2])]));
+}
 
 describe('the auto recipe', () => {
   it('fuses fine-tuned or frozen potion with TF-IDF+embeddings, says what it chose and why, and saves a loadable checkpoint', async () => {
@@ -44,16 +51,36 @@ describe('the auto recipe', () => {
     await classifier.dispose();
   });
 
-  it('on multi-label data, scores the pretrained and TF-IDF heads on held-out rows and keeps the better one', async () => {
+  it('on multi-label data, scores the pretrained and TF-IDF+embeddings heads on held-out rows and keeps the better one', async () => {
     const multi = labels.map((l) => [l]);
     const { classifier, report } = await trainAuto(texts, multi, { fit: { seed: 0, epochs: 20 }, minFusionExamples: 10 });
-    const scores = Object.fromEntries([...report.reason.matchAll(/(pretrained|tfidf) (\d\.\d{4})/g)].map((m) => [m[1], Number(m[2])]));
-    expect(Object.keys(scores).sort()).toEqual(['pretrained', 'tfidf']);
-    expect(report.chosen).toBe(scores.tfidf > scores.pretrained ? 'tfidf' : 'pretrained');
+    const scores = heldOutScores(report.reason);
+    expect(Object.keys(scores).sort()).toEqual(['pretrained', 'tfidf+embeddings']);
+    expect(report.chosen).toBe(scores['tfidf+embeddings'] > scores.pretrained ? 'tfidf+embeddings' : 'pretrained');
     expect(classifier.encoders).toHaveLength(1);
-    expect(classifier.encoder.spec.type).toBe(report.chosen === 'tfidf' ? 'tfidf' : 'static');
+    expect(classifier.encoder.spec.type).toBe(report.chosen === 'pretrained' ? 'static' : 'concat');
     expect(classifier.multiLabel).toBe(true);
     await classifier.dispose();
+  });
+
+  it('on multi-label data, appends the embeddings of an encoder instance it was given without loading or disposing it', async () => {
+    const potion = await createEncoder('potion');
+    // Its spec names a model on no disk, so loading the dense part again from the spec would fail.
+    const inMemory: Encoder = {
+      spec: { ...potion.spec, model: 'only-in-memory' } as EncoderSpec,
+      dim: potion.dim,
+      maxTokens: potion.maxTokens,
+      maxEmbeddingsPerCall: potion.maxEmbeddingsPerCall,
+      fingerprint: potion.fingerprint,
+      embed: (batch, options) => potion.embed(batch, options),
+      dispose: vi.fn(async () => {}),
+    };
+    const multi = labels.map((l) => [l]);
+    const { classifier, report } = await trainAuto(texts, multi, { encoder: inMemory, fit: { seed: 0, epochs: 20 }, minFusionExamples: 10 });
+    expect(Object.keys(heldOutScores(report.reason)).sort()).toEqual(['pretrained', 'tfidf+embeddings']);
+    expect((await classifier.predict(['Operating profit rose to EUR 13.1 mn.']))[0].labels).toBeDefined();
+    await classifier.dispose();
+    expect(inMemory.dispose).not.toHaveBeenCalled();
   });
 
   it('averages the pretrained head with a TF-IDF+embeddings regression on small training sets', async () => {

@@ -31,7 +31,7 @@ export interface EncoderLoadOptions {
   /** Embeddings of the dense part of a concatenation, shared with a member over the same encoder. */
   cache?: EmbeddingCache;
   /**
-   * An encoder already loaded (the classifier's primary): a concatenation whose dense part has the
+   * An encoder already loaded (the classifier's primary, else one the caller holds): a concatenation whose dense part has the
    * same spec uses it instead of loading another copy, and leaves disposing it to its owner.
    */
   loaded?: Encoder;

@@ -9,8 +9,8 @@
  * frozen, and the held-out choice takes TF-IDF with one of them. The members must finish within
  * the time budget: past it they are trained again without fine-tuning, and past it again the
  * pretrained head is used alone. Under 500 texts the mix is even and nothing is held out.
- * Multi-label data gets one head, pretrained or TF-IDF, whichever scores better on held-out rows
- * (multi-label-choice.ts).
+ * Multi-label data gets one head, pretrained or the TF-IDF(+embeddings) regression, whichever scores
+ * better on held-out rows (multi-label-choice.ts).
  */
 import { TextClassifier, type FitOptions, type FitReport } from '../classifier.js';
 import type { EpochLog } from '../heads/head.js';
@@ -99,26 +99,31 @@ export async function trainAuto(texts: readonly string[], labels: LabelInput, op
   }
   // The TF-IDF member reads sparse rows (src/heads/sparse-linear.ts): its full vocabulary costs seconds, not gigabytes.
   const tfidf: EncoderSpec = { type: 'tfidf', ...DEFAULT_TFIDF_OPTIONS };
+  // TF-IDF with a static encoder's embeddings appended (one regression over both) stands beside a
+  // static encoder's head; a transformer gets plain TF-IDF, since a second transformer pass would
+  // double the cost of every prediction.
+  const withEmbeddings: EncoderSpec | undefined =
+    primary.type === 'static' && !primary.tuned ? { type: 'concat', tfidf: { ...DEFAULT_TFIDF_OPTIONS }, dense: primary, denseWeight: DEFAULT_DENSE_WEIGHT } : undefined;
+  const lexical = withEmbeddings ?? tfidf;
   if (isMultiLabelInput(labels)) {
     if (texts.length < minFusionExamples) return single(`multi-label data, ${texts.length} examples (< ${minFusionExamples}): one head over the pretrained encoder`);
+    // A choice string names the dense model the way the user did (a directory, say); an instance
+    // is shared with the concatenation rather than loaded again.
+    const lexicalEncoder = withEmbeddings && typeof encoder === 'string' ? `tfidf+${encoder}` : lexical;
+    const candidateLoad: EncoderLoadOptions = typeof encoder === 'object' && 'embed' in encoder ? { ...load, loaded: encoder } : load;
     const candidates: HeadCandidate[] = [
       { name: 'pretrained', encoder, fit: fitOptions, cache },
-      { name: 'tfidf', encoder: tfidf, fit: { ...(fit.seed !== undefined && { seed: fit.seed }), ...(signal && { signal }) } },
+      { name: lexicalName(lexical), encoder: lexicalEncoder, fit: { ...(fit.seed !== undefined && { seed: fit.seed }), ...(signal && { signal }) }, cache },
     ];
-    onStage?.('auto: multi-label data: scoring the pretrained and TF-IDF heads on a held-out 10%');
+    onStage?.(`auto: multi-label data: scoring the pretrained and ${lexicalName(lexical)} heads on a held-out 10%`);
     const deadline = AbortSignal.timeout(budgetSeconds * 1000);
-    const { best, scores } = await chooseMultiLabelHead(texts, labels, candidates, { seed: fit.seed ?? 0, deadline, load });
+    const { best, scores } = await chooseMultiLabelHead(texts, labels, candidates, { seed: fit.seed ?? 0, deadline, load: candidateLoad });
     const winner = candidates[best];
     const described = scores.map((s) => `${s.name} ${s.macroF1 === undefined ? `did not finish within ${budgetSeconds} s` : s.macroF1.toFixed(4)}`).join(', ');
-    const { classifier, report } = await TextClassifier.train(texts, labels, winner.fit, { encoder: winner.encoder, cache: winner.cache, ...load });
+    const { classifier, report } = await TextClassifier.train(texts, labels, winner.fit, { encoder: winner.encoder, cache: winner.cache, ...candidateLoad });
     const reason = `multi-label data (fusion is single-label only): the head with the best held-out macro-F1 (${described}), retrained on every row`;
     return { classifier, report: summary(report, winner.name, reason) };
   }
-  // TF-IDF with a static encoder's embeddings appended (one regression over both) joins a static
-  // encoder's heads; a transformer gets plain TF-IDF, since a second transformer pass would double
-  // the cost of every prediction.
-  const withEmbeddings: EncoderSpec | undefined =
-    primary.type === 'static' && !primary.tuned ? { type: 'concat', tfidf: { ...DEFAULT_TFIDF_OPTIONS }, dense: primary, denseWeight: DEFAULT_DENSE_WEIGHT } : undefined;
   if (texts.length < minFusionExamples) {
     const fewShot: FitOptions = { validationSplit: 0, epochs: FEW_SHOT_EPOCHS };
     const tooFew = `${texts.length} examples (< ${minFusionExamples}): too few to choose a mix or stop early on held-out rows, so every row trains for ${FEW_SHOT_EPOCHS} epochs`;
@@ -141,7 +146,6 @@ export async function trainAuto(texts: readonly string[], labels: LabelInput, op
   // all 66 three-way mixes overfit the 10% held-out rows (Financial PhraseBank 5-fold CV: 0.721
   // macro-F1 against 0.728 with the fine-tuned head alone, which lost 0.007 on Medical Abstracts).
   let tune = fit.fineTune === undefined && primary.type === 'static';
-  const lexical = withEmbeddings ?? tfidf;
   for (;;) {
     const deadline = AbortSignal.timeout(budgetSeconds * 1000);
     const classifier = await TextClassifier.create({ encoder, fuseWith: tune ? [lexical, encoder] : [lexical], cache, ...load });
