@@ -58,6 +58,24 @@ describe('ConcatEncoder (TF-IDF with embeddings appended)', () => {
     await Promise.all([concat.dispose(), potion.dispose()]);
   });
 
+  it('embeds the texts it was fitted on once, for fit and the embedSparse that follows, with the same values', async () => {
+    const potion = await createEncoder('potion');
+    const embed = vi.spyOn(potion, 'embed');
+    const concat = new ConcatEncoder(new TfidfEncoder(tfidfSettings), potion, { denseWeight: 0.5 });
+    await concat.fit(texts);
+    const first = await concat.embedSparse(texts);
+    expect(embed).toHaveBeenCalledTimes(1);
+    // The kept vectors are for that one call: the next embeds again, and gets the same rows.
+    const again = await concat.embedSparse(texts);
+    expect(embed).toHaveBeenCalledTimes(2);
+    expect(Array.from(again.values)).toEqual(Array.from(first.values));
+    // Another array of the same texts is embedded, not matched by content.
+    await concat.fit(texts);
+    await concat.embedSparse([...texts]);
+    expect(embed).toHaveBeenCalledTimes(4);
+    await concat.dispose();
+  });
+
   it("is what the encoder choice 'tfidf+potion' builds", async () => {
     const encoder = await createEncoder('tfidf+potion');
     expect(encoder.spec).toMatchObject({ type: 'concat', dense: { type: 'static', model: 'potion-base-4m-int8' }, denseWeight: 0.5 });

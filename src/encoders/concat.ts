@@ -40,6 +40,8 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
   readonly denseWeight: number;
   private readonly denseCache?: EmbeddingCache;
   private readonly ownsDense: boolean;
+  /** The texts `fit` last saw and their dense vectors, until the next `embedSparse`. */
+  private fittedOn?: { texts: readonly string[]; vectors: EmbedResult };
 
   /**
    * `sparse` is owned (disposed with this encoder), and so is `dense` unless `sharedDense` says it
@@ -85,11 +87,17 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
     return this.stateFingerprint!;
   }
 
-  /** Fits the TF-IDF vocabulary and the dense columns' z-scores on `texts`. */
+  /**
+   * Fits the TF-IDF vocabulary and the dense columns' z-scores on `texts`. Their dense vectors are
+   * kept for the next `embedSparse` of the same array (training embeds what it fitted on), so
+   * training without an embedding cache does not run the dense encoder twice.
+   */
   async fit(texts: readonly string[]): Promise<void> {
+    this.fittedOn = undefined;
     await this.sparse.fit(texts);
     const vectors = await this.embedDense(texts, {});
     this.setState(fitStandardization(vectors, Int32Array.from({ length: vectors.rows }, (_, row) => row)));
+    this.fittedOn = { texts, vectors };
   }
 
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {
@@ -104,7 +112,10 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
     const { mean, std } = this.requireFitted();
     const words = await this.sparse.embedSparse(texts, options);
     const given = options.embedded;
-    const dense = given && given.fingerprint === this.dense.fingerprint && given.vectors.rows === texts.length ? given.vectors : await this.embedDense(texts, options);
+    const fitted = this.fittedOn?.texts === texts ? this.fittedOn.vectors : undefined;
+    this.fittedOn = undefined;
+    const dense =
+      fitted ?? (given && given.fingerprint === this.dense.fingerprint && given.vectors.rows === texts.length ? given.vectors : await this.embedDense(texts, options));
     const width = dense.dim;
     const scale = this.denseWeight / Math.sqrt(width);
     const indptr = new Int32Array(texts.length + 1);
