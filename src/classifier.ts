@@ -13,6 +13,7 @@ import { resolveTrainOptions } from './heads/options.js';
 import { validationSplit } from './heads/split.js';
 import { encodeTargets, isMultiLabelInput, labelVocabulary, unknownLabels, type LabelInput } from './labels.js';
 import { classificationReport, multiLabelReport, type ClassificationReport, type MultiLabelReport } from './metrics/index.js';
+import { containmentGroups } from './metrics/containment.js';
 import { writeCheckpoint, readCheckpoint, withVerifiedCopy } from './checkpoint/index.js';
 import { applyTemperature, fitTemperature, type Calibration } from './calibration/temperature.js';
 import { classPriors, correctForPrior, PRIOR_ALPHAS } from './calibration/prior.js';
@@ -116,7 +117,7 @@ const MIN_CALIBRATION_ROWS = 20;
 const MIN_PRIOR_CHOICE_ROWS = 50;
 
 /** Options every fused member shares with the primary (head shape and step size stay per encoder). */
-const SHARED_OPTIONS = ['epochs', 'batchSize', 'classWeight', 'validationSplit', 'patience', 'seed', 'signal', 'refit'] as const;
+const SHARED_OPTIONS = ['epochs', 'batchSize', 'classWeight', 'validationSplit', 'validationGroups', 'patience', 'seed', 'signal', 'refit'] as const;
 
 export class TextClassifier {
   private labelList: string[] = [];
@@ -275,10 +276,13 @@ export class TextClassifier {
       throw new UsageError('FUSION_WEIGHTS', `fusionCandidates must be lists of ${this.members.length} non-negative numbers, not all 0; got ${JSON.stringify(candidates)}`);
     }
     const targets = encodeTargets(labels, vocabulary);
+    // Rows inside other rows (a sentence's phrases, duplicates) are held out with them, so held-out
+    // scores (early stopping, the fusion choice) measure unseen texts: src/metrics/containment.ts.
+    options = { ...options, validationGroups: options.validationGroups ?? containmentGroups(texts) };
 
     const primaryOptions = this.memberOptions(0, options);
     const resolved = resolveTrainOptions(primaryOptions.head, trainOptionsOf(primaryOptions));
-    const heldOut = validationSplit(targets, vocabulary.length, resolved.validationSplit, resolved.seed).validation;
+    const heldOut = validationSplit(targets, vocabulary.length, resolved.validationSplit, resolved.seed, resolved.validationGroups).validation;
     const fineTunes = this.fineTunesOf(options);
     const trainings: MemberTraining[] = [];
     try {
@@ -564,7 +568,7 @@ function trainOptionsOf(options: FitOptions): Partial<TrainOptions> {
 
 /** The training options worth recording in a checkpoint: values, not callbacks or signals. */
 function recordedTrainOptions(options: FitOptions): Record<string, unknown> {
-  const { onEpoch: _onEpoch, signal: _signal, ...values } = definedOnly(options);
+  const { onEpoch: _onEpoch, signal: _signal, validationGroups: _groups, ...values } = definedOnly(options);
   return values;
 }
 

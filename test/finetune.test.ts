@@ -10,6 +10,7 @@ import { StaticEncoder } from '../src/encoders/static.js';
 import { resolveFineTune } from '../src/finetune/options.js';
 import { trainAuto } from '../src/recipes/auto.js';
 import { validationSplit } from '../src/heads/split.js';
+import { containmentGroups } from '../src/metrics/containment.js';
 import { encodeTargets } from '../src/labels.js';
 import { headstart, sampleCsv, tempDir, tinyWordPieceTokenizer } from './helpers.js';
 
@@ -87,7 +88,8 @@ describe('fine-tuning a static encoder', () => {
     const { classifier, report } = await TextClassifier.train(texts, labels, options, { encoder: modelDir });
     try {
       const targets = encodeTargets(labels, classifier.labels as string[]);
-      const held = validationSplit(targets, classifier.labels.length, 0.25, 5).validation;
+      // The classifier holds out texts together with the texts that contain them.
+      const held = validationSplit(targets, classifier.labels.length, 0.25, 5, containmentGroups(texts)).validation;
       const probabilities = await classifier.predictProba(Array.from(held, (row) => texts[row]));
       let loss = 0;
       held.forEach((row, i) => (loss -= Math.log(probabilities.data[i * 2 + (targets as { labels: Int32Array }).labels[row]])));

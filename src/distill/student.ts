@@ -47,14 +47,14 @@ export async function trainStudent(
   const defined = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as StudentFitOptions;
   const { head: type, hidden, dropout, standardize, refit = true, fineTune: fineTuneOption, ...train } = { ...defaultFitOptionsFor(encoder), ...defined };
   const resolved = resolveTrainOptions(type, train);
-  const { onEpoch: _onEpoch, signal: _signal, ...recorded } = resolved;
+  const { onEpoch: _onEpoch, signal: _signal, validationGroups: _groups, ...recorded } = resolved;
   if (Array.isArray(fineTuneOption)) throw new UsageError('DISTILL_OPTION', 'fineTune of a student is one setting (true or table options), not a list per encoder');
   const fineTune = resolveFineTune(fineTuneOption as FineTuneOption | undefined);
   const options = { head: type, hidden, dropout, standardize, refit, ...recorded, ...(fineTune && { fineTune }) };
 
   // A student is trained like a classifier member, on the rows its head holds out for early stopping.
   const memberOptions = { head: type, hidden, dropout, standardize, refit, ...resolved };
-  const validationRows = validationSplit(targets, numLabels, resolved.validationSplit, resolved.seed).validation;
+  const validationRows = validationSplit(targets, numLabels, resolved.validationSplit, resolved.seed, resolved.validationGroups).validation;
   const tuned = fineTune ? await trainFineTunedMember(encoder, texts, targets, numLabels, validationRows, memberOptions, fineTune) : undefined;
   const trained = tuned ?? (await trainMember({ encoder, ownsEncoder: false, cache: undefined }, texts, targets, numLabels, validationRows, memberOptions));
   return {

@@ -64,7 +64,7 @@ export async function fineTuneStatic(
   scaleToUnitRms(table);
   const pretrained = table.slice();
 
-  const split = validationSplit(targets, spec.numLabels, options.validationSplit, options.seed);
+  const split = validationSplit(targets, spec.numLabels, options.validationSplit, options.seed, options.validationGroups);
   const standardization = spec.standardize ? fitStandardization(pretrainedEmbeddings(table, dim, tokenIds), split.train) : undefined;
   const rng = createRng(options.seed);
   const net = buildNetwork(tf, spec, () => Math.floor(rng() * 2 ** 31));

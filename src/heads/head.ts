@@ -34,6 +34,11 @@ export interface TrainOptions {
   /** Epochs without validation-loss improvement before stopping; the best weights are restored. */
   patience: number;
   seed: number;
+  /**
+   * A group id per row: rows of one group stay on one side of the validation split (TextClassifier
+   * passes texts contained in other texts: src/metrics/containment.ts). Default: every row alone.
+   */
+  validationGroups?: Int32Array;
   signal?: AbortSignal;
   onEpoch?: (log: EpochLog) => void;
 }

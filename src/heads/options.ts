@@ -36,6 +36,9 @@ export function resolveTrainOptions(type: HeadType, given: Partial<TrainOptions>
   if (options.classWeight !== 'balanced' && options.classWeight !== 'none') {
     throw new UsageError('HEAD_OPTION', `option "classWeight" must be "balanced" or "none", got ${JSON.stringify(options.classWeight)}`);
   }
+  if (options.validationGroups !== undefined && !(options.validationGroups instanceof Int32Array)) {
+    throw new UsageError('HEAD_OPTION', 'option "validationGroups" must be an Int32Array (one group id per row)');
+  }
   if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') {
     throw new UsageError('HEAD_OPTION', 'option "onEpoch" must be a function');
   }

@@ -75,7 +75,7 @@ export class SparseLinearHead implements SparseHead {
     options.signal?.throwIfAborted();
 
     const shape: LinearShape = { dim: spec.inputDim, numLabels: spec.numLabels, multiLabel: spec.multiLabel };
-    const split = validationSplit(y, spec.numLabels, options.validationSplit, options.seed);
+    const split = validationSplit(y, spec.numLabels, options.validationSplit, options.seed, options.validationGroups);
     const part = (rows: Int32Array): SparsePart => ({
       x,
       rows,

@@ -4,6 +4,7 @@
  * (rows without labels form their own group), a cheap stand-in for iterative stratification; soft
  * (distillation) rows by their hard label, else the teacher's most probable class.
  */
+import { UsageError } from '../errors.js';
 import { stratifiedSplit } from '../metrics/splits.js';
 import type { Targets } from './head.js';
 import { softClasses } from './targets.js';
@@ -15,16 +16,54 @@ export interface ValidationSplit {
   validation: Int32Array;
 }
 
-/** Never holds out the only row of a group, so every class keeps at least one training example. */
-export function validationSplit(y: Targets, numLabels: number, fraction: number, seed: number): ValidationSplit {
+/**
+ * Never holds out the only row of a group, so every class keeps at least one training example.
+ * With `groups` (a group id per row), whole groups are held out, stratified by the stratum of each
+ * group's first row; when that would leave a class without a training row, or no group can be
+ * spared, rows are split one by one instead. Every group of one row gives the row-wise split.
+ */
+export function validationSplit(y: Targets, numLabels: number, fraction: number, seed: number, groups?: Int32Array): ValidationSplit {
   const strata = strataOf(y, numLabels);
+  if (groups && groups.length !== strata.length) {
+    throw new UsageError('HEAD_OPTION', `option "validationGroups" has ${groups.length} group ids for ${strata.length} rows`);
+  }
   const sizes = new Int32Array(numLabels + 1);
   for (const stratum of strata) sizes[stratum]++;
   if (fraction === 0 || !sizes.some((size) => size >= 2)) {
     return { train: Int32Array.from(strata.keys()), validation: new Int32Array(0) };
   }
+  const grouped = groups ? groupedSplit(strata, sizes, groups, fraction, seed) : undefined;
+  if (grouped) return grouped;
   const { train, test } = stratifiedSplit(strata, fraction, seed);
   return { train, validation: test };
+}
+
+/** The split of whole groups, or undefined when every group is one row or it cannot keep every class in training. */
+function groupedSplit(strata: Int32Array, sizes: Int32Array, groups: Int32Array, fraction: number, seed: number): ValidationSplit | undefined {
+  const firstRow = new Map<number, number>();
+  groups.forEach((group, row) => {
+    if (!firstRow.has(group)) firstRow.set(group, row);
+  });
+  if (firstRow.size === groups.length) return undefined;
+  const leaders = Int32Array.from(firstRow.values());
+  let heldGroups: Set<number>;
+  try {
+    const { test } = stratifiedSplit(Int32Array.from(leaders, (row) => strata[row]), fraction, seed);
+    heldGroups = new Set(Array.from(test, (k) => groups[leaders[k]]));
+  } catch (error) {
+    if (error instanceof UsageError && error.code === 'SPLIT_TOO_SMALL') return undefined;
+    throw error;
+  }
+  const train: number[] = [];
+  const validation: number[] = [];
+  const heldPerStratum = new Int32Array(sizes.length);
+  groups.forEach((group, row) => {
+    if (!heldGroups.has(group)) return train.push(row);
+    validation.push(row);
+    heldPerStratum[strata[row]]++;
+  });
+  if (heldPerStratum.some((held, stratum) => held > 0 && held === sizes[stratum])) return undefined;
+  return { train: Int32Array.from(train), validation: Int32Array.from(validation) };
 }
 
 function strataOf(y: Targets, numLabels: number): Int32Array {

@@ -51,7 +51,7 @@ export class TfHead implements Head {
     const options = resolveTrainOptions(spec.type, given);
     options.signal?.throwIfAborted();
 
-    const split = validationSplit(y, spec.numLabels, options.validationSplit, options.seed);
+    const split = validationSplit(y, spec.numLabels, options.validationSplit, options.seed, options.validationGroups);
     const hasValidation = split.validation.length > 0;
     const standardization = spec.standardize ? fitStandardization(x, split.train) : undefined;
     const part = (rows: Int32Array): TrainingPart => ({

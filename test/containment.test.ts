@@ -1,0 +1,100 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { containmentGroups, MAX_CONTAINED_WORDS } from '../src/metrics/containment.js';
+import { validationSplit } from '../src/heads/split.js';
+import type { Targets } from '../src/heads/head.js';
+import { TextClassifier } from '../src/classifier.js';
+import { UsageError } from '../src/errors.js';
+
+const wordsOf = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+
+function containedIn(inner: string[], outer: string[]): boolean {
+  for (let start = 0; start + inner.length <= outer.length; start++) {
+    if (inner.every((word, i) => outer[start + i] === word)) return true;
+  }
+  return false;
+}
+
+const single = (labels: number[]): Targets => ({ kind: 'single', labels: Int32Array.from(labels) });
+
+describe('containmentGroups', () => {
+  it("puts a sentence's phrases and duplicates in its group, matching words regardless of case and punctuation", () => {
+    const texts = [
+      'a gorgeous , witty film',
+      'The film is gorgeous, witty and long.',
+      'witty',
+      'gorgeous , witty',
+      'film is gorgeous',
+      'A GORGEOUS, witty film!',
+      'nothing like the others',
+      '...',
+      'the film is gorgeous witty and long',
+    ];
+    const groups = Array.from(containmentGroups(texts));
+    // 'witty' and 'gorgeous , witty' sit in both sentences: they join the longer one (index 1).
+    expect(groups).toEqual([0, 1, 1, 1, 1, 0, 6, 7, 1]);
+  });
+
+  it('does not look for texts longer than MAX_CONTAINED_WORDS inside longer ones', () => {
+    const long = Array.from({ length: MAX_CONTAINED_WORDS + 1 }, (_, i) => `w${i}`).join(' ');
+    const longer = `${long} and more`;
+    const justInside = Array.from({ length: MAX_CONTAINED_WORDS }, (_, i) => `w${i}`).join(' ');
+    expect(Array.from(containmentGroups([long, longer, justInside]))).toEqual([0, 1, 1]);
+  });
+
+  it('groups every text with the longest text that contains it, or alone (property)', () => {
+    const text = fc.array(fc.constantFrom('a', 'b', 'c', 'B'), { minLength: 0, maxLength: 7 }).map((words) => words.join(' '));
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 25 }), (texts) => {
+        const groups = containmentGroups(texts);
+        const words = texts.map(wordsOf);
+        texts.forEach((_, i) => {
+          const root = groups[i];
+          expect(groups[root]).toBe(root);
+          if (words[i].length === 0) return expect(root).toBe(i);
+          const containers = texts.map((__, j) => j).filter((j) => containedIn(words[i], words[j]));
+          const longest = Math.max(...containers.map((j) => words[j].length));
+          // The root contains the text and is as long as its longest container.
+          expect(containedIn(words[i], words[root])).toBe(true);
+          expect(words[root].length).toBe(longest);
+        });
+      }),
+      { seed: 11, numRuns: 300 },
+    );
+  });
+});
+
+describe('validationSplit with groups', () => {
+  const labels = Array.from({ length: 60 }, (_, i) => i % 3);
+
+  it('holds out whole groups, never a part of one', () => {
+    const groups = Int32Array.from(labels, (_, i) => Math.floor(i / 4) * 4);
+    const { train, validation } = validationSplit(single(labels), 3, 0.25, 7, groups);
+    expect(train.length + validation.length).toBe(60);
+    const held = new Set(Array.from(validation, (row) => groups[row]));
+    for (const row of train) expect(held.has(groups[row])).toBe(false);
+    expect(validation.length).toBeGreaterThan(0);
+  });
+
+  it('is the row-wise split when every row is its own group', () => {
+    const alone = Int32Array.from(labels.keys());
+    expect(validationSplit(single(labels), 3, 0.2, 5, alone)).toEqual(validationSplit(single(labels), 3, 0.2, 5));
+  });
+
+  it('splits rows one by one when holding out a group would leave a class without training rows', () => {
+    // Class 2 lives in one group of rows that also hold class 0, so no grouped split keeps it in training.
+    const y = [0, 2, 0, 2, 1, 1, 1, 1, 0, 0, 1, 0];
+    const groups = Int32Array.from([0, 0, 0, 0, 4, 4, 6, 6, 8, 8, 10, 10]);
+    for (let seed = 0; seed < 20; seed++) {
+      const { train } = validationSplit(single(y), 3, 0.4, seed, groups);
+      expect(new Set(Array.from(train, (row) => y[row]))).toEqual(new Set([0, 1, 2]));
+    }
+  });
+
+  it('refuses group ids that do not match the rows, also when TextClassifier passes them on', async () => {
+    expect(() => validationSplit(single(labels), 3, 0.2, 5, new Int32Array(3))).toThrow(/3 group ids for 60 rows/);
+    const texts = labels.map((l, i) => `text ${i} of class ${l}`);
+    const classes = labels.map((l) => `c${l}`);
+    await expect(TextClassifier.train(texts, classes, { validationGroups: new Int32Array(2), epochs: 2 }, { encoder: 'tfidf' })).rejects.toThrow(UsageError);
+  });
+});
