@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { containmentGroups, MAX_CONTAINED_WORDS } from '../src/metrics/containment.js';
 import { validationSplit } from '../src/heads/split.js';
-import type { Targets } from '../src/heads/head.js';
+import type { SoftTargets, Targets } from '../src/heads/head.js';
+import { trainStudent } from '../src/distill/student.js';
+import { TfidfEncoder } from '../src/encoders/tfidf.js';
 import { TextClassifier } from '../src/classifier.js';
 import { UsageError } from '../src/errors.js';
 
@@ -91,10 +93,12 @@ describe('validationSplit with groups', () => {
     }
   });
 
-  it('refuses group ids that do not match the rows, also when TextClassifier passes them on', async () => {
+  it('refuses group ids that do not match the rows, also when TextClassifier or a distillation student passes them on', async () => {
     expect(() => validationSplit(single(labels), 3, 0.2, 5, new Int32Array(3))).toThrow(/3 group ids for 60 rows/);
     const texts = labels.map((l, i) => `text ${i} of class ${l}`);
     const classes = labels.map((l) => `c${l}`);
     await expect(TextClassifier.train(texts, classes, { validationGroups: new Int32Array(2), epochs: 2 }, { encoder: 'tfidf' })).rejects.toThrow(UsageError);
+    const soft: Targets = { kind: 'soft', probabilities: Float32Array.from(labels.flatMap((l) => [0, 1, 2].map((c) => (c === l ? 1 : 0)))), temperature: 1 };
+    await expect(trainStudent(new TfidfEncoder(), texts, soft as SoftTargets, 3, { validationGroups: new Int32Array(2), epochs: 2 })).rejects.toThrow(/2 group ids for 60 rows/);
   });
 });
