@@ -12,7 +12,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EmbeddingCache } from '../embedding-cache.js';
 import { ModelError, UsageError } from '../errors.js';
-import { densify, isFittable, isSparseEncoder, type EmbedOptions, type EmbedResult, type Encoder, type EncoderSpec, type FittableEncoder, type PretrainedSpec, type SparseEmbedResult, type SparseEncoder, type TextInfo } from './encoder.js';
+import { densify, isFittable, isSparseEncoder, type EmbedOptions, type EmbedResult, type EmbeddedTexts, type Encoder, type EncoderSpec, type FittableEncoder, type PretrainedSpec, type SparseEmbedResult, type SparseEncoder, type TextInfo } from './encoder.js';
 import { fingerprintParts } from './fingerprint.js';
 import { fitStandardization, type Standardization } from '../heads/standardize.js';
 import type { TfidfEncoder } from './tfidf.js';
@@ -22,12 +22,6 @@ const STATE_FORMAT = 'headstart-concat';
 const STATE_VERSION = 1;
 
 export const DEFAULT_DENSE_WEIGHT = 0.5;
-
-/** Dense vectors of the same texts from the encoder with this fingerprint (a fused classifier's primary). */
-export interface EmbeddedTexts {
-  fingerprint: string;
-  vectors: EmbedResult;
-}
 
 /** The dense columns' training mean and standard deviation (a constant column has std 1). */
 type ConcatState = Standardization;

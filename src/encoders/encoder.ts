@@ -134,9 +134,19 @@ export function hasState(encoder: Encoder): encoder is StatefulEncoder {
 }
 
 /** An encoder that can also return its vectors as sparse rows (TF-IDF). */
+/** Dense vectors of the same texts from the encoder with this fingerprint (a fused classifier's primary). */
+export interface EmbeddedTexts {
+  fingerprint: string;
+  vectors: EmbedResult;
+}
+
 export interface SparseEncoder extends Encoder {
-  /** Like `embed`, as a CSR matrix: the same values, without materialising the zeros. */
-  embedSparse(texts: readonly string[], options?: EmbedOptions): Promise<SparseEmbedResult>;
+  /**
+   * Like `embed`, as a CSR matrix: the same values, without materialising the zeros. `embedded`
+   * offers vectors of the same texts that an encoder appending a dense encoder's output may use
+   * instead of embedding again (src/encoders/concat.ts); others ignore it.
+   */
+  embedSparse(texts: readonly string[], options?: EmbedOptions & { embedded?: EmbeddedTexts }): Promise<SparseEmbedResult>;
 }
 
 export function isSparseEncoder(encoder: Encoder): encoder is SparseEncoder {
