@@ -276,13 +276,15 @@ export class TextClassifier {
       throw new UsageError('FUSION_WEIGHTS', `fusionCandidates must be lists of ${this.members.length} non-negative numbers, not all 0; got ${JSON.stringify(candidates)}`);
     }
     const targets = encodeTargets(labels, vocabulary);
-    // Rows inside other rows (a sentence's phrases, duplicates) are held out with them, so held-out
-    // scores (early stopping, the fusion choice) measure unseen texts: src/metrics/containment.ts.
-    options = { ...options, validationGroups: options.validationGroups ?? containmentGroups(texts) };
 
     const primaryOptions = this.memberOptions(0, options);
     const resolved = resolveTrainOptions(primaryOptions.head, trainOptionsOf(primaryOptions));
-    const heldOut = validationSplit(targets, vocabulary.length, resolved.validationSplit, resolved.seed, resolved.validationGroups).validation;
+    // Rows inside other rows (a sentence's phrases, duplicates) are held out with them, so held-out
+    // scores (early stopping, the fusion choice) measure unseen texts: src/metrics/containment.ts.
+    // Grouping costs up to a second on long texts, so only when a split is drawn.
+    const groups = resolved.validationGroups ?? (resolved.validationSplit > 0 ? containmentGroups(texts) : undefined);
+    options = { ...options, validationGroups: groups };
+    const heldOut = validationSplit(targets, vocabulary.length, resolved.validationSplit, resolved.seed, groups).validation;
     const fineTunes = this.fineTunesOf(options);
     const trainings: MemberTraining[] = [];
     try {

@@ -47,8 +47,9 @@ export async function trainStudent(
 ): Promise<StudentTraining> {
   const defined = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as StudentFitOptions;
   const { head: type, hidden, dropout, standardize, refit = true, fineTune: fineTuneOption, ...train } = { ...defaultFitOptionsFor(encoder), ...defined };
+  const requested = resolveTrainOptions(type, train);
   // Held out like a classifier's rows: a text with the texts that contain it (src/metrics/containment.ts).
-  const resolved = resolveTrainOptions(type, { ...train, validationGroups: train.validationGroups ?? containmentGroups(texts) });
+  const resolved = requested.validationGroups || requested.validationSplit === 0 ? requested : { ...requested, validationGroups: containmentGroups(texts) };
   const { onEpoch: _onEpoch, signal: _signal, validationGroups: _groups, ...recorded } = resolved;
   if (Array.isArray(fineTuneOption)) throw new UsageError('DISTILL_OPTION', 'fineTune of a student is one setting (true or table options), not a list per encoder');
   const fineTune = resolveFineTune(fineTuneOption as FineTuneOption | undefined);
