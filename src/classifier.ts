@@ -2,6 +2,7 @@
  * TextClassifier: an encoder (text -> vector) plus a trained head (vector -> labels).
  * The library's main entry point; the CLI is a thin layer over it.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { cacheFor, type EmbeddingCache } from './embedding-cache.js';
 import type { Encoder, EncoderSpec, Features, Matrix, TextInfo } from './encoders/encoder.js';
 import { isSparseEncoder, isSparseMatrix } from './encoders/encoder.js';
@@ -19,6 +20,7 @@ import { applyTemperature, fitTemperature, type Calibration } from './calibratio
 import { classPriors, correctForPrior, PRIOR_ALPHAS } from './calibration/prior.js';
 import { averageProbabilities, chooseWeights, type WeightChoice } from './fusion/ensemble.js';
 import { memberFeatures, predictMember, trainMember, type Member, type MemberFitOptions, type MemberTraining } from './fusion/member.js';
+import { trainLabelSimilarityMember, type LabelSimilarityTraining, type LabelTexts } from './fusion/label-similarity.js';
 import { assertFineTunable, trainFineTunedMember, type FineTunedTraining } from './finetune/member.js';
 import { resolveFineTune, type FineTuneOption, type FineTuneOptions } from './finetune/options.js';
 
@@ -49,6 +51,14 @@ export interface FitOptions extends Partial<TrainOptions> {
    * (Model2Vec) encoders can be tuned; the tuned table is saved in the checkpoint.
    */
   fineTune?: FineTuneOption | readonly (FineTuneOption | undefined)[];
+  /**
+   * One flag per encoder (primary first): a flagged member trains no head but scores each text by
+   * its similarity to the label names (or `labelTexts`), a zero-shot prior for the others
+   * (src/fusion/label-similarity.ts). Single-label only.
+   */
+  labelSimilarity?: readonly boolean[];
+  /** What label similarity embeds for each label (several texts are averaged); default: the label's name as words. */
+  labelTexts?: LabelTexts;
 }
 
 export interface MemberReport {
@@ -59,6 +69,8 @@ export interface MemberReport {
   refitEpochs?: number;
   trainSeconds: number;
   embedSeconds: number;
+  /** A label-similarity member: its fitted scale and how many training rows the label texts alone classify correctly. */
+  labelSimilarity?: { scale: number; trainingAccuracy: number };
 }
 
 export interface FitReport extends TrainReport {
@@ -145,7 +157,12 @@ export class TextClassifier {
     const { encoder = 'potion', fuseWith = [], cache, ...loadOptions } = options;
     const members: Member[] = [];
     try {
-      for (const choice of [encoder, ...fuseWith]) {
+      for (const [index, choice] of [encoder, ...fuseWith].entries()) {
+        // The primary named again (another head over the same vectors) shares its instance.
+        if (index > 0 && choice === encoder && isPretrainedAsIs(members[0].encoder.spec)) {
+          members.push({ encoder: members[0].encoder, ownsEncoder: false, cache: members[0].cache });
+          continue;
+        }
         const shared = typeof choice === 'object' && 'embed' in choice;
         const instance = shared ? choice : await createEncoder(choice, { ...loadOptions, cache, loaded: members[0]?.encoder ?? loadOptions.loaded });
         members.push({ encoder: instance, ownsEncoder: !shared, cache: cacheFor(cache, instance) });
@@ -179,8 +196,11 @@ export class TextClassifier {
     const { manifest } = checkpoint;
     const members: Member[] = [];
     const loadMember = async (spec: EncoderSpec, fingerprint: string, memberDir: string, field: string) => {
-      const encoder = await loadEncoderFromSpec(spec, { ...options, checkpointDir: memberDir, loaded: members[0]?.encoder });
-      const member: Member = { encoder, ownsEncoder: true, cache: undefined };
+      const primary = members[0]?.encoder;
+      // A member over the primary's pretrained encoder (the spec alone defines it) shares its instance.
+      const shared = primary !== undefined && isPretrainedAsIs(primary.spec) && isDeepStrictEqual(primary.spec, spec);
+      const encoder = shared ? primary : await loadEncoderFromSpec(spec, { ...options, checkpointDir: memberDir, loaded: primary });
+      const member: Member = { encoder, ownsEncoder: !shared, cache: undefined };
       members.push(member);
       if (encoder.fingerprint !== fingerprint) {
         throw new ModelError(
@@ -212,7 +232,7 @@ export class TextClassifier {
     } catch (error) {
       for (const member of members) {
         member.head?.dispose();
-        await member.encoder.dispose();
+        if (member.ownsEncoder) await member.encoder.dispose();
       }
       throw error;
     }
@@ -286,6 +306,7 @@ export class TextClassifier {
     options = { ...options, validationGroups: groups };
     const heldOut = validationSplit(targets, vocabulary.length, resolved.validationSplit, resolved.seed, groups).validation;
     const fineTunes = this.fineTunesOf(options);
+    const similarity = this.labelSimilarityOf(options, fineTunes, multiLabel);
     const trainings: MemberTraining[] = [];
     try {
       for (const [index, member] of this.members.entries()) {
@@ -294,9 +315,11 @@ export class TextClassifier {
         const memberOptions = this.memberOptions(index, options);
         const fineTune = fineTunes[index];
         trainings.push(
-          fineTune
-            ? await trainFineTunedMember(base.encoder, texts, targets, vocabulary.length, heldOut, memberOptions, fineTune)
-            : await trainMember(base, texts, targets, vocabulary.length, heldOut, memberOptions),
+          similarity[index]
+            ? await trainLabelSimilarityMember(base, texts, targets, vocabulary, heldOut, { signal: options.signal, labelTexts: options.labelTexts })
+            : fineTune
+              ? await trainFineTunedMember(base.encoder, texts, targets, vocabulary.length, heldOut, memberOptions, fineTune)
+              : await trainMember(base, texts, targets, vocabulary.length, heldOut, memberOptions),
         );
       }
     } catch (error) {
@@ -353,6 +376,7 @@ export class TextClassifier {
       ...(t.refitEpochs !== undefined && { refitEpochs: t.refitEpochs }),
       trainSeconds: t.report.seconds + (t.refitSeconds ?? 0),
       embedSeconds: t.embedSeconds,
+      ...((t as Partial<LabelSimilarityTraining>).labelSimilarity && { labelSimilarity: (t as LabelSimilarityTraining).labelSimilarity }),
     }));
     const fitReport: FitReport = {
       ...primary.report,
@@ -531,6 +555,19 @@ export class TextClassifier {
     });
   }
 
+  /** Which members score by label similarity; checked before anything trains. */
+  private labelSimilarityOf(options: FitOptions, fineTunes: (FineTuneOptions | undefined)[], multiLabel: boolean): boolean[] {
+    const given = options.labelSimilarity ?? [];
+    if (options.labelSimilarity && given.length !== this.members.length) {
+      throw new UsageError('LABEL_SIMILARITY_OPTION', `labelSimilarity lists ${given.length} flags for ${this.members.length} encoders`);
+    }
+    const flags = this.members.map((_, index) => given[index] === true);
+    if (flags.some(Boolean) && multiLabel) throw new UsageError('LABEL_SIMILARITY_OPTION', 'label similarity is for single-label data');
+    const tuned = flags.findIndex((flag, index) => flag && fineTunes[index]);
+    if (tuned >= 0) throw new UsageError('LABEL_SIMILARITY_OPTION', `encoder ${tuned} cannot be both fine-tuned and a label-similarity member`);
+    return flags;
+  }
+
   /** Makes `tuned` the member's encoder (keeping the pretrained one), or goes back to the pretrained one. */
   private async useEncoder(member: Member, tuned: Encoder | undefined): Promise<void> {
     if (member.pretrained && member.ownsEncoder) await member.encoder.dispose();
@@ -546,7 +583,10 @@ export class TextClassifier {
   private memberOptions(index: number, options: FitOptions): MemberFitOptions {
     const defaults = defaultFitOptionsFor(this.members[index].encoder);
     const given = index === 0 ? definedOnly(options) : definedOnly(Object.fromEntries(SHARED_OPTIONS.map((key) => [key, options[key]])) as FitOptions);
-    const { calibrate: _calibrate, fusionWeights: _weights, fusionCandidates: _candidates, fineTune: _fineTune, ...rest } = { ...defaults, ...given };
+    const { calibrate: _calibrate, fusionWeights: _weights, fusionCandidates: _candidates, fineTune: _fineTune, labelSimilarity: _similarity, labelTexts: _texts, ...rest } = {
+      ...defaults,
+      ...given,
+    };
     return { ...rest, refit: rest.refit ?? true };
   }
 
@@ -563,8 +603,26 @@ export function describeSpec(spec: EncoderSpec): string {
   return spec.type === 'tfidf' ? 'tfidf' : `${spec.type}:${spec.model}`;
 }
 
+/** An encoder its spec fully defines: pretrained weights, not fitted (TF-IDF) or tuned (a checkpoint's table). */
+function isPretrainedAsIs(spec: EncoderSpec): boolean {
+  return spec.type === 'transformer' || (spec.type === 'static' && !spec.tuned);
+}
+
 function trainOptionsOf(options: FitOptions): Partial<TrainOptions> {
-  const { head: _head, hidden: _hidden, dropout: _dropout, standardize: _standardize, refit: _refit, calibrate: _calibrate, fusionWeights: _weights, fusionCandidates: _candidates, fineTune: _fineTune, ...train } = options;
+  const {
+    head: _head,
+    hidden: _hidden,
+    dropout: _dropout,
+    standardize: _standardize,
+    refit: _refit,
+    calibrate: _calibrate,
+    fusionWeights: _weights,
+    fusionCandidates: _candidates,
+    fineTune: _fineTune,
+    labelSimilarity: _similarity,
+    labelTexts: _texts,
+    ...train
+  } = options;
   return definedOnly(train);
 }
 

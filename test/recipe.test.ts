@@ -83,12 +83,23 @@ describe('the auto recipe', () => {
     expect(inMemory.dispose).not.toHaveBeenCalled();
   });
 
-  it('averages the pretrained head with a TF-IDF+embeddings regression on small training sets', async () => {
+  it('averages the pretrained head, a TF-IDF+embeddings regression and label similarity on small training sets', async () => {
     const { classifier, report } = await trainAuto(texts, labels, { fit: { seed: 0, epochs: 20 } });
     expect(report.chosen).toBe('fusion');
-    expect(report.encoders).toEqual(['static:potion-base-4m-int8', 'tfidf+static:potion-base-4m-int8']);
+    expect(report.encoders).toEqual(['static:potion-base-4m-int8', 'tfidf+static:potion-base-4m-int8', 'static:potion-base-4m-int8']);
+    expect(report.weights).toEqual([0.3, 0.3, 0.4]);
+    expect(report.fit.members.map((m) => m.labelSimilarity !== undefined)).toEqual([false, false, true]);
+    expect(report.reason).toMatch(/too few.*similarity to the label names/);
+    // One potion instance serves the head and the prior.
+    expect(classifier.encoders[2]).toBe(classifier.encoders[0]);
+    await classifier.dispose();
+  });
+
+  it('leaves the label prior out of a small training set when a label name has no known token, and says so', async () => {
+    const { classifier, report } = await trainAuto(texts, labels.map((l) => (l === 'neutral' ? '😐' : l)), { fit: { seed: 0, epochs: 20 } });
     expect(report.weights).toEqual([0.5, 0.5]);
-    expect(report.reason).toContain('too few');
+    expect(report.encoders).toEqual(['static:potion-base-4m-int8', 'tfidf+static:potion-base-4m-int8']);
+    expect(report.reason).toContain('no label prior: label "😐"');
     await classifier.dispose();
   });
 
@@ -105,6 +116,8 @@ describe('the auto recipe', () => {
     const { classifier, report } = await trainAuto(['alpha beta', 'gamma delta', 'epsilon zeta'], ['a', 'b', 'c'], { fit: { seed: 0, epochs: 5 } });
     expect(report.chosen).toBe('pretrained');
     expect(report.reason).toContain('no TF-IDF vocabulary');
+    // potion's table has no row for a lone "a", so there is no label prior either.
+    expect(report.reason).toContain('no label prior: label "a"');
     expect(classifier.encoders).toHaveLength(1);
     await classifier.dispose();
   });

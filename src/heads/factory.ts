@@ -2,7 +2,7 @@
 import { loadTf } from '../backend/tf.js';
 import { ModelError, UsageError } from '../errors.js';
 import { isSparseHead, type AnyHead, type Head, type HeadSpec, type SparseHead } from './head.js';
-import { networkFromModel } from './network.js';
+import { buildNetwork, networkFromModel } from './network.js';
 import { readHead, readHeadState } from './persist.js';
 import { SparseLinearHead } from './sparse-linear.js';
 import { readSparseParameters } from './sparse-persist.js';
@@ -16,6 +16,28 @@ export async function createHead(spec: HeadSpec): Promise<Head> {
   assertHeadSpec(spec);
   if (spec.input === 'sparse') throw new UsageError('HEAD_SPEC', 'a head over sparse rows is made with createSparseHead');
   return new TfHead(await loadTf(), spec);
+}
+
+/**
+ * A dense linear head whose weights are given instead of trained: `kernel` is `[inputDim, numLabels]`
+ * row-major, `bias` `[numLabels]`. It predicts, saves and loads like a trained one.
+ */
+export async function linearHeadFromWeights(spec: HeadSpec, kernel: Float32Array, bias: Float32Array): Promise<Head> {
+  assertHeadSpec(spec);
+  if (spec.type !== 'linear' || spec.input === 'sparse' || spec.standardize) {
+    throw new UsageError('HEAD_SPEC', 'given weights make a dense linear head without standardisation only');
+  }
+  if (kernel.length !== spec.inputDim * spec.numLabels || bias.length !== spec.numLabels) {
+    throw new UsageError('HEAD_SPEC', `weights of ${kernel.length} + ${bias.length} values do not fit a [${spec.inputDim}, ${spec.numLabels}] kernel and a [${spec.numLabels}] bias`);
+  }
+  const tf = await loadTf();
+  const net = buildNetwork(tf, spec, () => 0);
+  const [kernelVariable, biasVariable] = net.variables;
+  tf.tidy(() => {
+    kernelVariable.assign(tf.tensor2d(kernel, [spec.inputDim, spec.numLabels]));
+    biasVariable.assign(tf.tensor1d(bias));
+  });
+  return new TfHead(tf, spec, { net });
 }
 
 /** An untrained head over sparse (CSR) rows: `spec.input` "sparse", type "linear". */

@@ -2,7 +2,8 @@
  * Label descriptions for zero- and few-shot training: `--labels "positive: good news for the
  * company, negative: bad news"`. Each description becomes a training example of its label, so with
  * no labelled data the head separates the description embeddings (a similarity classifier between
- * text and description that saves and loads like any other head), and with data it is a prior.
+ * text and description that saves and loads like any other head), and with data it is a prior
+ * twice over: extra examples, and what the `auto` recipe's few-shot label similarity compares texts with.
  */
 import { UsageError } from '../errors.js';
 import type { FitOptions } from '../classifier.js';
@@ -35,6 +36,13 @@ export function parseLabelDescriptions(value: string): LabelDescription[] {
   }
   if (seen.size < 2) throw new UsageError('BAD_LABEL_DESCRIPTIONS', `--labels needs at least 2 labels, got ${seen.size}`);
   return parsed;
+}
+
+/** The descriptions of each label, in the form label similarity takes (src/fusion/label-similarity.ts). */
+export function descriptionsByLabel(descriptions: readonly LabelDescription[]): Record<string, string[]> {
+  const grouped: Record<string, string[]> = {};
+  for (const { label, description } of descriptions) (grouped[label] ??= []).push(description);
+  return grouped;
 }
 
 /**

@@ -8,7 +8,7 @@ import { interruptSignal } from '../interrupt.js';
 import { reportDataWarnings } from '../data-warnings.js';
 import { summariseMetrics } from '../metrics-text.js';
 import { UsageError } from '../../errors.js';
-import { parseLabelDescriptions, ZERO_SHOT_FIT_OPTIONS } from '../../zero-shot/labels.js';
+import { descriptionsByLabel, parseLabelDescriptions, ZERO_SHOT_FIT_OPTIONS } from '../../zero-shot/labels.js';
 
 interface TrainFlags extends DataFlags, TrainingFlags, RecipeFlags {
   data?: string;
@@ -60,7 +60,8 @@ export function registerTrain(program: Command): void {
       let report: FitReport;
       let auto: AutoReport | undefined;
       if (flags.recipe === 'auto' && !zeroShot) {
-        ({ classifier, report: auto } = await trainAuto(texts, labels, { encoder: flags.encoder, modelDir: flags.modelDir, budgetSeconds: flags.budget, fit, signal, onStage: info }));
+        const labelTexts = descriptions.length > 0 ? descriptionsByLabel(descriptions) : undefined;
+        ({ classifier, report: auto } = await trainAuto(texts, labels, { encoder: flags.encoder, modelDir: flags.modelDir, budgetSeconds: flags.budget, fit, labelTexts, signal, onStage: info }));
         report = auto.fit;
         info(`auto recipe chose ${auto.chosen} (weights ${auto.weights.join('/')} over ${auto.encoders.join(' + ')}): ${auto.reason}`);
       } else {
