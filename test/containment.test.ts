@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { containmentGroups, MAX_CONTAINED_WORDS } from '../src/metrics/containment.js';
-import { validationSplit } from '../src/heads/split.js';
+import { groupedStratifiedSplit, validationSplit } from '../src/heads/split.js';
+import { chooseMultiLabelHead } from '../src/recipes/multi-label-choice.js';
+import { distill } from '../src/distill/distill.js';
+import { createEncoder } from '../src/encoders/index.js';
+import type { Encoder } from '../src/encoders/encoder.js';
+import { readDataset } from '../src/data/index.js';
+import { sampleCsv } from './helpers.js';
 import type { SoftTargets, Targets } from '../src/heads/head.js';
 import { trainStudent } from '../src/distill/student.js';
 import { TfidfEncoder } from '../src/encoders/tfidf.js';
@@ -100,5 +106,70 @@ describe('validationSplit with groups', () => {
     await expect(TextClassifier.train(texts, classes, { validationGroups: new Int32Array(2), epochs: 2 }, { encoder: 'tfidf' })).rejects.toThrow(UsageError);
     const soft: Targets = { kind: 'soft', probabilities: Float32Array.from(labels.flatMap((l) => [0, 1, 2].map((c) => (c === l ? 1 : 0)))), temperature: 1 };
     await expect(trainStudent(new TfidfEncoder(), texts, soft as SoftTargets, 3, { validationGroups: new Int32Array(2), epochs: 2 })).rejects.toThrow(/2 group ids for 60 rows/);
+  });
+});
+
+const sampleExamples = (await readDataset(sampleCsv)).examples;
+
+describe('held-out texts of the recipes are kept with the texts that contain them', () => {
+  // Each sample sentence with its first and second half as texts of their own, for 20 of the 60 sentences.
+  const examples = sampleExamples;
+  const groupOf: number[] = [];
+  const texts: string[] = [];
+  const labels: string[] = [];
+  examples.forEach((example, i) => {
+    const words = example.text.split(' ');
+    const half = Math.ceil(words.length / 2);
+    for (const text of i % 3 === 0 ? [example.text, words.slice(0, half).join(' '), words.slice(half).join(' ')] : [example.text]) {
+      texts.push(text);
+      labels.push(example.labels[0]);
+      groupOf.push(i);
+    }
+  });
+
+  /** An encoder that records the texts of its first `embed` call (the training texts). */
+  async function recordingEncoder(): Promise<{ encoder: Encoder; trainedOn: () => Set<string> }> {
+    const potion = await createEncoder('potion');
+    const calls: string[][] = [];
+    const encoder: Encoder = { ...potion, spec: potion.spec, dim: potion.dim, fingerprint: potion.fingerprint, maxTokens: potion.maxTokens, maxEmbeddingsPerCall: potion.maxEmbeddingsPerCall, embed: (batch, options) => (calls.push([...batch]), potion.embed(batch, options)), dispose: () => potion.dispose() };
+    return { encoder, trainedOn: () => new Set(calls[0]) };
+  }
+
+  function expectWholeGroups(trainedOn: Set<string>): number {
+    const held = texts.filter((text) => !trainedOn.has(text));
+    expect(held.length).toBeGreaterThan(0);
+    texts.forEach((text, i) => {
+      const mates = texts.filter((_, j) => groupOf[j] === groupOf[i]);
+      expect(mates.every((mate) => trainedOn.has(mate))).toBe(trainedOn.has(text));
+    });
+    return held.length;
+  }
+
+  it('in the multi-label choice between heads', async () => {
+    const { encoder, trainedOn } = await recordingEncoder();
+    const multi = labels.map((label) => [label]);
+    await chooseMultiLabelHead(texts, multi, [{ name: 'pretrained', encoder, fit: { seed: 0, epochs: 2 } }], { seed: 3, deadline: new AbortController().signal, load: {} });
+    expectWholeGroups(trainedOn());
+    await encoder.dispose();
+  });
+
+  it("in distillation's held-out comparison", async () => {
+    const { classifier: teacher } = await TextClassifier.train(texts, labels, { seed: 0 }, { encoder: 'tfidf' });
+    const { encoder, trainedOn } = await recordingEncoder();
+    const { classifier, report } = await distill({ teacher, texts, labels, holdOut: 0.25, student: { encoder, fit: { seed: 4, epochs: 2 } }, timingRounds: 1 });
+    expect(report.comparison?.rows).toBe(expectWholeGroups(trainedOn()));
+    await classifier.dispose();
+    await teacher.dispose();
+    await encoder.dispose();
+  });
+
+  it('groupedStratifiedSplit keeps groups whole for any strata, and splits row-wise without groups', () => {
+    const strata = Int32Array.from({ length: 90 }, (_, i) => (i * 7) % 9);
+    const groups = Int32Array.from(strata.keys(), (i) => Math.floor(i / 3));
+    const { train, test } = groupedStratifiedSplit(strata, 0.2, 1, groups);
+    const held = new Set(Array.from(test, (row) => groups[row]));
+    for (const row of train) expect(held.has(groups[row])).toBe(false);
+    expect(train.length + test.length).toBe(90);
+    expect(groupedStratifiedSplit(strata, 0.2, 1)).toEqual(groupedStratifiedSplit(strata, 0.2, 1, Int32Array.from(strata.keys())));
   });
 });

@@ -15,7 +15,8 @@ import { DataError, UsageError } from '../errors.js';
 import type { Head, HeadSpec, SoftTargets } from '../heads/head.js';
 import { argmaxRows, DEFAULT_ALPHA } from '../heads/targets.js';
 import { encodeTargets } from '../labels.js';
-import { stratifiedSplit } from '../metrics/index.js';
+import { containmentGroups } from '../metrics/containment.js';
+import { groupedStratifiedSplit } from '../heads/split.js';
 import { compareOnTexts, type Comparison } from './compare.js';
 import { softenProbabilities } from './soften.js';
 import { trainStudent, type StudentFitOptions, type StudentTraining } from './student.js';
@@ -45,7 +46,8 @@ export interface DistillOptions extends EncoderLoadOptions {
   /** Texts (and labels) to compare teacher and student on; else a held-out split of `texts`. */
   evaluation?: { texts: readonly string[]; labels?: readonly string[] };
   /**
-   * Without `evaluation`: the share of `texts` held out from the student (stratified) to compare
+   * Without `evaluation`: the share of `texts` held out from the student (stratified, a text kept
+   * with the texts that contain it) to compare
    * on (default 0.2; 0 trains on every text and compares on none). If the teacher was trained on
    * these texts its scores on them are optimistic: pass `evaluation` for a fair comparison.
    */
@@ -90,7 +92,9 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
   const teacherLabelSeconds = (performance.now() - labelStarted) / 1000;
 
   const strata = hard ?? argmaxRows(teacherProbabilities.subarray(0, texts.length * numLabels), numLabels);
-  const split = holdOut > 0 ? stratifiedSplit(strata, holdOut, options.student?.fit?.seed ?? 0) : { train: Int32Array.from(texts.keys()), test: new Int32Array(0) };
+  // Held-out texts are compared on unseen text: a text stays with the texts that contain it (src/metrics/containment.ts).
+  const split =
+    holdOut > 0 ? groupedStratifiedSplit(strata, holdOut, options.student?.fit?.seed ?? 0, containmentGroups(texts)) : { train: Int32Array.from(texts.keys()), test: new Int32Array(0) };
   const trainRows = Int32Array.from([...split.train, ...Array.from(unlabeledTexts, (_, i) => texts.length + i)]);
   const allTexts = [...texts, ...unlabeledTexts];
   const targets: SoftTargets = {

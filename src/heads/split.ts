@@ -32,14 +32,22 @@ export function validationSplit(y: Targets, numLabels: number, fraction: number,
   if (fraction === 0 || !sizes.some((size) => size >= 2)) {
     return { train: Int32Array.from(strata.keys()), validation: new Int32Array(0) };
   }
-  const grouped = groups ? groupedSplit(strata, sizes, groups, fraction, seed) : undefined;
-  if (grouped) return grouped;
-  const { train, test } = stratifiedSplit(strata, fraction, seed);
+  const { train, test } = groupedStratifiedSplit(strata, fraction, seed, groups);
   return { train, validation: test };
 }
 
-/** The split of whole groups, or undefined when every group is one row or it cannot keep every class in training. */
-function groupedSplit(strata: Int32Array, sizes: Int32Array, groups: Int32Array, fraction: number, seed: number): ValidationSplit | undefined {
+/**
+ * A seeded split stratified by `strata` (src/metrics/splits.ts) that, given `groups` (a group id
+ * per row, as many as rows), keeps every group on one side: whole groups are drawn, stratified by
+ * the stratum of each group's first row. When every group is one row, when no group can be spared,
+ * or when the grouped split would leave a stratum without a training row, rows are split one by one.
+ */
+export function groupedStratifiedSplit(strata: Int32Array, fraction: number, seed: number, groups?: Int32Array): { train: Int32Array; test: Int32Array } {
+  return (groups && groupedSplit(strata, groups, fraction, seed)) ?? stratifiedSplit(strata, fraction, seed);
+}
+
+/** The split of whole groups, or undefined when every group is one row or it cannot keep every stratum in training. */
+function groupedSplit(strata: Int32Array, groups: Int32Array, fraction: number, seed: number): { train: Int32Array; test: Int32Array } | undefined {
   const firstRow = new Map<number, number>();
   groups.forEach((group, row) => {
     if (!firstRow.has(group)) firstRow.set(group, row);
@@ -54,16 +62,19 @@ function groupedSplit(strata: Int32Array, sizes: Int32Array, groups: Int32Array,
     if (error instanceof UsageError && error.code === 'SPLIT_TOO_SMALL') return undefined;
     throw error;
   }
+  const sizes = new Map<number, number>();
+  const held = new Map<number, number>();
   const train: number[] = [];
-  const validation: number[] = [];
-  const heldPerStratum = new Int32Array(sizes.length);
+  const test: number[] = [];
   groups.forEach((group, row) => {
+    const stratum = strata[row];
+    sizes.set(stratum, (sizes.get(stratum) ?? 0) + 1);
     if (!heldGroups.has(group)) return train.push(row);
-    validation.push(row);
-    heldPerStratum[strata[row]]++;
+    test.push(row);
+    held.set(stratum, (held.get(stratum) ?? 0) + 1);
   });
-  if (heldPerStratum.some((held, stratum) => held > 0 && held === sizes[stratum])) return undefined;
-  return { train: Int32Array.from(train), validation: Int32Array.from(validation) };
+  if ([...held].some(([stratum, count]) => count === sizes.get(stratum))) return undefined;
+  return { train: Int32Array.from(train), test: Int32Array.from(test) };
 }
 
 function strataOf(y: Targets, numLabels: number): Int32Array {
