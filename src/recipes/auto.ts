@@ -30,7 +30,7 @@ import type { LabelTexts } from '../fusion/label-similarity.js';
  * minute, and SST-2 (67k) needs about two to keep its fine-tuned member on a quiet 2-core machine.
  */
 export const DEFAULT_BUDGET_SECONDS = 300;
-/** Below this many training texts the held-out split (10%) is too small to choose a mix on: see FEW_SHOT_WEIGHTS. */
+/** Below this many training texts the held-out split (10%) is too small to choose a mix on: see FEW_SHOT_PRIOR_WEIGHT. */
 const MIN_FUSION_EXAMPLES = 500;
 /**
  * Below MIN_FUSION_EXAMPLES the heads train on every row for this many epochs: a 10%
@@ -65,7 +65,7 @@ export interface AutoOptions extends EncoderLoadOptions {
   budgetSeconds?: number;
   /** Options for the pretrained encoder's head (shared ones such as seed also reach the TF-IDF head). */
   fit?: FitOptions;
-  /** Fewer training texts than this are too few to choose a mix on held-out rows (default 500): see FEW_SHOT_WEIGHTS. */
+  /** Fewer training texts than this are too few to choose a mix on held-out rows (default 500): see FEW_SHOT_PRIOR_WEIGHT. */
   minFusionExamples?: number;
   /** What stands for each label in the few-shot label-similarity prior (default: the label names as words). */
   labelTexts?: LabelTexts;
@@ -200,7 +200,7 @@ interface FewShotContext {
 }
 
 /**
- * Few examples: no mix can be chosen, so FEW_SHOT_WEIGHTS. A member that cannot be built is left
+ * Few examples: no mix can be chosen, so fixed weights (FEW_SHOT_PRIOR_WEIGHT). A member that cannot be built is left
  * out: the regression when no word occurs in two texts, the prior when a label name has no token the
  * encoder knows.
  */
