@@ -138,6 +138,8 @@ export class TextClassifier {
   private weights: number[];
   private temperature = 1;
   private prior: { alpha: number; priors: number[] } | undefined;
+  /** Shared encoders handed over with `adoptEncoder`, disposed after the members. */
+  private readonly adopted: Encoder[] = [];
 
   private constructor(private readonly members: Member[]) {
     this.weights = members.map(() => 1 / members.length);
@@ -533,6 +535,16 @@ export class TextClassifier {
     }
   }
 
+  /**
+   * Takes over disposing `encoder`, an instance this classifier was created with or that one of its
+   * encoders shares, which it would otherwise leave to the caller: for a caller that loaded it for
+   * this classifier alone, such as the `auto` recipe.
+   */
+  adoptEncoder(encoder: Encoder): void {
+    const owned = this.members.some((m) => (m.ownsEncoder && m.encoder === encoder) || (m.pretrained?.ownsEncoder && m.pretrained.encoder === encoder));
+    if (!owned && !this.adopted.includes(encoder)) this.adopted.push(encoder);
+  }
+
   async dispose(): Promise<void> {
     for (const member of this.members) {
       member.head?.dispose();
@@ -540,6 +552,7 @@ export class TextClassifier {
       if (member.ownsEncoder) await member.encoder.dispose();
       if (member.pretrained?.ownsEncoder) await member.pretrained.encoder.dispose();
     }
+    for (const encoder of this.adopted.splice(0)) await encoder.dispose();
   }
 
   /** Resolved fine-tuning per member (undefined: frozen); checked before anything trains. */

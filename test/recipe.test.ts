@@ -3,6 +3,7 @@ import { readDataset } from '../src/data/index.js';
 import { TextClassifier } from '../src/classifier.js';
 import { trainAuto } from '../src/recipes/auto.js';
 import { createEncoder } from '../src/encoders/index.js';
+import { StaticEncoder } from '../src/encoders/static.js';
 import type { Encoder, EncoderSpec } from '../src/encoders/encoder.js';
 import { sampleCsv, tempDir } from './helpers.js';
 import path from 'node:path';
@@ -101,6 +102,25 @@ describe('the auto recipe', () => {
     expect(report.encoders).toEqual(['static:potion-base-4m-int8', 'tfidf+static:potion-base-4m-int8']);
     expect(report.reason).toContain('no label prior: label "😐"');
     await classifier.dispose();
+  });
+
+  it('loads the pretrained encoder once, whatever the path, and the classifier it returns disposes it', async () => {
+    const multi = labels.map((l) => [l]);
+    const paths = [
+      { name: 'few-shot', labels, options: { fit: { seed: 0, epochs: 5 } } },
+      { name: 'held-out choice', labels, options: { fit: { seed: 0, epochs: 5 }, minFusionExamples: 0 } },
+      { name: 'multi-label', labels: multi, options: { fit: { seed: 0, epochs: 5 }, minFusionExamples: 10 } },
+    ];
+    for (const path of paths) {
+      const load = vi.spyOn(StaticEncoder, 'load');
+      const { classifier } = await trainAuto(texts, path.labels, path.options);
+      expect(load, path.name).toHaveBeenCalledTimes(1);
+      const loaded = await load.mock.results[0].value;
+      load.mockRestore();
+      const dispose = vi.spyOn(loaded, 'dispose');
+      await classifier.dispose();
+      expect(dispose, path.name).toHaveBeenCalledTimes(1);
+    }
   });
 
   it('trains one head when the encoder is TF-IDF already (alone or with embeddings appended)', async () => {

@@ -19,7 +19,7 @@ import type { EmbeddingCache } from '../embedding-cache.js';
 import type { Encoder, EncoderSpec } from '../encoders/encoder.js';
 import { DEFAULT_TFIDF_OPTIONS } from '../encoders/tfidf.js';
 import { DEFAULT_DENSE_WEIGHT } from '../encoders/concat.js';
-import type { EncoderChoice, EncoderLoadOptions } from '../encoders/index.js';
+import { createEncoder, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
 import { isMultiLabelInput, type LabelInput } from '../labels.js';
 import { DataError } from '../errors.js';
 import { chooseMultiLabelHead, type HeadCandidate } from './multi-label-choice.js';
@@ -86,8 +86,29 @@ export interface AutoReport {
 }
 
 export async function trainAuto(texts: readonly string[], labels: LabelInput, options: AutoOptions = {}): Promise<{ classifier: TextClassifier; report: AutoReport }> {
-  const { encoder = 'potion', cache, budgetSeconds = DEFAULT_BUDGET_SECONDS, fit = {}, minFusionExamples = MIN_FUSION_EXAMPLES, labelTexts, signal, onStage, ...load } = options;
+  const { encoder = 'potion', cache, ...rest } = options;
   const started = performance.now();
+  // The pretrained encoder is loaded once: every classifier trained here shares it, and the one
+  // returned takes it over.
+  const loaded = isEncoder(encoder) ? undefined : await createEncoder(encoder, { ...withoutRecipeOptions(rest), cache });
+  try {
+    const result = await trainAutoWith(texts, labels, loaded ?? (encoder as Encoder), { ...rest, cache }, started);
+    if (loaded) result.classifier.adoptEncoder(loaded);
+    return result;
+  } catch (error) {
+    await loaded?.dispose();
+    throw error;
+  }
+}
+
+async function trainAutoWith(
+  texts: readonly string[],
+  labels: LabelInput,
+  encoder: Encoder,
+  options: Omit<AutoOptions, 'encoder'>,
+  started: number,
+): Promise<{ classifier: TextClassifier; report: AutoReport }> {
+  const { cache, budgetSeconds = DEFAULT_BUDGET_SECONDS, fit = {}, minFusionExamples = MIN_FUSION_EXAMPLES, labelTexts, signal, onStage, ...load } = options;
   // Class imbalance: a prior correction whose strength is chosen on held-out rows (fixed balanced
   // class weights gained 2.7 macro-F1 points on Financial PhraseBank but lost 16 on TREC-6).
   const fitOptions: FitOptions = { priorCorrection: true, ...definedOnly(fit), ...(signal && { signal }) };
@@ -106,7 +127,7 @@ export async function trainAuto(texts: readonly string[], labels: LabelInput, op
     fit: report,
   });
 
-  const primary = await specOf(encoder, cache, load);
+  const primary = encoder.spec;
   if (primary.type === 'tfidf' || primary.type === 'concat') {
     return single(`the encoder is TF-IDF already: nothing to fuse${isMultiLabelInput(labels) ? ' (multi-label data)' : ''}`);
   }
@@ -120,13 +141,11 @@ export async function trainAuto(texts: readonly string[], labels: LabelInput, op
   const lexical = withEmbeddings ?? tfidf;
   if (isMultiLabelInput(labels)) {
     if (texts.length < minFusionExamples) return single(`multi-label data, ${texts.length} examples (< ${minFusionExamples}): one head over the pretrained encoder`);
-    // A choice string names the dense model the way the user did (a directory, say); an instance
-    // is shared with the concatenation rather than loaded again.
-    const lexicalEncoder = withEmbeddings && typeof encoder === 'string' ? `tfidf+${encoder}` : lexical;
-    const candidateLoad: EncoderLoadOptions = typeof encoder === 'object' && 'embed' in encoder ? { ...load, loaded: encoder } : load;
+    // The concatenation shares the encoder rather than loading it again from its spec.
+    const candidateLoad: EncoderLoadOptions = { ...load, loaded: encoder };
     const candidates: HeadCandidate[] = [
       { name: 'pretrained', encoder, fit: fitOptions, cache },
-      { name: lexicalName(lexical), encoder: lexicalEncoder, fit: { ...(fit.seed !== undefined && { seed: fit.seed }), ...(signal && { signal }) }, cache },
+      { name: lexicalName(lexical), encoder: lexical, fit: { ...(fit.seed !== undefined && { seed: fit.seed }), ...(signal && { signal }) }, cache },
     ];
     onStage?.(`auto: multi-label data: scoring the pretrained and ${lexicalName(lexical)} heads on a held-out 10%`);
     const deadline = AbortSignal.timeout(budgetSeconds * 1000);
@@ -189,7 +208,7 @@ export async function trainAuto(texts: readonly string[], labels: LabelInput, op
 }
 
 interface FewShotContext {
-  encoder: EncoderChoice | EncoderSpec | Encoder;
+  encoder: Encoder;
   withEmbeddings: EncoderSpec | undefined;
   fitOptions: FitOptions;
   minFusionExamples: number;
@@ -282,13 +301,14 @@ function overrunProjection(budgetSeconds: number, onEpoch: FitOptions['onEpoch']
   };
 }
 
-/** The spec of the encoder `choice` names (loading it once when it is not an instance or a spec). */
-async function specOf(choice: EncoderChoice | EncoderSpec | Encoder, cache: EmbeddingCache | undefined, load: EncoderLoadOptions): Promise<EncoderSpec> {
-  if (typeof choice === 'object') return 'embed' in choice ? choice.spec : choice;
-  const probe = await TextClassifier.create({ encoder: choice, cache, ...load });
-  const { spec } = probe.encoder;
-  await probe.dispose();
-  return spec;
+function isEncoder(choice: EncoderChoice | EncoderSpec | Encoder): choice is Encoder {
+  return typeof choice === 'object' && 'embed' in choice;
+}
+
+/** The encoder-loading options among auto's. */
+function withoutRecipeOptions(options: Omit<AutoOptions, 'encoder' | 'cache'>): EncoderLoadOptions {
+  const { budgetSeconds: _budget, fit: _fit, minFusionExamples: _min, labelTexts: _texts, signal: _signal, onStage: _onStage, ...load } = options;
+  return load;
 }
 
 function lexicalName(spec: EncoderSpec): string {
