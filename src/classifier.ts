@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { cacheFor, type EmbeddingCache } from './embedding-cache.js';
 import type { Encoder, EncoderSpec, Features, Matrix, TextInfo } from './encoders/encoder.js';
-import { isSparseEncoder, isSparseMatrix } from './encoders/encoder.js';
+import { isEncoder, isSparseEncoder, isSparseMatrix } from './encoders/encoder.js';
 import { createEncoder, loadEncoderFromSpec, type EncoderChoice, type EncoderLoadOptions } from './encoders/index.js';
 import { DataError, ModelError, UsageError } from './errors.js';
 import { isSparseHead, type AnyHead, type HeadSpec, type HeadType, type TrainOptions, type TrainReport } from './heads/head.js';
@@ -165,7 +165,7 @@ export class TextClassifier {
           members.push({ encoder: members[0].encoder, ownsEncoder: false, cache: members[0].cache });
           continue;
         }
-        const shared = typeof choice === 'object' && 'embed' in choice;
+        const shared = isEncoder(choice);
         const instance = shared ? choice : await createEncoder(choice, { ...loadOptions, cache, loaded: members[0]?.encoder ?? loadOptions.loaded });
         members.push({ encoder: instance, ownsEncoder: !shared, cache: cacheFor(cache, instance) });
       }

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describeSpec, TextClassifier } from '../classifier.js';
 import { writeCheckpoint } from '../checkpoint/index.js';
-import type { Encoder, EncoderSpec } from '../encoders/encoder.js';
+import { isEncoder, type Encoder, type EncoderSpec } from '../encoders/encoder.js';
 import { createEncoder, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
 import { DataError, UsageError } from '../errors.js';
 import type { Head, HeadSpec, SoftTargets } from '../heads/head.js';
@@ -105,7 +105,7 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
   };
 
   const choice = options.student?.encoder ?? 'potion';
-  const shared = typeof choice === 'object' && 'embed' in choice;
+  const shared = isEncoder(choice);
   const encoder = shared ? choice : await createEncoder(choice, { modelDir });
   let trained: StudentTraining;
   let student: TextClassifier;

@@ -133,13 +133,13 @@ export function hasState(encoder: Encoder): encoder is StatefulEncoder {
   return typeof (encoder as Partial<StatefulEncoder>).saveState === 'function';
 }
 
-/** An encoder that can also return its vectors as sparse rows (TF-IDF). */
 /** Dense vectors of the same texts from the encoder with this fingerprint (a fused classifier's primary). */
 export interface EmbeddedTexts {
   fingerprint: string;
   vectors: EmbedResult;
 }
 
+/** An encoder that can also return its vectors as sparse rows (TF-IDF). */
 export interface SparseEncoder extends Encoder {
   /**
    * Like `embed`, as a CSR matrix: the same values, without materialising the zeros. `embedded`
@@ -147,6 +147,11 @@ export interface SparseEncoder extends Encoder {
    * instead of embedding again (src/encoders/concat.ts); others ignore it.
    */
   embedSparse(texts: readonly string[], options?: EmbedOptions & { embedded?: EmbeddedTexts }): Promise<SparseEmbedResult>;
+}
+
+/** An Encoder instance, as opposed to a name or a spec that names one. */
+export function isEncoder(choice: unknown): choice is Encoder {
+  return typeof choice === 'object' && choice !== null && 'embed' in choice;
 }
 
 export function isSparseEncoder(encoder: Encoder): encoder is SparseEncoder {

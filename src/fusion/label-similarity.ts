@@ -14,6 +14,7 @@ import { isSparseEncoder } from '../encoders/encoder.js';
 import { DataError, UsageError } from '../errors.js';
 import type { HeadSpec, Targets } from '../heads/head.js';
 import { linearHeadFromWeights } from '../heads/factory.js';
+import { argmaxRows } from '../heads/targets.js';
 import { fitTemperature } from '../calibration/temperature.js';
 import { embedWith, predictMember, selectRows, type Member, type MemberTraining } from './member.js';
 
@@ -61,7 +62,8 @@ export async function trainLabelSimilarityMember(
   const fitProbabilities = softmaxRows(similarities, numLabels, fitRows, REFERENCE_SCALE);
   const fitTargets = Int32Array.from(fitRows, (row) => targets.labels[row]);
   const scale = REFERENCE_SCALE / fitTemperature(fitProbabilities, numLabels, fitTargets).temperature;
-  const trainingAccuracy = fitTargets.filter((label, i) => argmax(similarities, numLabels, fitRows[i]) === label).length / fitRows.length;
+  const predicted = argmaxRows(similarities, numLabels);
+  const trainingAccuracy = fitTargets.filter((label, i) => predicted[fitRows[i]] === label).length / fitRows.length;
 
   const kernel = new Float32Array(embedded.dim * numLabels);
   for (let label = 0; label < numLabels; label++) {
@@ -131,10 +133,4 @@ function softmaxRows(scores: Float32Array, dim: number, rows: Int32Array, scale:
     for (let j = 0; j < dim; j++) out[i * dim + j] /= sum;
   });
   return out;
-}
-
-function argmax(scores: Float32Array, dim: number, row: number): number {
-  let best = 0;
-  for (let j = 1; j < dim; j++) if (scores[row * dim + j] > scores[row * dim + best]) best = j;
-  return best;
 }

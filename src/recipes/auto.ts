@@ -16,7 +16,7 @@
 import { TextClassifier, type FitOptions, type FitReport } from '../classifier.js';
 import type { EpochLog } from '../heads/head.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
-import type { Encoder, EncoderSpec } from '../encoders/encoder.js';
+import { isEncoder, type Encoder, type EncoderSpec } from '../encoders/encoder.js';
 import { DEFAULT_TFIDF_OPTIONS } from '../encoders/tfidf.js';
 import { DEFAULT_DENSE_WEIGHT } from '../encoders/concat.js';
 import { createEncoder, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
@@ -86,13 +86,13 @@ export interface AutoReport {
 }
 
 export async function trainAuto(texts: readonly string[], labels: LabelInput, options: AutoOptions = {}): Promise<{ classifier: TextClassifier; report: AutoReport }> {
-  const { encoder = 'potion', cache, ...rest } = options;
+  const { encoder = 'potion', ...rest } = options;
   const started = performance.now();
-  // The pretrained encoder is loaded once: every classifier trained here shares it, and the one
-  // returned takes it over.
-  const loaded = isEncoder(encoder) ? undefined : await createEncoder(encoder, { ...withoutRecipeOptions(rest), cache });
+  // The pretrained encoder is loaded once (AutoOptions are EncoderLoadOptions): every classifier
+  // trained here shares it, and the one returned takes it over.
+  const loaded = isEncoder(encoder) ? undefined : await createEncoder(encoder, rest);
   try {
-    const result = await trainAutoWith(texts, labels, loaded ?? (encoder as Encoder), { ...rest, cache }, started);
+    const result = await trainAutoWith(texts, labels, loaded ?? (encoder as Encoder), rest, started);
     if (loaded) result.classifier.adoptEncoder(loaded);
     return result;
   } catch (error) {
@@ -299,16 +299,6 @@ function overrunProjection(budgetSeconds: number, onEpoch: FitOptions['onEpoch']
       if (projected > budgetSeconds) controller.abort();
     },
   };
-}
-
-function isEncoder(choice: EncoderChoice | EncoderSpec | Encoder): choice is Encoder {
-  return typeof choice === 'object' && 'embed' in choice;
-}
-
-/** The encoder-loading options among auto's. */
-function withoutRecipeOptions(options: Omit<AutoOptions, 'encoder' | 'cache'>): EncoderLoadOptions {
-  const { budgetSeconds: _budget, fit: _fit, minFusionExamples: _min, labelTexts: _texts, signal: _signal, onStage: _onStage, ...load } = options;
-  return load;
 }
 
 function lexicalName(spec: EncoderSpec): string {
