@@ -36,7 +36,7 @@ export interface FitOptions extends Partial<TrainOptions> {
   refit?: boolean;
   /** Temperature-scale the probabilities on the held-out split (single-label only); default on. */
   calibrate?: boolean;
-  /** Fusion weights, one per encoder (primary first); default: chosen on the held-out split. */
+  /** Fusion weights, one per encoder (primary first); default: the mix with the lowest log-loss on the held-out split. */
   fusionWeights?: number[];
   /** The weight vectors (one weight per encoder) the held-out choice picks from; default: every mix in steps of 0.1. */
   fusionCandidates?: number[][];
@@ -406,7 +406,6 @@ export class TextClassifier {
       ...(fusion && { heldOutChoice: fusion.candidates.slice(0, 5) }),
       ...(this.prior && { priorCorrection: this.prior }),
       ...(calibration && { calibration }),
-      ...(this.prior && { priorCorrection: this.prior }),
     };
     return fitReport;
   }

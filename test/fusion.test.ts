@@ -5,6 +5,8 @@ import { TextClassifier } from '../src/classifier.js';
 import { readDataset } from '../src/data/index.js';
 import { averageProbabilities, chooseWeights, simplexGrid } from '../src/fusion/ensemble.js';
 import { ModelError, UsageError } from '../src/errors.js';
+import { applyTemperature } from '../src/calibration/temperature.js';
+import { createRng } from '../src/util/random.js';
 import { sampleCsv, tempDir } from './helpers.js';
 
 const data = await readDataset(sampleCsv);
@@ -32,6 +34,40 @@ describe('fusion weights', () => {
     const right = Float32Array.from([0.9, 0.1, 0.2, 0.8, 0.7, 0.3, 0.4, 0.6]);
     const wrong = Float32Array.from([0.1, 0.9, 0.8, 0.2, 0.3, 0.7, 0.6, 0.4]);
     expect(chooseWeights([wrong, right], 2, targets).weights).toEqual([0, 1]);
+  });
+
+  it('chooses the mix by held-out log-loss after temperature scaling, not by how calibrated a member happens to be', () => {
+    // 300 held-out rows, 3 classes. `ranking` orders the classes well but is nearly flat (an
+    // over-regularised regression); `sharp` is confident and often wrong.
+    const rows = 300;
+    const dim = 3;
+    const random = createRng(3);
+    // Box-Muller.
+    const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const targets = Int32Array.from({ length: rows }, (_, row) => row % dim);
+    const member = (signal: number, temperature: number) =>
+      Float32Array.from(
+        Array.from(targets).flatMap((t) => {
+          const logits = Array.from({ length: dim }, (_, j) => (j === t ? signal : 0) + gaussian());
+          const exps = logits.map((z) => Math.exp(z / temperature));
+          return exps.map((e) => e / exps.reduce((a, b) => a + b, 0));
+        }),
+      );
+    const ranking = member(3, 30);
+    const sharp = member(1, 0.5);
+    const rawNll = (probs: Float32Array) => -Array.from(targets).reduce((sum, t, row) => sum + Math.log(probs[row * dim + t]), 0) / rows;
+    // Temperatures 0.05 to 20, the range the library searches.
+    const scaledNll = (probs: Float32Array) => Math.min(...Array.from({ length: 801 }, (_, k) => rawNll(applyTemperature(probs, dim, 0.05 * Math.pow(400, k / 800)))));
+
+    const choice = chooseWeights([ranking, sharp], dim, targets);
+    for (const candidate of choice.candidates) {
+      expect(candidate.nll).toBeCloseTo(scaledNll(averageProbabilities([ranking, sharp], candidate.weights)), 3);
+      expect(candidate.nll).toBeGreaterThanOrEqual(choice.candidates[0].nll);
+    }
+    expect(choice.weights[0]).toBeGreaterThan(0.5);
+    // Unscaled, the sharp member's probabilities would win the choice.
+    const byRawNll = choice.candidates.reduce((a, b) => (rawNll(averageProbabilities([ranking, sharp], a.weights)) <= rawNll(averageProbabilities([ranking, sharp], b.weights)) ? a : b));
+    expect(byRawNll.weights[0]).toBeLessThan(0.5);
   });
 });
 

@@ -3,8 +3,8 @@
  * Trains a head over the pretrained encoder (potion by default) and, for single-label data, a
  * TF-IDF softmax regression beside it (for a static encoder, over TF-IDF with its embeddings
  * appended: src/encoders/concat.ts); the mix of the two (from "pretrained only" through every
- * blend to "TF-IDF only") is chosen by macro-F1 on the heads' stratified held-out split of the
- * training data (jointly with a prior correction for rare classes), then every head is retrained on
+ * blend to "TF-IDF only") is chosen by log-loss on the heads' stratified held-out split of the
+ * training data, and then a prior correction for rare classes by macro-F1 (fusion/ensemble.ts), then every head is retrained on
  * all rows and the chosen mix temperature-scaled. A static encoder is trained both fine-tuned and
  * frozen, and the held-out choice takes TF-IDF with one of them. The members must finish within
  * the time budget: past it they are trained again without fine-tuning, and past it again the
@@ -197,12 +197,13 @@ async function trainAutoWith(
     }
     const used = names.filter((_, i) => choice.weights[i] > 0);
     const chosen = used.length === 1 ? used[0] : 'fusion';
-    const scores = [`chosen ${choice.weights.join('/')} with prior correction ${choice.priorAlpha}: macro-F1 ${choice.candidates[0].macroF1.toFixed(4)}`];
+    const scored = (c: (typeof choice.candidates)[number]) => `log-loss ${c.nll.toFixed(4)}, macro-F1 ${c.macroF1.toFixed(4)}`;
+    const scores = [`chosen ${choice.weights.join('/')} with prior correction ${choice.priorAlpha}: ${scored(choice.candidates[0])}`];
     names.forEach((name, i) => {
-      const alone = choice.candidates.find((c) => c.weights.every((w, j) => w === (j === i ? 1 : 0)));
-      if (alone) scores.push(`${name} alone ${alone.macroF1.toFixed(4)}`);
+      const alone = choice.candidates.find((c) => c.priorAlpha === 0 && c.weights.every((w, j) => w === (j === i ? 1 : 0)));
+      if (alone) scores.push(`${name} alone ${scored(alone)}`);
     });
-    const reason = `${skipped}best held-out macro-F1 among ${choice.candidates.length} ${names.join('/')} mixes and prior corrections (${scores.join(', ')})`;
+    const reason = `${skipped}the ${names.join('/')} mix with the lowest held-out log-loss (of ${choice.candidates.filter((c) => c.priorAlpha === 0).length}), then the prior correction with the best held-out macro-F1 (${scores.join('; ')})`;
     return { classifier, report: summary(report, chosen, reason) };
   }
 }
