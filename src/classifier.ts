@@ -4,8 +4,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { cacheFor, type EmbeddingCache } from './embedding-cache.js';
-import type { Encoder, EncoderSpec, Features, Matrix, TextInfo } from './encoders/encoder.js';
-import { isEncoder, isSparseEncoder, isSparseMatrix } from './encoders/encoder.js';
+import type { EmbeddedTexts, EmbedResult, Encoder, EncoderSpec, Features, Matrix, TextInfo } from './encoders/encoder.js';
+import { isEncoder, isFittable, isSparseEncoder, isSparseMatrix } from './encoders/encoder.js';
 import { createEncoder, loadEncoderFromSpec, type EncoderChoice, type EncoderLoadOptions } from './encoders/index.js';
 import { DataError, ModelError, UsageError } from './errors.js';
 import { isSparseHead, type AnyHead, type HeadSpec, type HeadType, type TrainOptions, type TrainReport } from './heads/head.js';
@@ -149,7 +149,8 @@ export class TextClassifier {
    * A classifier over `encoder`: a name ('potion', the default; 'tfidf'), a model directory, `hf:<id>`,
    * an EncoderSpec, or an Encoder instance (shared: the classifier will not dispose it).
    * `fuseWith` adds encoders whose own heads are averaged with the primary's at the probability
-   * level (weights chosen on the held-out split). A `cache` shared between classifiers
+   * level (weights chosen on the held-out split); an encoder named twice adds a second head over
+   * the same vectors, initialised from another seed (a bag). A `cache` shared between classifiers
    * (cross-validation) embeds each distinct text once; it is ignored for encoders fitted on the
    * training texts (TF-IDF) and for encoders it was not made for.
    */
@@ -310,18 +311,29 @@ export class TextClassifier {
     const fineTunes = this.fineTunesOf(options);
     const similarity = this.labelSimilarityOf(options, fineTunes, multiLabel);
     const trainings: MemberTraining[] = [];
+    // A member tuned by an earlier fit starts again from its pretrained encoder.
+    const bases: Member[] = this.members.map((member) => (member.pretrained ? { ...member, ...member.pretrained } : member));
+    // A member that repeats an earlier one (same encoder, trained the same way) gets its own
+    // initialisation seed, so it adds a differently initialised head (a bag) rather than a copy.
+    const trainsLike = (a: number, b: number) =>
+      isDeepStrictEqual(bases[a].encoder.spec, bases[b].encoder.spec) && similarity[a] === similarity[b] && isDeepStrictEqual(fineTunes[a], fineTunes[b]);
     try {
-      for (const [index, member] of this.members.entries()) {
-        // A member tuned by an earlier fit starts again from its pretrained encoder.
-        const base: Member = member.pretrained ? { ...member, ...member.pretrained } : member;
-        const memberOptions = this.memberOptions(index, options);
+      for (const [index, base] of bases.entries()) {
+        const repeats = bases.slice(0, index).filter((_, earlier) => trainsLike(earlier, index)).length;
+        const memberOptions: MemberFitOptions = { ...this.memberOptions(index, options), ...(repeats > 0 && { initSeed: resolved.seed + repeats }) };
         const fineTune = fineTunes[index];
+        // Vectors an earlier member computed with the same pretrained encoder are reused, not embedded
+        // again (an encoder fitted on the texts, such as TF-IDF, is fitted by its own member).
+        const earlier = isFittable(base.encoder)
+          ? undefined
+          : trainings.find((t, i) => !fineTunes[i] && !isSparseMatrix(t.embedded) && bases[i].encoder.fingerprint === base.encoder.fingerprint);
+        const embedded = earlier && { fingerprint: base.encoder.fingerprint, vectors: earlier.embedded as EmbedResult };
         trainings.push(
           similarity[index]
-            ? await trainLabelSimilarityMember(base, texts, targets, vocabulary, heldOut, { signal: options.signal, labelTexts: options.labelTexts })
+            ? await trainLabelSimilarityMember(base, texts, targets, vocabulary, heldOut, { signal: options.signal, labelTexts: options.labelTexts, embedded })
             : fineTune
               ? await trainFineTunedMember(base.encoder, texts, targets, vocabulary.length, heldOut, memberOptions, fineTune)
-              : await trainMember(base, texts, targets, vocabulary.length, heldOut, memberOptions),
+              : await trainMember(base, texts, targets, vocabulary.length, heldOut, memberOptions, embedded),
         );
       }
     } catch (error) {
@@ -422,11 +434,15 @@ export class TextClassifier {
     // The primary's vectors are needed for `info` even when its weight is 0.
     const primary = given ?? (await memberFeatures(this.members[0], texts, options.signal));
     const parts: Float32Array[] = [];
-    // Other members over the primary's encoder (alone or appended to TF-IDF) reuse its vectors.
-    const reusable = isSparseMatrix(primary) ? undefined : { fingerprint: this.members[0].encoder.fingerprint, vectors: primary };
+    // Members over an encoder already run (the primary's, alone or appended to TF-IDF, or a bag of
+    // heads over one encoder) reuse its vectors.
+    const computed: EmbeddedTexts[] = isSparseMatrix(primary) ? [] : [{ fingerprint: this.members[0].encoder.fingerprint, vectors: primary }];
     for (const [index, member] of this.members.entries()) {
       if (this.weights[index] === 0) continue;
-      const embedded = index === 0 ? primary : await memberFeatures(member, texts, options.signal, reusable);
+      const { fingerprint } = member.encoder;
+      const known = computed.find((c) => c.fingerprint === fingerprint);
+      const embedded = index === 0 ? primary : await memberFeatures(member, texts, options.signal, known ?? computed[0]);
+      if (!known && !isSparseMatrix(embedded)) computed.push({ fingerprint, vectors: embedded });
       parts.push(predictMember(member.head!, embedded));
     }
     const used = this.weights.filter((w) => w > 0);

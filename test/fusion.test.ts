@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
+import { createEncoder } from '../src/encoders/index.js';
 import { readDataset } from '../src/data/index.js';
 import { averageProbabilities, chooseWeights, simplexGrid } from '../src/fusion/ensemble.js';
 import { ModelError, UsageError } from '../src/errors.js';
@@ -120,6 +121,28 @@ describe('a classifier fusing potion and TF-IDF', () => {
     expect(Array.from((await classifier.predictProba(probe)).data)).toEqual(Array.from((await tfidfOnly.predictProba(probe)).data));
     await classifier.dispose();
     await tfidfOnly.dispose();
+  });
+});
+
+describe('a repeated encoder', () => {
+  it('trains a differently initialised head per repeat (a bag) from vectors embedded once', async () => {
+    const potion = await createEncoder('potion');
+    const embed = vi.spyOn(potion, 'embed');
+    const classifier = await TextClassifier.create({ encoder: potion, fuseWith: [potion, potion] });
+    try {
+      const report = await classifier.fit(texts, labels, { seed: 0, validationSplit: 0.4 });
+      expect(embed).toHaveBeenCalledTimes(1);
+      // Each head alone, scored on the same held-out rows: three different heads, not three copies.
+      const alone = [0, 1, 2].map((i) => report.fusion!.candidates.find((c) => c.priorAlpha === 0 && c.weights[i] === 1)!.nll);
+      expect(new Set(alone).size).toBe(3);
+      embed.mockClear();
+      const bagged = await classifier.predictProba(probe);
+      expect(embed).toHaveBeenCalledTimes(1);
+      expect(bagged.rows).toBe(probe.length);
+    } finally {
+      await classifier.dispose();
+      await potion.dispose();
+    }
   });
 });
 

@@ -107,6 +107,25 @@ describe.each(['linear', 'mlp'] as const)('%s head', (type) => {
   });
 });
 
+describe('initialisation seed', () => {
+  it('initSeed seeds the initial weights, batch order and dropout in place of seed, and must be an integer', async () => {
+    const train = blobs(90, DIM, randomCentres(3, DIM, 31), (i) => i % 3, 1, 32);
+    const probabilities = async (options: Partial<TrainOptions>) => {
+      const head = await createHead(spec('mlp', DIM, 3, { hidden: 16, dropout: 0.1 }));
+      try {
+        await head.fit(train.x, train.y, { epochs: 5, validationSplit: 0.2, ...options });
+        return Array.from(head.predictProba(train.x));
+      } finally {
+        head.dispose();
+      }
+    };
+    const base = await probabilities({ seed: 4 });
+    expect(await probabilities({ seed: 4, initSeed: 4 })).toEqual(base);
+    expect(await probabilities({ seed: 4, initSeed: 5 })).not.toEqual(base);
+    await expect(probabilities({ seed: 4, initSeed: 1.5 })).rejects.toMatchObject({ code: 'HEAD_OPTION', message: expect.stringContaining('"initSeed"') });
+  });
+});
+
 describe('early stopping', () => {
   it('restores the weights of the epoch with the best validation loss', async () => {
     // Few noisy rows and a wide MLP without dropout or L2: validation loss bottoms out, then rises.

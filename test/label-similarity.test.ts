@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
 import { readDataset } from '../src/data/index.js';
 import { createEncoder } from '../src/encoders/index.js';
@@ -76,10 +76,14 @@ describe('label similarity', () => {
     await coded.dispose();
   });
 
-  it('is a fused member that shares the primary encoder, also once saved and loaded', async () => {
+  it('is a fused member that shares the primary encoder and its training vectors, also once saved and loaded', async () => {
     const classifier = await TextClassifier.create({ encoder: 'potion', fuseWith: ['potion'] });
     expect(classifier.encoders[1]).toBe(classifier.encoders[0]);
+    const embed = vi.spyOn(classifier.encoders[0], 'embed');
     await classifier.fit(texts, labels, { seed: 0, epochs: 5, validationSplit: 0, labelSimilarity: [false, true], fusionWeights: [0.6, 0.4] });
+    // The training texts are embedded once, for the head; the prior embeds only the label names.
+    expect(embed.mock.calls.map(([batch]) => batch.length)).toEqual([texts.length, new Set(labels).size]);
+    embed.mockRestore();
     const dir = path.join(tempDir(), 'labels');
     await classifier.save(dir);
     const loaded = await TextClassifier.load(dir);

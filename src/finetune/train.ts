@@ -66,7 +66,7 @@ export async function fineTuneStatic(
 
   const split = validationSplit(targets, spec.numLabels, options.validationSplit, options.seed, options.validationGroups);
   const standardization = spec.standardize ? fitStandardization(pretrainedEmbeddings(table, dim, tokenIds), split.train) : undefined;
-  const rng = createRng(options.seed);
+  const rng = createRng(options.initSeed ?? options.seed);
   const net = buildNetwork(tf, spec, () => Math.floor(rng() * 2 ** 31));
   try {
     const trainer = new Trainer(tf, net, { spec, options, fineTune, table, pretrained, dim, tokenIds, targets, trainRows: split.train, standardization, rng });

@@ -9,14 +9,14 @@
  * predicts like any other; for an encoder with unit-length outputs (every built-in dense one) its
  * logits are scaled cosines.
  */
-import type { Matrix } from '../encoders/encoder.js';
+import type { EmbeddedTexts, Matrix } from '../encoders/encoder.js';
 import { isSparseEncoder } from '../encoders/encoder.js';
 import { DataError, UsageError } from '../errors.js';
 import type { HeadSpec, Targets } from '../heads/head.js';
 import { linearHeadFromWeights } from '../heads/factory.js';
 import { argmaxRows } from '../heads/targets.js';
 import { fitTemperature } from '../calibration/temperature.js';
-import { embedWith, predictMember, selectRows, type Member, type MemberTraining } from './member.js';
+import { embedWith, predictMember, reusedVectors, selectRows, type Member, type MemberTraining } from './member.js';
 
 /** Texts that stand for the labels: several per label are averaged. */
 export type LabelTexts = Readonly<Record<string, readonly string[]>>;
@@ -43,14 +43,14 @@ export async function trainLabelSimilarityMember(
   targets: Targets,
   vocabulary: readonly string[],
   validationRows: Int32Array,
-  options: { signal?: AbortSignal; labelTexts?: LabelTexts },
+  options: { signal?: AbortSignal; labelTexts?: LabelTexts; embedded?: EmbeddedTexts },
 ): Promise<LabelSimilarityTraining> {
   const started = performance.now();
   if (isSparseEncoder(member.encoder)) {
     throw new UsageError('LABEL_SIMILARITY_ENCODER', `label similarity needs a pretrained dense encoder, not ${member.encoder.spec.type}`);
   }
   if (targets.kind !== 'single') throw new UsageError('LABEL_SIMILARITY_TARGETS', 'label similarity is for single-label data with hard labels');
-  const embedded = await embedWith(member, texts, options.signal);
+  const embedded = reusedVectors(member, texts, options.embedded) ?? (await embedWith(member, texts, options.signal));
   const labelVectors = await embedLabels(member, vocabulary, options.labelTexts, options.signal);
   const embedSeconds = (performance.now() - started) / 1000;
 

@@ -60,8 +60,7 @@ export function embedWith(member: Member, texts: readonly string[], signal: Abor
 export async function memberFeatures(member: Member, texts: readonly string[], signal: AbortSignal | undefined, embedded?: EmbeddedTexts): Promise<Features> {
   const sparse = member.head ? isSparseHead(member.head) : isSparseEncoder(member.encoder);
   if (sparse && isSparseEncoder(member.encoder)) return member.encoder.embedSparse(texts, { signal, embedded });
-  if (embedded?.fingerprint === member.encoder.fingerprint && embedded.vectors.rows === texts.length) return embedded.vectors;
-  return embedWith(member, texts, signal);
+  return reusedVectors(member, texts, embedded) ?? embedWith(member, texts, signal);
 }
 
 /** The head's probabilities for `x`; a dense head given sparse rows (or the reverse) is a UsageError. */
@@ -90,6 +89,11 @@ export function selectSparseRows(x: SparseMatrix, rows: Int32Array): SparseMatri
   return { rows: rows.length, dim: x.dim, indptr, indices, values };
 }
 
+/** `embedded`'s vectors when they are `member`'s encoder's output for `texts` (computed for another member). */
+export function reusedVectors(member: Member, texts: readonly string[], embedded: EmbeddedTexts | undefined): EmbedResult | undefined {
+  return embedded?.fingerprint === member.encoder.fingerprint && embedded.vectors.rows === texts.length ? embedded.vectors : undefined;
+}
+
 /** The epoch count for the all-rows run: the earliest epoch with the best held-out accuracy. */
 export function refitEpochCount(report: TrainReport): number {
   let best = report.history[0];
@@ -104,13 +108,17 @@ export async function trainMember(
   numLabels: number,
   validationRows: Int32Array,
   options: MemberFitOptions,
+  given?: EmbeddedTexts,
 ): Promise<MemberTraining> {
   const started = performance.now();
   if (isFittable(member.encoder)) await member.encoder.fit(texts);
   const { head: type, hidden, dropout, standardize, refit, ...train } = options;
   // TF-IDF rows stay sparse for a plain linear head; an MLP or standardised inputs need dense rows.
   const sparse = isSparseEncoder(member.encoder) && type === 'linear' && !standardize;
-  const embedded: Features = sparse && isSparseEncoder(member.encoder) ? await member.encoder.embedSparse(texts, { signal: options.signal }) : await embedWith(member, texts, options.signal);
+  const embedded: Features =
+    sparse && isSparseEncoder(member.encoder)
+      ? await member.encoder.embedSparse(texts, { signal: options.signal, embedded: given })
+      : (reusedVectors(member, texts, given) ?? (await embedWith(member, texts, options.signal)));
   const embedSeconds = (performance.now() - started) / 1000;
 
   const spec: HeadSpec = {

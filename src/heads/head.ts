@@ -35,6 +35,12 @@ export interface TrainOptions {
   patience: number;
   seed: number;
   /**
+   * Seeds the initial weights, batch order and dropout instead of `seed`, which still draws the
+   * validation split: heads that differ only in it hold out the same rows (a bag of heads,
+   * TextClassifier's repeated members). Default: `seed`.
+   */
+  initSeed?: number;
+  /**
    * A group id per row: rows of one group stay on one side of the validation split (TextClassifier
    * passes texts contained in other texts: src/metrics/containment.ts). Default: every row alone.
    */

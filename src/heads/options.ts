@@ -30,6 +30,7 @@ export function resolveTrainOptions(type: HeadType, given: Partial<TrainOptions>
   requireInteger('batchSize', options.batchSize, 1);
   requireInteger('patience', options.patience, 0);
   requireInteger('seed', options.seed);
+  if (options.initSeed !== undefined) requireInteger('initSeed', options.initSeed);
   requireNumber('learningRate', options.learningRate, (v) => v > 0, 'a number > 0');
   requireNumber('l2', options.l2, (v) => v >= 0, 'a number >= 0');
   requireNumber('validationSplit', options.validationSplit, (v) => v >= 0 && v < 1, 'a number in [0, 1)');

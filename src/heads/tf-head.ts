@@ -63,7 +63,7 @@ export class TfHead implements Head {
     });
     const validation = hasValidation ? part(split.validation) : undefined;
 
-    const rng = createRng(options.seed);
+    const rng = createRng(options.initSeed ?? options.seed);
     const net = buildNetwork(tf, spec, () => Math.floor(rng() * 2 ** 31));
     let report: TrainReport;
     let thresholds: Float32Array | undefined;
