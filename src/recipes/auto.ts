@@ -4,11 +4,11 @@
  * TF-IDF softmax regression beside it (for a static encoder, over TF-IDF with its embeddings
  * appended: src/encoders/concat.ts); the mix of the two (from "pretrained only" through every
  * blend to "TF-IDF only") is chosen by log-loss on the heads' stratified held-out split of the
- * training data, and then a prior correction for rare classes by macro-F1 (fusion/ensemble.ts), then every head is retrained on
- * all rows and the chosen mix temperature-scaled. A static encoder is trained both fine-tuned and
- * frozen (FROZEN_HEADS heads from different seeds, averaged), and the held-out choice takes TF-IDF
- * with one of the two. The members must finish within
- * the time budget: past it they are trained again without fine-tuning, and past it again the
+ * training data, then a prior correction for rare classes by macro-F1 (src/fusion/ensemble.ts);
+ * every head is retrained on all rows and the chosen mix temperature-scaled. A static encoder is
+ * trained both fine-tuned and frozen (FROZEN_HEADS heads from different seeds, averaged), and the
+ * held-out choice takes TF-IDF with one of the two. The members must finish within the time
+ * budget: past it they are trained again without fine-tuning, and past it again the
  * pretrained head is used alone. Under 500 texts nothing is held out and the mix is fixed, with
  * the texts' similarity to the label names as a zero-shot prior (FEW_SHOT_PRIOR_WEIGHT).
  * Multi-label data gets one head, pretrained or the TF-IDF(+embeddings) regression, whichever scores
@@ -299,7 +299,12 @@ const FROZEN_HEADS = 3;
 function mixCandidates(tune: boolean): number[][] {
   const steps = Array.from({ length: 11 }, (_, k) => k / 10);
   const frozen = (w: number) => Array<number>(FROZEN_HEADS).fill(w / FROZEN_HEADS);
-  if (!tune) return steps.map((w) => { const [first, ...rest] = frozen(w); return [first, 1 - w, ...rest]; });
+  if (!tune) {
+    return steps.map((w) => {
+      const [first, ...others] = frozen(w);
+      return [first, 1 - w, ...others];
+    });
+  }
   return steps.flatMap((w) => (w === 0 ? [[0, 1, ...frozen(0)]] : [[w, 1 - w, ...frozen(0)], [0, 1 - w, ...frozen(w)]]));
 }
 

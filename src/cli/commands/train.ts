@@ -63,7 +63,7 @@ export function registerTrain(program: Command): void {
         const labelTexts = descriptions.length > 0 ? descriptionsByLabel(descriptions) : undefined;
         ({ classifier, report: auto } = await trainAuto(texts, labels, { encoder: flags.encoder, modelDir: flags.modelDir, budgetSeconds: flags.budget, fit, labelTexts, signal, onStage: info }));
         report = auto.fit;
-        info(`auto recipe chose ${auto.chosen} (weights ${auto.weights.join('/')} over ${auto.encoders.join(' + ')}): ${auto.reason}`);
+        info(`auto recipe chose ${auto.chosen} (weights ${auto.weights.map((w) => +w.toFixed(3)).join('/')} over ${auto.encoders.join(' + ')}): ${auto.reason}`);
       } else {
         ({ classifier, report } = await TextClassifier.train(texts, labels, fit, { encoder: flags.encoder, modelDir: flags.modelDir }));
       }
