@@ -6,11 +6,11 @@
  * blend to "TF-IDF only") is chosen by log-loss on the heads' stratified held-out split of the
  * training data, then a prior correction for rare classes by macro-F1 (src/fusion/ensemble.ts);
  * every head is retrained on all rows and the chosen mix temperature-scaled. A static encoder is
- * trained both fine-tuned and frozen (FROZEN_HEADS heads from different seeds, averaged), and the
- * held-out choice takes TF-IDF with one of the two. The members must finish within the time
- * budget: past it they are trained again without fine-tuning, and past it again the
- * pretrained head is used alone. Under 500 texts nothing is held out and the mix is fixed, with
- * the texts' similarity to the label names as a zero-shot prior (FEW_SHOT_PRIOR_WEIGHT).
+ * trained both fine-tuned and frozen, and the held-out choice takes TF-IDF with one of them. The
+ * members must finish within the time budget: past it they are trained again without fine-tuning,
+ * and past it again the pretrained head is used alone. Under 500 texts nothing is held out and the
+ * mix is fixed, with the texts' similarity to the label names as a zero-shot prior
+ * (FEW_SHOT_PRIOR_WEIGHT).
  * Multi-label data gets one head, pretrained or the TF-IDF(+embeddings) regression, whichever scores
  * better on held-out rows (multi-label-choice.ts).
  */
@@ -164,20 +164,20 @@ async function trainAutoWith(
   // frozen; the held-out choice takes TF-IDF mixed with either of them, never both: choosing among
   // all 66 three-way mixes overfit the 10% held-out rows (Financial PhraseBank 5-fold CV: 0.721
   // macro-F1 against 0.728 with the fine-tuned head alone, which lost 0.007 on Medical Abstracts).
+  // A bag of three frozen heads from different seeds (TextClassifier's repeated members) in place
+  // of one was neutral (4-fold CV on training data: Medical Abstracts +0.008, Financial PhraseBank,
+  // SST-2, AG News, TREC-6, Banking77 within 0.001) and cost a third more training time.
   let tune = fit.fineTune === undefined && primary.type === 'static';
   for (;;) {
     const deadline = AbortSignal.timeout(budgetSeconds * 1000);
-    // Members: [fine-tuned or first frozen head, lexical, the (other) frozen heads].
-    const frozenAfterLexical = tune ? FROZEN_HEADS : FROZEN_HEADS - 1;
-    const fuseWith = [lexical, ...Array<Encoder>(frozenAfterLexical).fill(encoder)];
-    const classifier = await TextClassifier.create({ encoder, fuseWith, cache, ...load });
+    const classifier = await TextClassifier.create({ encoder, fuseWith: tune ? [lexical, encoder] : [lexical], cache, ...load });
     onStage?.(`auto: training ${tune ? 'fine-tuned and frozen static' : classifier.encoder.spec.type} + ${lexicalName(lexical)} heads (budget ${budgetSeconds} s)`);
     const projection = tune ? overrunProjection(budgetSeconds, fitOptions.onEpoch) : undefined;
     const stops = [deadline, ...(signal ? [signal] : []), ...(projection ? [projection.signal] : [])];
-    const tuning: FitOptions = tune ? { fineTune: [true, ...fuseWith.map(() => undefined)], onEpoch: projection!.onEpoch } : {};
+    const tuning: FitOptions = tune ? { fineTune: [true, undefined, undefined], fusionCandidates: EITHER_TUNED_OR_FROZEN, onEpoch: projection!.onEpoch } : {};
     let report: FitReport;
     try {
-      report = await classifier.fit(texts, labels, { ...fitOptions, ...tuning, fusionCandidates: mixCandidates(tune), signal: AbortSignal.any(stops) });
+      report = await classifier.fit(texts, labels, { ...fitOptions, ...tuning, signal: AbortSignal.any(stops) });
     } catch (error) {
       await classifier.dispose();
       const overran = deadline.aborted || projection?.signal.aborted;
@@ -192,30 +192,22 @@ async function trainAutoWith(
       onStage?.(`auto: the fused training did not finish within ${budgetSeconds} s; training the pretrained head alone`);
       return single(`${skipped}the TF-IDF member did not finish within the ${budgetSeconds} s budget`);
     }
-    const frozen = `pretrained (${FROZEN_HEADS} heads)`;
-    const frozenMembers = [...(tune ? [] : [0]), ...fuseWith.slice(1).map((_, i) => i + 2)];
-    const groups = [
-      ...(tune ? [{ name: 'fine-tuned', members: [0] }] : []),
-      { name: lexicalName(lexical), members: [1] },
-      { name: frozen, members: frozenMembers },
-    ];
-    // The static heads not chosen (and TF-IDF, if unused) need not be saved, loaded or run.
+    const names = classifier.encoders.map((e, i) => (i === 1 ? lexicalName(e.spec) : e.spec.type === 'static' && e.spec.tuned ? 'fine-tuned' : 'pretrained'));
+    // The static head not chosen (and TF-IDF, if unused) need not be saved, loaded or run.
     await classifier.dropUnusedMembers();
     const choice = report.fusion;
     if (!choice) {
       return { classifier, report: summary(report, 'fusion', `${skipped}no held-out split (too few examples per class): equal weights`) };
     }
-    const groupWeight = (weights: number[], members: number[]) => members.reduce((sum, i) => sum + weights[i], 0);
-    const used = groups.filter((g) => groupWeight(choice.weights, g.members) > 0).map((g) => g.name);
-    const chosen = used.length === 1 ? used[0].replace(/ \(.*/, '') : 'fusion';
+    const used = names.filter((_, i) => choice.weights[i] > 0);
+    const chosen = used.length === 1 ? used[0] : 'fusion';
     const scored = (c: (typeof choice.candidates)[number]) => `log-loss ${c.nll.toFixed(4)}, macro-F1 ${c.macroF1.toFixed(4)}`;
-    const described = groups.map((g) => `${g.name} ${+groupWeight(choice.weights, g.members).toFixed(3)}`).join(', ');
-    const scores = [`chosen ${described} with prior correction ${choice.priorAlpha}: ${scored(choice.candidates[0])}`];
-    for (const group of groups) {
-      const alone = choice.candidates.find((c) => c.priorAlpha === 0 && groupWeight(c.weights, group.members) > 0.999);
-      if (alone) scores.push(`${group.name} alone ${scored(alone)}`);
-    }
-    const reason = `${skipped}the ${groups.map((g) => g.name).join('/')} mix with the lowest held-out log-loss (of ${choice.candidates.filter((c) => c.priorAlpha === 0).length}), then the prior correction with the best held-out macro-F1 (${scores.join('; ')})`;
+    const scores = [`chosen ${choice.weights.join('/')} with prior correction ${choice.priorAlpha}: ${scored(choice.candidates[0])}`];
+    names.forEach((name, i) => {
+      const alone = choice.candidates.find((c) => c.priorAlpha === 0 && c.weights.every((w, j) => w === (j === i ? 1 : 0)));
+      if (alone) scores.push(`${name} alone ${scored(alone)}`);
+    });
+    const reason = `${skipped}the ${names.join('/')} mix with the lowest held-out log-loss (of ${choice.candidates.filter((c) => c.priorAlpha === 0).length}), then the prior correction with the best held-out macro-F1 (${scores.join('; ')})`;
     return { classifier, report: summary(report, chosen, reason) };
   }
 }
@@ -278,35 +270,10 @@ async function trainFewShot(texts: readonly string[], labels: LabelInput, contex
   }
 }
 
-/**
- * Frozen MLP heads over the pretrained encoder, each initialised from its own seed (same held-out
- * rows), their probabilities averaged: one head's macro-F1 moves by up to 0.04 with its seed on
- * Medical Abstracts. 4-fold CV on training data, one frozen MLP alone -> three seeds averaged
- * (there each seed also drew its own held-out rows): Medical Abstracts 0.549 -> 0.558, Financial
- * PhraseBank 0.675 -> 0.680, TREC-6 0.670 -> 0.687;
- * `auto` with one -> three frozen heads: Medical Abstracts 0.5660 -> 0.5740, Financial PhraseBank
- * 0.7521 -> 0.7523, SST-2 (12k rows) 0.8637 -> 0.8630, AG News 0.8830 -> 0.8828, TREC-6 and
- * Banking77 unchanged (the mix never used the frozen heads there). Each costs one more frozen
- * MLP: about 1.5 s on Financial PhraseBank, 15 s on Banking77; the vectors are shared.
- */
-const FROZEN_HEADS = 3;
-
-/**
- * Weight vectors over the members [fine-tuned or first frozen head, lexical, other frozen heads]:
- * TF-IDF mixed in steps of 0.1 with the static heads, the frozen ones sharing their weight equally;
- * tuned, with either the fine-tuned head or the frozen ones, never both.
- */
-function mixCandidates(tune: boolean): number[][] {
-  const steps = Array.from({ length: 11 }, (_, k) => k / 10);
-  const frozen = (w: number) => Array<number>(FROZEN_HEADS).fill(w / FROZEN_HEADS);
-  if (!tune) {
-    return steps.map((w) => {
-      const [first, ...others] = frozen(w);
-      return [first, 1 - w, ...others];
-    });
-  }
-  return steps.flatMap((w) => (w === 0 ? [[0, 1, ...frozen(0)]] : [[w, 1 - w, ...frozen(0)], [0, 1 - w, ...frozen(w)]]));
-}
+/** Weights over (fine-tuned, TF-IDF, frozen): TF-IDF mixed in steps of 0.1 with one of the two static heads. */
+const EITHER_TUNED_OR_FROZEN: number[][] = Array.from({ length: 11 }, (_, k) => [k / 10, (10 - k) / 10]).flatMap(([w, t]) =>
+  w === 0 ? [[0, 1, 0]] : [[w, t, 0], [0, t, w]],
+);
 
 /**
  * Epochs of fine-tuning (early-stopping run plus refit) that auto budgets for: runs stop after
