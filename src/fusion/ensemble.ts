@@ -62,10 +62,11 @@ export function simplexGrid(members: number, steps: number): number[][] {
  *   mix temperature-scaled: otherwise the raw NLL favours whichever member is better calibrated, not
  *   better at ranking (Banking77: an MLP's near-calibrated probabilities against the L2-regularised
  *   regression's flat ones over 77 labels).
- * `auto`, 4-fold CV on training data, macro-F1 with the mix chosen by macro-F1 -> raw NLL -> scaled
- * NLL: Financial PhraseBank 0.7482 -> 0.7553 -> 0.7521; SST-2 (12k rows) 0.8595 -> 0.8625 -> 0.8637;
- * TREC-6 0.8611 -> 0.8614 -> 0.8614; Medical Abstracts 0.5664 -> 0.5718 -> 0.5660; AG News
- * 0.8859 -> 0.8853 -> 0.8830; Banking77 (first two folds) 0.9082 -> 0.9020 -> 0.9113.
+ * `auto`, 4-fold CV (training splits; the whole corpus where there is no test split), macro-F1
+ * with the mix chosen by macro-F1 -> raw NLL -> scaled NLL: Financial PhraseBank 0.7482 -> 0.7553
+ * -> 0.7521; SST-2 (12k rows) 0.8595 -> 0.8625 -> 0.8637; TREC-6 0.8611 -> 0.8614 -> 0.8614;
+ * Medical Abstracts 0.5664 -> 0.5718 -> 0.5660; AG News 0.8859 -> 0.8853 -> 0.8830; Banking77
+ * (first two folds) 0.9082 -> 0.9020 -> 0.9113.
  * Within noise on average, but the scaled-NLL choice varies less from fold to fold (SST-2: the
  * fine-tuned head with TF-IDF at 0.4 to 0.6 in all four folds, where macro-F1 switched between
  * the fine-tuned and frozen heads).

@@ -165,8 +165,9 @@ async function trainAutoWith(
   // all 66 three-way mixes overfit the 10% held-out rows (Financial PhraseBank 5-fold CV: 0.721
   // macro-F1 against 0.728 with the fine-tuned head alone, which lost 0.007 on Medical Abstracts).
   // A bag of three frozen heads from different seeds (TextClassifier's repeated members) in place
-  // of one was neutral (4-fold CV on training data: Medical Abstracts +0.008, Financial PhraseBank,
-  // SST-2, AG News, TREC-6, Banking77 within 0.001) and cost a third more training time.
+  // of one was neutral (4-fold CV as in src/fusion/ensemble.ts: Medical Abstracts +0.008;
+  // Financial PhraseBank, SST-2, AG News, TREC-6 and Banking77 within 0.001) and cost a third more
+  // training time.
   let tune = fit.fineTune === undefined && primary.type === 'static';
   for (;;) {
     const deadline = AbortSignal.timeout(budgetSeconds * 1000);
