@@ -42,7 +42,8 @@ export interface FitOptions extends Partial<TrainOptions> {
   fusionCandidates?: number[][];
   /**
    * Choose on the held-out split how strongly to divide probabilities by the class priors (0 to 1,
-   * by macro-F1): favours rare classes as far as it pays. Single-label; default off.
+   * by the macro-F1 expected under the calibrated held-out probabilities): favours rare classes as
+   * far as it pays. Single-label; default off.
    */
   priorCorrection?: boolean;
   /**

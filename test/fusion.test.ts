@@ -7,6 +7,7 @@ import { readDataset } from '../src/data/index.js';
 import { averageProbabilities, chooseWeights, simplexGrid } from '../src/fusion/ensemble.js';
 import { ModelError, UsageError } from '../src/errors.js';
 import { applyTemperature } from '../src/calibration/temperature.js';
+import { classPriors, correctForPrior } from '../src/calibration/prior.js';
 import { createRng } from '../src/util/random.js';
 import { sampleCsv, tempDir } from './helpers.js';
 
@@ -147,13 +148,78 @@ describe('a repeated encoder', () => {
 });
 
 describe('prior correction chosen with the weights', () => {
-  it('picks a correction when the held-out rows reward the rare class', () => {
-    // One member that always leans to the frequent class 0; the held-out rows are half class 1.
-    const targets = Int32Array.from([0, 1, 0, 1]);
-    const leaning = Float32Array.from([0.7, 0.3, 0.6, 0.4, 0.7, 0.3, 0.6, 0.4]);
-    const choice = chooseWeights([leaning], 2, targets, { priors: [0.8, 0.2], priorAlphas: [0, 0.5, 1] });
+  const alphas = [0, 0.25, 0.5, 0.75, 1];
+  /** 90 rows of class 0 at `common` and 10 rare rows (class 1 or 0 as listed) at `rare`, priors 0.9 / 0.1. */
+  const heldOut = (common: number[], rare: { probs: number[]; label: number }[]) => ({
+    probs: Float32Array.from([...Array.from({ length: 90 }, () => common).flat(), ...rare.flatMap((r) => r.probs)]),
+    targets: Int32Array.from([...new Array<number>(90).fill(0), ...rare.map((r) => r.label)]),
+  });
+
+  it('scores each strength by the macro-F1 its decisions expect under the mix calibrated on the held-out rows', () => {
+    // 400 rows, 3 classes, the third rare; labels drawn from the probabilities, so they are calibrated.
+    const random = createRng(11);
+    const dim = 3;
+    const rows = 400;
+    const probs = new Float32Array(rows * dim);
+    const targets = new Int32Array(rows);
+    for (let row = 0; row < rows; row++) {
+      const logits = [2 * random(), 2 * random(), 2 * random() - 1.5];
+      const exps = logits.map(Math.exp);
+      const total = exps.reduce((a, b) => a + b, 0);
+      exps.forEach((e, j) => (probs[row * dim + j] = e / total));
+      const u = random();
+      targets[row] = u < probs[row * dim] ? 0 : u < probs[row * dim] + probs[row * dim + 1] ? 1 : 2;
+    }
+    const priors = classPriors(targets, dim);
+    const choice = chooseWeights([probs], dim, targets, { priors, priorAlphas: alphas });
+    const uncorrected = choice.candidates.find((c) => c.priorAlpha === 0)!;
+    const belief = applyTemperature(probs, dim, uncorrected.temperature);
+    // Expected counts summed row by row, independently of src/metrics/expected-f1.ts.
+    const expected = (alpha: number) => {
+      const corrected = correctForPrior(probs, dim, priors, alpha);
+      let sum = 0;
+      for (let c = 0; c < dim; c++) {
+        let tp = 0;
+        let fp = 0;
+        let fn = 0;
+        for (let row = 0; row < rows; row++) {
+          const scores = Array.from(corrected.subarray(row * dim, row * dim + dim));
+          const decided = scores.indexOf(Math.max(...scores)) === c;
+          const p = belief[row * dim + c];
+          if (decided) {
+            tp += p;
+            fp += 1 - p;
+          } else fn += p;
+        }
+        sum += (2 * tp) / (2 * tp + fp + fn);
+      }
+      return sum / dim;
+    };
+    for (const alpha of alphas) expect(choice.candidates.find((c) => c.priorAlpha === alpha)!.expectedMacroF1).toBeCloseTo(expected(alpha), 5);
+    const best = Math.max(...alphas.map(expected));
+    expect(expected(choice.priorAlpha)).toBe(best);
     expect(choice.priorAlpha).toBeGreaterThan(0);
-    expect(choice.candidates[0].macroF1).toBe(1);
-    expect(chooseWeights([leaning], 2, targets).priorAlpha).toBe(0);
+  });
+
+  it('corrects when the rare class hides among uncertain rows', () => {
+    // 90 confident class-0 rows; 10 at 60/40, of which 4 are the rare class: calibrated, and left
+    // uncorrected the rare class is never predicted.
+    const { probs, targets } = heldOut([0.95, 0.05], Array.from({ length: 10 }, (_, i) => ({ probs: [0.6, 0.4], label: i < 4 ? 1 : 0 })));
+    const choice = chooseWeights([probs], 2, targets, { priors: [0.9, 0.1], priorAlphas: alphas });
+    expect(choice.priorAlpha).toBeGreaterThan(0);
+    expect(choice.candidates[0].expectedMacroF1).toBeGreaterThan(choice.candidates.find((c) => c.priorAlpha === 0)!.expectedMacroF1);
+    expect(chooseWeights([probs], 2, targets).priorAlpha).toBe(0);
+  });
+
+  it('does not chase a few held-out rows of a rare class that the probabilities do not expect', () => {
+    // A confident model: 8 rare rows at 3/97, and 2 at 70/30 that happen to be the rare class. A
+    // correction of 0.5 or more flips those two and scores a perfect held-out macro-F1; under the
+    // calibrated probabilities each is the rare class only about 30% of the time.
+    const { probs, targets } = heldOut([0.97, 0.03], [...Array.from({ length: 8 }, () => ({ probs: [0.03, 0.97], label: 1 })), ...[0, 1].map(() => ({ probs: [0.7, 0.3], label: 1 }))]);
+    const choice = chooseWeights([probs], 2, targets, { priors: [0.9, 0.1], priorAlphas: alphas });
+    const byLabels = choice.candidates.reduce((a, b) => (b.macroF1 > a.macroF1 ? b : a));
+    expect(byLabels.priorAlpha).toBeGreaterThan(0);
+    expect(byLabels.macroF1).toBe(1);
+    expect(choice.priorAlpha).toBe(0);
   });
 });

@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   classificationReport,
   expectedCalibrationError,
+  expectedMacroF1,
   formatConfusion,
   meanStd,
   multiLabelReport,
@@ -107,6 +109,43 @@ describe('expectedCalibrationError', () => {
 
   it('rejects a probability matrix of the wrong size', () => {
     expect(() => expectedCalibrationError(probs, 3, yTrue)).toThrow(UsageError);
+  });
+});
+
+describe('expectedMacroF1', () => {
+  it('matches the hand-computed example', () => {
+    // Beliefs (.8 .2), (.4 .6), (.3 .7); decisions 0, 1, 0.
+    // Class 0: expected TP .8 + .3 = 1.1, decided 2, expected support 1.5 -> 2.2 / 3.5.
+    // Class 1: expected TP .6, decided 1, expected support 1.5 -> 1.2 / 2.5.
+    const belief = Float32Array.from([0.8, 0.2, 0.4, 0.6, 0.3, 0.7]);
+    expect(expectedMacroF1(Int32Array.from([0, 1, 0]), belief, 2)).toBeCloseTo((2.2 / 3.5 + 1.2 / 2.5) / 2, 6);
+  });
+
+  it('equals macro-F1 against the labels when the belief is certain (every class present)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 5 }).chain((k) =>
+          fc.tuple(fc.constant(k), fc.array(fc.tuple(fc.nat(k - 1), fc.nat(k - 1)), { maxLength: 40 }), fc.array(fc.nat(k - 1), { minLength: k, maxLength: k })),
+        ),
+        ([k, rows, firstDecisions]) => {
+          // The first k rows carry every class, so classificationReport averages over all k.
+          const labels = [...Array.from({ length: k }, (_, c) => c), ...rows.map(([label]) => label)];
+          const decisions = Int32Array.from([...firstDecisions, ...rows.map(([, decision]) => decision)]);
+          const belief = new Float32Array(labels.length * k);
+          labels.forEach((label, row) => (belief[row * k + label] = 1));
+          const names = Array.from({ length: k }, (_, c) => String(c));
+          expect(expectedMacroF1(decisions, belief, k)).toBeCloseTo(classificationReport(labels, decisions, names).macroF1, 6);
+        },
+      ),
+      { seed: 5, numRuns: 200 },
+    );
+  });
+
+  it('rejects a belief of the wrong size, a decision that is not a class and zero rows', () => {
+    const belief = Float32Array.from([0.5, 0.5]);
+    expect(() => expectedMacroF1(Int32Array.from([0, 1]), belief, 2)).toThrow(/belief has 2 entries; expected 2 rows x 2 labels/);
+    expect(() => expectedMacroF1(Int32Array.from([2]), belief, 2)).toThrow(/decisions\[0\] = 2 is not a label index/);
+    expect(() => expectedMacroF1(new Int32Array(0), new Float32Array(0), 2)).toThrow(UsageError);
   });
 });
 

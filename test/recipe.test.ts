@@ -21,7 +21,7 @@ describe('the auto recipe', () => {
   it('fuses fine-tuned or frozen potion with TF-IDF+embeddings, says what it chose and why, and saves a loadable checkpoint', async () => {
     const { classifier, report } = await trainAuto(texts, labels, { fit: { seed: 0 }, minFusionExamples: 0 });
     expect(report.encoders).toEqual(['static:potion-base-4m-int8 (fine-tuned)', 'tfidf+static:potion-base-4m-int8', 'static:potion-base-4m-int8']);
-    expect(report.reason).toMatch(/mix with the lowest held-out log-loss \(of 21\), then the prior correction with the best held-out macro-F1/);
+    expect(report.reason).toMatch(/mix with the lowest held-out log-loss \(of 21\), then the prior correction with the best macro-F1 expected under its calibrated held-out probabilities \(chosen [0-9./]+ with prior correction [0-9.]+: log-loss [0-9.]+, macro-F1 [0-9.]+, expected macro-F1 [0-9.]+;/);
     expect(report.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     expect(report.weights[0] === 0 || report.weights[2] === 0).toBe(true);
     const used = ['fine-tuned', 'tfidf+embeddings', 'pretrained'].filter((_, i) => report.weights[i] > 0);

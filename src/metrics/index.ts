@@ -1,6 +1,7 @@
 export { classificationReport, type ClassMetrics, type ClassificationReport } from './classification.js';
 export { multiLabelReport, type MultiLabelReport } from './multilabel.js';
 export { expectedCalibrationError } from './calibration.js';
+export { expectedMacroF1 } from './expected-f1.js';
 export { meanStd } from './stats.js';
 export { formatConfusion } from './format.js';
 export { labelSetStrata, stratifiedKFold, stratifiedSplit, type Split } from './splits.js';

@@ -4,7 +4,7 @@
  * TF-IDF softmax regression beside it (for a static encoder, over TF-IDF with its embeddings
  * appended: src/encoders/concat.ts); the mix of the two (from "pretrained only" through every
  * blend to "TF-IDF only") is chosen by log-loss on the heads' stratified held-out split of the
- * training data, then a prior correction for rare classes by macro-F1 (src/fusion/ensemble.ts);
+ * training data, then a prior correction for rare classes by expected macro-F1 (src/fusion/ensemble.ts);
  * every head is retrained on all rows and the chosen mix temperature-scaled. A static encoder is
  * trained both fine-tuned and frozen, and the held-out choice takes TF-IDF with one of them. The
  * members must finish within the time budget: past it they are trained again without fine-tuning,
@@ -203,12 +203,13 @@ async function trainAutoWith(
     const used = names.filter((_, i) => choice.weights[i] > 0);
     const chosen = used.length === 1 ? used[0] : 'fusion';
     const scored = (c: (typeof choice.candidates)[number]) => `log-loss ${c.nll.toFixed(4)}, macro-F1 ${c.macroF1.toFixed(4)}`;
-    const scores = [`chosen ${choice.weights.join('/')} with prior correction ${choice.priorAlpha}: ${scored(choice.candidates[0])}`];
+    const chosenScores = `${scored(choice.candidates[0])}, expected macro-F1 ${choice.candidates[0].expectedMacroF1.toFixed(4)}`;
+    const scores = [`chosen ${choice.weights.join('/')} with prior correction ${choice.priorAlpha}: ${chosenScores}`];
     names.forEach((name, i) => {
       const alone = choice.candidates.find((c) => c.priorAlpha === 0 && c.weights.every((w, j) => w === (j === i ? 1 : 0)));
       if (alone) scores.push(`${name} alone ${scored(alone)}`);
     });
-    const reason = `${skipped}the ${names.join('/')} mix with the lowest held-out log-loss (of ${choice.candidates.filter((c) => c.priorAlpha === 0).length}), then the prior correction with the best held-out macro-F1 (${scores.join('; ')})`;
+    const reason = `${skipped}the ${names.join('/')} mix with the lowest held-out log-loss (of ${choice.candidates.filter((c) => c.priorAlpha === 0).length}), then the prior correction with the best macro-F1 expected under its calibrated held-out probabilities (${scores.join('; ')})`;
     return { classifier, report: summary(report, chosen, reason) };
   }
 }
