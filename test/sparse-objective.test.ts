@@ -56,7 +56,8 @@ function referenceLoss(x: SparseMatrix, targets: Float32Array, shape: LinearShap
 }
 
 describe('the sparse linear objective', () => {
-  for (const [numLabels, multiLabel] of [[2, false], [3, false], [2, true], [4, true]] as const) {
+  // 11 and 10 labels take the loop unrolled by eight, with a remainder.
+  for (const [numLabels, multiLabel] of [[2, false], [3, false], [11, false], [2, true], [4, true], [10, true]] as const) {
     it(`matches the plain formula and its finite-difference gradient (${numLabels} labels, ${multiLabel ? 'multi' : 'single'}-label)`, () => {
       fc.assert(
         fc.property(problem(numLabels, multiLabel), ({ x, targets, shape, w }) => {
