@@ -23,6 +23,7 @@ import { memberFeatures, predictMember, trainMember, type Member, type MemberFit
 import { trainLabelSimilarityMember, type LabelSimilarityTraining, type LabelTexts } from './fusion/label-similarity.js';
 import { assertFineTunable, trainFineTunedMember, type FineTunedTraining } from './finetune/member.js';
 import { resolveFineTune, type FineTuneOption, type FineTuneOptions } from './finetune/options.js';
+import { topIndices } from './util/top-indices.js';
 
 export interface FitOptions extends Partial<TrainOptions> {
   head?: HeadType;
@@ -472,11 +473,11 @@ export class TextClassifier {
     const predictions: Prediction[] = new Array(rows);
     for (let row = 0; row < rows; row++) {
       const scores = data.subarray(row * dim, (row + 1) * dim);
-      const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]);
-      const top = order.slice(0, k).map((i) => ({ label: this.labelList[i], score: scores[i] }));
+      const top = topIndices(scores, k).map((i) => ({ label: this.labelList[i], score: scores[i] }));
       const flags = { truncated: info[row].truncated, empty: info[row].empty };
       if (this.multi) {
-        const chosen = order.filter((i) => scores[i] >= (thresholds?.[i] ?? 0.5));
+        const passing = Array.from(scores.keys()).filter((i) => scores[i] >= (thresholds?.[i] ?? 0.5));
+        const chosen = passing.sort((a, b) => scores[b] - scores[a]);
         predictions[row] = {
           label: chosen.length ? this.labelList[chosen[0]] : '',
           score: chosen.length ? scores[chosen[0]] : 0,
