@@ -2,12 +2,14 @@
  * End-to-end batch classification throughput of `headstart predict` with the default static encoder
  * (potion-base-4m-int8) and the default MLP head trained on Financial PhraseBank: read JSONL, embed,
  * classify, write JSONL, as the built CLI (dist/) does it (child processes, so start-up is visible separately).
+ * Beside it, the checkpoint `headstart train` writes by default (the auto recipe, which adds TF-IDF).
  *
  *   npx tsx benchmarks/predict-throughput.ts [--repeats N]
  *
- * Runs 10k and 100k rows on the main thread (--workers 0) and 100k rows on 1 and 2 worker threads,
- * interleaved, N times each (default 2; the median is reported), checks every run's output is
- * byte-identical, and times each stage in-process to show where the time goes. Writes
+ * Runs the MLP checkpoint on 10k and 100k rows on the main thread (--workers 0), 100k rows on 1 and
+ * 2 worker threads and 1M rows on 0 and 2, and the auto checkpoint on 100k rows on 0 and 2, interleaved,
+ * N times each (default 2; the median is reported), checks every run's output is byte-identical, and
+ * times each stage of the MLP checkpoint in-process to show where the time goes. Writes
  * benchmarks/results/predict-throughput.{json,md}.
  */
 import { spawnSync } from 'node:child_process';
@@ -17,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TextClassifier } from '../src/classifier.js';
+import { trainAuto } from '../src/recipes/auto.js';
 import { readRecords } from '../src/data/index.js';
 import { formatRows, type InputRow } from '../src/predict/format.js';
 import { createRng, shuffleInPlace } from '../src/util/random.js';
@@ -29,18 +32,22 @@ const scratch = path.join(root, 'benchmarks/scratch/predict-throughput');
 const resultsDir = path.join(root, 'benchmarks/results');
 const SEED = 42;
 const BATCH = 2048;
-const CONFIGS = [
-  { rows: 10_000, workers: 0 },
-  { rows: 100_000, workers: 0 },
-  { rows: 100_000, workers: 1 },
-  { rows: 100_000, workers: 2 },
-  { rows: 10_000, workers: 2 },
+type ModelName = 'mlp' | 'auto';
+const CONFIGS: readonly { model: ModelName; rows: number; workers: number }[] = [
+  { model: 'mlp', rows: 10_000, workers: 0 },
+  { model: 'mlp', rows: 100_000, workers: 0 },
+  { model: 'mlp', rows: 100_000, workers: 1 },
+  { model: 'mlp', rows: 100_000, workers: 2 },
+  { model: 'mlp', rows: 10_000, workers: 2 },
   // Worker threads pay their start-up (TensorFlow.js and the models, per thread) once: 1M rows shows the steady state.
-  { rows: 1_000_000, workers: 0 },
-  { rows: 1_000_000, workers: 2 },
-] as const;
+  { model: 'mlp', rows: 1_000_000, workers: 0 },
+  { model: 'mlp', rows: 1_000_000, workers: 2 },
+  { model: 'auto', rows: 100_000, workers: 0 },
+  { model: 'auto', rows: 100_000, workers: 2 },
+];
 
 interface Run {
+  model: ModelName;
   rows: number;
   workers: number;
   /** Whole process: start-up, model loading, the run, exit. */
@@ -55,6 +62,7 @@ interface Run {
 }
 
 interface Summary {
+  model: ModelName;
   rows: number;
   workers: number;
   rowsPerSecond: number;
@@ -70,9 +78,11 @@ interface Result {
   endLoadAverage: number;
   batchSize: number;
   repeats: number;
+  /** What the auto recipe chose on fpb50. */
+  auto: { chosen: string; weights: number[] };
   summary: Summary[];
   rssGrowthPercent: { workers0: number; workers2: number; workers0From100kTo1M: number; workers2From100kTo1M: number };
-  speedup: { workers1OverMain: number; workers2OverMain: number; workers2OverWorkers1: number; workers2OverMainAt1M: number };
+  speedup: { workers1OverMain: number; workers2OverMain: number; workers2OverWorkers1: number; workers2OverMainAt1M: number; autoOverMlpMain: number; autoOverMlpWorkers2: number };
   stageSecondsFor100kOnOneThread: Record<string, number>;
   runs: Run[];
 }
@@ -82,12 +92,16 @@ function argument(name: string, fallback: number): number {
   return at === -1 ? fallback : Number(process.argv[at + 1]);
 }
 
-async function trainModel(dir: string): Promise<void> {
+async function trainModels(dirs: Record<ModelName, string>): Promise<{ chosen: string; weights: number[] }> {
   const data = await loadLabelled('fpb50');
   const classifier = await TextClassifier.create();
   await classifier.fit(data.texts, data.labels, { seed: 0 });
-  await classifier.save(dir);
+  await classifier.save(dirs.mlp);
   await classifier.dispose();
+  const auto = await trainAuto(data.texts, data.labels, { fit: { seed: 0 } });
+  await auto.classifier.save(dirs.auto);
+  await auto.classifier.dispose();
+  return { chosen: auto.report.chosen, weights: auto.report.weights };
 }
 
 async function writeInputs(): Promise<Map<number, string>> {
@@ -106,8 +120,8 @@ async function writeInputs(): Promise<Map<number, string>> {
   return files;
 }
 
-function runCli(model: string, input: string, rows: number, workers: number): { run: Run; output: string } {
-  const output = path.join(scratch, `output-${rows}-w${workers}.jsonl`);
+function runCli(name: ModelName, model: string, input: string, rows: number, workers: number): { run: Run; output: string } {
+  const output = path.join(scratch, `output-${name}-${rows}-w${workers}.jsonl`);
   const started = performance.now();
   const child = spawnSync(
     process.execPath,
@@ -121,6 +135,7 @@ function runCli(model: string, input: string, rows: number, workers: number): { 
   return {
     output,
     run: {
+      model: name,
       rows,
       workers,
       wallSeconds: round(wallSeconds, 2),
@@ -178,24 +193,25 @@ async function main(): Promise<void> {
   build();
   mkdirSync(scratch, { recursive: true });
   const machine = await describeMachine();
-  const model = path.join(scratch, 'fpb50-model');
-  await trainModel(model);
+  const models: Record<ModelName, string> = { mlp: path.join(scratch, 'fpb50-model'), auto: path.join(scratch, 'fpb50-auto') };
+  const auto = await trainModels(models);
   const inputs = await writeInputs();
 
   const runs: Run[] = [];
-  const outputs = new Map<number, string>();
+  const outputs = new Map<string, string>();
   for (let r = 0; r < repeats; r++) {
     for (const config of CONFIGS) {
-      const { run, output } = runCli(model, inputs.get(config.rows)!, config.rows, config.workers);
+      const { run, output } = runCli(config.model, models[config.model], inputs.get(config.rows)!, config.rows, config.workers);
       const bytes = createHash('sha256').update(readFileSync(output)).digest('hex');
-      if ((outputs.get(config.rows) ?? bytes) !== bytes) throw new Error(`output of ${config.rows} rows with ${config.workers} workers differs from the first run`);
-      outputs.set(config.rows, bytes);
+      const key = `${config.model} ${config.rows}`;
+      if ((outputs.get(key) ?? bytes) !== bytes) throw new Error(`output of the ${config.model} model on ${config.rows} rows with ${config.workers} workers differs from the first run`);
+      outputs.set(key, bytes);
       runs.push(run);
       process.stderr.write(`${JSON.stringify(run)}\n`);
     }
   }
   const summary: Summary[] = CONFIGS.map((config) => {
-    const mine = runs.filter((run) => run.rows === config.rows && run.workers === config.workers);
+    const mine = runs.filter((run) => run.model === config.model && run.rows === config.rows && run.workers === config.workers);
     return {
       ...config,
       rowsPerSecond: Math.round(median(mine.map((run) => run.rowsPerSecond))),
@@ -206,15 +222,16 @@ async function main(): Promise<void> {
       cpuSeconds: round(median(mine.map((run) => run.cpuSeconds)), 2),
     };
   });
-  const find = (rows: number, workers: number) => summary.find((s) => s.rows === rows && s.workers === workers)!;
+  const find = (rows: number, workers: number, model: ModelName = 'mlp') => summary.find((s) => s.model === model && s.rows === rows && s.workers === workers)!;
   const rssGrowth = (workers: number) => round((find(100_000, workers).peakRssMB / find(10_000, workers).peakRssMB - 1) * 100, 1);
   const rssGrowthTo1M = (workers: number) => round((find(1_000_000, workers).peakRssMB / find(100_000, workers).peakRssMB - 1) * 100, 1);
-  const stages = await stageTimes(model, inputs.get(100_000)!);
+  const stages = await stageTimes(models.mlp, inputs.get(100_000)!);
   const result: Result = {
     machine,
     endLoadAverage: round(os.loadavg()[0], 2),
     batchSize: BATCH,
     repeats,
+    auto,
     summary,
     rssGrowthPercent: { workers0: rssGrowth(0), workers2: rssGrowth(2), workers0From100kTo1M: rssGrowthTo1M(0), workers2From100kTo1M: rssGrowthTo1M(2) },
     speedup: {
@@ -222,6 +239,8 @@ async function main(): Promise<void> {
       workers2OverMain: round(find(100_000, 2).rowsPerSecond / find(100_000, 0).rowsPerSecond, 2),
       workers2OverWorkers1: round(find(100_000, 2).rowsPerSecond / find(100_000, 1).rowsPerSecond, 2),
       workers2OverMainAt1M: round(find(1_000_000, 2).rowsPerSecond / find(1_000_000, 0).rowsPerSecond, 2),
+      autoOverMlpMain: round(find(100_000, 0, 'auto').rowsPerSecond / find(100_000, 0).rowsPerSecond, 2),
+      autoOverMlpWorkers2: round(find(100_000, 2, 'auto').rowsPerSecond / find(100_000, 2).rowsPerSecond, 2),
     },
     stageSecondsFor100kOnOneThread: stages,
     runs,
@@ -234,26 +253,29 @@ async function main(): Promise<void> {
 
 function markdown(result: Result, machine: string): string {
   const rows = result.summary
-    .map((s) => `| ${s.rows.toLocaleString('en')} | ${s.workers === 0 ? 'main thread (0)' : s.workers} | ${s.rowsPerSecond} | ${s.runSeconds} | ${s.wallSeconds} | ${s.wallRowsPerSecond} | ${s.peakRssMB} | ${s.cpuSeconds} |`)
+    .map((s) => `| ${s.model} | ${s.rows.toLocaleString('en')} | ${s.workers === 0 ? 'main thread (0)' : s.workers} | ${s.rowsPerSecond} | ${s.runSeconds} | ${s.wallSeconds} | ${s.wallRowsPerSecond} | ${s.peakRssMB} | ${s.cpuSeconds} |`)
     .join('\n');
   const stages = Object.entries(result.stageSecondsFor100kOnOneThread).map(([k, v]) => `${k} ${v} s`).join(', ');
   return `# predict throughput (default static encoder, end to end)
 
 ${machine}; load average ${result.endLoadAverage} at the end.
 
-\`headstart predict\` on JSONL of Financial PhraseBank sentences (seed ${SEED}), batch ${result.batchSize}, MLP head trained on fpb50,
-output JSONL committed in fsynced chunks. Median of ${result.repeats} interleaved runs; every run's output was byte-identical.
+\`headstart predict\` on JSONL of Financial PhraseBank sentences (seed ${SEED}), batch ${result.batchSize}, output JSONL committed in fsynced
+chunks. Models trained on fpb50 (seed 0): **mlp**, one MLP head over potion (\`headstart train --recipe single\`);
+**auto**, \`headstart train\`'s default recipe, which chose ${result.auto.chosen} (weights ${result.auto.weights.join('/')} over
+fine-tuned potion / TF-IDF+potion / potion), so it runs TF-IDF and its regression beside potion. Median of ${result.repeats} interleaved runs; every run's output was byte-identical.
 rows/s counts from the models being loaded to the output renamed into place; "wall" includes process start-up
 (node, TensorFlow.js, models) and, with workers, the threads' own start-up. CPU s is the process's CPU time,
 all threads: on a busy machine, CPU s / wall s shows how many cores the run actually got.
 
-| rows | workers | rows/s | run s | wall s | wall rows/s | peak RSS MB | CPU s |
-| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| model | rows | workers | rows/s | run s | wall s | wall rows/s | peak RSS MB | CPU s |
+| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows}
 
 - Peak RSS growth from 10k to 100k rows: main thread ${result.rssGrowthPercent.workers0}%, 2 workers ${result.rssGrowthPercent.workers2}%; from 100k to 1M rows: main thread ${result.rssGrowthPercent.workers0From100kTo1M}%, 2 workers ${result.rssGrowthPercent.workers2From100kTo1M}%.
 - Speed-up at 100k rows: 1 worker thread / main thread ${result.speedup.workers1OverMain}x; 2 workers / main thread ${result.speedup.workers2OverMain}x; 2 workers / 1 worker ${result.speedup.workers2OverWorkers1}x. At 1M rows, 2 workers / main thread ${result.speedup.workers2OverMainAt1M}x.
-- Where the time goes on one thread for 100k rows: ${stages}.
+- auto / mlp at 100k rows: main thread ${result.speedup.autoOverMlpMain}x, 2 workers ${result.speedup.autoOverMlpWorkers2}x.
+- Where the time goes on one thread for 100k rows (mlp): ${stages}.
 - Reference point from the issue: a plain Python + numpy Model2Vec embeds about 7,000 Financial PhraseBank sentences/s on one core.
 `;
 }
