@@ -42,19 +42,24 @@ export function negativeLogLikelihood(probs: Float32Array, dim: number, targets:
 
 /**
  * `t => negativeLogLikelihood(applyTemperature(probs, dim, t), dim, targets)`, to the bit, for a
- * search that tries many temperatures: the logs are taken once, and only each row's true class is
- * normalised (rounded to float32 as applyTemperature stores it) instead of the whole row rewritten.
+ * search that tries many temperatures: the logs and each row's largest log are taken once, and only
+ * each row's true class is normalised (rounded to float32 as applyTemperature stores it) instead of
+ * the whole row rewritten.
  */
 function scaledNegativeLogLikelihood(probs: Float32Array, dim: number, targets: ArrayLike<number>): (t: number) => number {
   const logs = Float64Array.from(probs, (p) => Math.log(Math.max(p, FLOOR)));
+  const maxima = Float64Array.from({ length: targets.length }, (_, row) => {
+    let max = -Infinity;
+    for (let j = row * dim; j < (row + 1) * dim; j++) max = Math.max(max, logs[j]);
+    return max;
+  });
   return (t) => {
     if (t === 1) return negativeLogLikelihood(probs, dim, targets);
     const power = 1 / t;
     let total = 0;
     for (let row = 0; row < targets.length; row++) {
       const start = row * dim;
-      let max = -Infinity;
-      for (let j = 0; j < dim; j++) max = Math.max(max, logs[start + j]);
+      const max = maxima[row];
       let sum = 0;
       for (let j = 0; j < dim; j++) sum += Math.exp((logs[start + j] - max) * power);
       const value = Math.fround(Math.exp((logs[start + targets[row]] - max) * power));
@@ -76,26 +81,27 @@ export interface Calibration {
 
 /** Fits T on held-out probabilities and their true classes. */
 export function fitTemperature(probs: Float32Array, dim: number, targets: ArrayLike<number>): Calibration {
-  const nll = scaledNegativeLogLikelihood(probs, dim, targets);
+  const scaledNll = scaledNegativeLogLikelihood(probs, dim, targets);
+  const nll = (logT: number) => scaledNll(Math.exp(logT));
   const ratio = (Math.sqrt(5) - 1) / 2;
   let [lo, hi] = LOG_T_RANGE;
   let a = hi - ratio * (hi - lo);
   let b = lo + ratio * (hi - lo);
-  let fa = nll(Math.exp(a));
-  let fb = nll(Math.exp(b));
+  let fa = nll(a);
+  let fb = nll(b);
   for (let step = 0; step < SEARCH_STEPS; step++) {
     if (fa < fb) {
       hi = b;
       b = a;
       fb = fa;
       a = hi - ratio * (hi - lo);
-      fa = nll(Math.exp(a));
+      fa = nll(a);
     } else {
       lo = a;
       a = b;
       fa = fb;
       b = lo + ratio * (hi - lo);
-      fb = nll(Math.exp(b));
+      fb = nll(b);
     }
   }
   const nllBefore = negativeLogLikelihood(probs, dim, targets);
