@@ -1,6 +1,6 @@
 import { mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Tensor } from '@tensorflow/tfjs';
+import type { Tensor } from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTf } from '../src/backend/tf.js';
 import type { Matrix } from '../src/encoders/encoder.js';

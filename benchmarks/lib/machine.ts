@@ -52,7 +52,7 @@ export async function describeMachine(): Promise<MachineInfo> {
       headstart: LIBRARY_VERSION,
       onnxruntimeNode: packageVersion('onnxruntime-node'),
       transformersJs: packageVersion('@huggingface/transformers'),
-      tfjs: packageVersion('@tensorflow/tfjs'),
+      tfjs: packageVersion('@tensorflow/tfjs-core'),
       tfBackend: tfBackendName() ?? 'unknown',
     },
   };

@@ -3,11 +3,15 @@
  * it is installed (an optional peer dependency), else the WebAssembly backend, else plain JavaScript
  * ('cpu'). `HEADSTART_TF_BACKEND=tensorflow|wasm|cpu` forces one. Every module gets `tf` from here so
  * that all tensors live in one engine.
+ *
+ * Without tfjs-node, `tf` is assembled from the parts headstart uses (tfjs-core, tfjs-layers, the cpu
+ * and wasm backends) rather than the @tensorflow/tfjs umbrella, which adds WebGL, the graph-model
+ * converter and tfjs-data: about 200 MB installed.
  */
 import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 
-export type Tf = typeof import('@tensorflow/tfjs');
+export type Tf = typeof import('@tensorflow/tfjs-core') & typeof import('@tensorflow/tfjs-layers');
 export type TfBackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 const BACKEND_ENV = 'HEADSTART_TF_BACKEND';
@@ -38,7 +42,7 @@ async function selectRuntime(): Promise<Tf> {
     const native = await importNative(forced === 'tensorflow');
     if (native) return settle(native, 'tensorflow');
   }
-  const tf: Tf = await import('@tensorflow/tfjs');
+  const tf = await importJsRuntime();
   if (forced === 'cpu') return useCpu(tf);
   const wasmError = await tryWasm(tf);
   if (wasmError === undefined) return settle(tf, 'wasm');
@@ -78,6 +82,17 @@ async function importNative(required: boolean): Promise<Tf | undefined> {
     }
     return undefined;
   }
+}
+
+/** What `import('@tensorflow/tfjs')` gives, in the order the umbrella's Node build loads it, minus the parts headstart does not use. */
+async function importJsRuntime(): Promise<Tf> {
+  const core = await import('@tensorflow/tfjs-core');
+  const layers = await import('@tensorflow/tfjs-layers');
+  await import('@tensorflow/tfjs-backend-cpu');
+  // Op gradients and chained tensor methods, which tfjs-core's Node build leaves out (scripts/bundle-tf-registrations.mjs).
+  await import('./tf-registrations.js');
+  // The two export no common names; core first, as in the umbrella.
+  return { ...layers, ...core };
 }
 
 /** Returns undefined on success, else why the backend could not start. */

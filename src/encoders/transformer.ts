@@ -14,8 +14,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { AutoModel, AutoTokenizer, env, Tensor, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
+import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import { DataError, ModelError, UsageError } from '../errors.js';
+import { importOptional } from '../util/optional-package.js';
 import { checkBatchPlan, DEFAULT_BATCH_PLAN, planBatches, type BatchPlanOptions } from './batching.js';
 import type { EmbedOptions, EmbedResult, Encoder, EncoderSpec, Matrix, Pooling, TextInfo, TransformerDtype } from './encoder.js';
 import { assertFinite, clsPool, l2NormalizeRows, meanPool, type TokenStates } from './pooling.js';
@@ -53,76 +54,86 @@ export interface TokenStatesResult {
 const MAX_EMBEDDINGS_PER_CALL = 2048;
 const POOLINGS: readonly Pooling[] = ['mean', 'cls', 'none'];
 
-export async function loadTransformerEncoder(options: TransformerEncoderOptions): Promise<TransformerEncoder> {
-  // Headstart never downloads: transformers.js must only read the directory we resolved.
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-
-  const dtype = options.dtype ?? 'fp32';
-  const dir = resolveModelDir(options.model, options.modelsDir ?? process.env.HEADSTART_MODELS);
-  const files = locateModelFiles(dir, dtype);
-  const maxTokens = options.maxTokens ?? files.tokenLimit;
-  if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > files.tokenLimit) {
-    throw new UsageError('BAD_MAX_TOKENS', `maxTokens must be an integer from 1 to the model's limit ${files.tokenLimit}, got ${maxTokens}`);
-  }
-  const spec: TransformerSpec = {
-    type: 'transformer',
-    model: options.model,
-    dtype,
-    pooling: options.pooling ?? 'mean',
-    normalize: options.normalize ?? true,
-    maxTokens,
-  };
-  if (!POOLINGS.includes(spec.pooling)) {
-    throw new UsageError('BAD_POOLING', `unknown pooling "${spec.pooling}"; expected one of ${POOLINGS.join(', ')}`);
-  }
-  const batchPlan: BatchPlanOptions = {
-    tokenBudget: options.tokenBudget ?? DEFAULT_BATCH_PLAN.tokenBudget,
-    maxBatchSize: options.maxBatchSize ?? DEFAULT_BATCH_PLAN.maxBatchSize,
-  };
-  checkBatchPlan(batchPlan);
-  const threads = {
-    intraOpNumThreads: options.intraOpNumThreads ?? physicalCoreCount(),
-    interOpNumThreads: options.interOpNumThreads ?? 1,
-  };
-  for (const [name, value] of Object.entries(threads)) {
-    if (!Number.isInteger(value) || value < 1) throw new UsageError('BAD_THREADS', `${name} must be a positive integer, got ${value}`);
-  }
-
-  const tokenizer = await loadPart(files.tokenizerPath, 'tokenizer', () => AutoTokenizer.from_pretrained(dir, { local_files_only: true }));
-  const model = await loadPart(files.onnxPath, 'model', () =>
-    AutoModel.from_pretrained(dir, {
-      local_files_only: true,
-      dtype,
-      device: 'cpu',
-      session_options: threads,
-    }),
-  );
-  try {
-    const layout = detectSpecialTokenLayout(tokenizer);
-    contentRoom(maxTokens, layout);
-    const fingerprint = await fingerprintOf(files, spec);
-    return new TransformerEncoder(spec, files.hiddenSize, fingerprint, tokenizer, model, layout, batchPlan, files);
-  } catch (error) {
-    await model.dispose();
-    throw error;
-  }
+/** Loads a transformer encoder: `TransformerEncoder.load`. */
+export function loadTransformerEncoder(options: TransformerEncoderOptions): Promise<TransformerEncoder> {
+  return TransformerEncoder.load(options);
 }
+
+type TensorClass = typeof Tensor;
 
 export class TransformerEncoder implements Encoder {
   readonly maxEmbeddingsPerCall = MAX_EMBEDDINGS_PER_CALL;
   private disposed = false;
 
-  constructor(
+  // Private, so that the published .d.ts does not name transformers.js types (an optional package).
+  private constructor(
     readonly spec: TransformerSpec,
     readonly dim: number,
     readonly fingerprint: string,
     private readonly tokenizer: PreTrainedTokenizer,
     private readonly model: PreTrainedModel,
+    private readonly Tensor: TensorClass,
     private readonly layout: SpecialTokenLayout,
     private readonly batchPlan: BatchPlanOptions,
     private readonly files: TransformerModelFiles,
   ) {}
+
+  static async load(options: TransformerEncoderOptions): Promise<TransformerEncoder> {
+    const { AutoModel, AutoTokenizer, env, Tensor } = await importOptional<typeof import('@huggingface/transformers')>('@huggingface/transformers', 'a transformer encoder');
+    // Headstart never downloads: transformers.js must only read the directory we resolved.
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+
+    const dtype = options.dtype ?? 'fp32';
+    const dir = resolveModelDir(options.model, options.modelsDir ?? process.env.HEADSTART_MODELS);
+    const files = locateModelFiles(dir, dtype);
+    const maxTokens = options.maxTokens ?? files.tokenLimit;
+    if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > files.tokenLimit) {
+      throw new UsageError('BAD_MAX_TOKENS', `maxTokens must be an integer from 1 to the model's limit ${files.tokenLimit}, got ${maxTokens}`);
+    }
+    const spec: TransformerSpec = {
+      type: 'transformer',
+      model: options.model,
+      dtype,
+      pooling: options.pooling ?? 'mean',
+      normalize: options.normalize ?? true,
+      maxTokens,
+    };
+    if (!POOLINGS.includes(spec.pooling)) {
+      throw new UsageError('BAD_POOLING', `unknown pooling "${spec.pooling}"; expected one of ${POOLINGS.join(', ')}`);
+    }
+    const batchPlan: BatchPlanOptions = {
+      tokenBudget: options.tokenBudget ?? DEFAULT_BATCH_PLAN.tokenBudget,
+      maxBatchSize: options.maxBatchSize ?? DEFAULT_BATCH_PLAN.maxBatchSize,
+    };
+    checkBatchPlan(batchPlan);
+    const threads = {
+      intraOpNumThreads: options.intraOpNumThreads ?? physicalCoreCount(),
+      interOpNumThreads: options.interOpNumThreads ?? 1,
+    };
+    for (const [name, value] of Object.entries(threads)) {
+      if (!Number.isInteger(value) || value < 1) throw new UsageError('BAD_THREADS', `${name} must be a positive integer, got ${value}`);
+    }
+
+    const tokenizer = await loadPart(files.tokenizerPath, 'tokenizer', () => AutoTokenizer.from_pretrained(dir, { local_files_only: true }));
+    const model = await loadPart(files.onnxPath, 'model', () =>
+      AutoModel.from_pretrained(dir, {
+        local_files_only: true,
+        dtype,
+        device: 'cpu',
+        session_options: threads,
+      }),
+    );
+    try {
+      const layout = detectSpecialTokenLayout(tokenizer);
+      contentRoom(maxTokens, layout);
+      const fingerprint = await fingerprintOf(files, spec);
+      return new TransformerEncoder(spec, files.hiddenSize, fingerprint, tokenizer, model, Tensor, layout, batchPlan, files);
+    } catch (error) {
+      await model.dispose();
+      throw error;
+    }
+  }
 
   get maxTokens(): number {
     return this.spec.maxTokens;
@@ -223,9 +234,9 @@ export class TransformerEncoder implements Encoder {
     });
     const dims = [batch.length, seq];
     const inputs = {
-      input_ids: new Tensor('int64', ids, dims),
-      attention_mask: new Tensor('int64', BigInt64Array.from(mask, (m) => BigInt(m)), dims),
-      token_type_ids: new Tensor('int64', typeIds, dims),
+      input_ids: new this.Tensor('int64', ids, dims),
+      attention_mask: new this.Tensor('int64', BigInt64Array.from(mask, (m) => BigInt(m)), dims),
+      token_type_ids: new this.Tensor('int64', typeIds, dims),
     };
     let outputs: Record<string, Tensor> | undefined;
     try {

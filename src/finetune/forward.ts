@@ -4,7 +4,7 @@
  * table rows in JS) and for every head weight. It computes what the frozen path computes:
  * L2-normalise (StaticEncoder.embed), standardise, then the head's dense layers.
  */
-import type { Scalar, Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs';
+import type { Scalar, Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import type { Tf } from '../backend/tf.js';
 import type { HeadSpec } from '../heads/head.js';
 import { crossEntropy, distillationLoss } from '../heads/loss.js';

@@ -8,7 +8,7 @@
  * (row-adam.ts). TF.js therefore only ever sees `[batch, dim]` tensors, never the whole table.
  * Early stopping keeps the table and head of the epoch with the best validation loss.
  */
-import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { loadTf, type Tf } from '../backend/tf.js';
 import type { Matrix } from '../encoders/encoder.js';
 import { l2NormalizeRows } from '../encoders/pooling.js';

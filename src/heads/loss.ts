@@ -1,5 +1,5 @@
 /** Weighted cross-entropy on logits, averaged over the batch like Keras' sample weights. */
-import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs';
+import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import type { Tf } from '../backend/tf.js';
 
 /**

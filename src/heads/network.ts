@@ -3,7 +3,8 @@
  * TF.js) whose dense weights the training loop and prediction drive directly with plain ops, which
  * avoids tfjs-layers' per-call overhead.
  */
-import type { GradSaveFunc, LayersModel, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs';
+import type { GradSaveFunc, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Tf } from '../backend/tf.js';
 import { ModelError } from '../errors.js';
 import type { HeadSpec } from './head.js';

@@ -6,7 +6,8 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { LayersModel, io } from '@tensorflow/tfjs';
+import type { io } from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Tf } from '../backend/tf.js';
 import { HeadstartError, ModelError } from '../errors.js';
 import type { HeadSpec } from './head.js';

@@ -3,7 +3,7 @@
  * best weights restored. Every step runs in tf.tidy and every long-lived tensor is disposed in
  * `finally`, so neither success, failure nor abort leaks tensors.
  */
-import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs';
+import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import type { Tf } from '../backend/tf.js';
 import { DataError } from '../errors.js';
 import { shuffleInPlace, type Rng } from '../util/random.js';

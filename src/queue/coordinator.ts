@@ -6,13 +6,13 @@
  * mid-chunk loses its lock and BullMQ's stalled-job check hands the job to another worker.
  */
 import { createHash } from 'node:crypto';
-import { Queue, QueueEvents } from 'bullmq';
 import type { EncoderLoadOptions } from '../encoders/index.js';
 import type { RowSettings } from '../predict/format.js';
 import type { ChunkResult, ModelRef } from '../predict/heads.js';
 import type { RunIdentity } from '../predict/journal.js';
 import type { ChunkRunner } from '../predict/pipeline.js';
 import { DataError, UsageError } from '../errors.js';
+import { loadBullmq } from './bullmq.js';
 import { connectionFrom } from './connection.js';
 import { CHUNK_JOB, type ChunkJobData } from './jobs.js';
 
@@ -43,6 +43,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 export async function queueRunner(options: QueueRunOptions): Promise<ChunkRunner> {
+  const { Queue, QueueEvents } = await loadBullmq('predict --queue');
   // Reconnect a few times, then give up, so an unreachable Redis is an error rather than a hang.
   const connection = connectionFrom(options.url, CONNECT_RETRIES);
   const queue = new Queue<ChunkJobData, ChunkResult>(options.queueName, { connection });

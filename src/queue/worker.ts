@@ -1,10 +1,11 @@
 /** `headstart worker`: processes chunk jobs from a BullMQ queue, loading each model set once. */
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { HeadstartError } from '../errors.js';
 import { HeadSet } from '../predict/heads.js';
 import { digestModels } from '../predict/identity.js';
 import { rowCollector } from '../predict/memory.js';
 import type { ChunkResult } from '../predict/heads.js';
+import { loadBullmq } from './bullmq.js';
 import { connectionFrom } from './connection.js';
 import type { ChunkJobData } from './jobs.js';
 
@@ -25,6 +26,7 @@ export interface QueueWorker {
 }
 
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
+  const { UnrecoverableError, Worker } = await loadBullmq('headstart worker');
   const loaded = new Map<string, Promise<HeadSet>>();
   const headsFor = async (data: ChunkJobData): Promise<HeadSet> => {
     const key = JSON.stringify([data.modelsDigest, data.models, data.loadOptions]);
