@@ -1,16 +1,21 @@
 /**
- * Where the command line, the demo, the tests and the benchmarks look for models and corpora when
- * HEADSTART_MODELS / HEADSTART_CORPORA are unset: `../shared/models` and `../shared/corpora`
- * beside the project (the layout of a checkout next to its shared data, as in CI).
+ * Where the repository's own tests, demo and benchmarks find the benchmark corpora when
+ * HEADSTART_CORPORA is unset: `../shared/corpora` beside the checkout (the layout CI uses). The
+ * corpora are not shipped (their licences), so the package itself never looks there.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The package root: this module sits in src/ (tsx) or dist/ (built), one level below it. */
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export function useSharedDataDefaults(env: NodeJS.ProcessEnv = process.env): void {
-  const shared = path.resolve(packageRoot, '../shared');
-  env.HEADSTART_MODELS ??= path.join(shared, 'models');
-  env.HEADSTART_CORPORA ??= path.join(shared, 'corpora');
+/** Sets HEADSTART_CORPORA to `../shared/corpora` when it is unset; returns the folder either way. */
+export function useSharedCorpora(env: NodeJS.ProcessEnv = process.env): string {
+  env.HEADSTART_CORPORA ??= path.resolve(repoRoot, '../shared/corpora');
+  return env.HEADSTART_CORPORA;
+}
+
+/** Whether the shared corpora are there (HEADSTART_CORPORA, else `../shared/corpora`). */
+export function sharedCorporaPresent(env: NodeJS.ProcessEnv = process.env): boolean {
+  return existsSync(useSharedCorpora(env));
 }
