@@ -22,7 +22,7 @@ import {
 } from './lib/accuracy-runs.js';
 import { describeMachine, machineLine, type MachineInfo } from './lib/machine.js';
 import { round } from './lib/measure.js';
-import { isMain, parseBenchFlags, useSharedDataDefaults, resultName, table, writeResult } from './lib/output.js';
+import { isMain, parseBenchFlags, useSharedCorpora, resultName, table, writeResult } from './lib/output.js';
 import { confusionChart, lineChart, writeSvg } from './lib/plot.js';
 import { REFERENCES } from './references.js';
 
@@ -204,7 +204,7 @@ export function accuracyMarkdown(result: AccuracyResult, plan: AccuracyPlan): st
 }
 
 async function main(): Promise<void> {
-  useSharedDataDefaults();
+  useSharedCorpora();
   const flags = parseBenchFlags(process.argv.slice(2));
   const result = await runAccuracy(accuracyPlan(flags.quick), flags.out, (line) => console.error(line));
   if (flags.json) printJsonResult(result);

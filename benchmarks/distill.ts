@@ -25,7 +25,7 @@ import { stratifiedSplit } from '../src/metrics/index.js';
 import { loadLabelled, pick, strataOf, subsample, subset, type LabelledData } from './lib/corpora.js';
 import { describeMachine, type MachineInfo } from './lib/machine.js';
 import { round, timed } from './lib/measure.js';
-import { defaultResultsDir, isMain, resultName, table, useSharedDataDefaults, writeResult } from './lib/output.js';
+import { defaultResultsDir, isMain, resultName, table, useSharedCorpora, writeResult } from './lib/output.js';
 
 const SEED = 42;
 const QUICK_TRAIN_ROWS = 2000;
@@ -103,7 +103,7 @@ async function runSetting(corpus: string, setting: string, labelled: LabelledDat
     models.unshift(teacherSide!);
 
     process.stderr.write(`${corpus}, ${setting}: potion MLP on hard labels\n`);
-    const hardRun = await timed(() => TextClassifier.train(labelled.texts, labels, { seed: SEED }, { encoder: 'potion' }));
+    const hardRun = await timed(() => TextClassifier.train(labelled.texts, labels, { recipe: 'single', seed: SEED }, { encoder: 'potion' }));
     try {
       const comparison = await compareOnTexts(teacher, hardRun.value.classifier, test.texts, testTargets, { rounds: TIMING_ROUNDS });
       models.push(side('potion MLP on the hard labels', comparison.student, hardRun.seconds, labelled.texts.length, comparison));
@@ -155,7 +155,7 @@ function markdown(results: SettingResult[], machine: MachineInfo, quick: boolean
 }
 
 async function main(): Promise<void> {
-  useSharedDataDefaults();
+  useSharedCorpora();
   const { values } = parseArgs({
     options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, out: { type: 'string', default: defaultResultsDir }, only: { type: 'string' } },
   });

@@ -95,7 +95,7 @@ function argument(name: string, fallback: number): number {
 async function trainModels(dirs: Record<ModelName, string>): Promise<{ chosen: string; weights: number[] }> {
   const data = await loadLabelled('fpb50');
   const classifier = await TextClassifier.create();
-  await classifier.fit(data.texts, data.labels, { seed: 0 });
+  await classifier.fit(data.texts, data.labels, { recipe: 'single', seed: 0 });
   await classifier.save(dirs.mlp);
   await classifier.dispose();
   const auto = await trainAuto(data.texts, data.labels, { fit: { seed: 0 } });

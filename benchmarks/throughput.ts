@@ -20,7 +20,7 @@ import { loadLabelled } from './lib/corpora.js';
 import { bertFlopsPerSequence, measureAttainableGflops, type AttainableRate } from './lib/flops.js';
 import { describeMachine, machineLine, type MachineInfo } from './lib/machine.js';
 import { processMaxRssMb, round } from './lib/measure.js';
-import { isMain, parseBenchFlags, useSharedDataDefaults, repoRoot, resultName, table, writeResult } from './lib/output.js';
+import { isMain, parseBenchFlags, useSharedCorpora, repoRoot, resultName, table, writeResult } from './lib/output.js';
 import { lineChart, writeSvg, type Row } from './lib/plot.js';
 import { bertShapeOf, NAIVE_CHUNK, staticSubject, tfidfSubject, transformerSubject, type Subject } from './lib/subjects.js';
 import { measureLength, measurePath, scalingExponent, streamCorpus, writeJsonlCorpus, type GrowthPoint, type ThroughputRow } from './lib/throughput-runs.js';
@@ -381,7 +381,7 @@ export function throughputMarkdown(result: ThroughputResult, plan: ThroughputPla
 }
 
 async function main(): Promise<void> {
-  useSharedDataDefaults();
+  useSharedCorpora();
   const flags = parseBenchFlags(process.argv.slice(2));
   const result = await runThroughput(throughputPlan(flags.quick), flags.out, (line) => console.error(line));
   if (flags.json) printJsonResult(result);

@@ -24,8 +24,23 @@ import { trainLabelSimilarityMember, type LabelSimilarityTraining, type LabelTex
 import { assertFineTunable, trainFineTunedMember, type FineTunedTraining } from './finetune/member.js';
 import { resolveFineTune, type FineTuneOption, type FineTuneOptions } from './finetune/options.js';
 import { topIndices } from './util/top-indices.js';
+import type { AutoReport } from './recipes/auto.js';
+
+/** The auto recipe's report without the fit report it wraps. */
+export type RecipeSummary = Omit<AutoReport, 'fit'>;
 
 export interface FitOptions extends Partial<TrainOptions> {
+  /**
+   * 'auto' (the default for a classifier over one encoder, as for `headstart train` and `cv`): the
+   * auto recipe (src/recipes/auto.ts) chooses and trains the members itself, and the options below
+   * shape its pretrained head. 'single': one head over the encoder, or one per encoder given with
+   * `fuseWith` (the default when there are several: they are the members).
+   */
+  recipe?: Recipe;
+  /** The auto recipe's time budget in seconds (default 300). */
+  budgetSeconds?: number;
+  /** The auto recipe's progress messages (which members it trains, what it chose). */
+  onStage?: (message: string) => void;
   head?: HeadType;
   hidden?: number;
   dropout?: number;
@@ -75,7 +90,11 @@ export interface MemberReport {
   labelSimilarity?: { scale: number; trainingAccuracy: number };
 }
 
+export type Recipe = 'auto' | 'single';
+
 export interface FitReport extends TrainReport {
+  /** What the auto recipe chose and why (recipe 'auto' only). */
+  recipe?: RecipeSummary;
   examples: number;
   labels: string[];
   labelCounts: Record<string, number>;
@@ -103,6 +122,12 @@ export interface Prediction {
   top: { label: string; score: number }[];
   truncated: boolean;
   empty: boolean;
+}
+
+export interface PredictOptions {
+  /** How many labels each prediction's `top` lists, best first (default 1). */
+  topK?: number;
+  signal?: AbortSignal;
 }
 
 export interface Probabilities extends Matrix {
@@ -271,24 +296,66 @@ export class TextClassifier {
   }
 
   /**
-   * Trains the head(s) on `texts` with `labels` (one string per text, or a list per text for
-   * multi-label data). Embeds each distinct text once; refuses empty texts with their index.
+   * Trains on `texts` with `labels` (one string per text, or a list per text for multi-label data)
+   * with the auto recipe, or with `recipe: 'single'` one head per encoder (see FitOptions.recipe).
    */
   async fit(texts: readonly string[], labels: LabelInput, options: FitOptions = {}): Promise<FitReport> {
-    if (texts.length !== labels.length) {
-      throw new UsageError('FIT_LENGTH_MISMATCH', `fit got ${texts.length} texts but ${labels.length} labels`);
+    const { recipe = this.members.length === 1 ? 'auto' : 'single', budgetSeconds, onStage, ...fitOptions } = options;
+    if (recipe !== 'auto' && recipe !== 'single') {
+      throw new UsageError('UNKNOWN_RECIPE', `unknown recipe ${JSON.stringify(recipe)}`, { hint: "use 'auto' (the default) or 'single'" });
     }
-    if (texts.length === 0) throw new DataError('NO_TRAINING_DATA', 'fit got no texts');
-    texts.forEach((text, index) => {
-      if (typeof text !== 'string' || text.trim() === '') {
-        throw new DataError('EMPTY_TEXT', 'training text is empty', { location: { index, field: 'text' }, hint: 'remove the row or read the file with --on-bad-row skip' });
-      }
+    assertTrainable(texts, labels);
+    if (recipe === 'single') return this.fitMembers(texts, labels, fitOptions);
+    if (this.members.length > 1) {
+      throw new UsageError('RECIPE_NEEDS_ONE_ENCODER', 'the auto recipe chooses its own members, so it takes a classifier over one encoder', {
+        hint: "pass recipe: 'single' to train the encoders given with fuseWith",
+      });
+    }
+    return this.fitAuto(texts, labels, { ...fitOptions, ...(budgetSeconds !== undefined && { budgetSeconds }), ...(onStage && { onStage }) });
+  }
+
+  /**
+   * The auto recipe over this classifier's (pretrained) encoder. The classifier it trains hands its
+   * members over to this one, which keeps owning the encoder it was created with.
+   */
+  private async fitAuto(texts: readonly string[], labels: LabelInput, options: FitOptions): Promise<FitReport> {
+    const { budgetSeconds, onStage, labelTexts, signal, ...fit } = options;
+    // Imported when used: the recipe builds on this class.
+    const { trainAuto } = await import('./recipes/auto.js');
+    const [member] = this.members;
+    const base = member.pretrained ?? member;
+    const { classifier: trained, report } = await trainAuto(texts, labels, {
+      encoder: base.encoder,
+      ...(base.cache && { cache: base.cache }),
+      fit,
+      ...(budgetSeconds !== undefined && { budgetSeconds }),
+      ...(labelTexts && { labelTexts }),
+      ...(signal && { signal }),
+      ...(onStage && { onStage }),
     });
+    member.head?.dispose();
+    if (member.pretrained && member.ownsEncoder) await member.encoder.dispose();
+    if (base.ownsEncoder) trained.adoptEncoder(base.encoder);
+    this.members.splice(0, this.members.length, ...trained.members);
+    this.adopted.push(...trained.adopted.splice(0));
+    this.labelList = trained.labelList;
+    this.multi = trained.multi;
+    this.weights = trained.weights;
+    this.temperature = trained.temperature;
+    this.prior = trained.prior;
+    const { fit: fitReport, ...recipe } = report;
+    this.trainingRecord = { ...trained.trainingRecord, recipe };
+    return { ...fitReport, recipe };
+  }
+
+  /**
+   * Trains one head per member on `texts`. Embeds each distinct text once; refuses empty texts with
+   * their index.
+   */
+  private async fitMembers(texts: readonly string[], labels: LabelInput, options: FitOptions): Promise<FitReport> {
+    assertTrainable(texts, labels);
     const multiLabel = isMultiLabelInput(labels);
     const vocabulary = labelVocabulary(labels);
-    if (!multiLabel && vocabulary.length < 2) {
-      throw new DataError('SINGLE_CLASS', `training data has only one class (${vocabulary[0]}); a classifier needs at least 2`);
-    }
     if (multiLabel && this.members.length > 1) {
       throw new UsageError('FUSION_MULTI_LABEL', 'fusing several encoders is supported for single-label data only', { hint: 'train with one encoder' });
     }
@@ -430,7 +497,8 @@ export class TextClassifier {
    * `embedded` (from `embedPrimary`) stands in for the primary encoder's vectors of `texts`; it is
    * ignored when it is dense and the primary head reads sparse rows, or the reverse.
    */
-  async predictProba(texts: readonly string[], options: { signal?: AbortSignal; embedded?: Features } = {}): Promise<Probabilities> {
+  async predictProba(input: string | readonly string[], options: { signal?: AbortSignal; embedded?: Features } = {}): Promise<Probabilities> {
+    const texts = textList(input, 'predictProba');
     const primaryHead = this.requireHead();
     const given = options.embedded && isSparseMatrix(options.embedded) === isSparseHead(primaryHead) ? options.embedded : undefined;
     // The primary's vectors are needed for `info` even when its weight is 0.
@@ -460,9 +528,13 @@ export class TextClassifier {
     return memberFeatures(this.members[0], texts, options.signal);
   }
 
-  async predict(texts: readonly string[], options: { topK?: number; signal?: AbortSignal } = {}): Promise<Prediction[]> {
-    const probabilities = await this.predictProba(texts, options);
-    return this.decide(probabilities, options.topK ?? 1);
+  /** The prediction for one text, or one per text (in order) for an array. */
+  predict(text: string, options?: PredictOptions): Promise<Prediction>;
+  predict(texts: readonly string[], options?: PredictOptions): Promise<Prediction[]>;
+  async predict(input: string | readonly string[], options: PredictOptions = {}): Promise<Prediction | Prediction[]> {
+    const probabilities = await this.predictProba(textList(input, 'predict'), options);
+    const predictions = this.decide(probabilities, options.topK ?? 1);
+    return typeof input === 'string' ? predictions[0] : predictions;
   }
 
   /** Turns probabilities into predictions: argmax (single-label) or per-label thresholds (multi-label). */
@@ -625,6 +697,33 @@ export class TextClassifier {
     if (!head) throw new UsageError('NOT_TRAINED', 'the classifier has not been trained: call fit() or TextClassifier.load()');
     return head;
   }
+}
+
+/** Refuses training data no recipe can learn from, before anything is embedded. */
+function assertTrainable(texts: readonly string[], labels: LabelInput): void {
+  if (!Array.isArray(texts)) throw new TypeError(`fit takes an array of texts, got ${typeof texts}`);
+  if (texts.length !== labels.length) {
+    throw new UsageError('FIT_LENGTH_MISMATCH', `fit got ${texts.length} texts but ${labels.length} labels`);
+  }
+  if (texts.length === 0) throw new DataError('NO_TRAINING_DATA', 'fit got no texts');
+  texts.forEach((text, index) => {
+    if (typeof text !== 'string' || text.trim() === '') {
+      throw new DataError('EMPTY_TEXT', 'training text is empty', { location: { index, field: 'text' }, hint: 'remove the row or read the file with --on-bad-row skip' });
+    }
+  });
+  const vocabulary = labelVocabulary(labels);
+  if (!isMultiLabelInput(labels) && vocabulary.length < 2) {
+    throw new DataError('SINGLE_CLASS', `training data has only one class (${vocabulary[0]}); a classifier needs at least 2`);
+  }
+}
+
+/** The texts to classify: one string, or an array (whose items the encoder checks are strings). */
+function textList(texts: string | readonly string[], method: string): readonly string[] {
+  if (typeof texts === 'string') return [texts];
+  if (!Array.isArray(texts)) {
+    throw new TypeError(`${method} takes a string or an array of strings, got ${texts === null ? 'null' : typeof texts}`);
+  }
+  return texts;
 }
 
 export function describeSpec(spec: EncoderSpec): string {

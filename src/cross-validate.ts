@@ -1,11 +1,10 @@
 /** Stratified k-fold cross-validation of a TextClassifier configuration. */
-import { TextClassifier, type FitOptions, type FitReport } from './classifier.js';
+import { TextClassifier, type FitOptions, type Recipe } from './classifier.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import type { Encoder } from './encoders/encoder.js';
 import { isFittable } from './encoders/encoder.js';
 import { isMultiLabelInput, labelVocabulary, type LabelInput } from './labels.js';
 import { labelSetStrata, meanStd, stratifiedKFold, type ClassMetrics } from './metrics/index.js';
-import { trainAuto } from './recipes/auto.js';
 
 export interface FoldResult {
   fold: number;
@@ -30,8 +29,8 @@ export interface CrossValidateOptions {
   folds: number;
   seed: number;
   fit?: FitOptions;
-  /** 'single' (default): one head over `encoder`; 'auto': the auto recipe with `encoder` as its pretrained encoder. */
-  recipe?: 'single' | 'auto';
+  /** 'auto' (default, as for fit() and `headstart train`): the auto recipe with `encoder` as its pretrained encoder; 'single': one head over `encoder`. */
+  recipe?: Recipe;
   /** Budget per fold for the auto recipe, in seconds. */
   budgetSeconds?: number;
   onFold?: (result: FoldResult) => void;
@@ -57,14 +56,8 @@ export async function crossValidate(encoder: Encoder, texts: readonly string[], 
     const pick = <T>(items: readonly T[], indices: Int32Array): T[] => Array.from(indices, (i) => items[i]);
     const trainTexts = pick(texts, split.train);
     const trainLabels = pick(labels as readonly unknown[], split.train) as unknown as LabelInput;
-    const fit = { seed: options.seed, ...options.fit };
-    let classifier: TextClassifier;
-    let report: FitReport;
-    if (options.recipe === 'auto') {
-      ({ classifier, report: { fit: report } } = await trainAuto(trainTexts, trainLabels, { encoder, cache, fit, budgetSeconds: options.budgetSeconds }));
-    } else {
-      ({ classifier, report } = await TextClassifier.train(trainTexts, trainLabels, fit, { encoder, cache }));
-    }
+    const fit: FitOptions = { seed: options.seed, ...options.fit, recipe: options.recipe ?? 'auto', ...(options.budgetSeconds !== undefined && { budgetSeconds: options.budgetSeconds }) };
+    const { classifier, report } = await TextClassifier.train(trainTexts, trainLabels, fit, { encoder, cache });
     try {
       const metrics = await classifier.evaluate(pick(texts, split.test), pick(labels as readonly unknown[], split.test) as unknown as LabelInput);
       const result: FoldResult = {

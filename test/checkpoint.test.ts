@@ -40,7 +40,7 @@ beforeAll(async () => {
   await classifier.fit(
     data.examples.map((e) => e.text),
     data.examples.map((e) => e.labels[0]),
-    { seed: 1, epochs: 30 },
+    { recipe: 'single', seed: 1, epochs: 30 },
   );
   expected = (await classifier.predictProba(probe)).data;
   saved = path.join(root, 'model');

@@ -33,7 +33,7 @@ function counting(encoder: Encoder): Encoder & { embedded: number } {
 describe('TextClassifier', () => {
   it('learns the sample finance sentiment data well enough to classify clear new cases', async () => {
     const classifier = await TextClassifier.create();
-    const report = await classifier.fit(texts, labels, { seed: 0 });
+    const report = await classifier.fit(texts, labels, { recipe: 'single', seed: 0 });
     expect(report.labels).toEqual(['negative', 'neutral', 'positive']);
     expect(report.examples).toBe(texts.length);
     const predictions = await classifier.predict(['Net profit rose sharply and the company raised its dividend.', 'The company reported a heavy loss and cut jobs.'], { topK: 3 });
@@ -51,7 +51,7 @@ describe('TextClassifier', () => {
   it('is deterministic for a seed', async () => {
     const run = async () => {
       const classifier = await TextClassifier.create();
-      await classifier.fit(texts, labels, { seed: 7, epochs: 20 });
+      await classifier.fit(texts, labels, { recipe: 'single', seed: 7, epochs: 20 });
       const probabilities = (await classifier.predictProba(texts.slice(0, 5))).data;
       await classifier.dispose();
       return Array.from(probabilities);
@@ -65,7 +65,7 @@ describe('TextClassifier', () => {
     await expect(classifier.fit(['good', 'bad'], ['a', 'a'])).rejects.toMatchObject({ code: 'SINGLE_CLASS' });
     await expect(classifier.fit(['good', 'bad'], ['a'])).rejects.toBeInstanceOf(UsageError);
     await expect(classifier.predict(['x'])).rejects.toMatchObject({ code: 'NOT_TRAINED' });
-    await classifier.fit(texts, labels, { seed: 0, epochs: 5 });
+    await classifier.fit(texts, labels, { recipe: 'single', seed: 0, epochs: 5 });
     const error = await classifier.evaluate(['x', 'y', 'z'], ['positive', 'mixed', 'mixed']).catch((e) => e);
     expect(error).toBeInstanceOf(DataError);
     expect(error.message).toContain('"mixed" (2)');
@@ -76,7 +76,7 @@ describe('TextClassifier', () => {
     const multiTexts = texts.slice(0, 40);
     const multiLabels = labels.slice(0, 40).map((label, i) => (i % 3 === 0 ? [label, 'flagged'] : [label]));
     const classifier = await TextClassifier.create();
-    await classifier.fit(multiTexts, multiLabels, { seed: 0, epochs: 50 });
+    await classifier.fit(multiTexts, multiLabels, { recipe: 'single', seed: 0, epochs: 50 });
     expect(classifier.multiLabel).toBe(true);
     const [prediction] = await classifier.predict([multiTexts[0]]);
     expect(Array.isArray(prediction.labels)).toBe(true);
@@ -87,7 +87,7 @@ describe('TextClassifier', () => {
 
   it('flags empty and truncated texts at prediction time instead of dropping them', async () => {
     const classifier = await TextClassifier.create();
-    await classifier.fit(texts, labels, { seed: 0, epochs: 5 });
+    await classifier.fit(texts, labels, { recipe: 'single', seed: 0, epochs: 5 });
     const predictions = await classifier.predict(['', 'profit '.repeat(2000), 'Sales grew.']);
     expect(predictions).toHaveLength(3);
     expect(predictions.map((p) => [p.empty, p.truncated])).toEqual([
@@ -102,7 +102,7 @@ describe('TextClassifier', () => {
 describe('crossValidate', () => {
   it('embeds each distinct text once across all folds', async () => {
     const encoder = counting(await createEncoder('potion'));
-    const result = await crossValidate(encoder, texts, labels, { folds: 3, seed: 0, fit: { epochs: 10 } });
+    const result = await crossValidate(encoder, texts, labels, { folds: 3, seed: 0, recipe: 'single', fit: { epochs: 10 } });
     expect(result.folds).toHaveLength(3);
     expect(encoder.embedded).toBe(new Set(texts).size);
     expect(result.accuracy.mean).toBeGreaterThan(0.4);
@@ -111,7 +111,7 @@ describe('crossValidate', () => {
 
   it('refits TF-IDF on each fold so no vocabulary leaks from the test fold', async () => {
     const encoder = counting(await createEncoder('tfidf'));
-    await crossValidate(encoder, texts, labels, { folds: 3, seed: 0, fit: { epochs: 10 } });
+    await crossValidate(encoder, texts, labels, { folds: 3, seed: 0, recipe: 'single', fit: { epochs: 10 } });
     // every fold embeds its own training part and its test part
     expect(encoder.embedded).toBe(texts.length * 3);
     await encoder.dispose();

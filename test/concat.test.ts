@@ -96,7 +96,7 @@ describe('ConcatEncoder (TF-IDF with embeddings appended)', () => {
   it('serves as a fused member whose checkpoint loads to the same predictions and whose state is hash-checked', async () => {
     const spec: EncoderSpec = { type: 'concat', tfidf: tfidfSettings, dense: { type: 'static', model: 'potion-base-4m-int8', maxTokens: 512 }, denseWeight: 0.5 };
     const classifier = await TextClassifier.create({ encoder: 'potion', fuseWith: [spec] });
-    const report = await classifier.fit(texts, labels, { seed: 0, validationSplit: 0.4 });
+    const report = await classifier.fit(texts, labels, { recipe: 'single', seed: 0, validationSplit: 0.4 });
     expect(report.members.map((m) => m.encoder)).toEqual(['static:potion-base-4m-int8', 'tfidf+static:potion-base-4m-int8']);
     const before = await classifier.predictProba(probe);
     // The member's dense part is the primary's encoder: prediction embeds each text once, for both.

@@ -103,7 +103,7 @@ describe('validationSplit with groups', () => {
     expect(() => validationSplit(single(labels), 3, 0.2, 5, new Int32Array(3))).toThrow(/3 group ids for 60 rows/);
     const texts = labels.map((l, i) => `text ${i} of class ${l}`);
     const classes = labels.map((l) => `c${l}`);
-    await expect(TextClassifier.train(texts, classes, { validationGroups: new Int32Array(2), epochs: 2 }, { encoder: 'tfidf' })).rejects.toThrow(UsageError);
+    await expect(TextClassifier.train(texts, classes, { recipe: 'single', validationGroups: new Int32Array(2), epochs: 2 }, { encoder: 'tfidf' })).rejects.toThrow(UsageError);
     const soft: Targets = { kind: 'soft', probabilities: Float32Array.from(labels.flatMap((l) => [0, 1, 2].map((c) => (c === l ? 1 : 0)))), temperature: 1 };
     await expect(trainStudent(new TfidfEncoder(), texts, soft as SoftTargets, 3, { validationGroups: new Int32Array(2), epochs: 2 })).rejects.toThrow(/2 group ids for 60 rows/);
   });
@@ -154,7 +154,7 @@ describe('held-out texts of the recipes are kept with the texts that contain the
   });
 
   it("in distillation's held-out comparison", async () => {
-    const { classifier: teacher } = await TextClassifier.train(texts, labels, { seed: 0 }, { encoder: 'tfidf' });
+    const { classifier: teacher } = await TextClassifier.train(texts, labels, { recipe: 'single', seed: 0 }, { encoder: 'tfidf' });
     const { encoder, trainedOn } = await recordingEncoder();
     const { classifier, report } = await distill({ teacher, texts, labels, holdOut: 0.25, student: { encoder, fit: { seed: 4, epochs: 2 } }, timingRounds: 1 });
     expect(report.comparison?.rows).toBe(expectWholeGroups(trainedOn()));

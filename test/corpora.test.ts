@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listCorpora, readDataset, resolveDataSource, type Dataset } from '../src/data/index.js';
 import { DataError, UsageError } from '../src/errors.js';
+import { describeWithCorpora } from './helpers.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const corporaDir = process.env.HEADSTART_CORPORA ?? path.resolve(repo, '../shared/corpora');
@@ -111,7 +112,7 @@ describe('project samples', () => {
   });
 });
 
-describe.skipIf(!existsSync(corporaDir))(`shared corpora in ${corporaDir} (skipped when that directory is missing)`, () => {
+describeWithCorpora(listCorpora().map((corpus) => corpus.name), `shared corpora in ${corporaDir}`, () => {
   const read = (name: string) => {
     const { path: file, options } = resolveDataSource(name);
     return readDataset(file, options);

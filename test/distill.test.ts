@@ -12,7 +12,7 @@ import { createHead } from '../src/heads/factory.js';
 import type { HeadSpec, SoftTargets } from '../src/heads/head.js';
 import { distillationLoss } from '../src/heads/loss.js';
 import { createRng } from '../src/util/random.js';
-import { headstart, repoRoot, sampleCsv, tempDir } from './helpers.js';
+import { describeWithCorpora, headstart, repoRoot, sampleCsv, tempDir } from './helpers.js';
 
 const SPEC: HeadSpec = { type: 'mlp', inputDim: 6, numLabels: 3, multiLabel: false, hidden: 16, dropout: 0.2, standardize: true };
 
@@ -103,7 +103,7 @@ describe('soft targets in the training loop', () => {
   });
 });
 
-describe('distill', () => {
+describeWithCorpora(['fpb50'], 'distill', () => {
   let texts: string[];
   let labels: string[];
   let teacher: TextClassifier;
@@ -115,7 +115,7 @@ describe('distill', () => {
     const examples = dataset.examples.filter((_, i) => i % 4 === 0);
     texts = examples.map((e) => e.text);
     labels = examples.map((e) => e.labels[0]);
-    ({ classifier: teacher } = await TextClassifier.train(texts.slice(0, 800), labels.slice(0, 800), { seed: 1 }, { encoder: 'tfidf' }));
+    ({ classifier: teacher } = await TextClassifier.train(texts.slice(0, 800), labels.slice(0, 800), { recipe: 'single', seed: 1 }, { encoder: 'tfidf' }));
   });
   afterAll(() => teacher?.dispose());
 
@@ -168,7 +168,7 @@ describe('distill', () => {
   });
 
   it('refuses a multi-label teacher, bad options and labels the teacher does not know', async () => {
-    const { classifier: multi } = await TextClassifier.train(['good news', 'bad news', 'mixed news', 'no news'], [['pos'], ['neg'], ['pos', 'neg'], []], { epochs: 2 }, { encoder: 'potion' });
+    const { classifier: multi } = await TextClassifier.train(['good news', 'bad news', 'mixed news', 'no news'], [['pos'], ['neg'], ['pos', 'neg'], []], { recipe: 'single', epochs: 2 }, { encoder: 'potion' });
     await expect(distill({ teacher: multi, texts: ['some text'] })).rejects.toMatchObject({ code: 'DISTILL_MULTI_LABEL' });
     await multi.dispose();
     await expect(distill({ teacher, texts: texts.slice(0, 10), temperature: 0 })).rejects.toMatchObject({ code: 'DISTILL_OPTION' });

@@ -61,8 +61,8 @@ describe('fine-tuning a static encoder', () => {
   beforeAll(() => writeTinyModel(modelDir));
 
   it('tunes the table so that classes a frozen table cannot tell apart are separated', async () => {
-    const frozen = await TextClassifier.train(texts, labels, FAST, { encoder: modelDir });
-    const tuned = await TextClassifier.train(texts, labels, { ...FAST, fineTune: TUNE }, { encoder: modelDir });
+    const frozen = await TextClassifier.train(texts, labels, { ...FAST, recipe: 'single' }, { encoder: modelDir });
+    const tuned = await TextClassifier.train(texts, labels, { recipe: 'single', ...FAST, fineTune: TUNE }, { encoder: modelDir });
     try {
       const frozenAccuracy = ((await frozen.classifier.evaluate(texts, labels)) as { accuracy: number }).accuracy;
       const tunedAccuracy = ((await tuned.classifier.evaluate(texts, labels)) as { accuracy: number }).accuracy;
@@ -85,7 +85,7 @@ describe('fine-tuning a static encoder', () => {
 
   it('trains through the same forward pass as prediction: the best validation loss is what predict gives', async () => {
     const options: FitOptions = { epochs: 6, validationSplit: 0.25, patience: 6, refit: false, calibrate: false, seed: 5, fineTune: { tableLearningRate: 0.01 } };
-    const { classifier, report } = await TextClassifier.train(texts, labels, options, { encoder: modelDir });
+    const { classifier, report } = await TextClassifier.train(texts, labels, { ...options, recipe: 'single' }, { encoder: modelDir });
     try {
       const targets = encodeTargets(labels, classifier.labels as string[]);
       // The classifier holds out texts together with the texts that contain them.
@@ -104,7 +104,7 @@ describe('fine-tuning a static encoder', () => {
     const copy = path.join(root, 'model-copy');
     writeTinyModel(copy);
     const out = path.join(root, 'checkpoint');
-    const { classifier } = await TextClassifier.train(texts, labels, { ...FAST, fineTune: TUNE }, { encoder: copy });
+    const { classifier } = await TextClassifier.train(texts, labels, { recipe: 'single', ...FAST, fineTune: TUNE }, { encoder: copy });
     const expected = await classifier.predictProba(texts);
     await classifier.save(out);
     await classifier.dispose();
@@ -139,7 +139,7 @@ describe('fine-tuning a static encoder', () => {
     const classifier = await TextClassifier.create({ encoder: modelDir, fuseWith: [modelDir] });
     try {
       const pretrained = classifier.encoders[1].fingerprint;
-      await classifier.fit(texts, labels, { ...FAST, fineTune: [false, TUNE] });
+      await classifier.fit(texts, labels, { recipe: 'single', ...FAST, fineTune: [false, TUNE] });
       expect(classifier.encoders[0].fingerprint).toBe(pretrained);
       expect(classifier.encoders[1].spec).toMatchObject({ tuned: expect.any(Object) });
       const out = path.join(root, 'fused-checkpoint');
@@ -150,7 +150,7 @@ describe('fine-tuning a static encoder', () => {
       } finally {
         await loaded.dispose();
       }
-      await classifier.fit(texts, labels, FAST);
+      await classifier.fit(texts, labels, { ...FAST, recipe: 'single' });
       expect(classifier.encoders[1].fingerprint).toBe(pretrained);
     } finally {
       await classifier.dispose();
@@ -159,8 +159,8 @@ describe('fine-tuning a static encoder', () => {
 
   it('keeps the table near the pretrained one under a strong L2 pull', async () => {
     const pretrained = await StaticEncoder.load(modelDir);
-    const loose = await TextClassifier.train(texts, labels, { ...FAST, fineTune: TUNE }, { encoder: modelDir });
-    const pulled = await TextClassifier.train(texts, labels, { ...FAST, fineTune: { ...TUNE, l2Pull: 1e6 } }, { encoder: modelDir });
+    const loose = await TextClassifier.train(texts, labels, { recipe: 'single', ...FAST, fineTune: TUNE }, { encoder: modelDir });
+    const pulled = await TextClassifier.train(texts, labels, { recipe: 'single', ...FAST, fineTune: { ...TUNE, l2Pull: 1e6 } }, { encoder: modelDir });
     try {
       const probes = ['hello', 'bad', 'world', 'hello world'];
       const reference = (await pretrained.embed(probes)).data;
@@ -176,12 +176,12 @@ describe('fine-tuning a static encoder', () => {
 
   it('leaves no tensors behind and trains on one example per class', async () => {
     const tf = await loadTf();
-    const warm = await TextClassifier.train(texts, labels, { ...FAST, epochs: 2, fineTune: true }, { encoder: modelDir });
+    const warm = await TextClassifier.train(texts, labels, { recipe: 'single', ...FAST, epochs: 2, fineTune: true }, { encoder: modelDir });
     await warm.classifier.dispose();
     const before = tf.memory().numTensors;
-    const early = await TextClassifier.train(texts, labels, { epochs: 5, patience: 1, seed: 1, fineTune: true }, { encoder: modelDir });
+    const early = await TextClassifier.train(texts, labels, { recipe: 'single', epochs: 5, patience: 1, seed: 1, fineTune: true }, { encoder: modelDir });
     await early.classifier.dispose();
-    const tiny = await TextClassifier.train(['hello world', 'bad'], ['pos', 'neg'], { epochs: 3, fineTune: true }, { encoder: modelDir });
+    const tiny = await TextClassifier.train(['hello world', 'bad'], ['pos', 'neg'], { recipe: 'single', epochs: 3, fineTune: true }, { encoder: modelDir });
     try {
       expect(tiny.report.members[0].encoder).toContain('fine-tuned');
       expect((await tiny.classifier.predict(['hello']))[0].label).toMatch(/pos|neg/);
@@ -194,14 +194,14 @@ describe('fine-tuning a static encoder', () => {
   it('refuses encoders that are not static, and bad options, naming the option', async () => {
     const classifier = await TextClassifier.create({ encoder: 'tfidf' });
     try {
-      await expect(classifier.fit(texts, labels, { fineTune: true })).rejects.toMatchObject({ code: 'FINE_TUNE_UNSUPPORTED', message: expect.stringContaining('fineTune') });
+      await expect(classifier.fit(texts, labels, { recipe: 'single', fineTune: true })).rejects.toMatchObject({ code: 'FINE_TUNE_UNSUPPORTED', message: expect.stringContaining('fineTune') });
     } finally {
       await classifier.dispose();
     }
     expect(() => resolveFineTune({ tableLearningRate: -1 })).toThrow(/tableLearningRate/);
     expect(() => resolveFineTune({ l2Pull: Number.NaN })).toThrow(/l2Pull/);
-    await expect(TextClassifier.train(texts, labels, { fineTune: [true, true] }, { encoder: modelDir })).rejects.toMatchObject({ code: 'FINE_TUNE_OPTION' });
-    await expect(TextClassifier.train(texts, labels, { fusionCandidates: [[1, 1]] }, { encoder: modelDir })).rejects.toMatchObject({ code: 'FUSION_WEIGHTS' });
+    await expect(TextClassifier.train(texts, labels, { recipe: 'single', fineTune: [true, true] }, { encoder: modelDir })).rejects.toMatchObject({ code: 'FINE_TUNE_OPTION' });
+    await expect(TextClassifier.train(texts, labels, { recipe: 'single', fusionCandidates: [[1, 1]] }, { encoder: modelDir })).rejects.toMatchObject({ code: 'FUSION_WEIGHTS' });
   });
 
   it('refuses a tuned table of the wrong size, and a tuned spec outside a checkpoint', async () => {

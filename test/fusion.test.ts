@@ -77,7 +77,7 @@ describe('a classifier fusing potion and TF-IDF', () => {
   it('trains both heads, chooses weights on the held-out split and round-trips through a checkpoint', async () => {
     const classifier = await TextClassifier.create({ encoder: 'potion', fuseWith: ['tfidf'] });
     // 40% held out: 24 rows, enough for temperature scaling.
-    const report = await classifier.fit(texts, labels, { seed: 0, validationSplit: 0.4 });
+    const report = await classifier.fit(texts, labels, { recipe: 'single', seed: 0, validationSplit: 0.4 });
     expect(report.members.map((m) => m.encoder)).toEqual(['static:potion-base-4m-int8', 'tfidf']);
     expect(report.fusion!.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     expect(report.calibration!.temperature).toBeGreaterThan(0);
@@ -112,13 +112,13 @@ describe('a classifier fusing potion and TF-IDF', () => {
 
   it('honours given fusion weights and refuses malformed ones and multi-label data', async () => {
     const classifier = await TextClassifier.create({ encoder: 'potion', fuseWith: ['tfidf'] });
-    await expect(classifier.fit(texts, labels, { fusionWeights: [1] })).rejects.toBeInstanceOf(UsageError);
+    await expect(classifier.fit(texts, labels, { recipe: 'single', fusionWeights: [1] })).rejects.toBeInstanceOf(UsageError);
     await expect(classifier.fit(texts, labels.map((l) => [l]), {})).rejects.toBeInstanceOf(UsageError);
-    const report = await classifier.fit(texts, labels, { seed: 0, fusionWeights: [0, 1], calibrate: false, epochs: 30 });
+    const report = await classifier.fit(texts, labels, { recipe: 'single', seed: 0, fusionWeights: [0, 1], calibrate: false, epochs: 30 });
     expect(report.fusion).toBeUndefined();
     expect(report.calibration).toBeUndefined();
     const tfidfOnly = await TextClassifier.create({ encoder: 'tfidf' });
-    await tfidfOnly.fit(texts, labels, { seed: 0, epochs: 30, calibrate: false });
+    await tfidfOnly.fit(texts, labels, { recipe: 'single', seed: 0, epochs: 30, calibrate: false });
     expect(Array.from((await classifier.predictProba(probe)).data)).toEqual(Array.from((await tfidfOnly.predictProba(probe)).data));
     await classifier.dispose();
     await tfidfOnly.dispose();
@@ -131,7 +131,7 @@ describe('a repeated encoder', () => {
     const embed = vi.spyOn(potion, 'embed');
     const classifier = await TextClassifier.create({ encoder: potion, fuseWith: [potion, potion] });
     try {
-      const report = await classifier.fit(texts, labels, { seed: 0, validationSplit: 0.4 });
+      const report = await classifier.fit(texts, labels, { recipe: 'single', seed: 0, validationSplit: 0.4 });
       expect(embed).toHaveBeenCalledTimes(1);
       // Each head alone, scored on the same held-out rows: three different heads, not three copies.
       const alone = [0, 1, 2].map((i) => report.fusion!.candidates.find((c) => c.priorAlpha === 0 && c.weights[i] === 1)!.nll);

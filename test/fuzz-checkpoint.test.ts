@@ -29,7 +29,7 @@ beforeAll(async () => {
   const labels = data.examples.map((e) => e.labels[0]);
   for (const encoder of ['tfidf', 'potion', 'fused'] as const) {
     const classifier = await TextClassifier.create(encoder === 'fused' ? { encoder: 'potion', fuseWith: ['tfidf'] } : { encoder });
-    await classifier.fit(texts, labels, { seed: 1, epochs: 5, validationSplit: encoder === 'fused' ? 0.2 : 0 });
+    await classifier.fit(texts, labels, { recipe: 'single', seed: 1, epochs: 5, validationSplit: encoder === 'fused' ? 0.2 : 0 });
     checkpoints[encoder] = path.join(root, `saved-${encoder}`);
     await classifier.save(checkpoints[encoder]);
     const manifest = JSON.parse(await fs.readFile(path.join(checkpoints[encoder], 'headstart.json'), 'utf8')) as Required<FileRecords>;

@@ -1,16 +1,53 @@
 /** Paths and temporary directories shared by the tests. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
+import { resolveDataSource } from '../src/data/index.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const sharedModels = process.env.HEADSTART_MODELS ?? path.resolve(repoRoot, '../shared/models');
 export const sharedCorpora = process.env.HEADSTART_CORPORA ?? path.resolve(repoRoot, '../shared/corpora');
-export const potionDir = path.join(sharedModels, 'potion-base-4m-int8');
+/** The default model as packaged with headstart. */
+export const potionDir = path.join(repoRoot, 'models/potion-base-4m-int8');
 export const sampleCsv = path.join(repoRoot, 'corpora/samples/finance-sentiment.csv');
+
+/**
+ * Tests that read the shared benchmark corpora (not shipped: their licences). Where the corpora
+ * folder exists, or HEADSTART_REQUIRE_CORPORA=1 (.ci/run), a missing or changed corpus fails the
+ * test; elsewhere (a clone without ../shared) the test is skipped with one line saying what is missing.
+ */
+const corporaRequired = existsSync(sharedCorpora) || process.env.HEADSTART_REQUIRE_CORPORA === '1';
+
+/** Why the named corpora cannot be read, or undefined when they all can. */
+export function missingCorpora(names: readonly string[]): string | undefined {
+  for (const name of names) {
+    try {
+      resolveDataSource(name);
+    } catch (error) {
+      return `shared corpus '${name}' unavailable (${(error as Error).message})`;
+    }
+  }
+  return undefined;
+}
+
+/** `describe` for tests that need the named shared corpora: skipped (saying why) or failing when they are missing. */
+export function describeWithCorpora(names: readonly string[], title: string, body: () => void): void {
+  const missing = missingCorpora(names);
+  if (missing === undefined) {
+    describe(title, body);
+  } else if (!corporaRequired) {
+    console.warn(`skipped "${title}": ${missing}`);
+    describe.skip(title, body);
+  } else {
+    describe(title, () => {
+    it(`needs ${names.join(', ')}`, () => {
+        throw new Error(`${missing}, but the corpora folder ${sharedCorpora} is there (or HEADSTART_REQUIRE_CORPORA=1): a test may not skip for missing data here`);
+      });
+    });
+  }
+}
 
 /** A fresh temporary directory, removed after the test file finishes. */
 export function tempDir(prefix = 'headstart-test-'): string {

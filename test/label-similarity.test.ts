@@ -42,7 +42,7 @@ const probe = ['Operating profit rose to EUR 13.1 mn.', 'The company said it wil
 describe('label similarity', () => {
   it('scores texts by cosine similarity to the label names, with a scale fitted on the training rows', async () => {
     const classifier = await TextClassifier.create({ encoder: potion });
-    const report = await classifier.fit(texts, labels, { labelSimilarity: [true], validationSplit: 0 });
+    const report = await classifier.fit(texts, labels, { recipe: 'single', labelSimilarity: [true], validationSplit: 0 });
     const { scale, trainingAccuracy } = report.members[0].labelSimilarity!;
     expect(scale).toBeGreaterThan(1);
     expect(trainingAccuracy).toBeGreaterThan(0.5);
@@ -56,7 +56,7 @@ describe('label similarity', () => {
   it('compares with the label texts given instead of the names, averaging several per label', async () => {
     const labelTexts = { negative: ['losses and job cuts', 'a profit warning'], neutral: ['a date or a place'], positive: ['profits and sales rose'] };
     const classifier = await TextClassifier.create({ encoder: potion });
-    const report = await classifier.fit(texts, labels, { labelSimilarity: [true], labelTexts, validationSplit: 0 });
+    const report = await classifier.fit(texts, labels, { recipe: 'single', labelSimilarity: [true], labelTexts, validationSplit: 0 });
     const expected = await expectedProbabilities(probe, classifier.labels, labelTexts, report.members[0].labelSimilarity!.scale);
     const got = rowsOf((await classifier.predictProba(probe)).data, classifier.labels.length);
     got.forEach((row, i) => row.forEach((p, j) => expect(p).toBeCloseTo(expected[i][j], 4)));
@@ -67,8 +67,8 @@ describe('label similarity', () => {
     const asCodes = (label: string) => ({ negative: 'L0', neutral: 'L1', positive: 'L2' })[label]!;
     const named = await TextClassifier.create({ encoder: potion });
     const coded = await TextClassifier.create({ encoder: potion });
-    const namedScale = (await named.fit(texts, labels, { labelSimilarity: [true], validationSplit: 0 })).members[0].labelSimilarity!.scale;
-    const codedScale = (await coded.fit(texts, labels.map(asCodes), { labelSimilarity: [true], validationSplit: 0 })).members[0].labelSimilarity!.scale;
+    const namedScale = (await named.fit(texts, labels, { recipe: 'single', labelSimilarity: [true], validationSplit: 0 })).members[0].labelSimilarity!.scale;
+    const codedScale = (await coded.fit(texts, labels.map(asCodes), { recipe: 'single', labelSimilarity: [true], validationSplit: 0 })).members[0].labelSimilarity!.scale;
     expect(codedScale).toBeLessThan(namedScale / 2);
     const maxima = rowsOf((await coded.predictProba(texts)).data, 3).map((row) => Math.max(...row));
     expect(maxima.reduce((a, b) => a + b, 0) / maxima.length).toBeLessThan(0.45);
@@ -80,7 +80,7 @@ describe('label similarity', () => {
     const classifier = await TextClassifier.create({ encoder: 'potion', fuseWith: ['potion'] });
     expect(classifier.encoders[1]).toBe(classifier.encoders[0]);
     const embed = vi.spyOn(classifier.encoders[0], 'embed');
-    await classifier.fit(texts, labels, { seed: 0, epochs: 5, validationSplit: 0, labelSimilarity: [false, true], fusionWeights: [0.6, 0.4] });
+    await classifier.fit(texts, labels, { recipe: 'single', seed: 0, epochs: 5, validationSplit: 0, labelSimilarity: [false, true], fusionWeights: [0.6, 0.4] });
     // The training texts are embedded once, for the head; the prior embeds only the label names.
     expect(embed.mock.calls.map(([batch]) => batch.length)).toEqual([texts.length, new Set(labels).size]);
     embed.mockRestore();
@@ -99,7 +99,7 @@ describe('label similarity', () => {
   it('refuses settings it cannot honour, naming the label whose name the encoder cannot read', async () => {
     const classifier = await TextClassifier.create({ encoder: potion, fuseWith: ['tfidf'] });
     const refused = (options: object, y: unknown = labels) =>
-      classifier.fit(texts, y as string[], { validationSplit: 0, epochs: 2, ...options }).then(
+      classifier.fit(texts, y as string[], { recipe: 'single', validationSplit: 0, epochs: 2, ...options }).then(
         () => undefined,
         (error: unknown) => error,
       );

@@ -3,32 +3,38 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TextClassifier } from '../src/classifier.js';
-import { readDataset, resolveDataSource } from '../src/data/index.js';
+import { readDataset } from '../src/data/index.js';
 import { repoRoot, sampleCsv } from './helpers.js';
 
 const CLI = ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts')];
 
-const TRAINING_DATA = { sentiment: sampleCsv, topic: 'trec-train' } as const;
+/** A second labelling of the sample sentences, for a second head over the same encoder. */
+export const TOPICS = ['results', 'markets', 'corporate'] as const;
+function topicOf(text: string): string {
+  if (/profit|revenue|sales|earnings|loss|margin/i.test(text)) return 'results';
+  if (/shares|stock|index|bond|rating/i.test(text)) return 'markets';
+  return 'corporate';
+}
 
-/** A small model on the default encoder: finance sentiment (the sample CSV) or question topic (TREC). */
-export async function trainModel(kind: keyof typeof TRAINING_DATA, dir: string): Promise<string> {
+/** A small one-head model on the default encoder over the shipped sample: its sentiment, or a topic read off its words. */
+export async function trainModel(kind: 'sentiment' | 'topic', dir: string): Promise<string> {
   const out = path.join(dir, kind);
-  const resolved = resolveDataSource(TRAINING_DATA[kind]);
-  const data = await readDataset(resolved.path, resolved.options);
+  const data = await readDataset(sampleCsv);
+  const texts = data.examples.map((e) => e.text);
+  const labels = kind === 'sentiment' ? data.examples.map((e) => e.labels[0]) : texts.map(topicOf);
   const classifier = await TextClassifier.create();
-  await classifier.fit(data.examples.map((e) => e.text), data.examples.map((e) => e.labels[0]), { epochs: 5, seed: 0 });
+  await classifier.fit(texts, labels, { recipe: 'single', epochs: 5, seed: 0 });
   await classifier.save(out);
   await classifier.dispose();
   return out;
 }
 
 /**
- * `rows` JSONL rows of Financial PhraseBank sentences with ids; every 97th text is empty and
+ * `rows` JSONL rows of the shipped sample sentences with ids; every 97th text is empty and
  * every 1000th is long enough to be truncated, so both flags appear.
  */
 export async function writeInput(file: string, rows: number): Promise<void> {
-  const resolved = resolveDataSource('fpb50');
-  const texts = (await readDataset(resolved.path, resolved.options)).examples.map((e) => e.text);
+  const texts = (await readDataset(sampleCsv)).examples.map((e) => e.text);
   const lines: string[] = [];
   for (let i = 0; i < rows; i++) {
     const text = i % 97 === 5 ? '' : i % 1000 === 7 ? `${texts[i % texts.length]} `.repeat(300) : texts[i % texts.length];

@@ -10,7 +10,7 @@ import { OutputJournal } from '../src/predict/journal.js';
 import { classifyStream, type ChunkRunner } from '../src/predict/pipeline.js';
 import { createRng } from '../src/util/random.js';
 import { sampleCsv, tempDir } from './helpers.js';
-import { headstartSync, headstartWithStdin, trainModel, writeInput } from './predict-helpers.js';
+import { headstartSync, headstartWithStdin, TOPICS, trainModel, writeInput } from './predict-helpers.js';
 
 const root = tempDir('headstart-predict-');
 const input = path.join(root, 'input.jsonl');
@@ -117,7 +117,7 @@ describe('headstart predict', () => {
     const rows = jsonl.stdout.trim().split('\n').map((line) => JSON.parse(line));
     expect(rows).toHaveLength(20);
     expect(Object.keys(rows[0].sentiment.scores)).toHaveLength(2);
-    expect(['ABBR', 'DESC', 'ENTY', 'HUM', 'LOC', 'NUM']).toContain(rows[0].topic.label);
+    expect(TOPICS).toContain(rows[0].topic.label);
     expect(['negative', 'neutral', 'positive']).toContain(rows[0].sentiment.label);
 
     const csvOut = path.join(root, 'heads.csv');

@@ -8,7 +8,7 @@ import { repoRoot, tempDir } from './helpers.js';
 const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
 const blocks = (language: string) => [...readme.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
 const root = tempDir();
-const redirect = (code: string) => code.replaceAll('checkpoints/', `${root}/`);
+const redirect = (code: string) => code.replaceAll('runs/', `${root}/`);
 
 describe('README', () => {
   it('library example runs and predicts a label', () => {

@@ -19,7 +19,7 @@ let count = 0;
 beforeAll(async () => {
   const classifier = await TextClassifier.create({ encoder: 'tfidf' });
   // An MLP head: dense rows and a TF.js model.json, which the corruption tests below rewrite.
-  await classifier.fit(['profit rose', 'profit fell', 'sales rose', 'sales fell'], ['up', 'down', 'up', 'down'], { epochs: 2, validationSplit: 0, head: 'mlp', hidden: 4 });
+  await classifier.fit(['profit rose', 'profit fell', 'sales rose', 'sales fell'], ['up', 'down', 'up', 'down'], { recipe: 'single', epochs: 2, validationSplit: 0, head: 'mlp', hidden: 4 });
   saved = path.join(root, 'saved');
   await classifier.save(saved);
   await classifier.dispose();

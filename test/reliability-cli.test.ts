@@ -14,7 +14,7 @@ const sample = readFileSync(sampleCsv);
 beforeAll(async () => {
   const data = await readDataset(sampleCsv);
   const classifier = await TextClassifier.create();
-  await classifier.fit(data.examples.map((e) => e.text), data.examples.map((e) => e.labels[0]), { epochs: 10 });
+  await classifier.fit(data.examples.map((e) => e.text), data.examples.map((e) => e.labels[0]), { recipe: 'single', epochs: 10 });
   await classifier.save(model);
   await classifier.dispose();
 });

@@ -94,7 +94,7 @@ describe('Ctrl-C during predict --output', () => {
     const cli = path.join(repoRoot, 'src/cli/main.ts');
     const data = await readDataset(sampleCsv);
     const classifier = await TextClassifier.create();
-    await classifier.fit(data.examples.map((e) => e.text), data.examples.map((e) => e.labels[0]), { epochs: 5 });
+    await classifier.fit(data.examples.map((e) => e.text), data.examples.map((e) => e.labels[0]), { recipe: 'single', epochs: 5 });
     await classifier.save(model);
     await classifier.dispose();
 

@@ -1,11 +1,16 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError } from '../src/errors.js';
+import { createEncoder } from '../src/encoders/index.js';
+import { packagedModel } from '../src/encoders/packaged-models.js';
 import { DEFAULT_STATIC_MODEL, resolveStaticModel } from '../src/encoders/resolve-model.js';
-import { useSharedDataDefaults } from '../src/shared-data.js';
-import { repoRoot } from './helpers.js';
+import { StaticEncoder } from '../src/encoders/static.js';
+import { useSharedCorpora } from '../scripts/shared-data.js';
+import { potionDir, repoRoot } from './helpers.js';
 
 describe('resolveStaticModel', () => {
   let root: string;
@@ -47,19 +52,63 @@ describe('resolveStaticModel', () => {
     );
   });
 
+  it('falls back to the copy packaged with headstart, with the hashes its files must have', () => {
+    const packaged = { name: DEFAULT_STATIC_MODEL, dir: potionDir, sha256: packagedModel(DEFAULT_STATIC_MODEL)!.sha256 };
+    expect(resolveStaticModel(undefined, { env: {} })).toEqual(packaged);
+    expect(resolveStaticModel(DEFAULT_STATIC_MODEL, { env: { HEADSTART_MODELS: path.join(root, 'elsewhere') } })).toEqual(packaged);
+    // A copy under HEADSTART_MODELS comes first and is the user's own: no packaged hashes apply.
+    expect(resolveStaticModel(undefined, { env: { HEADSTART_MODELS: models } }).sha256).toBeUndefined();
+  });
+
+  it('records the packaged files\' true sha256 (a changed packaged file is refused at load)', () => {
+    const expected = packagedModel(DEFAULT_STATIC_MODEL)!.sha256;
+    const sha256 = (file: string) => createHash('sha256').update(readFileSync(path.join(potionDir, file))).digest('hex');
+    expect({ table: sha256('model.safetensors'), tokenizer: sha256('tokenizer.json') }).toEqual(expected);
+    for (const file of ['LICENSE', 'PROVENANCE.txt', 'README.md']) expect(readFileSync(path.join(potionDir, file), 'utf8').length).toBeGreaterThan(100);
+  });
+
+  it('refuses a packaged model file whose sha256 differs from the one built into headstart', async () => {
+    const copy = path.join(root, 'damaged');
+    await mkdir(copy);
+    await copyFile(path.join(potionDir, 'model.safetensors'), path.join(copy, 'model.safetensors'));
+    await copyFile(path.join(potionDir, 'tokenizer.json'), path.join(copy, 'tokenizer.json'));
+    const { sha256 } = packagedModel(DEFAULT_STATIC_MODEL)!;
+    const encoder = await StaticEncoder.load(copy, { sha256 });
+    await encoder.dispose();
+    for (const wrong of [{ ...sha256, table: sha256.tokenizer }, { ...sha256, tokenizer: sha256.table }]) {
+      const error = await StaticEncoder.load(copy, { sha256: wrong }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ModelError);
+      expect((error as ModelError).code).toBe('MODEL_HASH_MISMATCH');
+      expect((error as ModelError).message).toMatch(wrong.table === sha256.table ? /tokenizer\.json/ : /model\.safetensors/);
+    }
+  });
+
+  it('loads the packaged default with no environment at all', async () => {
+    const saved = process.env.HEADSTART_MODELS;
+    delete process.env.HEADSTART_MODELS;
+    try {
+      const encoder = await createEncoder('potion');
+      expect(encoder.spec).toMatchObject({ type: 'static', model: DEFAULT_STATIC_MODEL });
+      expect(encoder.dim).toBe(128);
+      await encoder.dispose();
+    } finally {
+      if (saved !== undefined) process.env.HEADSTART_MODELS = saved;
+    }
+  });
+
   it('throws one ModelError saying where it looked and what to do', () => {
     const elsewhere = path.join(root, 'elsewhere');
     let caught: unknown;
     try {
-      resolveStaticModel(undefined, { env: { HEADSTART_MODELS: elsewhere } });
+      resolveStaticModel('potion-base-8m', { env: { HEADSTART_MODELS: elsewhere } });
     } catch (error) {
       caught = error;
     }
     expect(caught).toBeInstanceOf(ModelError);
     expect((caught as ModelError).code).toBe('MODEL_NOT_FOUND');
     expect((caught as ModelError).message).toBe(
-      `model not found: potion-base-4m-int8 (looked in: ${path.join(elsewhere, DEFAULT_STATIC_MODEL)}). ` +
-        'Set HEADSTART_MODELS to the folder that contains it, or pass --model-dir DIR.',
+      `model not found: potion-base-8m (looked in: ${path.join(elsewhere, 'potion-base-8m')}). ` +
+        'Set HEADSTART_MODELS to the folder that contains it, or pass the model directory (library: modelDir, CLI: --model-dir DIR).',
     );
   });
 
@@ -70,7 +119,8 @@ describe('resolveStaticModel', () => {
   });
 
   it('explains that remote download is not available when it is allowed', () => {
-    for (const options of [{ allowRemote: true, env: {} }, { env: { HEADSTART_ALLOW_REMOTE: '1' } }]) {
+    const modelDir = path.join(root, 'incomplete');
+    for (const options of [{ allowRemote: true, modelDir, env: {} }, { modelDir, env: { HEADSTART_ALLOW_REMOTE: '1' } }]) {
       let caught: unknown;
       try {
         resolveStaticModel(undefined, options);
@@ -84,13 +134,13 @@ describe('resolveStaticModel', () => {
   });
 });
 
-describe('useSharedDataDefaults', () => {
-  it('points unset HEADSTART_MODELS / HEADSTART_CORPORA at ../shared beside the project and keeps set ones', () => {
+describe('useSharedCorpora', () => {
+  it('points an unset HEADSTART_CORPORA at ../shared/corpora beside the project and keeps a set one', () => {
     const unset: NodeJS.ProcessEnv = {};
-    useSharedDataDefaults(unset);
-    expect(unset).toEqual({ HEADSTART_MODELS: path.resolve(repoRoot, '../shared/models'), HEADSTART_CORPORA: path.resolve(repoRoot, '../shared/corpora') });
-    const set: NodeJS.ProcessEnv = { HEADSTART_MODELS: '/models', HEADSTART_CORPORA: '/corpora' };
-    useSharedDataDefaults(set);
-    expect(set).toEqual({ HEADSTART_MODELS: '/models', HEADSTART_CORPORA: '/corpora' });
+    expect(useSharedCorpora(unset)).toBe(path.resolve(repoRoot, '../shared/corpora'));
+    expect(unset).toEqual({ HEADSTART_CORPORA: path.resolve(repoRoot, '../shared/corpora') });
+    const set: NodeJS.ProcessEnv = { HEADSTART_CORPORA: '/corpora' };
+    useSharedCorpora(set);
+    expect(set).toEqual({ HEADSTART_CORPORA: '/corpora' });
   });
 });

@@ -7,7 +7,7 @@ import { ModelError } from '../src/errors.js';
 import { float16ToNumber, parseSafetensors, readSafetensors, tensorToFloat32 } from '../src/encoders/safetensors.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const modelsDir = process.env.HEADSTART_MODELS ?? path.resolve(repo, '../shared/models');
+const modelsDir = path.join(repo, 'models');
 
 /** A safetensors file: u64 LE header length, JSON header, data bytes. */
 function safetensorsBytes(header: unknown, data: Uint8Array, headerLength?: bigint): Uint8Array {

@@ -1,4 +1,4 @@
-// Lets `npx vitest` run outside .ci/run: the shared model and corpora sit beside the project.
-import { useSharedDataDefaults } from '../src/shared-data.js';
+// Lets `npx vitest` run outside .ci/run: the shared corpora sit beside the project.
+import { useSharedCorpora } from '../scripts/shared-data.js';
 
-useSharedDataDefaults();
+useSharedCorpora();

@@ -11,7 +11,7 @@ import { createRng } from '../src/util/random.js';
 import { tinyWordPieceTokenizer } from './helpers.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const modelDir = path.join(process.env.HEADSTART_MODELS ?? path.resolve(repo, '../shared/models'), 'potion-base-4m-int8');
+const modelDir = path.join(repo, 'models/potion-base-4m-int8');
 
 function row(matrix: { data: Float32Array; dim: number }, i: number): Float32Array {
   return matrix.data.subarray(i * matrix.dim, (i + 1) * matrix.dim);

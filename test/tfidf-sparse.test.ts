@@ -185,7 +185,7 @@ describe('TF-IDF classifiers', () => {
     const tf = await loadTf();
     const before = tf.memory().numTensors;
     const sparse = await TextClassifier.create({ encoder: 'tfidf' });
-    await sparse.fit(rows.map((r) => r.text), rows.map((r) => r.label), { seed: 0 });
+    await sparse.fit(rows.map((r) => r.text), rows.map((r) => r.label), { recipe: 'single', seed: 0 });
     expect(sparse.training.head).toMatchObject({ type: 'linear', input: 'sparse' });
     const sparseDir = path.join(root, 'tfidf-sparse');
     await sparse.save(sparseDir);
@@ -197,7 +197,7 @@ describe('TF-IDF classifiers', () => {
 
     // A standardised head needs dense rows: the pre-sparse behaviour, which must still save and load.
     const dense = await TextClassifier.create({ encoder: 'tfidf' });
-    await dense.fit(rows.map((r) => r.text), rows.map((r) => r.label), { seed: 0, standardize: true, epochs: 20 });
+    await dense.fit(rows.map((r) => r.text), rows.map((r) => r.label), { recipe: 'single', seed: 0, standardize: true, epochs: 20 });
     expect(dense.training.head).not.toHaveProperty('input');
     const denseDir = path.join(root, 'tfidf-dense');
     await dense.save(denseDir);
@@ -221,7 +221,7 @@ describe('TF-IDF classifiers', () => {
         labels.push(`class${c}`);
       }
     }
-    const { classifier, report } = await TextClassifier.train(texts, labels, { seed: 1 }, { encoder: 'tfidf' });
+    const { classifier, report } = await TextClassifier.train(texts, labels, { recipe: 'single', seed: 1 }, { encoder: 'tfidf' });
     expect(report.members[0].refitEpochs).toBeGreaterThan(3);
     const probe = Array.from({ length: 20 }, (_, c) => `topic${c}word0 topic${c}word1`);
     const predicted = (await classifier.predict(probe)).map((p) => p.label);
@@ -236,7 +236,7 @@ describe('TF-IDF classifiers', () => {
     expect(train.status).toBe(0);
     // The sample is too small for `auto` to fuse, so the fused checkpoint is made with the library.
     const fused = await TextClassifier.create({ encoder: potionDir, fuseWith: ['tfidf'] });
-    await fused.fit(rows.map((r) => r.text), rows.map((r) => r.label), { seed: 0, epochs: 30, fusionWeights: [0.5, 0.5] });
+    await fused.fit(rows.map((r) => r.text), rows.map((r) => r.label), { recipe: 'single', seed: 0, epochs: 30, fusionWeights: [0.5, 0.5] });
     const fusedModel = path.join(root, 'cli-fused');
     await fused.save(fusedModel);
     await fused.dispose();

@@ -2,7 +2,6 @@
  * The chunk-cached fast path returns exactly the ids of `Tokenizer.encode(text, { add_special_tokens:
  * false })`, on real corpora and on arbitrary Unicode, and its cache stays within its bound.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
@@ -11,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readDataset, resolveDataSource } from '../src/data/index.js';
 import { MAX_CACHED_CHUNK_LENGTH, ChunkCacheTokenizer } from '../src/encoders/chunk-cache-tokenizer.js';
 import { createRng } from '../src/util/random.js';
-import { potionDir, sharedCorpora } from './helpers.js';
+import { describeWithCorpora, potionDir } from './helpers.js';
 
 const SAMPLE_ROWS = 5000;
 /** Corpus name and how many of its rows to check (all when undefined). */
@@ -36,14 +35,8 @@ beforeAll(async () => {
 });
 
 /** Texts of the corpus, or a reason it is unavailable. */
-async function corpusTexts(name: string, sample?: number): Promise<string[] | string> {
-  if (!existsSync(sharedCorpora)) return `corpora directory ${sharedCorpora} is absent`;
-  let source;
-  try {
-    source = resolveDataSource(name);
-  } catch (error) {
-    return `corpus ${name} unavailable: ${(error as Error).message}`;
-  }
+async function corpusTexts(name: string, sample?: number): Promise<string[]> {
+  const source = resolveDataSource(name);
   const texts = (await readDataset(source.path, source.options)).examples.map((example) => example.text);
   if (sample === undefined || texts.length <= sample) return texts;
   const rng = createRng(7);
@@ -59,20 +52,22 @@ describe('chunk-cached tokenizer parity with Tokenizer.encode', () => {
     expect(new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {})).fastPath).toBe(true);
   });
 
-  for (const [name, sample] of CORPORA) {
-    it(`gives identical ids on ${sample ? `${sample} rows of ` : 'all of '}${name}`, async (context) => {
-      const texts = await corpusTexts(name, sample);
-      if (typeof texts === 'string') {
-        context.skip(texts);
-        return;
+  describeWithCorpora(
+    CORPORA.map(([name]) => name),
+    'on the shared corpora',
+    () => {
+      for (const [name, sample] of CORPORA) {
+        it(`gives identical ids on ${sample ? `${sample} rows of ` : 'all of '}${name}`, async () => {
+          const texts = await corpusTexts(name, sample);
+          const cached = new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {}));
+          expect(texts.length).toBeGreaterThan(0);
+          for (const text of texts) expect(cached.encodeIds(text), text).toEqual(libraryIds(text));
+          // Both passes: the second reads every chunk from the cache.
+          for (const text of texts) expect(cached.encodeIds(text), text).toEqual(libraryIds(text));
+        }, 60_000);
       }
-      const cached = new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {}));
-      expect(texts.length).toBeGreaterThan(0);
-      for (const text of texts) expect(cached.encodeIds(text), text).toEqual(libraryIds(text));
-      // Both passes: the second reads every chunk from the cache.
-      for (const text of texts) expect(cached.encodeIds(text), text).toEqual(libraryIds(text));
-    }, 60_000);
-  }
+    },
+  );
 
   it('gives identical ids on arbitrary Unicode, added tokens and accents', () => {
     const cached = new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {}), 50);

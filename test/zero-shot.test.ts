@@ -21,7 +21,7 @@ describe('label descriptions', () => {
   it('trains a zero-shot classifier that assigns texts to the closest description', async () => {
     const descriptions = parseLabelDescriptions('sport: football match, goals and the league table, weather: rain, storms and sunny forecasts, finance: stock market shares and interest rates');
     const classifier = await TextClassifier.create();
-    await classifier.fit(descriptions.map((d) => d.description), descriptions.map((d) => d.label), { ...ZERO_SHOT_FIT_OPTIONS, seed: 0 });
+    await classifier.fit(descriptions.map((d) => d.description), descriptions.map((d) => d.label), { recipe: 'single', ...ZERO_SHOT_FIT_OPTIONS, seed: 0 });
     const predictions = await classifier.predict(['The striker scored two goals in the match.', 'Heavy rain and storms are forecast for tomorrow.', 'Shares fell as interest rates rose.']);
     expect(predictions.map((p) => p.label)).toEqual(['sport', 'weather', 'finance']);
     await classifier.dispose();

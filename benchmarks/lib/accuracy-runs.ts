@@ -106,7 +106,7 @@ async function trainAndScore(pool: EncoderPool, config: AccuracyConfig, train: L
   const { encoder, cache } = await pool.get(config.encoder);
   const { value: classifier, seconds } = await timed(async () => {
     if (config.train) return config.train({ encoder, cache, texts: train.texts, labels: train.labels, seed });
-    return (await TextClassifier.train(train.texts, train.labels as LabelInput, { seed, ...config.fit }, { encoder, cache })).classifier;
+    return (await TextClassifier.train(train.texts, train.labels as LabelInput, { recipe: 'single', seed, ...config.fit }, { encoder, cache })).classifier;
   });
   try {
     const report = await classifier.evaluate(test.texts, test.labels as LabelInput);

@@ -8,7 +8,7 @@ import { UsageError } from '../../src/errors.js';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const defaultResultsDir = path.join(repoRoot, 'benchmarks/results');
 
-export { useSharedDataDefaults } from '../../src/shared-data.js';
+export { useSharedCorpora } from '../../scripts/shared-data.js';
 
 /** True when the module at `moduleUrl` is the script node was started with (not imported by a test). */
 export function isMain(moduleUrl: string): boolean {

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 /** The `headstart` command line: train | predict | eval | cv | distill. */
 import { Command, CommanderError } from 'commander';
-import { useSharedDataDefaults } from '../shared-data.js';
 import { LIBRARY_VERSION } from '../version.js';
 import { registerCv } from './commands/cv.js';
 import { registerDistill } from './commands/distill.js';
@@ -39,5 +38,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-useSharedDataDefaults();
 process.exitCode = await main(process.argv);

@@ -1,7 +1,8 @@
 /** Option groups shared by several commands, and their conversion to library options. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { FitOptions } from '../classifier.js';
+import type { FitOptions, Recipe } from '../classifier.js';
 import { UsageError } from '../errors.js';
+import { DEFAULT_SEED } from '../heads/options.js';
 
 export function integer(name: string, min = 0) {
   return (value: string): number => {
@@ -46,7 +47,7 @@ export function addDataOptions(command: Command, dataFlag = '--data <file>', req
 export function addEncoderOptions(command: Command): Command {
   return command
     .option('--encoder <encoder>', 'potion (the embedded default), tfidf, hf:<hub id>, a model directory, or tfidf+potion (TF-IDF with the embeddings appended)', 'potion')
-    .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>)');
+    .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>, then the packaged default)');
 }
 
 export function addTrainingOptions(command: Command): Command {
@@ -61,7 +62,7 @@ export function addTrainingOptions(command: Command): Command {
     .addOption(new Option('--class-weight <mode>', 'class weighting').choices(['balanced', 'none']))
     .option('--validation-split <f>', 'fraction held out for early stopping (0 disables it)', fraction('--validation-split', 0.9))
     .option('--patience <n>', 'early-stopping patience in epochs', integer('--patience', 1))
-    .option('--seed <n>', 'random seed', integer('--seed'), 0)
+    .option('--seed <n>', `random seed (default ${DEFAULT_SEED}, as in the library)`, integer('--seed'), DEFAULT_SEED)
     .option('--fine-tune', 'train the static encoder\'s embedding table together with the head (potion and other Model2Vec encoders; the auto recipe does by default)')
     .option('--no-fine-tune', 'keep the table frozen, e.g. for models that predict together from one embedding (predict with several --model)')
     .option('--table-learning-rate <lr>', 'with --fine-tune: Adam step size of the table rows', positiveNumber('--table-learning-rate'))
@@ -115,20 +116,19 @@ export function duration(name: string) {
   };
 }
 
-export type RecipeName = 'auto' | 'single';
 
 export interface RecipeFlags {
-  recipe: RecipeName;
+  recipe: Recipe;
   budget?: number;
 }
 
 /** --recipe and --budget: how the classifier is put together. */
-export function addRecipeOptions(command: Command, defaultRecipe: RecipeName): Command {
+export function addRecipeOptions(command: Command): Command {
   return command
     .addOption(
       new Option('--recipe <recipe>', 'auto: fuse the encoder with TF-IDF where held-out data says it helps, calibrated; single: one head over --encoder')
         .choices(['auto', 'single'])
-        .default(defaultRecipe),
+        .default('auto'),
     )
     .option('--budget <duration>', 'time budget of the auto recipe (e.g. 60s, 2m; default 5m); past it fine-tuning, then the TF-IDF member, is dropped', duration('--budget'));
 }

@@ -14,6 +14,7 @@ import { createEncoder, type EncoderChoice, type EncoderLoadOptions } from '../e
 import { DataError, UsageError } from '../errors.js';
 import type { Head, HeadSpec, SoftTargets } from '../heads/head.js';
 import { argmaxRows, DEFAULT_ALPHA } from '../heads/targets.js';
+import { DEFAULT_SEED } from '../heads/options.js';
 import { encodeTargets } from '../labels.js';
 import { containmentGroups } from '../metrics/containment.js';
 import { groupedStratifiedSplit } from '../heads/split.js';
@@ -94,7 +95,7 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
   const strata = hard ?? argmaxRows(teacherProbabilities.subarray(0, texts.length * numLabels), numLabels);
   // Held-out texts are compared on unseen text: a text stays with the texts that contain it (src/metrics/containment.ts).
   const split =
-    holdOut > 0 ? groupedStratifiedSplit(strata, holdOut, options.student?.fit?.seed ?? 0, containmentGroups(texts)) : { train: Int32Array.from(texts.keys()), test: new Int32Array(0) };
+    holdOut > 0 ? groupedStratifiedSplit(strata, holdOut, options.student?.fit?.seed ?? DEFAULT_SEED, containmentGroups(texts)) : { train: Int32Array.from(texts.keys()), test: new Int32Array(0) };
   const trainRows = Int32Array.from([...split.train, ...Array.from(unlabeledTexts, (_, i) => texts.length + i)]);
   const allTexts = [...texts, ...unlabeledTexts];
   const targets: SoftTargets = {

@@ -22,7 +22,7 @@ import type { TransformerEncoderOptions } from './transformer.js';
 export type EncoderChoice = string;
 
 export interface EncoderLoadOptions {
-  /** Directory holding the model files, overriding `$HEADSTART_MODELS/<name>`. */
+  /** Directory holding the model files, searched alone instead of `$HEADSTART_MODELS/<name>` and the packaged copy. */
   modelDir?: string;
   /** Checkpoint directory, for encoders that keep their state there (TF-IDF). */
   checkpointDir?: string;
@@ -110,7 +110,7 @@ function loadTunedStatic(spec: Extract<EncoderSpec, { type: 'static' }>, options
 
 async function loadStatic(nameOrDir: string, options: EncoderLoadOptions, maxTokens?: number): Promise<Encoder> {
   const resolved = await resolveStaticModel(nameOrDir, { modelDir: options.modelDir });
-  return StaticEncoder.load(resolved.dir, { maxTokens, modelName: resolved.name });
+  return StaticEncoder.load(resolved.dir, { maxTokens, modelName: resolved.name, ...(resolved.sha256 && { sha256: resolved.sha256 }) });
 }
 
 /**

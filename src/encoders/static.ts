@@ -4,6 +4,7 @@
  * @huggingface/tokenizers running the model's own tokenizer.json, memoised per whitespace-free chunk
  * (chunk-cache-tokenizer.ts; same ids as `Tokenizer.encode`).
  */
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
@@ -13,6 +14,7 @@ import type { EmbedOptions, EmbedResult, Encoder, EncoderSpec, TextInfo } from '
 import { fingerprintParts } from './fingerprint.js';
 import { readSafetensors, roundToFloat16, serializeSafetensors, tensorToFloat32, type SafetensorsFile } from './safetensors.js';
 import { ChunkCacheTokenizer } from './chunk-cache-tokenizer.js';
+import type { PackagedModelHashes } from './packaged-models.js';
 
 export const STATIC_MODEL_FILE = 'model.safetensors';
 export const STATIC_TOKENIZER_FILE = 'tokenizer.json';
@@ -35,6 +37,8 @@ export interface StaticEncoderOptions {
   modelName?: string;
   /** A fine-tuned table saved in a checkpoint: its file names in `dir` (instead of the model's). */
   tuned?: TunedTableFiles;
+  /** The sha256 each file must have (the packaged default model); the bytes hashed are the bytes parsed. */
+  sha256?: PackagedModelHashes;
 }
 
 /** The files of a fine-tuned table inside a checkpoint (plain names). */
@@ -87,8 +91,12 @@ export class StaticEncoder implements Encoder {
     const modelFile = path.join(dir, options.tuned?.table ?? STATIC_MODEL_FILE);
     const tokenizerFile = path.join(dir, options.tuned?.tokenizer ?? STATIC_TOKENIZER_FILE);
 
-    const { table, rows, dim } = loadTable(await readSafetensors(modelFile), modelFile);
-    const tokenizerBytes = await readModelFile(tokenizerFile);
+    const expected = options.sha256;
+    const safetensors = expected
+      ? await readSafetensors(await readVerified(modelFile, expected.table), { name: modelFile })
+      : await readSafetensors(modelFile);
+    const { table, rows, dim } = loadTable(safetensors, modelFile);
+    const tokenizerBytes = expected ? await readVerified(tokenizerFile, expected.tokenizer) : await readModelFile(tokenizerFile);
     const { tokenizer, unkId } = loadTokenizer(tokenizerBytes, tokenizerFile, rows);
     const modelName = options.modelName ?? path.basename(path.resolve(dir));
     return new StaticEncoder(table, dim, new ChunkCacheTokenizer(tokenizer), tokenizerBytes, unkId, maxTokens, modelName, options.tuned !== undefined);
@@ -288,6 +296,18 @@ function loadTokenizer(bytes: Uint8Array, fileName: string, rows: number): { tok
   const unkToken = json.model?.unk_token;
   const unkId = typeof unkToken === 'string' ? (tokenizer.token_to_id(unkToken) ?? -1) : -1;
   return { tokenizer, unkId };
+}
+
+async function readVerified(file: string, sha256: string): Promise<Uint8Array> {
+  const bytes = await readModelFile(file);
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  if (digest !== sha256) {
+    throw new ModelError('MODEL_HASH_MISMATCH', `sha256 ${digest} does not match ${sha256}, the packaged model's`, {
+      location: { file },
+      hint: 'the copy of the model installed with headstart is damaged: reinstall headstart',
+    });
+  }
+  return bytes;
 }
 
 async function readModelFile(file: string): Promise<Uint8Array> {

@@ -7,13 +7,16 @@
 import { UsageError } from '../errors.js';
 import type { HeadType, TrainOptions } from './head.js';
 
+/** The seed of every random choice (splits, initialisation, batch order) when none is given: the library's, the CLI's and the recipes'. */
+export const DEFAULT_SEED = 42;
+
 const SHARED_DEFAULTS: Omit<TrainOptions, 'learningRate' | 'l2'> = {
   epochs: 200,
   batchSize: 256,
   classWeight: 'none',
   validationSplit: 0.1,
   patience: 10,
-  seed: 42,
+  seed: DEFAULT_SEED,
 };
 
 export function defaultTrainOptions(type: HeadType): TrainOptions {

@@ -23,6 +23,7 @@ import { DEFAULT_DENSE_WEIGHT } from '../encoders/concat.js';
 import { createEncoder, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
 import { isMultiLabelInput, type LabelInput } from '../labels.js';
 import { DataError } from '../errors.js';
+import { DEFAULT_SEED } from '../heads/options.js';
 import { chooseMultiLabelHead, type HeadCandidate } from './multi-label-choice.js';
 import type { LabelTexts } from '../fusion/label-similarity.js';
 
@@ -112,7 +113,8 @@ async function trainAutoWith(
   const { cache, budgetSeconds = DEFAULT_BUDGET_SECONDS, fit = {}, minFusionExamples = MIN_FUSION_EXAMPLES, labelTexts, signal, onStage, ...load } = options;
   // Class imbalance: a prior correction whose strength is chosen on held-out rows (fixed balanced
   // class weights gained 2.7 macro-F1 points on Financial PhraseBank but lost 16 on TREC-6).
-  const fitOptions: FitOptions = { priorCorrection: true, ...definedOnly(fit), ...(signal && { signal }) };
+  // Every classifier trained here is one the recipe configured: 'single' keeps fit() from running auto again.
+  const fitOptions: FitOptions = { priorCorrection: true, ...definedOnly(fit), recipe: 'single', ...(signal && { signal }) };
   const single = async (reason: string, defaults: FitOptions = {}) => {
     const { classifier, report } = await TextClassifier.train(texts, labels, { ...defaults, ...fitOptions }, { encoder, cache, ...load });
     return { classifier, report: summary(report, 'pretrained', reason) };
@@ -146,11 +148,11 @@ async function trainAutoWith(
     const candidateLoad: EncoderLoadOptions = { ...load, loaded: encoder };
     const candidates: HeadCandidate[] = [
       { name: 'pretrained', encoder, fit: fitOptions, cache },
-      { name: lexicalName(lexical), encoder: lexical, fit: { ...(fit.seed !== undefined && { seed: fit.seed }), ...(signal && { signal }) }, cache },
+      { name: lexicalName(lexical), encoder: lexical, fit: { recipe: 'single', ...(fit.seed !== undefined && { seed: fit.seed }), ...(signal && { signal }) }, cache },
     ];
     onStage?.(`auto: multi-label data: scoring the pretrained and ${lexicalName(lexical)} heads on a held-out 10%`);
     const deadline = AbortSignal.timeout(budgetSeconds * 1000);
-    const { best, scores } = await chooseMultiLabelHead(texts, labels, candidates, { seed: fit.seed ?? 0, deadline, load: candidateLoad });
+    const { best, scores } = await chooseMultiLabelHead(texts, labels, candidates, { seed: fit.seed ?? DEFAULT_SEED, deadline, load: candidateLoad });
     const winner = candidates[best];
     const described = scores.map((s) => `${s.name} ${s.macroF1 === undefined ? `did not finish within ${budgetSeconds} s` : s.macroF1.toFixed(4)}`).join(', ');
     const { classifier, report } = await TextClassifier.train(texts, labels, winner.fit, { encoder: winner.encoder, cache: winner.cache, ...candidateLoad });

@@ -19,7 +19,7 @@ export function registerCv(program: Command): void {
   command.option('--folds <k>', 'number of folds', integer('--folds', 2), 5);
   addEncoderOptions(command);
   addTrainingOptions(command);
-  addRecipeOptions(command, 'single');
+  addRecipeOptions(command);
   command.option('--json', 'print one JSON object with the results as the last line of stdout').action(async (flags: CvFlags) => {
     const { dataset, texts, labels } = await loadLabelledData(flags.data, flags);
     info(`read ${texts.length} examples, ${dataset.labelSet.length} labels from ${dataset.file}`);

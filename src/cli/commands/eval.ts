@@ -18,7 +18,7 @@ export function registerEval(program: Command): void {
   command.requiredOption('--model <dir>', 'checkpoint directory written by train');
   addDataOptions(command);
   command
-    .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>)')
+    .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>, then the packaged default)')
     .option('--json', 'print one JSON object with the results as the last line of stdout')
     .action(async (flags: EvalFlags) => {
       const classifier = await TextClassifier.load(flags.model, { modelDir: flags.modelDir });

@@ -82,7 +82,7 @@ export function registerPredict(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime threads per transformer encoder session (default: the physical cores, shared out among worker threads)', integer('--threads', 1))
     .option('--queue <url>', 'distribute chunks as BullMQ jobs on this Redis (redis://host:port); run `headstart worker` to process them')
     .option('--queue-name <name>', 'BullMQ queue name', 'headstart-predict')
-    .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>)')
+    .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>, then the packaged default)')
     .option('--json', 'print one JSON summary object as the last line of stdout')
     .action(async (flags: PredictFlags) => {
       if (!flags.model) throw new UsageError('MODEL_REQUIRED', "required option '--model <dir>' not specified");

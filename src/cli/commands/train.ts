@@ -25,7 +25,7 @@ export function registerTrain(program: Command): void {
   addDataOptions(command, '--data <file>', false);
   addEncoderOptions(command);
   addTrainingOptions(command);
-  addRecipeOptions(command, 'auto');
+  addRecipeOptions(command);
   addLabelDescriptionOption(command);
   command
     .requiredOption('--out <dir>', 'checkpoint directory to write (replaced atomically)')
@@ -65,7 +65,7 @@ export function registerTrain(program: Command): void {
         report = auto.fit;
         info(`auto recipe chose ${auto.chosen} (weights ${auto.weights.map((w) => +w.toFixed(3)).join('/')} over ${auto.encoders.join(' + ')}): ${auto.reason}`);
       } else {
-        ({ classifier, report } = await TextClassifier.train(texts, labels, fit, { encoder: flags.encoder, modelDir: flags.modelDir }));
+        ({ classifier, report } = await TextClassifier.train(texts, labels, { ...fit, recipe: 'single' }, { encoder: flags.encoder, modelDir: flags.modelDir }));
       }
       try {
         if (report.calibration) {
