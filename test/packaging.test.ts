@@ -1,0 +1,82 @@
+/**
+ * The npm package as a user gets it: `npm pack`, `npm install <tarball>` into an empty project
+ * (registry only; no dependency may need an install script), then the README's library example and
+ * `npx headstart train` / `predict` run there with nothing else set up: no HEADSTART_MODELS, no
+ * ../shared. The published types must compile without the optional packages. Any step that fails or
+ * prints an `npm warn` / `Warning` line fails the test.
+ */
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, tempDir } from './helpers.js';
+
+const OPTIONAL_PACKAGES = ['@huggingface/transformers', 'bullmq', 'onnxruntime-node', '@tensorflow/tfjs-node'];
+const WARNING = /^npm warn|^npm WARN|Warning/m;
+
+/**
+ * The user's environment, not ours: no HEADSTART_* (the packaged model must be found on its own),
+ * no npm_* (set when this runs under `npm test`; they would point npm at this repository).
+ */
+function userEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(HEADSTART_|npm_|ONNXRUNTIME_NODE_)/i.test(name)));
+}
+
+/** Runs a command, failing with its output when it exits non-zero or prints a warning. */
+function run(command: string, args: string[], options: SpawnSyncOptions & { cwd: string }): string {
+  const result = spawnSync(command, args, { env: userEnv(), encoding: 'utf8', timeout: 180_000, ...options });
+  const output = `${result.stdout}\n${result.stderr}`;
+  const shown = `${command} ${args.join(' ')} (exit ${result.status}):\n${output}`;
+  expect(result.error, shown).toBeUndefined();
+  expect(result.status, shown).toBe(0);
+  expect(output, shown).not.toMatch(WARNING);
+  return String(result.stdout);
+}
+
+describe('the packed npm package', () => {
+  it('installs from the registry alone and runs the README example, train and predict', { timeout: 300_000 }, () => {
+    const root = tempDir('headstart-pack-');
+    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', root], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] }).replace(/^[^[]*/, ''));
+    const files = (packed.files as { path: string }[]).map((file) => file.path);
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'docs/errors.md', 'dist/index.js', 'dist/index.d.ts', 'dist/backend/tf-registrations.js', 'models/potion-base-4m-int8/model.safetensors', 'corpora/samples/finance-sentiment.csv']));
+    expect(files.filter((file) => file.endsWith('.map') || file.startsWith('src/') || file.startsWith('test/'))).toEqual([]);
+
+    const project = path.join(root, 'project');
+    mkdirSync(project);
+    // npm 11 lists a local tarball's `prepare` as an unreviewed install script (a registry install
+    // does not); denying it for this tarball alone keeps any other install script, of any
+    // dependency, a warning that fails the test.
+    const tarball = path.join(root, packed.filename);
+    const allowScripts = { [`file:${tarball}`]: false };
+    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'packaging-check', version: '1.0.0', private: true, type: 'module', allowScripts }));
+    run('npm', ['install', tarball, '--no-audit', '--no-fund'], { cwd: project });
+    for (const name of OPTIONAL_PACKAGES) {
+      expect(() => readFileSync(path.join(project, 'node_modules', name, 'package.json')), `${name} is optional and must not be installed`).toThrow();
+    }
+
+    // The README's library example as written, run from the project so `runs/` lands there.
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const example = /```ts\n([\s\S]*?)```/.exec(readme)![1];
+    expect(example).toContain("from 'headstart'");
+    writeFileSync(path.join(project, 'example.mts'), `${example}\nprocess.stdout.write('\\n' + JSON.stringify(await sameModel.predict(['Sales fell sharply.'])));\n`);
+    const tsx = fileURLToPath(import.meta.resolve('tsx'));
+    const printed = run(process.execPath, ['--import', tsx, 'example.mts'], { cwd: project });
+    expect(JSON.parse(printed.trim().split('\n').pop()!)[0]).toMatchObject({ label: expect.stringMatching(/^(positive|negative|neutral)$/) });
+
+    // The CLI on the package's own sample data.
+    const samples = path.join(project, 'node_modules/headstart/corpora/samples');
+    copyFileSync(path.join(samples, 'finance-sentiment.csv'), path.join(project, 'train.csv'));
+    copyFileSync(path.join(samples, 'finance-new.txt'), path.join(project, 'new.txt'));
+    run('npx', ['--no', 'headstart', 'train', '--data', 'train.csv', '--out', 'runs/finance'], { cwd: project });
+    const predictions = run('npx', ['--no', 'headstart', 'predict', '--model', 'runs/finance', '--input', 'new.txt', '--top-k', '2'], { cwd: project });
+    const lines = predictions.trim().split('\n');
+    expect(lines.length).toBe(readFileSync(path.join(project, 'new.txt'), 'utf8').trim().split('\n').length);
+
+    // The published types, checked in full (skipLibCheck off), need none of the optional packages.
+    writeFileSync(path.join(project, 'check.ts'), "import { TextClassifier, TransformerEncoder, createEncoder } from 'headstart';\nexport const used = [TextClassifier, TransformerEncoder, createEncoder];\n");
+    const tsc = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--skipLibCheck', 'false', '--module', 'nodenext', '--target', 'es2022', '--lib', 'es2023', '--types', 'node', '--typeRoots', path.join(repoRoot, 'node_modules/@types'), 'check.ts'], { cwd: project, encoding: 'utf8', env: userEnv() });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+  });
+});
