@@ -6,7 +6,7 @@
  * prints an `npm warn` / `Warning` line fails the test.
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +41,10 @@ describe('the packed npm package', () => {
     const files = (packed.files as { path: string }[]).map((file) => file.path);
     expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'docs/errors.md', 'dist/index.js', 'dist/index.d.ts', 'dist/backend/tf-registrations.js', 'models/potion-base-4m-int8/model.safetensors', 'corpora/samples/finance-sentiment.csv']));
     expect(files.filter((file) => file.endsWith('.map') || file.startsWith('src/') || file.startsWith('test/'))).toEqual([]);
+    // dist is rebuilt from scratch: nothing left over from a source file that no longer exists.
+    const sources = new Set(readdirSync(path.join(repoRoot, 'src'), { recursive: true, encoding: 'utf8' }).map((file) => file.replace(/\.(d\.ts|ts|js)$/, '')));
+    const orphans = files.filter((file) => file.startsWith('dist/') && !sources.has(file.slice('dist/'.length).replace(/\.(d\.ts|js)$/, '')));
+    expect(orphans).toEqual([]);
 
     const project = path.join(root, 'project');
     mkdirSync(project);
