@@ -5,7 +5,7 @@ import { TextClassifier } from '../src/classifier.js';
 import { writeDirectoryAtomically } from '../src/checkpoint/files.js';
 import { ModelError } from '../src/errors.js';
 import { readDataset } from '../src/data/index.js';
-import { sampleCsv, tempDir } from './helpers.js';
+import { sampleCsv, tempDir, writeResealed } from './helpers.js';
 
 const root = tempDir();
 const probe = ['Operating profit doubled on record sales.', 'The firm cut 500 jobs after losses widened.', 'The annual meeting will be held in Helsinki.'];
@@ -22,7 +22,7 @@ function editManifest(dir: string, edit: (manifest: Record<string, any>) => void
   const file = path.join(dir, 'headstart.json');
   const manifest = JSON.parse(readFileSync(file, 'utf8'));
   edit(manifest);
-  writeFileSync(file, JSON.stringify(manifest));
+  writeResealed(file, manifest);
 }
 
 async function loadError(dir: string): Promise<ModelError> {
@@ -115,6 +115,27 @@ describe('checkpoint verification', () => {
     const error = await loadError(dir);
     expect(error.code).toBe('CHECKPOINT_MANIFEST_INVALID');
     expect(error.message).toContain('head.spec.inputDim');
+  });
+
+  it('refuses a manifest changed after saving: one bit of a label name or of a recorded option, or a second seal', async () => {
+    const file = (dir: string) => path.join(dir, 'headstart.json');
+    const flip = (dir: string, from: string, to: string) => {
+      const text = readFileSync(file(dir), 'utf8');
+      expect(text).toContain(from);
+      writeFileSync(file(dir), text.replace(from, to));
+    };
+    const label = await copyCheckpoint('flipped-label');
+    // 'p' (0x70) -> 'q' (0x71): the labels still match the head, so only the seal can tell.
+    flip(label, '"positive"', '"qositive"');
+    const error = await loadError(label);
+    expect(error.code).toBe('CHECKPOINT_MANIFEST_HASH_MISMATCH');
+    expect(error.location).toMatchObject({ file: file(label), field: 'manifestSha256' });
+    const option = await copyCheckpoint('flipped-option');
+    flip(option, '"seed": 1', '"seed": 3');
+    expect((await loadError(option)).code).toBe('CHECKPOINT_MANIFEST_HASH_MISMATCH');
+    const seal = await copyCheckpoint('two-seals');
+    flip(seal, '"labels"', '"manifestSha256": "' + '0'.repeat(64) + '", "labels"');
+    expect((await loadError(seal)).code).toBe('CHECKPOINT_MANIFEST_INVALID');
   });
 
   it('refuses a label list that does not match the head', async () => {

@@ -44,7 +44,7 @@ describe('headstart CLI', () => {
     const cv = headstart('cv', '--data', sampleCsv, '--folds', '3', '--epochs', '20', '--json');
     expect(cv.status).toBe(0);
     const result = cv.lastJson();
-    expect(result).toMatchObject({ command: 'cv', folds: 3, seed: 0 });
+    expect(result).toMatchObject({ command: 'cv', folds: 3, seed: 42, recipe: 'auto' });
     expect(result.perFold).toHaveLength(3);
     expect(result.accuracy).toBeGreaterThan(0.3);
   });

@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
 import { readDataset } from '../src/data/index.js';
 import { HeadstartError } from '../src/errors.js';
-import { sampleCsv, tempDir } from './helpers.js';
+import { sampleCsv, tempDir, writeResealed } from './helpers.js';
 
 const root = tempDir();
 const probe = ['Operating profit doubled on record sales.', 'The firm cut 500 jobs after losses widened.'];
@@ -100,7 +100,9 @@ async function applyMutation(dir: string, names: string[], change: Mutation): Pr
     if (manifest === undefined) return;
     const paths = jsonPaths(manifest);
     const mutated = setAt(manifest, paths[change.pick % paths.length], change.value);
-    await fs.writeFile(manifestFile, JSON.stringify(mutated));
+    // Sealed again, so the value reaches the schema and the loaders (the seal itself: checkpoint.test.ts).
+    if (mutated !== null && typeof mutated === 'object' && !Array.isArray(mutated)) writeResealed(manifestFile, mutated as Record<string, unknown>);
+    else await fs.writeFile(manifestFile, JSON.stringify(mutated));
     return;
   }
   const name = names[change.file % names.length];
@@ -126,7 +128,7 @@ async function applyMutation(dir: string, names: string[], change: Mutation): Pr
   if (change.rehash && record) {
     record.bytes = bytes.length;
     record.sha256 = createHash('sha256').update(bytes).digest('hex');
-    await fs.writeFile(manifestFile, JSON.stringify(manifest));
+    writeResealed(manifestFile, manifest as unknown as Record<string, unknown>);
   }
 }
 

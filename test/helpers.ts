@@ -1,10 +1,11 @@
 /** Paths and temporary directories shared by the tests. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, it } from 'vitest';
+import { sealManifest } from '../src/checkpoint/manifest.js';
 import { resolveDataSource } from '../src/data/index.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,6 +48,12 @@ export function describeWithCorpora(names: readonly string[], title: string, bod
       });
     });
   }
+}
+
+/** Writes an edited manifest sealed again (its manifestSha256 recomputed), so the edit reaches the checks after the seal. */
+export function writeResealed(file: string, manifest: Record<string, unknown>): void {
+  const { manifestSha256: _seal, ...rest } = manifest;
+  writeFileSync(file, sealManifest(rest as unknown as Parameters<typeof sealManifest>[0]));
 }
 
 /** A fresh temporary directory, removed after the test file finishes. */

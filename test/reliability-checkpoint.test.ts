@@ -10,7 +10,7 @@ import { TfidfEncoder } from '../src/encoders/tfidf.js';
 import { loadHead } from '../src/heads/factory.js';
 import { MAX_MANIFEST_BYTES } from '../src/checkpoint/manifest.js';
 import { ModelError } from '../src/errors.js';
-import { tempDir } from './helpers.js';
+import { tempDir, writeResealed } from './helpers.js';
 
 const root = tempDir();
 let saved: string;
@@ -73,7 +73,7 @@ describe('checkpoint limits', () => {
     await fs.writeFile(file, JSON.stringify({ ...manifest, formatVersion: 0 }));
     const error = await loadError(dir);
     expect(error.code).toBe('CHECKPOINT_FORMAT_VERSION');
-    expect(error.message).toContain('checkpoint format version 0 is older than the supported version 1');
+    expect(error.message).toContain('checkpoint format version 0 is older than the supported version 2');
     expect(error.hint).toContain('re-train');
   });
 
@@ -86,7 +86,7 @@ describe('checkpoint limits', () => {
       const record = manifest.files.find((f) => f.name === 'model.json')!;
       record.bytes = Buffer.byteLength(body);
       record.sha256 = createHash('sha256').update(body).digest('hex');
-      await fs.writeFile(file, JSON.stringify(manifest));
+      writeResealed(file, manifest);
       const error = await loadError(dir);
       expect(error.code, body).toBe('HEAD_MODEL_INVALID');
       // The loaders read a private copy of the verified bytes; the error still names the checkpoint's own file.

@@ -8,7 +8,7 @@ import { HeadstartError, ModelError, type ErrorLocation } from '../errors.js';
 import type { AnyHead } from '../heads/head.js';
 import { LIBRARY_VERSION } from '../version.js';
 import { describeFile, readVerifiedFile, writeDirectoryAtomically, type FileRecord } from './files.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, MANIFEST_FILE, MAX_MANIFEST_BYTES, parseManifest, type Manifest } from './manifest.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, MANIFEST_FILE, MAX_MANIFEST_BYTES, parseManifest, sealManifest, type Manifest } from './manifest.js';
 import { renderModelCard } from './model-card.js';
 
 export { MANIFEST_FILE, type Manifest } from './manifest.js';
@@ -44,7 +44,7 @@ export async function writeCheckpoint(dir: string, contents: CheckpointContents)
         head: { spec: member.head.spec, files: saved.head },
       });
     }
-    const base: Omit<Manifest, 'files'> = {
+    const base: Omit<Manifest, 'files' | 'manifestSha256'> = {
       format: CHECKPOINT_FORMAT,
       formatVersion: CHECKPOINT_FORMAT_VERSION,
       libraryVersion: LIBRARY_VERSION,
@@ -62,8 +62,7 @@ export async function writeCheckpoint(dir: string, contents: CheckpointContents)
     const files: FileRecord[] = [];
     const memberFiles = members.flatMap((m) => [...m.head.files, ...m.encoder.stateFiles]);
     for (const name of [...headFiles, ...stateFiles, ...memberFiles, MODEL_CARD]) files.push(await describeFile(tmp, name));
-    const manifest: Manifest = { ...base, files };
-    await fs.writeFile(path.join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    await fs.writeFile(path.join(tmp, MANIFEST_FILE), sealManifest({ ...base, files }));
   });
 }
 

@@ -1,9 +1,11 @@
 /** `headstart.json`: the checkpoint manifest, validated strictly before anything else is read. */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ModelError } from '../errors.js';
 
 export const CHECKPOINT_FORMAT = 'headstart-checkpoint';
-export const CHECKPOINT_FORMAT_VERSION = 1;
+/** 2: the manifest carries the sha256 of its own text (`manifestSha256`). */
+export const CHECKPOINT_FORMAT_VERSION = 2;
 export const MANIFEST_FILE = 'headstart.json';
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
@@ -77,6 +79,8 @@ const fusionMember = z.strictObject({
 export const manifestSchema = z.strictObject({
   format: z.literal(CHECKPOINT_FORMAT),
   formatVersion: z.number().int().positive(),
+  /** sha256 of this file's bytes with this value written as 64 zeros (sealManifest). */
+  manifestSha256: z.string().regex(/^[0-9a-f]{64}$/),
   libraryVersion: z.string(),
   createdAt: z.string(),
   encoder: encoderRecord,
@@ -101,15 +105,49 @@ export const manifestSchema = z.strictObject({
 
 export type Manifest = z.infer<typeof manifestSchema>;
 
+const UNSEALED = '0'.repeat(64);
+const SEAL = /"manifestSha256": "([0-9a-f]{64})"/g;
+
+/**
+ * The manifest's text, holding the sha256 of that same text written with 64 zeros in place of the
+ * hash: a changed label name or weight in the manifest itself is refused like a changed file.
+ * Computed over the bytes, so no canonical JSON is needed to check it.
+ */
+export function sealManifest(manifest: Omit<Manifest, 'manifestSha256'>): string {
+  const { format, formatVersion, ...rest } = manifest;
+  const unsealed = `${JSON.stringify({ format, formatVersion, manifestSha256: UNSEALED, ...rest }, null, 2)}\n`;
+  return unsealed.replace(`"manifestSha256": "${UNSEALED}"`, `"manifestSha256": "${sha256(unsealed)}"`);
+}
+
+function verifySeal(text: string, file: string): void {
+  const seals = [...text.matchAll(SEAL)];
+  if (seals.length !== 1) {
+    throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `manifest has ${seals.length} manifestSha256 values, not one`, { location: { file, field: 'manifestSha256' } });
+  }
+  const [seal] = seals;
+  const unsealed = text.slice(0, seal.index) + `"manifestSha256": "${UNSEALED}"` + text.slice(seal.index + seal[0].length);
+  const actual = sha256(unsealed);
+  if (actual !== seal[1]) {
+    throw new ModelError('CHECKPOINT_MANIFEST_HASH_MISMATCH', `the manifest's sha256 is ${actual}, not the ${seal[1]} it was saved with: it was changed after saving`, {
+      location: { file, field: 'manifestSha256' },
+    });
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
 export function parseManifest(bytes: Buffer, file: string): Manifest {
   if (bytes.byteLength > MAX_MANIFEST_BYTES) {
     throw new ModelError('CHECKPOINT_MANIFEST_TOO_LARGE', `manifest is ${bytes.byteLength} bytes, over ${MAX_MANIFEST_BYTES}`, {
       location: { file },
     });
   }
+  const text = bytes.toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(bytes.toString('utf8'));
+    json = JSON.parse(text);
   } catch (cause) {
     throw new ModelError('CHECKPOINT_MANIFEST_NOT_JSON', `manifest is not valid JSON`, { location: { file }, cause });
   }
@@ -124,6 +162,7 @@ export function parseManifest(bytes: Buffer, file: string): Manifest {
       },
     );
   }
+  verifySeal(text, file);
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

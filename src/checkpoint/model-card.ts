@@ -1,7 +1,7 @@
 /** The human-readable README.md written into every checkpoint. */
 import type { Manifest } from './manifest.js';
 
-type CardInput = Omit<Manifest, 'files'>;
+type CardInput = Omit<Manifest, 'files' | 'manifestSha256'>;
 
 export function renderModelCard(manifest: CardInput): string {
   const { encoder, head, labels, training } = manifest;

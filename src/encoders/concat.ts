@@ -4,14 +4,7 @@
  * where probability-level fusion can only average two models' opinions). The dense columns are
  * z-scored with the training texts' mean and standard deviation and scaled by
  * `denseWeight / sqrt(dim)`, so the whole block has about the norm `denseWeight` next to the
- * unit-norm TF-IDF row. Cross-validated on training data (4-fold, TF-IDF 1-2-grams + potion,
- * sparse softmax regression), macro-F1 with denseWeight 0 / 0.5 / 1 / 2: TREC-6 0.855 / 0.861 /
- * 0.848 / 0.839, SST-2 (12k rows) 0.826 / 0.860 / 0.860 / 0.860. Appending the tokens' max-pooled
- * embedding beside the mean (TREC-6 0.863 -> 0.859, Financial PhraseBank 50Agree 0.745 -> 0.734) and
- * averaging regressions with block weights 0.3, 0.5 and 0.8 (0.861 / 0.745) did not help. Nor did
- * the mean of the first three tokens' rows beside the mean of all: TREC-6 0.869, but Financial
- * PhraseBank 0.733, and on 8k training rows Banking77 0.883 against 0.890, SST-2 0.843 against
- * 0.844; chosen per corpus by held-out log-loss, it gained TREC-6 0.005 and lost FPB 0.003.
+ * unit-norm TF-IDF row. The weight and the variants rejected: docs/decisions/lexical-features.md.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -25,15 +25,7 @@ export type TfidfOptions = TfidfSettings;
 
 /**
  * 1-2-grams, min_df 2, sublinear tf. Heads read these rows sparse, so the vocabulary is capped only
- * against pathological corpora (SST-2's 67k phrases give 74k terms). Cross-validated on training
- * data (FPB 50Agree 5-fold, TREC-6 train 5-fold, SST-2 train 3-fold, macro-F1 with the sparse head):
- * min_df 1 gained at most 0.005 for 1.2-4x the terms; the old 20k cap cost SST-2 0.023.
- * Also rejected (4-fold CV of the TF-IDF+potion regression, macro-F1 on TREC-6 train / FPB 50Agree,
- * 0.863 / 0.745 with these settings): one-letter words 0.860 / 0.741; Porter stems in place of the
- * words 0.858 / 0.745, or beside them 0.859 / 0.746; skip-bigrams 0.860 / 0.740; word trigrams
- * 0.859 / 0.745; idf to the power 0, 0.5 or 1.5: 0.854 / 0.741, 0.860 / 0.741, 0.854 / 0.745;
- * word-cluster terms (each word's potion row among 512 k-means clusters) as unigrams 0.848 / 0.752,
- * with cluster and word-cluster pairs 0.853 / 0.750, word-cluster pairs alone 0.862 / 0.745.
+ * against pathological corpora. The figures and the variants rejected: docs/decisions/lexical-features.md.
  */
 export const DEFAULT_TFIDF_OPTIONS: Readonly<TfidfOptions> = { ngramMax: 2, minDf: 2, maxFeatures: 200_000, sublinearTf: true };
 

@@ -64,32 +64,10 @@ export function simplexGrid(members: number, steps: number): number[][] {
 
 /**
  * Two stages, to keep the number of held-out comparisons (and so selection noise) low: the weights
- * with the lowest held-out negative log-likelihood without prior correction (ties: the more even
- * mix), then for those weights the prior-correction strength with the best expected macro-F1
- * (ties: the weaker correction).
- * - NLL rather than macro-F1 for the mix: on a few hundred held-out rows macro-F1 moves in whole
- *   rows and many mixes tie or nearly tie, while every row moves the NLL, a proper scoring rule,
- *   continuously.
- * - Each mix's NLL is taken after its own temperature scaling, as the classifier ships the chosen
- *   mix temperature-scaled: otherwise the raw NLL favours whichever member is better calibrated, not
- *   better at ranking (Banking77: an MLP's near-calibrated probabilities against the L2-regularised
- *   regression's flat ones over 77 labels).
- *   `auto`, 4-fold CV (training splits; the whole corpus where there is no test split), macro-F1
- *   with the mix chosen by macro-F1 -> raw NLL -> scaled NLL: Financial PhraseBank 0.7482 -> 0.7553
- *   -> 0.7521; SST-2 (12k rows) 0.8595 -> 0.8625 -> 0.8637; TREC-6 0.8611 -> 0.8614 -> 0.8614;
- *   Medical Abstracts 0.5664 -> 0.5718 -> 0.5660; AG News 0.8859 -> 0.8853 -> 0.8830; Banking77
- *   (first two folds) 0.9082 -> 0.9020 -> 0.9113. Within noise on average, but the scaled-NLL
- *   choice varies less from fold to fold (SST-2: the fine-tuned head with TF-IDF at 0.4 to 0.6 in
- *   all four folds, where macro-F1 switched between the fine-tuned and frozen heads).
- * - The correction is a decision rule for macro-F1 (it would only raise the NLL), so it is scored by
- *   macro-F1, but in expectation under the chosen mix's calibrated held-out probabilities
- *   (src/metrics/expected-f1.ts), not against the held-out labels: a rare class has a handful of
- *   held-out rows (TREC-6's ABBR about 9), and one of them moves macro-F1 by ~0.02, so the labels'
- *   choice followed noise.
- *   Same CV, macro-F1 with no correction / the strength chosen by held-out macro-F1 / by expected
- *   macro-F1: TREC-6 0.8632 / 0.8614 / 0.8632; Financial PhraseBank 0.7459 / 0.7521 / 0.7545;
- *   Medical Abstracts 0.5484 / 0.5660 / 0.5714; SST-2 0.8633 / 0.8637 / 0.8644; Banking77 (first
- *   two folds) 0.9128 / 0.9113 / 0.9128. AG News is balanced: no correction changes a decision.
+ * with the lowest held-out negative log-likelihood without prior correction, each mix scored after its
+ * own temperature scaling (ties: the more even mix); then for those weights the prior-correction
+ * strength with the best macro-F1 expected under the mix's calibrated held-out probabilities (ties:
+ * the weaker correction). Why, with the figures: docs/decisions/fusion-choice.md.
  * `targets` are class indices of the held-out rows.
  */
 export function chooseWeights(parts: readonly Float32Array[], dim: number, targets: Int32Array, options: ChoiceOptions = {}): WeightChoice {
