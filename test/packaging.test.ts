@@ -6,7 +6,7 @@
  * prints an `npm warn` / `Warning` line fails the test.
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -37,10 +37,20 @@ function run(command: string, args: string[], options: SpawnSyncOptions & { cwd:
 describe('the packed npm package', () => {
   it('installs from the registry alone and runs the README example, train and predict', { timeout: 300_000 }, () => {
     const root = tempDir('headstart-pack-');
-    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', root], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] }).replace(/^[^[]*/, ''));
+    // Packed from a copy of the checkout: `npm pack` runs the build, which must not rewrite this
+    // checkout's dist/ while other test files run.
+    const stage = path.join(root, 'stage');
+    const skipped = /^(node_modules|dist|\.git|runs|benchmarks|\.vitest-results\.json)$/;
+    cpSync(repoRoot, stage, { recursive: true, filter: (source) => !skipped.test(path.relative(repoRoot, source).split(path.sep)[0]) });
+    symlinkSync(path.join(repoRoot, 'node_modules'), path.join(stage, 'node_modules'));
+    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', root], { cwd: stage, stdio: ['ignore', 'pipe', 'pipe'] }).replace(/^[^[]*/, ''));
     const files = (packed.files as { path: string }[]).map((file) => file.path);
     expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'docs/errors.md', 'dist/index.js', 'dist/index.d.ts', 'dist/backend/tf-registrations.js', 'models/potion-base-4m-int8/model.safetensors', 'corpora/samples/finance-sentiment.csv']));
     expect(files.filter((file) => file.endsWith('.map') || file.startsWith('src/') || file.startsWith('test/'))).toEqual([]);
+    // Everything the README links to ships with it.
+    const linked = [...readFileSync(path.join(repoRoot, 'README.md'), 'utf8').matchAll(/\]\(([^)#]+)\)/g)].map((m) => m[1]).filter((link) => !/^[a-z]+:/.test(link));
+    expect(linked.length).toBeGreaterThan(0);
+    expect(files).toEqual(expect.arrayContaining(linked));
     // dist is rebuilt from scratch: nothing left over from a source file that no longer exists.
     const sources = new Set(readdirSync(path.join(repoRoot, 'src'), { recursive: true, encoding: 'utf8' }).map((file) => file.replace(/\.(d\.ts|ts|js)$/, '')));
     const orphans = files.filter((file) => file.startsWith('dist/') && !sources.has(file.slice('dist/'.length).replace(/\.(d\.ts|js)$/, '')));
