@@ -24,6 +24,10 @@ import { trainLabelSimilarityMember, type LabelSimilarityTraining, type LabelTex
 import { assertFineTunable, trainFineTunedMember, type FineTunedTraining } from './finetune/member.js';
 import { resolveFineTune, type FineTuneOption, type FineTuneOptions } from './finetune/options.js';
 import { topIndices } from './util/top-indices.js';
+import { memberName, reportEpochs, type FitProgress } from './fit-progress.js';
+import { defaultTrainOptions } from './heads/options.js';
+import { SPARSE_TRAIN_DEFAULTS } from './heads/sparse-linear.js';
+import { readsSparseRows } from './fusion/member.js';
 
 export interface FitOptions extends Partial<TrainOptions> {
   head?: HeadType;
@@ -61,6 +65,8 @@ export interface FitOptions extends Partial<TrainOptions> {
   labelSimilarity?: readonly boolean[];
   /** What label similarity embeds for each label (several texts are averaged); default: the label's name as words. */
   labelTexts?: LabelTexts;
+  /** Which member trains and its epochs, for progress displays (observation only: src/fit-progress.ts). */
+  onProgress?: (progress: FitProgress) => void;
 }
 
 export interface MemberReport {
@@ -324,6 +330,14 @@ export class TextClassifier {
         const repeats = bases.slice(0, index).filter((_, earlier) => trainsLike(earlier, index)).length;
         const memberOptions: MemberFitOptions = { ...this.memberOptions(index, options), ...(repeats > 0 && { initSeed: resolved.seed + repeats }) };
         const fineTune = fineTunes[index];
+        if (options.onProgress) {
+          const sparse = !fineTune && readsSparseRows(base.encoder, memberOptions);
+          const besideFineTuned = !fineTune && bases.some((other, i) => fineTunes[i] !== undefined && isDeepStrictEqual(other.encoder.spec, base.encoder.spec));
+          const role = { fineTuned: fineTune !== undefined, besideFineTuned, labelSimilarity: similarity[index], sparse };
+          const maxEpochs = similarity[index] ? undefined : (memberOptions.epochs ?? (sparse ? SPARSE_TRAIN_DEFAULTS.epochs : defaultTrainOptions(memberOptions.head).epochs));
+          const member = { member: index, members: bases.length, name: memberName(base.encoder.spec, role), maxEpochs, unit: sparse ? ('iteration' as const) : ('epoch' as const) };
+          memberOptions.onEpoch = reportEpochs(options.onProgress, member, memberOptions.onEpoch);
+        }
         // Vectors an earlier member computed with the same pretrained encoder are reused, not embedded
         // again (an encoder fitted on the texts, such as TF-IDF, is fitted by its own member).
         const earlier = isFittable(base.encoder)
@@ -613,7 +627,7 @@ export class TextClassifier {
   private memberOptions(index: number, options: FitOptions): MemberFitOptions {
     const defaults = defaultFitOptionsFor(this.members[index].encoder);
     const given = index === 0 ? definedOnly(options) : definedOnly(Object.fromEntries(SHARED_OPTIONS.map((key) => [key, options[key]])) as FitOptions);
-    const { calibrate: _calibrate, fusionWeights: _weights, fusionCandidates: _candidates, fineTune: _fineTune, labelSimilarity: _similarity, labelTexts: _texts, ...rest } = {
+    const { calibrate: _calibrate, fusionWeights: _weights, fusionCandidates: _candidates, fineTune: _fineTune, labelSimilarity: _similarity, labelTexts: _texts, onProgress: _progress, ...rest } = {
       ...defaults,
       ...given,
     };
@@ -651,6 +665,7 @@ function trainOptionsOf(options: FitOptions): Partial<TrainOptions> {
     fineTune: _fineTune,
     labelSimilarity: _similarity,
     labelTexts: _texts,
+    onProgress: _progress,
     ...train
   } = options;
   return definedOnly(train);
@@ -658,7 +673,7 @@ function trainOptionsOf(options: FitOptions): Partial<TrainOptions> {
 
 /** The training options worth recording in a checkpoint: values, not callbacks or signals. */
 function recordedTrainOptions(options: FitOptions): Record<string, unknown> {
-  const { onEpoch: _onEpoch, signal: _signal, validationGroups: _groups, ...values } = definedOnly(options);
+  const { onEpoch: _onEpoch, onProgress: _progress, signal: _signal, validationGroups: _groups, ...values } = definedOnly(options);
   return values;
 }
 

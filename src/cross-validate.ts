@@ -34,7 +34,11 @@ export interface CrossValidateOptions {
   recipe?: 'single' | 'auto';
   /** Budget per fold for the auto recipe, in seconds. */
   budgetSeconds?: number;
+  /** Called as each fold (0-based) starts training. */
+  onFoldStart?: (fold: number) => void;
   onFold?: (result: FoldResult) => void;
+  /** The auto recipe's stage messages. */
+  onStage?: (message: string) => void;
 }
 
 /**
@@ -60,8 +64,9 @@ export async function crossValidate(encoder: Encoder, texts: readonly string[], 
     const fit = { seed: options.seed, ...options.fit };
     let classifier: TextClassifier;
     let report: FitReport;
+    options.onFoldStart?.(fold);
     if (options.recipe === 'auto') {
-      ({ classifier, report: { fit: report } } = await trainAuto(trainTexts, trainLabels, { encoder, cache, fit, budgetSeconds: options.budgetSeconds }));
+      ({ classifier, report: { fit: report } } = await trainAuto(trainTexts, trainLabels, { encoder, cache, fit, budgetSeconds: options.budgetSeconds, onStage: options.onStage }));
     } else {
       ({ classifier, report } = await TextClassifier.train(trainTexts, trainLabels, fit, { encoder, cache }));
     }
