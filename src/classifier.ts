@@ -19,15 +19,12 @@ import { writeCheckpoint, readCheckpoint, withVerifiedCopy } from './checkpoint/
 import { applyTemperature, fitTemperature, type Calibration } from './calibration/temperature.js';
 import { classPriors, correctForPrior, PRIOR_ALPHAS } from './calibration/prior.js';
 import { averageProbabilities, chooseWeights, type WeightChoice } from './fusion/ensemble.js';
-import { memberFeatures, predictMember, trainMember, type Member, type MemberFitOptions, type MemberTraining } from './fusion/member.js';
+import { memberFeatures, predictMember, readsSparseRows, trainMember, type Member, type MemberFitOptions, type MemberTraining } from './fusion/member.js';
 import { trainLabelSimilarityMember, type LabelSimilarityTraining, type LabelTexts } from './fusion/label-similarity.js';
 import { assertFineTunable, trainFineTunedMember, type FineTunedTraining } from './finetune/member.js';
 import { resolveFineTune, type FineTuneOption, type FineTuneOptions } from './finetune/options.js';
 import { topIndices } from './util/top-indices.js';
-import { memberName, reportEpochs, type FitProgress } from './fit-progress.js';
-import { defaultTrainOptions } from './heads/options.js';
-import { SPARSE_TRAIN_DEFAULTS } from './heads/sparse-linear.js';
-import { readsSparseRows } from './fusion/member.js';
+import { progressMember, reportEpochs, type FitProgress } from './fit-progress.js';
 
 export interface FitOptions extends Partial<TrainOptions> {
   head?: HeadType;
@@ -331,11 +328,13 @@ export class TextClassifier {
         const memberOptions: MemberFitOptions = { ...this.memberOptions(index, options), ...(repeats > 0 && { initSeed: resolved.seed + repeats }) };
         const fineTune = fineTunes[index];
         if (options.onProgress) {
-          const sparse = !fineTune && readsSparseRows(base.encoder, memberOptions);
-          const besideFineTuned = !fineTune && bases.some((other, i) => fineTunes[i] !== undefined && isDeepStrictEqual(other.encoder.spec, base.encoder.spec));
-          const role = { fineTuned: fineTune !== undefined, besideFineTuned, labelSimilarity: similarity[index], sparse };
-          const maxEpochs = similarity[index] ? undefined : (memberOptions.epochs ?? (sparse ? SPARSE_TRAIN_DEFAULTS.epochs : defaultTrainOptions(memberOptions.head).epochs));
-          const member = { member: index, members: bases.length, name: memberName(base.encoder.spec, role), maxEpochs, unit: sparse ? ('iteration' as const) : ('epoch' as const) };
+          const role = {
+            fineTuned: fineTune !== undefined,
+            besideFineTuned: !fineTune && bases.some((other, i) => fineTunes[i] !== undefined && isDeepStrictEqual(other.encoder.spec, base.encoder.spec)),
+            labelSimilarity: similarity[index],
+            sparse: !fineTune && readsSparseRows(base.encoder, memberOptions),
+          };
+          const member = progressMember(index, bases.length, base.encoder.spec, role, memberOptions);
           memberOptions.onEpoch = reportEpochs(options.onProgress, member, memberOptions.onEpoch);
         }
         // Vectors an earlier member computed with the same pretrained encoder are reused, not embedded

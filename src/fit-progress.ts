@@ -4,7 +4,9 @@
  */
 import path from 'node:path';
 import type { EncoderSpec } from './encoders/encoder.js';
-import type { EpochLog } from './heads/head.js';
+import type { EpochLog, HeadType } from './heads/head.js';
+import { defaultTrainOptions } from './heads/options.js';
+import { SPARSE_TRAIN_DEFAULTS } from './heads/sparse-linear.js';
 
 export interface FitProgress {
   /** 0-based index of the member (encoder + head) training, of `members`. */
@@ -31,7 +33,19 @@ export interface MemberRole {
   sparse: boolean;
 }
 
-export function memberName(spec: EncoderSpec, role: MemberRole): string {
+/** How member `index` of `members` appears in progress reports; `options` are those it trains with. */
+export function progressMember(
+  index: number,
+  members: number,
+  spec: EncoderSpec,
+  role: MemberRole,
+  options: { head: HeadType; epochs?: number },
+): Omit<FitProgress, 'epoch' | 'refit'> {
+  const cap = options.epochs ?? (role.sparse ? SPARSE_TRAIN_DEFAULTS.epochs : defaultTrainOptions(options.head).epochs);
+  return { member: index, members, name: memberName(spec, role), maxEpochs: role.labelSimilarity ? undefined : cap, unit: role.sparse ? 'iteration' : 'epoch' };
+}
+
+function memberName(spec: EncoderSpec, role: MemberRole): string {
   if (role.labelSimilarity) return `${encoderName(spec)} label-similarity prior`;
   const kind = role.sparse ? 'regression' : 'head';
   if (role.fineTuned) return `fine-tuned ${encoderName(spec)} ${kind}`;
