@@ -460,6 +460,20 @@ describe('format detection', () => {
     expect((await failure(read(file, { format: 'lines', labelled: true }))).code).toBe('UNLABELLED_DATA');
   });
 
+  it('names the columns of a delimited .txt whose header has other names, in the hint', async () => {
+    const file = temp('.txt', 'sentence;sentiment\nProfit rose;positive\nSales fell, sharply;negative\n');
+    const error = await failure(read(file, { labelled: true }));
+    expect(error.code).toBe('UNLABELLED_DATA');
+    expect(error.hint).toBe(
+      "it looks like semicolon-delimited CSV with the columns sentence, sentiment: pass --format csv --delimiter ';' with --text-field and --label-field naming the text and label columns",
+    );
+    const named = await read(file, { labelled: true, textField: 'sentence', labelField: 'sentiment' });
+    expect(named.examples.map((e) => [e.text, e.labels[0]])).toEqual([
+      ['Profit rose', 'positive'],
+      ['Sales fell, sharply', 'negative'],
+    ]);
+  });
+
   it('reads csv with a given delimiter, and detects semicolons in a .csv header without commas', async () => {
     const semicolons = 'text;label\n"Profit rose, sharply";positive\nSales fell;negative\n';
     const given = await read(temp('.csv', semicolons), { delimiter: ';' });

@@ -40,12 +40,7 @@ export function chooseFormat(source: string, options: ReadOptions): FormatChoice
       hint: 'pass --format csv to read it as delimited text',
     });
   }
-  if (format === 'lines' && options.labelled === true) {
-    throw new DataError('UNLABELLED_DATA', 'plain lines (format "lines") carry no labels, and this command needs labelled data', {
-      location: { file },
-      hint: 'give a csv, tsv or jsonl file with text and label fields, or fpb lines (text@label); if this file is delimited, pass --format csv (and --delimiter)',
-    });
-  }
+  if (format === 'lines' && options.labelled === true) throw unlabelled(source, delimiter);
   if (format === 'csv' && delimiter === undefined && source !== STDIN) {
     const detected = csvHeaderDelimiter(readHead(source));
     if (detected) {
@@ -70,18 +65,34 @@ function delimitedTextFile(source: string, options: ReadOptions, delimiter: stri
   const guess = guessDelimited(readHead(source), wanted.map((name) => Buffer.from(name).toString('latin1')), delimiter);
   if (!guess) return undefined;
   const tsv = guess.delimiter === '\t' && delimiter === undefined;
-  const kind = tsv ? 'TSV' : guess.delimiter === ',' ? 'CSV' : `CSV with ${delimiterName(guess.delimiter)} delimiters`;
+  const kind = tsv ? 'TSV' : csvKind(guess.delimiter);
   const why = `its first line is a header with ${wanted.map((name) => `"${name}"`).join(' and ')} columns`;
   if (guess.consistent) {
     options.onNote?.(`${file}: read as ${kind} (${why}); pass --format lines to read plain lines`);
     return tsv ? { format: 'tsv' } : { format: 'csv', delimiter: guess.delimiter };
   }
   if (options.labelled !== true) return undefined;
-  const flag = guess.delimiter === ',' ? '--format csv' : `--format csv --delimiter ${guess.delimiter === '\t' ? 'tab' : `'${guess.delimiter}'`}`;
   throw new DataError('AMBIGUOUS_FORMAT', `looks like ${kind} (${why}), but ${guess.problem}`, {
     location: { file, line: guess.line },
-    hint: `to read it as CSV pass ${flag} (and quote fields that contain the delimiter); plain lines (--format lines) carry no labels`,
+    hint: `to read it as CSV pass ${csvFlags(guess.delimiter)} (and quote fields that contain the delimiter); plain lines (--format lines) carry no labels`,
   });
+}
+
+/** Plain lines where labels are needed; the hint names the columns when the file looks delimited under other names. */
+function unlabelled(source: string, delimiter: string | undefined): DataError {
+  const guess = source === STDIN ? undefined : guessDelimited(readHead(source), [], delimiter);
+  const hint = guess?.consistent
+    ? `it looks like ${csvKind(guess.delimiter)} with the columns ${guess.columns.join(', ')}: pass ${csvFlags(guess.delimiter)} with --text-field and --label-field naming the text and label columns`
+    : 'give a csv, tsv or jsonl file with text and label fields, or fpb lines (text@label); if this file is delimited, pass --format csv (and --delimiter)';
+  return new DataError('UNLABELLED_DATA', 'plain lines (format "lines") carry no labels, and this command needs labelled data', { location: { file: sourceName(source) }, hint });
+}
+
+function csvKind(delimiter: string): string {
+  return delimiter === ',' ? 'CSV' : `${delimiterName(delimiter)}-delimited CSV`;
+}
+
+function csvFlags(delimiter: string): string {
+  return delimiter === ',' ? '--format csv' : `--format csv --delimiter ${delimiter === '\t' ? 'tab' : `'${delimiter}'`}`;
 }
 
 /** One character, and not one the CSV syntax itself uses. */
