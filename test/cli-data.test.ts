@@ -51,6 +51,17 @@ describe('CSV saved as .txt', () => {
     expect(train.stderr).toContain('hint: to read it as CSV pass --format csv');
   });
 
+  it('train refuses plain lines as --eval-data before training, and scores a good one after', () => {
+    const lines = path.join(repoRoot, 'corpora/samples/finance-new.txt');
+    const refused = headstart('train', '--data', sampleCsv, '--eval-data', lines, '--out', path.join(root, 'never'), ...quick);
+    expect(refused.status).toBe(3);
+    expect(refused.stderr).toContain('plain lines (format "lines") carry no labels');
+    expect(refused.stderr).not.toContain('trained ');
+    const scored = headstart('train', '--data', sampleCsv, '--eval-data', sampleCsv, '--out', path.join(root, 'scored'), ...quick, '--json');
+    expect(scored.status).toBe(0);
+    expect(scored.lastJson().metrics.accuracy).toBeGreaterThan(0.5);
+  });
+
   it('a missing label reaching the library is a DataError naming the index, not a TypeError', () => {
     expect(() => labelVocabulary(['a', undefined as unknown as string])).toThrow(expect.objectContaining({ code: 'MISSING_LABEL', message: 'text #1, field "label": missing label (got undefined)' }));
   });

@@ -49,6 +49,8 @@ export function registerTrain(program: Command): void {
       if (descriptions.length > 0) info(`${loaded ? 'added' : 'zero-shot: training on'} ${descriptions.length} label descriptions`);
       const zeroShot = loaded === undefined;
       const warnings = dataset ? reportDataWarnings(dataset) : {};
+      // Read before training, so a bad file is refused before minutes of work rather than after.
+      const evaluation = flags.evalData ? await loadLabelledData(flags.evalData, flags) : undefined;
       const auto = flags.recipe === 'auto' && !zeroShot;
       const progress = auto ? createTrainingProgress(flags.budget ?? DEFAULT_BUDGET_SECONDS) : undefined;
       const say = progress ? progress.stage : info;
@@ -83,8 +85,7 @@ export function registerTrain(program: Command): void {
         }
         info(`trained ${report.epochsRun} epochs (best ${report.bestEpoch}) in ${report.seconds.toFixed(1)} s; embedding took ${report.embedSeconds.toFixed(1)} s`);
         let metrics: Record<string, number> | undefined;
-        if (flags.evalData) {
-          const evaluation = await loadLabelledData(flags.evalData, flags);
+        if (evaluation) {
           metrics = summariseMetrics(await classifier.evaluate(evaluation.texts, evaluation.labels));
           info(`eval on ${evaluation.dataset.file}: ${Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
         }
