@@ -491,6 +491,17 @@ describe('format detection', () => {
     expect(tabs.examples[0]).toMatchObject({ text: 'tab\tinside', labels: ['x'] });
   });
 
+  it('does not read ahead of a pipe to look at its header', () => {
+    const script = "import { readDataset } from './src/data/index.ts'; const d = await readDataset('/dev/stdin', { format: 'csv' }); console.log(JSON.stringify(d.examples));";
+    // A shell pipe: a file path that is not a regular file (execFileSync's `input` is a socket, which /dev/stdin cannot open).
+    const output = execFileSync('sh', ['-c', `printf 'text,label\\nfrom a pipe,b\\n' | "$NODE" --import tsx --input-type=module -e "$SCRIPT"`], {
+      cwd: path.resolve(import.meta.dirname, '..'),
+      env: { ...process.env, NODE: process.execPath, SCRIPT: script },
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(output)).toMatchObject([{ line: 2, text: 'from a pipe', labels: ['b'] }]);
+  });
+
   it('refuses a delimiter that is not one character, or one for a format without fields', async () => {
     for (const delimiter of ['', ';;', '"', '\n']) {
       expect(() => readRecords(temp('.csv', 'text,label\n'), { delimiter }), JSON.stringify(delimiter)).toThrow(

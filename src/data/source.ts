@@ -1,5 +1,5 @@
 /** Opening a data source (a path or '-' for stdin) as bytes, and picking its format. */
-import { createReadStream, closeSync, openSync, readSync } from 'node:fs';
+import { createReadStream, closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import { SAMPLE_BYTES } from './sniff.js';
@@ -58,11 +58,13 @@ export function resolveFormat(source: string, format: DataFormat | 'auto'): Data
 /**
  * The first SAMPLE_BYTES of `file` as ISO-8859-1 (one character per byte, so UTF-8 text keeps
  * its delimiters, quotes and line breaks where they are), without a UTF-8 byte order mark.
+ * Empty for anything but a regular file: reading a pipe (/dev/stdin, <(...)) would consume its data.
  */
 export function readHead(file: string): string {
   const buffer = Buffer.alloc(SAMPLE_BYTES);
   let fd: number;
   try {
+    if (!statSync(file).isFile()) return '';
     fd = openSync(file, 'r');
   } catch (error) {
     throw fileError(file, error);
