@@ -19,11 +19,12 @@ import { writeCheckpoint, readCheckpoint, withVerifiedCopy } from './checkpoint/
 import { applyTemperature, fitTemperature, type Calibration } from './calibration/temperature.js';
 import { classPriors, correctForPrior, PRIOR_ALPHAS } from './calibration/prior.js';
 import { averageProbabilities, chooseWeights, type WeightChoice } from './fusion/ensemble.js';
-import { memberFeatures, predictMember, trainMember, type Member, type MemberFitOptions, type MemberTraining } from './fusion/member.js';
+import { memberFeatures, predictMember, readsSparseRows, trainMember, type Member, type MemberFitOptions, type MemberTraining } from './fusion/member.js';
 import { trainLabelSimilarityMember, type LabelSimilarityTraining, type LabelTexts } from './fusion/label-similarity.js';
 import { assertFineTunable, trainFineTunedMember, type FineTunedTraining } from './finetune/member.js';
 import { resolveFineTune, type FineTuneOption, type FineTuneOptions } from './finetune/options.js';
 import { topIndices } from './util/top-indices.js';
+import { progressMember, reportEpochs, type FitProgress } from './fit-progress.js';
 import type { AutoReport } from './recipes/auto.js';
 
 /** The auto recipe's report without the fit report it wraps. */
@@ -76,6 +77,8 @@ export interface FitOptions extends Partial<TrainOptions> {
   labelSimilarity?: readonly boolean[];
   /** What label similarity embeds for each label (several texts are averaged); default: the label's name as words. */
   labelTexts?: LabelTexts;
+  /** Which member trains and its epochs, for progress displays (observation only: src/fit-progress.ts). */
+  onProgress?: (progress: FitProgress) => void;
 }
 
 export interface MemberReport {
@@ -391,6 +394,16 @@ export class TextClassifier {
         const repeats = bases.slice(0, index).filter((_, earlier) => trainsLike(earlier, index)).length;
         const memberOptions: MemberFitOptions = { ...this.memberOptions(index, options), ...(repeats > 0 && { initSeed: resolved.seed + repeats }) };
         const fineTune = fineTunes[index];
+        if (options.onProgress) {
+          const role = {
+            fineTuned: fineTune !== undefined,
+            besideFineTuned: !fineTune && bases.some((other, i) => fineTunes[i] !== undefined && isDeepStrictEqual(other.encoder.spec, base.encoder.spec)),
+            labelSimilarity: similarity[index],
+            sparse: !fineTune && readsSparseRows(base.encoder, memberOptions),
+          };
+          const member = progressMember(index, bases.length, base.encoder.spec, role, memberOptions);
+          memberOptions.onEpoch = reportEpochs(options.onProgress, member, memberOptions.onEpoch);
+        }
         // Vectors an earlier member computed with the same pretrained encoder are reused, not embedded
         // again (an encoder fitted on the texts, such as TF-IDF, is fitted by its own member).
         const earlier = isFittable(base.encoder)
@@ -685,7 +698,7 @@ export class TextClassifier {
   private memberOptions(index: number, options: FitOptions): MemberFitOptions {
     const defaults = defaultFitOptionsFor(this.members[index].encoder);
     const given = index === 0 ? definedOnly(options) : definedOnly(Object.fromEntries(SHARED_OPTIONS.map((key) => [key, options[key]])) as FitOptions);
-    const { calibrate: _calibrate, fusionWeights: _weights, fusionCandidates: _candidates, fineTune: _fineTune, labelSimilarity: _similarity, labelTexts: _texts, ...rest } = {
+    const { calibrate: _calibrate, fusionWeights: _weights, fusionCandidates: _candidates, fineTune: _fineTune, labelSimilarity: _similarity, labelTexts: _texts, onProgress: _progress, ...rest } = {
       ...defaults,
       ...given,
     };
@@ -750,6 +763,7 @@ function trainOptionsOf(options: FitOptions): Partial<TrainOptions> {
     fineTune: _fineTune,
     labelSimilarity: _similarity,
     labelTexts: _texts,
+    onProgress: _progress,
     ...train
   } = options;
   return definedOnly(train);
@@ -757,7 +771,7 @@ function trainOptionsOf(options: FitOptions): Partial<TrainOptions> {
 
 /** The training options worth recording in a checkpoint: values, not callbacks or signals. */
 function recordedTrainOptions(options: FitOptions): Record<string, unknown> {
-  const { onEpoch: _onEpoch, signal: _signal, validationGroups: _groups, ...values } = definedOnly(options);
+  const { onEpoch: _onEpoch, onProgress: _progress, signal: _signal, validationGroups: _groups, ...values } = definedOnly(options);
   return values;
 }
 

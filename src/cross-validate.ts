@@ -33,7 +33,11 @@ export interface CrossValidateOptions {
   recipe?: Recipe;
   /** Budget per fold for the auto recipe, in seconds. */
   budgetSeconds?: number;
+  /** Called as each fold (0-based) starts training. */
+  onFoldStart?: (fold: number) => void;
   onFold?: (result: FoldResult) => void;
+  /** The auto recipe's stage messages. */
+  onStage?: (message: string) => void;
 }
 
 /**
@@ -56,7 +60,14 @@ export async function crossValidate(encoder: Encoder, texts: readonly string[], 
     const pick = <T>(items: readonly T[], indices: Int32Array): T[] => Array.from(indices, (i) => items[i]);
     const trainTexts = pick(texts, split.train);
     const trainLabels = pick(labels as readonly unknown[], split.train) as unknown as LabelInput;
-    const fit: FitOptions = { seed: options.seed, ...options.fit, recipe: options.recipe ?? 'auto', ...(options.budgetSeconds !== undefined && { budgetSeconds: options.budgetSeconds }) };
+    const fit: FitOptions = {
+      seed: options.seed,
+      ...options.fit,
+      recipe: options.recipe ?? 'auto',
+      ...(options.budgetSeconds !== undefined && { budgetSeconds: options.budgetSeconds }),
+      ...(options.onStage && { onStage: options.onStage }),
+    };
+    options.onFoldStart?.(fold);
     const { classifier, report } = await TextClassifier.train(trainTexts, trainLabels, fit, { encoder, cache });
     try {
       const metrics = await classifier.evaluate(pick(texts, split.test), pick(labels as readonly unknown[], split.test) as unknown as LabelInput);

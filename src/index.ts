@@ -1,6 +1,7 @@
 /** headstart: transfer-learning text classification in Node. */
 export { TextClassifier, type FitOptions, type FitReport, type Prediction, type Probabilities } from './classifier.js';
 export { trainAuto, type AutoOptions, type AutoReport } from './recipes/auto.js';
+export type { FitProgress } from './fit-progress.js';
 export type { FineTuneOption, FineTuneOptions } from './finetune/options.js';
 export { distill, type DistillOptions, type DistillReport } from './distill/distill.js';
 export type { Comparison, SideReport } from './distill/compare.js';

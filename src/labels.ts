@@ -11,6 +11,14 @@ export function isMultiLabelInput(labels: LabelInput): labels is readonly (reado
 /** The sorted set of labels seen in training data. */
 export function labelVocabulary(labels: LabelInput): string[] {
   const set = new Set<string>();
+  labels.forEach((entry: unknown, index) => {
+    if (typeof entry !== 'string' && !Array.isArray(entry)) {
+      throw new DataError('MISSING_LABEL', `missing label (got ${String(entry)})`, {
+        location: { index, field: 'label' },
+        hint: 'every text needs a label: a string, or a list of strings for multi-label data',
+      });
+    }
+  });
   for (const entry of labels) for (const label of typeof entry === 'string' ? [entry] : entry) set.add(label);
   return [...set].sort();
 }

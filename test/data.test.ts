@@ -411,3 +411,104 @@ describe('sources and formats', () => {
     expect(firstTwo).toEqual(['text number 0', 'text number 1']);
   });
 });
+
+describe('format detection', () => {
+  const notes = () => {
+    const said: string[] = [];
+    return { said, onNote: (message: string) => said.push(message) };
+  };
+  const labelled = 'text,label\nProfit rose,positive\nSales fell,negative\n';
+
+  it('reads CSV saved as .txt as CSV, and says so in one note', async () => {
+    const { said, onNote } = notes();
+    const file = temp('.txt', labelled);
+    const data = await read(file, { labelled: true, onNote });
+    expect(data.format).toBe('csv');
+    expect(data.examples.map((e) => [e.line, e.text, e.labels])).toEqual([
+      [2, 'Profit rose', ['positive']],
+      [3, 'Sales fell', ['negative']],
+    ]);
+    expect(said).toEqual([`${file}: read as CSV (its first line is a header with "text" and "label" columns); pass --format lines to read plain lines`]);
+  });
+
+  it('recognises tab, semicolon and pipe delimited .txt files, quoted fields and a prediction file with a text column only', async () => {
+    expect((await read(temp('.txt', 'text\tlabel\nProfit rose\tpositive\n'), { labelled: true })).format).toBe('tsv');
+    const semicolon = await read(temp('.txt', 'label;text\npositive;"Profit rose; sales too"\n'), { labelled: true });
+    expect(semicolon.examples[0]).toMatchObject({ text: 'Profit rose; sales too', labels: ['positive'] });
+    expect((await read(temp('.txt', 'text|label\nProfit rose|positive\n'), { labelled: true })).examples[0].labels).toEqual(['positive']);
+    const unlabelled = await read(temp('.txt', 'id,text\n7,"Profit rose, again"\n'), { labelled: false });
+    expect(unlabelled.examples).toEqual([{ id: '2', line: 2, text: 'Profit rose, again', labels: [] }]);
+  });
+
+  it('refuses a .txt whose header looks delimited but whose rows do not fit it, when labels are needed', async () => {
+    const file = temp('.txt', 'text,label\nProfit rose,positive\nProfit rose, sharply,positive\n');
+    const error = await failure(read(file, { labelled: true }));
+    expect(error.code).toBe('AMBIGUOUS_FORMAT');
+    expect(error.message).toBe(`${file}:3: looks like CSV (its first line is a header with "text" and "label" columns), but line 3 has 3 fields, not 2`);
+    expect(error.hint).toContain('--format csv');
+    // Read for prediction, the same file is plain lines: those need no labels.
+    expect((await read(file, { labelled: false })).format).toBe('lines');
+  });
+
+  it('keeps plain sentences as lines, and refuses them when labels are asked for, naming the file', async () => {
+    const file = temp('.txt', 'The text, as written\nAnother one, with, commas\n');
+    expect((await read(file, { labelled: false })).examples.map((e) => e.text)).toEqual(['The text, as written', 'Another one, with, commas']);
+    const error = await failure(read(file, { labelled: true }));
+    expect(error.code).toBe('UNLABELLED_DATA');
+    expect(error.message).toBe(`${file}: plain lines (format "lines") carry no labels, and this command needs labelled data`);
+    expect(error.hint).toContain('--format csv');
+    expect((await failure(read(file, { format: 'lines', labelled: true }))).code).toBe('UNLABELLED_DATA');
+  });
+
+  it('names the columns of a delimited .txt whose header has other names, in the hint', async () => {
+    const file = temp('.txt', 'sentence;sentiment\nProfit rose;positive\nSales fell, sharply;negative\n');
+    const error = await failure(read(file, { labelled: true }));
+    expect(error.code).toBe('UNLABELLED_DATA');
+    expect(error.hint).toBe(
+      "it looks like semicolon-delimited CSV with the columns sentence, sentiment: pass --format csv --delimiter ';' with --text-field and --label-field naming the text and label columns",
+    );
+    const named = await read(file, { labelled: true, textField: 'sentence', labelField: 'sentiment' });
+    expect(named.examples.map((e) => [e.text, e.labels[0]])).toEqual([
+      ['Profit rose', 'positive'],
+      ['Sales fell, sharply', 'negative'],
+    ]);
+  });
+
+  it('reads csv with a given delimiter, and detects semicolons in a .csv header without commas', async () => {
+    const semicolons = 'text;label\n"Profit rose, sharply";positive\nSales fell;negative\n';
+    const given = await read(temp('.csv', semicolons), { delimiter: ';' });
+    expect(given.examples.map((e) => [e.text, e.labels[0]])).toEqual([
+      ['Profit rose, sharply', 'positive'],
+      ['Sales fell', 'negative'],
+    ]);
+    const { said, onNote } = notes();
+    const file = temp('.csv', semicolons);
+    expect((await read(file, { onNote })).examples).toEqual(given.examples);
+    expect(said).toEqual([`${file}: read with semicolon delimiters (its header has semicolons and no commas); pass --delimiter to choose another`]);
+    // A header with a comma keeps the comma, and a quoted tab-delimited csv reads with its quotes.
+    expect((await read(temp('.csv', 'text,label\na;b,c\n'))).examples[0]).toMatchObject({ text: 'a;b', labels: ['c'] });
+    const tabs = await read(temp('.csv', 'text\tlabel\n"tab\tinside"\tx\n'), { delimiter: '\t' });
+    expect(tabs.examples[0]).toMatchObject({ text: 'tab\tinside', labels: ['x'] });
+  });
+
+  it('does not read ahead of a pipe to look at its header', () => {
+    const script = "import { readDataset } from './src/data/index.ts'; const d = await readDataset('/dev/stdin', { format: 'csv' }); console.log(JSON.stringify(d.examples));";
+    // A shell pipe: a file path that is not a regular file (execFileSync's `input` is a socket, which /dev/stdin cannot open).
+    const output = execFileSync('sh', ['-c', `printf 'text,label\\nfrom a pipe,b\\n' | "$NODE" --import tsx --input-type=module -e "$SCRIPT"`], {
+      cwd: path.resolve(import.meta.dirname, '..'),
+      env: { ...process.env, NODE: process.execPath, SCRIPT: script },
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(output)).toMatchObject([{ line: 2, text: 'from a pipe', labels: ['b'] }]);
+  });
+
+  it('refuses a delimiter that is not one character, or one for a format without fields', async () => {
+    for (const delimiter of ['', ';;', '"', '\n']) {
+      expect(() => readRecords(temp('.csv', 'text,label\n'), { delimiter }), JSON.stringify(delimiter)).toThrow(
+        expect.objectContaining({ code: 'BAD_DELIMITER' }),
+      );
+    }
+    expect(() => readRecords(temp('.jsonl', '{}\n'), { delimiter: ';' })).toThrow(expect.objectContaining({ code: 'DELIMITER_FORMAT' }));
+    expect(() => readRecords(temp('.csv', 'text,label\n'), { delimiter: ';;' })).toThrow(UsageError);
+  });
+});

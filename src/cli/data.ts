@@ -1,5 +1,6 @@
 /** Turns the CLI's data flags into a dataset: corpus names resolve through the registry, flags override it. */
 import { readDataset, resolveDataSource, type Dataset, type ReadOptions } from '../data/index.js';
+import { info } from './output.js';
 
 export interface DataFlags {
   format: string;
@@ -7,14 +8,19 @@ export interface DataFlags {
   labelField?: string;
   encoding: 'auto' | 'utf-8' | 'latin1';
   onBadRow: 'fail' | 'skip' | 'warn';
+  delimiter?: string;
 }
+
+/** --delimiter: one character, or a name for the one a shell makes awkward to type. */
+const DELIMITER_NAMES: Record<string, string> = { tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', pipe: '|' };
 
 export function readOptionsFrom(source: string, flags: DataFlags, labelled: boolean): { path: string; options: ReadOptions } {
   const resolved = resolveDataSource(source);
-  const options: ReadOptions = { ...resolved.options, labelled, encoding: flags.encoding, onBadRow: flags.onBadRow };
+  const options: ReadOptions = { ...resolved.options, labelled, encoding: flags.encoding, onBadRow: flags.onBadRow, onNote: info };
   if (flags.format !== 'auto') options.format = flags.format as ReadOptions['format'];
   if (flags.textField) options.textField = flags.textField;
   if (flags.labelField) options.labelField = flags.labelField;
+  if (flags.delimiter !== undefined) options.delimiter = DELIMITER_NAMES[flags.delimiter.toLowerCase()] ?? flags.delimiter;
   if (flags.encoding === 'auto' && resolved.options.encoding) options.encoding = resolved.options.encoding;
   return { path: resolved.path, options };
 }

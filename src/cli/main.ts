@@ -16,7 +16,9 @@ export function buildProgram(): Command {
     .description('Transfer-learning text classification: pretrained sentence encoders + small TensorFlow.js heads.')
     .version(LIBRARY_VERSION)
     .option('--debug', 'print stack traces on errors')
-    .showHelpAfterError()
+    // A usage error is one line plus where to read more: the whole help would push it off screen.
+    .configureOutput({ outputError: (message, write) => write(`headstart: ${message}`) })
+    .showHelpAfterError('see headstart --help')
     .exitOverride();
   registerTrain(program);
   registerPredict(program);
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerCv(program);
   registerDistill(program);
   registerWorker(program);
+  // Subcommands copied the settings above when they were added; each points at its own help.
+  for (const command of program.commands) command.showHelpAfterError(`see headstart ${command.name()} --help`);
   return program;
 }
 

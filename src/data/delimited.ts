@@ -13,6 +13,8 @@ import type { Example } from './types.js';
 export interface DelimitedSpec {
   file: string;
   format: 'csv' | 'tsv' | 'hoc';
+  /** Default ',' for csv, tab for tsv and hoc. */
+  delimiter?: string;
   textFields: string[];
   labelField: string;
   idField?: string;
@@ -31,7 +33,7 @@ export async function* readDelimited(
   const recordLines: { line: number; span: number }[] = [];
   const invalidUtf8Lines = new Set<number>();
   const parser = parse({
-    delimiter: spec.format === 'csv' ? ',' : '\t',
+    delimiter: spec.delimiter ?? (spec.format === 'csv' ? ',' : '\t'),
     quote: spec.format === 'csv' ? '"' : false,
     relax_quotes: true,
     relax_column_count: true,

@@ -3,29 +3,22 @@ import { isUtf8 } from 'node:buffer';
 import { DataError } from '../errors.js';
 import { decodeLines, type ByteEncoding, type DecodedLine } from './decode.js';
 import { readDelimited } from './delimited.js';
+import { chooseFormat, DEFAULT_FIELDS } from './format.js';
 import { readJsonl } from './jsonl.js';
 import { fpbParser, readLineRecords, trecParser } from './line-formats.js';
 import { BadRows, type RowRules } from './rows.js';
-import { readAll, readChunks, resolveFormat, sourceName } from './source.js';
+import { readAll, readChunks, sourceName } from './source.js';
 import type { DataFormat, Dataset, Example, ReadOptions, SkippedRow } from './types.js';
-
-const DEFAULT_FIELDS: Record<DataFormat, { text: string; label: string }> = {
-  csv: { text: 'text', label: 'label' },
-  tsv: { text: 'text', label: 'label' },
-  jsonl: { text: 'text', label: 'label' },
-  hoc: { text: 'sentence', label: 'labels' },
-  fpb: { text: 'sentence', label: 'label' },
-  trec: { text: 'question', label: 'label' },
-  lines: { text: 'text', label: 'label' },
-};
 
 /**
  * Examples of one source, read as a stream (fpb and trec files, which are small, are read whole to
- * pick their encoding). After an iteration, `skipped` and `multiLabel` describe what it read.
+ * pick their encoding). The format is chosen on construction (format.ts), so a source that cannot
+ * serve fails before any work. After an iteration, `skipped` and `multiLabel` describe what it read.
  */
 export class RecordReader implements AsyncIterable<Example> {
   readonly file: string;
   readonly format: DataFormat;
+  private readonly delimiter: string | undefined;
   private lastSkipped: SkippedRow[] = [];
   private sawLabelArray = false;
 
@@ -34,7 +27,7 @@ export class RecordReader implements AsyncIterable<Example> {
     private readonly options: ReadOptions = {},
   ) {
     this.file = sourceName(source);
-    this.format = resolveFormat(source, options.format ?? 'auto');
+    ({ format: this.format, delimiter: this.delimiter } = chooseFormat(source, options));
   }
 
   get skipped(): readonly SkippedRow[] {
@@ -73,7 +66,7 @@ export class RecordReader implements AsyncIterable<Example> {
       case 'hoc':
         yield* readDelimited(
           lines,
-          { file: this.file, format, textFields, labelField, idField: options.idField, header: options.header ?? true, rules },
+          { file: this.file, format, delimiter: this.delimiter, textFields, labelField, idField: options.idField, header: options.header ?? true, rules },
           badRows,
         );
         return;

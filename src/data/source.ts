@@ -1,7 +1,8 @@
 /** Opening a data source (a path or '-' for stdin) as bytes, and picking its format. */
-import { createReadStream, closeSync, openSync, readSync } from 'node:fs';
+import { createReadStream, closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DataError, UsageError } from '../errors.js';
+import { SAMPLE_BYTES } from './sniff.js';
 import type { DataFormat } from './types.js';
 
 export const STDIN = '-';
@@ -50,21 +51,28 @@ export function resolveFormat(source: string, format: DataFormat | 'auto'): Data
       hint: 'pass the format (--format csv|tsv|jsonl|fpb|trec|hoc|lines), or use .csv, .tsv, .jsonl or .txt',
     });
   }
-  if (byExtension === 'lines' && FPB_LINE.test(firstLine(source))) return 'fpb';
+  if (byExtension === 'lines' && FPB_LINE.test(readHead(source).split('\n', 1)[0])) return 'fpb';
   return byExtension;
 }
 
-function firstLine(file: string): string {
-  const buffer = Buffer.alloc(64 * 1024);
+/**
+ * The first SAMPLE_BYTES of `file` as ISO-8859-1 (one character per byte, so UTF-8 text keeps
+ * its delimiters, quotes and line breaks where they are), without a UTF-8 byte order mark.
+ * Empty for anything but a regular file: reading a pipe (/dev/stdin, <(...)) would consume its data.
+ */
+export function readHead(file: string): string {
+  const buffer = Buffer.alloc(SAMPLE_BYTES);
   let fd: number;
   try {
+    if (!statSync(file).isFile()) return '';
     fd = openSync(file, 'r');
   } catch (error) {
     throw fileError(file, error);
   }
   try {
     const length = readSync(fd, buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, length).toString('latin1').split('\n', 1)[0];
+    const head = buffer.subarray(0, length).toString('latin1');
+    return head.startsWith('\xEF\xBB\xBF') ? head.slice(3) : head;
   } catch (error) {
     throw fileError(file, error);
   } finally {

@@ -40,7 +40,11 @@ export interface Dataset {
 }
 
 export interface ReadOptions {
-  /** 'auto' (default) picks by extension: .csv .tsv .jsonl/.ndjson, .txt = fpb when it looks like `...@positive`, else lines. */
+  /**
+   * 'auto' (default) picks by extension: .csv .tsv .jsonl/.ndjson; .txt = fpb when it looks like
+   * `...@positive`, csv (or tsv) when its first line is a header naming the text (and label) fields
+   * and the rows after it have as many fields, else lines.
+   */
   format?: DataFormat | 'auto';
   /** Column or JSON field holding the text; several are joined with '. '. Default 'text' ('sentence' for hoc). */
   textField?: string | string[];
@@ -48,7 +52,10 @@ export interface ReadOptions {
   labelField?: string;
   /** Column or JSON field used as the example id (default: the line number). */
   idField?: string;
-  /** false for prediction input: no label is read and empty texts are yielded, not rejected. Default true. */
+  /**
+   * false for prediction input: no label is read and empty texts are yielded, not rejected. Default
+   * true, except for plain lines, which carry no labels: `true` with lines is a DataError (UNLABELLED_DATA).
+   */
   labelled?: boolean;
   encoding?: TextEncoding;
   /**
@@ -60,6 +67,13 @@ export interface ReadOptions {
   labelMap?: Record<string, string>;
   /** Default 'fail'. */
   onBadRow?: BadRowPolicy;
+  /**
+   * csv, tsv and hoc: the field delimiter, one character. Default ',' for csv (';' or tab when the
+   * header has one of them and no comma), tab for tsv and hoc.
+   */
+  delimiter?: string;
+  /** Told what was detected rather than given, in one line (e.g. CSV in a .txt file); the CLI prints it on stderr. */
+  onNote?: (message: string) => void;
   /** trec only: use 'COARSE:fine' labels (50 classes) instead of the 6 coarse ones. */
   trecFine?: boolean;
 }

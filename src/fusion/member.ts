@@ -101,6 +101,11 @@ export function refitEpochCount(report: TrainReport): number {
   return Math.max(1, best.epoch);
 }
 
+/** Whether the member's head reads sparse rows: TF-IDF (or TF-IDF+embeddings) under a plain linear head. */
+export function readsSparseRows(encoder: Encoder, options: Pick<MemberFitOptions, 'head' | 'standardize'>): boolean {
+  return isSparseEncoder(encoder) && options.head === 'linear' && !options.standardize;
+}
+
 export async function trainMember(
   member: Member,
   texts: readonly string[],
@@ -114,7 +119,7 @@ export async function trainMember(
   if (isFittable(member.encoder)) await member.encoder.fit(texts);
   const { head: type, hidden, dropout, standardize, refit, ...train } = options;
   // TF-IDF rows stay sparse for a plain linear head; an MLP or standardised inputs need dense rows.
-  const sparse = isSparseEncoder(member.encoder) && type === 'linear' && !standardize;
+  const sparse = readsSparseRows(member.encoder, { head: type, standardize });
   const embedded: Features =
     sparse && isSparseEncoder(member.encoder)
       ? await member.encoder.embedSparse(texts, { signal: options.signal, embedded: given })

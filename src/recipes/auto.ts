@@ -148,7 +148,12 @@ async function trainAutoWith(
     const candidateLoad: EncoderLoadOptions = { ...load, loaded: encoder };
     const candidates: HeadCandidate[] = [
       { name: 'pretrained', encoder, fit: fitOptions, cache },
-      { name: lexicalName(lexical), encoder: lexical, fit: { recipe: 'single', ...(fit.seed !== undefined && { seed: fit.seed }), ...(signal && { signal }) }, cache },
+      {
+        name: lexicalName(lexical),
+        encoder: lexical,
+        fit: { recipe: 'single', ...(fit.seed !== undefined && { seed: fit.seed }), ...(signal && { signal }), ...(fit.onProgress && { onProgress: fit.onProgress }) },
+        cache,
+      },
     ];
     onStage?.(`auto: multi-label data: scoring the pretrained and ${lexicalName(lexical)} heads on a held-out 10%`);
     const deadline = AbortSignal.timeout(budgetSeconds * 1000);

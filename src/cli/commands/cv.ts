@@ -4,6 +4,8 @@ import { crossValidate } from '../../cross-validate.js';
 import { loadLabelledData, type DataFlags } from '../data.js';
 import { addDataOptions, addEncoderOptions, addRecipeOptions, addTrainingOptions, fitOptionsFrom, integer, type RecipeFlags, type TrainingFlags } from '../options.js';
 import { info, printJsonResult } from '../output.js';
+import { DEFAULT_BUDGET_SECONDS } from '../../recipes/auto.js';
+import { createTrainingProgress } from '../training-progress.js';
 
 interface CvFlags extends DataFlags, TrainingFlags, RecipeFlags {
   data: string;
@@ -24,15 +26,26 @@ export function registerCv(program: Command): void {
     const { dataset, texts, labels } = await loadLabelledData(flags.data, flags);
     info(`read ${texts.length} examples, ${dataset.labelSet.length} labels from ${dataset.file}`);
     const encoder = await createEncoder(flags.encoder, { modelDir: flags.modelDir });
+    // The auto recipe trains for minutes per fold: show which member is training, against the fold's budget.
+    const progress = flags.recipe === 'auto' ? createTrainingProgress(flags.budget ?? DEFAULT_BUDGET_SECONDS) : undefined;
+    const say = progress ? progress.stage : info;
     try {
       const result = await crossValidate(encoder, texts, labels, {
         folds: flags.folds,
         seed: flags.seed,
-        fit: fitOptionsFrom(flags),
+        fit: { ...fitOptionsFrom(flags), ...(progress && { onProgress: progress.update }) },
         recipe: flags.recipe,
         budgetSeconds: flags.budget,
-        onFold: (fold) => info(`fold ${fold.fold + 1}/${flags.folds}: accuracy ${fold.accuracy.toFixed(4)} macro-F1 ${fold.macroF1.toFixed(4)} (${fold.trainSeconds.toFixed(1)} s)`),
+        onFoldStart: (fold) => progress?.restart(`fold ${fold + 1}/${flags.folds}`),
+        onStage: say,
+        onFold: (fold) => {
+          const scores = `accuracy ${fold.accuracy.toFixed(4)} macro-F1 ${fold.macroF1.toFixed(4)} (${fold.trainSeconds.toFixed(1)} s)`;
+          // The progress display prefixes its lines with the fold already.
+          if (progress) progress.stage(scores);
+          else info(`fold ${fold.fold + 1}/${flags.folds}: ${scores}`);
+        },
       });
+      progress?.stop();
       process.stdout.write(
         `accuracy ${result.accuracy.mean.toFixed(4)} ± ${result.accuracy.std.toFixed(4)}, macro-F1 ${result.macroF1.mean.toFixed(4)} ± ${result.macroF1.std.toFixed(4)} over ${flags.folds} folds (${result.seconds.toFixed(1)} s)\n`,
       );
@@ -58,6 +71,7 @@ export function registerCv(program: Command): void {
         });
       }
     } finally {
+      progress?.stop();
       await encoder.dispose();
     }
   });

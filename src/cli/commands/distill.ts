@@ -100,7 +100,7 @@ export function registerDistill(program: Command): void {
 }
 
 async function readUnlabeled(source: string, flags: DistillFlags): Promise<{ file: string; texts: string[]; blank: number }> {
-  const { path, options } = readOptionsFrom(source, { ...flags, format: 'auto', textField: undefined, labelField: undefined }, false);
+  const { path, options } = readOptionsFrom(source, { ...flags, format: 'auto', textField: undefined, labelField: undefined, delimiter: undefined }, false);
   const dataset = await readDataset(path, options);
   const texts = dataset.examples.map((example) => example.text).filter((text) => text.trim() !== '');
   const blank = dataset.examples.length - texts.length;

@@ -85,7 +85,7 @@ export function registerPredict(program: Command): void {
     .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>, then the packaged default)')
     .option('--json', 'print one JSON summary object as the last line of stdout')
     .action(async (flags: PredictFlags) => {
-      if (!flags.model) throw new UsageError('MODEL_REQUIRED', "required option '--model <dir>' not specified");
+      if (!flags.model) throw new UsageError('MODEL_REQUIRED', "required option '--model <dir>' not specified", { hint: 'see headstart predict --help' });
       const models = parseModelRefs(flags.model);
       const { path, options: readOptions } = readOptionsFrom(flags.input, flags, false);
       if (flags.idField) readOptions.idField = flags.idField;

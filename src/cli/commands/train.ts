@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { TextClassifier, type FitReport } from '../../classifier.js';
-import { trainAuto, type AutoReport } from '../../recipes/auto.js';
+import { DEFAULT_BUDGET_SECONDS, trainAuto, type AutoReport } from '../../recipes/auto.js';
 import { loadLabelledData, type DataFlags } from '../data.js';
 import { addDataOptions, addEncoderOptions, addLabelDescriptionOption, addRecipeOptions, addTrainingOptions, fitOptionsFrom, type RecipeFlags, type TrainingFlags } from '../options.js';
 import { info, printJsonResult } from '../output.js';
 import { interruptSignal } from '../interrupt.js';
 import { reportDataWarnings } from '../data-warnings.js';
 import { summariseMetrics } from '../metrics-text.js';
+import { createTrainingProgress } from '../training-progress.js';
 import { UsageError } from '../../errors.js';
 import { descriptionsByLabel, parseLabelDescriptions, ZERO_SHOT_FIT_OPTIONS } from '../../zero-shot/labels.js';
 
@@ -48,22 +49,32 @@ export function registerTrain(program: Command): void {
       if (descriptions.length > 0) info(`${loaded ? 'added' : 'zero-shot: training on'} ${descriptions.length} label descriptions`);
       const zeroShot = loaded === undefined;
       const warnings = dataset ? reportDataWarnings(dataset) : {};
+      // Read before training, so a bad file is refused before minutes of work rather than after.
+      const evaluation = flags.evalData ? await loadLabelledData(flags.evalData, flags) : undefined;
+      const auto = flags.recipe === 'auto' && !zeroShot;
+      const progress = auto ? createTrainingProgress(flags.budget ?? DEFAULT_BUDGET_SECONDS) : undefined;
+      const say = progress ? progress.stage : info;
       const fit = {
         ...(zeroShot ? ZERO_SHOT_FIT_OPTIONS : {}),
         ...definedOnly(fitOptionsFrom(flags)),
         signal,
         onEpoch: (log: { epoch: number; loss: number; valLoss?: number }) => {
-          if (log.epoch % 10 === 0) info(`epoch ${log.epoch}: loss ${log.loss.toFixed(4)}${log.valLoss !== undefined ? ` val_loss ${log.valLoss.toFixed(4)}` : ''}`);
+          if (log.epoch % 10 === 0) say(`epoch ${log.epoch}: loss ${log.loss.toFixed(4)}${log.valLoss !== undefined ? ` val_loss ${log.valLoss.toFixed(4)}` : ''}`);
         },
+        ...(progress && { onProgress: progress.update }),
       };
       let classifier: TextClassifier;
       let report: FitReport;
-      let auto: AutoReport | undefined;
-      if (flags.recipe === 'auto' && !zeroShot) {
+      let autoReport: AutoReport | undefined;
+      if (auto) {
         const labelTexts = descriptions.length > 0 ? descriptionsByLabel(descriptions) : undefined;
-        ({ classifier, report: auto } = await trainAuto(texts, labels, { encoder: flags.encoder, modelDir: flags.modelDir, budgetSeconds: flags.budget, fit, labelTexts, signal, onStage: info }));
-        report = auto.fit;
-        info(`auto recipe chose ${auto.chosen} (weights ${auto.weights.map((w) => +w.toFixed(3)).join('/')} over ${auto.encoders.join(' + ')}): ${auto.reason}`);
+        try {
+          ({ classifier, report: autoReport } = await trainAuto(texts, labels, { encoder: flags.encoder, modelDir: flags.modelDir, budgetSeconds: flags.budget, fit, labelTexts, signal, onStage: say }));
+        } finally {
+          progress?.stop();
+        }
+        report = autoReport.fit;
+        info(`auto recipe chose ${autoReport.chosen} (weights ${autoReport.weights.map((w) => +w.toFixed(3)).join('/')} over ${autoReport.encoders.join(' + ')}): ${autoReport.reason}`);
       } else {
         ({ classifier, report } = await TextClassifier.train(texts, labels, { ...fit, recipe: 'single' }, { encoder: flags.encoder, modelDir: flags.modelDir }));
       }
@@ -74,8 +85,7 @@ export function registerTrain(program: Command): void {
         }
         info(`trained ${report.epochsRun} epochs (best ${report.bestEpoch}) in ${report.seconds.toFixed(1)} s; embedding took ${report.embedSeconds.toFixed(1)} s`);
         let metrics: Record<string, number> | undefined;
-        if (flags.evalData) {
-          const evaluation = await loadLabelledData(flags.evalData, flags);
+        if (evaluation) {
           metrics = summariseMetrics(await classifier.evaluate(evaluation.texts, evaluation.labels));
           info(`eval on ${evaluation.dataset.file}: ${Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
         }
@@ -84,7 +94,7 @@ export function registerTrain(program: Command): void {
           data: { ...(classifier.training.data as object), source: dataset?.file ?? 'label descriptions', skippedRows: dataset?.skipped.length ?? 0, ...warnings },
           ...(descriptions.length > 0 && { labelDescriptions: descriptions }),
           ...(metrics ? { metrics } : {}),
-          ...(auto && { recipe: recipeRecord(auto) }),
+          ...(autoReport && { recipe: recipeRecord(autoReport) }),
         });
         info(`saved ${flags.out}`);
         if (flags.json) {
@@ -102,7 +112,7 @@ export function registerTrain(program: Command): void {
             ...(zeroShot && { zeroShot: true }),
             ...warnings,
             ...(metrics ? { metrics } : {}),
-            ...(auto && { recipe: recipeRecord(auto) }),
+            ...(autoReport && { recipe: recipeRecord(autoReport) }),
             ...(report.calibration && { calibration: report.calibration }),
           });
         }
