@@ -27,35 +27,17 @@ import { DEFAULT_SEED } from '../heads/options.js';
 import { chooseMultiLabelHead, type HeadCandidate } from './multi-label-choice.js';
 import type { LabelTexts } from '../fusion/label-similarity.js';
 
-/**
- * Five minutes: Financial PhraseBank (3.9k texts) trains in about 15 s and Banking77 (10k) in about a
- * minute, and SST-2 (67k) needs about two to keep its fine-tuned member on a quiet 2-core machine.
- */
+/** Figures behind these settings: docs/decisions/auto-recipe.md. */
 export const DEFAULT_BUDGET_SECONDS = 300;
 /** Below this many training texts the held-out split (10%) is too small to choose a mix on: see FEW_SHOT_PRIOR_WEIGHT. */
 const MIN_FUSION_EXAMPLES = 500;
-/**
- * Below MIN_FUSION_EXAMPLES the heads train on every row for this many epochs: a 10%
- * held-out split of a few hundred rows is too noisy to stop early on. Financial PhraseBank with k
- * examples per class (5 draws), macro-F1 with the split vs without: k=8 0.353 vs 0.434, k=32 0.459
- * vs 0.507, k=128 0.542 vs 0.573; 30 to 120 epochs were within 0.01 of each other.
- */
+/** Below MIN_FUSION_EXAMPLES the heads train on every row for this many epochs (no held-out split to stop early on). */
 const FEW_SHOT_EPOCHS = 60;
 /**
- * Below MIN_FUSION_EXAMPLES, fixed weights: the pretrained head, a regression over TF-IDF + the
- * same embeddings (static encoders) and the texts' similarity to the label names (a zero-shot prior
- * whose sharpness is fitted on the training rows: src/fusion/label-similarity.ts).
- * Measured on training data only (k examples per class from a training pool, 5 draws, scored on
- * other training rows; Banking77 3 draws), macro-F1 of the pretrained head alone, then the head and
- * the regression averaged, then with label similarity at weight 0.4:
- *   TREC-6 k=8 0.346 / 0.425 / 0.429, k=32 0.443 / 0.545 / 0.543 (its labels are codes: a flat prior);
- *   SST-2 k=8 0.631 / 0.624 / 0.692, k=32 0.707 / 0.706 / 0.731;
- *   AG News k=8 0.719 / 0.721 / 0.745, k=32 0.811 / 0.814 / 0.823;
- *   Medical Abstracts k=8 0.414 / 0.426, k=32 0.512 / 0.514 (head and regression, then the prior);
- *   Banking77 k=2 0.516 / 0.612, k=4 0.639 / 0.674 (the same).
- * Prior weights 0.3 / 0.4 / 0.5 averaged 0.615 / 0.619 / 0.617 over those ten; a weight chosen by
- * cross-validation within the few rows was worse than any fixed one (0.03 lower on AG News at k=8).
- * (TF-IDF mixed in alone lost 0.019 on SST-2 at k=8, the TF-IDF+embeddings regression alone 0.10 on AG News.)
+ * Below MIN_FUSION_EXAMPLES, fixed weights: the pretrained head and a regression over TF-IDF + the
+ * same embeddings (static encoders) share the rest evenly, and the texts' similarity to the label
+ * names (a zero-shot prior whose sharpness is fitted on the training rows:
+ * src/fusion/label-similarity.ts) gets this weight.
  */
 const FEW_SHOT_PRIOR_WEIGHT = 0.4;
 
@@ -168,13 +150,8 @@ async function trainAutoWith(
 
   let skipped = '';
   // A static encoder is fine-tuned with its head (an explicit fit.fineTune wins) and also kept
-  // frozen; the held-out choice takes TF-IDF mixed with either of them, never both: choosing among
-  // all 66 three-way mixes overfit the 10% held-out rows (Financial PhraseBank 5-fold CV: 0.721
-  // macro-F1 against 0.728 with the fine-tuned head alone, which lost 0.007 on Medical Abstracts).
-  // A bag of three frozen heads from different seeds (TextClassifier's repeated members) in place
-  // of one was neutral (4-fold CV as in src/fusion/ensemble.ts: Medical Abstracts +0.008;
-  // Financial PhraseBank, SST-2, AG News, TREC-6 and Banking77 within 0.001) and cost a third more
-  // training time.
+  // frozen; the held-out choice takes TF-IDF mixed with either of them, never both (why:
+  // docs/decisions/auto-recipe.md).
   let tune = fit.fineTune === undefined && primary.type === 'static';
   for (;;) {
     const deadline = AbortSignal.timeout(budgetSeconds * 1000);
