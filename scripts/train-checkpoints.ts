@@ -91,7 +91,7 @@ const PLANS: Plan[] = [
     task: 'Disease class of an English medical abstract: `neoplasms`, `digestive system diseases`, `nervous system diseases`, `cardiovascular diseases` or `general pathological conditions` (a broad catch-all class).',
     corpus: 'medical-abstracts',
     data: {
-      name: 'Medical Abstracts Text Classification corpus',
+      name: 'Medical Abstracts Text Classification',
       file: '`medical_tc_test.csv` (the corpus’s published test split; its 11,550-row training split is not among the shared corpora)',
       rows: '2,888 abstracts: 961 general pathological conditions, 633 neoplasms, 610 cardiovascular, 385 nervous system, 299 digestive system',
       source: 'Schopf et al.; the copy used is byte-for-byte `medical_tc_test.csv` of github.com/sebischair/Medical-Abstracts-TC-Corpus @ 70a2d91 (sha256 `1eecea73…`)',
@@ -354,7 +354,7 @@ async function writeIndex(outcomes: Outcome[]): Promise<void> {
     '**Licences.** Each model is derived from its training data and carries that data set’s licence, not headstart’s',
     'MIT licence. `finance-sentiment` is **non-commercial only** (CC BY-NC-SA 3.0).',
     '',
-    '| model | task | labels | training data (held-out test) | licence | held-out macro-F1 / accuracy | `auto` recipe on the same split: macro-F1 / accuracy, size | size |',
+    '| model | task | labels | training data (held-out test) | licence | held-out macro-F1 / accuracy | `auto` recipe on the same split: macro-F1 / accuracy, size | size of this model |',
     '| --- | --- | ---: | --- | --- | ---: | ---: | ---: |',
     ...outcomes.map(({ plan, single, auto, labels, bytes }) => {
       const tested = plan.testCorpus ? `\`${plan.testCorpus}\`` : 'a stratified 20%';
