@@ -15,7 +15,7 @@ import { validationSplit } from './heads/split.js';
 import { encodeTargets, isMultiLabelInput, labelVocabulary, unknownLabels, type LabelInput } from './labels.js';
 import { classificationReport, multiLabelReport, type ClassificationReport, type MultiLabelReport } from './metrics/index.js';
 import { containmentGroups } from './metrics/containment.js';
-import { writeCheckpoint, readCheckpoint, withVerifiedCopy } from './checkpoint/index.js';
+import { writeCheckpoint, readCheckpoint, withVerifiedCopy, type ModelCardProse } from './checkpoint/index.js';
 import { applyTemperature, fitTemperature, type Calibration } from './calibration/temperature.js';
 import { classPriors, correctForPrior, PRIOR_ALPHAS } from './calibration/prior.js';
 import { averageProbabilities, chooseWeights, type WeightChoice } from './fusion/ensemble.js';
@@ -604,8 +604,12 @@ export class TextClassifier {
     return classificationReport(targets.labels, predicted, this.labelList);
   }
 
-  /** Saves atomically into `dir` (replacing a previous checkpoint there only once the new one is complete). */
-  async save(dir: string, extraTraining: Record<string, unknown> = {}): Promise<void> {
+  /**
+   * Saves atomically into `dir` (replacing a previous checkpoint there only once the new one is
+   * complete). `extraTraining` joins the training record in `headstart.json`; `card` puts the
+   * publisher's prose at the top of the model card (README.md).
+   */
+  async save(dir: string, extraTraining: Record<string, unknown> = {}, options: { card?: ModelCardProse } = {}): Promise<void> {
     const head = this.requireHead();
     await writeCheckpoint(dir, {
       encoder: this.encoder,
@@ -618,6 +622,7 @@ export class TextClassifier {
       }),
       ...(this.temperature !== 1 && { calibration: { temperature: this.temperature } }),
       ...(this.prior && { priorCorrection: this.prior }),
+      ...(options.card && { card: options.card }),
     });
   }
 

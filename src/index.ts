@@ -1,5 +1,6 @@
 /** headstart: transfer-learning text classification in Node. */
 export { TextClassifier, type FitOptions, type FitReport, type Prediction, type Probabilities } from './classifier.js';
+export type { ModelCardProse } from './checkpoint/index.js';
 export { trainAuto, type AutoOptions, type AutoReport } from './recipes/auto.js';
 export type { FitProgress } from './fit-progress.js';
 export type { FineTuneOption, FineTuneOptions } from './finetune/options.js';

@@ -9,9 +9,10 @@ import type { AnyHead } from '../heads/head.js';
 import { LIBRARY_VERSION } from '../version.js';
 import { describeFile, readVerifiedFile, writeDirectoryAtomically, type FileRecord } from './files.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, MANIFEST_FILE, MAX_MANIFEST_BYTES, parseManifest, sealManifest, type Manifest } from './manifest.js';
-import { renderModelCard } from './model-card.js';
+import { renderModelCard, type ModelCardProse } from './model-card.js';
 
 export { MANIFEST_FILE, type Manifest } from './manifest.js';
+export type { ModelCardProse } from './model-card.js';
 
 export interface CheckpointContents {
   encoder: Encoder;
@@ -23,6 +24,8 @@ export interface CheckpointContents {
   fusion?: { weights: number[]; members: { encoder: Encoder; head: AnyHead }[] };
   calibration?: { temperature: number };
   priorCorrection?: { alpha: number; priors: number[] };
+  /** Prose for the top of the model card (README.md); the generic facts follow it. */
+  card?: ModelCardProse;
 }
 
 const MODEL_CARD = 'README.md';
@@ -58,10 +61,12 @@ export async function writeCheckpoint(dir: string, contents: CheckpointContents)
       ...(contents.priorCorrection && { priorCorrection: contents.priorCorrection }),
       training: contents.training,
     };
-    await fs.writeFile(path.join(tmp, MODEL_CARD), renderModelCard(base));
     const files: FileRecord[] = [];
     const memberFiles = members.flatMap((m) => [...m.head.files, ...m.encoder.stateFiles]);
-    for (const name of [...headFiles, ...stateFiles, ...memberFiles, MODEL_CARD]) files.push(await describeFile(tmp, name));
+    for (const name of [...headFiles, ...stateFiles, ...memberFiles]) files.push(await describeFile(tmp, name));
+    const weightBytes = files.reduce((total, file) => total + file.bytes, 0);
+    await fs.writeFile(path.join(tmp, MODEL_CARD), renderModelCard(base, weightBytes, contents.card));
+    files.push(await describeFile(tmp, MODEL_CARD));
     await fs.writeFile(path.join(tmp, MANIFEST_FILE), sealManifest({ ...base, files }));
   });
 }
