@@ -1,6 +1,9 @@
 /** Where ordered chunk results go: a stream (stdout), or a journaled file that a killed run can resume. */
 import { once } from 'node:events';
+import { constants, promises as fs } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { environmentError } from '../errors.js';
 import type { ChunkResult } from './heads.js';
 import { OutputJournal, type RunIdentity } from './journal.js';
 
@@ -35,6 +38,20 @@ export function streamSink(stream: Writable): Sink {
     finish: async () => undefined,
     abandon: async () => undefined,
   };
+}
+
+/** A character device or FIFO, opened for writing without creating or truncating anything, and written in order. */
+export async function deviceSink(file: string): Promise<Sink> {
+  const handle = await fs.open(file, constants.O_WRONLY).catch((error: unknown) => {
+    throw environmentError(error, file);
+  });
+  const stream = handle.createWriteStream();
+  const sink = streamSink(stream);
+  const end = async () => {
+    stream.end();
+    await finished(stream);
+  };
+  return { ...sink, get counts() { return sink.counts; }, finish: end, abandon: () => end().catch(() => undefined) };
 }
 
 export async function journalSink(output: string, identity: RunIdentity, resume: boolean): Promise<Sink & { resumed: boolean }> {
