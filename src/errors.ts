@@ -63,9 +63,9 @@ export class EnvironmentError extends HeadstartError {
 }
 
 /**
- * A system error about the place headstart writes to (or reads from), as an EnvironmentError naming
- * `file`; anything else is returned unchanged. ENOSPC and friends are not bugs, so they must not
- * surface as `internal error`.
+ * A system error as an EnvironmentError: ENOSPC and friends are not bugs, so they must not surface
+ * as `internal error`. Given `file` (the caller was writing it), any system error is one (IO_ERROR
+ * when it is none of the known ones); without, only the known ones are. Anything else is returned unchanged.
  */
 export function environmentError(error: unknown, file?: string): unknown {
   const errno = error as NodeJS.ErrnoException | undefined;
@@ -83,7 +83,8 @@ export function environmentError(error: unknown, file?: string): unknown {
     case 'EISDIR':
       return new EnvironmentError('IS_A_DIRECTORY', 'is a directory, not a file (EISDIR)', where);
     default:
-      return error;
+      if (file === undefined) return error;
+      return new EnvironmentError('IO_ERROR', `${errno.syscall} failed (${errno.code ?? 'unknown error'})`, where);
   }
 }
 

@@ -10,6 +10,8 @@ import { STDIN } from '../data/source.js';
 import { UsageError, environmentError } from '../errors.js';
 
 export const STDOUT = '-';
+/** Written as process.stdout: /dev/stdout cannot be opened again when it is a socket (ENXIO), as Node's child-process pipes are. */
+const STDOUT_DEVICE = '/dev/stdout';
 
 export type OutputTarget =
   | { kind: 'stdout' }
@@ -19,7 +21,7 @@ export type OutputTarget =
   | { kind: 'file'; path: string };
 
 export async function inspectOutput(output: string | undefined, input: string): Promise<OutputTarget> {
-  if (output === undefined || output === STDOUT) return { kind: 'stdout' };
+  if (output === undefined || output === STDOUT || output === STDOUT_DEVICE) return { kind: 'stdout' };
   const linked = await fs.lstat(output).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw environmentError(error, output);

@@ -46,12 +46,32 @@ export async function deviceSink(file: string): Promise<Sink> {
     throw environmentError(error, file);
   });
   const stream = handle.createWriteStream();
+  // A failed write (ENOSPC on /dev/full, EPIPE) is reported by the next write or by finish, not left uncaught.
+  let failure: unknown;
+  stream.on('error', (error) => (failure ??= environmentError(error, file)));
   const sink = streamSink(stream);
-  const end = async () => {
-    stream.end();
-    await finished(stream);
+  const check = () => {
+    if (failure !== undefined) throw failure;
   };
-  return { ...sink, get counts() { return sink.counts; }, finish: end, abandon: () => end().catch(() => undefined) };
+  return {
+    resumedRows: 0,
+    get counts() {
+      return sink.counts;
+    },
+    async write(result) {
+      check();
+      await sink.write(result).catch(() => check());
+      check();
+    },
+    async finish() {
+      stream.end();
+      await finished(stream).catch(() => undefined);
+      check();
+    },
+    abandon: async () => {
+      stream.destroy();
+    },
+  };
 }
 
 export async function journalSink(output: string, identity: RunIdentity, resume: boolean): Promise<Sink & { resumed: boolean }> {
