@@ -1,9 +1,10 @@
 /** train and distill never delete what is at --out unless it is a headstart checkpoint, and refuse before training. */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { writeCsv } from '../src/data/index.js';
 import { headstart, repoRoot, sampleCsv, tempDir } from './helpers.js';
 import { trainModel } from './predict-helpers.js';
 
@@ -64,5 +65,23 @@ describe('distill --out', () => {
     const run = headstart('distill', '--teacher', teacher, '--data', data, '--out', teacher);
     expectRefusedBeforeTraining(run, /--out .*sentiment is an input of this run/);
     expect(readFileSync(path.join(teacher, 'headstart.json'))).toEqual(manifest);
+  });
+});
+
+describe('writeCsv', () => {
+  it('replaces a regular file whole, and refuses a symlink, a directory or a device', async () => {
+    const file = path.join(root, 'rows.csv');
+    writeFileSync(file, 'old\n');
+    await writeCsv(file, [{ text: 'a', label: 'x' }], ['text', 'label']);
+    expect(readFileSync(file, 'utf8')).toBe('text,label\na,x\n');
+    const victim = path.join(root, 'victim.csv');
+    writeFileSync(victim, 'precious\n');
+    symlinkSync(victim, path.join(root, 'link.csv'));
+    for (const target of [path.join(root, 'link.csv'), root, '/dev/null']) {
+      await expect(writeCsv(target, [{ text: 'a' }], ['text'])).rejects.toThrow(/is not a regular file .*: refusing to replace it/);
+    }
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(lstatSync('/dev/null').isCharacterDevice()).toBe(true);
+    expect(readdirSync(root).filter((name) => name.includes('.tmp-'))).toEqual([]);
   });
 });

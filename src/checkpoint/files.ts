@@ -103,9 +103,14 @@ export async function writeDirectoryAtomically(dir: string, build: (tmpDir: stri
       const existing = await checkCheckpointTarget(dir);
       const backup = `${tmp}-old`;
       if (existing.kind !== 'new') await fs.rename(target, backup);
-      await fs.rename(tmp, target);
-      if (existing.kind === 'checkpoint') for (const name of existing.files) await fs.unlink(path.join(backup, name));
-      if (existing.kind !== 'new') await fs.rmdir(backup);
+      await fs.rename(tmp, target).catch(async (error: unknown) => {
+        if (existing.kind !== 'new') await fs.rename(backup, target);
+        throw error;
+      });
+      // The new checkpoint is in place; if the old one changed meanwhile, what is left of it stays in `backup`.
+      const remove = existing.kind === 'checkpoint' ? existing.files : [];
+      await Promise.all(remove.map((name) => fs.unlink(path.join(backup, name)).catch(() => undefined)));
+      if (existing.kind !== 'new') await fs.rmdir(backup).catch(() => undefined);
       await fsyncPath(parent);
     } catch (error) {
       await fs.rm(tmp, { recursive: true, force: true });

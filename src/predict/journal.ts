@@ -193,6 +193,9 @@ async function openPartial(output: string, flags: number): Promise<fs.FileHandle
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' || code === 'ELOOP') throw unsafe(file, 'appeared while this run held the lock on the output');
+    if (code === 'ENOENT' && flags === OPEN_EXISTING) {
+      throw new UsageError('RESUME_PARTIAL_SHORT', `cannot resume ${output}: ${file} is missing`, { hint: 'rerun without --resume to start over' });
+    }
     throw environmentError(cause, file);
   }
   if (!(await handle.stat()).isFile()) {
