@@ -53,7 +53,7 @@ export async function checkCheckpointTarget(dir: string, protect: readonly strin
   const names = await fs.readdir(target);
   if (names.length === 0) return { kind: 'empty' };
   const listed = await manifestFiles(target);
-  if (!listed) throw refuse(`is a directory that is not a headstart checkpoint (no valid ${MANIFEST_FILE})`);
+  if (typeof listed === 'string') throw refuse(`is a directory that is not a headstart checkpoint (${listed})`);
   for (const name of names) {
     if (!listed.has(name)) throw refuse(`is a checkpoint holding ${name}, which its ${MANIFEST_FILE} does not list`);
     const entry = await fs.lstat(path.join(target, name));
@@ -62,16 +62,17 @@ export async function checkCheckpointTarget(dir: string, protect: readonly strin
   return { kind: 'checkpoint', files: names };
 }
 
-/** The manifest's own name and every file it lists, or undefined if there is no valid manifest. */
-async function manifestFiles(dir: string): Promise<Set<string> | undefined> {
+/** The manifest's own name and every file it lists, or why there is no manifest this version reads. */
+async function manifestFiles(dir: string): Promise<Set<string> | string> {
   const file = path.join(dir, MANIFEST_FILE);
+  const stat = await fs.lstat(file).catch(() => undefined);
+  if (!stat) return `no ${MANIFEST_FILE}`;
+  if (!stat.isFile() || stat.size > MAX_MANIFEST_BYTES) return `${MANIFEST_FILE} is not a regular file under ${MAX_MANIFEST_BYTES} bytes`;
   try {
-    const stat = await fs.lstat(file);
-    if (!stat.isFile() || stat.size > MAX_MANIFEST_BYTES) return undefined;
     const manifest = parseManifest(await fs.readFile(file), file);
     return new Set([MANIFEST_FILE, ...manifest.files.map((record) => record.name)]);
-  } catch {
-    return undefined;
+  } catch (error) {
+    return `${MANIFEST_FILE}: ${(error as Error).message}`;
   }
 }
 
