@@ -4,7 +4,7 @@
  * input in one pass (FIFOs, /dev/stdin, process substitutions).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -69,12 +69,10 @@ describe('predict --output targets', () => {
     expect(existsSync(path.join(root, 'missing'))).toBe(false);
   });
 
-  it.skipIf(process.getuid?.() === 0)('refuses a read-only directory as an environment error, exit 5', () => {
-    const readOnly = path.join(root, 'read-only');
-    mkdirSync(readOnly, { mode: 0o555 });
-    const run = predict('--input', input, '--output', path.join(readOnly, 'out.jsonl'));
+  it('refuses a directory it cannot write (/proc/sys, even for root) before loading the model, exit 5', () => {
+    const run = headstartSync('predict', '--model', path.join(root, 'no-such-model'), '--input', input, '--output', '/proc/sys/headstart-out.jsonl');
     expect(run.status, run.stderr).toBe(5);
-    expect(run.stderr).toMatch(/permission denied \(EACCES\)/);
+    expect(run.stderr).toMatch(/^headstart: \/proc\/sys: (permission denied \(EACCES\)|the file system is read-only \(EROFS\))$/m);
   });
 });
 

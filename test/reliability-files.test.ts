@@ -47,6 +47,13 @@ describe('train --out', () => {
     expect(readdirSync(other)).toEqual(['keep.csv']);
   });
 
+  it('refuses a location it cannot write (/proc/sys, even for root) before training, exit 5', () => {
+    const run = headstart('train', '--data', data, '--out', '/proc/sys/headstart-model');
+    expect(run.status, run.stderr).toBe(5);
+    expect(run.stderr).toMatch(/^headstart: \/proc\/sys: (permission denied \(EACCES\)|the file system is read-only \(EROFS\))$/m);
+    expect(run.stderr).not.toMatch(/epoch|trained|saved/);
+  });
+
   it('writes an empty directory and replaces its own checkpoint', () => {
     const out = path.join(root, 'empty');
     mkdirSync(out);
