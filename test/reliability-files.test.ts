@@ -29,12 +29,12 @@ function expectRefusedBeforeTraining(run: { status: number | null; stderr: strin
 describe('train --out', () => {
   it('refuses the directory holding the data, the data file and the working directory, before training', () => {
     const before = readFileSync(data);
-    expectRefusedBeforeTraining(headstart('train', '--data', data, '--out', project), /--out .*project holds .*data\.csv, an input of this run: refusing/);
-    expectRefusedBeforeTraining(headstart('train', '--data', data, '--out', data), /--out .*data\.csv is an input of this run/);
+    expectRefusedBeforeTraining(headstart('train', '--data', data, '--out', project), /project holds .*data\.csv, an input of this run: refusing/);
+    expectRefusedBeforeTraining(headstart('train', '--data', data, '--out', data), /data\.csv is an input of this run/);
     // `--import tsx` resolves from the working directory, so the loader is named by its path.
     const tsx = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
     const inProject = spawnSync(process.execPath, ['--import', tsx, path.join(repoRoot, 'src/cli/main.ts'), 'train', '--data', 'data.csv', '--out', '.'], { cwd: project, encoding: 'utf8' });
-    expectRefusedBeforeTraining(inProject, /--out \. is the working directory/);
+    expectRefusedBeforeTraining(inProject, /^headstart: \. is the working directory/m);
     expect(readFileSync(data)).toEqual(before);
     expect(readdirSync(project)).toEqual(['data.csv']);
   });
@@ -70,7 +70,7 @@ describe('distill --out', () => {
   it('refuses the teacher checkpoint itself, before loading it', () => {
     const manifest = readFileSync(path.join(teacher, 'headstart.json'));
     const run = headstart('distill', '--teacher', teacher, '--data', data, '--out', teacher);
-    expectRefusedBeforeTraining(run, /--out .*sentiment is an input of this run/);
+    expectRefusedBeforeTraining(run, /sentiment is an input of this run/);
     expect(readFileSync(path.join(teacher, 'headstart.json'))).toEqual(manifest);
   });
 });

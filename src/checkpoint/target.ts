@@ -26,7 +26,7 @@ export type CheckpointTarget =
 export async function checkCheckpointTarget(dir: string, protect: readonly string[] = []): Promise<CheckpointTarget> {
   const target = path.resolve(dir);
   const refuse = (what: string) =>
-    new UsageError('OUT_NOT_CHECKPOINT', `--out ${dir} ${what}: refusing to replace it with a checkpoint`, {
+    new UsageError('OUT_NOT_CHECKPOINT', `${dir} ${what}: refusing to replace it with a checkpoint`, {
       hint: 'give a new directory, an empty one, or an existing headstart checkpoint',
     });
   const cwd = process.cwd();
