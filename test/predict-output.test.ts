@@ -105,6 +105,20 @@ describe('predict journal files', () => {
     expect(readFileSync(victim, 'utf8')).toBe('precious\n');
   });
 
+  it('resumes after a kill that left the progress record\'s temporary behind', async () => {
+    const identity = { input: 'a'.repeat(64), models: 'b'.repeat(64), settings: 'c'.repeat(64) };
+    const output = path.join(root, 'stale-temporary.jsonl');
+    const first = await OutputJournal.open(output, identity, false);
+    await first.journal.commit({ text: 'one\n', rows: 1, truncated: 0, empty: 0 });
+    await first.journal.close();
+    writeFileSync(OutputJournal.temporaryPath(output), '{"version":1,"ro');
+    const resumed = await OutputJournal.open(output, identity, true);
+    await resumed.journal.commit({ text: 'two\n', rows: 1, truncated: 0, empty: 0 });
+    await resumed.journal.finish();
+    expect(readFileSync(output, 'utf8')).toBe('one\ntwo\n');
+    expect(existsSync(OutputJournal.temporaryPath(output))).toBe(false);
+  });
+
   it('does not discard files at the journal names that no interrupted run left', () => {
     const output = path.join(root, 'foreign.jsonl');
     writeFileSync(OutputJournal.partialPath(output), 'mine\n');

@@ -67,6 +67,8 @@ export class OutputJournal {
     const lock = await acquireLock(output);
     try {
       const previous = await leftovers(output, resume);
+      // A run killed while replacing its progress record leaves the record's temporary (a regular file, checked above).
+      if (previous) await fs.rm(OutputJournal.temporaryPath(output), { force: true });
       if (resume && previous) {
         for (const key of Object.keys(WHAT_CHANGED) as (keyof RunIdentity)[]) {
           if (previous.identity[key] !== identity[key]) {
@@ -87,7 +89,7 @@ export class OutputJournal {
         return { journal: new OutputJournal(output, file, lock, previous), committedRows: previous.rows, resumed: true };
       }
       // Starting over: what an interrupted run left is ours to discard (leftovers checked it is).
-      if (previous) for (const name of journalFiles(output).slice(0, 2)) await fs.rm(name, { force: true });
+      if (previous) await fs.rm(OutputJournal.partialPath(output), { force: true });
       const file = await openPartial(output, CREATE_NEW);
       const journal = new OutputJournal(output, file, lock, { version: JOURNAL_VERSION, identity, rows: 0, bytes: 0, truncated: 0, empty: 0 });
       await journal.writeState();
