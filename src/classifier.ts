@@ -577,8 +577,8 @@ export class TextClassifier {
     return predictions;
   }
 
-  /** Metrics on labelled texts. Labels the model does not know are a DataError listing them. */
-  async evaluate(texts: readonly string[], labels: LabelInput): Promise<ClassificationReport | MultiLabelReport> {
+  /** Metrics on labelled texts. Labels the model does not know are a DataError listing them. `signal` stops it between embedding chunks. */
+  async evaluate(texts: readonly string[], labels: LabelInput, options: { signal?: AbortSignal } = {}): Promise<ClassificationReport | MultiLabelReport> {
     if (texts.length !== labels.length) {
       throw new UsageError('EVAL_LENGTH_MISMATCH', `evaluate got ${texts.length} texts but ${labels.length} labels`);
     }
@@ -591,7 +591,7 @@ export class TextClassifier {
       throw new DataError('UNKNOWN_LABEL', `evaluation data has labels the model was not trained on: ${listed}; the model knows ${this.labelList.join(', ')}`);
     }
     const targets = encodeTargets(labels, this.labelList);
-    const probabilities = await this.predictProba(texts);
+    const probabilities = await this.predictProba(texts, { signal: options.signal });
     const predictions = this.decide(probabilities);
     if (targets.kind === 'multi') {
       const index = new Map(this.labelList.map((label, i) => [label, i]));

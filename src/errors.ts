@@ -2,7 +2,7 @@
  * Typed errors with a stable `code`. Messages are one line and name the file, line and field
  * where there is one; `hint` says what to do about it. The CLI maps `category` to an exit code.
  */
-export type ErrorCategory = 'usage' | 'data' | 'model' | 'interrupted' | 'internal';
+export type ErrorCategory = 'usage' | 'data' | 'model' | 'environment' | 'interrupted' | 'internal';
 
 export interface ErrorLocation {
   file?: string;
@@ -55,11 +55,44 @@ export class ModelError extends HeadstartError {
   }
 }
 
+/** The machine, not the input: a full disk, a read-only or forbidden location, an output another run holds. */
+export class EnvironmentError extends HeadstartError {
+  constructor(code: string, message: string, options?: { hint?: string; location?: ErrorLocation; cause?: unknown }) {
+    super('environment', code, message, options);
+  }
+}
+
+/**
+ * A system error as an EnvironmentError: ENOSPC and friends are not bugs, so they must not surface
+ * as `internal error`. Given `file` (the caller was writing it), any system error is one (IO_ERROR
+ * when it is none of the known ones); without, only the known ones are. Anything else is returned unchanged.
+ */
+export function environmentError(error: unknown, file?: string): unknown {
+  const errno = error as NodeJS.ErrnoException | undefined;
+  if (errno instanceof HeadstartError || typeof errno?.syscall !== 'string') return error;
+  const where = { location: { file: file ?? errno.path }, cause: error };
+  switch (errno.code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new EnvironmentError('DISK_FULL', `no space left on the device (${errno.code})`, { ...where, hint: 'free some space and run again' });
+    case 'EROFS':
+      return new EnvironmentError('NOT_WRITABLE', 'the file system is read-only (EROFS)', { ...where, hint: 'write somewhere else' });
+    case 'EACCES':
+    case 'EPERM':
+      return new EnvironmentError('NOT_WRITABLE', `permission denied (${errno.code})`, { ...where, hint: 'write somewhere you have permission to, or fix the permissions' });
+    case 'EISDIR':
+      return new EnvironmentError('IS_A_DIRECTORY', 'is a directory, not a file (EISDIR)', where);
+    default:
+      if (file === undefined) return error;
+      return new EnvironmentError('IO_ERROR', `${errno.syscall} failed (${errno.code ?? 'unknown error'})`, where);
+  }
+}
+
 /** The run was stopped by a signal (Ctrl-C) before it finished; what it writes is only ever renamed into place once complete. */
 export class InterruptedError extends HeadstartError {
   constructor(signal: string) {
     super('interrupted', 'INTERRUPTED', `interrupted by ${signal} before finishing`, {
-      hint: 'outputs are written to a temporary name and renamed when complete, so nothing partial was left behind',
+      hint: 'outputs are renamed into place only when complete, so nothing half-written was left (predict --output continues with --resume)',
     });
   }
 }

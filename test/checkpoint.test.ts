@@ -1,9 +1,13 @@
-import { promises as fs, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, promises as fs, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
 import { writeDirectoryAtomically } from '../src/checkpoint/files.js';
-import { ModelError } from '../src/errors.js';
+import { checkCheckpointTarget } from '../src/checkpoint/target.js';
+import { EnvironmentError, ModelError, UsageError } from '../src/errors.js';
+import { lockPath } from '../src/util/lock-file.js';
 import { readDataset } from '../src/data/index.js';
 import { sampleCsv, tempDir, writeResealed } from './helpers.js';
 
@@ -156,24 +160,122 @@ describe('checkpoint verification', () => {
   });
 });
 
+/** A build step that writes a copy of the trained checkpoint (`extra` adds an unlisted file). */
+function copyOf(extra?: string) {
+  return async (tmp: string) => {
+    for (const name of await fs.readdir(saved)) await fs.copyFile(path.join(saved, name), path.join(tmp, name));
+    if (extra) writeFileSync(path.join(tmp, extra), 'x');
+  };
+}
+
 describe('atomic writes', () => {
   it('keeps the previous directory intact and leaves no temporary directory when a save fails', async () => {
     const parent = path.join(root, 'atomic');
     const dir = path.join(parent, 'ckpt');
-    await writeDirectoryAtomically(dir, async (tmp) => writeFileSync(path.join(tmp, 'a.txt'), 'first'));
+    await writeDirectoryAtomically(dir, copyOf());
+    const before = readFileSync(path.join(dir, 'headstart.json'));
     await expect(
       writeDirectoryAtomically(dir, async (tmp) => {
-        writeFileSync(path.join(tmp, 'a.txt'), 'second');
+        writeFileSync(path.join(tmp, 'headstart.json'), 'second');
         throw new Error('interrupted');
       }),
     ).rejects.toThrow('interrupted');
-    expect(readFileSync(path.join(dir, 'a.txt'), 'utf8')).toBe('first');
+    expect(readFileSync(path.join(dir, 'headstart.json'))).toEqual(before);
     expect(await fs.readdir(parent)).toEqual(['ckpt']);
   });
 
-  it('replaces a previous checkpoint only when the new one is complete', async () => {
-    const dir = path.join(root, 'atomic', 'ckpt');
-    await writeDirectoryAtomically(dir, async (tmp) => writeFileSync(path.join(tmp, 'b.txt'), 'new'));
-    expect(await fs.readdir(dir)).toEqual(['b.txt']);
+  it('replaces a previous checkpoint only when the new one is complete, deleting only the files it listed', async () => {
+    const parent = path.join(root, 'atomic');
+    const dir = path.join(parent, 'ckpt');
+    await writeDirectoryAtomically(dir, async (tmp) => {
+      await copyOf()(tmp);
+      writeFileSync(path.join(tmp, 'new.txt'), 'new');
+    });
+    expect((await fs.readdir(dir)).sort()).toEqual([...(await fs.readdir(saved)), 'new.txt'].sort());
+    expect(await fs.readdir(parent)).toEqual(['ckpt']);
+  });
+});
+
+describe('where a checkpoint may be written', () => {
+  const place = path.join(root, 'targets');
+
+  async function refusal(target: string): Promise<UsageError> {
+    const error = await writeDirectoryAtomically(target, copyOf()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).code).toBe('OUT_NOT_CHECKPOINT');
+    return error as UsageError;
+  }
+
+  it('refuses a data file, a directory of data, a symlink and a device, deleting nothing', async () => {
+    const project = path.join(place, 'project');
+    mkdirSync(project, { recursive: true });
+    writeFileSync(path.join(project, 'data.csv'), 'text,label\nup,positive\n');
+    symlinkSync(project, path.join(place, 'link'));
+
+    expect((await refusal(path.join(project, 'data.csv'))).message).toMatch(/data\.csv is a file: refusing/);
+    expect((await refusal(project)).message).toMatch(/project is a directory that is not a headstart checkpoint/);
+    expect((await refusal(path.join(place, 'link'))).message).toMatch(/is a symbolic link/);
+    expect((await refusal('/dev/null')).message).toMatch(/is a special file/);
+    expect(readFileSync(path.join(project, 'data.csv'), 'utf8')).toBe('text,label\nup,positive\n');
+    expect(lstatSync('/dev/null').isCharacterDevice()).toBe(true);
+    expect((await fs.readdir(place)).sort()).toEqual(['link', 'project']);
+  });
+
+  it('refuses a checkpoint holding a file its manifest does not list, and classifier.save does too', async () => {
+    const dir = await copyCheckpoint('with-notes');
+    writeFileSync(path.join(dir, 'notes.txt'), 'mine');
+    expect((await refusal(dir)).message).toMatch(/holding notes\.txt, which its headstart\.json does not list/);
+    const classifier = await TextClassifier.load(saved);
+    await expect(classifier.save(dir)).rejects.toThrow(/refusing to replace it with a checkpoint/);
+    await classifier.dispose();
+    expect(readFileSync(path.join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('refuses the working directory and a directory containing it', async () => {
+    await expect(checkCheckpointTarget('.')).rejects.toThrow(/is the working directory/);
+    await expect(checkCheckpointTarget(path.dirname(process.cwd()))).rejects.toThrow(/contains the working directory/);
+  });
+
+  it('refuses an input of the run (a distillation teacher)', async () => {
+    await expect(checkCheckpointTarget(saved, [saved])).rejects.toThrow(/is an input of this run/);
+  });
+
+  it('writes a new path and an empty directory, and replaces a checkpoint', async () => {
+    const fresh = path.join(place, 'new', 'deeper', 'model');
+    const empty = path.join(place, 'empty');
+    mkdirSync(empty);
+    for (const dir of [fresh, empty, fresh]) {
+      await writeDirectoryAtomically(dir, copyOf());
+      expect((await fs.readdir(dir)).sort()).toEqual((await fs.readdir(saved)).sort());
+    }
+  });
+
+  it('checks the target again at save time: a file that appeared during the build is kept', async () => {
+    const dir = path.join(place, 'raced');
+    await expect(
+      writeDirectoryAtomically(dir, async (tmp) => {
+        await copyOf()(tmp);
+        mkdirSync(dir);
+        writeFileSync(path.join(dir, 'data.csv'), 'precious');
+      }),
+    ).rejects.toThrow(/not a headstart checkpoint/);
+    expect(await fs.readdir(dir)).toEqual(['data.csv']);
+    expect((await fs.readdir(place)).filter((name) => name.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('is refused while another live process holds the lock, and takes over a dead one\'s', async () => {
+    const dir = path.join(place, 'locked');
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    writeFileSync(lockPath(dir), JSON.stringify({ pid: process.ppid, host: hostname() }));
+    const error = await writeDirectoryAtomically(dir, copyOf()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EnvironmentError);
+    expect((error as EnvironmentError).message).toContain(`locked by another headstart run (pid ${process.ppid}`);
+    writeFileSync(lockPath(dir), JSON.stringify({ pid: deadPid, host: hostname() }));
+    await writeDirectoryAtomically(dir, copyOf());
+    expect(existsSync(lockPath(dir))).toBe(false);
+    expect(existsSync(path.join(dir, 'headstart.json'))).toBe(true);
   });
 });

@@ -7,16 +7,16 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EXIT_CODES, reportError } from '../src/cli/output.js';
-import { DataError, HeadstartError, InterruptedError, ModelError, UsageError, type ErrorCategory } from '../src/errors.js';
+import { DataError, EnvironmentError, environmentError, HeadstartError, InterruptedError, ModelError, UsageError, type ErrorCategory } from '../src/errors.js';
 import { repoRoot } from './helpers.js';
 
 const docs = readFileSync(path.join(repoRoot, 'docs/errors.md'), 'utf8');
 
-const CATEGORY_OF_CLASS: Record<string, ErrorCategory> = { UsageError: 'usage', DataError: 'data', ModelError: 'model', RowProblem: 'data' };
+const CATEGORY_OF_CLASS: Record<string, ErrorCategory> = { UsageError: 'usage', DataError: 'data', ModelError: 'model', EnvironmentError: 'environment', RowProblem: 'data' };
 
 /**
  * Codes thrown in src/: the string literals in the first argument of `new UsageError|DataError|
- * ModelError|RowProblem(...)` (a `const NAME = 'CODE'` passed by name is resolved), and the codes
+ * ModelError|EnvironmentError|RowProblem(...)` (a `const NAME = 'CODE'` passed by name is resolved), and the codes
  * HeadstartError subclasses in errors.ts pass to `super`. Errno names (ENOENT) in a ternary are not codes.
  */
 function codesInSource(): Map<string, Set<ErrorCategory>> {
@@ -29,7 +29,7 @@ function codesInSource(): Map<string, Set<ErrorCategory>> {
   const files = readdirSync(path.join(repoRoot, 'src'), { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.ts'));
   for (const name of files) {
     const source = readFileSync(path.join(repoRoot, 'src', name), 'utf8');
-    for (const [, cls, argument] of source.matchAll(/new\s+(UsageError|DataError|ModelError|RowProblem)\(\s*([^,]+),/g)) {
+    for (const [, cls, argument] of source.matchAll(/new\s+(UsageError|DataError|ModelError|EnvironmentError|RowProblem)\(\s*([^,]+),/g)) {
       for (const [, literal] of argument.matchAll(/'([A-Za-z][A-Za-z0-9_-]*)'/g)) add(literal, CATEGORY_OF_CLASS[cls]);
       const constant = /^\s*([A-Z][A-Z0-9_]*)\s*$/.exec(argument)?.[1];
       const value = constant && new RegExp(`const ${constant} = '([A-Za-z0-9_-]+)'`).exec(source)?.[1];
@@ -117,6 +117,7 @@ describe('reportError', () => {
       [new UsageError('U', 'u'), 2],
       [new DataError('D', 'd', { hint: 'h' }), 3],
       [new ModelError('M', 'm'), 4],
+      [new EnvironmentError('E', 'e'), 5],
       [new InterruptedError('SIGINT'), 130],
     ];
     for (const [error, code] of cases) {
@@ -128,6 +129,30 @@ describe('reportError', () => {
     capture();
     reportError(new DataError('D', 'd', { hint: 'h' }), false);
     expect(stderr).toBe('headstart: d\n  hint: h\n');
+  });
+
+  it('maps system errors about written paths to environment errors, exit 5', () => {
+    const systemError = (code: string) => Object.assign(new Error(`${code}: failed, write`), { code, syscall: 'write', path: '/data/out.jsonl' });
+    const expected: [string, string, RegExp][] = [
+      ['ENOSPC', 'DISK_FULL', /^\/data\/out\.jsonl: no space left on the device \(ENOSPC\)$/],
+      ['EROFS', 'NOT_WRITABLE', /read-only \(EROFS\)$/],
+      ['EACCES', 'NOT_WRITABLE', /permission denied \(EACCES\)$/],
+      ['EISDIR', 'IS_A_DIRECTORY', /is a directory/],
+    ];
+    for (const [errno, code, message] of expected) {
+      const mapped = environmentError(systemError(errno));
+      expect(mapped).toBeInstanceOf(EnvironmentError);
+      expect(mapped).toMatchObject({ code, category: 'environment' });
+      expect((mapped as EnvironmentError).message).toMatch(message);
+      capture();
+      expect(reportError(systemError(errno), false)).toBe(5);
+      expect(stderr.split('\n')[0]).toMatch(/^headstart: \/data\/out\.jsonl: /);
+    }
+    // Any other errno is an environment error only where headstart was writing a named path.
+    expect(environmentError(systemError('EIO'))).toBeInstanceOf(Error);
+    expect(environmentError(systemError('EIO'))).not.toBeInstanceOf(HeadstartError);
+    expect(environmentError(systemError('EIO'), '/data/out.jsonl')).toMatchObject({ code: 'IO_ERROR', message: '/data/out.jsonl: write failed (EIO)' });
+    expect(environmentError(new TypeError('not a system error'), 'x')).toBeInstanceOf(TypeError);
   });
 
   it('reports anything else as an internal error (exit 1), with the stack only in debug mode', () => {

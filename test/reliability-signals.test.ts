@@ -119,3 +119,51 @@ describe('Ctrl-C during predict --output', () => {
     expect(lines).toEqual(Array.from({ length: rows }, (_, i) => i + 1));
   });
 });
+
+describe('every command stops the same way on SIGINT and SIGTERM', () => {
+  const cli = path.join(repoRoot, 'src/cli/main.ts');
+  const root = tempDir();
+  let model: string;
+
+  const ready = path.join(repoRoot, 'test/fixtures/signal-ready.mjs');
+
+  async function expectInterrupted(run: Run, signal: 'SIGINT' | 'SIGTERM'): Promise<string> {
+    await run.waitFor(/signal handler ready/);
+    run.kill(signal);
+    const { code, stderr } = await run.exit;
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain(`${signal} received: stopping`);
+    expect(stderr).toMatch(new RegExp(`^headstart: interrupted by ${signal} before finishing$`, 'm'));
+    expect(stderr).not.toMatch(/internal error|\n\s+at /);
+    return stderr;
+  }
+
+  it('SIGTERM during predict --output: exit 130, the journal left for --resume, the lock released', async () => {
+    model = path.join(root, 'model');
+    const data = await readDataset(sampleCsv);
+    const classifier = await TextClassifier.create();
+    await classifier.fit(data.examples.map((e) => e.text), data.examples.map((e) => e.labels[0]), { epochs: 5 });
+    await classifier.save(model);
+    await classifier.dispose();
+    const input = path.join(root, 'input.txt');
+    writeFileSync(input, Array.from({ length: 30_000 }, (_, i) => `Quarterly sales in region ${i} rose ${i % 97} percent.`).join('\n'));
+    const output = path.join(root, 'out.jsonl');
+    const run = start(['--import', ready, cli, 'predict', '--model', model, '--input', input, '--output', output, '--batch-size', '200', '--workers', '0']);
+    while (committedRows(`${output}.progress.json`) === 0) await sleep(20);
+    await expectInterrupted(run, 'SIGTERM');
+    expect(existsSync(output)).toBe(false);
+    expect(existsSync(`${output}.partial`)).toBe(true);
+    expect(existsSync(`${output}.lock`)).toBe(false);
+  });
+
+  it('SIGTERM during cv: exit 130 with the same message', async () => {
+    await expectInterrupted(start(['--import', ready, cli, 'cv', '--data', sampleCsv, '--epochs', '1000000', '--validation-split', '0', '--folds', '2']), 'SIGTERM');
+  });
+
+  it('SIGINT during eval: exit 130 with the same message', async () => {
+    const rows = readFileSync(sampleCsv, 'utf8').trimEnd().split('\n');
+    const large = path.join(root, 'large.csv');
+    writeFileSync(large, `${[rows[0], ...Array.from({ length: 500 }, () => rows.slice(1)).flat()].join('\n')}\n`);
+    await expectInterrupted(start(['--import', ready, cli, 'eval', '--model', model, '--data', large]), 'SIGINT');
+  });
+});

@@ -2,7 +2,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ModelError } from '../errors.js';
+import { environmentError, ModelError } from '../errors.js';
+import { acquireLock } from '../util/lock-file.js';
+import { checkCheckpointTarget } from './target.js';
 
 export interface FileRecord {
   name: string;
@@ -75,34 +77,49 @@ export async function readVerifiedFile(dir: string, record: FileRecord, manifest
 }
 
 /**
- * Writes a directory atomically: `build` fills a temporary sibling directory, which is fsynced and
- * renamed over `dir`. An interrupted save (Ctrl-C, crash) leaves the previous checkpoint intact
- * and at worst a `.tmp-*` sibling, never a half-written `dir`.
+ * Writes a checkpoint directory atomically: `build` fills a temporary sibling directory, which is
+ * fsynced and renamed over `dir`. An interrupted save (Ctrl-C, crash) leaves the previous checkpoint
+ * intact and at worst a `.tmp-*` sibling, never a half-written `dir`. Only a new path, an empty
+ * directory or a headstart checkpoint is replaced (checked before building and again just before
+ * the rename, under a lock on `dir`), and the old checkpoint is removed file by file, by the names
+ * its manifest lists, so nothing headstart did not write is ever deleted.
  */
 export async function writeDirectoryAtomically(dir: string, build: (tmpDir: string) => Promise<void>): Promise<void> {
   const target = path.resolve(dir);
+  await checkCheckpointTarget(dir);
   const parent = path.dirname(target);
-  await fs.mkdir(parent, { recursive: true });
+  await fs.mkdir(parent, { recursive: true }).catch((error: unknown) => {
+    throw environmentError(error, parent);
+  });
+  const lock = await acquireLock(target);
   const tmp = path.join(parent, `.${path.basename(target)}.tmp-${randomBytes(6).toString('hex')}`);
-  await fs.mkdir(tmp);
   try {
-    await build(tmp);
-    for (const name of await fs.readdir(tmp)) await fsyncPath(path.join(tmp, name));
-    await fsyncPath(tmp);
-    const backup = `${tmp}-old`;
-    const existed = await fs
-      .rename(target, backup)
-      .then(() => true)
-      .catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return false;
+    // mkdir fails if anything (a planted symlink included) is already at the temporary name.
+    await fs.mkdir(tmp);
+    try {
+      await build(tmp);
+      for (const name of await fs.readdir(tmp)) await fsyncPath(path.join(tmp, name));
+      await fsyncPath(tmp);
+      const existing = await checkCheckpointTarget(dir);
+      const backup = `${tmp}-old`;
+      if (existing.kind !== 'new') await fs.rename(target, backup);
+      await fs.rename(tmp, target).catch(async (error: unknown) => {
+        if (existing.kind !== 'new') await fs.rename(backup, target);
         throw error;
       });
-    await fs.rename(tmp, target);
-    if (existed) await fs.rm(backup, { recursive: true, force: true });
-    await fsyncPath(parent);
+      // The new checkpoint is in place; if the old one changed meanwhile, what is left of it stays in `backup`.
+      const remove = existing.kind === 'checkpoint' ? existing.files : [];
+      await Promise.all(remove.map((name) => fs.unlink(path.join(backup, name)).catch(() => undefined)));
+      if (existing.kind !== 'new') await fs.rmdir(backup).catch(() => undefined);
+      await fsyncPath(parent);
+    } catch (error) {
+      await fs.rm(tmp, { recursive: true, force: true });
+      throw error;
+    }
   } catch (error) {
-    await fs.rm(tmp, { recursive: true, force: true });
-    throw error;
+    throw environmentError(error, target);
+  } finally {
+    await lock.release();
   }
 }
 

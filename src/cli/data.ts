@@ -32,3 +32,8 @@ export async function loadLabelledData(source: string, flags: DataFlags): Promis
   const labels = dataset.multiLabel ? dataset.examples.map((example) => example.labels) : dataset.examples.map((example) => example.labels[0]);
   return { dataset, texts, labels };
 }
+
+/** The given file arguments that are paths (not stdin), for checks that an output spares them. */
+export function definedPaths(...sources: (string | undefined)[]): string[] {
+  return sources.filter((source): source is string => source !== undefined && source !== '-');
+}

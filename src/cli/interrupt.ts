@@ -1,7 +1,7 @@
 /**
- * Ctrl-C for long-running commands: the first SIGINT (or SIGTERM) aborts the signal returned here,
- * so the command stops at its next check and cleans up; a second one exits at once. Installed only
- * when a command asks for the signal, so other commands keep the default (immediate) behaviour.
+ * Ctrl-C and SIGTERM, the same for every command: the first one aborts the signal returned here, so
+ * the command stops at its next check and cleans up, and the CLI exits 130 with one message; a
+ * second one exits at once. `main` installs it before any command runs; commands ask for the signal.
  */
 import { InterruptedError } from '../errors.js';
 import { EXIT_CODES } from './output.js';

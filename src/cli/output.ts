@@ -1,5 +1,5 @@
 /** CLI output conventions: human text on stdout/stderr, and with --json one JSON object as the last stdout line. */
-import { HeadstartError } from '../errors.js';
+import { environmentError, HeadstartError } from '../errors.js';
 
 export function printJsonResult(result: unknown): void {
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -9,11 +9,12 @@ export function info(message: string): void {
   process.stderr.write(`${message}\n`);
 }
 
-/** 130 = 128 + SIGINT, the shell convention for a run stopped by Ctrl-C. */
-export const EXIT_CODES = { internal: 1, usage: 2, data: 3, model: 4, interrupted: 130 } as const;
+/** 130 = 128 + SIGINT, the shell convention for a run stopped by Ctrl-C (or SIGTERM: every signal stops the same way). */
+export const EXIT_CODES = { internal: 1, usage: 2, data: 3, model: 4, environment: 5, interrupted: 130 } as const;
 
 /** `headstart: <message>` (+ hint) on stderr; a stack trace only with --debug. Returns the exit code. */
-export function reportError(error: unknown, debug: boolean): number {
+export function reportError(thrown: unknown, debug: boolean): number {
+  const error = environmentError(thrown);
   if (error instanceof HeadstartError) {
     process.stderr.write(`headstart: ${error.message}\n`);
     if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);

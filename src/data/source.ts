@@ -12,8 +12,11 @@ export function sourceName(source: string): string {
   return source === STDIN ? '<stdin>' : source;
 }
 
+/** Read as process.stdin: /dev/stdin cannot be opened again when it is a socket (ENXIO), as Node's child-process pipes are. */
+const STDIN_DEVICE = '/dev/stdin';
+
 export async function* readChunks(source: string): AsyncGenerator<Buffer> {
-  const stream = source === STDIN ? process.stdin : createReadStream(source);
+  const stream = source === STDIN || source === STDIN_DEVICE ? process.stdin : createReadStream(source);
   try {
     for await (const chunk of stream) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
   } catch (error) {

@@ -5,11 +5,13 @@
  * file back to the committed bytes and skips the committed rows, so no row is lost or repeated.
  * The record holds hashes of the input, the models and the output settings; a resume against
  * anything different is refused. When the run completes, `F.partial` is renamed to `F`.
+ * The journal files are created with O_EXCL and opened with O_NOFOLLOW (a symbolic link planted
+ * there is refused, never written through), and `F.lock` keeps a second run off `F`.
  */
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
+import { constants, promises as fs } from 'node:fs';
 import { z } from 'zod';
-import { UsageError } from '../errors.js';
+import { environmentError, UsageError } from '../errors.js';
+import { acquireLock, type Lock } from '../util/lock-file.js';
 
 export interface RunIdentity {
   input: string;
@@ -40,6 +42,7 @@ export class OutputJournal {
   private constructor(
     private readonly output: string,
     private readonly file: fs.FileHandle,
+    private readonly lock: Lock,
     private state: JournalState,
   ) {}
 
@@ -51,36 +54,50 @@ export class OutputJournal {
     return `${output}.progress.json`;
   }
 
+  static temporaryPath(output: string): string {
+    return `${OutputJournal.progressPath(output)}.tmp`;
+  }
+
   /**
    * Starts a journal for `output`, or with `resume` continues the one an interrupted run left.
-   * `committedRows` says how many input records are already written.
+   * `committedRows` says how many input records are already written. Holds a lock on `output`
+   * until `finish` or `close`, so a second run writing the same output is refused.
    */
   static async open(output: string, identity: RunIdentity, resume: boolean): Promise<{ journal: OutputJournal; committedRows: number; resumed: boolean }> {
-    const previous = resume ? await readJournal(output) : undefined;
-    if (previous) {
-      for (const key of Object.keys(WHAT_CHANGED) as (keyof RunIdentity)[]) {
-        if (previous.identity[key] !== identity[key]) {
-          throw new UsageError('RESUME_MISMATCH', `cannot resume ${output}: ${WHAT_CHANGED[key]} since the interrupted run (${key} sha256 ${previous.identity[key].slice(0, 12)}, now ${identity[key].slice(0, 12)})`, {
+    const lock = await acquireLock(output);
+    try {
+      const previous = await leftovers(output, resume);
+      // A run killed while replacing its progress record leaves the record's temporary (a regular file, checked above).
+      if (previous) await fs.rm(OutputJournal.temporaryPath(output), { force: true });
+      if (resume && previous) {
+        for (const key of Object.keys(WHAT_CHANGED) as (keyof RunIdentity)[]) {
+          if (previous.identity[key] !== identity[key]) {
+            throw new UsageError('RESUME_MISMATCH', `cannot resume ${output}: ${WHAT_CHANGED[key]} since the interrupted run (${key} sha256 ${previous.identity[key].slice(0, 12)}, now ${identity[key].slice(0, 12)})`, {
+              hint: 'rerun without --resume to start over',
+            });
+          }
+        }
+        const file = await openPartial(output, OPEN_EXISTING);
+        const size = (await file.stat()).size;
+        if (size < previous.bytes) {
+          await file.close();
+          throw new UsageError('RESUME_PARTIAL_SHORT', `cannot resume ${output}: ${OutputJournal.partialPath(output)} has ${size} bytes but ${previous.bytes} were committed`, {
             hint: 'rerun without --resume to start over',
           });
         }
+        await file.truncate(previous.bytes);
+        return { journal: new OutputJournal(output, file, lock, previous), committedRows: previous.rows, resumed: true };
       }
-      const file = await openPartial(output, 'r+');
-      const size = (await file.stat()).size;
-      if (size < previous.bytes) {
-        await file.close();
-        throw new UsageError('RESUME_PARTIAL_SHORT', `cannot resume ${output}: ${OutputJournal.partialPath(output)} has ${size} bytes but ${previous.bytes} were committed`, {
-          hint: 'rerun without --resume to start over',
-        });
-      }
-      await file.truncate(previous.bytes);
-      return { journal: new OutputJournal(output, file, previous), committedRows: previous.rows, resumed: true };
+      // Starting over: what an interrupted run left is ours to discard (leftovers checked it is).
+      if (previous) await fs.rm(OutputJournal.partialPath(output), { force: true });
+      const file = await openPartial(output, CREATE_NEW);
+      const journal = new OutputJournal(output, file, lock, { version: JOURNAL_VERSION, identity, rows: 0, bytes: 0, truncated: 0, empty: 0 });
+      await journal.writeState();
+      return { journal, committedRows: 0, resumed: false };
+    } catch (error) {
+      await lock.release();
+      throw environmentError(error, output);
     }
-    await fs.mkdir(path.dirname(path.resolve(output)), { recursive: true });
-    const file = await openPartial(output, 'w');
-    const journal = new OutputJournal(output, file, { version: JOURNAL_VERSION, identity, rows: 0, bytes: 0, truncated: 0, empty: 0 });
-    await journal.writeState();
-    return { journal, committedRows: 0, resumed: false };
   }
 
   /** Rows committed so far, and how many of them were truncated or empty. */
@@ -92,66 +109,144 @@ export class OutputJournal {
   async commit({ text, rows, truncated, empty }: { text: string; rows: number; truncated: number; empty: number }): Promise<void> {
     const bytes = Buffer.from(text, 'utf8');
     let written = 0;
-    while (written < bytes.length) {
-      const { bytesWritten } = await this.file.write(bytes, written, bytes.length - written, this.state.bytes + written);
-      written += bytesWritten;
+    try {
+      while (written < bytes.length) {
+        const { bytesWritten } = await this.file.write(bytes, written, bytes.length - written, this.state.bytes + written);
+        written += bytesWritten;
+      }
+      await this.file.datasync();
+    } catch (error) {
+      throw environmentError(error, OutputJournal.partialPath(this.output));
     }
-    await this.file.datasync();
     const { state } = this;
     this.state = { ...state, rows: state.rows + rows, bytes: state.bytes + bytes.length, truncated: state.truncated + truncated, empty: state.empty + empty };
     await this.writeState();
   }
 
-  /** Puts the complete output in place and removes the journal. */
+  /** Puts the complete output in place (if `output` is still a regular file or absent), removes the journal and releases the lock. */
   async finish(): Promise<void> {
-    await this.file.close();
-    await fs.rename(OutputJournal.partialPath(this.output), this.output);
-    await fs.rm(OutputJournal.progressPath(this.output), { force: true });
-    await fs.rm(`${OutputJournal.progressPath(this.output)}.tmp`, { force: true });
+    try {
+      await this.file.close();
+      const existing = await fs.lstat(this.output).catch(() => undefined);
+      if (existing && !existing.isFile()) {
+        throw new UsageError('OUTPUT_NOT_FILE', `${this.output} was replaced by something that is not a regular file during the run: the output is left in ${OutputJournal.partialPath(this.output)}`);
+      }
+      await fs.rename(OutputJournal.partialPath(this.output), this.output);
+      await fs.rm(OutputJournal.progressPath(this.output), { force: true });
+    } catch (error) {
+      throw environmentError(error, this.output);
+    } finally {
+      await this.lock.release();
+    }
   }
 
   /** Stops writing and leaves the partial output and its record for `--resume`. */
   async close(): Promise<void> {
-    await this.file.close();
+    try {
+      await this.file.close();
+    } finally {
+      await this.lock.release();
+    }
   }
 
   private async writeState(): Promise<void> {
     const target = OutputJournal.progressPath(this.output);
-    const temporary = `${target}.tmp`;
-    const handle = await fs.open(temporary, 'w');
+    const temporary = OutputJournal.temporaryPath(this.output);
     try {
-      await handle.writeFile(`${JSON.stringify(this.state)}\n`);
-      await handle.datasync();
-    } finally {
-      await handle.close();
+      const handle = await openExclusive(temporary);
+      try {
+        await handle.writeFile(`${JSON.stringify(this.state)}\n`);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(temporary, target);
+    } catch (error) {
+      throw environmentError(error, target);
     }
-    await fs.rename(temporary, target);
   }
 }
 
-async function openPartial(output: string, mode: 'r+' | 'w'): Promise<fs.FileHandle> {
-  const file = OutputJournal.partialPath(output);
+/** The journal's files beside `output`: the partial output, the progress record and its temporary. */
+function journalFiles(output: string): [string, string, string] {
+  return [OutputJournal.partialPath(output), OutputJournal.temporaryPath(output), OutputJournal.progressPath(output)];
+}
+
+/** Creates a file that must not exist yet, never through a symbolic link. */
+const CREATE_NEW = constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+/** Opens the partial output of an interrupted run, never through a symbolic link. */
+const OPEN_EXISTING = constants.O_RDWR | constants.O_NOFOLLOW;
+
+async function openExclusive(file: string): Promise<fs.FileHandle> {
   try {
-    return await fs.open(file, mode);
-  } catch (cause) {
-    throw new UsageError('OUTPUT_UNWRITABLE', `cannot open ${file}: ${(cause as Error).message}`, { cause });
+    return await fs.open(file, CREATE_NEW, 0o644);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ELOOP') throw unsafe(file, 'appeared while this run held the lock on the output');
+    throw error;
   }
+}
+
+async function openPartial(output: string, flags: number): Promise<fs.FileHandle> {
+  const file = OutputJournal.partialPath(output);
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, flags, 0o644);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ELOOP') throw unsafe(file, 'appeared while this run held the lock on the output');
+    if (code === 'ENOENT' && flags === OPEN_EXISTING) {
+      throw new UsageError('RESUME_PARTIAL_SHORT', `cannot resume ${output}: ${file} is missing`, { hint: 'rerun without --resume to start over' });
+    }
+    throw environmentError(cause, file);
+  }
+  if (!(await handle.stat()).isFile()) {
+    await handle.close();
+    throw unsafe(file, 'is not a regular file');
+  }
+  return handle;
+}
+
+function unsafe(file: string, what: string): UsageError {
+  return new UsageError('JOURNAL_FILE_UNSAFE', `${file} ${what}: refusing to write through it`, {
+    hint: 'headstart writes its journal under these names; move that file away (symbolic links there are never followed)',
+  });
+}
+
+/**
+ * Checks the journal names beside `output` before anything is written: each must be absent or a
+ * regular file (a symbolic link planted there is refused, never followed), and files there are
+ * only discarded or resumed when a progress record shows an interrupted headstart run left them.
+ * Returns that record, if there is one.
+ */
+async function leftovers(output: string, resume: boolean): Promise<JournalState | undefined> {
+  const present: string[] = [];
+  for (const file of journalFiles(output)) {
+    const stat = await fs.lstat(file).catch(() => undefined);
+    if (!stat) continue;
+    if (!stat.isFile()) throw unsafe(file, stat.isSymbolicLink() ? 'is a symbolic link' : 'is not a regular file');
+    present.push(file);
+  }
+  if (present.length === 0) return undefined;
+  const record = await readJournal(output);
+  if (record) return record;
+  if (resume && present.includes(OutputJournal.progressPath(output))) {
+    throw new UsageError('RESUME_RECORD_INVALID', `cannot resume ${output}: ${OutputJournal.progressPath(output)} is not a progress record this version wrote`, { hint: 'rerun without --resume to start over' });
+  }
+  throw new UsageError('JOURNAL_FILE_UNSAFE', `${present.join(', ')} already exist${present.length === 1 ? 's' : ''} without a progress record of an interrupted headstart run: refusing to overwrite`, {
+    hint: 'move or delete those files, or choose another --output',
+  });
 }
 
 async function readJournal(output: string): Promise<JournalState | undefined> {
-  const file = OutputJournal.progressPath(output);
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    text = await fs.readFile(OutputJournal.progressPath(output), 'utf8');
+  } catch {
+    return undefined;
   }
   const parsed = journalSchema.safeParse(safeJson(text));
-  if (!parsed.success) {
-    throw new UsageError('RESUME_RECORD_INVALID', `cannot resume ${output}: ${file} is not a progress record this version wrote`, { hint: 'rerun without --resume to start over' });
-  }
-  return parsed.data;
+  return parsed.success ? parsed.data : undefined;
 }
 
 function safeJson(text: string): unknown {

@@ -1,4 +1,6 @@
-/** One prediction run end to end: load and check the models, open the output, stream the input through a runner. */
+/** One prediction run end to end: check the output, load and check the models, open the output, stream the input through a runner. */
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import { readRecords, type ReadOptions } from '../data/index.js';
 import { STDIN } from '../data/source.js';
 import type { EncoderLoadOptions } from '../encoders/index.js';
@@ -9,7 +11,8 @@ import { rowCollector } from './memory.js';
 import { digestInput, digestModels, digestSettings } from './identity.js';
 import type { RunIdentity } from './journal.js';
 import { classifyStream, type ChunkRunner } from './pipeline.js';
-import { journalSink, streamSink, type Counts, type Sink } from './sinks.js';
+import { deviceSink, journalSink, streamSink, type Counts, type Sink } from './sinks.js';
+import { inspectOutput, type OutputTarget } from './output-target.js';
 
 export interface PredictRunOptions {
   models: ModelRef[];
@@ -17,7 +20,7 @@ export interface PredictRunOptions {
   /** A path, or '-' for stdin. */
   input: string;
   readOptions: ReadOptions;
-  /** A path (journaled, resumable), or undefined for stdout. */
+  /** A path (journaled and resumable when it is a regular file or a new path), or undefined or '-' for stdout. */
   output?: string;
   settings: RowSettings;
   chunkRows: number;
@@ -32,6 +35,8 @@ export interface PredictRunOptions {
   onRows?(rows: number): void;
   /** Called once the input is measured: an estimate of its rows (undefined for stdin). */
   onStart?(info: { estimatedRows?: number; resumedRows: number }): void;
+  /** Stops the run after the chunk being written (leaving a journaled output resumable). */
+  signal?: AbortSignal;
 }
 
 export interface PredictSummary extends Counts {
@@ -42,20 +47,25 @@ export interface PredictSummary extends Counts {
 
 export async function runPredict(options: PredictRunOptions): Promise<PredictSummary> {
   const started = performance.now();
-  if (options.resume && (options.output === undefined || options.input === STDIN)) {
-    throw new UsageError('RESUME_NEEDS_FILES', '--resume needs --input and --output files (stdin and stdout cannot be resumed)');
+  const target = await inspectOutput(options.output, options.input);
+  const inputIsFile = options.input !== STDIN && (await isRegularFileOrMissing(options.input));
+  if (options.resume && (target.kind !== 'file' || !inputIsFile)) {
+    throw new UsageError('RESUME_NEEDS_FILES', '--resume needs --input and --output to be regular files (stdin, stdout, devices, FIFOs and process substitutions cannot be resumed)');
   }
   const heads = await HeadSet.load(options.models, options.loadOptions);
   let runner: ChunkRunner | undefined;
   let sink: Sink | undefined;
   try {
-    const input = options.input === STDIN ? undefined : await digestInput(options.input);
+    // A regular file is hashed (and its lines counted) before the run, so a resume can check it is unchanged;
+    // a stream can be read only once, so it is not.
+    const input = inputIsFile ? await digestInput(options.input) : undefined;
     const identity: RunIdentity = {
-      input: input?.sha256 ?? 'stdin',
+      // A stream gets a fresh id, so two streamed runs never share queue job ids.
+      input: input?.sha256 ?? `stream-${randomUUID()}`,
       models: await digestModels(options.models),
       settings: digestSettings({ ...options.settings, ...options.readOptions }),
     };
-    const opened = options.output === undefined ? streamSink(process.stdout) : await journalSink(options.output, identity, options.resume ?? false);
+    const opened = await openSink(target, identity, options.resume ?? false);
     sink = opened;
     const resumed = 'resumed' in opened && opened.resumed;
     if (options.settings.format === 'csv' && !resumed) await sink.write({ text: csvHeader(heads.shapes, options.settings), rows: 0, truncated: 0, empty: 0 });
@@ -64,15 +74,17 @@ export async function runPredict(options: PredictRunOptions): Promise<PredictSum
     const estimatedRows = input && Math.max(0, input.lines - headerLines);
     options.onStart?.({ estimatedRows, resumedRows: sink.resumedRows });
 
+    options.signal?.throwIfAborted();
     runner = await options.createRunner(heads, identity, estimatedRows === undefined ? undefined : Math.max(0, estimatedRows - sink.resumedRows));
-    const target = sink;
+    const output = sink;
     const collect = rowCollector();
     await classifyStream(reader, runner, {
       skip: sink.resumedRows,
       chunkRows: options.chunkRows,
       maxInFlight: runner.parallelism * (options.inFlightPerWorker ?? 2),
       onResult: async (result) => {
-        await target.write(result);
+        await output.write(result);
+        options.signal?.throwIfAborted();
         options.onRows?.(result.rows);
         collect(result.rows);
       },
@@ -86,4 +98,21 @@ export async function runPredict(options: PredictRunOptions): Promise<PredictSum
     await runner?.close();
     await heads.dispose();
   }
+}
+
+async function openSink(target: OutputTarget, identity: RunIdentity, resume: boolean): Promise<Sink & { resumed?: boolean }> {
+  switch (target.kind) {
+    case 'stdout':
+      return streamSink(process.stdout);
+    case 'stream':
+      return deviceSink(target.path);
+    case 'file':
+      return journalSink(target.path, identity, resume);
+  }
+}
+
+/** A path that does not exist counts as a file: reading it reports FILE_NOT_FOUND. */
+async function isRegularFileOrMissing(file: string): Promise<boolean> {
+  const stat = await fs.stat(file).catch(() => undefined);
+  return stat === undefined || stat.isFile();
 }

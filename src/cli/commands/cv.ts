@@ -3,6 +3,7 @@ import { createEncoder } from '../../encoders/index.js';
 import { crossValidate } from '../../cross-validate.js';
 import { loadLabelledData, type DataFlags } from '../data.js';
 import { addDataOptions, addEncoderOptions, addRecipeOptions, addTrainingOptions, fitOptionsFrom, integer, type RecipeFlags, type TrainingFlags } from '../options.js';
+import { interruptSignal } from '../interrupt.js';
 import { info, printJsonResult } from '../output.js';
 import { DEFAULT_BUDGET_SECONDS } from '../../recipes/auto.js';
 import { createTrainingProgress } from '../training-progress.js';
@@ -23,6 +24,7 @@ export function registerCv(program: Command): void {
   addTrainingOptions(command);
   addRecipeOptions(command);
   command.option('--json', 'print one JSON object with the results as the last line of stdout').action(async (flags: CvFlags) => {
+    const signal = interruptSignal();
     const { dataset, texts, labels } = await loadLabelledData(flags.data, flags);
     info(`read ${texts.length} examples, ${dataset.labelSet.length} labels from ${dataset.file}`);
     const encoder = await createEncoder(flags.encoder, { modelDir: flags.modelDir });
@@ -33,7 +35,7 @@ export function registerCv(program: Command): void {
       const result = await crossValidate(encoder, texts, labels, {
         folds: flags.folds,
         seed: flags.seed,
-        fit: { ...fitOptionsFrom(flags), ...(progress && { onProgress: progress.update }) },
+        fit: { ...fitOptionsFrom(flags), signal, ...(progress && { onProgress: progress.update }) },
         recipe: flags.recipe,
         budgetSeconds: flags.budget,
         onFoldStart: (fold) => progress?.restart(`fold ${fold + 1}/${flags.folds}`),

@@ -3,7 +3,8 @@ import { TextClassifier } from '../../classifier.js';
 import { readDataset } from '../../data/index.js';
 import { distill, DEFAULT_HOLD_OUT, DEFAULT_TEMPERATURE, type DistillReport } from '../../distill/distill.js';
 import { DEFAULT_ALPHA } from '../../heads/targets.js';
-import { loadLabelledData, readOptionsFrom, type DataFlags } from '../data.js';
+import { checkCheckpointTarget } from '../../checkpoint/target.js';
+import { definedPaths, loadLabelledData, readOptionsFrom, type DataFlags } from '../data.js';
 import { reportDataWarnings } from '../data-warnings.js';
 import { interruptSignal } from '../interrupt.js';
 import { addDataOptions, addEncoderOptions, addTrainingOptions, fitOptionsFrom, fraction, positiveNumber, type TrainingFlags } from '../options.js';
@@ -38,10 +39,11 @@ export function registerDistill(program: Command): void {
   addEncoderOptions(command);
   addTrainingOptions(command);
   command
-    .requiredOption('--out <dir>', 'checkpoint directory for the student (replaced atomically)')
+    .requiredOption('--out <dir>', 'checkpoint directory for the student: a new path, an empty directory or an earlier checkpoint (replaced atomically)')
     .option('--json', 'print one JSON object with the results as the last line of stdout')
     .action(async (flags: DistillFlags) => {
       const signal = interruptSignal();
+      await checkCheckpointTarget(flags.out, definedPaths(flags.teacher, flags.data, flags.unlabeled, flags.evalData));
       const teacher = await TextClassifier.load(flags.teacher, { modelDir: flags.modelDir });
       try {
         const { dataset, texts, labels } = await loadLabelledData(flags.data, flags);

@@ -4,6 +4,7 @@ import { formatConfusion } from '../../metrics/index.js';
 import { loadLabelledData, type DataFlags } from '../data.js';
 import { summariseMetrics } from '../metrics-text.js';
 import { addDataOptions } from '../options.js';
+import { interruptSignal } from '../interrupt.js';
 import { printJsonResult } from '../output.js';
 
 interface EvalFlags extends DataFlags {
@@ -21,10 +22,11 @@ export function registerEval(program: Command): void {
     .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>, then the packaged default)')
     .option('--json', 'print one JSON object with the results as the last line of stdout')
     .action(async (flags: EvalFlags) => {
+      const signal = interruptSignal();
       const classifier = await TextClassifier.load(flags.model, { modelDir: flags.modelDir });
       try {
         const { dataset, texts, labels } = await loadLabelledData(flags.data, flags);
-        const report = await classifier.evaluate(texts, labels);
+        const report = await classifier.evaluate(texts, labels, { signal });
         const headline = summariseMetrics(report);
         const lines = [`${dataset.file}: ${texts.length} examples`, ...Object.entries(headline).map(([name, value]) => `${name.padEnd(14)} ${value.toFixed(4)}`), ''];
         const perClass = 'perClass' in report ? report.perClass : report.perLabel;

@@ -11,6 +11,7 @@ import { localRunner, threadRunner } from '../../predict/runners.js';
 import { queueRunner } from '../../queue/coordinator.js';
 import { readOptionsFrom, type DataFlags } from '../data.js';
 import { addDataOptions, integer } from '../options.js';
+import { interruptSignal } from '../interrupt.js';
 import { info, printJsonResult } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
 
@@ -72,7 +73,7 @@ export function registerPredict(program: Command): void {
   command.option('--model <dir>', 'checkpoint directory written by train; repeat (optionally as NAME=DIR) for several heads on one encoder', collect);
   addDataOptions(command, '--input <file>');
   command
-    .option('--output <file>', 'output file (default: stdout); committed in fsynced chunks to <file>.partial and renamed when complete')
+    .option('--output <file>', 'output file (default or -: stdout); committed in fsynced chunks to <file>.partial and renamed when complete (a device or FIFO is written directly)')
     .addOption(new Option('--output-format <format>', 'output format (default: csv for a .csv output file, else jsonl)').choices(['jsonl', 'csv']))
     .option('--resume', 'continue the interrupted run that left <output>.partial, after checking the input, models and options are unchanged')
     .option('--top-k <k>', 'how many labels with scores to include per row', integer('--top-k', 1), 1)
@@ -92,6 +93,7 @@ export function registerPredict(program: Command): void {
       const format: OutputFormat = flags.outputFormat ?? (flags.output?.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
       const settings = { format, topK: flags.topK };
       const loadOptions = { modelDir: flags.modelDir, threads: flags.threads };
+      const signal = interruptSignal();
       if (flags.output) {
         const interrupted = existsSync(OutputJournal.progressPath(flags.output));
         if (interrupted && !flags.resume) info(`${flags.output}: starting over; an interrupted run's partial output is discarded (--resume continues it)`);
@@ -109,6 +111,7 @@ export function registerPredict(program: Command): void {
           settings,
           chunkRows: flags.batchSize,
           resume: flags.resume,
+          signal,
           createRunner: (heads, identity, rowsToDo) => {
             if (flags.queue) return queueRunner({ url: flags.queue, queueName: flags.queueName, runId: identity, models, loadOptions, settings });
             const workers = flags.workers === 'auto' ? autoWorkers(rowsToDo) : flags.workers;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { TextClassifier, type FitReport } from '../../classifier.js';
 import { DEFAULT_BUDGET_SECONDS, trainAuto, type AutoReport } from '../../recipes/auto.js';
-import { loadLabelledData, type DataFlags } from '../data.js';
+import { definedPaths, loadLabelledData, type DataFlags } from '../data.js';
 import { addDataOptions, addEncoderOptions, addLabelDescriptionOption, addRecipeOptions, addTrainingOptions, fitOptionsFrom, type RecipeFlags, type TrainingFlags } from '../options.js';
 import { info, printJsonResult } from '../output.js';
 import { interruptSignal } from '../interrupt.js';
@@ -9,6 +9,7 @@ import { reportDataWarnings } from '../data-warnings.js';
 import { summariseMetrics } from '../metrics-text.js';
 import { createTrainingProgress } from '../training-progress.js';
 import { UsageError } from '../../errors.js';
+import { checkCheckpointTarget } from '../../checkpoint/target.js';
 import { descriptionsByLabel, parseLabelDescriptions, ZERO_SHOT_FIT_OPTIONS } from '../../zero-shot/labels.js';
 
 interface TrainFlags extends DataFlags, TrainingFlags, RecipeFlags {
@@ -29,11 +30,12 @@ export function registerTrain(program: Command): void {
   addRecipeOptions(command);
   addLabelDescriptionOption(command);
   command
-    .requiredOption('--out <dir>', 'checkpoint directory to write (replaced atomically)')
+    .requiredOption('--out <dir>', 'checkpoint directory to write: a new path, an empty directory or an earlier checkpoint (replaced atomically)')
     .option('--eval-data <file>', 'labelled file to score the trained model on (recorded in the model card)')
     .option('--json', 'print one JSON object with the results as the last line of stdout')
     .action(async (flags: TrainFlags) => {
       const signal = interruptSignal();
+      await checkCheckpointTarget(flags.out, definedPaths(flags.data, flags.evalData));
       const descriptions = flags.labels !== undefined ? parseLabelDescriptions(flags.labels) : [];
       if (flags.data === undefined && descriptions.length === 0) {
         throw new UsageError('MISSING_DATA', 'train needs --data, or --labels to train a zero-shot classifier from label descriptions');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { startQueueWorker } from '../../queue/worker.js';
 import { integer } from '../options.js';
+import { interruptSignal } from '../interrupt.js';
 import { info } from '../output.js';
 
 interface WorkerFlags {
@@ -32,11 +33,9 @@ export function registerWorker(program: Command): void {
         onJob: flags.verbose ? (event, job) => info(`worker ${process.pid}: ${event} chunk ${job.id}`) : undefined,
       });
       info(`worker ${process.pid}: ready on ${flags.queueName}`);
-      const signal = await new Promise<string>((resolve) => {
-        process.once('SIGINT', () => resolve('SIGINT'));
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-      });
-      info(`worker ${process.pid}: ${signal}, finishing the current chunk`);
+      const stop = interruptSignal();
+      await new Promise((resolve) => stop.addEventListener('abort', resolve, { once: true }));
+      info(`worker ${process.pid}: finishing the current chunk`);
       await worker.close();
     });
 }
