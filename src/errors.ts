@@ -2,7 +2,7 @@
  * Typed errors with a stable `code`. Messages are one line and name the file, line and field
  * where there is one; `hint` says what to do about it. The CLI maps `category` to an exit code.
  */
-export type ErrorCategory = 'usage' | 'data' | 'model' | 'interrupted' | 'internal';
+export type ErrorCategory = 'usage' | 'data' | 'model' | 'unavailable' | 'interrupted' | 'internal';
 
 export interface ErrorLocation {
   file?: string;
@@ -61,6 +61,16 @@ export class InterruptedError extends HeadstartError {
     super('interrupted', 'INTERRUPTED', `interrupted by ${signal} before finishing`, {
       hint: 'outputs are written to a temporary name and renamed when complete, so nothing partial was left behind',
     });
+  }
+}
+
+/**
+ * The Redis server of a `predict --queue` run stayed unreachable past the allowed outage: nothing is
+ * wrong with the input or the command, and `--resume` continues once Redis is back.
+ */
+export class QueueLostError extends HeadstartError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super('unavailable', 'QUEUE_LOST', message, options);
   }
 }
 

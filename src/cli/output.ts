@@ -9,8 +9,8 @@ export function info(message: string): void {
   process.stderr.write(`${message}\n`);
 }
 
-/** 130 = 128 + SIGINT, the shell convention for a run stopped by Ctrl-C. */
-export const EXIT_CODES = { internal: 1, usage: 2, data: 3, model: 4, interrupted: 130 } as const;
+/** 130 = 128 + SIGINT, the shell convention for a run stopped by Ctrl-C; 5: a service (Redis) went away, try again later. */
+export const EXIT_CODES = { internal: 1, usage: 2, data: 3, model: 4, unavailable: 5, interrupted: 130 } as const;
 
 /** `headstart: <message>` (+ hint) on stderr; a stack trace only with --debug. Returns the exit code. */
 export function reportError(error: unknown, debug: boolean): number {

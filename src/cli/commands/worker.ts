@@ -9,6 +9,7 @@ interface WorkerFlags {
   concurrency: number;
   lockMs: number;
   stalledCheckMs: number;
+  statusMs: number;
   verbose?: boolean;
 }
 
@@ -21,22 +22,25 @@ export function registerWorker(program: Command): void {
     .option('--concurrency <n>', 'chunks processed at once', integer('--concurrency', 1), 1)
     .option('--lock-ms <ms>', 'job lock duration: a dead worker\'s chunk is retried after about this long', integer('--lock-ms', 100), 30_000)
     .option('--stalled-check-ms <ms>', 'how often to look for chunks of dead workers', integer('--stalled-check-ms', 100), 30_000)
+    .option('--status-ms <ms>', 'how often to say what the worker waits for (Redis, or chunks) while idle', integer('--status-ms', 100), 10_000)
     .option('--verbose', 'log every chunk started and completed on stderr')
     .action(async (flags: WorkerFlags) => {
-      const worker = await startQueueWorker({
+      const signal = new Promise<string>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'));
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+      });
+      const worker = startQueueWorker({
         url: flags.queue,
         queueName: flags.queueName,
         concurrency: flags.concurrency,
         lockMs: flags.lockMs,
         stalledCheckMs: flags.stalledCheckMs,
+        statusMs: flags.statusMs,
+        log: info,
         onJob: flags.verbose ? (event, job) => info(`worker ${process.pid}: ${event} chunk ${job.id}`) : undefined,
       });
-      info(`worker ${process.pid}: ready on ${flags.queueName}`);
-      const signal = await new Promise<string>((resolve) => {
-        process.once('SIGINT', () => resolve('SIGINT'));
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-      });
-      info(`worker ${process.pid}: ${signal}, finishing the current chunk`);
+      void worker.ready.then(() => info(`worker ${process.pid}: ready on ${flags.queueName}`), () => undefined);
+      info(`worker ${process.pid}: ${await signal}, finishing the current chunk`);
       await worker.close();
     });
 }
