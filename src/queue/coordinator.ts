@@ -17,9 +17,10 @@ import type { RowSettings } from '../predict/format.js';
 import type { Chunk, ChunkResult, ModelRef } from '../predict/heads.js';
 import type { RunIdentity } from '../predict/journal.js';
 import type { ChunkRunner } from '../predict/pipeline.js';
-import { DataError, QueueLostError } from '../errors.js';
+import { DataError, QueueLostError, UsageError } from '../errors.js';
 import { connectionFrom } from './connection.js';
-import { RedisHealth } from './health.js';
+import { RedisHealth, secondsText } from './health.js';
+import { dropLateConnectionErrors } from './late-errors.js';
 import { CHUNK_JOB, type ChunkJobData } from './jobs.js';
 
 export interface QueueConnectOptions {
@@ -63,7 +64,6 @@ interface Waiter {
   reject(error: Error): void;
 }
 
-const seconds = (ms: number): string => `${Math.round(ms / 1000)} s`;
 const rowsOf = (chunk: Chunk): string => `rows ${chunk.first + 1}-${chunk.first + chunk.rows.length}`;
 
 export class QueueCoordinator {
@@ -87,8 +87,8 @@ export class QueueCoordinator {
   static async connect(options: QueueConnectOptions): Promise<QueueCoordinator> {
     const connection = connectionFrom(options.url);
     const health = new RedisHealth(options.url, {
-      onDown: (reason) => options.log(`lost the connection to Redis at ${health.url} (${reason}); reconnecting, giving up after ${seconds(options.outageMs)}`),
-      onUp: (downForMs) => options.log(`Redis at ${health.url} is back after ${seconds(downForMs)}; checking the chunks in flight`),
+      onDown: (reason) => options.log(`lost the connection to Redis at ${health.url} (${reason}); reconnecting, giving up after ${secondsText(options.outageMs)}`),
+      onUp: (downForMs) => options.log(`Redis at ${health.url} is back after ${secondsText(downForMs)}; checking the chunks in flight`),
     });
     try {
       await health.firstConnection(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
@@ -104,11 +104,21 @@ export class QueueCoordinator {
     events.on('error', () => undefined);
     events.on('completed', ({ jobId, returnvalue }) => coordinator.finish(jobId, returnvalue as unknown as ChunkResult));
     events.on('failed', ({ jobId, failedReason }) => coordinator.fail(jobId, failedReason));
+    // Redis could go again between the health check and BullMQ's own connections: wait for those with a bound too.
+    const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+      await Promise.race([
+        Promise.all([queue.waitUntilReady(), events.waitUntilReady()]),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new UsageError('QUEUE_UNREACHABLE', `cannot reach Redis at ${health.url}: no answer after ${secondsText(timeoutMs)}`, { hint: 'start redis-server, or check --queue' })), timeoutMs);
+        }),
+      ]);
     } catch (error) {
       await coordinator.close();
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
     return coordinator;
   }
@@ -132,6 +142,7 @@ export class QueueCoordinator {
   close(): Promise<void> {
     this.closing ??= (async () => {
       for (const timer of this.timers) clearInterval(timer);
+      dropLateConnectionErrors();
       this.stop(new QueueLostError('the queue connection was closed'));
       const polite = Promise.allSettled([this.events.close(), this.queue.close()]);
       const timedOut = await Promise.race([polite.then(() => false), new Promise<boolean>((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS, true).unref())]);
@@ -146,13 +157,20 @@ export class QueueCoordinator {
     const jobId = this.jobId(chunk);
     const result = new Promise<ChunkResult>((resolve, reject) => this.waiting.set(jobId, { chunk, queued: false, resolve, reject }));
     // Not awaited: while Redis is down the commands wait in ioredis's offline queue, and the watchdog may give up first.
+    const queued = () => {
+      const waiter = this.waiting.get(jobId);
+      if (waiter) waiter.queued = true;
+    };
     this.enqueue(jobId, chunk)
       .then(() => {
-        const waiter = this.waiting.get(jobId);
-        if (waiter) waiter.queued = true;
+        queued();
         return this.check(jobId);
       })
-      .catch((error: Error) => this.settle(jobId, (waiter) => waiter.reject(this.failure ?? error)));
+      .catch((error: Error) => {
+        // A connection dropped mid-command: the poll finds the job (or its absence) and queues it again if need be.
+        queued();
+        if (!this.failure && !this.closing) this.options.log(`${rowsOf(chunk)}: could not queue the job (${error.message}); trying again`);
+      });
     return result;
   }
 
@@ -232,11 +250,11 @@ export class QueueCoordinator {
     if (downFor !== undefined) {
       if (downFor >= outageMs) {
         this.stop(
-          new QueueLostError(`lost Redis at ${this.health.url}: unreachable for ${seconds(downFor)} (${this.health.reason})`, {
+          new QueueLostError(`lost Redis at ${this.health.url}: unreachable for ${secondsText(downFor)} (${this.health.reason})`, {
             hint: 'the rows written so far are kept: once Redis is back, rerun the same command with --resume',
           }),
         );
-      } else log(`Redis at ${this.health.url} unreachable for ${seconds(downFor)} (${this.health.reason}); giving up after ${seconds(outageMs)}`);
+      } else log(`Redis at ${this.health.url} unreachable for ${secondsText(downFor)} (${this.health.reason}); giving up after ${secondsText(outageMs)}`);
       return;
     }
     const idleMs = Date.now() - this.lastFinished;
@@ -246,7 +264,7 @@ export class QueueCoordinator {
       const queued = counts.waiting + counts.delayed + counts.prioritized;
       const total = this.run?.expectedChunks === undefined ? '' : ` of ${Math.max(this.run.expectedChunks, this.done)}`;
       const noWorker = counts.active === 0 ? `; is \`headstart worker --queue ${this.health.url}\` running?` : '';
-      log(`waiting for workers: ${this.done}${total} chunks done, ${counts.active} active, ${queued} queued; none finished for ${seconds(idleMs)}${noWorker}`);
+      log(`waiting for workers: ${this.done}${total} chunks done, ${counts.active} active, ${queued} queued; none finished for ${secondsText(idleMs)}${noWorker}`);
     } catch {
       // Redis went away between the check and the count: the next report says so.
     }

@@ -10,6 +10,11 @@ import { connectionFrom, redactedUrl } from './connection.js';
 /** A PING that gets no answer in this long counts as an outage (a dead host sends no reset). */
 const PING_TIMEOUT_MS = 5000;
 
+/** `12 s`: durations in status lines. */
+export function secondsText(ms: number): string {
+  return `${Math.round(ms / 1000)} s`;
+}
+
 export interface HealthEvents {
   onDown?(reason: string): void;
   onUp?(downForMs: number): void;

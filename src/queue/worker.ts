@@ -6,7 +6,8 @@ import { digestModels } from '../predict/identity.js';
 import { rowCollector } from '../predict/memory.js';
 import type { ChunkResult } from '../predict/heads.js';
 import { connectionFrom } from './connection.js';
-import { RedisHealth } from './health.js';
+import { RedisHealth, secondsText } from './health.js';
+import { dropLateConnectionErrors } from './late-errors.js';
 import type { ChunkJobData } from './jobs.js';
 
 export interface QueueWorkerOptions {
@@ -30,15 +31,13 @@ export interface QueueWorker {
   close(): Promise<void>;
 }
 
-const seconds = (ms: number): string => `${Math.round(ms / 1000)} s`;
-
 /** Starts at once and keeps trying to reach Redis, saying every `statusMs` what it is waiting for. */
 export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   const { log } = options;
   const who = `worker ${process.pid}`;
   const health = new RedisHealth(options.url, {
     onDown: (reason) => log(`${who}: lost the connection to Redis at ${health.url} (${reason}); reconnecting`),
-    onUp: (downForMs) => log(`${who}: Redis at ${health.url} is back after ${seconds(downForMs)}`),
+    onUp: (downForMs) => log(`${who}: Redis at ${health.url} is back after ${secondsText(downForMs)}`),
   });
   let active = 0;
   let done = 0;
@@ -100,14 +99,15 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   });
   const status = setInterval(() => {
     const downFor = health.downFor();
-    if (downFor !== undefined) log(`${who}: waiting for Redis at ${health.url} (unreachable for ${seconds(downFor)}: ${health.reason})`);
-    else if (active === 0 && Date.now() - idleSince >= options.statusMs) log(`${who}: waiting for chunks on ${options.queueName} (idle for ${seconds(Date.now() - idleSince)}; ${done} done so far)`);
+    if (downFor !== undefined) log(`${who}: waiting for Redis at ${health.url} (unreachable for ${secondsText(downFor)}: ${health.reason})`);
+    else if (active === 0 && Date.now() - idleSince >= options.statusMs) log(`${who}: waiting for chunks on ${options.queueName} (idle for ${secondsText(Date.now() - idleSince)}; ${done} done so far)`);
     else void health.check();
   }, options.statusMs);
   return {
     ready: worker.waitUntilReady().then(() => undefined),
     async close() {
       clearInterval(status);
+      dropLateConnectionErrors();
       await worker.close();
       health.close();
       for (const heads of loaded.values()) await heads.then((h) => h.dispose()).catch(() => undefined);
