@@ -133,8 +133,9 @@ describe.skipIf(!redisAvailable)('predict --queue failures', () => {
     await redis.kill();
     await redis.restart();
     await waitFor(() => coordinator.stderr().includes('the job is gone from Redis (restarted without persistence?); queuing it again'), 30_000, 'the coordinator to notice the lost jobs');
-    start(...workerArgs());
+    const worker = start(...workerArgs());
     expect(await coordinator.exited).toBe(0);
+    await waitFor(() => /waiting for chunks on headstart-predict \(idle for \d+ s; \d+ done so far\)/.test(worker.stderr()), 10_000, 'the idle worker to say it waits for chunks');
     expect(coordinator.stderr()).toMatch(/lost the connection to Redis at redis:\/\/127\.0\.0\.1:\d+ \(.*\); reconnecting, giving up after 60 s\n/);
     expect(coordinator.stderr()).toMatch(/Redis at redis:\/\/127\.0\.0\.1:\d+ is back after \d+ s; checking the chunks in flight\n/);
     expect(readFileSync(output, 'utf8') === readFileSync(reference, 'utf8')).toBe(true);

@@ -96,13 +96,13 @@ export function registerPredict(program: Command): void {
       const format: OutputFormat = flags.outputFormat ?? (flags.output?.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
       const settings = { format, topK: flags.topK };
       const loadOptions = { modelDir: flags.modelDir, threads: flags.threads };
+      // Before any output file exists: a bad --queue URL or an unreachable Redis leaves nothing behind.
+      const queue = flags.queue ? await QueueCoordinator.connect({ url: flags.queue, queueName: flags.queueName, statusMs: flags.queueStatusMs, outageMs: flags.queueOutageMs, log: info }) : undefined;
       if (flags.output) {
         const interrupted = existsSync(OutputJournal.progressPath(flags.output));
         if (interrupted && !flags.resume) info(`${flags.output}: starting over; an interrupted run's partial output is discarded (--resume continues it)`);
         if (!interrupted && flags.resume) info(`${flags.output}: no interrupted run to resume; starting from the beginning`);
       }
-      // Before any output file exists: a bad --queue URL or an unreachable Redis leaves nothing behind.
-      const queue = flags.queue ? await QueueCoordinator.connect({ url: flags.queue, queueName: flags.queueName, statusMs: flags.queueStatusMs, outageMs: flags.queueOutageMs, log: info }) : undefined;
       let progress: Progress | undefined;
       let workersUsed = 0;
       try {
