@@ -97,6 +97,16 @@ export class InterruptedError extends HeadstartError {
   }
 }
 
+/**
+ * The Redis server of a `predict --queue` run stayed unreachable past the allowed outage: nothing is
+ * wrong with the input or the command, and `--resume` continues once Redis is back.
+ */
+export class QueueLostError extends HeadstartError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super('environment', 'QUEUE_LOST', message, options);
+  }
+}
+
 function withLocation(message: string, location?: ErrorLocation): string {
   if (!location) return message;
   const parts: string[] = [];

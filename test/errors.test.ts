@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EXIT_CODES, reportError } from '../src/cli/output.js';
-import { DataError, EnvironmentError, environmentError, HeadstartError, InterruptedError, ModelError, UsageError, type ErrorCategory } from '../src/errors.js';
+import { DataError, EnvironmentError, environmentError, HeadstartError, InterruptedError, ModelError, QueueLostError, UsageError, type ErrorCategory } from '../src/errors.js';
 import { repoRoot } from './helpers.js';
 
 const docs = readFileSync(path.join(repoRoot, 'docs/errors.md'), 'utf8');
@@ -118,6 +118,7 @@ describe('reportError', () => {
       [new DataError('D', 'd', { hint: 'h' }), 3],
       [new ModelError('M', 'm'), 4],
       [new EnvironmentError('E', 'e'), 5],
+      [new QueueLostError('q'), 5],
       [new InterruptedError('SIGINT'), 130],
     ];
     for (const [error, code] of cases) {

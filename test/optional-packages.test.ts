@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEncoder } from '../src/encoders/index.js';
 import { UsageError } from '../src/errors.js';
-import { queueRunner } from '../src/queue/coordinator.js';
+import { QueueCoordinator } from '../src/queue/coordinator.js';
 import { startQueueWorker } from '../src/queue/worker.js';
 import { importOptional, optionalImporter } from '../src/util/optional-package.js';
 
@@ -64,11 +64,12 @@ describe('features behind optional packages', () => {
   it('predict --queue and the queue worker without bullmq say to install it', async () => {
     simulateMissing('bullmq');
     const url = 'redis://127.0.0.1:1';
-    await expect(queueRunner({ url, queueName: 'q', runId: { input: '', models: '', settings: '' } as never, models: [], loadOptions: {}, settings: {} as never })).rejects.toMatchObject({
+    const log = (): void => undefined;
+    await expect(QueueCoordinator.connect({ url, queueName: 'q', statusMs: 1000, outageMs: 1000, log })).rejects.toMatchObject({
       code: 'OPTIONAL_PACKAGE_MISSING',
       message: 'predict --queue needs the optional package bullmq, which is not installed: npm install bullmq',
     });
-    await expect(startQueueWorker({ url, queueName: 'q', concurrency: 1, lockMs: 1000, stalledCheckMs: 1000 })).rejects.toMatchObject({
+    await expect(startQueueWorker({ url, queueName: 'q', concurrency: 1, lockMs: 1000, stalledCheckMs: 1000, statusMs: 1000, log })).rejects.toMatchObject({
       code: 'OPTIONAL_PACKAGE_MISSING',
       message: 'headstart worker needs the optional package bullmq, which is not installed: npm install bullmq',
     });

@@ -1,44 +1,31 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
 import { headstartAsync, headstartSync, trainModel, waitFor, writeInput, type Running } from './predict-helpers.js';
+import { redisAvailable, TestRedis } from './redis-helpers.js';
 
-const redisAvailable = spawnSync('redis-server', ['--version']).status === 0;
 if (!redisAvailable) console.warn('skipping the BullMQ tests: redis-server is not installed (apt-get install redis-server)');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 describe.skipIf(!redisAvailable)('predict --queue with BullMQ workers', () => {
   const root = tempDir('headstart-queue-');
   const input = path.join(root, 'input.jsonl');
   const ROWS = 30_000;
-  let redis: ChildProcess;
+  let redis: TestRedis;
   let url: string;
   let model: string;
   const workers: Running[] = [];
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `redis://127.0.0.1:${port}`;
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    redis = await TestRedis.start();
+    url = redis.url;
     model = await trainModel('sentiment', root);
     await writeInput(input, ROWS);
   });
 
   afterAll(async () => {
     for (const worker of workers) worker.child.kill('SIGKILL');
-    redis?.kill('SIGTERM');
+    await redis?.kill();
   });
 
   it('completes, in order and without duplicates, when a worker is killed mid-chunk', async () => {

@@ -7,6 +7,17 @@ import { InterruptedError } from '../errors.js';
 import { EXIT_CODES } from './output.js';
 
 let controller: AbortController | undefined;
+let signalIsNormalStop = false;
+
+/** For a command whose normal way to end is a signal (the queue worker): it then exits 0, not 130. */
+export function treatSignalAsNormalStop(): void {
+  signalIsNormalStop = true;
+}
+
+/** Whether the run was stopped by a signal that was not its normal way to end. */
+export function interruptedAbnormally(): boolean {
+  return Boolean(controller?.signal.aborted) && !signalIsNormalStop;
+}
 
 export function interruptSignal(): AbortSignal {
   if (controller) return controller.signal;

@@ -8,7 +8,7 @@ import { registerEval } from './commands/eval.js';
 import { registerPredict } from './commands/predict.js';
 import { registerTrain } from './commands/train.js';
 import { registerWorker } from './commands/worker.js';
-import { interruptSignal } from './interrupt.js';
+import { interruptedAbnormally, interruptSignal } from './interrupt.js';
 import { EXIT_CODES, reportError } from './output.js';
 
 export function buildProgram(): Command {
@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
     // A command that finished its work after the signal still reports the interruption.
-    interrupted.throwIfAborted();
+    if (interruptedAbnormally()) interrupted.throwIfAborted();
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_CODES.usage;

@@ -5,8 +5,10 @@ import { HeadSet } from '../predict/heads.js';
 import { digestModels } from '../predict/identity.js';
 import { rowCollector } from '../predict/memory.js';
 import type { ChunkResult } from '../predict/heads.js';
-import { loadBullmq } from './bullmq.js';
+import { loadQueuePackages } from './bullmq.js';
 import { connectionFrom } from './connection.js';
+import { RedisHealth, secondsText } from './health.js';
+import { dropLateConnectionErrors } from './late-errors.js';
 import type { ChunkJobData } from './jobs.js';
 
 export interface QueueWorkerOptions {
@@ -18,15 +20,31 @@ export interface QueueWorkerOptions {
   lockMs: number;
   /** How often this worker looks for stalled jobs (of any worker). */
   stalledCheckMs: number;
+  /** How often to say what the worker waits for (Redis, or chunks) while it has nothing to do. */
+  statusMs: number;
+  log(message: string): void;
   onJob?(event: 'started' | 'completed', job: Job<ChunkJobData>): void;
 }
 
 export interface QueueWorker {
+  /** Resolves once connected to Redis (it may never be: the caller races it against a signal). */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
+/** Starts at once and keeps trying to reach Redis, saying every `statusMs` what it is waiting for. */
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
-  const { UnrecoverableError, Worker } = await loadBullmq('headstart worker');
+  const { bullmq, Redis } = await loadQueuePackages('headstart worker');
+  const { UnrecoverableError, Worker } = bullmq;
+  const { log } = options;
+  const who = `worker ${process.pid}`;
+  const health = new RedisHealth(options.url, Redis, {
+    onDown: (reason) => log(`${who}: lost the connection to Redis at ${health.url} (${reason}); reconnecting`),
+    onUp: (downForMs) => log(`${who}: Redis at ${health.url} is back after ${secondsText(downForMs)}`),
+  });
+  let active = 0;
+  let done = 0;
+  let idleSince = Date.now();
   const loaded = new Map<string, Promise<HeadSet>>();
   const headsFor = async (data: ChunkJobData): Promise<HeadSet> => {
     const key = JSON.stringify([data.modelsDigest, data.models, data.loadOptions]);
@@ -50,6 +68,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     options.queueName,
     async (job) => {
       options.onJob?.('started', job);
+      active++;
       try {
         const heads = await headsFor(job.data);
         const result = await heads.classify(job.data.chunk, job.data.settings);
@@ -59,6 +78,10 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
         // Bad data or models fail the same way on every worker: do not retry them.
         if (error instanceof HeadstartError) throw new UnrecoverableError(error.message);
         throw error;
+      } finally {
+        active--;
+        done++;
+        idleSince = Date.now();
       }
     },
     {
@@ -70,10 +93,26 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     },
   );
   worker.on('completed', (job) => options.onJob?.('completed', job));
-  await worker.waitUntilReady();
+  // Connection errors are reported by `health`; others (say, a job's lock lost while Redis restarted) once each.
+  let lastError = '';
+  worker.on('error', (error) => {
+    if (health.downFor() !== undefined || error.message === lastError) return;
+    lastError = error.message;
+    log(`${who}: ${error.message}`);
+  });
+  const status = setInterval(() => {
+    const downFor = health.downFor();
+    if (downFor !== undefined) log(`${who}: waiting for Redis at ${health.url} (unreachable for ${secondsText(downFor)}: ${health.reason})`);
+    else if (active === 0 && Date.now() - idleSince >= options.statusMs) log(`${who}: waiting for chunks on ${options.queueName} (idle for ${secondsText(Date.now() - idleSince)}; ${done} done so far)`);
+    else void health.check();
+  }, options.statusMs);
   return {
+    ready: worker.waitUntilReady().then(() => undefined),
     async close() {
+      clearInterval(status);
+      dropLateConnectionErrors();
       await worker.close();
+      health.close();
       for (const heads of loaded.values()) await heads.then((h) => h.dispose()).catch(() => undefined);
     },
   };

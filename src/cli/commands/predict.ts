@@ -8,7 +8,7 @@ import { parseModelRefs } from '../../predict/heads.js';
 import { OutputJournal } from '../../predict/journal.js';
 import { runPredict } from '../../predict/run.js';
 import { localRunner, threadRunner } from '../../predict/runners.js';
-import { queueRunner } from '../../queue/coordinator.js';
+import { QueueCoordinator } from '../../queue/coordinator.js';
 import { readOptionsFrom, type DataFlags } from '../data.js';
 import { addDataOptions, integer } from '../options.js';
 import { interruptSignal } from '../interrupt.js';
@@ -28,6 +28,8 @@ interface PredictFlags extends DataFlags {
   resume?: boolean;
   queue?: string;
   queueName: string;
+  queueStatusMs: number;
+  queueOutageMs: number;
   modelDir?: string;
   json?: boolean;
 }
@@ -83,6 +85,8 @@ export function registerPredict(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime threads per transformer encoder session (default: the physical cores, shared out among worker threads)', integer('--threads', 1))
     .option('--queue <url>', 'distribute chunks as BullMQ jobs on this Redis (redis://host:port); run `headstart worker` to process them')
     .option('--queue-name <name>', 'BullMQ queue name', 'headstart-predict')
+    .option('--queue-status-ms <ms>', 'with --queue: how often to say what the run waits for while no chunk finishes', integer('--queue-status-ms', 100), 10_000)
+    .option('--queue-outage-ms <ms>', 'with --queue: how long Redis may be unreachable before the run stops (exit 5; --resume continues)', integer('--queue-outage-ms', 100), 60_000)
     .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>, then the packaged default)')
     .option('--json', 'print one JSON summary object as the last line of stdout')
     .action(async (flags: PredictFlags) => {
@@ -94,6 +98,8 @@ export function registerPredict(program: Command): void {
       const settings = { format, topK: flags.topK };
       const loadOptions = { modelDir: flags.modelDir, threads: flags.threads };
       const signal = interruptSignal();
+      // Before any output file exists: a bad --queue URL or an unreachable Redis leaves nothing behind.
+      const queue = flags.queue ? await QueueCoordinator.connect({ url: flags.queue, queueName: flags.queueName, statusMs: flags.queueStatusMs, outageMs: flags.queueOutageMs, log: info }) : undefined;
       if (flags.output) {
         const interrupted = existsSync(OutputJournal.progressPath(flags.output));
         if (interrupted && !flags.resume) info(`${flags.output}: starting over; an interrupted run's partial output is discarded (--resume continues it)`);
@@ -113,7 +119,7 @@ export function registerPredict(program: Command): void {
           resume: flags.resume,
           signal,
           createRunner: (heads, identity, rowsToDo) => {
-            if (flags.queue) return queueRunner({ url: flags.queue, queueName: flags.queueName, runId: identity, models, loadOptions, settings });
+            if (queue) return Promise.resolve(queue.runner({ runId: identity, models, loadOptions, settings, expectedChunks: rowsToDo === undefined ? undefined : Math.ceil(rowsToDo / flags.batchSize) }));
             const workers = flags.workers === 'auto' ? autoWorkers(rowsToDo) : flags.workers;
             workersUsed = workers;
             if (workers > 0) return threadRunner(workers, { refs: models, loadOptions: { ...loadOptions, threads: flags.threads ?? threadsPerWorker(workers) }, settings });
@@ -132,6 +138,7 @@ export function registerPredict(program: Command): void {
         if (flags.json) printJsonResult({ command: 'predict', summary: true, output: flags.output ?? null, rows, truncated, empty, resumedRows, workers: workersUsed, seconds, rowsPerSecond: classified / seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, cpuSeconds: cpuSeconds() });
       } finally {
         progress?.stop();
+        await queue?.close();
       }
     });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { startQueueWorker } from '../../queue/worker.js';
 import { integer } from '../options.js';
-import { interruptSignal } from '../interrupt.js';
+import { interruptSignal, treatSignalAsNormalStop } from '../interrupt.js';
 import { info } from '../output.js';
 
 interface WorkerFlags {
@@ -10,6 +10,7 @@ interface WorkerFlags {
   concurrency: number;
   lockMs: number;
   stalledCheckMs: number;
+  statusMs: number;
   verbose?: boolean;
 }
 
@@ -22,18 +23,22 @@ export function registerWorker(program: Command): void {
     .option('--concurrency <n>', 'chunks processed at once', integer('--concurrency', 1), 1)
     .option('--lock-ms <ms>', 'job lock duration: a dead worker\'s chunk is retried after about this long', integer('--lock-ms', 100), 30_000)
     .option('--stalled-check-ms <ms>', 'how often to look for chunks of dead workers', integer('--stalled-check-ms', 100), 30_000)
+    .option('--status-ms <ms>', 'how often to say what the worker waits for (Redis, or chunks) while idle', integer('--status-ms', 100), 10_000)
     .option('--verbose', 'log every chunk started and completed on stderr')
     .action(async (flags: WorkerFlags) => {
+      treatSignalAsNormalStop();
+      const stop = interruptSignal();
       const worker = await startQueueWorker({
         url: flags.queue,
         queueName: flags.queueName,
         concurrency: flags.concurrency,
         lockMs: flags.lockMs,
         stalledCheckMs: flags.stalledCheckMs,
+        statusMs: flags.statusMs,
+        log: info,
         onJob: flags.verbose ? (event, job) => info(`worker ${process.pid}: ${event} chunk ${job.id}`) : undefined,
       });
-      info(`worker ${process.pid}: ready on ${flags.queueName}`);
-      const stop = interruptSignal();
+      void worker.ready.then(() => info(`worker ${process.pid}: ready on ${flags.queueName}`), () => undefined);
       await new Promise((resolve) => stop.addEventListener('abort', resolve, { once: true }));
       info(`worker ${process.pid}: finishing the current chunk`);
       await worker.close();
