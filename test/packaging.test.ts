@@ -87,6 +87,12 @@ describe('the packed npm package', () => {
     const lines = predictions.trim().split('\n');
     expect(lines.length).toBe(readFileSync(path.join(project, 'new.txt'), 'utf8').trim().split('\n').length);
 
+    // A shipped ready-to-use checkpoint, straight from the installed package.
+    const shipped = run('npx', ['--no', 'headstart', 'predict', '--model', 'node_modules/headstart/checkpoints/finance-sentiment', '--input', 'new.txt'], { cwd: project });
+    const labels = shipped.trim().split('\n').map((line) => JSON.parse(line).label);
+    expect(labels.length).toBe(lines.length);
+    for (const label of labels) expect(['positive', 'negative', 'neutral']).toContain(label);
+
     // The published types, checked in full (skipLibCheck off), need none of the optional packages.
     writeFileSync(path.join(project, 'check.ts'), "import { TextClassifier, TransformerEncoder, createEncoder } from 'headstart';\nexport const used = [TextClassifier, TransformerEncoder, createEncoder];\n");
     const tsc = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--skipLibCheck', 'false', '--module', 'nodenext', '--target', 'es2022', '--lib', 'es2023', '--types', 'node', '--typeRoots', path.join(repoRoot, 'node_modules/@types'), 'check.ts'], { cwd: project, encoding: 'utf8', env: userEnv() });
