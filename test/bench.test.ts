@@ -12,7 +12,7 @@ import { percentile } from '../benchmarks/lib/measure.js';
 import { scalingExponent } from '../benchmarks/lib/throughput-runs.js';
 import { runThroughput, throughputPlan, type ThroughputPlan } from '../benchmarks/throughput.js';
 import { TINY_BERT_DIR } from './fixtures/generate-bert.js';
-import { sampleCsv, tempDir } from './helpers.js';
+import { describeWithCorpora, sampleCsv, tempDir } from './helpers.js';
 
 const fraction = (value: unknown) => typeof value === 'number' && value >= 0 && value <= 1;
 const positive = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value > 0;
@@ -77,7 +77,7 @@ describe('bench:accuracy harness', () => {
   });
 });
 
-describe('bench:throughput harness', () => {
+describeWithCorpora(['fpb-all', 'medical-abstracts'], 'bench:throughput harness', () => {
   it('produces the throughput schema with the tiny BERT fixture', async () => {
     const out = tempDir('headstart-bench-tp-');
     const base = throughputPlan(true);
