@@ -39,7 +39,8 @@ export function registerWorker(program: Command): void {
         onJob: flags.verbose ? (event, job) => info(`worker ${process.pid}: ${event} chunk ${job.id}`) : undefined,
       });
       void worker.ready.then(() => info(`worker ${process.pid}: ready on ${flags.queueName}`), () => undefined);
-      await new Promise((resolve) => stop.addEventListener('abort', resolve, { once: true }));
+      // A signal that came while bullmq was loading has already fired: do not wait for another.
+      if (!stop.aborted) await new Promise((resolve) => stop.addEventListener('abort', resolve, { once: true }));
       info(`worker ${process.pid}: finishing the current chunk`);
       await worker.close();
     });
