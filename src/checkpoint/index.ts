@@ -1,11 +1,11 @@
 /** Saving and loading checkpoint directories: manifest, hashes, head and encoder state, model card. */
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Encoder } from '../encoders/encoder.js';
 import { hasState } from '../encoders/encoder.js';
-import { HeadstartError, ModelError, type ErrorLocation } from '../errors.js';
+import { ModelError } from '../errors.js';
 import type { AnyHead } from '../heads/head.js';
+import { filesInMemory, type FileSource } from '../util/file-source.js';
 import { LIBRARY_VERSION } from '../version.js';
 import { describeFile, readVerifiedFile, writeDirectoryAtomically, type FileRecord } from './files.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, MANIFEST_FILE, MAX_MANIFEST_BYTES, parseManifest, sealManifest, type Manifest } from './manifest.js';
@@ -138,44 +138,12 @@ async function saveWithPrefix(dir: string, prefix: string, save: (dir: string) =
   return result;
 }
 
-/** Where the loaders of one checkpoint read: the primary's files, and each fused member's under its own directory. */
-export interface VerifiedCopy {
-  dir: string;
-  memberDir(prefix: string): string;
-}
-
 /**
- * Runs `use` on a private temporary copy of the checkpoint written from the bytes `readCheckpoint`
- * hashed, so the head and encoder loaders parse exactly what was verified even if `checkpoint.dir`
- * changes in between (no time-of-check to time-of-use gap). A fused member's files sit in
- * `memberDir(prefix)` without their prefix, under the fixed names the loaders expect. Errors that
- * name a copied file are rewritten to name the original.
+ * The checkpoint's files as `readCheckpoint` read and hashed them, for the head and encoder
+ * loaders: they parse exactly the verified bytes (no time-of-check to time-of-use gap, no
+ * temporary copy) and errors name the original files. With `prefix`, a fused member's files
+ * under the fixed names its loaders expect.
  */
-export async function withVerifiedCopy<T>(checkpoint: LoadedCheckpoint, use: (copy: VerifiedCopy) => Promise<T>): Promise<T> {
-  const copy = await fs.mkdtemp(path.join(os.tmpdir(), 'headstart-checkpoint-'));
-  const prefixes = (checkpoint.manifest.fusion?.members ?? []).map((member) => member.prefix);
-  try {
-    for (const prefix of prefixes) await fs.mkdir(path.join(copy, prefix));
-    for (const [name, bytes] of checkpoint.verified) {
-      const prefix = prefixes.find((p) => name.startsWith(p));
-      const target = prefix === undefined ? path.join(copy, name) : path.join(copy, prefix, name.slice(prefix.length));
-      await fs.writeFile(target, bytes, { mode: 0o600 });
-    }
-    return await use({ dir: copy, memberDir: (prefix) => path.join(copy, prefix) });
-  } catch (error) {
-    throw namingOriginals(error, copy, path.resolve(checkpoint.dir), prefixes);
-  } finally {
-    await fs.rm(copy, { recursive: true, force: true });
-  }
-}
-
-function namingOriginals(error: unknown, copy: string, dir: string, prefixes: readonly string[]): unknown {
-  if (!(error instanceof Error)) return error;
-  const rename = (text: string) => {
-    for (const prefix of prefixes) text = text.replaceAll(path.join(copy, prefix) + path.sep, path.join(dir, prefix));
-    return text.replaceAll(copy, dir);
-  };
-  error.message = rename(error.message);
-  if (error instanceof HeadstartError && error.location.file !== undefined) (error.location as ErrorLocation).file = rename(error.location.file);
-  return error;
+export function verifiedFiles(checkpoint: LoadedCheckpoint, prefix = ''): FileSource {
+  return filesInMemory(path.resolve(checkpoint.dir), checkpoint.verified, prefix);
 }
