@@ -1,10 +1,11 @@
 /** Loading a checkpoint safely: no temporary copy, a directory replaced while it is read, encoder paths kept inside the model folders. */
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
-import { tempDir } from './helpers.js';
+import { repoRoot, tempDir } from './helpers.js';
 
 const root = tempDir();
 const TEXTS = ['profit rose sharply', 'profit fell again', 'sales rose', 'sales fell', 'revenue rose', 'revenue fell'];
@@ -25,7 +26,7 @@ beforeAll(async () => {
 
 async function probabilities(classifier: TextClassifier): Promise<number[][]> {
   const result = await classifier.predictProba(PROBES);
-  return Array.from({ length: result.rows }, (_, i) => Array.from(result.data.subarray(i * result.cols, (i + 1) * result.cols)));
+  return Array.from({ length: result.rows }, (_, i) => Array.from(result.data.subarray(i * result.dim, (i + 1) * result.dim)));
 }
 
 async function withTmpdir<T>(dir: string, run: () => Promise<T>): Promise<T> {
@@ -57,4 +58,43 @@ describe('loading without a temporary copy', () => {
     expect(await withTmpdir(watched, () => loadAndPredict(fused))).toEqual(fusedProbabilities);
     expect(await fs.readdir(watched)).toEqual([]);
   });
+});
+
+describe('loading while another process replaces the checkpoint', () => {
+  it('sees the old or the new checkpoint whole, never a mix, over 40 loads', async () => {
+    const saves = await Promise.all(
+      [LABELS, LABELS.map((label) => (label === 'up' ? 'down' : 'up'))].map(async (labels, i) => {
+        const classifier = await TextClassifier.create({ encoder: 'tfidf' });
+        await classifier.fit(TEXTS, labels, { recipe: 'single', epochs: 3, validationSplit: 0, seed: 1 });
+        const dir = path.join(root, `model-${i}`);
+        await classifier.save(dir);
+        await classifier.dispose();
+        return { dir, expected: await loadAndPredict(dir) };
+      }),
+    );
+    expect(saves[0].expected).not.toEqual(saves[1].expected);
+    const target = path.join(root, 'replaced');
+    const writer = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/fixtures/resave-loop.ts'), target, saves[0].dir, saves[1].dir], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        writer.stdout.setEncoding('utf8').on('data', (chunk: string) => chunk.includes('saving') && resolve());
+        writer.on('exit', (code) => reject(new Error(`the writer exited with ${code} before saving`)));
+      });
+      const seen = new Set<number>();
+      const deadline = Date.now() + 15_000;
+      for (let i = 0; i < 40 || (seen.size < 2 && Date.now() < deadline); i++) {
+        const predicted = await loadAndPredict(target);
+        const which = saves.findIndex((save) => JSON.stringify(save.expected) === JSON.stringify(predicted));
+        expect(which, `load ${i} predicted ${JSON.stringify(predicted)}`).toBeGreaterThanOrEqual(0);
+        seen.add(which);
+      }
+      // Both models were loaded: the directory really was replaced while the test read it.
+      expect(seen.size).toBe(2);
+    } finally {
+      writer.kill('SIGKILL');
+    }
+  }, 30_000);
 });
