@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
-import { repoRoot, tempDir } from './helpers.js';
+import { ModelError } from '../src/errors.js';
+import { potionDir, repoRoot, tempDir, writeResealed } from './helpers.js';
 
 const root = tempDir();
 const TEXTS = ['profit rose sharply', 'profit fell again', 'sales rose', 'sales fell', 'revenue rose', 'revenue fell'];
@@ -14,6 +15,9 @@ const PROBES = ['profit rose', 'sales fell', 'revenue is flat'];
 /** TF-IDF fused with the packaged static model: a sparse head, a TF.js head, TF-IDF state and a fused member's prefixed files. */
 let fused: string;
 let fusedProbabilities: number[][];
+/** Over the packaged static model alone. */
+let potion: string;
+let potionProbabilities: number[][];
 
 beforeAll(async () => {
   const classifier = await TextClassifier.create({ encoder: 'tfidf', fuseWith: ['potion'] });
@@ -22,6 +26,12 @@ beforeAll(async () => {
   await classifier.save(fused);
   fusedProbabilities = await probabilities(classifier);
   await classifier.dispose();
+  const single = await TextClassifier.create({ encoder: 'potion' });
+  await single.fit(TEXTS, LABELS, { recipe: 'single', epochs: 3, validationSplit: 0, seed: 1 });
+  potion = path.join(root, 'potion');
+  await single.save(potion);
+  potionProbabilities = await probabilities(single);
+  await single.dispose();
 });
 
 async function probabilities(classifier: TextClassifier): Promise<number[][]> {
@@ -97,4 +107,61 @@ describe('loading while another process replaces the checkpoint', () => {
       writer.kill('SIGKILL');
     }
   }, 30_000);
+});
+
+let copies = 0;
+
+/** A copy of `dir` whose manifest `edit` changed (sealed again, so the edit reaches the checks after the seal). */
+async function editedCopy(dir: string, edit: (manifest: Record<string, any>) => void): Promise<string> {
+  const copy = path.join(root, `edited-${copies++}`);
+  await fs.cp(dir, copy, { recursive: true });
+  const file = path.join(copy, 'headstart.json');
+  const manifest = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, any>;
+  edit(manifest);
+  writeResealed(file, manifest);
+  return copy;
+}
+
+async function loadError(dir: string): Promise<ModelError> {
+  const error = await loadAndPredict(dir).then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(ModelError);
+  return error as ModelError;
+}
+
+async function withModelsFolder<T>(dir: string | undefined, run: () => Promise<T>): Promise<T> {
+  const saved = process.env.HEADSTART_MODELS;
+  if (dir === undefined) delete process.env.HEADSTART_MODELS;
+  else process.env.HEADSTART_MODELS = dir;
+  try {
+    return await run();
+  } finally {
+    if (saved === undefined) delete process.env.HEADSTART_MODELS;
+    else process.env.HEADSTART_MODELS = saved;
+  }
+}
+
+describe("a checkpoint's encoder model stays inside the model folders", () => {
+  it('refuses an absolute model path or one climbing out with .., naming headstart.json and the field, even where the model is real', async () => {
+    const climbing = path.relative(process.cwd(), potionDir);
+    expect(climbing.split(path.sep)[0]).not.toBe('..');
+    const outside = `../${path.basename(process.cwd())}/${climbing}`;
+    for (const model of [potionDir, outside]) {
+      const dir = await editedCopy(potion, (manifest) => (manifest.encoder.spec.model = model));
+      const error = await loadError(dir);
+      expect(error.code, model).toBe('CHECKPOINT_ENCODER_PATH_OUTSIDE');
+      expect(error.location).toEqual({ file: path.join(dir, 'headstart.json'), field: 'encoder.spec.model' });
+      expect(error.message).toContain(JSON.stringify(model));
+      expect(error.hint).toContain('HEADSTART_MODELS');
+    }
+    const member = await editedCopy(fused, (manifest) => (manifest.fusion.members[0].encoder.spec.model = potionDir));
+    expect((await loadError(member)).location.field).toBe('fusion.members.0.encoder.spec.model');
+  });
+
+  it('looks a relative model name up in the model folders, not in the working directory', async () => {
+    // `models/potion-base-4m-int8` is a directory under the working directory (the repository root).
+    const nested = path.relative(process.cwd(), potionDir);
+    const dir = await editedCopy(potion, (manifest) => (manifest.encoder.spec.model = nested));
+    expect((await withModelsFolder(undefined, () => loadError(dir))).code).toBe('MODEL_NOT_FOUND');
+    expect(await withModelsFolder(process.cwd(), () => loadAndPredict(dir))).toEqual(potionProbabilities);
+  });
 });

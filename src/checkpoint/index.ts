@@ -9,6 +9,7 @@ import type { AnyHead } from '../heads/head.js';
 import { filesInMemory, type FileSource } from '../util/file-source.js';
 import { lockPath } from '../util/lock-file.js';
 import { LIBRARY_VERSION } from '../version.js';
+import { assertConfinedEncoder } from './encoder-paths.js';
 import { describeFile, readRegularFile, readVerifiedFile, writeDirectoryAtomically, type FileRecord } from './files.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, MANIFEST_FILE, MAX_MANIFEST_BYTES, parseManifest, sealManifest, type Manifest } from './manifest.js';
 import { renderModelCard, type ModelCardProse } from './model-card.js';
@@ -132,6 +133,8 @@ async function readCheckpointOnce(dir: string): Promise<LoadedCheckpoint> {
     tooLarge: invalid,
   });
   const manifest = parseManifest(bytes, manifestPath);
+  assertConfinedEncoder(manifest.encoder.spec, manifestPath, 'encoder.spec');
+  manifest.fusion?.members.forEach((member, i) => assertConfinedEncoder(member.encoder.spec, manifestPath, `fusion.members.${i}.encoder.spec`));
   const verified = new Map<string, Buffer>();
   for (const record of manifest.files) {
     if (verified.has(record.name)) {

@@ -54,19 +54,27 @@ export async function createEncoder(choice: EncoderChoice | EncoderSpec, options
   });
 }
 
-/** Rebuilds the encoder a checkpoint was trained with, from its recorded spec. */
+/**
+ * Rebuilds the encoder a checkpoint was trained with, from its recorded spec. With `checkpointFiles`,
+ * the spec is a checkpoint's: its model name is looked up in the model folders only
+ * (src/checkpoint/encoder-paths.ts), never as a directory relative to the working directory.
+ */
 export async function loadEncoderFromSpec(spec: EncoderSpec, options: EncoderLoadOptions = {}): Promise<Encoder> {
+  return loadSpec(spec, options, options.checkpointFiles !== undefined);
+}
+
+function loadSpec(spec: EncoderSpec, options: EncoderLoadOptions, confined: boolean): Promise<Encoder> {
   switch (spec.type) {
     case 'static':
       if (spec.tuned) return loadTunedStatic(spec, options);
-      return loadStatic(spec.model, options, spec.maxTokens);
+      return loadStatic(spec.model, options, { maxTokens: spec.maxTokens, confined });
     case 'tfidf':
-      if (!options.checkpointFiles) return new TfidfEncoder(spec);
+      if (!options.checkpointFiles) return Promise.resolve(new TfidfEncoder(spec));
       return TfidfEncoder.loadState(options.checkpointFiles);
     case 'transformer':
-      return loadTransformer({ ...spec, modelsDir: options.modelDir, intraOpNumThreads: options.threads });
+      return loadTransformer({ ...spec, modelsDir: options.modelDir, intraOpNumThreads: options.threads, confined });
     case 'concat':
-      return loadConcat(spec, options);
+      return loadConcat(spec, options, confined);
     default:
       throw new UsageError('UNKNOWN_ENCODER_TYPE', `unknown encoder type ${JSON.stringify((spec as { type: unknown }).type)}`);
   }
@@ -86,10 +94,10 @@ async function concatOf(denseChoice: EncoderChoice, options: EncoderLoadOptions)
 }
 
 /** The dense part is a pretrained encoder loaded like any other; the TF-IDF and z-score state come from the checkpoint. */
-async function loadConcat(spec: Extract<EncoderSpec, { type: 'concat' }>, options: EncoderLoadOptions): Promise<Encoder> {
+async function loadConcat(spec: Extract<EncoderSpec, { type: 'concat' }>, options: EncoderLoadOptions, confined: boolean): Promise<Encoder> {
   const { checkpointFiles, cache, loaded, ...pretrained } = options;
   const sharedDense = loaded !== undefined && isDeepStrictEqual(loaded.spec, spec.dense);
-  const dense = sharedDense ? loaded : await loadEncoderFromSpec(spec.dense, pretrained);
+  const dense = sharedDense ? loaded : await loadSpec(spec.dense, pretrained, confined);
   try {
     if (!checkpointFiles) return new ConcatEncoder(new TfidfEncoder(spec.tfidf), dense, { denseWeight: spec.denseWeight, denseCache: cacheFor(cache, dense), sharedDense });
     return await ConcatEncoder.loadState(checkpointFiles, await TfidfEncoder.loadState(checkpointFiles), dense, { denseWeight: spec.denseWeight, sharedDense });
@@ -109,8 +117,8 @@ function loadTunedStatic(spec: Extract<EncoderSpec, { type: 'static' }>, options
   return StaticEncoder.load(options.checkpointFiles, { maxTokens: spec.maxTokens, modelName: spec.model, tuned: spec.tuned });
 }
 
-async function loadStatic(nameOrDir: string, options: EncoderLoadOptions, maxTokens?: number): Promise<Encoder> {
-  const resolved = await resolveStaticModel(nameOrDir, { modelDir: options.modelDir });
+async function loadStatic(nameOrDir: string, options: EncoderLoadOptions, { maxTokens, confined = false }: { maxTokens?: number; confined?: boolean } = {}): Promise<Encoder> {
+  const resolved = await resolveStaticModel(nameOrDir, { modelDir: options.modelDir, confined });
   return StaticEncoder.load(resolved.dir, { maxTokens, modelName: resolved.name, ...(resolved.sha256 && { sha256: resolved.sha256 }) });
 }
 
