@@ -6,6 +6,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
 import { ModelError } from '../src/errors.js';
+import { TINY_BERT_DIR } from './fixtures/generate-bert.js';
 import { potionDir, repoRoot, tempDir, writeResealed } from './helpers.js';
 
 const root = tempDir();
@@ -155,6 +156,24 @@ describe("a checkpoint's encoder model stays inside the model folders", () => {
     }
     const member = await editedCopy(fused, (manifest) => (manifest.fusion.members[0].encoder.spec.model = potionDir));
     expect((await loadError(member)).location.field).toBe('fusion.members.0.encoder.spec.model');
+  });
+
+  it('records a transformer given as a directory by its folder name, so its checkpoint loads from the model folder', async () => {
+    const classifier = await TextClassifier.create({ encoder: TINY_BERT_DIR });
+    try {
+      expect(classifier.encoder.spec).toMatchObject({ type: 'transformer', model: 'tiny-bert' });
+      await classifier.fit(TEXTS, LABELS, { recipe: 'single', epochs: 3, validationSplit: 0, seed: 1 });
+      const dir = path.join(root, 'transformer');
+      await classifier.save(dir);
+      const loaded = await TextClassifier.load(dir, { modelDir: path.dirname(TINY_BERT_DIR) });
+      try {
+        expect(await probabilities(loaded)).toEqual(await probabilities(classifier));
+      } finally {
+        await loaded.dispose();
+      }
+    } finally {
+      await classifier.dispose();
+    }
   });
 
   it('looks a relative model name up in the model folders, not in the working directory', async () => {

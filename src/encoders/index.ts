@@ -46,7 +46,8 @@ export async function createEncoder(choice: EncoderChoice | EncoderSpec, options
   if (choice.startsWith('hf:')) return loadTransformer({ model: choice.slice(3), modelsDir: options.modelDir, intraOpNumThreads: options.threads });
   if (existsSync(choice)) {
     if (existsSync(path.join(choice, 'model.safetensors'))) return loadStatic(choice, options);
-    if (existsSync(path.join(choice, 'onnx')) || existsSync(path.join(choice, 'config.json'))) return loadTransformer({ model: choice, intraOpNumThreads: options.threads });
+    // Recorded by its folder's name, as a static model is: a checkpoint finds it in the model folders.
+    if (existsSync(path.join(choice, 'onnx')) || existsSync(path.join(choice, 'config.json'))) return loadTransformer({ model: choice, name: path.basename(path.resolve(choice)), intraOpNumThreads: options.threads });
     throw new UsageError('UNKNOWN_ENCODER_DIR', `${choice} holds neither a static model (model.safetensors) nor a transformer (onnx/, config.json)`);
   }
   throw new UsageError('UNKNOWN_ENCODER', `unknown encoder ${JSON.stringify(choice)}`, {

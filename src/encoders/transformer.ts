@@ -45,6 +45,8 @@ export interface TransformerEncoderOptions extends Partial<BatchPlanOptions> {
   modelsDir?: string;
   /** Look `model` up under `modelsDir` only, never as a directory of its own (a checkpoint's model name). */
   confined?: boolean;
+  /** The name recorded in `spec.model` (default: `model`), which a checkpoint looks up under the models folder. */
+  name?: string;
 }
 
 /** Token states of each text, unpadded: `rows` = the text's tokens (so no mask is needed). */
@@ -95,7 +97,7 @@ export class TransformerEncoder implements Encoder {
     }
     const spec: TransformerSpec = {
       type: 'transformer',
-      model: options.model,
+      model: options.name ?? options.model,
       dtype,
       pooling: options.pooling ?? 'mean',
       normalize: options.normalize ?? true,
