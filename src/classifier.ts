@@ -15,7 +15,8 @@ import { validationSplit } from './heads/split.js';
 import { encodeTargets, isMultiLabelInput, labelVocabulary, unknownLabels, type LabelInput } from './labels.js';
 import { classificationReport, multiLabelReport, type ClassificationReport, type MultiLabelReport } from './metrics/index.js';
 import { containmentGroups } from './metrics/containment.js';
-import { writeCheckpoint, readCheckpoint, withVerifiedCopy, type ModelCardProse } from './checkpoint/index.js';
+import type { FileSource } from './util/file-source.js';
+import { writeCheckpoint, readCheckpoint, verifiedFiles, type ModelCardProse } from './checkpoint/index.js';
 import { applyTemperature, fitTemperature, type Calibration } from './calibration/temperature.js';
 import { classPriors, correctForPrior, PRIOR_ALPHAS } from './calibration/prior.js';
 import { averageProbabilities, chooseWeights, type WeightChoice } from './fusion/ensemble.js';
@@ -228,11 +229,11 @@ export class TextClassifier {
     const checkpoint = await readCheckpoint(dir);
     const { manifest } = checkpoint;
     const members: Member[] = [];
-    const loadMember = async (spec: EncoderSpec, fingerprint: string, memberDir: string, field: string) => {
+    const loadMember = async (spec: EncoderSpec, fingerprint: string, files: FileSource, field: string) => {
       const primary = members[0]?.encoder;
       // A member over the primary's pretrained encoder (the spec alone defines it) shares its instance.
       const shared = primary !== undefined && isPretrainedAsIs(primary.spec) && isDeepStrictEqual(primary.spec, spec);
-      const encoder = shared ? primary : await loadEncoderFromSpec(spec, { ...options, checkpointDir: memberDir, loaded: primary });
+      const encoder = shared ? primary : await loadEncoderFromSpec(spec, { ...options, checkpointFiles: files, loaded: primary });
       const member: Member = { encoder, ownsEncoder: !shared, cache: undefined };
       members.push(member);
       if (encoder.fingerprint !== fingerprint) {
@@ -245,15 +246,14 @@ export class TextClassifier {
       return member;
     };
     try {
-      await withVerifiedCopy(checkpoint, async (copy) => {
-        const primary = await loadMember(manifest.encoder.spec, manifest.encoder.fingerprint, copy.dir, 'encoder.fingerprint');
-        primary.head = await loadAnyHead(copy.dir, manifest.head.spec);
-        for (const [index, extra] of (manifest.fusion?.members ?? []).entries()) {
-          const memberDir = copy.memberDir(extra.prefix);
-          const member = await loadMember(extra.encoder.spec, extra.encoder.fingerprint, memberDir, `fusion.members.${index}.encoder.fingerprint`);
-          member.head = await loadAnyHead(memberDir, extra.head.spec);
-        }
-      });
+      const primaryFiles = verifiedFiles(checkpoint);
+      const primary = await loadMember(manifest.encoder.spec, manifest.encoder.fingerprint, primaryFiles, 'encoder.fingerprint');
+      primary.head = await loadAnyHead(primaryFiles, manifest.head.spec);
+      for (const [index, extra] of (manifest.fusion?.members ?? []).entries()) {
+        const memberFiles = verifiedFiles(checkpoint, extra.prefix);
+        const member = await loadMember(extra.encoder.spec, extra.encoder.fingerprint, memberFiles, `fusion.members.${index}.encoder.fingerprint`);
+        member.head = await loadAnyHead(memberFiles, extra.head.spec);
+      }
       const classifier = new TextClassifier(members);
       classifier.labelList = [...manifest.labels];
       classifier.multi = manifest.multiLabel;

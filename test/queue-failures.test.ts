@@ -4,7 +4,7 @@
  * exit code (or a complete, byte-identical output), never a silent hang or a stack dump.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectionFrom } from '../src/queue/connection.js';
@@ -55,7 +55,7 @@ describe.skipIf(!redisAvailable)('predict --queue failures', () => {
     return child;
   };
   const predictArgs = (output: string, ...extra: string[]) => ['predict', '--model', model, '--input', input, '--id-field', 'id', '--output', output, '--queue', redis.url, '--batch-size', '250', '--queue-status-ms', '300', ...extra];
-  const workerArgs = () => ['worker', '--queue', redis.url, '--lock-ms', '1000', '--stalled-check-ms', '300', '--status-ms', '300', '--verbose'];
+  const workerArgs = (modelsRoot = root) => ['worker', '--queue', redis.url, '--lock-ms', '1000', '--stalled-check-ms', '300', '--status-ms', '300', '--models-root', modelsRoot, '--verbose'];
 
   beforeAll(async () => {
     redis = await TestRedis.start();
@@ -124,6 +124,21 @@ describe.skipIf(!redisAvailable)('predict --queue failures', () => {
     const second = start(...args);
     expect(await second.exited).toBe(0);
     expect(readFileSync(output, 'utf8') === readFileSync(reference, 'utf8')).toBe(true);
+  }, 120_000);
+
+  it('a worker refuses model directories outside its --models-root, failing the run with one line; a --models-root that is not a directory is a usage error', async () => {
+    const missing = start('worker', '--queue', redis.url, '--models-root', path.join(root, 'no-such-folder'));
+    expect(await missing.exited).toBe(2);
+    expect(missing.stderr()).toContain(`--models-root ${path.join(root, 'no-such-folder')} is not a directory`);
+
+    const elsewhere = path.join(root, 'elsewhere');
+    mkdirSync(elsewhere, { recursive: true });
+    const output = path.join(root, 'outside.jsonl');
+    start(...workerArgs(elsewhere));
+    const coordinator = start(...predictArgs(output));
+    expect(await coordinator.exited).toBe(3);
+    expect(coordinator.stderr()).toContain(`failed on a worker: the model directory ${model} is outside this worker's models root ${realpathSync(elsewhere)}; start the worker with --models-root`);
+    expect(coordinator.stderr()).not.toMatch(/internal error|\n\s+at /);
   }, 120_000);
 
   it('Redis restarted empty mid-run: the coordinator queues the lost chunks again and completes, byte-identical', async () => {

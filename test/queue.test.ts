@@ -33,7 +33,7 @@ describe.skipIf(!redisAvailable)('predict --queue with BullMQ workers', () => {
     expect(headstartSync('predict', '--model', model, '--input', input, '--id-field', 'id', '--output', reference, '--workers', '0').status).toBe(0);
 
     // A short lock so the dead worker's chunk goes back to the queue within about a second.
-    const workerArgs = ['worker', '--queue', url, '--lock-ms', '1000', '--stalled-check-ms', '300', '--verbose'];
+    const workerArgs = ['worker', '--queue', url, '--lock-ms', '1000', '--stalled-check-ms', '300', '--models-root', root, '--verbose'];
     const doomed = headstartAsync(...workerArgs);
     const survivor = headstartAsync(...workerArgs);
     workers.push(doomed, survivor);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
 import { MAX_CHECKPOINT_FILE_BYTES } from '../src/checkpoint/files.js';
-import { readCheckpoint, withVerifiedCopy } from '../src/checkpoint/index.js';
+import { readCheckpoint, verifiedFiles } from '../src/checkpoint/index.js';
 import { TfidfEncoder } from '../src/encoders/tfidf.js';
 import { loadHead } from '../src/heads/factory.js';
 import { MAX_MANIFEST_BYTES } from '../src/checkpoint/manifest.js';
@@ -89,7 +89,7 @@ describe('checkpoint limits', () => {
       writeResealed(file, manifest);
       const error = await loadError(dir);
       expect(error.code, body).toBe('HEAD_MODEL_INVALID');
-      // The loaders read a private copy of the verified bytes; the error still names the checkpoint's own file.
+      // The loaders parse the verified bytes in memory; the error still names the checkpoint's own file.
       expect(error.message).toContain(path.join(dir, 'model.json'));
       expect(error.location.file).toBe(path.join(dir, 'model.json'));
     }
@@ -106,7 +106,7 @@ describe('checkpoint limits', () => {
 
     // Swapped after the check: a loader reading `dir` now would parse these bytes.
     await fs.writeFile(path.join(dir, 'weights.bin'), Buffer.alloc((await fs.stat(path.join(dir, 'weights.bin'))).size, 7));
-    const head = await withVerifiedCopy(checkpoint, (verified) => loadHead(verified.dir, checkpoint.manifest.head.spec));
+    const head = await loadHead(verifiedFiles(checkpoint), checkpoint.manifest.head.spec);
     const probabilities = head.predictProba(rows);
     head.dispose();
     expect(Array.from(probabilities)).toEqual(Array.from(expected));

@@ -66,7 +66,7 @@ export async function chaosTrial(world: ChaosWorld, seed: number, faults = 3, wi
   const { redis } = world;
   const predict = (resume: boolean) =>
     headstart(['predict', '--model', world.model, '--input', world.input, '--id-field', 'id', '--output', world.output, '--batch-size', String(world.batchSize), '--queue', redis.url, '--queue-status-ms', '2000', '--queue-outage-ms', '30000', ...(resume ? ['--resume'] : [])]);
-  const startWorker = () => headstart(['worker', '--queue', redis.url, '--lock-ms', '1000', '--stalled-check-ms', '300']);
+  const startWorker = () => headstart(['worker', '--queue', redis.url, '--lock-ms', '1000', '--stalled-check-ms', '300', '--models-root', path.dirname(path.resolve(world.model))]);
 
   const started = Date.now();
   let worker = startWorker();

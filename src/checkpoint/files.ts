@@ -1,6 +1,6 @@
 /** File-level safety for checkpoints: plain names, size limits, sha256, atomic directory writes. */
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { environmentError, ModelError } from '../errors.js';
 import { acquireLock } from '../util/lock-file.js';
@@ -43,29 +43,18 @@ export async function describeFile(dir: string, name: string): Promise<FileRecor
 export async function readVerifiedFile(dir: string, record: FileRecord, manifest: string): Promise<Buffer> {
   assertPlainFileName(record.name, manifest);
   const file = path.join(dir, record.name);
-  let stat;
-  try {
-    stat = await fs.lstat(file);
-  } catch {
-    throw new ModelError('CHECKPOINT_FILE_MISSING', `checkpoint file is missing`, { location: { file } });
-  }
-  if (!stat.isFile()) {
-    throw new ModelError('CHECKPOINT_NOT_REGULAR_FILE', `checkpoint file is not a regular file (symlinks are refused)`, {
-      location: { file },
-    });
-  }
-  if (stat.size > MAX_CHECKPOINT_FILE_BYTES) {
-    throw new ModelError('CHECKPOINT_FILE_TOO_LARGE', `checkpoint file is ${stat.size} bytes, over the ${MAX_CHECKPOINT_FILE_BYTES}-byte limit`, {
-      location: { file },
-    });
-  }
-  if (stat.size !== record.bytes) {
-    throw new ModelError('CHECKPOINT_SIZE_MISMATCH', `checkpoint file is ${stat.size} bytes but headstart.json records ${record.bytes}`, {
+  const data = await readRegularFile(file, MAX_CHECKPOINT_FILE_BYTES, {
+    missing: () => new ModelError('CHECKPOINT_FILE_MISSING', `checkpoint file is missing`, { location: { file } }),
+    notRegular: () => new ModelError('CHECKPOINT_NOT_REGULAR_FILE', `checkpoint file is not a regular file (symlinks are refused)`, { location: { file } }),
+    tooLarge: (size) =>
+      new ModelError('CHECKPOINT_FILE_TOO_LARGE', `checkpoint file is ${size} bytes, over the ${MAX_CHECKPOINT_FILE_BYTES}-byte limit`, { location: { file } }),
+  });
+  if (data.byteLength !== record.bytes) {
+    throw new ModelError('CHECKPOINT_SIZE_MISMATCH', `checkpoint file is ${data.byteLength} bytes but headstart.json records ${record.bytes}`, {
       location: { file },
       hint: 'the checkpoint was modified or truncated after it was saved',
     });
   }
-  const data = await fs.readFile(file);
   const digest = createHash('sha256').update(data).digest('hex');
   if (digest !== record.sha256) {
     throw new ModelError('CHECKPOINT_HASH_MISMATCH', `sha256 ${digest} does not match ${record.sha256} recorded in headstart.json`, {
@@ -74,6 +63,38 @@ export async function readVerifiedFile(dir: string, record: FileRecord, manifest
     });
   }
   return data;
+}
+
+/** The errors `readRegularFile` throws, naming the file as its caller wants. */
+export interface RegularFileErrors {
+  missing(): Error;
+  notRegular(): Error;
+  tooLarge(size: number): Error;
+}
+
+/**
+ * Reads a regular file through one open handle, so the file checked (not a symlink, not a FIFO or
+ * device, at most `maxBytes`) is the file read, even if the path is replaced meanwhile.
+ */
+export async function readRegularFile(file: string, maxBytes: number, errors: RegularFileErrors): Promise<Buffer> {
+  let handle;
+  try {
+    // O_NOFOLLOW refuses a symlink (ELOOP); O_NONBLOCK keeps a FIFO from blocking the open.
+    handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw errors.missing();
+    if (code === 'ELOOP') throw errors.notRegular();
+    throw error;
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw errors.notRegular();
+    if (stat.size > maxBytes) throw errors.tooLarge(stat.size);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

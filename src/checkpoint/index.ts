@@ -1,13 +1,16 @@
 /** Saving and loading checkpoint directories: manifest, hashes, head and encoder state, model card. */
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Encoder } from '../encoders/encoder.js';
 import { hasState } from '../encoders/encoder.js';
-import { HeadstartError, ModelError, type ErrorLocation } from '../errors.js';
+import { ModelError } from '../errors.js';
 import type { AnyHead } from '../heads/head.js';
+import { filesInMemory, type FileSource } from '../util/file-source.js';
+import { lockPath } from '../util/lock-file.js';
 import { LIBRARY_VERSION } from '../version.js';
-import { describeFile, readVerifiedFile, writeDirectoryAtomically, type FileRecord } from './files.js';
+import { assertConfinedEncoder } from './encoder-paths.js';
+import { describeFile, readRegularFile, readVerifiedFile, writeDirectoryAtomically, type FileRecord } from './files.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, MANIFEST_FILE, MAX_MANIFEST_BYTES, parseManifest, sealManifest, type Manifest } from './manifest.js';
 import { renderModelCard, type ModelCardProse } from './model-card.js';
 
@@ -79,20 +82,59 @@ export interface LoadedCheckpoint {
   verified: Map<string, Buffer>;
 }
 
+/** How many times a read is tried when the directory keeps being replaced under it. */
+const READ_ATTEMPTS = 10;
+
 /**
  * Reads and validates `headstart.json`, then checks every file it lists (plain name, regular file,
  * size, sha256) before any of them is parsed. Files the head or encoder need must be listed.
+ *
+ * A save replaces the whole directory by renaming (writeDirectoryAtomically), so a read that fails
+ * while the directory was swapped under it (another inode at the path afterwards, or the path
+ * missing while the save holds its lock) may have mixed two checkpoints: it is read again, whole.
+ * A read that succeeds is consistent whatever happened, as every file matched the one manifest read.
  */
 export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
+  for (let attempt = 1; ; attempt++) {
+    const before = await directoryIdentity(dir);
+    try {
+      return await readCheckpointOnce(dir);
+    } catch (error) {
+      if (!(error instanceof ModelError) || attempt === READ_ATTEMPTS) throw error;
+      const replaced = await replacement(dir, before);
+      if (replaced === 'no') throw error;
+      // A new directory is read at once, before the next save can replace it; a missing one is waited for.
+      if (replaced === 'in progress') await sleep(attempt);
+    }
+  }
+}
+
+/** The directory's inode and change time, or undefined when nothing is at `dir`. */
+async function directoryIdentity(dir: string): Promise<string | undefined> {
+  const stat = await fs.stat(dir, { bigint: true }).catch(() => undefined);
+  // The change time tells a new directory from an old one whose inode number was reused.
+  return stat && `${stat.dev}:${stat.ino}:${stat.ctimeNs}`;
+}
+
+/** Whether `dir` was replaced since it had identity `before`: done (another directory is there now), in progress (none is), or no. */
+async function replacement(dir: string, before: string | undefined): Promise<'done' | 'in progress' | 'no'> {
+  const now = await directoryIdentity(dir);
+  if (now !== undefined) return now === before ? 'no' : 'done';
+  // Nothing is there: a save is between its two renames if it holds the lock.
+  return before !== undefined || (await fs.lstat(lockPath(path.resolve(dir))).then(() => true, () => false)) ? 'in progress' : 'no';
+}
+
+async function readCheckpointOnce(dir: string): Promise<LoadedCheckpoint> {
   const manifestPath = path.join(dir, MANIFEST_FILE);
-  const stat = await fs.lstat(manifestPath).catch(() => undefined);
-  if (!stat) {
-    throw new ModelError('CHECKPOINT_NOT_FOUND', `no ${MANIFEST_FILE} in ${dir}: not a headstart checkpoint`, { location: { file: manifestPath } });
-  }
-  if (!stat.isFile() || stat.size > MAX_MANIFEST_BYTES) {
-    throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `manifest is not a regular file under ${MAX_MANIFEST_BYTES} bytes`, { location: { file: manifestPath } });
-  }
-  const manifest = parseManifest(await fs.readFile(manifestPath), manifestPath);
+  const invalid = () => new ModelError('CHECKPOINT_MANIFEST_INVALID', `manifest is not a regular file under ${MAX_MANIFEST_BYTES} bytes`, { location: { file: manifestPath } });
+  const bytes = await readRegularFile(manifestPath, MAX_MANIFEST_BYTES, {
+    missing: () => new ModelError('CHECKPOINT_NOT_FOUND', `no ${MANIFEST_FILE} in ${dir}: not a headstart checkpoint`, { location: { file: manifestPath } }),
+    notRegular: invalid,
+    tooLarge: invalid,
+  });
+  const manifest = parseManifest(bytes, manifestPath);
+  assertConfinedEncoder(manifest.encoder.spec, manifestPath, 'encoder.spec');
+  manifest.fusion?.members.forEach((member, i) => assertConfinedEncoder(member.encoder.spec, manifestPath, `fusion.members.${i}.encoder.spec`));
   const verified = new Map<string, Buffer>();
   for (const record of manifest.files) {
     if (verified.has(record.name)) {
@@ -138,44 +180,12 @@ async function saveWithPrefix(dir: string, prefix: string, save: (dir: string) =
   return result;
 }
 
-/** Where the loaders of one checkpoint read: the primary's files, and each fused member's under its own directory. */
-export interface VerifiedCopy {
-  dir: string;
-  memberDir(prefix: string): string;
-}
-
 /**
- * Runs `use` on a private temporary copy of the checkpoint written from the bytes `readCheckpoint`
- * hashed, so the head and encoder loaders parse exactly what was verified even if `checkpoint.dir`
- * changes in between (no time-of-check to time-of-use gap). A fused member's files sit in
- * `memberDir(prefix)` without their prefix, under the fixed names the loaders expect. Errors that
- * name a copied file are rewritten to name the original.
+ * The checkpoint's files as `readCheckpoint` read and hashed them, for the head and encoder
+ * loaders: they parse exactly the verified bytes (no time-of-check to time-of-use gap, no
+ * temporary copy) and errors name the original files. With `prefix`, a fused member's files
+ * under the fixed names its loaders expect.
  */
-export async function withVerifiedCopy<T>(checkpoint: LoadedCheckpoint, use: (copy: VerifiedCopy) => Promise<T>): Promise<T> {
-  const copy = await fs.mkdtemp(path.join(os.tmpdir(), 'headstart-checkpoint-'));
-  const prefixes = (checkpoint.manifest.fusion?.members ?? []).map((member) => member.prefix);
-  try {
-    for (const prefix of prefixes) await fs.mkdir(path.join(copy, prefix));
-    for (const [name, bytes] of checkpoint.verified) {
-      const prefix = prefixes.find((p) => name.startsWith(p));
-      const target = prefix === undefined ? path.join(copy, name) : path.join(copy, prefix, name.slice(prefix.length));
-      await fs.writeFile(target, bytes, { mode: 0o600 });
-    }
-    return await use({ dir: copy, memberDir: (prefix) => path.join(copy, prefix) });
-  } catch (error) {
-    throw namingOriginals(error, copy, path.resolve(checkpoint.dir), prefixes);
-  } finally {
-    await fs.rm(copy, { recursive: true, force: true });
-  }
-}
-
-function namingOriginals(error: unknown, copy: string, dir: string, prefixes: readonly string[]): unknown {
-  if (!(error instanceof Error)) return error;
-  const rename = (text: string) => {
-    for (const prefix of prefixes) text = text.replaceAll(path.join(copy, prefix) + path.sep, path.join(dir, prefix));
-    return text.replaceAll(copy, dir);
-  };
-  error.message = rename(error.message);
-  if (error instanceof HeadstartError && error.location.file !== undefined) (error.location as ErrorLocation).file = rename(error.location.file);
-  return error;
+export function verifiedFiles(checkpoint: LoadedCheckpoint, prefix = ''): FileSource {
+  return filesInMemory(path.resolve(checkpoint.dir), checkpoint.verified, prefix);
 }

@@ -6,12 +6,13 @@
  * `denseWeight / sqrt(dim)`, so the whole block has about the norm `denseWeight` next to the
  * unit-norm TF-IDF row. The weight and the variants rejected: docs/decisions/lexical-features.md.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EmbeddingCache } from '../embedding-cache.js';
 import { ModelError, UsageError } from '../errors.js';
 import { densify, isFittable, isSparseEncoder, type EmbedOptions, type EmbedResult, type EmbeddedTexts, type Encoder, type EncoderSpec, type FittableEncoder, type PretrainedSpec, type SparseEmbedResult, type SparseEncoder, type TextInfo } from './encoder.js';
 import { fingerprintParts } from './fingerprint.js';
+import { asFileSource, type FileSource } from '../util/file-source.js';
 import { fitStandardization, type Standardization } from '../heads/standardize.js';
 import type { TfidfEncoder } from './tfidf.js';
 
@@ -145,15 +146,16 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
     return [...files, CONCAT_STATE_FILE];
   }
 
-  /** Reads the state written by `saveState` from `dir` around an already loaded TF-IDF and dense encoder. */
-  static async loadState(dir: string, sparse: TfidfEncoder, dense: Encoder, options: { denseWeight: number; sharedDense?: boolean }): Promise<ConcatEncoder> {
-    const file = path.join(dir, CONCAT_STATE_FILE);
+  /** Reads the state written by `saveState` from `dir` (or its files already read) around an already loaded TF-IDF and dense encoder. */
+  static async loadState(from: string | FileSource, sparse: TfidfEncoder, dense: Encoder, options: { denseWeight: number; sharedDense?: boolean }): Promise<ConcatEncoder> {
+    const files = asFileSource(from);
+    const file = files.pathOf(CONCAT_STATE_FILE);
     const fail = (field: string | undefined, message: string): never => {
       throw new ModelError('CONCAT_STATE_INVALID', message, { location: { file, field } });
     };
     let raw: unknown;
     try {
-      raw = JSON.parse(await readFile(file, 'utf8'));
+      raw = JSON.parse((await files.read(CONCAT_STATE_FILE)).toString('utf8'));
     } catch (cause) {
       throw new ModelError('CONCAT_STATE_UNREADABLE', `cannot read the concatenation's state: ${(cause as Error).message}`, { location: { file }, cause });
     }

@@ -14,6 +14,7 @@ import { TfidfEncoder } from './tfidf.js';
 import { ConcatEncoder } from './concat.js';
 import { cacheFor, type EmbeddingCache } from '../embedding-cache.js';
 import type { TransformerEncoderOptions } from './transformer.js';
+import type { FileSource } from '../util/file-source.js';
 
 /**
  * 'potion' (the embedded default), 'tfidf', 'hf:<hub id>', a model directory, or 'tfidf+<one of
@@ -24,8 +25,8 @@ export type EncoderChoice = string;
 export interface EncoderLoadOptions {
   /** Directory holding the model files, searched alone instead of `$HEADSTART_MODELS/<name>` and the packaged copy. */
   modelDir?: string;
-  /** Checkpoint directory, for encoders that keep their state there (TF-IDF). */
-  checkpointDir?: string;
+  /** A checkpoint's directory or its files already read, for encoders that keep their state there (TF-IDF, a fine-tuned table). */
+  checkpointFiles?: string | FileSource;
   /** ONNX Runtime intra-op threads of a transformer encoder's session (default: physical cores). */
   threads?: number;
   /** Embeddings of the dense part of a concatenation, shared with a member over the same encoder. */
@@ -45,7 +46,8 @@ export async function createEncoder(choice: EncoderChoice | EncoderSpec, options
   if (choice.startsWith('hf:')) return loadTransformer({ model: choice.slice(3), modelsDir: options.modelDir, intraOpNumThreads: options.threads });
   if (existsSync(choice)) {
     if (existsSync(path.join(choice, 'model.safetensors'))) return loadStatic(choice, options);
-    if (existsSync(path.join(choice, 'onnx')) || existsSync(path.join(choice, 'config.json'))) return loadTransformer({ model: choice, intraOpNumThreads: options.threads });
+    // Recorded by its folder's name, as a static model is: a checkpoint finds it in the model folders.
+    if (existsSync(path.join(choice, 'onnx')) || existsSync(path.join(choice, 'config.json'))) return loadTransformer({ model: choice, name: path.basename(path.resolve(choice)), intraOpNumThreads: options.threads });
     throw new UsageError('UNKNOWN_ENCODER_DIR', `${choice} holds neither a static model (model.safetensors) nor a transformer (onnx/, config.json)`);
   }
   throw new UsageError('UNKNOWN_ENCODER', `unknown encoder ${JSON.stringify(choice)}`, {
@@ -53,19 +55,27 @@ export async function createEncoder(choice: EncoderChoice | EncoderSpec, options
   });
 }
 
-/** Rebuilds the encoder a checkpoint was trained with, from its recorded spec. */
+/**
+ * Rebuilds the encoder a checkpoint was trained with, from its recorded spec. With `checkpointFiles`,
+ * the spec is a checkpoint's: its model name is looked up in the model folders only
+ * (src/checkpoint/encoder-paths.ts), never as a directory relative to the working directory.
+ */
 export async function loadEncoderFromSpec(spec: EncoderSpec, options: EncoderLoadOptions = {}): Promise<Encoder> {
+  return loadSpec(spec, options, options.checkpointFiles !== undefined);
+}
+
+function loadSpec(spec: EncoderSpec, options: EncoderLoadOptions, confined: boolean): Promise<Encoder> {
   switch (spec.type) {
     case 'static':
       if (spec.tuned) return loadTunedStatic(spec, options);
-      return loadStatic(spec.model, options, spec.maxTokens);
+      return loadStatic(spec.model, options, { maxTokens: spec.maxTokens, confined });
     case 'tfidf':
-      if (!options.checkpointDir) return new TfidfEncoder(spec);
-      return TfidfEncoder.loadState(options.checkpointDir);
+      if (!options.checkpointFiles) return Promise.resolve(new TfidfEncoder(spec));
+      return TfidfEncoder.loadState(options.checkpointFiles);
     case 'transformer':
-      return loadTransformer({ ...spec, modelsDir: options.modelDir, intraOpNumThreads: options.threads });
+      return loadTransformer({ ...spec, modelsDir: options.modelDir, intraOpNumThreads: options.threads, confined });
     case 'concat':
-      return loadConcat(spec, options);
+      return loadConcat(spec, options, confined);
     default:
       throw new UsageError('UNKNOWN_ENCODER_TYPE', `unknown encoder type ${JSON.stringify((spec as { type: unknown }).type)}`);
   }
@@ -85,13 +95,13 @@ async function concatOf(denseChoice: EncoderChoice, options: EncoderLoadOptions)
 }
 
 /** The dense part is a pretrained encoder loaded like any other; the TF-IDF and z-score state come from the checkpoint. */
-async function loadConcat(spec: Extract<EncoderSpec, { type: 'concat' }>, options: EncoderLoadOptions): Promise<Encoder> {
-  const { checkpointDir, cache, loaded, ...pretrained } = options;
+async function loadConcat(spec: Extract<EncoderSpec, { type: 'concat' }>, options: EncoderLoadOptions, confined: boolean): Promise<Encoder> {
+  const { checkpointFiles, cache, loaded, ...pretrained } = options;
   const sharedDense = loaded !== undefined && isDeepStrictEqual(loaded.spec, spec.dense);
-  const dense = sharedDense ? loaded : await loadEncoderFromSpec(spec.dense, pretrained);
+  const dense = sharedDense ? loaded : await loadSpec(spec.dense, pretrained, confined);
   try {
-    if (!checkpointDir) return new ConcatEncoder(new TfidfEncoder(spec.tfidf), dense, { denseWeight: spec.denseWeight, denseCache: cacheFor(cache, dense), sharedDense });
-    return await ConcatEncoder.loadState(checkpointDir, await TfidfEncoder.loadState(checkpointDir), dense, { denseWeight: spec.denseWeight, sharedDense });
+    if (!checkpointFiles) return new ConcatEncoder(new TfidfEncoder(spec.tfidf), dense, { denseWeight: spec.denseWeight, denseCache: cacheFor(cache, dense), sharedDense });
+    return await ConcatEncoder.loadState(checkpointFiles, await TfidfEncoder.loadState(checkpointFiles), dense, { denseWeight: spec.denseWeight, sharedDense });
   } catch (error) {
     if (!sharedDense) await dense.dispose();
     throw error;
@@ -100,16 +110,16 @@ async function loadConcat(spec: Extract<EncoderSpec, { type: 'concat' }>, option
 
 /** A fine-tuned table lives in the checkpoint itself, so loading it needs no model directory. */
 function loadTunedStatic(spec: Extract<EncoderSpec, { type: 'static' }>, options: EncoderLoadOptions): Promise<Encoder> {
-  if (!options.checkpointDir) {
+  if (!options.checkpointFiles) {
     throw new UsageError('TUNED_TABLE_NEEDS_CHECKPOINT', `the encoder spec of ${spec.model} names a fine-tuned table, which only a checkpoint directory holds`, {
       hint: 'load it with TextClassifier.load(dir)',
     });
   }
-  return StaticEncoder.load(options.checkpointDir, { maxTokens: spec.maxTokens, modelName: spec.model, tuned: spec.tuned });
+  return StaticEncoder.load(options.checkpointFiles, { maxTokens: spec.maxTokens, modelName: spec.model, tuned: spec.tuned });
 }
 
-async function loadStatic(nameOrDir: string, options: EncoderLoadOptions, maxTokens?: number): Promise<Encoder> {
-  const resolved = await resolveStaticModel(nameOrDir, { modelDir: options.modelDir });
+async function loadStatic(nameOrDir: string, options: EncoderLoadOptions, { maxTokens, confined = false }: { maxTokens?: number; confined?: boolean } = {}): Promise<Encoder> {
+  const resolved = await resolveStaticModel(nameOrDir, { modelDir: options.modelDir, confined });
   return StaticEncoder.load(resolved.dir, { maxTokens, modelName: resolved.name, ...(resolved.sha256 && { sha256: resolved.sha256 }) });
 }
 

@@ -18,6 +18,8 @@ export interface ResolveModelOptions {
   modelDir?: string;
   /** Defaults to `HEADSTART_ALLOW_REMOTE=1`. */
   allowRemote?: boolean;
+  /** Look the name up in the model folders only, never as a directory of its own (a checkpoint's model name). */
+  confined?: boolean;
   /** Environment to read HEADSTART_MODELS and HEADSTART_ALLOW_REMOTE from; defaults to `process.env`. */
   env?: NodeJS.ProcessEnv;
 }
@@ -32,7 +34,7 @@ export interface ResolvedModel {
 export function resolveStaticModel(nameOrDir: string | undefined, options: ResolveModelOptions = {}): ResolvedModel {
   const env = options.env ?? process.env;
   const name = nameOrDir ?? DEFAULT_STATIC_MODEL;
-  const nameIsDirectory = isDirectory(name);
+  const nameIsDirectory = !options.confined && isDirectory(name);
   const candidates: string[] = [];
 
   if (options.modelDir !== undefined) {

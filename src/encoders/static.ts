@@ -5,7 +5,7 @@
  * (chunk-cache-tokenizer.ts; same ids as `Tokenizer.encode`).
  */
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Tokenizer } from '@huggingface/tokenizers';
@@ -15,6 +15,7 @@ import { fingerprintParts } from './fingerprint.js';
 import { readSafetensors, roundToFloat16, serializeSafetensors, tensorToFloat32, type SafetensorsFile } from './safetensors.js';
 import { ChunkCacheTokenizer } from './chunk-cache-tokenizer.js';
 import type { PackagedModelHashes } from './packaged-models.js';
+import { asFileSource, type FileSource } from '../util/file-source.js';
 
 export const STATIC_MODEL_FILE = 'model.safetensors';
 export const STATIC_TOKENIZER_FILE = 'tokenizer.json';
@@ -82,23 +83,26 @@ export class StaticEncoder implements Encoder {
     this.tokenizer = tokenizer;
   }
 
-  /** Loads `model.safetensors` and `tokenizer.json` from `dir`. */
-  static async load(dir: string, options: StaticEncoderOptions = {}): Promise<StaticEncoder> {
+  /** Loads `model.safetensors` and `tokenizer.json` from `dir` (or a fine-tuned table from a checkpoint's files already read). */
+  static async load(from: string | FileSource, options: StaticEncoderOptions = {}): Promise<StaticEncoder> {
     const maxTokens = options.maxTokens ?? 512;
     if (!Number.isSafeInteger(maxTokens) || maxTokens < 1) {
       throw new UsageError('INVALID_OPTION', `maxTokens must be a positive integer, got ${maxTokens}`);
     }
-    const modelFile = path.join(dir, options.tuned?.table ?? STATIC_MODEL_FILE);
-    const tokenizerFile = path.join(dir, options.tuned?.tokenizer ?? STATIC_TOKENIZER_FILE);
+    const files = asFileSource(from);
+    const tableName = options.tuned?.table ?? STATIC_MODEL_FILE;
+    const tokenizerName = options.tuned?.tokenizer ?? STATIC_TOKENIZER_FILE;
+    const modelFile = files.pathOf(tableName);
+    const tokenizerFile = files.pathOf(tokenizerName);
 
     const expected = options.sha256;
-    const safetensors = expected
-      ? await readSafetensors(await readVerified(modelFile, expected.table), { name: modelFile })
-      : await readSafetensors(modelFile);
+    // A table on disk without a hash to check is read by path, so its size is checked before it is read.
+    const tableSource = expected ? await readVerified(files, tableName, expected.table) : typeof from === 'string' ? modelFile : await readModelFile(files, tableName);
+    const safetensors = await readSafetensors(tableSource, { name: modelFile });
     const { table, rows, dim } = loadTable(safetensors, modelFile);
-    const tokenizerBytes = expected ? await readVerified(tokenizerFile, expected.tokenizer) : await readModelFile(tokenizerFile);
+    const tokenizerBytes = expected ? await readVerified(files, tokenizerName, expected.tokenizer) : await readModelFile(files, tokenizerName);
     const { tokenizer, unkId } = loadTokenizer(tokenizerBytes, tokenizerFile, rows);
-    const modelName = options.modelName ?? path.basename(path.resolve(dir));
+    const modelName = options.modelName ?? path.basename(path.dirname(path.resolve(modelFile)));
     return new StaticEncoder(table, dim, new ChunkCacheTokenizer(tokenizer), tokenizerBytes, unkId, maxTokens, modelName, options.tuned !== undefined);
   }
 
@@ -298,22 +302,22 @@ function loadTokenizer(bytes: Uint8Array, fileName: string, rows: number): { tok
   return { tokenizer, unkId };
 }
 
-async function readVerified(file: string, sha256: string): Promise<Uint8Array> {
-  const bytes = await readModelFile(file);
+async function readVerified(files: FileSource, name: string, sha256: string): Promise<Uint8Array> {
+  const bytes = await readModelFile(files, name);
   const digest = createHash('sha256').update(bytes).digest('hex');
   if (digest !== sha256) {
     throw new ModelError('MODEL_HASH_MISMATCH', `sha256 ${digest} does not match ${sha256}, the packaged model's`, {
-      location: { file },
+      location: { file: files.pathOf(name) },
       hint: 'the copy of the model installed with headstart is damaged: reinstall headstart',
     });
   }
   return bytes;
 }
 
-async function readModelFile(file: string): Promise<Uint8Array> {
+async function readModelFile(files: FileSource, name: string): Promise<Uint8Array> {
   try {
-    return await readFile(file);
+    return await files.read(name);
   } catch (cause) {
-    throw new ModelError('MODEL_FILE_UNREADABLE', `cannot read model file: ${(cause as Error).message}`, { location: { file }, cause });
+    throw new ModelError('MODEL_FILE_UNREADABLE', `cannot read model file: ${(cause as Error).message}`, { location: { file: files.pathOf(name) }, cause });
   }
 }

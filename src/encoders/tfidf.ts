@@ -9,13 +9,14 @@
  * natural is imported through its tokenizers module because its root module runs dotenv at load
  * time (reading `.env` into process.env and printing to stdout).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { RegexpTokenizer } from 'natural/lib/natural/tokenizers/index.js';
 import { DataError, ModelError, UsageError } from '../errors.js';
 import { densify, type EmbedOptions, type EmbedResult, type EncoderSpec, type FittableEncoder, type SparseEmbedResult, type SparseEncoder, type TextInfo, type TfidfSettings } from './encoder.js';
 import { fingerprintParts } from './fingerprint.js';
+import { asFileSource, type FileSource } from '../util/file-source.js';
 
 export const TFIDF_STATE_FILE = 'tfidf.json';
 const STATE_FORMAT = 'headstart-tfidf';
@@ -145,15 +146,16 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
     return [TFIDF_STATE_FILE];
   }
 
-  /** Reads the state written by `saveState` from `dir`. */
-  static async loadState(dir: string): Promise<TfidfEncoder> {
-    const file = path.join(dir, TFIDF_STATE_FILE);
+  /** Reads the state written by `saveState` from `dir` (or from its files already read). */
+  static async loadState(from: string | FileSource): Promise<TfidfEncoder> {
+    const files = asFileSource(from);
+    const file = files.pathOf(TFIDF_STATE_FILE);
     const fail = (field: string | undefined, message: string): never => {
       throw new ModelError('TFIDF_STATE_INVALID', message, { location: { file, field } });
     };
     let raw: unknown;
     try {
-      raw = JSON.parse(await readFile(file, 'utf8'));
+      raw = JSON.parse((await files.read(TFIDF_STATE_FILE)).toString('utf8'));
     } catch (cause) {
       throw new ModelError('TFIDF_STATE_UNREADABLE', `cannot read TF-IDF state: ${(cause as Error).message}`, { location: { file }, cause });
     }

@@ -34,16 +34,17 @@ export interface TransformerModelFiles {
 
 /**
  * Resolves `model` to a directory: an existing directory as given (relative to the working
- * directory), else a hub id looked up as `<modelsDir>/<id>` and `<modelsDir>/<last part of id>`.
+ * directory; not when `confined`), else a hub id looked up as `<modelsDir>/<id>` and
+ * `<modelsDir>/<last part of id>`.
  */
-export function resolveModelDir(model: string, modelsDir: string | undefined): string {
-  const candidates = [path.resolve(model)];
+export function resolveModelDir(model: string, modelsDir: string | undefined, { confined = false }: { confined?: boolean } = {}): string {
+  const candidates = confined ? [] : [path.resolve(model)];
   if (modelsDir && !path.isAbsolute(model)) {
     candidates.push(path.resolve(modelsDir, model), path.resolve(modelsDir, path.basename(model)));
   }
   const found = candidates.find((dir) => existsSync(dir) && statSync(dir).isDirectory());
   if (found) return found;
-  throw new ModelError('MODEL_NOT_FOUND', `model not found: "${model}" (looked in ${candidates.join(', ')}; offline, nothing is downloaded)`, {
+  throw new ModelError('MODEL_NOT_FOUND', `model not found: "${model}" (looked in ${candidates.join(', ') || 'no folder: HEADSTART_MODELS is not set'}; offline, nothing is downloaded)`, {
     hint: 'set HEADSTART_MODELS to the folder that holds the model, or pass the model directory',
   });
 }

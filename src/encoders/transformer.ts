@@ -43,6 +43,10 @@ export interface TransformerEncoderOptions extends Partial<BatchPlanOptions> {
   interOpNumThreads?: number;
   /** Where hub ids are looked up. Default: $HEADSTART_MODELS. */
   modelsDir?: string;
+  /** Look `model` up under `modelsDir` only, never as a directory of its own (a checkpoint's model name). */
+  confined?: boolean;
+  /** The name recorded in `spec.model` (default: `model`), which a checkpoint looks up under the models folder. */
+  name?: string;
 }
 
 /** Token states of each text, unpadded: `rows` = the text's tokens (so no mask is needed). */
@@ -85,7 +89,7 @@ export class TransformerEncoder implements Encoder {
     env.allowLocalModels = true;
 
     const dtype = options.dtype ?? 'fp32';
-    const dir = resolveModelDir(options.model, options.modelsDir ?? process.env.HEADSTART_MODELS);
+    const dir = resolveModelDir(options.model, options.modelsDir ?? process.env.HEADSTART_MODELS, { confined: options.confined });
     const files = locateModelFiles(dir, dtype);
     const maxTokens = options.maxTokens ?? files.tokenLimit;
     if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > files.tokenLimit) {
@@ -93,7 +97,7 @@ export class TransformerEncoder implements Encoder {
     }
     const spec: TransformerSpec = {
       type: 'transformer',
-      model: options.model,
+      model: options.name ?? options.model,
       dtype,
       pooling: options.pooling ?? 'mean',
       normalize: options.normalize ?? true,

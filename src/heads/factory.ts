@@ -3,11 +3,12 @@ import { loadTf } from '../backend/tf.js';
 import { ModelError, UsageError } from '../errors.js';
 import { isSparseHead, type AnyHead, type Head, type HeadSpec, type SparseHead } from './head.js';
 import { buildNetwork, networkFromModel } from './network.js';
-import { readHead, readHeadState } from './persist.js';
+import { HEAD_FILE, readHead, readHeadState } from './persist.js';
 import { SparseLinearHead } from './sparse-linear.js';
 import { readSparseParameters } from './sparse-persist.js';
 import { TfHead } from './tf-head.js';
 import { assertHeadSpec } from './validate.js';
+import { asFileSource, type FileSource } from '../util/file-source.js';
 
 export { defaultTrainOptions } from './options.js';
 
@@ -47,27 +48,31 @@ export function createSparseHead(spec: HeadSpec): SparseHead {
 }
 
 /** Loads a dense head written by `head.save(dir)`; see `loadAnyHead` for sparse heads too. */
-export async function loadHead(dir: string, spec?: HeadSpec): Promise<Head> {
-  const head = await loadAnyHead(dir, spec);
+export async function loadHead(from: string | FileSource, spec?: HeadSpec): Promise<Head> {
+  const files = asFileSource(from);
+  const head = await loadAnyHead(files, spec);
   if (!isSparseHead(head)) return head;
   head.dispose();
-  throw new ModelError('HEAD_SPEC_MISMATCH', 'the stored head reads sparse rows; load it with loadAnyHead', { location: { file: dir, field: 'spec.input' } });
+  throw new ModelError('HEAD_SPEC_MISMATCH', 'the stored head reads sparse rows; load it with loadAnyHead', { location: { file: files.pathOf(HEAD_FILE), field: 'spec.input' } });
 }
 
 /**
- * Loads a head written by `head.save(dir)`. With `spec`, also checks that the stored head is the
- * one the caller expects (ModelError naming the first differing field otherwise).
+ * Loads a head written by `head.save(dir)` from that directory or from its files already read.
+ * With `spec`, also checks that the stored head is the one the caller expects (ModelError naming
+ * the first differing field otherwise).
  */
-export async function loadAnyHead(dir: string, spec?: HeadSpec): Promise<AnyHead> {
-  const stored = await readHeadState(dir);
+export async function loadAnyHead(from: string | FileSource, spec?: HeadSpec): Promise<AnyHead> {
+  const files = asFileSource(from);
+  const headFile = files.pathOf(HEAD_FILE);
+  const stored = await readHeadState(files);
   if (stored.spec.input === 'sparse') {
-    if (spec) assertSameSpec(stored.spec, spec, dir);
-    return new SparseLinearHead(stored.spec, { parameters: await readSparseParameters(dir, stored), thresholds: stored.thresholds });
+    if (spec) assertSameSpec(stored.spec, spec, headFile);
+    return new SparseLinearHead(stored.spec, { parameters: await readSparseParameters(files, stored), thresholds: stored.thresholds });
   }
   const tf = await loadTf();
-  const { state, model } = await readHead(tf, dir);
+  const { state, model } = await readHead(tf, files);
   try {
-    if (spec) assertSameSpec(state.spec, spec, dir);
+    if (spec) assertSameSpec(state.spec, spec, headFile);
     const net = networkFromModel(tf, model, state.spec);
     return new TfHead(tf, state.spec, { net, standardization: state.standardization, thresholds: state.thresholds });
   } catch (error) {
@@ -76,13 +81,13 @@ export async function loadAnyHead(dir: string, spec?: HeadSpec): Promise<AnyHead
   }
 }
 
-function assertSameSpec(stored: HeadSpec, expected: HeadSpec, dir: string): void {
+function assertSameSpec(stored: HeadSpec, expected: HeadSpec, headFile: string): void {
   const fields: (keyof HeadSpec)[] = ['type', 'inputDim', 'numLabels', 'multiLabel', 'standardize', 'input'];
   if (stored.type === 'mlp') fields.push('hidden', 'dropout');
   for (const field of fields) {
     if (stored[field] !== expected[field]) {
       throw new ModelError('HEAD_SPEC_MISMATCH', `stored ${field} is ${JSON.stringify(stored[field])} but ${JSON.stringify(expected[field])} was expected`, {
-        location: { file: dir, field: `spec.${field}` },
+        location: { file: headFile, field: `spec.${field}` },
       });
     }
   }

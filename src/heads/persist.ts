@@ -4,12 +4,13 @@
  * written and read here rather than through `file://`, which only tfjs-node provides.
  * Heads over sparse rows store plain arrays instead of a TF.js model (src/heads/sparse-persist.ts).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { io } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Tf } from '../backend/tf.js';
 import { HeadstartError, ModelError } from '../errors.js';
+import { asFileSource, type FileSource } from '../util/file-source.js';
 import type { HeadSpec } from './head.js';
 import type { Standardization } from './standardize.js';
 import { assertSparseSpec } from './sparse-validate.js';
@@ -73,22 +74,23 @@ export async function writeHeadState(dir: string, state: HeadState): Promise<voi
   await writeFile(path.join(dir, HEAD_FILE), `${JSON.stringify(headJson, null, 2)}\n`);
 }
 
-/** Reads and checks `head.json` in `dir`. */
-export async function readHeadState(dir: string): Promise<HeadState> {
-  const headFile = path.join(dir, HEAD_FILE);
-  return parseHeadJson(await readJson(headFile), headFile);
+/** Reads and checks `head.json` in `from` (a directory, or files already read). */
+export async function readHeadState(from: string | FileSource): Promise<HeadState> {
+  const files = asFileSource(from);
+  return parseHeadJson(await readJson(files, HEAD_FILE), files.pathOf(HEAD_FILE));
 }
 
 /** Reads a head written by `writeHead`; every inconsistency is a ModelError naming the file. */
-export async function readHead(tf: Tf, dir: string): Promise<{ state: HeadState; model: LayersModel }> {
-  const state = await readHeadState(dir);
-  const modelFile = path.join(dir, MODEL_FILE);
-  const raw = await readJson(modelFile);
+export async function readHead(tf: Tf, from: string | FileSource): Promise<{ state: HeadState; model: LayersModel }> {
+  const files = asFileSource(from);
+  const state = await readHeadState(files);
+  const modelFile = files.pathOf(MODEL_FILE);
+  const raw = await readJson(files, MODEL_FILE);
   // Anything but an object fails the layout check in manifestWeights with a ModelError.
   const modelJson = (isObject(raw) ? raw : {}) as Partial<io.ModelJSON>;
   const weightSpecs = manifestWeights(modelJson, modelFile);
-  const weightsFile = path.join(dir, WEIGHTS_FILE);
-  const weights = await readBytes(weightsFile);
+  const weightsFile = files.pathOf(WEIGHTS_FILE);
+  const weights = await readBytes(files, WEIGHTS_FILE);
   const expected = weightSpecs.reduce((total, w) => total + weightBytes(w, modelFile), 0);
   if (weights.byteLength !== expected) {
     throw new ModelError('HEAD_WEIGHTS_SIZE', `${weights.byteLength} bytes, but ${MODEL_FILE} lists ${expected} bytes of weights`, {
@@ -198,8 +200,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-async function readJson(file: string): Promise<unknown> {
-  const text = (await readBytes(file)).toString('utf8');
+async function readJson(files: FileSource, name: string): Promise<unknown> {
+  const file = files.pathOf(name);
+  const text = (await readBytes(files, name)).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -210,10 +213,11 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-/** The file's bytes; a missing or unreadable file is a ModelError naming it. */
-export async function readBytes(file: string): Promise<Buffer> {
+/** The bytes of `name`; a missing or unreadable file is a ModelError naming it. */
+export async function readBytes(files: FileSource, name: string): Promise<Buffer> {
+  const file = files.pathOf(name);
   try {
-    return await readFile(file);
+    return await files.read(name);
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     throw new ModelError(missing ? 'HEAD_FILE_MISSING' : 'HEAD_FILE_UNREADABLE', missing ? 'file not found' : `cannot read: ${(error as Error).message}`, {

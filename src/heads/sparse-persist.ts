@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelError } from '../errors.js';
+import { asFileSource, type FileSource } from '../util/file-source.js';
 import { HEAD_FILE, readBytes, WEIGHTS_FILE, writeHeadState, type HeadState } from './persist.js';
 
 export async function writeSparseHead(dir: string, state: HeadState, parameters: Float32Array): Promise<string[]> {
@@ -15,10 +16,11 @@ export async function writeSparseHead(dir: string, state: HeadState, parameters:
   return [HEAD_FILE, WEIGHTS_FILE];
 }
 
-/** The parameters of the sparse head whose `head.json` in `dir` holds `state`. */
-export async function readSparseParameters(dir: string, state: HeadState): Promise<Float32Array> {
-  const file = path.join(dir, WEIGHTS_FILE);
-  const bytes = await readBytes(file);
+/** The parameters of the sparse head whose `head.json` in `from` holds `state`. */
+export async function readSparseParameters(from: string | FileSource, state: HeadState): Promise<Float32Array> {
+  const files = asFileSource(from);
+  const file = files.pathOf(WEIGHTS_FILE);
+  const bytes = await readBytes(files, WEIGHTS_FILE);
   const expected = (state.spec.inputDim + 1) * state.spec.numLabels * Float32Array.BYTES_PER_ELEMENT;
   if (bytes.byteLength !== expected) {
     throw new ModelError('HEAD_WEIGHTS_SIZE', `${bytes.byteLength} bytes, but a sparse head of ${state.spec.inputDim} inputs and ${state.spec.numLabels} labels has ${expected}`, {

@@ -6,6 +6,7 @@ import { digestModels } from '../predict/identity.js';
 import { rowCollector } from '../predict/memory.js';
 import type { ChunkResult } from '../predict/heads.js';
 import { loadQueuePackages } from './bullmq.js';
+import { firstOutsideRoot, resolveModelsRoot } from './models-root.js';
 import { connectionFrom } from './connection.js';
 import { RedisHealth, secondsText } from './health.js';
 import { dropLateConnectionErrors } from './late-errors.js';
@@ -22,6 +23,8 @@ export interface QueueWorkerOptions {
   stalledCheckMs: number;
   /** How often to say what the worker waits for (Redis, or chunks) while it has nothing to do. */
   statusMs: number;
+  /** Model directories (and a `modelDir`) a job names must be inside this directory (default: the working directory). */
+  modelsRoot?: string;
   log(message: string): void;
   onJob?(event: 'started' | 'completed', job: Job<ChunkJobData>): void;
 }
@@ -37,6 +40,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const { bullmq, Redis } = await loadQueuePackages('headstart worker');
   const { UnrecoverableError, Worker } = bullmq;
   const { log } = options;
+  const modelsRoot = await resolveModelsRoot(options.modelsRoot ?? process.cwd());
   const who = `worker ${process.pid}`;
   const health = new RedisHealth(options.url, Redis, {
     onDown: (reason) => log(`${who}: lost the connection to Redis at ${health.url} (${reason}); reconnecting`),
@@ -51,6 +55,11 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     let heads = loaded.get(key);
     if (!heads) {
       heads = (async () => {
+        const named = [...data.models.map((model) => model.dir), ...(data.loadOptions.modelDir === undefined ? [] : [data.loadOptions.modelDir])];
+        const outside = await firstOutsideRoot(named, modelsRoot);
+        if (outside !== undefined) {
+          throw new UnrecoverableError(`the model directory ${outside} is outside this worker's models root ${modelsRoot}; start the worker with --models-root set to a folder that holds it`);
+        }
         const local = await digestModels(data.models);
         if (local !== data.modelsDigest) {
           throw new UnrecoverableError(`the models at ${data.models.map((m) => m.dir).join(', ')} on this worker differ from the coordinator's`);

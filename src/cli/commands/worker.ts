@@ -11,6 +11,7 @@ interface WorkerFlags {
   lockMs: number;
   stalledCheckMs: number;
   statusMs: number;
+  modelsRoot?: string;
   verbose?: boolean;
 }
 
@@ -24,6 +25,7 @@ export function registerWorker(program: Command): void {
     .option('--lock-ms <ms>', 'job lock duration: a dead worker\'s chunk is retried after about this long', integer('--lock-ms', 100), 30_000)
     .option('--stalled-check-ms <ms>', 'how often to look for chunks of dead workers', integer('--stalled-check-ms', 100), 30_000)
     .option('--status-ms <ms>', 'how often to say what the worker waits for (Redis, or chunks) while idle', integer('--status-ms', 100), 10_000)
+    .option('--models-root <dir>', 'load only model directories inside this folder (jobs name them; default: the working directory)')
     .option('--verbose', 'log every chunk started and completed on stderr')
     .action(async (flags: WorkerFlags) => {
       treatSignalAsNormalStop();
@@ -35,6 +37,7 @@ export function registerWorker(program: Command): void {
         lockMs: flags.lockMs,
         stalledCheckMs: flags.stalledCheckMs,
         statusMs: flags.statusMs,
+        modelsRoot: flags.modelsRoot,
         log: info,
         onJob: flags.verbose ? (event, job) => info(`worker ${process.pid}: ${event} chunk ${job.id}`) : undefined,
       });
