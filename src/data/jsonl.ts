@@ -1,4 +1,5 @@
 /** JSON Lines: one object per line; a label may be a string, a number, or an array of them (multi-label). */
+import { printable } from '../util/printable.js';
 import type { DecodedLine } from './decode.js';
 import { BadRows, RowProblem, buildExample, joinText, missingLabel, type RowRules } from './rows.js';
 import type { Example } from './types.js';
@@ -37,7 +38,7 @@ function parseObject(raw: string): Record<string, unknown> {
   try {
     value = JSON.parse(raw);
   } catch (error) {
-    throw new RowProblem('INVALID_JSON', `invalid JSON (${(error as Error).message})`);
+    throw new RowProblem('INVALID_JSON', `invalid JSON (${printable((error as Error).message)})`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new RowProblem('INVALID_JSON', `expected a JSON object, got ${describe(value)}`);
@@ -78,6 +79,6 @@ function labelString(value: unknown, field: string): string {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `"${value.length > 40 ? value.slice(0, 40) + '...' : value}"`;
+  if (typeof value === 'string') return `"${printable(value, 40)}"`;
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }

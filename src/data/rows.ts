@@ -1,5 +1,6 @@
 /** Turning one parsed record into an Example, and the bad-row policy shared by every format. */
 import { DataError } from '../errors.js';
+import { printable } from '../util/printable.js';
 import type { BadRowPolicy, Example, SkippedRow } from './types.js';
 
 /** A record that cannot become an Example; the reader decides (by policy) whether it is fatal. */
@@ -32,7 +33,7 @@ function mapLabel(rules: RowRules, label: string): string {
   if (Object.hasOwn(map, label)) return map[label];
   throw new RowProblem(
     'UNKNOWN_LABEL',
-    `label "${label}" is not in the label map (known: ${Object.keys(map).join(', ')})`,
+    `label "${printable(label)}" is not in the label map (known: ${Object.keys(map).join(', ')})`,
     rules.labelField,
   );
 }
