@@ -63,7 +63,7 @@ export async function* readDelimited(
         picks = pickColumns(spec, columns, line);
         if (spec.header === true) continue;
       }
-      let example: Example;
+      let example: Example | undefined;
       try {
         if (record.length !== columns.length) {
           throw new RowProblem(
@@ -75,13 +75,12 @@ export async function* readDelimited(
         const id = picks.id === undefined ? String(line) : record[picks.id];
         const labels = spec.rules.labelled ? parseLabels(record[picks.label!], spec.labelField) : [];
         example = buildExample(spec.rules, line, id, text, labels);
-        if (anyIn(invalidUtf8Lines, line, span)) example.invalidUtf8 = true;
       } catch (error) {
         if (!(error instanceof RowProblem)) throw error;
-        badRows.handle(line, error);
-        continue;
+        example = badRows.handle(line, error, picks.id === undefined ? undefined : record[picks.id]);
       }
-      yield example;
+      if (anyIn(invalidUtf8Lines, line, span) && example) example.invalidUtf8 = true;
+      if (example) yield example;
     }
   } catch (error) {
     throw error instanceof CsvError ? syntaxError(spec.file, nextLine, error) : error;

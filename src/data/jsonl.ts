@@ -17,16 +17,19 @@ export async function* readJsonl(lines: AsyncIterable<DecodedLine>, spec: JsonlS
   for await (const { text: raw, line, invalidUtf8 } of lines) {
     if (raw.trim() === '') continue;
     let example: Example;
+    let id: string | undefined;
     try {
       const record = parseObject(raw);
+      id = spec.idField === undefined ? String(line) : idValue(record, spec.idField);
       const text = joinText(spec.textFields.map((field) => stringField(record, field)));
-      const id = spec.idField === undefined ? String(line) : idValue(record, spec.idField);
       const labels = spec.rules.labelled ? labelValues(record, spec) : [];
       example = buildExample(spec.rules, line, id, text, labels);
       if (invalidUtf8) example.invalidUtf8 = true;
     } catch (error) {
       if (!(error instanceof RowProblem)) throw error;
-      badRows.handle(line, error);
+      const flagged = badRows.handle(line, error, id);
+      if (flagged && invalidUtf8) flagged.invalidUtf8 = true;
+      if (flagged) yield flagged;
       continue;
     }
     yield example;

@@ -89,14 +89,17 @@ export class RecordReader implements AsyncIterable<Example> {
     }
   }
 
-  /** fpb and trec files come in UTF-8 or ISO-8859-1, so with 'auto' their whole bytes decide. */
+  /**
+   * fpb and trec files come in UTF-8 or ISO-8859-1, so with 'auto' their whole bytes decide. Else
+   * 'auto' is strict UTF-8, or replacing UTF-8 when bad rows are flagged rather than refused.
+   */
   private async lines(): Promise<AsyncIterable<DecodedLine>> {
     const requested = this.options.encoding ?? 'auto';
     if (requested === 'auto' && (this.format === 'fpb' || this.format === 'trec')) {
       const bytes = await readAll(this.source);
       return decodeLines(once(bytes), this.file, isUtf8(bytes) ? 'utf-8' : 'latin1');
     }
-    const encoding: ByteEncoding = requested === 'auto' ? 'utf-8' : requested;
+    const encoding: ByteEncoding = requested !== 'auto' ? requested : this.options.onBadRow === 'flag' ? 'utf-8-replace' : 'utf-8';
     return decodeLines(readChunks(this.source), this.file, encoding);
   }
 

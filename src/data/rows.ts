@@ -56,14 +56,18 @@ export class BadRows {
     private readonly policy: BadRowPolicy,
   ) {}
 
-  handle(line: number, problem: RowProblem): void {
+  /** Throws (policy 'fail'), records the row as skipped ('skip', 'warn'), or returns it flagged with the problem ('flag'). */
+  handle(line: number, problem: RowProblem, id = String(line)): Example | undefined {
     if (this.policy === 'fail') {
       throw new DataError(problem.code, problem.reason, {
         location: { file: this.file, line, field: problem.field },
-        hint: 'fix the row, or drop bad rows with --on-bad-row skip (or warn)',
+        hint: 'fix the row, or drop bad rows with --on-bad-row skip (or warn); predict without --strict outputs such rows flagged',
       });
     }
-    this.skipped.push({ line, reason: problem.field ? `field "${problem.field}": ${problem.reason}` : problem.reason });
+    const reason = problem.field ? `field "${printable(problem.field)}": ${problem.reason}` : problem.reason;
+    if (this.policy === 'flag') return { id, line, text: '', labels: [], error: reason };
+    this.skipped.push({ line, reason });
+    return undefined;
   }
 
   /** With policy 'warn', prints one summary line to stderr. */
