@@ -4,7 +4,7 @@ export type DataFormat = 'csv' | 'tsv' | 'jsonl' | 'fpb' | 'trec' | 'hoc' | 'lin
 
 /**
  * 'auto' means strict UTF-8 for csv/tsv/jsonl/lines/hoc, and for fpb/trec: UTF-8 when the whole
- * file is valid UTF-8, else ISO-8859-1 (those corpora ship in both). 'utf-8' fails on invalid bytes
+ * file is valid UTF-8, else ISO-8859-1 (those corpora ship in both); a UTF-16 file is read as such. 'utf-8' fails on invalid bytes
  * (naming line and byte offset); 'utf-8-replace' turns them into U+FFFD and flags the record.
  */
 export type TextEncoding = 'auto' | 'utf-8' | 'utf-8-replace' | 'latin1';
