@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digestInput } from '../src/predict/identity.js';
 import { tempDir } from './helpers.js';
 import { headstartAsync, headstartSync, trainModel, waitFor, type Running } from './predict-helpers.js';
 import { redisAvailable, TestRedis } from './redis-helpers.js';
@@ -100,6 +101,19 @@ describe('predict is permissive by default', () => {
     expect(csv.status).toBe(3);
     expect(csv.stderr).toMatch(/^headstart: .*input\.csv:3: expected 2 fields \(id, text\), found 4$/m);
     expect(predict('--input', csvInput, '--strict', '--on-bad-row', 'skip').status).toBe(2);
+  });
+});
+
+describe('predict input with lines ending in CR alone', () => {
+  it('is read as one row per CR-ended line, said so on stderr, and its rows estimated from the CRs', async () => {
+    const input = path.join(root, 'mac.txt');
+    writeFileSync(input, 'Operating profit doubled.\rThe firm cut 500 jobs.\r\rSales rose.\r');
+    expect((await digestInput(input)).lines).toBe(4);
+    const run = headstartSync('predict', '--model', model, '--input', input, '--workers', '0');
+    expect(run.status, run.stderr).toBe(0);
+    expect(rowsOf(run.stdout).map((row) => [row.line, row.label === null])).toEqual([[1, false], [2, false], [3, false], [4, false]]);
+    expect(run.stderr).toContain(`${input}: its lines end with CR (\\r) alone; read as lines split at each CR`);
+    expect(run.stderr).toMatch(/truncated 0, empty 1, invalid UTF-8 0, unreadable 0$/m);
   });
 });
 
