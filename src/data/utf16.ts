@@ -2,6 +2,7 @@
  * UTF-16 files (Windows tools such as Excel's "Unicode text" and PowerShell write them): recognised
  * by their byte order mark, or without one by the NUL byte beside every ASCII character, so they are
  * read as what they are rather than failing as invalid UTF-8 (or passing as text full of NULs).
+ * Two byte patterns do not warrant a charset-guessing dependency (chardet); TextDecoder decodes.
  */
 export type Utf16Encoding = 'utf-16le' | 'utf-16be';
 

@@ -2,7 +2,8 @@
  * Text from user data as it may appear inside a one-line error message: control characters (C0, DEL,
  * C1), line and paragraph separators and lone surrogates escaped (\r, \n, \t, \x00, \u2028), and the
  * result cut to `max` characters with an ellipsis, so a NUL byte or a CR-only file quoted whole
- * cannot break the line or flood the terminal.
+ * cannot break the line or flood the terminal. (JSON.stringify would leave C1 controls and U+2028
+ * as they are, and escape quotes the message puts around the text.)
  */
 export const PRINTABLE_MAX = 80;
 
