@@ -2,6 +2,8 @@
  * Typed errors with a stable `code`. Messages are one line and name the file, line and field
  * where there is one; `hint` says what to do about it. The CLI maps `category` to an exit code.
  */
+import { printable } from './util/printable.js';
+
 export type ErrorCategory = 'usage' | 'data' | 'model' | 'environment' | 'interrupted' | 'internal';
 
 export interface ErrorLocation {
@@ -113,6 +115,6 @@ function withLocation(message: string, location?: ErrorLocation): string {
   if (location.file !== undefined) parts.push(location.line !== undefined ? `${location.file}:${location.line}` : location.file);
   else if (location.line !== undefined) parts.push(`line ${location.line}`);
   if (location.index !== undefined) parts.push(`text #${location.index}`);
-  if (location.field !== undefined) parts.push(`field "${location.field}"`);
+  if (location.field !== undefined) parts.push(`field "${printable(location.field)}"`);
   return parts.length ? `${parts.join(', ')}: ${message}` : message;
 }

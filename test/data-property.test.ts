@@ -43,7 +43,7 @@ describe('CSV write -> read round trip', () => {
 
 describe('arbitrary bytes', () => {
   // Bytes that matter to some format, so that random files hit the interesting paths often.
-  const special = [0x0a, 0x0d, 0x2c, 0x22, 0x09, 0x40, 0x3a, 0x7b, 0x7d, 0x5f, 0x30, 0x31, 0x20, 0x61, 0x41, 0xc3, 0xa9, 0xff, 0xef, 0xbb, 0xbf];
+  const special = [0x00, 0x0a, 0x0d, 0x2c, 0x22, 0x09, 0x40, 0x3a, 0x7b, 0x7d, 0x5f, 0x30, 0x31, 0x20, 0x61, 0x41, 0xc3, 0xa9, 0xff, 0xef, 0xbb, 0xbf];
   const bytes = fc.oneof(
     fc.uint8Array({ maxLength: 120 }),
     fc.array(fc.constantFrom(...special), { maxLength: 120 }).map((list) => Uint8Array.from(list)),
@@ -56,7 +56,7 @@ describe('arbitrary bytes', () => {
       format: fc.constantFrom(...formats),
       withHeader: fc.boolean(),
       labelled: fc.boolean(),
-      onBadRow: fc.constantFrom('fail' as const, 'skip' as const),
+      onBadRow: fc.constantFrom('fail' as const, 'skip' as const, 'flag' as const),
       encoding: fc.constantFrom('auto' as const, 'utf-8' as const, 'latin1' as const),
     });
     await fc.assert(
@@ -66,7 +66,10 @@ describe('arbitrary bytes', () => {
         writeFileSync(file, Buffer.concat([Buffer.from(prefix), body]));
         try {
           const data = await readDataset(file, { format, labelled, onBadRow, encoding });
-          for (const example of data.examples) expect(typeof example.text).toBe('string');
+          for (const example of data.examples) {
+            expect(typeof example.text).toBe('string');
+            if (example.error !== undefined) expect([onBadRow, example.text, example.labels]).toEqual(['flag', '', []]);
+          }
         } catch (error) {
           if (!(error instanceof DataError)) throw error;
         }

@@ -97,7 +97,7 @@ describe('predict journal files', () => {
     const victim = path.join(root, 'victim-resume');
     writeFileSync(victim, 'precious\n');
     const first = await OutputJournal.open(output, identity, false);
-    await first.journal.commit({ text: 'one\n', rows: 1, truncated: 0, empty: 0 });
+    await first.journal.commit({ text: 'one\n', rows: 1, truncated: 0, empty: 0, invalidUtf8: 0, unreadable: 0 });
     await first.journal.close();
     spawnSync('rm', [OutputJournal.partialPath(output)]);
     symlinkSync(victim, OutputJournal.partialPath(output));
@@ -109,11 +109,11 @@ describe('predict journal files', () => {
     const identity = { input: 'a'.repeat(64), models: 'b'.repeat(64), settings: 'c'.repeat(64) };
     const output = path.join(root, 'stale-temporary.jsonl');
     const first = await OutputJournal.open(output, identity, false);
-    await first.journal.commit({ text: 'one\n', rows: 1, truncated: 0, empty: 0 });
+    await first.journal.commit({ text: 'one\n', rows: 1, truncated: 0, empty: 0, invalidUtf8: 0, unreadable: 0 });
     await first.journal.close();
     writeFileSync(OutputJournal.temporaryPath(output), '{"version":1,"ro');
     const resumed = await OutputJournal.open(output, identity, true);
-    await resumed.journal.commit({ text: 'two\n', rows: 1, truncated: 0, empty: 0 });
+    await resumed.journal.commit({ text: 'two\n', rows: 1, truncated: 0, empty: 0, invalidUtf8: 0, unreadable: 0 });
     await resumed.journal.finish();
     expect(readFileSync(output, 'utf8')).toBe('one\ntwo\n');
     expect(existsSync(OutputJournal.temporaryPath(output))).toBe(false);
@@ -139,7 +139,7 @@ describe('predict output lock', () => {
     expect(error).toBeInstanceOf(EnvironmentError);
     expect((error as EnvironmentError).code).toBe('OUTPUT_LOCKED');
     expect((error as EnvironmentError).message).toBe(`${lockPath(output)}: ${output} is locked by another headstart run (pid ${process.pid} on ${hostname()})`);
-    await first.journal.commit({ text: 'one\n', rows: 1, truncated: 0, empty: 0 });
+    await first.journal.commit({ text: 'one\n', rows: 1, truncated: 0, empty: 0, invalidUtf8: 0, unreadable: 0 });
     await first.journal.finish();
     expect(readFileSync(output, 'utf8')).toBe('one\n');
     expect(existsSync(lockPath(output))).toBe(false);

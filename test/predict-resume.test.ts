@@ -60,6 +60,17 @@ describe('predict --resume after SIGKILL', () => {
     }
   }, 3 * TRIAL_TIMEOUT_MS);
 
+  it('refuses to resume when --strict was added or dropped since the interrupted run', async () => {
+    const output = path.join(root, 'strictness.jsonl');
+    const run = headstartAsync(...predictArgs(output));
+    await waitFor(() => committedRows(output) >= BATCH, 60_000, 'a committed chunk');
+    run.child.kill('SIGKILL');
+    await run.exited;
+    const resumed = headstartSync(...predictArgs(output, '--resume', '--strict'));
+    expect(resumed.status).toBe(2);
+    expect(resumed.stderr).toMatch(/cannot resume .*strictness\.jsonl: the output or reading options \(.*--strict.*\) changed/);
+  });
+
   it('refuses to resume against a changed input', async () => {
     const output = path.join(root, 'changed.jsonl');
     const run = headstartAsync(...predictArgs(output));

@@ -32,7 +32,7 @@ describe('classifyStream', () => {
         maxInFlight = Math.max(maxInFlight, ++inFlight);
         await new Promise((resolve) => setTimeout(resolve, Math.floor(rng() * 15)));
         inFlight--;
-        return { first: chunk.first, rows: chunk.rows.length, text: chunk.rows.map((row) => `${row.id}\n`).join(''), truncated: 0, empty: 0 };
+        return { first: chunk.first, rows: chunk.rows.length, text: chunk.rows.map((row) => `${row.id}\n`).join(''), truncated: 0, empty: 0, invalidUtf8: 0, unreadable: 0 };
       },
       close: async () => undefined,
     };
@@ -74,7 +74,7 @@ describe('OutputJournal', () => {
   it('cuts uncommitted bytes on resume and refuses a changed input, model or options', async () => {
     const output = path.join(root, 'journal.jsonl');
     const first = await OutputJournal.open(output, identity, false);
-    await first.journal.commit({ text: 'one\ntwo\n', rows: 2, truncated: 0, empty: 1 });
+    await first.journal.commit({ text: 'one\ntwo\n', rows: 2, truncated: 0, empty: 1, invalidUtf8: 0, unreadable: 0 });
     await first.journal.close();
     appendFileSync(OutputJournal.partialPath(output), 'half a ro');
 
@@ -83,8 +83,8 @@ describe('OutputJournal', () => {
     }
     const resumed = await OutputJournal.open(output, identity, true);
     expect(resumed).toMatchObject({ committedRows: 2, resumed: true });
-    expect(resumed.journal.counts).toEqual({ rows: 2, truncated: 0, empty: 1 });
-    await resumed.journal.commit({ text: 'three\n', rows: 1, truncated: 0, empty: 0 });
+    expect(resumed.journal.counts).toEqual({ rows: 2, truncated: 0, empty: 1, invalidUtf8: 0, unreadable: 0 });
+    await resumed.journal.commit({ text: 'three\n', rows: 1, truncated: 0, empty: 0, invalidUtf8: 0, unreadable: 0 });
     await resumed.journal.finish();
     expect(readFileSync(output, 'utf8')).toBe('one\ntwo\nthree\n');
     expect(existsSync(OutputJournal.progressPath(output))).toBe(false);

@@ -1,5 +1,6 @@
 /** Warnings about training data that is usable but suspect: contradictory duplicates, replaced bytes. */
 import { findLabelConflicts, type Dataset } from '../data/index.js';
+import { printable } from '../util/printable.js';
 import { info } from './output.js';
 
 export interface DataWarnings {
@@ -30,5 +31,5 @@ export function reportDataWarnings(dataset: Dataset): DataWarnings {
 }
 
 function quote(text: string): string {
-  return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}...` : text);
+  return `"${printable(text, 60)}"`;
 }

@@ -37,7 +37,7 @@ export function addDataOptions(command: Command, dataFlag = '--data <file>', req
     .option('--label-field <name>', 'column or JSON field holding the label (default: label, or the corpus registry)')
     .option('--delimiter <char>', "field delimiter of csv input: one character, e.g. ';', or tab (default: ',', or ';' or tab when a .csv header has one of them and no comma)")
     .addOption(
-      new Option('--encoding <encoding>', 'text encoding of the file; auto and utf-8 fail on invalid UTF-8 naming the byte, utf-8-replace reads it as U+FFFD and flags those rows')
+      new Option('--encoding <encoding>', 'text encoding of the file; auto and utf-8 fail on invalid UTF-8 naming the byte (predict: see --strict), utf-8-replace reads it as U+FFFD and flags those rows; auto also reads UTF-16')
         .choices(['auto', 'utf-8', 'utf-8-replace', 'latin1'])
         .default('auto'),
     )

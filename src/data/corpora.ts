@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DataError, UsageError } from '../errors.js';
+import { printable } from '../util/printable.js';
 import { STDIN } from './source.js';
 import type { DataFormat, ReadOptions } from './types.js';
 
@@ -51,7 +52,7 @@ export function resolveDataSource(nameOrPath: string): ResolvedSource {
     const known = listCorpora()
       .map((entry) => entry.name)
       .join(', ');
-    throw new DataError('UNKNOWN_SOURCE', `"${nameOrPath}" is neither an existing file nor a known corpus (known: ${known})`, {
+    throw new DataError('UNKNOWN_SOURCE', `"${printable(nameOrPath)}" is neither an existing file nor a known corpus (known: ${known})`, {
       hint: 'check the path, or use one of the corpus names',
     });
   }

@@ -6,6 +6,7 @@
 import { Readable, pipeline } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { DataError } from '../errors.js';
+import { printable } from '../util/printable.js';
 import type { DecodedLine } from './decode.js';
 import { BadRows, RowProblem, buildExample, joinText, missingLabel, type RowRules } from './rows.js';
 import type { Example } from './types.js';
@@ -62,25 +63,24 @@ export async function* readDelimited(
         picks = pickColumns(spec, columns, line);
         if (spec.header === true) continue;
       }
-      let example: Example;
+      let example: Example | undefined;
       try {
         if (record.length !== columns.length) {
           throw new RowProblem(
             'FIELD_COUNT',
-            `expected ${columns.length} fields (${columns.join(', ')}), found ${record.length}`,
+            `expected ${columns.length} fields (${printable(columns.join(', '))}), found ${record.length}`,
           );
         }
         const text = joinText(picks.text.map((i) => record[i]));
         const id = picks.id === undefined ? String(line) : record[picks.id];
         const labels = spec.rules.labelled ? parseLabels(record[picks.label!], spec.labelField) : [];
         example = buildExample(spec.rules, line, id, text, labels);
-        if (anyIn(invalidUtf8Lines, line, span)) example.invalidUtf8 = true;
       } catch (error) {
         if (!(error instanceof RowProblem)) throw error;
-        badRows.handle(line, error);
-        continue;
+        example = badRows.handle(line, error, picks.id === undefined ? undefined : record[picks.id]);
       }
-      yield example;
+      if (anyIn(invalidUtf8Lines, line, span) && example) example.invalidUtf8 = true;
+      if (example) yield example;
     }
   } catch (error) {
     throw error instanceof CsvError ? syntaxError(spec.file, nextLine, error) : error;
@@ -128,14 +128,14 @@ function pickColumns(spec: DelimitedSpec, columns: string[], headerLine: number 
   const location = (field: string) => ({ file: spec.file, line: headerLine, field });
   const duplicate = columns.find((name, i) => columns.indexOf(name) !== i);
   if (duplicate !== undefined) {
-    throw new DataError('DUPLICATE_COLUMN', `column "${duplicate}" appears twice in the header`, {
+    throw new DataError('DUPLICATE_COLUMN', `column "${printable(duplicate)}" appears twice in the header`, {
       location: location(duplicate),
     });
   }
   const find = (field: string, role: string, option: string): number => {
     const index = columns.indexOf(field);
     if (index !== -1) return index;
-    throw new DataError('MISSING_COLUMN', `no ${role} column "${field}"; columns found: ${columns.join(', ')}`, {
+    throw new DataError('MISSING_COLUMN', `no ${role} column "${field}"; columns found: ${printable(columns.join(', '))}`, {
       location: location(field),
       hint: `name the ${role} column with ${option}${spec.format === 'tsv' ? ' (BLUE HoC files need --format hoc)' : ''}`,
     });
@@ -162,7 +162,7 @@ function parseHocLabels(raw: string, field: string): string[] {
   const present: string[] = [];
   for (const item of value.split(',')) {
     const match = HOC_ITEM.exec(item.trim());
-    if (!match) throw new RowProblem('BAD_LABEL', `label item "${item}" is not of the form ID_0 or ID_1`, field);
+    if (!match) throw new RowProblem('BAD_LABEL', `label item "${printable(item)}" is not of the form ID_0 or ID_1`, field);
     if (match[2] === '1') present.push(match[1]);
   }
   return present;
@@ -175,7 +175,7 @@ const SYNTAX_PROBLEMS: Record<string, string> = {
 };
 
 function syntaxError(file: string, line: number, error: CsvError): DataError {
-  return new DataError('CSV_SYNTAX', SYNTAX_PROBLEMS[error.code] ?? error.message, {
+  return new DataError('CSV_SYNTAX', SYNTAX_PROBLEMS[error.code] ?? printable(error.message, 200), {
     location: { file, line },
     hint: 'a field with a comma, quote or line break must be in double quotes, with inner quotes doubled ("")',
     cause: error,

@@ -4,6 +4,7 @@
  * rather than asked for is told through `onNote`.
  */
 import { DataError, UsageError } from '../errors.js';
+import { printable } from '../util/printable.js';
 import { csvHeaderDelimiter, delimiterName, guessDelimited } from './sniff.js';
 import { readHead, resolveFormat, sourceName, STDIN } from './source.js';
 import type { DataFormat, ReadOptions } from './types.js';
@@ -82,7 +83,7 @@ function delimitedTextFile(source: string, options: ReadOptions, delimiter: stri
 function unlabelled(source: string, delimiter: string | undefined): DataError {
   const guess = source === STDIN ? undefined : guessDelimited(readHead(source), [], delimiter);
   const hint = guess?.consistent
-    ? `it looks like ${csvKind(guess.delimiter)} with the columns ${guess.columns.join(', ')}: pass ${csvFlags(guess.delimiter)} with --text-field and --label-field naming the text and label columns`
+    ? `it looks like ${csvKind(guess.delimiter)} with the columns ${printable(guess.columns.join(', '))}: pass ${csvFlags(guess.delimiter)} with --text-field and --label-field naming the text and label columns`
     : 'give a csv, tsv or jsonl file with text and label fields, or fpb lines (text@label); if this file is delimited, pass --format csv (and --delimiter)';
   return new DataError('UNLABELLED_DATA', 'plain lines (format "lines") carry no labels, and this command needs labelled data', { location: { file: sourceName(source) }, hint });
 }

@@ -1,4 +1,5 @@
 /** JSON Lines: one object per line; a label may be a string, a number, or an array of them (multi-label). */
+import { printable } from '../util/printable.js';
 import type { DecodedLine } from './decode.js';
 import { BadRows, RowProblem, buildExample, joinText, missingLabel, type RowRules } from './rows.js';
 import type { Example } from './types.js';
@@ -16,16 +17,19 @@ export async function* readJsonl(lines: AsyncIterable<DecodedLine>, spec: JsonlS
   for await (const { text: raw, line, invalidUtf8 } of lines) {
     if (raw.trim() === '') continue;
     let example: Example;
+    let id: string | undefined;
     try {
       const record = parseObject(raw);
+      id = spec.idField === undefined ? String(line) : idValue(record, spec.idField);
       const text = joinText(spec.textFields.map((field) => stringField(record, field)));
-      const id = spec.idField === undefined ? String(line) : idValue(record, spec.idField);
       const labels = spec.rules.labelled ? labelValues(record, spec) : [];
       example = buildExample(spec.rules, line, id, text, labels);
       if (invalidUtf8) example.invalidUtf8 = true;
     } catch (error) {
       if (!(error instanceof RowProblem)) throw error;
-      badRows.handle(line, error);
+      const flagged = badRows.handle(line, error, id);
+      if (flagged && invalidUtf8) flagged.invalidUtf8 = true;
+      if (flagged) yield flagged;
       continue;
     }
     yield example;
@@ -37,7 +41,7 @@ function parseObject(raw: string): Record<string, unknown> {
   try {
     value = JSON.parse(raw);
   } catch (error) {
-    throw new RowProblem('INVALID_JSON', `invalid JSON (${(error as Error).message})`);
+    throw new RowProblem('INVALID_JSON', `invalid JSON (${printable((error as Error).message)})`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new RowProblem('INVALID_JSON', `expected a JSON object, got ${describe(value)}`);
@@ -78,6 +82,6 @@ function labelString(value: unknown, field: string): string {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `"${value.length > 40 ? value.slice(0, 40) + '...' : value}"`;
+  if (typeof value === 'string') return `"${printable(value, 40)}"`;
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }

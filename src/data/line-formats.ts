@@ -25,8 +25,9 @@ export async function* readLineRecords(
         example = buildExample(rules, decoded.line, id, text, labels);
       } catch (error) {
         if (!(error instanceof RowProblem)) throw error;
-        badRows.handle(decoded.line, error);
-        continue;
+        const flagged = badRows.handle(decoded.line, error);
+        if (!flagged) continue;
+        example = flagged;
       }
     }
     if (decoded.invalidUtf8) example.invalidUtf8 = true;

@@ -7,8 +7,10 @@ import { chooseFormat, DEFAULT_FIELDS } from './format.js';
 import { readJsonl } from './jsonl.js';
 import { fpbParser, readLineRecords, trecParser } from './line-formats.js';
 import { BadRows, type RowRules } from './rows.js';
+import { crLinesAsLf } from './line-breaks.js';
 import { readAll, readChunks, sourceName } from './source.js';
-import type { DataFormat, Dataset, Example, ReadOptions, SkippedRow } from './types.js';
+import type { DataFormat, Dataset, Example, ReadOptions, SkippedRow, TextEncoding } from './types.js';
+import { decodingUtf16, utf16Name } from './utf16.js';
 
 /**
  * Examples of one source, read as a stream (fpb and trec files, which are small, are read whole to
@@ -89,15 +91,36 @@ export class RecordReader implements AsyncIterable<Example> {
     }
   }
 
-  /** fpb and trec files come in UTF-8 or ISO-8859-1, so with 'auto' their whole bytes decide. */
+  /**
+   * UTF-16 is read as such with 'auto' (and said so), refused as UTF-8. Lines may end with CR alone.
+   * fpb and trec files come in UTF-8 or ISO-8859-1, so with 'auto' their whole bytes decide. Else
+   * 'auto' is strict UTF-8, or replacing UTF-8 when bad rows are flagged rather than refused.
+   */
   private async lines(): Promise<AsyncIterable<DecodedLine>> {
     const requested = this.options.encoding ?? 'auto';
+    let chunks: AsyncIterable<Buffer> = readChunks(this.source);
+    if (requested !== 'latin1') chunks = await this.utf16AsUtf8(chunks, requested);
+    chunks = crLinesAsLf(chunks, () => this.options.onNote?.(`${this.file}: its lines end with CR (\\r) alone; read as lines split at each CR`));
     if (requested === 'auto' && (this.format === 'fpb' || this.format === 'trec')) {
-      const bytes = await readAll(this.source);
+      const bytes = await readAll(chunks);
       return decodeLines(once(bytes), this.file, isUtf8(bytes) ? 'utf-8' : 'latin1');
     }
-    const encoding: ByteEncoding = requested === 'auto' ? 'utf-8' : requested;
-    return decodeLines(readChunks(this.source), this.file, encoding);
+    const encoding: ByteEncoding = requested !== 'auto' ? requested : this.options.onBadRow === 'flag' ? 'utf-8-replace' : 'utf-8';
+    return decodeLines(chunks, this.file, encoding);
+  }
+
+  private async utf16AsUtf8(chunks: AsyncIterable<Buffer>, requested: TextEncoding): Promise<AsyncIterable<Buffer>> {
+    const decoded = await decodingUtf16(chunks);
+    if (!decoded.utf16) return decoded.chunks;
+    const { encoding, evidence } = decoded.utf16;
+    if (requested === 'auto') {
+      this.options.onNote?.(`${this.file}: read as ${utf16Name(encoding)} (${evidence}), not UTF-8`);
+      return decoded.chunks;
+    }
+    throw new DataError('UTF16_INPUT', `the file is ${utf16Name(encoding)} (${evidence}), not UTF-8`, {
+      location: { file: this.file },
+      hint: `leave --encoding at auto to read it as UTF-16, or convert it: iconv -f ${encoding.toUpperCase()} -t UTF-8 ${this.file} > converted.txt`,
+    });
   }
 
   private noRows(skipped: SkippedRow[]): DataError {

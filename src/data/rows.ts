@@ -1,5 +1,6 @@
 /** Turning one parsed record into an Example, and the bad-row policy shared by every format. */
 import { DataError } from '../errors.js';
+import { printable } from '../util/printable.js';
 import type { BadRowPolicy, Example, SkippedRow } from './types.js';
 
 /** A record that cannot become an Example; the reader decides (by policy) whether it is fatal. */
@@ -32,7 +33,7 @@ function mapLabel(rules: RowRules, label: string): string {
   if (Object.hasOwn(map, label)) return map[label];
   throw new RowProblem(
     'UNKNOWN_LABEL',
-    `label "${label}" is not in the label map (known: ${Object.keys(map).join(', ')})`,
+    `label "${printable(label)}" is not in the label map (known: ${Object.keys(map).join(', ')})`,
     rules.labelField,
   );
 }
@@ -55,14 +56,18 @@ export class BadRows {
     private readonly policy: BadRowPolicy,
   ) {}
 
-  handle(line: number, problem: RowProblem): void {
+  /** Throws (policy 'fail'), records the row as skipped ('skip', 'warn'), or returns it flagged with the problem ('flag'). */
+  handle(line: number, problem: RowProblem, id = String(line)): Example | undefined {
     if (this.policy === 'fail') {
       throw new DataError(problem.code, problem.reason, {
         location: { file: this.file, line, field: problem.field },
-        hint: 'fix the row, or drop bad rows with --on-bad-row skip (or warn)',
+        hint: 'fix the row, or drop bad rows with --on-bad-row skip (or warn); predict without --strict outputs such rows flagged',
       });
     }
-    this.skipped.push({ line, reason: problem.field ? `field "${problem.field}": ${problem.reason}` : problem.reason });
+    const reason = problem.field ? `field "${printable(problem.field)}": ${problem.reason}` : problem.reason;
+    if (this.policy === 'flag') return { id, line, text: '', labels: [], error: reason };
+    this.skipped.push({ line, reason });
+    return undefined;
   }
 
   /** With policy 'warn', prints one summary line to stderr. */

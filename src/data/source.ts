@@ -2,7 +2,9 @@
 import { createReadStream, closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DataError, UsageError } from '../errors.js';
+import { crToLf, endsLinesWithCr } from './line-breaks.js';
 import { SAMPLE_BYTES } from './sniff.js';
+import { detectUtf16 } from './utf16.js';
 import type { DataFormat } from './types.js';
 
 export const STDIN = '-';
@@ -24,10 +26,10 @@ export async function* readChunks(source: string): AsyncGenerator<Buffer> {
   }
 }
 
-export async function readAll(source: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of readChunks(source)) chunks.push(chunk);
-  return Buffer.concat(chunks);
+export async function readAll(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const all: Buffer[] = [];
+  for await (const chunk of chunks) all.push(chunk);
+  return Buffer.concat(all);
 }
 
 const FORMAT_BY_EXTENSION: Record<string, DataFormat> = {
@@ -60,7 +62,8 @@ export function resolveFormat(source: string, format: DataFormat | 'auto'): Data
 
 /**
  * The first SAMPLE_BYTES of `file` as ISO-8859-1 (one character per byte, so UTF-8 text keeps
- * its delimiters, quotes and line breaks where they are), without a UTF-8 byte order mark.
+ * its delimiters, quotes and line breaks where they are), without a UTF-8 byte order mark. UTF-16
+ * is converted to UTF-8 first, and lines ending with CR alone end with LF, as the readers see them.
  * Empty for anything but a regular file: reading a pipe (/dev/stdin, <(...)) would consume its data.
  */
 export function readHead(file: string): string {
@@ -74,13 +77,24 @@ export function readHead(file: string): string {
   }
   try {
     const length = readSync(fd, buffer, 0, buffer.length, 0);
-    const head = buffer.subarray(0, length).toString('latin1');
+    const head = asReadersSee(buffer.subarray(0, length), length === buffer.length).toString('latin1');
     return head.startsWith('\xEF\xBB\xBF') ? head.slice(3) : head;
   } catch (error) {
     throw fileError(file, error);
   } finally {
     closeSync(fd);
   }
+}
+
+function asReadersSee(bytes: Buffer, cut: boolean): Buffer {
+  const utf16 = detectUtf16(bytes);
+  let text = bytes;
+  if (utf16) {
+    const decoded = new TextDecoder(utf16.encoding).decode(bytes);
+    // Decoded, a cut sample no longer has SAMPLE_BYTES bytes, which is how a cut is recognised later: cut at a line end.
+    text = Buffer.from(cut ? decoded.slice(0, decoded.lastIndexOf('\n') + 1) : decoded, 'utf8');
+  }
+  return endsLinesWithCr(text, true) ? crToLf(text) : text;
 }
 
 const FILE_PROBLEMS: Record<string, string> = {

@@ -4,13 +4,16 @@ export type DataFormat = 'csv' | 'tsv' | 'jsonl' | 'fpb' | 'trec' | 'hoc' | 'lin
 
 /**
  * 'auto' means strict UTF-8 for csv/tsv/jsonl/lines/hoc, and for fpb/trec: UTF-8 when the whole
- * file is valid UTF-8, else ISO-8859-1 (those corpora ship in both). 'utf-8' fails on invalid bytes
+ * file is valid UTF-8, else ISO-8859-1 (those corpora ship in both); a UTF-16 file is read as such. 'utf-8' fails on invalid bytes
  * (naming line and byte offset); 'utf-8-replace' turns them into U+FFFD and flags the record.
  */
 export type TextEncoding = 'auto' | 'utf-8' | 'utf-8-replace' | 'latin1';
 
-/** What to do with a row that has no usable text or label: throw, drop it quietly, or drop it and warn once at the end. */
-export type BadRowPolicy = 'fail' | 'skip' | 'warn';
+/**
+ * What to do with a row that has no usable text or label: throw, drop it quietly, or drop it and warn
+ * once at the end; or (prediction input) keep it, flagged with `error`, and read invalid UTF-8 as U+FFFD.
+ */
+export type BadRowPolicy = 'fail' | 'skip' | 'warn' | 'flag';
 
 export interface Example {
   /** The id field when one is configured, else the line number as a string. */
@@ -22,6 +25,8 @@ export interface Example {
   labels: string[];
   /** Set when invalid UTF-8 bytes in the record were replaced by U+FFFD (encoding 'utf-8-replace'). */
   invalidUtf8?: true;
+  /** Policy 'flag' only: why the record could not be read (its text is then '' and it has no labels). */
+  error?: string;
 }
 
 export interface SkippedRow {
@@ -65,7 +70,7 @@ export interface ReadOptions {
   header?: boolean | string[];
   /** Renames raw labels (e.g. '1' -> 'neoplasms'); a label missing from the map is a bad row. */
   labelMap?: Record<string, string>;
-  /** Default 'fail'. */
+  /** Default 'fail'. With 'flag', encoding 'auto' reads invalid UTF-8 as U+FFFD (flagged) rather than failing. */
   onBadRow?: BadRowPolicy;
   /**
    * csv, tsv and hoc: the field delimiter, one character. Default ',' for csv (';' or tab when the

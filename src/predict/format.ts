@@ -1,4 +1,7 @@
-/** One output row per input record: JSONL or CSV, with one field (or column group) per head when there are several. */
+/**
+ * One output row per input record: JSONL or CSV, with one field (or column group) per head when there
+ * are several. A record that could not be read is still a row: no prediction (null), and its `error`.
+ */
 import { stringify } from 'csv-stringify/sync';
 import type { Prediction } from '../classifier.js';
 import { UsageError } from '../errors.js';
@@ -20,9 +23,16 @@ export interface InputRow {
   id: string;
   line: number;
   text: string;
+  /** Invalid UTF-8 in the record was read as U+FFFD; it is classified all the same. */
+  invalidUtf8?: true;
+  /** The record could not be read (malformed CSV record, JSONL line that is not an object): not classified. */
+  error?: string;
 }
 
-const RESERVED_FIELDS = new Set(['id', 'line', 'truncated', 'empty']);
+/** Per head, the prediction for each row; undefined for a row with an `error`. */
+export type RowPredictions = (Prediction | undefined)[][];
+
+const RESERVED_FIELDS = new Set(['id', 'line', 'truncated', 'empty', 'invalid_utf8', 'error']);
 
 /** Head names must be usable as output fields: distinct, non-empty, not one of the row's own fields. */
 export function checkHeadNames(names: readonly string[]): void {
@@ -42,7 +52,7 @@ export function csvHeader(heads: readonly HeadShape[], settings: RowSettings): s
 }
 
 /** Output text for a chunk of rows; `predictions[h][i]` is head h's prediction for row i. */
-export function formatRows(rows: readonly InputRow[], heads: readonly HeadShape[], predictions: Prediction[][], settings: RowSettings): string {
+export function formatRows(rows: readonly InputRow[], heads: readonly HeadShape[], predictions: RowPredictions, settings: RowSettings): string {
   if (settings.format === 'csv') {
     const records = rows.map((row, i) => csvRecord(row, heads, predictions, i, settings.topK));
     return stringify(records, { quoted_empty: true });
@@ -52,24 +62,27 @@ export function formatRows(rows: readonly InputRow[], heads: readonly HeadShape[
   return out;
 }
 
-function jsonRecord(row: InputRow, heads: readonly HeadShape[], predictions: Prediction[][], i: number, topK: number): Record<string, unknown> {
+function jsonRecord(row: InputRow, heads: readonly HeadShape[], predictions: RowPredictions, i: number, topK: number): Record<string, unknown> {
   const record: Record<string, unknown> = { id: row.id, line: row.line };
   const first = predictions[0][i];
   if (heads.length === 1 && heads[0].name === '') Object.assign(record, headFields(first, heads[0].multiLabel, topK));
   else heads.forEach((head, h) => (record[head.name] = headFields(predictions[h][i], head.multiLabel, topK)));
-  if (first.truncated) record.truncated = true;
-  if (first.empty) record.empty = true;
+  if (first?.truncated) record.truncated = true;
+  if (first?.empty) record.empty = true;
+  if (row.invalidUtf8) record.invalid_utf8 = true;
+  if (row.error !== undefined) record.error = row.error;
   return record;
 }
 
-function headFields(prediction: Prediction, multiLabel: boolean, topK: number): Record<string, unknown> {
+/** The fields stay when there is no prediction (null), so every row has the same shape. */
+function headFields(prediction: Prediction | undefined, multiLabel: boolean, topK: number): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
-  if (multiLabel) fields.labels = prediction.labels;
+  if (multiLabel) fields.labels = prediction?.labels ?? null;
   else {
-    fields.label = prediction.label;
-    fields.score = round(prediction.score);
+    fields.label = prediction?.label ?? null;
+    fields.score = prediction ? round(prediction.score) : null;
   }
-  if (topK > 1 || multiLabel) fields.scores = scoresOf(prediction);
+  if (topK > 1 || multiLabel) fields.scores = prediction ? scoresOf(prediction) : null;
   return fields;
 }
 
@@ -81,21 +94,21 @@ function csvColumns(heads: readonly HeadShape[], settings: RowSettings): string[
     else columns.push(`${prefix}label`, `${prefix}score`);
     if (settings.topK > 1 || head.multiLabel) columns.push(`${prefix}scores`);
   }
-  columns.push('truncated', 'empty');
+  columns.push('truncated', 'empty', 'invalid_utf8', 'error');
   return columns;
 }
 
-/** CSV cells: multi-label sets joined with '|', scores as a JSON object. */
-function csvRecord(row: InputRow, heads: readonly HeadShape[], predictions: Prediction[][], i: number, topK: number): (string | number)[] {
+/** CSV cells: multi-label sets joined with '|', scores as a JSON object; empty cells where there is no prediction. */
+function csvRecord(row: InputRow, heads: readonly HeadShape[], predictions: RowPredictions, i: number, topK: number): (string | number)[] {
   const cells: (string | number)[] = [row.id, row.line];
   heads.forEach((head, h) => {
     const prediction = predictions[h][i];
-    if (head.multiLabel) cells.push(prediction.labels!.join('|'));
-    else cells.push(prediction.label, round(prediction.score));
-    if (topK > 1 || head.multiLabel) cells.push(JSON.stringify(scoresOf(prediction)));
+    if (head.multiLabel) cells.push(prediction ? prediction.labels!.join('|') : '');
+    else cells.push(prediction?.label ?? '', prediction ? round(prediction.score) : '');
+    if (topK > 1 || head.multiLabel) cells.push(prediction ? JSON.stringify(scoresOf(prediction)) : '');
   });
   const first = predictions[0][i];
-  cells.push(String(first.truncated), String(first.empty));
+  cells.push(String(first?.truncated ?? false), String(first?.empty ?? false), String(row.invalidUtf8 ?? false), row.error ?? '');
   return cells;
 }
 

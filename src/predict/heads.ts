@@ -7,7 +7,7 @@ import path from 'node:path';
 import { TextClassifier } from '../classifier.js';
 import type { EncoderLoadOptions } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
-import { checkHeadNames, formatRows, type HeadShape, type InputRow, type RowSettings } from './format.js';
+import { checkHeadNames, formatRows, type HeadShape, type InputRow, type RowPredictions, type RowSettings } from './format.js';
 
 export interface ModelRef {
   /** Output field for this head; '' when it is the only head. */
@@ -27,6 +27,10 @@ export interface ChunkResult {
   text: string;
   truncated: number;
   empty: number;
+  /** Rows read with invalid UTF-8 replaced by U+FFFD (classified). */
+  invalidUtf8: number;
+  /** Rows that could not be read (written with an error, not classified). */
+  unreadable: number;
 }
 
 /** `--model DIR` or `--model NAME=DIR`; a lone model needs no name, several default to their directory names. */
@@ -72,20 +76,28 @@ export class HeadSet {
     return this.refs.map((ref, i) => ({ name: ref.name, multiLabel: this.classifiers[i].multiLabel }));
   }
 
+  /** Classifies the rows that were read; rows with an `error` get no prediction. */
   async classify(chunk: Chunk, settings: RowSettings): Promise<ChunkResult> {
-    const texts = chunk.rows.map((row) => row.text);
-    const embedded = await this.classifiers[0].embedPrimary(texts);
-    const predictions = [];
-    for (const classifier of this.classifiers) {
-      predictions.push(classifier.decide(await classifier.predictProba(texts, { embedded }), settings.topK));
-    }
+    const readable = chunk.rows.flatMap((row, i) => (row.error === undefined ? [i] : []));
+    const texts = readable.map((i) => chunk.rows[i].text);
+    const predictions: RowPredictions = this.classifiers.map(() => new Array(chunk.rows.length));
     let truncated = 0;
     let empty = 0;
-    for (const info of embedded.info) {
-      truncated += info.truncated ? 1 : 0;
-      empty += info.empty ? 1 : 0;
+    if (texts.length > 0) {
+      const embedded = await this.classifiers[0].embedPrimary(texts);
+      for (const [h, classifier] of this.classifiers.entries()) {
+        const decided = classifier.decide(await classifier.predictProba(texts, { embedded }), settings.topK);
+        decided.forEach((prediction, j) => (predictions[h][readable[j]] = prediction));
+      }
+      for (const info of embedded.info) {
+        truncated += info.truncated ? 1 : 0;
+        empty += info.empty ? 1 : 0;
+      }
     }
-    return { first: chunk.first, rows: chunk.rows.length, text: formatRows(chunk.rows, this.shapes, predictions, settings), truncated, empty };
+    const invalidUtf8 = chunk.rows.filter((row) => row.invalidUtf8).length;
+    const unreadable = chunk.rows.length - readable.length;
+    const text = formatRows(chunk.rows, this.shapes, predictions, settings);
+    return { first: chunk.first, rows: chunk.rows.length, text, truncated, empty, invalidUtf8, unreadable };
   }
 
   async dispose(): Promise<void> {

@@ -6,19 +6,30 @@ import { MANIFEST_FILE } from '../checkpoint/index.js';
 import { DataError } from '../errors.js';
 import type { ModelRef } from './heads.js';
 
-/** sha256 of the input file's bytes, and its newline count (a cheap row estimate for the ETA). */
+/**
+ * sha256 of the input file's bytes, and its line count (a cheap row estimate for the ETA and the
+ * choice of workers): its LF bytes, or its CR bytes in a file without LF (lines ending with CR alone).
+ */
 export async function digestInput(file: string): Promise<{ sha256: string; lines: number }> {
   const hash = createHash('sha256');
-  let lines = 0;
+  let lineFeeds = 0;
+  let carriageReturns = 0;
   try {
     for await (const chunk of createReadStream(file)) {
       hash.update(chunk as Buffer);
-      for (let at = (chunk as Buffer).indexOf(10); at !== -1; at = (chunk as Buffer).indexOf(10, at + 1)) lines++;
+      lineFeeds += countByte(chunk as Buffer, 0x0a);
+      carriageReturns += countByte(chunk as Buffer, 0x0d);
     }
   } catch (cause) {
     throw new DataError('FILE_UNREADABLE', `cannot read: ${(cause as Error).message}`, { location: { file }, cause });
   }
-  return { sha256: hash.digest('hex'), lines };
+  return { sha256: hash.digest('hex'), lines: lineFeeds > 0 ? lineFeeds : carriageReturns };
+}
+
+function countByte(bytes: Buffer, byte: number): number {
+  let count = 0;
+  for (let at = bytes.indexOf(byte); at !== -1; at = bytes.indexOf(byte, at + 1)) count++;
+  return count;
 }
 
 /** sha256 over each head's name and checkpoint manifest (which itself holds the sha256 of every checkpoint file). */

@@ -12,6 +12,7 @@ import { constants, promises as fs } from 'node:fs';
 import { z } from 'zod';
 import { environmentError, UsageError } from '../errors.js';
 import { acquireLock, type Lock } from '../util/lock-file.js';
+import { addCounts, NO_COUNTS, type ChunkText, type Counts } from './counts.js';
 
 export interface RunIdentity {
   input: string;
@@ -28,6 +29,9 @@ const journalSchema = z.object({
   bytes: z.number().int().nonnegative(),
   truncated: z.number().int().nonnegative(),
   empty: z.number().int().nonnegative(),
+  // Absent in the records of versions that could not flag rows.
+  invalidUtf8: z.number().int().nonnegative().default(0),
+  unreadable: z.number().int().nonnegative().default(0),
 });
 
 type JournalState = z.infer<typeof journalSchema>;
@@ -35,7 +39,7 @@ type JournalState = z.infer<typeof journalSchema>;
 const WHAT_CHANGED: Record<keyof RunIdentity, string> = {
   input: 'the input file changed',
   models: 'the model(s) changed',
-  settings: 'the output options (--top-k, --output-format, fields or input format) changed',
+  settings: 'the output or reading options (--top-k, --output-format, --strict, fields, encoding or input format) changed',
 };
 
 export class OutputJournal {
@@ -91,7 +95,7 @@ export class OutputJournal {
       // Starting over: what an interrupted run left is ours to discard (leftovers checked it is).
       if (previous) await fs.rm(OutputJournal.partialPath(output), { force: true });
       const file = await openPartial(output, CREATE_NEW);
-      const journal = new OutputJournal(output, file, lock, { version: JOURNAL_VERSION, identity, rows: 0, bytes: 0, truncated: 0, empty: 0 });
+      const journal = new OutputJournal(output, file, lock, { version: JOURNAL_VERSION, identity, bytes: 0, ...NO_COUNTS });
       await journal.writeState();
       return { journal, committedRows: 0, resumed: false };
     } catch (error) {
@@ -100,13 +104,15 @@ export class OutputJournal {
     }
   }
 
-  /** Rows committed so far, and how many of them were truncated or empty. */
-  get counts(): { rows: number; truncated: number; empty: number } {
-    return { rows: this.state.rows, truncated: this.state.truncated, empty: this.state.empty };
+  /** Rows committed so far, and how many of them were truncated, empty, read with replaced bytes or unreadable. */
+  get counts(): Counts {
+    const { rows, truncated, empty, invalidUtf8, unreadable } = this.state;
+    return { rows, truncated, empty, invalidUtf8, unreadable };
   }
 
-  /** Appends `text` (holding `rows` rows), makes it durable, then records it as committed. */
-  async commit({ text, rows, truncated, empty }: { text: string; rows: number; truncated: number; empty: number }): Promise<void> {
+  /** Appends `result.text` (holding `result.rows` rows), makes it durable, then records it as committed. */
+  async commit(result: ChunkText): Promise<void> {
+    const { text } = result;
     const bytes = Buffer.from(text, 'utf8');
     let written = 0;
     try {
@@ -119,7 +125,7 @@ export class OutputJournal {
       throw environmentError(error, OutputJournal.partialPath(this.output));
     }
     const { state } = this;
-    this.state = { ...state, rows: state.rows + rows, bytes: state.bytes + bytes.length, truncated: state.truncated + truncated, empty: state.empty + empty };
+    this.state = { ...state, ...addCounts(this.counts, result), bytes: state.bytes + bytes.length };
     await this.writeState();
   }
 

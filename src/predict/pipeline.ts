@@ -43,7 +43,10 @@ export async function classifyStream(records: AsyncIterable<InputRow>, runner: C
   let rows: InputRow[] = [];
   for await (const record of records) {
     if (index++ < options.skip) continue;
-    rows.push({ id: record.id, line: record.line, text: record.text });
+    const row: InputRow = { id: record.id, line: record.line, text: record.text };
+    if (record.invalidUtf8) row.invalidUtf8 = true;
+    if (record.error !== undefined) row.error = record.error;
+    rows.push(row);
     if (rows.length < options.chunkRows) continue;
     submit({ first: index - rows.length, rows });
     rows = [];

@@ -11,7 +11,8 @@ import { rowCollector } from './memory.js';
 import { digestInput, digestModels, digestSettings } from './identity.js';
 import type { RunIdentity } from './journal.js';
 import { classifyStream, type ChunkRunner } from './pipeline.js';
-import { deviceSink, journalSink, streamSink, type Counts, type Sink } from './sinks.js';
+import { NO_COUNTS, type Counts } from './counts.js';
+import { deviceSink, journalSink, streamSink, type Sink } from './sinks.js';
 import { inspectOutput, type OutputTarget } from './output-target.js';
 
 export interface PredictRunOptions {
@@ -68,7 +69,7 @@ export async function runPredict(options: PredictRunOptions): Promise<PredictSum
     const opened = await openSink(target, identity, options.resume ?? false);
     sink = opened;
     const resumed = 'resumed' in opened && opened.resumed;
-    if (options.settings.format === 'csv' && !resumed) await sink.write({ text: csvHeader(heads.shapes, options.settings), rows: 0, truncated: 0, empty: 0 });
+    if (options.settings.format === 'csv' && !resumed) await sink.write({ text: csvHeader(heads.shapes, options.settings), ...NO_COUNTS });
     const reader = readRecords(options.input, options.readOptions);
     const headerLines = reader.format === 'csv' || reader.format === 'tsv' ? 1 : 0;
     const estimatedRows = input && Math.max(0, input.lines - headerLines);

@@ -4,20 +4,14 @@ import { constants, promises as fs } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { environmentError } from '../errors.js';
-import type { ChunkResult } from './heads.js';
+import { addCounts, NO_COUNTS, type ChunkText, type Counts } from './counts.js';
 import { OutputJournal, type RunIdentity } from './journal.js';
-
-export interface Counts {
-  rows: number;
-  truncated: number;
-  empty: number;
-}
 
 export interface Sink {
   /** Rows (of the input, in order) already written before this run started. */
   readonly resumedRows: number;
   readonly counts: Counts;
-  write(result: Pick<ChunkResult, 'text' | 'rows' | 'truncated' | 'empty'>): Promise<void>;
+  write(result: ChunkText): Promise<void>;
   /** The run completed: make the output final. */
   finish(): Promise<void>;
   /** The run failed: release the output, leaving whatever allows a resume. */
@@ -25,15 +19,15 @@ export interface Sink {
 }
 
 export function streamSink(stream: Writable): Sink {
-  const counts: Counts = { rows: 0, truncated: 0, empty: 0 };
+  let counts = NO_COUNTS;
   return {
     resumedRows: 0,
-    counts,
+    get counts() {
+      return counts;
+    },
     async write(result) {
       if (!stream.write(result.text)) await once(stream, 'drain');
-      counts.rows += result.rows;
-      counts.truncated += result.truncated;
-      counts.empty += result.empty;
+      counts = addCounts(counts, result);
     },
     finish: async () => undefined,
     abandon: async () => undefined,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Option, type Command } from 'commander';
 import { physicalCoreCount } from '../../encoders/transformer-threads.js';
+import type { BadRowPolicy } from '../../data/index.js';
 import { UsageError } from '../../errors.js';
 import type { OutputFormat } from '../../predict/format.js';
 import { parseModelRefs } from '../../predict/heads.js';
@@ -32,6 +33,7 @@ interface PredictFlags extends DataFlags {
   queueOutageMs: number;
   modelDir?: string;
   json?: boolean;
+  strict?: boolean;
 }
 
 /**
@@ -77,6 +79,10 @@ export function registerPredict(program: Command): void {
   command
     .option('--output <file>', 'output file (default or -: stdout); committed in fsynced chunks to <file>.partial and renamed when complete (a device or FIFO is written directly)')
     .addOption(new Option('--output-format <format>', 'output format (default: csv for a .csv output file, else jsonl)').choices(['jsonl', 'csv']))
+    .addOption(
+      new Option('--strict', 'fail on the first row that cannot be read cleanly (invalid UTF-8, a malformed record), naming file and line; by default such rows are output flagged (invalid_utf8, error) and counted')
+        .conflicts('onBadRow'),
+    )
     .option('--resume', 'continue the interrupted run that left <output>.partial, after checking the input, models and options are unchanged')
     .option('--top-k <k>', 'how many labels with scores to include per row', integer('--top-k', 1), 1)
     .option('--id-field <name>', 'column or JSON field holding a row id (default: the line number)')
@@ -89,11 +95,12 @@ export function registerPredict(program: Command): void {
     .option('--queue-outage-ms <ms>', 'with --queue: how long Redis may be unreachable before the run stops (exit 5; --resume continues)', integer('--queue-outage-ms', 100), 60_000)
     .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>, then the packaged default)')
     .option('--json', 'print one JSON summary object as the last line of stdout')
-    .action(async (flags: PredictFlags) => {
+    .action(async (flags: PredictFlags, self: Command) => {
       if (!flags.model) throw new UsageError('MODEL_REQUIRED', "required option '--model <dir>' not specified", { hint: 'see headstart predict --help' });
       const models = parseModelRefs(flags.model);
       const { path, options: readOptions } = readOptionsFrom(flags.input, flags, false);
       if (flags.idField) readOptions.idField = flags.idField;
+      readOptions.onBadRow = badRowPolicy(flags, self.getOptionValueSource('onBadRow') === 'cli');
       const format: OutputFormat = flags.outputFormat ?? (flags.output?.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
       const settings = { format, topK: flags.topK };
       const loadOptions = { modelDir: flags.modelDir, threads: flags.threads };
@@ -132,15 +139,24 @@ export function registerPredict(program: Command): void {
           onRows: (rows) => progress?.tick(rows),
         });
         progress?.stop();
-        const { rows, truncated, empty, resumedRows, seconds } = summary;
+        const { rows, truncated, empty, invalidUtf8, unreadable, resumedRows, seconds } = summary;
         const classified = rows - resumedRows;
-        info(`classified ${classified} rows in ${seconds.toFixed(1)} s (${(classified / seconds).toFixed(0)} rows/s); truncated ${truncated}, empty ${empty}`);
-        if (flags.json) printJsonResult({ command: 'predict', summary: true, output: flags.output ?? null, rows, truncated, empty, resumedRows, workers: workersUsed, seconds, rowsPerSecond: classified / seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, cpuSeconds: cpuSeconds() });
+        info(`classified ${classified} rows in ${seconds.toFixed(1)} s (${(classified / seconds).toFixed(0)} rows/s); truncated ${truncated}, empty ${empty}, invalid UTF-8 ${invalidUtf8}, unreadable ${unreadable}`);
+        if (flags.json) printJsonResult({ command: 'predict', summary: true, output: flags.output ?? null, rows, truncated, empty, invalidUtf8, unreadable, resumedRows, workers: workersUsed, seconds, rowsPerSecond: classified / seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, cpuSeconds: cpuSeconds() });
       } finally {
         progress?.stop();
         await queue?.close();
       }
     });
+}
+
+/**
+ * Like Spark's PERMISSIVE mode, a batch run outputs every row by default, flagging the ones it could
+ * not read cleanly; --strict (or an explicit --on-bad-row) asks for the reading rules of training data.
+ */
+function badRowPolicy(flags: PredictFlags, explicit: boolean): BadRowPolicy {
+  if (flags.strict) return 'fail';
+  return explicit ? flags.onBadRow : 'flag';
 }
 
 /** CPU time of the whole process, worker threads included. */
