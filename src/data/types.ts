@@ -22,6 +22,8 @@ export interface Example {
   labels: string[];
   /** Set when invalid UTF-8 bytes in the record were replaced by U+FFFD (encoding 'utf-8-replace'). */
   invalidUtf8?: true;
+  /** Set when a JSONL label field held a list (an array), even of one label. */
+  labelList?: true;
 }
 
 export interface SkippedRow {
