@@ -4,6 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
 import { crossValidate } from '../src/cross-validate.js';
+import { distill } from '../src/distill/distill.js';
 import { checkTrainingTask, readDataset, type TaskWarning } from '../src/data/index.js';
 import { createEncoder } from '../src/encoders/index.js';
 import { DataError } from '../src/errors.js';
@@ -133,6 +134,20 @@ describe('texts with no token the encoder knows', () => {
       { code: 'TEXTS_WITHOUT_TOKENS', message: `15 of ${texts.length} training texts have no token the encoder knows (25%): they reach the head as zero vectors` },
     ]);
     expect(report.textsWithoutTokens).toBe(15);
+  });
+
+  it('distill warns before training the student, and reports it', async () => {
+    const { classifier: teacher } = await TextClassifier.train(texts, labels, { recipe: 'single', epochs: 2 });
+    const junk = texts.map((text, i) => (i % 4 === 0 ? unreadable(i) : text));
+    const warnings: TaskWarning[] = [];
+    try {
+      const { classifier, report } = await distill({ teacher, texts: junk, labels, holdOut: 0, student: { fit: { epochs: 2 } }, onWarning: (w) => warnings.push(w) });
+      await classifier.dispose();
+      expect(report.warnings).toEqual([expect.objectContaining({ code: 'TEXTS_WITHOUT_TOKENS', message: expect.stringContaining(`15 of ${texts.length} training texts`) })]);
+      expect(warnings).toEqual(report.warnings);
+    } finally {
+      await teacher.dispose();
+    }
   });
 
   it('under 20% pass without a warning', async () => {
