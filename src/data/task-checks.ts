@@ -1,8 +1,8 @@
 /**
  * Training data that would quietly change the task: a few list-valued labels turning the model
  * multi-label, labels that differ only in case or spaces, texts the encoder cannot read, labels
- * with one example each. Library training (fit, the auto recipe, cross-validation) and the CLI go
- * through here; refusals are DataErrors with numbers, the rest warnings with numbers.
+ * with one example each. Library training (fit, the auto recipe, cross-validation, distillation)
+ * and the CLI go through here; refusals are DataErrors with numbers, the rest warnings with numbers.
  */
 import { knowsVocabulary, type Encoder } from '../encoders/encoder.js';
 import { DataError, UsageError, type ErrorLocation } from '../errors.js';
@@ -19,13 +19,13 @@ export type RowLocator = (index: number) => ErrorLocation;
 const byIndex: RowLocator = (index) => ({ index, field: 'label' });
 
 /** Above this share of texts without a known token training warns; above the second it refuses. */
-export const TOKENLESS_WARN_SHARE = 0.2;
-export const TOKENLESS_REFUSE_SHARE = 0.9;
+const TOKENLESS_WARN_SHARE = 0.2;
+const TOKENLESS_REFUSE_SHARE = 0.9;
 /**
  * Refused: more than half of the labels have a single example, and there are more of them than
  * this (a few, as in label descriptions for zero-shot training, are fine).
  */
-export const MAX_SINGLE_EXAMPLE_LABELS = 100;
+const MAX_SINGLE_EXAMPLE_LABELS = 100;
 
 const count = (n: number) => n.toLocaleString('en-US');
 
