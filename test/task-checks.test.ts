@@ -58,7 +58,7 @@ describe('a few list-valued labels among single ones', () => {
     }
   });
 
-  it('train refuses a JSONL file with a few list labels at file:line with the counts, and trains it with --multi-label', () => {
+  it('train refuses a JSONL file with a few list labels at file:line with the counts, and trains (and eval reads) it with --multi-label', () => {
     const data = path.join(root, 'mixed.jsonl');
     const rows = texts.map((text, i) => JSON.stringify({ text, label: i === 4 || i === 20 ? [labels[i]] : labels[i] }));
     writeFileSync(data, rows.join('\n') + '\n');
@@ -71,6 +71,9 @@ describe('a few list-valued labels among single ones', () => {
     const trained = headstart('train', '--data', data, '--out', out, '--recipe', 'single', '--epochs', '2', '--multi-label');
     expect(trained.status, trained.stderr).toBe(0);
     expect(JSON.parse(readFileSync(path.join(out, 'headstart.json'), 'utf8'))).toMatchObject({ multiLabel: true, labels: ['negative', 'neutral', 'positive'] });
+    // eval reads the same file as the multi-label model was trained on it.
+    const evaluated = headstart('eval', '--model', out, '--data', data);
+    expect(evaluated.status, evaluated.stderr).toBe(0);
   });
 });
 
