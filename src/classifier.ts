@@ -13,6 +13,7 @@ import { loadAnyHead } from './heads/factory.js';
 import { resolveTrainOptions } from './heads/options.js';
 import { validationSplit } from './heads/split.js';
 import { encodeTargets, isMultiLabelInput, labelVocabulary, unknownLabels, type LabelInput } from './labels.js';
+import { checkTrainingTask, trainableTask, type TaskWarning } from './data/task-checks.js';
 import { classificationReport, multiLabelReport, type ClassificationReport, type MultiLabelReport } from './metrics/index.js';
 import { containmentGroups } from './metrics/containment.js';
 import type { FileSource } from './util/file-source.js';
@@ -80,6 +81,13 @@ export interface FitOptions extends Partial<TrainOptions> {
   labelTexts?: LabelTexts;
   /** Which member trains and its epochs, for progress displays (observation only: src/fit-progress.ts). */
   onProgress?: (progress: FitProgress) => void;
+  /**
+   * Train a multi-label model, reading a single label as a one-label list. Without it the model is
+   * multi-label only when every label is a list; a mix is a DataError (MIXED_LABEL_KINDS).
+   */
+  multiLabel?: boolean;
+  /** Told each warning about the training data as it is found, before training (they are also in the report). */
+  onWarning?: (warning: TaskWarning) => void;
 }
 
 export interface MemberReport {
@@ -114,6 +122,8 @@ export interface FitReport extends TrainReport {
   calibration?: Calibration;
   /** The chosen prior correction (`priorCorrection` on, when it helped). */
   priorCorrection?: { alpha: number; priors: number[] };
+  /** Suspect training data that was trained on anyway (src/data/task-checks.ts). */
+  warnings: TaskWarning[];
 }
 
 export interface Prediction {
@@ -307,14 +317,14 @@ export class TextClassifier {
     if (recipe !== 'auto' && recipe !== 'single') {
       throw new UsageError('UNKNOWN_RECIPE', `unknown recipe ${JSON.stringify(recipe)}`, { hint: "use 'auto' (the default) or 'single'" });
     }
-    assertTrainable(texts, labels);
-    if (recipe === 'single') return this.fitMembers(texts, labels, fitOptions);
+    const task = trainableTask(texts, labels, options.multiLabel);
+    if (recipe === 'single') return this.fitMembers(texts, task, fitOptions);
     if (this.members.length > 1) {
       throw new UsageError('RECIPE_NEEDS_ONE_ENCODER', 'the auto recipe chooses its own members, so it takes a classifier over one encoder', {
         hint: "pass recipe: 'single' to train the encoders given with fuseWith",
       });
     }
-    return this.fitAuto(texts, labels, { ...fitOptions, ...(budgetSeconds !== undefined && { budgetSeconds }), ...(onStage && { onStage }) });
+    return this.fitAuto(texts, task, { ...fitOptions, ...(budgetSeconds !== undefined && { budgetSeconds }), ...(onStage && { onStage }) });
   }
 
   /**
@@ -356,7 +366,8 @@ export class TextClassifier {
    * their index.
    */
   private async fitMembers(texts: readonly string[], labels: LabelInput, options: FitOptions): Promise<FitReport> {
-    assertTrainable(texts, labels);
+    const warnings = checkTrainingTask(texts, labels, this.members[0].pretrained?.encoder ?? this.members[0].encoder);
+    for (const warning of warnings) options.onWarning?.(warning);
     const multiLabel = isMultiLabelInput(labels);
     const vocabulary = labelVocabulary(labels);
     if (multiLabel && this.members.length > 1) {
@@ -486,11 +497,18 @@ export class TextClassifier {
       members,
       ...(fusion && { fusion }),
       ...(calibration && { calibration }),
+      warnings,
     };
     this.trainingRecord = {
       head: primary.spec,
       options: recordedTrainOptions(options),
-      data: { examples: texts.length, labelCounts, truncatedTexts: fitReport.truncatedTexts, textsWithoutTokens: fitReport.textsWithoutTokens },
+      data: {
+        examples: texts.length,
+        labelCounts,
+        truncatedTexts: fitReport.truncatedTexts,
+        textsWithoutTokens: fitReport.textsWithoutTokens,
+        ...(warnings.length > 0 && { warnings: warnings.map((w) => w.message) }),
+      },
       epochsRun: primary.report.epochsRun,
       bestEpoch: primary.report.bestEpoch,
       bestValLoss: primary.report.bestValLoss,
@@ -703,7 +721,7 @@ export class TextClassifier {
   private memberOptions(index: number, options: FitOptions): MemberFitOptions {
     const defaults = defaultFitOptionsFor(this.members[index].encoder);
     const given = index === 0 ? definedOnly(options) : definedOnly(Object.fromEntries(SHARED_OPTIONS.map((key) => [key, options[key]])) as FitOptions);
-    const { calibrate: _calibrate, fusionWeights: _weights, fusionCandidates: _candidates, fineTune: _fineTune, labelSimilarity: _similarity, labelTexts: _texts, onProgress: _progress, ...rest } = {
+    const { calibrate: _calibrate, fusionWeights: _weights, fusionCandidates: _candidates, fineTune: _fineTune, labelSimilarity: _similarity, labelTexts: _texts, onProgress: _progress, onWarning: _onWarning, multiLabel: _multiLabel, ...rest } = {
       ...defaults,
       ...given,
     };
@@ -714,24 +732,6 @@ export class TextClassifier {
     const head = this.members[0].head;
     if (!head) throw new UsageError('NOT_TRAINED', 'the classifier has not been trained: call fit() or TextClassifier.load()');
     return head;
-  }
-}
-
-/** Refuses training data no recipe can learn from, before anything is embedded. */
-function assertTrainable(texts: readonly string[], labels: LabelInput): void {
-  if (!Array.isArray(texts)) throw new TypeError(`fit takes an array of texts, got ${typeof texts}`);
-  if (texts.length !== labels.length) {
-    throw new UsageError('FIT_LENGTH_MISMATCH', `fit got ${texts.length} texts but ${labels.length} labels`);
-  }
-  if (texts.length === 0) throw new DataError('NO_TRAINING_DATA', 'fit got no texts');
-  texts.forEach((text, index) => {
-    if (typeof text !== 'string' || text.trim() === '') {
-      throw new DataError('EMPTY_TEXT', 'training text is empty', { location: { index, field: 'text' }, hint: 'remove the row or read the file with --on-bad-row skip' });
-    }
-  });
-  const vocabulary = labelVocabulary(labels);
-  if (!isMultiLabelInput(labels) && vocabulary.length < 2) {
-    throw new DataError('SINGLE_CLASS', `training data has only one class (${vocabulary[0]}); a classifier needs at least 2`);
   }
 }
 
@@ -769,6 +769,8 @@ function trainOptionsOf(options: FitOptions): Partial<TrainOptions> {
     labelSimilarity: _similarity,
     labelTexts: _texts,
     onProgress: _progress,
+    multiLabel: _multiLabel,
+    onWarning: _onWarning,
     ...train
   } = options;
   return definedOnly(train);
@@ -776,7 +778,7 @@ function trainOptionsOf(options: FitOptions): Partial<TrainOptions> {
 
 /** The training options worth recording in a checkpoint: values, not callbacks or signals. */
 function recordedTrainOptions(options: FitOptions): Record<string, unknown> {
-  const { onEpoch: _onEpoch, onProgress: _progress, signal: _signal, validationGroups: _groups, ...values } = definedOnly(options);
+  const { onEpoch: _onEpoch, onProgress: _progress, onWarning: _onWarning, signal: _signal, validationGroups: _groups, ...values } = definedOnly(options);
   return values;
 }
 

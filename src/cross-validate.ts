@@ -5,6 +5,7 @@ import type { Encoder } from './encoders/encoder.js';
 import { isFittable } from './encoders/encoder.js';
 import { isMultiLabelInput, labelVocabulary, type LabelInput } from './labels.js';
 import { labelSetStrata, meanStd, stratifiedKFold, type ClassMetrics } from './metrics/index.js';
+import { checkTrainingTask, trainableTask, type TaskWarning } from './data/task-checks.js';
 
 export interface FoldResult {
   fold: number;
@@ -23,6 +24,8 @@ export interface CrossValidationResult {
   /** Per class: precision, recall and F1 averaged over the folds, support summed. */
   perClass: ClassMetrics[];
   seconds: number;
+  /** Suspect training data, checked once over all rows (src/data/task-checks.ts). */
+  warnings: TaskWarning[];
 }
 
 export interface CrossValidateOptions {
@@ -45,8 +48,12 @@ export interface CrossValidateOptions {
  * embeds each distinct text once for all folds (content-hash cache); a fitted one (TF-IDF) is
  * refitted on each fold's training part only, so no vocabulary leaks from the test fold.
  */
-export async function crossValidate(encoder: Encoder, texts: readonly string[], labels: LabelInput, options: CrossValidateOptions): Promise<CrossValidationResult> {
+export async function crossValidate(encoder: Encoder, texts: readonly string[], given: LabelInput, options: CrossValidateOptions): Promise<CrossValidationResult> {
   const started = performance.now();
+  const { onWarning, ...foldFit } = options.fit ?? {};
+  const labels = trainableTask(texts, given, foldFit.multiLabel);
+  const warnings = checkTrainingTask(texts, labels, encoder);
+  for (const warning of warnings) onWarning?.(warning);
   const multiLabel = isMultiLabelInput(labels);
   const strata = multiLabel
     ? labelSetStrata(labels as readonly (readonly string[])[])
@@ -62,7 +69,7 @@ export async function crossValidate(encoder: Encoder, texts: readonly string[], 
     const trainLabels = pick(labels as readonly unknown[], split.train) as unknown as LabelInput;
     const fit: FitOptions = {
       seed: options.seed,
-      ...options.fit,
+      ...foldFit,
       recipe: options.recipe ?? 'auto',
       ...(options.budgetSeconds !== undefined && { budgetSeconds: options.budgetSeconds }),
       ...(options.onStage && { onStage: options.onStage }),
@@ -91,6 +98,7 @@ export async function crossValidate(encoder: Encoder, texts: readonly string[], 
     macroF1: meanStd(results.map((r) => r.macroF1)),
     perClass: averagePerClass(results),
     seconds: (performance.now() - started) / 1000,
+    warnings,
   };
 }
 

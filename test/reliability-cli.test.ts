@@ -69,7 +69,7 @@ describe('train on suspect data', () => {
     expect(plain.stderr).not.toMatch(/\n\s+at /);
     const debug = headstart('--debug', 'train', '--data', data, '--out', path.join(root, 'never'));
     expect(debug.status).toBe(3);
-    expect(debug.stderr).toMatch(/\n\s+at .*classifier\.ts/);
+    expect(debug.stderr).toMatch(/\n\s+at .*task-checks\.ts/);
   });
 });
 

@@ -1,5 +1,5 @@
 /** Warnings about training data that is usable but suspect: contradictory duplicates, replaced bytes. */
-import { findLabelConflicts, type Dataset } from '../data/index.js';
+import { findLabelConflicts, type Dataset, type TaskWarning } from '../data/index.js';
 import { printable } from '../util/printable.js';
 import { info } from './output.js';
 
@@ -28,6 +28,11 @@ export function reportDataWarnings(dataset: Dataset): DataWarnings {
     info(`warning: ${replaced.length} row${replaced.length === 1 ? '' : 's'} in ${dataset.file} had invalid UTF-8 replaced by U+FFFD (first: line ${replaced[0].line})`);
   }
   return { conflictingTexts: conflicts.length, invalidUtf8Rows: replaced.length };
+}
+
+/** A warning from the training checks (src/data/task-checks.ts), as training finds it. */
+export function printTaskWarning(warning: TaskWarning): void {
+  info(`warning: ${warning.message}`);
 }
 
 function quote(text: string): string {

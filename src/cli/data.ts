@@ -1,5 +1,5 @@
 /** Turns the CLI's data flags into a dataset: corpus names resolve through the registry, flags override it. */
-import { readDataset, resolveDataSource, type Dataset, type ReadOptions } from '../data/index.js';
+import { labelsOfOneKind, readDataset, resolveDataSource, type Dataset, type ReadOptions } from '../data/index.js';
 import { info } from './output.js';
 
 export interface DataFlags {
@@ -25,11 +25,22 @@ export function readOptionsFrom(source: string, flags: DataFlags, labelled: bool
   return { path: resolved.path, options };
 }
 
-export async function loadLabelledData(source: string, flags: DataFlags): Promise<{ dataset: Dataset; texts: string[]; labels: string[] | string[][] }> {
+/**
+ * Reads a labelled file. A row's labels stay a list when its label field held one; a mix of lists
+ * and single labels is refused naming the first list's line, unless `multiLabel` (--multi-label).
+ */
+export async function loadLabelledData(
+  source: string,
+  flags: DataFlags & { multiLabel?: boolean },
+): Promise<{ dataset: Dataset; texts: string[]; labels: string[] | string[][] }> {
   const { path, options } = readOptionsFrom(source, flags, true);
   const dataset = await readDataset(path, options);
-  const texts = dataset.examples.map((example) => example.text);
-  const labels = dataset.multiLabel ? dataset.examples.map((example) => example.labels) : dataset.examples.map((example) => example.labels[0]);
+  const { examples } = dataset;
+  const texts = examples.map((example) => example.text);
+  const field = options.labelField ?? 'label';
+  const lists = dataset.format === 'hoc';
+  const given = examples.map((example) => (lists || example.labelList ? example.labels : example.labels[0]));
+  const labels = labelsOfOneKind(given, flags.multiLabel, (index) => ({ file: dataset.file, line: examples[index].line, field })) as string[] | string[][];
   return { dataset, texts, labels };
 }
 

@@ -70,6 +70,11 @@ export function addTrainingOptions(command: Command): Command {
     .option('--l2-pull <lambda>', 'with --fine-tune: pull of tuned rows towards their pretrained values', fraction('--l2-pull', 1000));
 }
 
+/** --multi-label: intent, so that a few list-valued labels in a file do not turn the model multi-label by accident. */
+export function addMultiLabelOption(command: Command): Command {
+  return command.option('--multi-label', 'train a multi-label model: a row may have a list of labels (JSONL arrays), a single label counts as a list of one');
+}
+
 export interface TrainingFlags {
   head?: 'linear' | 'mlp';
   hidden?: number;
@@ -85,6 +90,7 @@ export interface TrainingFlags {
   fineTune?: boolean;
   tableLearningRate?: number;
   l2Pull?: number;
+  multiLabel?: boolean;
 }
 
 export function fitOptionsFrom(flags: TrainingFlags): FitOptions {
@@ -104,6 +110,7 @@ export function fitOptionsFrom(flags: TrainingFlags): FitOptions {
     patience: flags.patience,
     seed: flags.seed,
     fineTune: flags.fineTune ? { tableLearningRate: flags.tableLearningRate, l2Pull: flags.l2Pull } : flags.fineTune,
+    multiLabel: flags.multiLabel,
   };
 }
 

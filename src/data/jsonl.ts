@@ -25,6 +25,7 @@ export async function* readJsonl(lines: AsyncIterable<DecodedLine>, spec: JsonlS
       const labels = spec.rules.labelled ? labelValues(record, spec) : [];
       example = buildExample(spec.rules, line, id, text, labels);
       if (invalidUtf8) example.invalidUtf8 = true;
+      if (spec.rules.labelled && Array.isArray(record[spec.labelField])) example.labelList = true;
     } catch (error) {
       if (!(error instanceof RowProblem)) throw error;
       const flagged = badRows.handle(line, error, id);

@@ -27,6 +27,8 @@ export interface Example {
   invalidUtf8?: true;
   /** Policy 'flag' only: why the record could not be read (its text is then '' and it has no labels). */
   error?: string;
+  /** Set when a JSONL label field held a list (an array), even of one label. */
+  labelList?: true;
 }
 
 export interface SkippedRow {

@@ -21,6 +21,7 @@ import { groupedStratifiedSplit } from '../heads/split.js';
 import { compareOnTexts, type Comparison } from './compare.js';
 import { softenProbabilities } from './soften.js';
 import { trainStudent, type StudentFitOptions, type StudentTraining } from './student.js';
+import { checkTrainingTask, type TaskWarning } from '../data/task-checks.js';
 
 export const DEFAULT_TEMPERATURE = 2;
 /** Share of the texts held out to compare teacher and student when no evaluation set is given. */
@@ -57,6 +58,8 @@ export interface DistillOptions extends EncoderLoadOptions {
   timingRounds?: number;
   signal?: AbortSignal;
   onStage?: (message: string) => void;
+  /** Told each warning about the training data (src/data/task-checks.ts) before the student trains; they are also in the report. */
+  onWarning?: (warning: TaskWarning) => void;
 }
 
 export interface DistillReport {
@@ -74,6 +77,8 @@ export interface DistillReport {
   seconds: number;
   /** Teacher against student on the evaluation texts (absent with holdOut 0 and no evaluation set). */
   comparison?: Comparison & { source: 'evaluation' | 'held-out' };
+  /** Suspect training data the student was trained on anyway. */
+  warnings: TaskWarning[];
 }
 
 export async function distill(options: DistillOptions): Promise<{ classifier: TextClassifier; report: DistillReport }> {
@@ -110,7 +115,10 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
   const encoder = shared ? choice : await createEncoder(choice, { modelDir });
   let trained: StudentTraining;
   let student: TextClassifier;
+  let warnings: TaskWarning[];
   try {
+    warnings = checkTrainingTask(allTexts, labels ?? [], encoder);
+    for (const warning of warnings) options.onWarning?.(warning);
     onStage(`distill: training the student (${describeSpec(encoder.spec)}) on ${trainRows.length} soft labels at temperature ${temperature}`);
     trained = await trainStudent(encoder, Array.from(trainRows, (row) => allTexts[row]), targets, numLabels, { ...options.student?.fit, signal });
     try {
@@ -152,6 +160,7 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
       teacherLabelSeconds,
       seconds: (performance.now() - started) / 1000,
       ...(comparison && { comparison }),
+      warnings,
     };
     return { classifier: student, report };
   } catch (error) {

@@ -129,6 +129,15 @@ export interface FittableEncoder extends StatefulEncoder {
   fit(texts: readonly string[]): Promise<void>;
 }
 
+/** An encoder that can tell whether a text has any token of its vocabulary (static encoders). */
+export interface VocabularyEncoder extends Encoder {
+  knowsAnyToken(text: string): boolean;
+}
+
+export function knowsVocabulary(encoder: Encoder): encoder is VocabularyEncoder {
+  return typeof (encoder as Partial<VocabularyEncoder>).knowsAnyToken === 'function';
+}
+
 export function hasState(encoder: Encoder): encoder is StatefulEncoder {
   return typeof (encoder as Partial<StatefulEncoder>).saveState === 'function';
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { DataError, ModelError, UsageError } from '../errors.js';
-import type { EmbedOptions, EmbedResult, Encoder, EncoderSpec, TextInfo } from './encoder.js';
+import type { EmbedOptions, EmbedResult, EncoderSpec, TextInfo, VocabularyEncoder } from './encoder.js';
 import { fingerprintParts } from './fingerprint.js';
 import { readSafetensors, roundToFloat16, serializeSafetensors, tensorToFloat32, type SafetensorsFile } from './safetensors.js';
 import { ChunkCacheTokenizer } from './chunk-cache-tokenizer.js';
@@ -50,7 +50,7 @@ export interface TunedTableFiles {
 
 export const TUNED_TABLE_FILES: TunedTableFiles = { table: 'tuned-table.safetensors', tokenizer: 'tuned-tokenizer.json' };
 
-export class StaticEncoder implements Encoder {
+export class StaticEncoder implements VocabularyEncoder {
   readonly spec: EncoderSpec;
   readonly dim: number;
   readonly maxTokens: number;
@@ -171,6 +171,11 @@ export class StaticEncoder implements Encoder {
       ids.push(id);
     }
     return { ids, truncated };
+  }
+
+  /** Whether any token of `text` is in the vocabulary (else its vector is all zeros). */
+  knowsAnyToken(text: string): boolean {
+    return this.tokenize(text).ids.length > 0;
   }
 
   /** Writes the vector of `texts[index]` into row `index` of `out`. */

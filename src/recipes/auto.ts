@@ -23,6 +23,7 @@ import { DEFAULT_DENSE_WEIGHT } from '../encoders/concat.js';
 import { createEncoder, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
 import { isMultiLabelInput, type LabelInput } from '../labels.js';
 import { DataError } from '../errors.js';
+import { checkTrainingTask, trainableTask } from '../data/task-checks.js';
 import { DEFAULT_SEED } from '../heads/options.js';
 import { chooseMultiLabelHead, type HeadCandidate } from './multi-label-choice.js';
 import type { LabelTexts } from '../fusion/label-similarity.js';
@@ -87,16 +88,21 @@ export async function trainAuto(texts: readonly string[], labels: LabelInput, op
 
 async function trainAutoWith(
   texts: readonly string[],
-  labels: LabelInput,
+  given: LabelInput,
   encoder: Encoder,
   options: Omit<AutoOptions, 'encoder'>,
   started: number,
 ): Promise<{ classifier: TextClassifier; report: AutoReport }> {
   const { cache, budgetSeconds = DEFAULT_BUDGET_SECONDS, fit = {}, minFusionExamples = MIN_FUSION_EXAMPLES, labelTexts, signal, onStage, ...load } = options;
+  // Checked once here: the classifiers trained below check again, but only this warns.
+  const labels = trainableTask(texts, given, fit.multiLabel);
+  const warnings = checkTrainingTask(texts, labels, encoder);
+  for (const warning of warnings) fit.onWarning?.(warning);
+  const { onWarning: _onWarning, ...memberFit } = fit;
   // Class imbalance: a prior correction whose strength is chosen on held-out rows (fixed balanced
   // class weights gained 2.7 macro-F1 points on Financial PhraseBank but lost 16 on TREC-6).
   // Every classifier trained here is one the recipe configured: 'single' keeps fit() from running auto again.
-  const fitOptions: FitOptions = { priorCorrection: true, ...definedOnly(fit), recipe: 'single', ...(signal && { signal }) };
+  const fitOptions: FitOptions = { priorCorrection: true, ...definedOnly(memberFit), recipe: 'single', ...(signal && { signal }) };
   const single = async (reason: string, defaults: FitOptions = {}) => {
     const { classifier, report } = await TextClassifier.train(texts, labels, { ...defaults, ...fitOptions }, { encoder, cache, ...load });
     return { classifier, report: summary(report, 'pretrained', reason) };
@@ -109,7 +115,7 @@ async function trainAutoWith(
     encoders: report.members.map((m) => m.encoder),
     budgetSeconds,
     seconds: (performance.now() - started) / 1000,
-    fit: report,
+    fit: { ...report, warnings },
   });
 
   const primary = encoder.spec;

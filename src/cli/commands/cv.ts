@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import { createEncoder } from '../../encoders/index.js';
 import { crossValidate } from '../../cross-validate.js';
 import { loadLabelledData, type DataFlags } from '../data.js';
-import { addDataOptions, addEncoderOptions, addRecipeOptions, addTrainingOptions, fitOptionsFrom, integer, type RecipeFlags, type TrainingFlags } from '../options.js';
+import { addDataOptions, addEncoderOptions, addMultiLabelOption, addRecipeOptions, addTrainingOptions, fitOptionsFrom, integer, type RecipeFlags, type TrainingFlags } from '../options.js';
 import { interruptSignal } from '../interrupt.js';
 import { info, printJsonResult } from '../output.js';
 import { DEFAULT_BUDGET_SECONDS } from '../../recipes/auto.js';
 import { createTrainingProgress } from '../training-progress.js';
+import { printTaskWarning } from '../data-warnings.js';
 
 interface CvFlags extends DataFlags, TrainingFlags, RecipeFlags {
   data: string;
@@ -22,6 +23,7 @@ export function registerCv(program: Command): void {
   command.option('--folds <k>', 'number of folds', integer('--folds', 2), 5);
   addEncoderOptions(command);
   addTrainingOptions(command);
+  addMultiLabelOption(command);
   addRecipeOptions(command);
   command.option('--json', 'print one JSON object with the results as the last line of stdout').action(async (flags: CvFlags) => {
     const signal = interruptSignal();
@@ -35,7 +37,7 @@ export function registerCv(program: Command): void {
       const result = await crossValidate(encoder, texts, labels, {
         folds: flags.folds,
         seed: flags.seed,
-        fit: { ...fitOptionsFrom(flags), signal, ...(progress && { onProgress: progress.update }) },
+        fit: { ...fitOptionsFrom(flags), signal, onWarning: printTaskWarning, ...(progress && { onProgress: progress.update }) },
         recipe: flags.recipe,
         budgetSeconds: flags.budget,
         onFoldStart: (fold) => progress?.restart(`fold ${fold + 1}/${flags.folds}`),
@@ -70,6 +72,7 @@ export function registerCv(program: Command): void {
           seconds: result.seconds,
           perClass: result.perClass,
           perFold: result.folds,
+          warnings: result.warnings,
         });
       }
     } finally {

@@ -5,7 +5,7 @@ import { distill, DEFAULT_HOLD_OUT, DEFAULT_TEMPERATURE, type DistillReport } fr
 import { DEFAULT_ALPHA } from '../../heads/targets.js';
 import { checkCheckpointTarget } from '../../checkpoint/target.js';
 import { definedPaths, loadLabelledData, readOptionsFrom, type DataFlags } from '../data.js';
-import { reportDataWarnings } from '../data-warnings.js';
+import { printTaskWarning, reportDataWarnings } from '../data-warnings.js';
 import { interruptSignal } from '../interrupt.js';
 import { addDataOptions, addEncoderOptions, addTrainingOptions, fitOptionsFrom, fraction, positiveNumber, type TrainingFlags } from '../options.js';
 import { info, printJsonResult } from '../output.js';
@@ -72,6 +72,7 @@ export function registerDistill(program: Command): void {
           modelDir: flags.modelDir,
           signal,
           onStage: info,
+          onWarning: printTaskWarning,
         });
         try {
           const comparison = comparisonLines(report);

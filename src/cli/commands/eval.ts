@@ -25,7 +25,8 @@ export function registerEval(program: Command): void {
       const signal = interruptSignal();
       const classifier = await TextClassifier.load(flags.model, { modelDir: flags.modelDir });
       try {
-        const { dataset, texts, labels } = await loadLabelledData(flags.data, flags);
+        // A multi-label model reads a single label as a list of one, as training with --multi-label did.
+        const { dataset, texts, labels } = await loadLabelledData(flags.data, { ...flags, multiLabel: classifier.multiLabel || undefined });
         const report = await classifier.evaluate(texts, labels, { signal });
         const headline = summariseMetrics(report);
         const lines = [`${dataset.file}: ${texts.length} examples`, ...Object.entries(headline).map(([name, value]) => `${name.padEnd(14)} ${value.toFixed(4)}`), ''];

@@ -2,10 +2,20 @@ import type { Command } from 'commander';
 import { TextClassifier, type FitReport } from '../../classifier.js';
 import { DEFAULT_BUDGET_SECONDS, trainAuto, type AutoReport } from '../../recipes/auto.js';
 import { definedPaths, loadLabelledData, type DataFlags } from '../data.js';
-import { addDataOptions, addEncoderOptions, addLabelDescriptionOption, addRecipeOptions, addTrainingOptions, fitOptionsFrom, type RecipeFlags, type TrainingFlags } from '../options.js';
+import {
+  addDataOptions,
+  addEncoderOptions,
+  addLabelDescriptionOption,
+  addMultiLabelOption,
+  addRecipeOptions,
+  addTrainingOptions,
+  fitOptionsFrom,
+  type RecipeFlags,
+  type TrainingFlags,
+} from '../options.js';
 import { info, printJsonResult } from '../output.js';
 import { interruptSignal } from '../interrupt.js';
-import { reportDataWarnings } from '../data-warnings.js';
+import { printTaskWarning, reportDataWarnings } from '../data-warnings.js';
 import { summariseMetrics } from '../metrics-text.js';
 import { createTrainingProgress } from '../training-progress.js';
 import { UsageError } from '../../errors.js';
@@ -27,6 +37,7 @@ export function registerTrain(program: Command): void {
   addDataOptions(command, '--data <file>', false);
   addEncoderOptions(command);
   addTrainingOptions(command);
+  addMultiLabelOption(command);
   addRecipeOptions(command);
   addLabelDescriptionOption(command);
   command
@@ -60,6 +71,7 @@ export function registerTrain(program: Command): void {
         ...(zeroShot ? ZERO_SHOT_FIT_OPTIONS : {}),
         ...definedOnly(fitOptionsFrom(flags)),
         signal,
+        onWarning: printTaskWarning,
         onEpoch: (log: { epoch: number; loss: number; valLoss?: number }) => {
           if (log.epoch % 10 === 0) say(`epoch ${log.epoch}: loss ${log.loss.toFixed(4)}${log.valLoss !== undefined ? ` val_loss ${log.valLoss.toFixed(4)}` : ''}`);
         },
@@ -113,6 +125,7 @@ export function registerTrain(program: Command): void {
             skippedRows: dataset?.skipped.length ?? 0,
             ...(zeroShot && { zeroShot: true }),
             ...warnings,
+            warnings: report.warnings,
             ...(metrics ? { metrics } : {}),
             ...(autoReport && { recipe: recipeRecord(autoReport) }),
             ...(report.calibration && { calibration: report.calibration }),
