@@ -131,7 +131,7 @@ describe.skipIf(!redisAvailable)('predict --queue keeps flagged rows', () => {
   });
 
   it('writes the same rows through a BullMQ worker as on the main thread', async () => {
-    worker = headstartAsync('worker', '--queue', redis.url);
+    worker = headstartAsync('worker', '--queue', redis.url, '--models-root', root);
     await waitFor(() => worker!.stderr().includes('ready'), 60_000, 'the worker to start');
     const output = path.join(root, 'queued.jsonl');
     const queued = predict('--input', jsonlInput, '--queue', redis.url, '--batch-size', '8', '--output', output);
