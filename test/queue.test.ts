@@ -42,7 +42,8 @@ describe.skipIf(!redisAvailable)('predict --queue with BullMQ workers', () => {
     const output = path.join(root, 'queued.jsonl');
     const coordinator = headstartAsync('predict', '--model', model, '--input', input, '--id-field', 'id', '--output', output, '--queue', url, '--batch-size', '2500', '--json');
     const started = () => [...doomed.stderr().matchAll(/started chunk (\S+)/g)].map((m) => m[1]);
-    await waitFor(() => started().length >= 2, 60_000, 'the doomed worker to start its second chunk');
+    // Its first chunk: under CPU load the survivor may take every later chunk before the doomed worker asks again.
+    await waitFor(() => started().length >= 1, 60_000, 'the doomed worker to start a chunk');
     doomed.child.kill('SIGKILL');
     const lost = started().at(-1)!;
     expect(doomed.stderr()).not.toContain(`completed chunk ${lost}`);

@@ -37,18 +37,24 @@ export async function describeFile(dir: string, name: string): Promise<FileRecor
 }
 
 /**
- * Checks one listed file before anything reads it: a regular file (not a symlink), within the size
- * limit, with the recorded size and sha256. Returns its bytes so the caller parses what was verified.
+ * Reads one listed file: a plain name, a regular file (not a symlink), within the size limit.
+ * `verifyFile` then checks it against its record; reading every file before hashing any keeps the
+ * window in which a concurrent save can mix two checkpoints short.
  */
-export async function readVerifiedFile(dir: string, record: FileRecord, manifest: string): Promise<Buffer> {
+export async function readListedFile(dir: string, record: FileRecord, manifest: string): Promise<Buffer> {
   assertPlainFileName(record.name, manifest);
   const file = path.join(dir, record.name);
-  const data = await readRegularFile(file, MAX_CHECKPOINT_FILE_BYTES, {
+  return readRegularFile(file, MAX_CHECKPOINT_FILE_BYTES, {
     missing: () => new ModelError('CHECKPOINT_FILE_MISSING', `checkpoint file is missing`, { location: { file } }),
     notRegular: () => new ModelError('CHECKPOINT_NOT_REGULAR_FILE', `checkpoint file is not a regular file (symlinks are refused)`, { location: { file } }),
     tooLarge: (size) =>
       new ModelError('CHECKPOINT_FILE_TOO_LARGE', `checkpoint file is ${size} bytes, over the ${MAX_CHECKPOINT_FILE_BYTES}-byte limit`, { location: { file } }),
   });
+}
+
+/** Checks a listed file's bytes against the size and sha256 its record gives. */
+export function verifyFile(dir: string, record: FileRecord, data: Buffer): void {
+  const file = path.join(dir, record.name);
   if (data.byteLength !== record.bytes) {
     throw new ModelError('CHECKPOINT_SIZE_MISMATCH', `checkpoint file is ${data.byteLength} bytes but headstart.json records ${record.bytes}`, {
       location: { file },
@@ -62,7 +68,6 @@ export async function readVerifiedFile(dir: string, record: FileRecord, manifest
       hint: 'the checkpoint was corrupted or tampered with; re-train or re-copy it',
     });
   }
-  return data;
 }
 
 /** The errors `readRegularFile` throws, naming the file as its caller wants. */

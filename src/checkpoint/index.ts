@@ -10,7 +10,7 @@ import { filesInMemory, type FileSource } from '../util/file-source.js';
 import { lockPath } from '../util/lock-file.js';
 import { LIBRARY_VERSION } from '../version.js';
 import { assertConfinedEncoder } from './encoder-paths.js';
-import { describeFile, readRegularFile, readVerifiedFile, writeDirectoryAtomically, type FileRecord } from './files.js';
+import { describeFile, readListedFile, readRegularFile, verifyFile, writeDirectoryAtomically, type FileRecord } from './files.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, MANIFEST_FILE, MAX_MANIFEST_BYTES, parseManifest, sealManifest, type Manifest } from './manifest.js';
 import { renderModelCard, type ModelCardProse } from './model-card.js';
 
@@ -82,8 +82,8 @@ export interface LoadedCheckpoint {
   verified: Map<string, Buffer>;
 }
 
-/** How many times a read is tried when the directory keeps being replaced under it. */
-const READ_ATTEMPTS = 10;
+/** How long reads are retried while the directory keeps being replaced under them (a count of tries runs out under CPU load). */
+const REREAD_BUDGET_MS = 30_000;
 
 /**
  * Reads and validates `headstart.json`, then checks every file it lists (plain name, regular file,
@@ -95,16 +95,17 @@ const READ_ATTEMPTS = 10;
  * A read that succeeds is consistent whatever happened, as every file matched the one manifest read.
  */
 export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
+  const deadline = Date.now() + REREAD_BUDGET_MS;
   for (let attempt = 1; ; attempt++) {
     const before = await directoryIdentity(dir);
     try {
       return await readCheckpointOnce(dir);
     } catch (error) {
-      if (!(error instanceof ModelError) || attempt === READ_ATTEMPTS) throw error;
+      if (!(error instanceof ModelError) || Date.now() > deadline) throw error;
       const replaced = await replacement(dir, before);
       if (replaced === 'no') throw error;
       // A new directory is read at once, before the next save can replace it; a missing one is waited for.
-      if (replaced === 'in progress') await sleep(attempt);
+      if (replaced === 'in progress') await sleep(Math.min(attempt, 50));
     }
   }
 }
@@ -140,8 +141,9 @@ async function readCheckpointOnce(dir: string): Promise<LoadedCheckpoint> {
     if (verified.has(record.name)) {
       throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `file ${record.name} is listed twice`, { location: { file: manifestPath, field: 'files' } });
     }
-    verified.set(record.name, await readVerifiedFile(dir, record, manifestPath));
+    verified.set(record.name, await readListedFile(dir, record, manifestPath));
   }
+  for (const record of manifest.files) verifyFile(dir, record, verified.get(record.name)!);
   const memberFiles = (manifest.fusion?.members ?? []).flatMap((m) => {
     const names = [...m.head.files, ...m.encoder.stateFiles];
     for (const name of names) {
