@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       '',
       `${trials} trials of ${ROWS} rows in chunks of ${BATCH}, ${faults} faults each (worker, coordinator or redis-server killed at seeded random moments; the coordinator rerun with --resume, redis-server restarted empty).`,
       '',
-      `**${identical} of ${trials} identical** to an uninterrupted local run; ${clean} of ${trials} without any coordinator giving up mid-run. A redis-server killed while a coordinator starts makes that coordinator refuse at once (QUEUE_UNREACHABLE, exit 2, by design: it checks Redis before creating any output); the harness then reruns it with --resume.`,
+      `**${identical} of ${trials} identical** to an uninterrupted local run; ${clean} of ${trials} without any coordinator giving up mid-run. A redis-server killed while a coordinator starts makes that coordinator refuse at once (QUEUE_UNREACHABLE, exit 5, by design: it checks Redis before creating any output); the harness then reruns it with --resume.`,
       '',
       '| seed | identical | coordinator exits | seconds | faults |',
       '| ---: | --- | --- | ---: | --- |',

@@ -87,7 +87,7 @@ describe.skipIf(!redisAvailable)('predict --queue failures', () => {
     return freePort().then((closed) => {
       const started = Date.now();
       const result = headstartSync('predict', '--model', model, '--input', input, '--output', output, '--queue', `redis://127.0.0.1:${closed}`);
-      expect(result.status).toBe(2);
+      expect(result.status).toBe(5);
       expect(result.stderr).toMatch(new RegExp(`^headstart: cannot reach Redis at redis://127\\.0\\.0\\.1:${closed}: connect ECONNREFUSED[^\\n]*\\n {2}hint: start redis-server, or check --queue\\n$`));
       expect(Date.now() - started).toBeLessThan(30_000);
       expect(existsSync(`${output}.partial`) || existsSync(`${output}.progress.json`)).toBe(false);

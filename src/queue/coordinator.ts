@@ -17,7 +17,7 @@ import type { Chunk, ChunkResult, ModelRef } from '../predict/heads.js';
 import type { RunIdentity } from '../predict/journal.js';
 import type { ChunkRunner } from '../predict/pipeline.js';
 import type { Queue, QueueEvents } from 'bullmq';
-import { DataError, QueueLostError, UsageError } from '../errors.js';
+import { DataError, EnvironmentError, QueueLostError, UsageError } from '../errors.js';
 import { loadQueuePackages } from './bullmq.js';
 import { connectionFrom } from './connection.js';
 import { RedisHealth, secondsText } from './health.js';
@@ -114,7 +114,7 @@ export class QueueCoordinator {
       await Promise.race([
         Promise.all([queue.waitUntilReady(), events.waitUntilReady()]),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new UsageError('QUEUE_UNREACHABLE', `cannot reach Redis at ${health.url}: no answer after ${secondsText(timeoutMs)}`, { hint: 'start redis-server, or check --queue' })), timeoutMs);
+          timer = setTimeout(() => reject(new EnvironmentError('QUEUE_UNREACHABLE', `cannot reach Redis at ${health.url}: no answer after ${secondsText(timeoutMs)}`, { hint: 'start redis-server, or check --queue' })), timeoutMs);
         }),
       ]);
     } catch (error) {

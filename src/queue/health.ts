@@ -4,7 +4,7 @@
  * and the worker learn about outages here and say so, instead of waiting on a dead connection.
  */
 import type { Redis } from 'ioredis';
-import { UsageError } from '../errors.js';
+import { EnvironmentError, UsageError } from '../errors.js';
 import { connectionFrom, redactedUrl } from './connection.js';
 
 /** A PING that gets no answer in this long counts as an outage (a dead host sends no reset). */
@@ -55,7 +55,7 @@ export class RedisHealth {
         this.client.once('error', onError);
       });
     } catch (cause) {
-      throw new UsageError('QUEUE_UNREACHABLE', `cannot reach Redis at ${this.url}: ${(cause as Error).message}`, { cause, hint: 'start redis-server, or check --queue' });
+      throw new EnvironmentError('QUEUE_UNREACHABLE', `cannot reach Redis at ${this.url}: ${(cause as Error).message}`, { cause, hint: 'start redis-server, or check --queue' });
     } finally {
       clearTimeout(timer);
       if (onReady) this.client.off('ready', onReady);
