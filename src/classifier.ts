@@ -149,6 +149,11 @@ export interface Probabilities extends Matrix {
   info: TextInfo[];
 }
 
+/** Metrics with the scores behind them; `targets` and `predicted` index `probabilities.labels` (0/1 rows of `dim`, multi-label). */
+export type LabelledScores =
+  | { kind: 'single'; report: ClassificationReport; probabilities: Probabilities; targets: Int32Array; predicted: Int32Array }
+  | { kind: 'multi'; report: MultiLabelReport; probabilities: Probabilities; targets: Uint8Array; predicted: Uint8Array };
+
 type EncoderArgument = EncoderChoice | EncoderSpec | Encoder;
 
 /**
@@ -597,6 +602,11 @@ export class TextClassifier {
 
   /** Metrics on labelled texts. Labels the model does not know are a DataError listing them. `signal` stops it between embedding chunks. */
   async evaluate(texts: readonly string[], labels: LabelInput, options: { signal?: AbortSignal } = {}): Promise<ClassificationReport | MultiLabelReport> {
+    return (await this.evaluateWithScores(texts, labels, options)).report;
+  }
+
+  /** As evaluate(), keeping what the metrics were computed from: each row's probabilities and true label indices (a 0/1 row per text, multi-label). */
+  async evaluateWithScores(texts: readonly string[], labels: LabelInput, options: { signal?: AbortSignal } = {}): Promise<LabelledScores> {
     if (texts.length !== labels.length) {
       throw new UsageError('EVAL_LENGTH_MISMATCH', `evaluate got ${texts.length} texts but ${labels.length} labels`);
     }
@@ -611,15 +621,14 @@ export class TextClassifier {
     const targets = encodeTargets(labels, this.labelList);
     const probabilities = await this.predictProba(texts, { signal: options.signal });
     const predictions = this.decide(probabilities);
+    const index = new Map(this.labelList.map((label, i) => [label, i]));
     if (targets.kind === 'multi') {
-      const index = new Map(this.labelList.map((label, i) => [label, i]));
       const predicted = new Uint8Array(targets.labels.length);
       predictions.forEach((p, row) => p.labels!.forEach((label) => (predicted[row * this.labelList.length + index.get(label)!] = 1)));
-      return multiLabelReport(targets.labels, predicted, this.labelList.length, this.labelList);
+      return { kind: 'multi', report: multiLabelReport(targets.labels, predicted, this.labelList.length, this.labelList), probabilities, targets: targets.labels, predicted };
     }
-    const index = new Map(this.labelList.map((label, i) => [label, i]));
     const predicted = Int32Array.from(predictions, (p) => index.get(p.label)!);
-    return classificationReport(targets.labels, predicted, this.labelList);
+    return { kind: 'single', report: classificationReport(targets.labels, predicted, this.labelList), probabilities, targets: targets.labels, predicted };
   }
 
   /**

@@ -1,5 +1,5 @@
 /** Stratified k-fold cross-validation of a TextClassifier configuration. */
-import { TextClassifier, type FitOptions, type Recipe } from './classifier.js';
+import { TextClassifier, type FitOptions, type LabelledScores, type Recipe } from './classifier.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import type { Encoder } from './encoders/encoder.js';
 import { isFittable } from './encoders/encoder.js';
@@ -26,6 +26,16 @@ export interface CrossValidationResult {
   seconds: number;
   /** Suspect training data, checked once over all rows (src/data/task-checks.ts). */
   warnings: TaskWarning[];
+  /** With `keepScores` (single-label): every row scored by the fold that held it out. */
+  outOfFold?: OutOfFoldScores;
+}
+
+/** Pooled out-of-fold scores: `probabilities` is row-major [rows, labels.length] in the input's row order; `targets` and `predicted` index `labels`. */
+export interface OutOfFoldScores {
+  labels: string[];
+  probabilities: Float32Array;
+  targets: Int32Array;
+  predicted: Int32Array;
 }
 
 export interface CrossValidateOptions {
@@ -41,6 +51,8 @@ export interface CrossValidateOptions {
   onFold?: (result: FoldResult) => void;
   /** The auto recipe's stage messages. */
   onStage?: (message: string) => void;
+  /** Keep each held-out row's probabilities (single-label only), for a report over all rows. */
+  keepScores?: boolean;
 }
 
 /**
@@ -63,6 +75,7 @@ export async function crossValidate(encoder: Encoder, texts: readonly string[], 
       })();
   const cache = isFittable(encoder) ? undefined : new EmbeddingCache(encoder.fingerprint);
   const results: FoldResult[] = [];
+  const outOfFold = options.keepScores && !multiLabel ? emptyScores(labelVocabulary(labels), texts.length) : undefined;
   for (const [fold, split] of stratifiedKFold(strata, options.folds, options.seed).entries()) {
     const pick = <T>(items: readonly T[], indices: Int32Array): T[] => Array.from(indices, (i) => items[i]);
     const trainTexts = pick(texts, split.train);
@@ -77,7 +90,9 @@ export async function crossValidate(encoder: Encoder, texts: readonly string[], 
     options.onFoldStart?.(fold);
     const { classifier, report } = await TextClassifier.train(trainTexts, trainLabels, fit, { encoder, cache });
     try {
-      const metrics = await classifier.evaluate(pick(texts, split.test), pick(labels as readonly unknown[], split.test) as unknown as LabelInput);
+      const scored = await classifier.evaluateWithScores(pick(texts, split.test), pick(labels as readonly unknown[], split.test) as unknown as LabelInput);
+      if (outOfFold && scored.kind === 'single') keepFoldScores(outOfFold, split.test, scored);
+      const metrics = scored.report;
       const result: FoldResult = {
         fold,
         accuracy: 'accuracy' in metrics ? metrics.accuracy : metrics.subsetAccuracy,
@@ -99,7 +114,24 @@ export async function crossValidate(encoder: Encoder, texts: readonly string[], 
     perClass: averagePerClass(results),
     seconds: (performance.now() - started) / 1000,
     warnings,
+    ...(outOfFold && { outOfFold }),
   };
+}
+
+function emptyScores(labels: string[], rows: number): OutOfFoldScores {
+  return { labels, probabilities: new Float32Array(rows * labels.length), targets: new Int32Array(rows), predicted: new Int32Array(rows) };
+}
+
+/** Copies a fold's scores into the pooled rows; a fold whose training part lacked a class gives it probability 0. */
+function keepFoldScores(pooled: OutOfFoldScores, rows: Int32Array, scored: Extract<LabelledScores, { kind: 'single' }>): void {
+  const global = new Map(pooled.labels.map((label, i) => [label, i]));
+  const { data, dim, labels } = scored.probabilities;
+  const toGlobal = labels.map((label) => global.get(label)!);
+  rows.forEach((row, i) => {
+    for (let j = 0; j < dim; j++) pooled.probabilities[row * pooled.labels.length + toGlobal[j]] = data[i * dim + j];
+    pooled.targets[row] = toGlobal[scored.targets[i]];
+    pooled.predicted[row] = toGlobal[scored.predicted[i]];
+  });
 }
 
 function averagePerClass(results: readonly FoldResult[]): ClassMetrics[] {

@@ -10,6 +10,7 @@ import { UsageError } from '../src/errors.js';
 import { QueueCoordinator } from '../src/queue/coordinator.js';
 import { startQueueWorker } from '../src/queue/worker.js';
 import { importOptional, optionalImporter } from '../src/util/optional-package.js';
+import { renderSvg } from '../src/report/index.js';
 
 /** The error Node's loader gives for a package that is not installed. */
 function notInstalled(specifier: string): Error {
@@ -73,5 +74,17 @@ describe('features behind optional packages', () => {
       code: 'OPTIONAL_PACKAGE_MISSING',
       message: 'headstart worker needs the optional package bullmq, which is not installed: npm install bullmq',
     });
+  });
+
+  it('a report without vega or vega-lite says to install both', async () => {
+    const spec = { data: { values: [{ x: 1 }] }, mark: 'point' as const, encoding: { x: { field: 'x', type: 'quantitative' as const } } };
+    for (const name of ['vega', 'vega-lite']) {
+      vi.restoreAllMocks();
+      simulateMissing(name);
+      await expect(renderSvg(spec)).rejects.toMatchObject({
+        code: 'OPTIONAL_PACKAGE_MISSING',
+        message: `drawing charts (--report) needs the optional package ${name}, which is not installed: npm install vega vega-lite`,
+      });
+    }
   });
 });

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, tempDir } from './helpers.js';
 
-const OPTIONAL_PACKAGES = ['@huggingface/transformers', 'bullmq', 'onnxruntime-node', '@tensorflow/tfjs-node'];
+const OPTIONAL_PACKAGES = ['@huggingface/transformers', 'bullmq', 'onnxruntime-node', '@tensorflow/tfjs-node', 'vega', 'vega-lite'];
 const WARNING = /^npm warn|^npm WARN|Warning/m;
 
 /**
@@ -86,6 +86,11 @@ describe('the packed npm package', () => {
     const predictions = run('npx', ['--no', 'headstart', 'predict', '--model', 'runs/finance', '--input', 'new.txt', '--top-k', '2'], { cwd: project });
     const lines = predictions.trim().split('\n');
     expect(lines.length).toBe(readFileSync(path.join(project, 'new.txt'), 'utf8').trim().split('\n').length);
+
+    // --report draws with the optional vega and vega-lite: without them, one line saying what to install.
+    const report = spawnSync('npx', ['--no', 'headstart', 'eval', '--model', 'runs/finance', '--data', 'train.csv', '--report', 'report.html'], { cwd: project, env: userEnv(), encoding: 'utf8' });
+    expect(report.stderr).toContain('needs the optional package vega, which is not installed: npm install vega vega-lite');
+    expect(report.status).toBe(2);
 
     // A shipped ready-to-use checkpoint, straight from the installed package.
     const shipped = run('npx', ['--no', 'headstart', 'predict', '--model', 'node_modules/headstart/checkpoints/finance-sentiment', '--input', 'new.txt'], { cwd: project });

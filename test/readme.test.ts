@@ -46,4 +46,16 @@ describe('README', () => {
       expect(run.status, command).toBe(0);
     }
   });
+
+  it('the report example writes one self-contained page', () => {
+    const command = blocks('sh').flatMap((block) => block.split('\n')).find((line) => line.includes(' --report '));
+    expect(command).toBeDefined();
+    const args = redirect(command!).split(/\s+/).slice(2);
+    const file = args[args.indexOf('--report') + 1];
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const html = readFileSync(file, 'utf8');
+    expect(html.match(/<section class="chart"/g)).toHaveLength(4);
+    expect(html).not.toMatch(/<script|<link|src=/i);
+  });
 });

@@ -1,19 +1,9 @@
-/** Charts: Vega-Lite specs compiled to Vega and rendered to SVG headless (no browser, no canvas). */
+/** Benchmark charts: the line charts here; rendering and the confusion heat map are the shipped report's (src/report). */
 import { writeFileSync } from 'node:fs';
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
+import { renderSvg, type Row } from '../../src/report/index.js';
 
-export type Row = Record<string, string | number | null>;
-
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
+export { confusionChart, renderSvg, type Row } from '../../src/report/index.js';
 
 export async function writeSvg(file: string, spec: TopLevelSpec): Promise<void> {
   writeFileSync(file, await renderSvg(spec));
@@ -50,26 +40,4 @@ export function lineChart(options: {
     } as TopLevelSpec;
   }
   return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, width: 420, height: 260, data: { values: rows }, ...layer } as TopLevelSpec;
-}
-
-/** confusion[true][predicted] as a heatmap with counts. */
-export function confusionChart(title: string, labels: readonly string[], confusion: readonly (readonly number[])[]): TopLevelSpec {
-  const values: Row[] = [];
-  confusion.forEach((row, t) => row.forEach((count, p) => values.push({ actual: labels[t], predicted: labels[p], count })));
-  const side = Math.max(160, Math.min(600, labels.length * 40));
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: side,
-    height: side,
-    data: { values },
-    encoding: {
-      x: { field: 'predicted', type: 'nominal', sort: [...labels] },
-      y: { field: 'actual', type: 'nominal', sort: [...labels] },
-    },
-    layer: [
-      { mark: 'rect', encoding: { color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues' } } } },
-      { mark: { type: 'text', fontSize: 10 }, encoding: { text: { field: 'count', type: 'quantitative' } } },
-    ],
-  } as TopLevelSpec;
 }

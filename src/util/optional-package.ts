@@ -11,15 +11,16 @@ export const optionalImporter = {
 
 /**
  * Imports `specifier` (`T` is its module type, e.g. `typeof import('bullmq')`), turning "that package
- * is not installed" into a one-line error naming what to install. Any other failure, including a
- * missing package that the optional one itself needs, is rethrown unchanged.
+ * is not installed" into a one-line error naming what to install (`install`, when the feature needs
+ * more than this one package). Any other failure, including a missing package that the optional one
+ * itself needs, is rethrown unchanged.
  */
-export async function importOptional<T>(specifier: string, feature: string): Promise<T> {
+export async function importOptional<T>(specifier: string, feature: string, install = specifier): Promise<T> {
   try {
     return (await optionalImporter.import(specifier)) as T;
   } catch (error) {
     if (!isMissingPackage(error, specifier)) throw error;
-    throw new UsageError('OPTIONAL_PACKAGE_MISSING', `${feature} needs the optional package ${specifier}, which is not installed: npm install ${specifier}`, {
+    throw new UsageError('OPTIONAL_PACKAGE_MISSING', `${feature} needs the optional package ${specifier}, which is not installed: npm install ${install}`, {
       cause: error,
     });
   }

@@ -8,6 +8,9 @@ import { info, printJsonResult } from '../output.js';
 import { DEFAULT_BUDGET_SECONDS } from '../../recipes/auto.js';
 import { createTrainingProgress } from '../training-progress.js';
 import { printTaskWarning } from '../data-warnings.js';
+import { addReportOption, prepareReport, refuseMultiLabelReport, saveReport } from '../report.js';
+import { isMultiLabelInput } from '../../labels.js';
+import { classificationReport } from '../../metrics/index.js';
 
 interface CvFlags extends DataFlags, TrainingFlags, RecipeFlags {
   data: string;
@@ -15,6 +18,7 @@ interface CvFlags extends DataFlags, TrainingFlags, RecipeFlags {
   encoder: string;
   modelDir?: string;
   json?: boolean;
+  report?: string;
 }
 
 export function registerCv(program: Command): void {
@@ -25,9 +29,12 @@ export function registerCv(program: Command): void {
   addTrainingOptions(command);
   addMultiLabelOption(command);
   addRecipeOptions(command);
+  addReportOption(command);
   command.option('--json', 'print one JSON object with the results as the last line of stdout').action(async (flags: CvFlags) => {
     const signal = interruptSignal();
+    const reportTarget = flags.report === undefined ? undefined : await prepareReport(flags.report, [flags.data]);
     const { dataset, texts, labels } = await loadLabelledData(flags.data, flags);
+    if (reportTarget && isMultiLabelInput(labels)) refuseMultiLabelReport();
     info(`read ${texts.length} examples, ${dataset.labelSet.length} labels from ${dataset.file}`);
     const encoder = await createEncoder(flags.encoder, { modelDir: flags.modelDir });
     // The auto recipe trains for minutes per fold: show which member is training, against the fold's budget.
@@ -42,6 +49,7 @@ export function registerCv(program: Command): void {
         budgetSeconds: flags.budget,
         onFoldStart: (fold) => progress?.restart(`fold ${fold + 1}/${flags.folds}`),
         onStage: say,
+        keepScores: reportTarget !== undefined,
         onFold: (fold) => {
           const scores = `accuracy ${fold.accuracy.toFixed(4)} macro-F1 ${fold.macroF1.toFixed(4)} (${fold.trainSeconds.toFixed(1)} s)`;
           // The progress display prefixes its lines with the fold already.
@@ -55,6 +63,12 @@ export function registerCv(program: Command): void {
       );
       for (const c of result.perClass) {
         info(`  ${c.label}: precision ${c.precision.toFixed(4)} recall ${c.recall.toFixed(4)} F1 ${c.f1.toFixed(4)} (${c.support} examples)`);
+      }
+      if (reportTarget && result.outOfFold) {
+        const { labels: labelList, probabilities, targets, predicted } = result.outOfFold;
+        const report = classificationReport(targets, predicted, labelList);
+        const model = `encoder ${flags.encoder}, recipe ${flags.recipe}, ${flags.folds} folds, seed ${flags.seed}`;
+        await saveReport(reportTarget, { command: 'cv', model, data: dataset.file, date: new Date(), labels: labelList, texts, probabilities, targets, predicted, report, folds: result.folds });
       }
       if (flags.json) {
         printJsonResult({
