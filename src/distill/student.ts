@@ -9,9 +9,9 @@ import { defaultFitOptionsFor } from '../classifier.js';
 import type { Encoder, Features } from '../encoders/encoder.js';
 import type { StaticEncoder } from '../encoders/static.js';
 import { UsageError } from '../errors.js';
-import { trainFineTunedMember } from '../finetune/member.js';
+import { trainFineTunedMember } from '../members/fine-tuned.js';
 import { resolveFineTune, type FineTuneOption } from '../finetune/options.js';
-import { trainMember } from '../fusion/member.js';
+import { trainMember } from '../members/frozen.js';
 import type { Head, HeadSpec, SoftTargets, TrainOptions, TrainReport } from '../heads/head.js';
 import { resolveTrainOptions } from '../heads/options.js';
 import { validationSplit } from '../heads/split.js';
@@ -59,7 +59,7 @@ export async function trainStudent(
   const memberOptions = { head: type, hidden, dropout, standardize, refit, ...resolved };
   const validationRows = validationSplit(targets, numLabels, resolved.validationSplit, resolved.seed, resolved.validationGroups).validation;
   const tuned = fineTune ? await trainFineTunedMember(encoder, texts, targets, numLabels, validationRows, memberOptions, fineTune) : undefined;
-  const trained = tuned ?? (await trainMember({ encoder, ownsEncoder: false, cache: undefined }, texts, targets, numLabels, validationRows, memberOptions));
+  const trained = tuned ?? (await trainMember({ encoder, cache: undefined }, texts, targets, numLabels, validationRows, memberOptions));
   return {
     head: trained.head as Head,
     tunedEncoder: tuned?.encoder,

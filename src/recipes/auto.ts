@@ -26,7 +26,7 @@ import { DataError } from '../errors.js';
 import { checkTrainingTask, trainableTask } from '../data/task-checks.js';
 import { DEFAULT_SEED } from '../heads/options.js';
 import { chooseMultiLabelHead, type HeadCandidate } from './multi-label-choice.js';
-import type { LabelTexts } from '../fusion/label-similarity.js';
+import type { LabelTexts } from '../members/label-similarity.js';
 
 /** Figures behind these settings: docs/decisions/auto-recipe.md. */
 export const DEFAULT_BUDGET_SECONDS = 300;
