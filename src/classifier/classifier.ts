@@ -79,7 +79,11 @@ export class TextClassifier {
     return TextClassifier.fromMembers(members, pool, { labels: [...manifest.labels], multiLabel: manifest.multiLabel, mix, training: manifest.training });
   }
 
-  /** Internal (not exported by the package): a classifier over members trained elsewhere, such as a distilled student. */
+  /**
+   * A classifier over members trained elsewhere, such as a distilled student; `pool` owns the
+   * encoders it is to dispose. Not part of the package's API (stripped from its types).
+   * @internal
+   */
   static fromMembers(members: Member[], pool: EncoderPool, state: TrainedState): TextClassifier {
     return new TextClassifier(members, pool).use(state);
   }
