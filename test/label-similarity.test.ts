@@ -4,7 +4,7 @@ import { TextClassifier } from '../src/classifier.js';
 import { readDataset } from '../src/data/index.js';
 import { createEncoder } from '../src/encoders/index.js';
 import { DataError, UsageError } from '../src/errors.js';
-import { labelAsText } from '../src/fusion/label-similarity.js';
+import { labelAsText } from '../src/members/label-similarity.js';
 import { linearHeadFromWeights } from '../src/heads/factory.js';
 import { sampleCsv, tempDir } from './helpers.js';
 

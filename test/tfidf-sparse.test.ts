@@ -6,7 +6,7 @@ import { TextClassifier } from '../src/classifier.js';
 import { loadLabelledData } from '../src/cli/data.js';
 import type { SparseMatrix } from '../src/encoders/encoder.js';
 import { TfidfEncoder } from '../src/encoders/tfidf.js';
-import { predictMember, selectSparseRows } from '../src/fusion/member.js';
+import { predictMember, selectSparseRows } from '../src/members/member.js';
 import { createHead, createSparseHead, loadAnyHead, loadHead } from '../src/heads/factory.js';
 import type { HeadSpec } from '../src/heads/head.js';
 import { createRng } from '../src/util/random.js';

@@ -27,10 +27,6 @@ export function assertPlainFileName(name: unknown, manifest: string): asserts na
   }
 }
 
-export async function sha256File(file: string): Promise<string> {
-  return createHash('sha256').update(await fs.readFile(file)).digest('hex');
-}
-
 export async function describeFile(dir: string, name: string): Promise<FileRecord> {
   const data = await fs.readFile(path.join(dir, name));
   return { name, bytes: data.byteLength, sha256: createHash('sha256').update(data).digest('hex') };

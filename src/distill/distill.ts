@@ -4,15 +4,14 @@
  * unlabelled in-domain texts, mixed with the hard labels where they exist. The student is a normal
  * checkpoint; the report compares it with the teacher on an evaluation set or a held-out split.
  */
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describeSpec, TextClassifier } from '../classifier.js';
-import { writeCheckpoint } from '../checkpoint/index.js';
+import { recordParts } from '../classifier/report.js';
+import { EncoderPool } from '../members/pool.js';
 import { isEncoder, type Encoder, type EncoderSpec } from '../encoders/encoder.js';
 import { createEncoder, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
+import { evenMix } from '../fusion/mix.js';
 import { DataError, UsageError } from '../errors.js';
-import type { Head, HeadSpec, SoftTargets } from '../heads/head.js';
+import type { HeadSpec, SoftTargets } from '../heads/head.js';
 import { argmaxRows, DEFAULT_ALPHA } from '../heads/targets.js';
 import { DEFAULT_SEED } from '../heads/options.js';
 import { encodeTargets } from '../labels.js';
@@ -37,7 +36,10 @@ export interface DistillOptions extends EncoderLoadOptions {
   /** Extra in-domain texts without labels: the student learns the teacher's soft labels of them too. */
   unlabeledTexts?: readonly string[];
   student?: {
-    /** 'potion' (default), 'tfidf', a model directory, `hf:<id>`, an EncoderSpec or an Encoder (not disposed). */
+    /**
+     * 'potion' (default), 'tfidf', a model directory, `hf:<id>`, an EncoderSpec or an Encoder (not
+     * disposed: the student shares it unless fine-tuned, so it must outlive the student).
+     */
     encoder?: EncoderChoice | EncoderSpec | Encoder;
     fit?: StudentFitOptions;
   };
@@ -112,25 +114,26 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
 
   const choice = options.student?.encoder ?? 'potion';
   const shared = isEncoder(choice);
-  const encoder = shared ? choice : await createEncoder(choice, { modelDir });
+  const pool = new EncoderPool();
+  const encoder = shared ? choice : pool.own(await createEncoder(choice, { modelDir }));
   let trained: StudentTraining;
-  let student: TextClassifier;
   let warnings: TaskWarning[];
   try {
     warnings = checkTrainingTask(allTexts, labels ?? [], encoder);
     for (const warning of warnings) options.onWarning?.(warning);
     onStage(`distill: training the student (${describeSpec(encoder.spec)}) on ${trainRows.length} soft labels at temperature ${temperature}`);
     trained = await trainStudent(encoder, Array.from(trainRows, (row) => allTexts[row]), targets, numLabels, { ...options.student?.fit, signal });
-    try {
-      const record = trainingRecord(trained, teacher, targets, { temperature, alpha, labelledTexts: split.train.length, unlabeledTexts: unlabeledTexts.length });
-      student = await asClassifier(trained.tunedEncoder ?? encoder, trained.head, [...teacher.labels], record, { modelDir });
-    } finally {
-      trained.head.dispose();
-      await trained.tunedEncoder?.dispose();
-    }
-  } finally {
-    if (!shared) await encoder.dispose();
+  } catch (error) {
+    await pool.dispose();
+    throw error;
   }
+  if (trained.tunedEncoder) {
+    await pool.release(encoder, []);
+    pool.own(trained.tunedEncoder);
+  }
+  const record = trainingRecord(trained, teacher, targets, { temperature, alpha, labelledTexts: split.train.length, unlabeledTexts: unlabeledTexts.length });
+  const member = { encoder: trained.tunedEncoder ?? encoder, cache: undefined, head: trained.head };
+  const student = TextClassifier.fromMembers([member], pool, { labels: [...teacher.labels], multiLabel: false, mix: evenMix(1), training: record });
 
   try {
     let comparison: DistillReport['comparison'];
@@ -169,22 +172,6 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
   }
 }
 
-/**
- * The trained student as a TextClassifier: written as a checkpoint to a scratch directory and
- * loaded back, which is how a classifier is made from a head trained outside `fit` (and proves the
- * checkpoint loads).
- */
-async function asClassifier(encoder: Encoder, head: Head, labels: string[], training: Record<string, unknown>, load: EncoderLoadOptions): Promise<TextClassifier> {
-  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'headstart-student-'));
-  try {
-    const dir = path.join(scratch, 'student');
-    await writeCheckpoint(dir, { encoder, head, labels, multiLabel: false, training });
-    return await TextClassifier.load(dir, load);
-  } finally {
-    await fs.rm(scratch, { recursive: true, force: true });
-  }
-}
-
 /** What the student's checkpoint records about its training (the model card shows data, options and epochs). */
 function trainingRecord(
   trained: StudentTraining,
@@ -195,23 +182,8 @@ function trainingRecord(
   const numLabels = teacher.labels.length;
   const labelCounts = Object.fromEntries(teacher.labels.map((label) => [label, 0]));
   for (const index of argmaxRows(targets.probabilities, numLabels)) labelCounts[teacher.labels[index]]++;
-  return {
-    recipe: 'distill',
-    head: trained.spec,
-    options: trained.options,
-    data: {
-      examples: trained.embedded.rows,
-      labelCounts,
-      truncatedTexts: trained.embedded.info.filter((info) => info.truncated).length,
-      textsWithoutTokens: trained.embedded.info.filter((info) => info.empty).length,
-    },
-    distillation: { teacher: teacher.encoders.map((e) => describeSpec(e.spec)), ...distillation },
-    epochsRun: trained.report.epochsRun,
-    bestEpoch: trained.report.bestEpoch,
-    bestValLoss: trained.report.bestValLoss,
-    ...(trained.refitEpochs !== undefined && { refitEpochs: trained.refitEpochs }),
-    trainSeconds: trained.trainSeconds,
-  };
+  const { trained: described, epochs } = recordParts(trained, trained.options, labelCounts, trained.trainSeconds);
+  return { recipe: 'distill', ...described, distillation: { teacher: teacher.encoders.map((e) => describeSpec(e.spec)), ...distillation }, ...epochs };
 }
 
 /** Texts the teacher classifies per call: bounds the memory of its embeddings (dense TF-IDF rows are wide). */

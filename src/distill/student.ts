@@ -1,6 +1,6 @@
 /**
  * Training the student: one head over its encoder, learning the teacher's soft labels. Like a
- * classifier member (src/fusion/member.ts) it stops early on held-out rows (here on the
+ * classifier member (src/members/refit.ts) it stops early on held-out rows (here on the
  * distillation loss) and, with `refit`, retrains on every row for the epoch count that agreed best
  * with the teacher on them.
  */
@@ -9,13 +9,14 @@ import { defaultFitOptionsFor } from '../classifier.js';
 import type { Encoder, Features } from '../encoders/encoder.js';
 import type { StaticEncoder } from '../encoders/static.js';
 import { UsageError } from '../errors.js';
-import { trainFineTunedMember } from '../finetune/member.js';
+import { trainFineTunedMember } from '../members/fine-tuned.js';
 import { resolveFineTune, type FineTuneOption } from '../finetune/options.js';
-import { trainMember } from '../fusion/member.js';
+import { trainMember } from '../members/frozen.js';
 import type { Head, HeadSpec, SoftTargets, TrainOptions, TrainReport } from '../heads/head.js';
 import { resolveTrainOptions } from '../heads/options.js';
 import { validationSplit } from '../heads/split.js';
 import { containmentGroups } from '../metrics/containment.js';
+import { definedOnly } from '../util/defined.js';
 
 /**
  * Head shape and training options of the student (defaults: those of its encoder, as for `fit`);
@@ -45,7 +46,7 @@ export async function trainStudent(
   numLabels: number,
   given: StudentFitOptions,
 ): Promise<StudentTraining> {
-  const defined = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as StudentFitOptions;
+  const defined = definedOnly(given);
   const { head: type, hidden, dropout, standardize, refit = true, fineTune: fineTuneOption, ...train } = { ...defaultFitOptionsFor(encoder), ...defined };
   const requested = resolveTrainOptions(type, train);
   // Held out like a classifier's rows: a text with the texts that contain it (src/metrics/containment.ts).
@@ -59,7 +60,7 @@ export async function trainStudent(
   const memberOptions = { head: type, hidden, dropout, standardize, refit, ...resolved };
   const validationRows = validationSplit(targets, numLabels, resolved.validationSplit, resolved.seed, resolved.validationGroups).validation;
   const tuned = fineTune ? await trainFineTunedMember(encoder, texts, targets, numLabels, validationRows, memberOptions, fineTune) : undefined;
-  const trained = tuned ?? (await trainMember({ encoder, ownsEncoder: false, cache: undefined }, texts, targets, numLabels, validationRows, memberOptions));
+  const trained = tuned ?? (await trainMember({ encoder, cache: undefined }, texts, targets, numLabels, validationRows, memberOptions));
   return {
     head: trained.head as Head,
     tunedEncoder: tuned?.encoder,

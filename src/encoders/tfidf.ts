@@ -17,6 +17,7 @@ import { DataError, ModelError, UsageError } from '../errors.js';
 import { densify, type EmbedOptions, type EmbedResult, type EncoderSpec, type FittableEncoder, type SparseEmbedResult, type SparseEncoder, type TextInfo, type TfidfSettings } from './encoder.js';
 import { fingerprintParts } from './fingerprint.js';
 import { asFileSource, type FileSource } from '../util/file-source.js';
+import { definedOnly } from '../util/defined.js';
 
 export const TFIDF_STATE_FILE = 'tfidf.json';
 const STATE_FORMAT = 'headstart-tfidf';
@@ -49,7 +50,7 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
   private stateFingerprint?: string;
 
   constructor(options: Partial<TfidfOptions> = {}) {
-    const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+    const given = definedOnly(options);
     this.options = checkOptions({ ...DEFAULT_TFIDF_OPTIONS, ...given }, (field, message) => {
       throw new UsageError('INVALID_OPTION', `TF-IDF option ${field}: ${message}`);
     });

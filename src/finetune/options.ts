@@ -4,6 +4,7 @@
  * pull mean the same for an int8 table scaled to +-127 and a float table scaled to +-0.1.
  */
 import { UsageError } from '../errors.js';
+import { definedOnly } from '../util/defined.js';
 
 export interface FineTuneOptions {
   /** Adam step size for the embedding table's rows (the head keeps `learningRate`). */
@@ -24,7 +25,7 @@ export function resolveFineTune(option: FineTuneOption | undefined): FineTuneOpt
   if (typeof option !== 'object' || option === null) {
     throw new UsageError('FINE_TUNE_OPTION', `option "fineTune" must be true, false or an object, got ${JSON.stringify(option)}`);
   }
-  const defined = Object.fromEntries(Object.entries(option).filter(([, v]) => v !== undefined));
+  const defined = definedOnly(option);
   const resolved: FineTuneOptions = { ...DEFAULT_FINE_TUNE_OPTIONS, ...defined };
   for (const key of Object.keys(resolved)) {
     if (!(key in DEFAULT_FINE_TUNE_OPTIONS)) throw new UsageError('FINE_TUNE_OPTION', `unknown fineTune option "${key}" (known: ${Object.keys(DEFAULT_FINE_TUNE_OPTIONS).join(', ')})`);

@@ -6,6 +6,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { HeadType, TrainOptions } from './head.js';
+import { definedOnly } from '../util/defined.js';
 
 /** The seed of every random choice (splits, initialisation, batch order) when none is given: the library's, the CLI's and the recipes'. */
 export const DEFAULT_SEED = 42;
@@ -27,7 +28,7 @@ export function defaultTrainOptions(type: HeadType): TrainOptions {
 
 /** Defaults for `type` overridden by the options given; throws UsageError naming the bad option. */
 export function resolveTrainOptions(type: HeadType, given: Partial<TrainOptions> = {}): TrainOptions {
-  const defined = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
+  const defined = definedOnly(given);
   const options: TrainOptions = { ...defaultTrainOptions(type), ...defined };
   requireInteger('epochs', options.epochs, 1);
   requireInteger('batchSize', options.batchSize, 1);

@@ -22,6 +22,7 @@ import { validationSplit } from './split.js';
 import { balancedWeights, denseTargets } from './targets.js';
 import { DEFAULT_THRESHOLD, tuneThresholds } from './thresholds.js';
 import { assertTargets } from './validate.js';
+import { definedOnly } from '../util/defined.js';
 
 /** Memory for L-BFGS's curvature pairs; fewer pairs are kept for very wide weight vectors. */
 const LBFGS_MEMORY_BYTES = 512 * 1024 * 1024;
@@ -70,7 +71,7 @@ export class SparseLinearHead implements SparseHead {
     assertSparseMatrix(x, spec.inputDim);
     assertTargets(y, x.rows, spec);
     if (y.kind === 'soft') throw new UsageError('HEAD_TARGETS', 'a head over sparse rows learns hard labels only, not soft (distillation) targets');
-    const defined = Object.fromEntries(Object.entries(given ?? {}).filter(([, value]) => value !== undefined));
+    const defined = definedOnly(given ?? {});
     const options = resolveTrainOptions(spec.type, { ...SPARSE_TRAIN_DEFAULTS, ...defined });
     options.signal?.throwIfAborted();
 

@@ -26,7 +26,8 @@ import { DataError } from '../errors.js';
 import { checkTrainingTask, trainableTask } from '../data/task-checks.js';
 import { DEFAULT_SEED } from '../heads/options.js';
 import { chooseMultiLabelHead, type HeadCandidate } from './multi-label-choice.js';
-import type { LabelTexts } from '../fusion/label-similarity.js';
+import type { LabelTexts } from '../members/label-similarity.js';
+import { definedOnly } from '../util/defined.js';
 
 /** Figures behind these settings: docs/decisions/auto-recipe.md. */
 export const DEFAULT_BUDGET_SECONDS = 300;
@@ -38,7 +39,7 @@ const FEW_SHOT_EPOCHS = 60;
  * Below MIN_FUSION_EXAMPLES, fixed weights: the pretrained head and a regression over TF-IDF + the
  * same embeddings (static encoders) share the rest evenly, and the texts' similarity to the label
  * names (a zero-shot prior whose sharpness is fitted on the training rows:
- * src/fusion/label-similarity.ts) gets this weight.
+ * src/members/label-similarity.ts) gets this weight.
  */
 const FEW_SHOT_PRIOR_WEIGHT = 0.4;
 
@@ -300,8 +301,4 @@ function overrunProjection(budgetSeconds: number, onEpoch: FitOptions['onEpoch']
 
 function lexicalName(spec: EncoderSpec): string {
   return spec.type === 'concat' ? 'tfidf+embeddings' : 'tfidf';
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -38,7 +38,7 @@ export function parseLabelDescriptions(value: string): LabelDescription[] {
   return parsed;
 }
 
-/** The descriptions of each label, in the form label similarity takes (src/fusion/label-similarity.ts). */
+/** The descriptions of each label, in the form label similarity takes (src/members/label-similarity.ts). */
 export function descriptionsByLabel(descriptions: readonly LabelDescription[]): Record<string, string[]> {
   const grouped: Record<string, string[]> = {};
   for (const { label, description } of descriptions) (grouped[label] ??= []).push(description);

@@ -21,6 +21,7 @@ import { createTrainingProgress } from '../training-progress.js';
 import { UsageError } from '../../errors.js';
 import { checkCheckpointTarget } from '../../checkpoint/target.js';
 import { descriptionsByLabel, parseLabelDescriptions, ZERO_SHOT_FIT_OPTIONS } from '../../zero-shot/labels.js';
+import { definedOnly } from '../../util/defined.js';
 
 interface TrainFlags extends DataFlags, TrainingFlags, RecipeFlags {
   data?: string;
@@ -140,8 +141,4 @@ export function registerTrain(program: Command): void {
 function recipeRecord(auto: AutoReport) {
   const { fit: _fit, ...record } = auto;
   return record;
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

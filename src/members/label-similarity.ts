@@ -9,14 +9,15 @@
  * predicts like any other; for an encoder with unit-length outputs (every built-in dense one) its
  * logits are scaled cosines.
  */
-import type { EmbeddedTexts, Matrix } from '../encoders/encoder.js';
+import type { EmbedResult, Matrix } from '../encoders/encoder.js';
 import { isSparseEncoder } from '../encoders/encoder.js';
 import { DataError, UsageError } from '../errors.js';
 import type { HeadSpec, Targets } from '../heads/head.js';
 import { linearHeadFromWeights } from '../heads/factory.js';
 import { argmaxRows } from '../heads/targets.js';
 import { fitTemperature } from '../calibration/temperature.js';
-import { embedWith, predictMember, reusedVectors, selectRows, type Member, type MemberTraining } from './member.js';
+import { memberFeatures, predictMember, selectRows, type Member, type MemberTraining } from './member.js';
+import type { ComputedVectors } from './vectors.js';
 
 /** Texts that stand for the labels: several per label are averaged. */
 export type LabelTexts = Readonly<Record<string, readonly string[]>>;
@@ -32,25 +33,20 @@ export function labelAsText(label: string): string {
   return label.replace(/[_\-/]+/g, ' ').trim();
 }
 
-export interface LabelSimilarityTraining extends MemberTraining {
-  /** The fitted scale, and the share of training rows the label texts alone classify correctly. */
-  labelSimilarity: { scale: number; trainingAccuracy: number };
-}
-
 export async function trainLabelSimilarityMember(
   member: Member,
   texts: readonly string[],
   targets: Targets,
   vocabulary: readonly string[],
   validationRows: Int32Array,
-  options: { signal?: AbortSignal; labelTexts?: LabelTexts; embedded?: EmbeddedTexts },
-): Promise<LabelSimilarityTraining> {
+  options: { signal?: AbortSignal; labelTexts?: LabelTexts; computed?: ComputedVectors },
+): Promise<Extract<MemberTraining, { kind: 'label-similarity' }>> {
   const started = performance.now();
   if (isSparseEncoder(member.encoder)) {
     throw new UsageError('LABEL_SIMILARITY_ENCODER', `label similarity needs a pretrained dense encoder, not ${member.encoder.spec.type}`);
   }
   if (targets.kind !== 'single') throw new UsageError('LABEL_SIMILARITY_TARGETS', 'label similarity is for single-label data with hard labels');
-  const embedded = reusedVectors(member, texts, options.embedded) ?? (await embedWith(member, texts, options.signal));
+  const embedded = (await memberFeatures(member, texts, options.signal, options.computed, false)) as EmbedResult;
   const labelVectors = await embedLabels(member, vocabulary, options.labelTexts, options.signal);
   const embedSeconds = (performance.now() - started) / 1000;
 
@@ -74,6 +70,7 @@ export async function trainLabelSimilarityMember(
   const validationProbabilities = validationRows.length > 0 ? predictMember(head, selectRows(embedded, validationRows)) : undefined;
   const seconds = (performance.now() - started) / 1000 - embedSeconds;
   return {
+    kind: 'label-similarity',
     head,
     spec,
     embedded,

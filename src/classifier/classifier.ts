@@ -1,0 +1,292 @@
+/**
+ * TextClassifier: encoders (text -> vector) plus the heads trained on them (vector -> labels).
+ * The library's main entry point; the CLI is a thin layer over it. The class holds the state and
+ * delegates: members and their encoders (src/members/), training (fit.ts), the mix of the members'
+ * probabilities (src/fusion/mix.ts), the decision rule (decide.ts).
+ */
+import { readCheckpoint, writeCheckpoint, type ModelCardProse } from '../checkpoint/index.js';
+import { trainableTask } from '../data/task-checks.js';
+import type { EmbeddingCache } from '../embedding-cache.js';
+import type { Encoder, Features } from '../encoders/encoder.js';
+import { isSparseMatrix } from '../encoders/encoder.js';
+import type { EncoderLoadOptions } from '../encoders/index.js';
+import { UsageError } from '../errors.js';
+import { applyMix, evenMix, mixContents, mixFromManifest, withoutUnused, type Mix } from '../fusion/mix.js';
+import { isSparseHead, type AnyHead } from '../heads/head.js';
+import type { LabelInput } from '../labels.js';
+import type { ClassificationReport, MultiLabelReport } from '../metrics/index.js';
+import { memberFeatures, predictMember, type Member } from '../members/member.js';
+import { EncoderPool, type EncoderArgument } from '../members/pool.js';
+import { ComputedVectors } from '../members/vectors.js';
+import { decide, evaluationTargets, scorePredictions, textList, type LabelledScores, type Prediction, type PredictOptions, type Probabilities } from './decide.js';
+import { fitMembers, type TrainedState } from './fit.js';
+import type { FitOptions } from './options.js';
+import type { FitReport } from './report.js';
+
+export class TextClassifier {
+  private labelList: string[] = [];
+  private multi = false;
+  private trainingRecord: Record<string, unknown> = {};
+  private mix: Mix;
+
+  private constructor(
+    private readonly members: Member[],
+    private readonly pool: EncoderPool,
+  ) {
+    this.mix = evenMix(members.length);
+  }
+
+  /**
+   * A classifier over `encoder`: a name ('potion', the default; 'tfidf'), a model directory, `hf:<id>`,
+   * an EncoderSpec, or an Encoder instance (shared: the classifier will not dispose it).
+   * `fuseWith` adds encoders whose own heads are averaged with the primary's at the probability
+   * level (weights chosen on the held-out split); an encoder named twice adds a second head over
+   * the same vectors, initialised from another seed (a bag). A `cache` shared between classifiers
+   * (cross-validation) embeds each distinct text once; it is ignored for encoders fitted on the
+   * training texts (TF-IDF) and for encoders it was not made for.
+   */
+  static async create(
+    options: { encoder?: EncoderArgument; fuseWith?: EncoderArgument[]; cache?: EmbeddingCache } & EncoderLoadOptions = {},
+  ): Promise<TextClassifier> {
+    const { encoder = 'potion', fuseWith = [], ...rest } = options;
+    const pool = new EncoderPool();
+    return new TextClassifier(await pool.createMembers([encoder, ...fuseWith], rest), pool);
+  }
+
+  /** `create` then `fit`; the classifier (and any encoder it loaded) is disposed if fitting fails. */
+  static async train(
+    texts: readonly string[],
+    labels: LabelInput,
+    fit: FitOptions = {},
+    options: Parameters<typeof TextClassifier.create>[0] = {},
+  ): Promise<{ classifier: TextClassifier; report: FitReport }> {
+    const classifier = await TextClassifier.create(options);
+    try {
+      return { classifier, report: await classifier.fit(texts, labels, fit) };
+    } catch (error) {
+      await classifier.dispose();
+      throw error;
+    }
+  }
+
+  /** Loads a checkpoint saved by `save`, verifying every file's sha256 and each encoder's fingerprint. */
+  static async load(dir: string, options: EncoderLoadOptions = {}): Promise<TextClassifier> {
+    const checkpoint = await readCheckpoint(dir);
+    const { manifest } = checkpoint;
+    const pool = new EncoderPool();
+    const members = await pool.loadMembers(checkpoint, options);
+    const mix = mixFromManifest(manifest, members.length);
+    return TextClassifier.fromMembers(members, pool, { labels: [...manifest.labels], multiLabel: manifest.multiLabel, mix, training: manifest.training });
+  }
+
+  /**
+   * A classifier over members trained elsewhere, such as a distilled student; `pool` owns the
+   * encoders it is to dispose. Not part of the package's API (stripped from its types).
+   * @internal
+   */
+  static fromMembers(members: Member[], pool: EncoderPool, state: TrainedState): TextClassifier {
+    return new TextClassifier(members, pool).use(state);
+  }
+
+  /** The primary encoder (the first of several when encoders are fused). */
+  get encoder(): Encoder {
+    return this.members[0].encoder;
+  }
+
+  /** Every encoder, primary first. */
+  get encoders(): readonly Encoder[] {
+    return this.members.map((m) => m.encoder);
+  }
+
+  get labels(): readonly string[] {
+    return this.labelList;
+  }
+
+  get multiLabel(): boolean {
+    return this.multi;
+  }
+
+  get trained(): boolean {
+    return this.members[0].head !== undefined;
+  }
+
+  /** What `fit` recorded: options, data summary, metrics. Saved into the checkpoint. */
+  get training(): Readonly<Record<string, unknown>> {
+    return this.trainingRecord;
+  }
+
+  /**
+   * Trains on `texts` with `labels` (one string per text, or a list per text for multi-label data)
+   * with the auto recipe, or with `recipe: 'single'` one head per encoder (see FitOptions.recipe).
+   */
+  async fit(texts: readonly string[], labels: LabelInput, options: FitOptions = {}): Promise<FitReport> {
+    const { recipe = this.members.length === 1 ? 'auto' : 'single', budgetSeconds, onStage, ...fitOptions } = options;
+    if (recipe !== 'auto' && recipe !== 'single') {
+      throw new UsageError('UNKNOWN_RECIPE', `unknown recipe ${JSON.stringify(recipe)}`, { hint: "use 'auto' (the default) or 'single'" });
+    }
+    const task = trainableTask(texts, labels, options.multiLabel);
+    if (recipe === 'single') {
+      const { state, report } = await fitMembers(this.members, this.pool, texts, task, fitOptions);
+      this.use(state);
+      return report;
+    }
+    if (this.members.length > 1) {
+      throw new UsageError('RECIPE_NEEDS_ONE_ENCODER', 'the auto recipe chooses its own members, so it takes a classifier over one encoder', {
+        hint: "pass recipe: 'single' to train the encoders given with fuseWith",
+      });
+    }
+    return this.fitAuto(texts, task, { ...fitOptions, ...(budgetSeconds !== undefined && { budgetSeconds }), ...(onStage && { onStage }) });
+  }
+
+  /**
+   * The auto recipe over this classifier's (pretrained) encoder. The classifier it trains hands its
+   * members over to this one, which keeps owning the encoder it was created with.
+   */
+  private async fitAuto(texts: readonly string[], labels: LabelInput, options: FitOptions): Promise<FitReport> {
+    const { budgetSeconds, onStage, labelTexts, signal, ...fit } = options;
+    // Imported when used: the recipe builds on this class.
+    const { trainAuto } = await import('../recipes/auto.js');
+    const [member] = this.members;
+    const base = member.pretrained ?? member;
+    const { classifier: trained, report } = await trainAuto(texts, labels, {
+      encoder: base.encoder,
+      ...(base.cache && { cache: base.cache }),
+      fit,
+      ...(budgetSeconds !== undefined && { budgetSeconds }),
+      ...(labelTexts && { labelTexts }),
+      ...(signal && { signal }),
+      ...(onStage && { onStage }),
+    });
+    member.head?.dispose();
+    this.members.splice(0, this.members.length, ...trained.members);
+    if (member.pretrained) await this.pool.release(member.encoder, this.members);
+    this.pool.takeOver(trained.pool);
+    const { fit: fitReport, ...recipe } = report;
+    this.use({ labels: trained.labelList, multiLabel: trained.multi, mix: trained.mix, training: { ...trained.trainingRecord, recipe } });
+    return { ...fitReport, recipe };
+  }
+
+  /**
+   * Probabilities `[rows, labels]` for `texts`, with what happened to each text on the way:
+   * fused over the encoders and temperature-scaled when training calibrated them.
+   * `embedded` (from `embedPrimary`) stands in for the primary encoder's vectors of `texts`; it is
+   * ignored when it is dense and the primary head reads sparse rows, or the reverse.
+   */
+  async predictProba(input: string | readonly string[], options: { signal?: AbortSignal; embedded?: Features } = {}): Promise<Probabilities> {
+    const texts = textList(input, 'predictProba');
+    const primaryHead = this.requireHead();
+    const given = options.embedded && isSparseMatrix(options.embedded) === isSparseHead(primaryHead) ? options.embedded : undefined;
+    const computed = new ComputedVectors(texts.length);
+    // The primary's vectors are needed for `info` even when its weight is 0.
+    const primary = given ?? (await memberFeatures(this.members[0], texts, options.signal));
+    computed.add(this.members[0].encoder, primary);
+    const parts: (Float32Array | undefined)[] = [];
+    for (const [index, member] of this.members.entries()) {
+      if (this.mix.weights[index] === 0) {
+        parts.push(undefined);
+        continue;
+      }
+      const embedded = index === 0 ? primary : await memberFeatures(member, texts, options.signal, computed);
+      computed.add(member.encoder, embedded);
+      parts.push(predictMember(member.head!, embedded));
+    }
+    const data = applyMix(this.mix, parts, this.labelList.length);
+    return { data, rows: primary.rows, dim: this.labelList.length, labels: this.labelList, info: primary.info };
+  }
+
+  /** The primary encoder's vectors of `texts`, sparse or dense as the primary head reads them. */
+  embedPrimary(texts: readonly string[], options: { signal?: AbortSignal } = {}): Promise<Features> {
+    this.requireHead();
+    return memberFeatures(this.members[0], texts, options.signal);
+  }
+
+  /** The prediction for one text, or one per text (in order) for an array. */
+  predict(text: string, options?: PredictOptions): Promise<Prediction>;
+  predict(texts: readonly string[], options?: PredictOptions): Promise<Prediction[]>;
+  async predict(input: string | readonly string[], options: PredictOptions = {}): Promise<Prediction | Prediction[]> {
+    const probabilities = await this.predictProba(textList(input, 'predict'), options);
+    const predictions = this.decide(probabilities, options.topK ?? 1);
+    return typeof input === 'string' ? predictions[0] : predictions;
+  }
+
+  /** Turns probabilities into predictions: argmax (single-label) or per-label thresholds (multi-label). */
+  decide(probabilities: Probabilities, topK = 1): Prediction[] {
+    return decide(probabilities, topK, { labels: this.labelList, multiLabel: this.multi, thresholds: this.requireHead().thresholds });
+  }
+
+  /** Metrics on labelled texts. Labels the model does not know are a DataError listing them. `signal` stops it between embedding chunks. */
+  async evaluate(texts: readonly string[], labels: LabelInput, options: { signal?: AbortSignal } = {}): Promise<ClassificationReport | MultiLabelReport> {
+    return (await this.evaluateWithScores(texts, labels, options)).report;
+  }
+
+  /** As evaluate(), keeping what the metrics were computed from: each row's probabilities and true label indices (a 0/1 row per text, multi-label). */
+  async evaluateWithScores(texts: readonly string[], labels: LabelInput, options: { signal?: AbortSignal } = {}): Promise<LabelledScores> {
+    const targets = evaluationTargets(texts, labels, { labels: this.labelList, multiLabel: this.multi });
+    const probabilities = await this.predictProba(texts, { signal: options.signal });
+    return scorePredictions(this.decide(probabilities), probabilities, targets, this.labelList);
+  }
+
+  /**
+   * Saves atomically into `dir` (replacing a previous checkpoint there only once the new one is
+   * complete). `extraTraining` joins the training record in `headstart.json`; `card` puts the
+   * publisher's prose at the top of the model card (README.md).
+   */
+  async save(dir: string, extraTraining: Record<string, unknown> = {}, options: { card?: ModelCardProse } = {}): Promise<void> {
+    const head = this.requireHead();
+    await writeCheckpoint(dir, {
+      encoder: this.encoder,
+      head,
+      labels: this.labelList,
+      multiLabel: this.multi,
+      training: { ...this.trainingRecord, ...extraTraining },
+      ...mixContents(this.mix, this.members.slice(1).map((m) => ({ encoder: m.encoder, head: m.head! }))),
+      ...(options.card && { card: options.card }),
+    });
+  }
+
+  /**
+   * Removes the fused members whose weight is 0 (never the primary), so that predictions, the
+   * checkpoint and loading it no longer need them; probabilities are unchanged.
+   */
+  async dropUnusedMembers(): Promise<void> {
+    const unused = this.members.filter((_, i) => i > 0 && this.mix.weights[i] === 0);
+    if (unused.length === 0) return;
+    this.mix = withoutUnused(this.mix);
+    for (const member of unused) {
+      this.members.splice(this.members.indexOf(member), 1);
+      member.head?.dispose();
+      for (const encoder of [member.encoder, member.pretrained?.encoder]) if (encoder) await this.pool.release(encoder, this.members);
+    }
+  }
+
+  /**
+   * Takes over disposing `encoder`, an instance this classifier was created with or that one of its
+   * encoders shares, which it would otherwise leave to the caller: for a caller that loaded it for
+   * this classifier alone, such as the `auto` recipe.
+   */
+  adoptEncoder(encoder: Encoder): void {
+    this.pool.own(encoder);
+  }
+
+  async dispose(): Promise<void> {
+    for (const member of this.members) {
+      member.head?.dispose();
+      member.head = undefined;
+    }
+    await this.pool.dispose();
+  }
+
+  private use(state: TrainedState): this {
+    this.labelList = state.labels;
+    this.multi = state.multiLabel;
+    this.mix = state.mix;
+    this.trainingRecord = state.training;
+    return this;
+  }
+
+  private requireHead(): AnyHead {
+    const head = this.members[0].head;
+    if (!head) throw new UsageError('NOT_TRAINED', 'the classifier has not been trained: call fit() or TextClassifier.load()');
+    return head;
+  }
+}
