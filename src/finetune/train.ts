@@ -13,22 +13,20 @@ import { loadTf, type Tf } from '../backend/tf.js';
 import type { Matrix } from '../encoders/encoder.js';
 import { l2NormalizeRows } from '../encoders/pooling.js';
 import { StaticEncoder } from '../encoders/static.js';
-import { DataError } from '../errors.js';
-import type { EpochLog, Head, HeadSpec, Targets, TrainOptions, TrainReport } from '../heads/head.js';
+import { copyRows, dropoutMask } from '../heads/batch.js';
+import type { Head, HeadSpec, Targets, TrainOptions, TrainReport } from '../heads/head.js';
+import { divergenceCheck, EarlyStopping, epochReporter, heldOutMetrics, readHeldOutMetrics, runEpochs, variableSnapshots, type HeldOutMetrics } from '../heads/loop.js';
 import { buildNetwork, type Network } from '../heads/network.js';
 import { predictProbabilities } from '../heads/predict.js';
 import { validationSplit } from '../heads/split.js';
 import { fitStandardization, type Standardization } from '../heads/standardize.js';
-import { balancedWeights, denseTargets, distillationOf } from '../heads/targets.js';
-import type { Distillation } from '../heads/train.js';
+import { balancedWeights, denseTargets, distillationOf, type Distillation } from '../heads/targets.js';
 import { TfHead } from '../heads/tf-head.js';
-import { copyRows, dropoutMask } from '../heads/train.js';
 import { DEFAULT_THRESHOLD, tuneThresholds } from '../heads/thresholds.js';
-import { createRng, shuffleInPlace, type Rng } from '../util/random.js';
+import { createRng, type Rng } from '../util/random.js';
 import { headInput, logitsOf, lossOf, type BatchDistillation, type ForwardContext } from './forward.js';
 import type { FineTuneOptions } from './options.js';
 import { RowAdam } from './row-adam.js';
-import { eventLoopCheckpoint } from '../util/event-loop.js';
 
 export interface FineTuneResult {
   /** The encoder over the tuned table (rounded to float16, as checkpoints store it). */
@@ -165,42 +163,26 @@ class Trainer {
       weights: options.classWeight === 'balanced' ? balancedWeights(this.targets, this.trainRows, validationRows, spec.numLabels) : undefined,
       distillation: distillationOf(this.targets, validationRows, spec.numLabels),
     };
-    const order = Int32Array.from(this.trainRows.keys());
-    const history: EpochLog[] = [];
-    let best: { epoch: number; loss: number; weights: Tensor[]; table: Float32Array } | undefined;
-    const checkpoint = eventLoopCheckpoint(options.signal);
-    try {
-      for (let epoch = 1; epoch <= options.epochs; epoch++) {
-        shuffleInPlace(order, this.rng);
-        let lossSum = 0;
-        for (let start = 0; start < order.length; start += options.batchSize) {
-          await checkpoint();
-          const positions = order.subarray(start, Math.min(start + options.batchSize, order.length));
-          lossSum += this.step(positions) * positions.length;
-        }
-        const log: EpochLog = { epoch, loss: lossSum / order.length };
-        if (!Number.isFinite(log.loss)) {
-          throw new DataError('HEAD_DIVERGED', `fine-tuning loss became ${log.loss} in epoch ${epoch}`, { hint: 'lower learningRate or fineTune.tableLearningRate' });
-        }
-        if (validation) Object.assign(log, this.evaluate(validation));
-        history.push(log);
-        options.onEpoch?.(log);
-        if (log.valLoss === undefined) continue;
-        if (best === undefined || log.valLoss < best.loss) {
-          best?.weights.forEach((w) => w.dispose());
-          best = { epoch, loss: log.valLoss, weights: net.variables.map((v) => tf.clone(v)), table: this.table.slice() };
-        } else if (epoch - best.epoch >= options.patience) {
-          break;
-        }
-      }
-      if (best) {
-        net.variables.forEach((v, i) => v.assign(best!.weights[i]));
+    const weights = variableSnapshots(tf, net.variables);
+    const earlyStopping = new EarlyStopping(options.patience, {
+      take: () => ({ weights: weights.take(), table: this.table.slice() }),
+      restore: (best) => {
+        weights.restore(best.weights);
         this.table.set(best.table);
-      }
-    } finally {
-      best?.weights.forEach((w) => w.dispose());
-    }
-    return { epochsRun: history.length, bestEpoch: best?.epoch ?? history.length, bestValLoss: best?.loss, history, seconds: 0 };
+      },
+      release: (best) => weights.release(best.weights),
+    });
+    const history = await runEpochs({
+      rows: this.trainRows.length,
+      epochs: options.epochs,
+      batchSize: options.batchSize,
+      rng: this.rng,
+      signal: options.signal,
+      step: (positions) => this.step(positions),
+      evaluate: validation ? () => this.evaluate(validation) : undefined,
+      callbacks: [divergenceCheck('fine-tuning', 'lower learningRate or fineTune.tableLearningRate'), epochReporter(options.onEpoch), earlyStopping],
+    });
+    return earlyStopping.report(history, 0);
   }
 
   dispose(): void {
@@ -261,24 +243,17 @@ class Trainer {
   }
 
   /** Validation loss (without the L2 term) and accuracy, as the frozen head's loop reports them. */
-  private evaluate({ rows, targets: dense, weights, distillation }: { rows: Int32Array; targets: Float32Array; weights?: Float32Array; distillation?: Distillation }): {
-    valLoss: number;
-    valAccuracy: number;
-  } {
+  private evaluate({ rows, targets: dense, weights, distillation }: { rows: Int32Array; targets: Float32Array; weights?: Float32Array; distillation?: Distillation }): HeldOutMetrics {
     const { tf, spec, net } = this;
-    const result = tf.tidy(() => {
+    return readHeldOutMetrics(tf, () => {
       const x = headInput(tf, this.context, tf.tensor2d(sumRows(this.table, this.dim, this.tokenIds, rows), [rows.length, this.dim]));
       const targets = tf.tensor2d(dense, [rows.length, spec.numLabels]);
       const weightTensor = weights && tf.tensor(weights, spec.multiLabel ? [rows.length, spec.numLabels] : [rows.length]);
       const logits = logitsOf(tf, spec, x, net.variables);
       const all = Int32Array.from(rows.keys());
       const loss = lossOf(tf, { ...this.context, l2: 0 }, logits, targets, weightTensor, net.variables, distillation && batchDistillation(tf, distillation, spec.numLabels, all));
-      const correct = spec.multiLabel ? tf.equal(tf.cast(tf.greater(logits, 0), 'float32'), targets) : tf.equal(tf.argMax(logits, 1), tf.argMax(targets, 1));
-      return tf.stack([loss, tf.mean(tf.cast(correct, 'float32'))]);
+      return heldOutMetrics(tf, spec.multiLabel, logits, targets, loss);
     });
-    const [valLoss, valAccuracy] = result.dataSync();
-    result.dispose();
-    return { valLoss, valAccuracy };
   }
 }
 

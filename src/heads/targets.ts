@@ -1,6 +1,5 @@
 /** Dense target matrices and 'balanced' loss weights for the rows a head trains or validates on. */
 import type { SoftTargets, Targets } from './head.js';
-import type { Distillation } from './train.js';
 
 /** Weight of the hard-label term of soft targets that have hard labels but no `alpha`. */
 export const DEFAULT_ALPHA = 0.5;
@@ -64,6 +63,14 @@ export function argmaxRows(probabilities: Float32Array, numLabels: number): Int3
     for (let label = 1; label < numLabels; label++) if (probabilities[row * numLabels + label] > probabilities[row * numLabels + best]) best = label;
     return best;
   });
+}
+
+/** How soft targets are learned. */
+export interface Distillation {
+  temperature: number;
+  alpha: number;
+  /** One-hot hard labels, all-zero rows where there is none. */
+  hardTargets?: Float32Array;
 }
 
 /** How soft targets are learned, for `rows`: temperature, alpha, hard labels as one-hot rows (all zero where a row has none). */
