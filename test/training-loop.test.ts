@@ -161,4 +161,27 @@ describe('seeded training is unchanged', () => {
     head.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('tunes multi-label thresholds on the held-out rows as before, frozen and fine-tuned', async () => {
+    const dataset = await readDataset(sampleCsv);
+    const texts = dataset.examples.map((example) => example.text);
+    // The sentiment plus a fourth label, "long", so that rows have one or two labels.
+    const numLabels = dataset.labelSet.length + 1;
+    const labels = new Uint8Array(texts.length * numLabels);
+    dataset.examples.forEach((example, row) => {
+      labels[row * numLabels + dataset.labelSet.indexOf(example.labels[0])] = 1;
+      if (example.text.length > 70) labels[row * numLabels + numLabels - 1] = 1;
+    });
+    const targets = { kind: 'multi' as const, labels };
+    const base = await StaticEncoder.load(potionDir);
+    const spec: HeadSpec = { type: 'linear', inputDim: base.dim, numLabels, multiLabel: true, hidden: 0, dropout: 0, standardize: true };
+    const options = resolveTrainOptions('linear', { epochs: 15, batchSize: 8, validationSplit: 0.3, patience: 2, seed: 4, classWeight: 'balanced' });
+    const tuned = await fineTuneStatic(base, texts, targets, spec, options, { tableLearningRate: 0.01, l2Pull: 0.1 });
+    const frozen = await createHead(spec);
+    await frozen.fit(await base.embed(texts), targets, options);
+    expect([...tuned.head.thresholds!, ...frozen.thresholds!].filter((t) => t !== 0.5).length).toBeGreaterThan(4);
+    expect(sha256(tuned.head.thresholds!, frozen.thresholds!)).toBe('15393da36b96a3e830777c4c5a1e6350f2828f9869c973c853ada09042f29a92');
+    tuned.head.dispose();
+    frozen.dispose();
+  });
 });
