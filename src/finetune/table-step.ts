@@ -13,18 +13,15 @@ import type { HeadSpec, Targets, TrainOptions } from '../heads/head.js';
 import { heldOutMetrics, readHeldOutMetrics, variableSnapshots, type HeldOutMetrics, type Snapshots } from '../heads/loop.js';
 import type { Network } from '../heads/network.js';
 import type { Standardization } from '../heads/standardize.js';
-import { balancedWeights, denseTargets, distillationOf, type Distillation } from '../heads/targets.js';
+import { rowTargets, type Distillation, type RowTargets } from '../heads/targets.js';
 import type { Rng } from '../util/random.js';
 import { headInput, logitsOf, lossOf, type BatchDistillation, type ForwardContext } from './forward.js';
 import type { FineTuneOptions } from './options.js';
 import { RowAdam } from './row-adam.js';
 
 /** Held-out rows with their dense targets and loss settings. */
-export interface HeldOutRows {
+export interface HeldOutRows extends RowTargets {
   rows: Int32Array;
-  targets: Float32Array;
-  weights?: Float32Array;
-  distillation?: Distillation;
 }
 
 export interface TableTrainerSetup {
@@ -58,10 +55,7 @@ export class TableTrainer {
   /** Table row -> its slot in the current batch's gradient buffer, -1 when unused. */
   private readonly slotOf: Int32Array;
   private gradBuffer = new Float32Array(0);
-  private readonly trainTargets: Float32Array;
-  private readonly trainWeights: Float32Array | undefined;
-  /** Soft targets of the training rows (knowledge distillation), else undefined. */
-  private readonly trainDistillation: Distillation | undefined;
+  private readonly trainTargets: RowTargets;
 
   constructor(
     private readonly tf: Tf,
@@ -85,20 +79,12 @@ export class TableTrainer {
     this.optimizer = tf.train.adam(options.learningRate);
     this.rowAdam = new RowAdam(table, dim, pretrained, { learningRate: fineTune.tableLearningRate, l2Pull: fineTune.l2Pull });
     this.slotOf = new Int32Array(table.length / dim).fill(-1);
-    this.trainTargets = denseTargets(targets, trainRows, spec.numLabels);
-    this.trainWeights = options.classWeight === 'balanced' ? balancedWeights(targets, trainRows, trainRows, spec.numLabels) : undefined;
-    this.trainDistillation = distillationOf(targets, trainRows, spec.numLabels);
+    this.trainTargets = rowTargets(targets, trainRows, trainRows, spec.numLabels, options.classWeight);
   }
 
   /** The held-out rows' targets and loss settings, for `evaluate`. */
   heldOut(rows: Int32Array): HeldOutRows {
-    const { spec, options, targets, trainRows } = this;
-    return {
-      rows,
-      targets: denseTargets(targets, rows, spec.numLabels),
-      weights: options.classWeight === 'balanced' ? balancedWeights(targets, trainRows, rows, spec.numLabels) : undefined,
-      distillation: distillationOf(targets, rows, spec.numLabels),
-    };
+    return { rows, ...rowTargets(this.targets, this.trainRows, rows, this.spec.numLabels, this.options.classWeight) };
   }
 
   /** Snapshots of the head's weights together with the table, for early stopping. */
@@ -127,11 +113,11 @@ export class TableTrainer {
     const sums = sumRows(this.table, dim, this.tokenIds, rows);
     let sumGradients: Float32Array | undefined;
     const lossValue = tf.tidy(() => {
-      const batchTargets = tf.tensor2d(copyRows(this.trainTargets, spec.numLabels, positions), [rows.length, spec.numLabels]);
+      const batchTargets = tf.tensor2d(copyRows(this.trainTargets.targets, spec.numLabels, positions), [rows.length, spec.numLabels]);
       const weightWidth = spec.multiLabel ? spec.numLabels : 1;
-      const rowWeights = this.trainWeights && tf.tensor(copyRows(this.trainWeights, weightWidth, positions), spec.multiLabel ? [rows.length, spec.numLabels] : [rows.length]);
+      const rowWeights = this.trainTargets.weights && tf.tensor(copyRows(this.trainTargets.weights, weightWidth, positions), spec.multiLabel ? [rows.length, spec.numLabels] : [rows.length]);
       const mask = spec.type === 'mlp' && spec.dropout > 0 ? tf.tensor2d(dropoutMask(rows.length * spec.hidden, spec.dropout, this.rng), [rows.length, spec.hidden]) : undefined;
-      const distillation = this.trainDistillation && batchDistillation(tf, this.trainDistillation, spec.numLabels, positions);
+      const distillation = this.trainTargets.distillation && batchDistillation(tf, this.trainTargets.distillation, spec.numLabels, positions);
       const lossFn = (s: Tensor, ...weights: Tensor[]) =>
         lossOf(tf, this.context, logitsOf(tf, spec, headInput(tf, this.context, s as Tensor2D), weights, mask), batchTargets, rowWeights, weights, distillation);
       const { value, grads } = tf.valueAndGrads(lossFn)([tf.tensor2d(sums, [rows.length, dim]), ...net.variables]);

@@ -8,7 +8,7 @@ import { resolveTrainOptions } from './options.js';
 import { writeHead } from './persist.js';
 import { predictProbabilities } from './predict.js';
 import { fitStandardization, gatherRows } from './standardize.js';
-import { balancedWeights, denseTargets, distillationOf } from './targets.js';
+import { rowTargets } from './targets.js';
 import { trainNetwork, type TrainingPart } from './train.js';
 import { assertMatrix, assertTargets } from './validate.js';
 
@@ -47,9 +47,7 @@ export class TfHead implements Head {
       const part = (rows: Int32Array): TrainingPart => ({
         x: gatherRows(x, rows, standardization),
         rows: rows.length,
-        targets: denseTargets(y, rows, spec.numLabels),
-        weights: options.classWeight === 'balanced' ? balancedWeights(y, split.train, rows, spec.numLabels) : undefined,
-        distillation: distillationOf(y, rows, spec.numLabels),
+        ...rowTargets(y, split.train, rows, spec.numLabels, options.classWeight),
       });
       const validation = split.validation.length > 0 ? part(split.validation) : undefined;
       return {
