@@ -1,34 +1,21 @@
 /**
- * Fine-tuning a static (Model2Vec) encoder's embedding table together with its head.
- *
- * Per batch, the token-row sums of each text are formed in JS from a JS copy of the table, and
- * TF.js computes the loss of L2-normalise -> standardise -> head (exactly the frozen path) with
- * gradients for the sums and the head weights. The head steps with TF.js Adam; the sums' gradient
- * is scattered onto the rows the batch used and those rows step with a lazy row-wise Adam
- * (row-adam.ts). TF.js therefore only ever sees `[batch, dim]` tensors, never the whole table.
- * Early stopping keeps the table and head of the epoch with the best validation loss.
+ * Fine-tuning a static (Model2Vec) encoder's embedding table together with its head: the head
+ * network's training skeleton (heads/fit-network.ts) and epoch loop (heads/loop.ts) driving the
+ * table step (table-step.ts). Early stopping keeps the table and head of the epoch with the best
+ * validation loss.
  */
-import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
-import { loadTf, type Tf } from '../backend/tf.js';
+import { loadTf } from '../backend/tf.js';
 import type { Matrix } from '../encoders/encoder.js';
 import { l2NormalizeRows } from '../encoders/pooling.js';
 import { StaticEncoder } from '../encoders/static.js';
-import { DataError } from '../errors.js';
-import type { EpochLog, Head, HeadSpec, Targets, TrainOptions, TrainReport } from '../heads/head.js';
-import { buildNetwork, type Network } from '../heads/network.js';
-import { predictProbabilities } from '../heads/predict.js';
-import { validationSplit } from '../heads/split.js';
-import { fitStandardization, type Standardization } from '../heads/standardize.js';
-import { balancedWeights, denseTargets, distillationOf } from '../heads/targets.js';
-import type { Distillation } from '../heads/train.js';
+import { fitNetwork } from '../heads/fit-network.js';
+import type { Head, HeadSpec, Targets, TrainOptions, TrainReport } from '../heads/head.js';
+import { divergenceCheck, EarlyStopping, epochReporter, runEpochs } from '../heads/loop.js';
+import { fitStandardization, gatherRows } from '../heads/standardize.js';
 import { TfHead } from '../heads/tf-head.js';
-import { copyRows, dropoutMask } from '../heads/train.js';
-import { DEFAULT_THRESHOLD, tuneThresholds } from '../heads/thresholds.js';
-import { createRng, shuffleInPlace, type Rng } from '../util/random.js';
-import { headInput, logitsOf, lossOf, type BatchDistillation, type ForwardContext } from './forward.js';
+import type { Rng } from '../util/random.js';
 import type { FineTuneOptions } from './options.js';
-import { RowAdam } from './row-adam.js';
-import { eventLoopCheckpoint } from '../util/event-loop.js';
+import { sumRows, TableTrainer } from './table-step.js';
 
 export interface FineTuneResult {
   /** The encoder over the tuned table (rounded to float16, as checkpoints store it). */
@@ -36,7 +23,6 @@ export interface FineTuneResult {
   head: Head;
   report: TrainReport;
 }
-
 
 /** Token ids of every text, as the static encoder feeds them to its table. */
 export function tokenizeAll(encoder: StaticEncoder, texts: readonly string[]): Int32Array[] {
@@ -63,241 +49,46 @@ export async function fineTuneStatic(
   const table = base.copyTable();
   scaleToUnitRms(table);
   const pretrained = table.slice();
-
-  const split = validationSplit(targets, spec.numLabels, options.validationSplit, options.seed, options.validationGroups);
-  const standardization = spec.standardize ? fitStandardization(pretrainedEmbeddings(table, dim, tokenIds), split.train) : undefined;
-  const rng = createRng(options.initSeed ?? options.seed);
-  const net = buildNetwork(tf, spec, () => Math.floor(rng() * 2 ** 31));
-  try {
-    const trainer = new Trainer(tf, net, { spec, options, fineTune, table, pretrained, dim, tokenIds, targets, trainRows: split.train, standardization, rng });
-    let report: TrainReport;
-    try {
-      report = await trainer.run(split.validation);
-    } finally {
-      trainer.dispose();
-    }
-    const encoder = StaticEncoder.fromTable(base, table);
-    let thresholds: Float32Array | undefined;
-    if (spec.multiLabel) {
-      thresholds = new Float32Array(spec.numLabels).fill(DEFAULT_THRESHOLD);
-      if (split.validation.length > 0) {
-        const embedded = await encoder.embed(Array.from(split.validation, (row) => texts[row]));
-        const probabilities = predictProbabilities(tf, net, embedded, spec.numLabels, standardization);
-        thresholds = tuneThresholds(probabilities, denseTargets(targets, split.validation, spec.numLabels), split.validation.length, spec.numLabels);
-      }
-    }
-    const head = new TfHead(tf, spec, { net, standardization, thresholds });
-    return { encoder, head, report: { ...report, seconds: (performance.now() - started) / 1000 } };
-  } catch (error) {
-    net.model.dispose();
-    throw error;
-  }
-}
-
-interface TrainerSetup {
-  spec: HeadSpec;
-  options: TrainOptions;
-  fineTune: FineTuneOptions;
-  /** The table being tuned (in unit-RMS units), updated in place; and its pretrained values. */
-  table: Float32Array;
-  pretrained: Float32Array;
-  dim: number;
-  tokenIds: readonly Int32Array[];
-  targets: Targets;
-  trainRows: Int32Array;
-  standardization: Standardization | undefined;
-  rng: Rng;
-}
-
-/** The early-stopping loop over one table and one network; holds the tensors that live across steps. */
-class Trainer {
-  private readonly spec: HeadSpec;
-  private readonly options: TrainOptions;
-  private readonly table: Float32Array;
-  private readonly dim: number;
-  private readonly tokenIds: readonly Int32Array[];
-  private readonly targets: Targets;
-  private readonly trainRows: Int32Array;
-  private readonly rng: Rng;
-  private readonly context: ForwardContext;
-  private readonly optimizer: ReturnType<Tf['train']['adam']>;
-  private readonly rowAdam: RowAdam;
-  /** Table row -> its slot in the current batch's gradient buffer, -1 when unused. */
-  private readonly slotOf: Int32Array;
-  private gradBuffer = new Float32Array(0);
-  private readonly trainTargets: Float32Array;
-  private readonly trainWeights: Float32Array | undefined;
-  /** Soft targets of the training rows (knowledge distillation), else undefined. */
-  private readonly trainDistillation: Distillation | undefined;
-
-  constructor(
-    private readonly tf: Tf,
-    private readonly net: Network,
-    setup: TrainerSetup,
-  ) {
-    const { spec, options, fineTune, table, pretrained, dim, targets, trainRows, standardization } = setup;
-    this.spec = spec;
-    this.options = options;
-    this.table = table;
-    this.dim = dim;
-    this.tokenIds = setup.tokenIds;
-    this.targets = targets;
-    this.trainRows = trainRows;
-    this.rng = setup.rng;
-    this.context = {
-      spec,
-      l2: options.l2,
-      ...(standardization && { mean: tf.tensor1d(standardization.mean), inverseStd: tf.tensor1d(standardization.std.map((s) => 1 / s)) }),
+  let encoder: StaticEncoder | undefined;
+  const { state, report } = await fitNetwork(tf, spec, targets, options, (split) => {
+    const standardization = spec.standardize ? fitStandardization(pretrainedEmbeddings(table, dim, tokenIds), split.train) : undefined;
+    return {
+      standardization,
+      train: async (net, rng) => {
+        const trainer = new TableTrainer(tf, net, { spec, options, fineTune, table, pretrained, dim, tokenIds, targets, trainRows: split.train, standardization, rng });
+        let trained: TrainReport;
+        try {
+          trained = await trainTable(trainer, split.validation, options, rng);
+        } finally {
+          trainer.dispose();
+        }
+        encoder = StaticEncoder.fromTable(base, table);
+        return trained;
+      },
+      heldOutInputs: async () => {
+        const embedded = await encoder!.embed(Array.from(split.validation, (row) => texts[row]));
+        return { data: gatherRows(embedded, undefined, standardization), rows: embedded.rows, dim: embedded.dim };
+      },
     };
-    this.optimizer = tf.train.adam(options.learningRate);
-    this.rowAdam = new RowAdam(table, dim, pretrained, { learningRate: fineTune.tableLearningRate, l2Pull: fineTune.l2Pull });
-    this.slotOf = new Int32Array(table.length / dim).fill(-1);
-    this.trainTargets = denseTargets(targets, trainRows, spec.numLabels);
-    this.trainWeights = options.classWeight === 'balanced' ? balancedWeights(targets, trainRows, trainRows, spec.numLabels) : undefined;
-    this.trainDistillation = distillationOf(targets, trainRows, spec.numLabels);
-  }
-
-  async run(validationRows: Int32Array): Promise<TrainReport> {
-    const { options, tf, net, spec } = this;
-    const validation = validationRows.length > 0 && {
-      rows: validationRows,
-      targets: denseTargets(this.targets, validationRows, spec.numLabels),
-      weights: options.classWeight === 'balanced' ? balancedWeights(this.targets, this.trainRows, validationRows, spec.numLabels) : undefined,
-      distillation: distillationOf(this.targets, validationRows, spec.numLabels),
-    };
-    const order = Int32Array.from(this.trainRows.keys());
-    const history: EpochLog[] = [];
-    let best: { epoch: number; loss: number; weights: Tensor[]; table: Float32Array } | undefined;
-    const checkpoint = eventLoopCheckpoint(options.signal);
-    try {
-      for (let epoch = 1; epoch <= options.epochs; epoch++) {
-        shuffleInPlace(order, this.rng);
-        let lossSum = 0;
-        for (let start = 0; start < order.length; start += options.batchSize) {
-          await checkpoint();
-          const positions = order.subarray(start, Math.min(start + options.batchSize, order.length));
-          lossSum += this.step(positions) * positions.length;
-        }
-        const log: EpochLog = { epoch, loss: lossSum / order.length };
-        if (!Number.isFinite(log.loss)) {
-          throw new DataError('HEAD_DIVERGED', `fine-tuning loss became ${log.loss} in epoch ${epoch}`, { hint: 'lower learningRate or fineTune.tableLearningRate' });
-        }
-        if (validation) Object.assign(log, this.evaluate(validation));
-        history.push(log);
-        options.onEpoch?.(log);
-        if (log.valLoss === undefined) continue;
-        if (best === undefined || log.valLoss < best.loss) {
-          best?.weights.forEach((w) => w.dispose());
-          best = { epoch, loss: log.valLoss, weights: net.variables.map((v) => tf.clone(v)), table: this.table.slice() };
-        } else if (epoch - best.epoch >= options.patience) {
-          break;
-        }
-      }
-      if (best) {
-        net.variables.forEach((v, i) => v.assign(best!.weights[i]));
-        this.table.set(best.table);
-      }
-    } finally {
-      best?.weights.forEach((w) => w.dispose());
-    }
-    return { epochsRun: history.length, bestEpoch: best?.epoch ?? history.length, bestValLoss: best?.loss, history, seconds: 0 };
-  }
-
-  dispose(): void {
-    this.optimizer.dispose();
-    this.context.mean?.dispose();
-    this.context.inverseStd?.dispose();
-  }
-
-  /** One batch of training rows (`positions` index `trainRows`); returns the batch loss. */
-  private step(positions: Int32Array): number {
-    const { tf, spec, net, dim } = this;
-    const rows = Int32Array.from(positions, (p) => this.trainRows[p]);
-    const sums = sumRows(this.table, dim, this.tokenIds, rows);
-    let sumGradients: Float32Array | undefined;
-    const lossValue = tf.tidy(() => {
-      const batchTargets = tf.tensor2d(copyRows(this.trainTargets, spec.numLabels, positions), [rows.length, spec.numLabels]);
-      const weightWidth = spec.multiLabel ? spec.numLabels : 1;
-      const rowWeights = this.trainWeights && tf.tensor(copyRows(this.trainWeights, weightWidth, positions), spec.multiLabel ? [rows.length, spec.numLabels] : [rows.length]);
-      const mask = spec.type === 'mlp' && spec.dropout > 0 ? tf.tensor2d(dropoutMask(rows.length * spec.hidden, spec.dropout, this.rng), [rows.length, spec.hidden]) : undefined;
-      const distillation = this.trainDistillation && batchDistillation(tf, this.trainDistillation, spec.numLabels, positions);
-      const lossFn = (s: Tensor, ...weights: Tensor[]) =>
-        lossOf(tf, this.context, logitsOf(tf, spec, headInput(tf, this.context, s as Tensor2D), weights, mask), batchTargets, rowWeights, weights, distillation);
-      const { value, grads } = tf.valueAndGrads(lossFn)([tf.tensor2d(sums, [rows.length, dim]), ...net.variables]);
-      this.optimizer.applyGradients(net.variables.map((v, i) => ({ name: v.name, tensor: grads[i + 1] })));
-      sumGradients = grads[0].dataSync() as Float32Array;
-      return value;
-    });
-    const loss = lossValue.dataSync()[0];
-    lossValue.dispose();
-    this.updateTable(rows, sumGradients!);
-    return loss;
-  }
-
-  /** Scatters each text's sum gradient onto its tokens' rows (once per occurrence) and steps those rows. */
-  private updateTable(rows: Int32Array, sumGradients: Float32Array): void {
-    const { dim, slotOf } = this;
-    let tokens = 0;
-    for (const row of rows) tokens += this.tokenIds[row].length;
-    if (this.gradBuffer.length < tokens * dim) this.gradBuffer = new Float32Array(tokens * dim);
-    const grads = this.gradBuffer;
-    const touched: number[] = [];
-    for (let i = 0; i < rows.length; i++) {
-      const ids = this.tokenIds[rows[i]];
-      for (let t = 0; t < ids.length; t++) {
-        const id = ids[t];
-        let slot = slotOf[id];
-        if (slot === -1) {
-          slot = slotOf[id] = touched.length;
-          touched.push(id);
-          grads.fill(0, slot * dim, (slot + 1) * dim);
-        }
-        for (let d = 0, target = slot * dim, source = i * dim; d < dim; d++) grads[target + d] += sumGradients[source + d];
-      }
-    }
-    const ids = Int32Array.from(touched);
-    for (const id of ids) slotOf[id] = -1;
-    this.rowAdam.step(ids, grads);
-  }
-
-  /** Validation loss (without the L2 term) and accuracy, as the frozen head's loop reports them. */
-  private evaluate({ rows, targets: dense, weights, distillation }: { rows: Int32Array; targets: Float32Array; weights?: Float32Array; distillation?: Distillation }): {
-    valLoss: number;
-    valAccuracy: number;
-  } {
-    const { tf, spec, net } = this;
-    const result = tf.tidy(() => {
-      const x = headInput(tf, this.context, tf.tensor2d(sumRows(this.table, this.dim, this.tokenIds, rows), [rows.length, this.dim]));
-      const targets = tf.tensor2d(dense, [rows.length, spec.numLabels]);
-      const weightTensor = weights && tf.tensor(weights, spec.multiLabel ? [rows.length, spec.numLabels] : [rows.length]);
-      const logits = logitsOf(tf, spec, x, net.variables);
-      const all = Int32Array.from(rows.keys());
-      const loss = lossOf(tf, { ...this.context, l2: 0 }, logits, targets, weightTensor, net.variables, distillation && batchDistillation(tf, distillation, spec.numLabels, all));
-      const correct = spec.multiLabel ? tf.equal(tf.cast(tf.greater(logits, 0), 'float32'), targets) : tf.equal(tf.argMax(logits, 1), tf.argMax(targets, 1));
-      return tf.stack([loss, tf.mean(tf.cast(correct, 'float32'))]);
-    });
-    const [valLoss, valAccuracy] = result.dataSync();
-    result.dispose();
-    return { valLoss, valAccuracy };
-  }
+  });
+  return { encoder: encoder!, head: new TfHead(tf, spec, state), report: { ...report, seconds: (performance.now() - started) / 1000 } };
 }
 
-/** The distillation settings for the batch at `positions` (indices into the rows `distillation` was built for). */
-function batchDistillation(tf: Tf, distillation: Distillation, numLabels: number, positions: Int32Array): BatchDistillation {
-  const { temperature, alpha, hardTargets } = distillation;
-  return { temperature, alpha, ...(hardTargets && { hard: tf.tensor2d(copyRows(hardTargets, numLabels, positions), [positions.length, numLabels]) }) };
-}
-
-/** Per listed text, the sum of its tokens' table rows (`[rows.length, dim]`). */
-function sumRows(table: Float32Array, dim: number, tokenIds: readonly Int32Array[], rows: Int32Array): Float32Array {
-  const out = new Float32Array(rows.length * dim);
-  for (let i = 0; i < rows.length; i++) {
-    const ids = tokenIds[rows[i]];
-    for (let t = 0; t < ids.length; t++) {
-      for (let d = 0, source = ids[t] * dim, target = i * dim; d < dim; d++) out[target + d] += table[source + d];
-    }
-  }
-  return out;
+/** The epoch loop over the table and the head, with early stopping on the held-out rows. */
+async function trainTable(trainer: TableTrainer, validationRows: Int32Array, options: TrainOptions, rng: Rng): Promise<TrainReport> {
+  const heldOut = validationRows.length > 0 ? trainer.heldOut(validationRows) : undefined;
+  const earlyStopping = new EarlyStopping(options.patience, trainer.snapshots());
+  const history = await runEpochs({
+    rows: trainer.trainRows.length,
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    rng,
+    signal: options.signal,
+    step: (positions) => trainer.step(positions),
+    evaluate: heldOut && (() => trainer.evaluate(heldOut)),
+    callbacks: [divergenceCheck('fine-tuning', 'lower learningRate or fineTune.tableLearningRate'), epochReporter(options.onEpoch), earlyStopping],
+  });
+  return earlyStopping.report(history, 0);
 }
 
 /** Every text's embedding under `table` (L2-normalised sums), for the standardisation statistics. */

@@ -1,6 +1,5 @@
 /** Dense target matrices and 'balanced' loss weights for the rows a head trains or validates on. */
-import type { SoftTargets, Targets } from './head.js';
-import type { Distillation } from './train.js';
+import type { SoftTargets, Targets, TrainOptions } from './head.js';
 
 /** Weight of the hard-label term of soft targets that have hard labels but no `alpha`. */
 export const DEFAULT_ALPHA = 0.5;
@@ -66,6 +65,14 @@ export function argmaxRows(probabilities: Float32Array, numLabels: number): Int3
   });
 }
 
+/** How soft targets are learned. */
+export interface Distillation {
+  temperature: number;
+  alpha: number;
+  /** One-hot hard labels, all-zero rows where there is none. */
+  hardTargets?: Float32Array;
+}
+
 /** How soft targets are learned, for `rows`: temperature, alpha, hard labels as one-hot rows (all zero where a row has none). */
 export function distillationOf(y: Targets, rows: Int32Array, numLabels: number): Distillation | undefined {
   if (y.kind !== 'soft') return undefined;
@@ -78,4 +85,19 @@ export function distillationOf(y: Targets, rows: Int32Array, numLabels: number):
     distillation.hardTargets = hard;
   }
   return distillation;
+}
+
+/** What the loss of `rows` needs: dense targets, 'balanced' weights (counted on `trainRows`) and soft-target settings. */
+export interface RowTargets {
+  targets: Float32Array;
+  weights?: Float32Array;
+  distillation?: Distillation;
+}
+
+export function rowTargets(y: Targets, trainRows: Int32Array, rows: Int32Array, numLabels: number, classWeight: TrainOptions['classWeight']): RowTargets {
+  return {
+    targets: denseTargets(y, rows, numLabels),
+    weights: classWeight === 'balanced' ? balancedWeights(y, trainRows, rows, numLabels) : undefined,
+    distillation: distillationOf(y, rows, numLabels),
+  };
 }

@@ -2,24 +2,15 @@
 import type { Tf } from '../backend/tf.js';
 import type { Matrix } from '../encoders/encoder.js';
 import { UsageError } from '../errors.js';
-import { createRng } from '../util/random.js';
 import type { Head, HeadSpec, Targets, TrainOptions, TrainReport } from './head.js';
-import { buildNetwork, type Network } from './network.js';
+import { fitNetwork, type TrainedState } from './fit-network.js';
 import { resolveTrainOptions } from './options.js';
 import { writeHead } from './persist.js';
 import { predictProbabilities } from './predict.js';
-import { validationSplit } from './split.js';
-import { fitStandardization, gatherRows, type Standardization } from './standardize.js';
-import { balancedWeights, denseTargets, distillationOf } from './targets.js';
-import { DEFAULT_THRESHOLD, tuneThresholds } from './thresholds.js';
+import { fitStandardization, gatherRows } from './standardize.js';
+import { rowTargets } from './targets.js';
 import { trainNetwork, type TrainingPart } from './train.js';
 import { assertMatrix, assertTargets } from './validate.js';
-
-export interface TrainedState {
-  net: Network;
-  standardization?: Standardization;
-  thresholds?: Float32Array;
-}
 
 export class TfHead implements Head {
   readonly spec: HeadSpec;
@@ -51,40 +42,22 @@ export class TfHead implements Head {
     const options = resolveTrainOptions(spec.type, given);
     options.signal?.throwIfAborted();
 
-    const split = validationSplit(y, spec.numLabels, options.validationSplit, options.seed, options.validationGroups);
-    const hasValidation = split.validation.length > 0;
-    const standardization = spec.standardize ? fitStandardization(x, split.train) : undefined;
-    const part = (rows: Int32Array): TrainingPart => ({
-      x: gatherRows(x, rows, standardization),
-      rows: rows.length,
-      targets: denseTargets(y, rows, spec.numLabels),
-      weights: options.classWeight === 'balanced' ? balancedWeights(y, split.train, rows, spec.numLabels) : undefined,
-      distillation: distillationOf(y, rows, spec.numLabels),
+    const { state, report } = await fitNetwork(tf, spec, y, options, (split) => {
+      const standardization = spec.standardize ? fitStandardization(x, split.train) : undefined;
+      const part = (rows: Int32Array): TrainingPart => ({
+        x: gatherRows(x, rows, standardization),
+        rows: rows.length,
+        ...rowTargets(y, split.train, rows, spec.numLabels, options.classWeight),
+      });
+      const validation = split.validation.length > 0 ? part(split.validation) : undefined;
+      return {
+        standardization,
+        train: (net, rng) => trainNetwork(tf, net, spec, part(split.train), validation, options, rng),
+        heldOutInputs: async () => ({ data: validation!.x, rows: validation!.rows, dim: spec.inputDim }),
+      };
     });
-    const validation = hasValidation ? part(split.validation) : undefined;
-
-    const rng = createRng(options.initSeed ?? options.seed);
-    const net = buildNetwork(tf, spec, () => Math.floor(rng() * 2 ** 31));
-    let report: TrainReport;
-    let thresholds: Float32Array | undefined;
-    try {
-      report = await trainNetwork(tf, net, spec, part(split.train), validation, options, rng);
-      if (spec.multiLabel) {
-        thresholds = validation
-          ? tuneThresholds(
-              predictProbabilities(tf, net, { data: validation.x, rows: validation.rows, dim: spec.inputDim }, spec.numLabels, undefined),
-              validation.targets,
-              validation.rows,
-              spec.numLabels,
-            )
-          : new Float32Array(spec.numLabels).fill(DEFAULT_THRESHOLD);
-      }
-    } catch (error) {
-      net.model.dispose();
-      throw error;
-    }
     this.state?.net.model.dispose();
-    this.state = { net, standardization, thresholds };
+    this.state = state;
     return report;
   }
 
