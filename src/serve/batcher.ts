@@ -1,0 +1,88 @@
+/**
+ * Dynamic micro-batching, as text-embeddings-inference does it: requests for one model queue up;
+ * a batch takes queued texts up to `maxBatch` as soon as the model is free and either `maxWaitMs`
+ * has passed since the oldest queued request or the queue holds a full batch. Requests that arrive
+ * while a batch runs wait for free, so under load batches fill without any added delay. Each
+ * request gets its own slice of the batch's results, in order. A request is never split.
+ */
+export interface BatchSettings {
+  /** Texts per batch (a larger request runs as a batch of its own). */
+  maxBatch: number;
+  /** How long a request may wait for others to join its batch while the model is idle. */
+  maxWaitMs: number;
+}
+
+interface Waiting<R> {
+  texts: readonly string[];
+  resolve(results: R[]): void;
+  reject(error: unknown): void;
+}
+
+export class MicroBatcher<R> {
+  private readonly queue: Waiting<R>[] = [];
+  private queuedTexts = 0;
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly classify: (texts: readonly string[]) => Promise<R[]>,
+    private readonly settings: BatchSettings,
+    private readonly onBatch: (texts: number) => void = () => undefined,
+  ) {}
+
+  submit(texts: readonly string[]): Promise<R[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ texts, resolve, reject });
+      this.queuedTexts += texts.length;
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.running || this.queue.length === 0) return;
+    if (this.queuedTexts >= this.settings.maxBatch) {
+      this.start();
+      return;
+    }
+    // setTimeout(0) still lets requests already read in this turn of the event loop join the batch.
+    this.timer ??= setTimeout(() => this.start(), this.settings.maxWaitMs);
+  }
+
+  private start(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.take();
+    this.running = true;
+    void this.run(batch).finally(() => {
+      this.running = false;
+      // Whatever queued meanwhile has already waited: it starts at once.
+      if (this.queue.length > 0) this.start();
+    });
+  }
+
+  private take(): Waiting<R>[] {
+    const batch = [this.queue.shift()!];
+    let texts = batch[0].texts.length;
+    while (this.queue.length > 0 && texts + this.queue[0].texts.length <= this.settings.maxBatch) {
+      texts += this.queue[0].texts.length;
+      batch.push(this.queue.shift()!);
+    }
+    this.queuedTexts -= texts;
+    return batch;
+  }
+
+  private async run(batch: Waiting<R>[]): Promise<void> {
+    const texts = batch.flatMap((request) => request.texts);
+    this.onBatch(texts.length);
+    try {
+      const results = await this.classify(texts);
+      let offset = 0;
+      for (const request of batch) {
+        request.resolve(results.slice(offset, offset + request.texts.length));
+        offset += request.texts.length;
+      }
+    } catch (error) {
+      for (const request of batch) request.reject(error);
+    }
+  }
+}
