@@ -22,7 +22,7 @@ export class MicroBatcher<R> {
   private readonly queue: Waiting<R>[] = [];
   private queuedTexts = 0;
   private running = false;
-  private timer: NodeJS.Timeout | undefined;
+  private cancelWait: (() => void) | undefined;
 
   constructor(
     private readonly classify: (texts: readonly string[]) => Promise<R[]>,
@@ -44,13 +44,22 @@ export class MicroBatcher<R> {
       this.start();
       return;
     }
-    // setTimeout(0) still lets requests already read in this turn of the event loop join the batch.
-    this.timer ??= setTimeout(() => this.start(), this.settings.maxWaitMs);
+    this.cancelWait ??= this.wait(() => this.start());
+  }
+
+  /** setImmediate for no wait (setTimeout would wait at least 1 ms): requests read in the same turn of the event loop still join. */
+  private wait(then: () => void): () => void {
+    if (this.settings.maxWaitMs <= 0) {
+      const immediate = setImmediate(then);
+      return () => clearImmediate(immediate);
+    }
+    const timer = setTimeout(then, this.settings.maxWaitMs);
+    return () => clearTimeout(timer);
   }
 
   private start(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelWait?.();
+    this.cancelWait = undefined;
     const batch = this.take();
     this.running = true;
     void this.run(batch).finally(() => {

@@ -46,7 +46,12 @@ interface Loaded {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const metrics = createMetrics();
   let loaded: Loaded | undefined;
+  let closing = false;
   const app = Fastify({ bodyLimit: options.bodyLimit, logger: false });
+  // A response finished while closing ends its keep-alive connection: fastify keeps idle ones 72 s, which would hold up the exit.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   defineRoutes(app, options, metrics, () => loaded);
   const url = await listen(app, options.host, options.port);
   const ready = (async () => {
@@ -72,6 +77,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     names: options.models.map((ref) => ref.name),
     metrics,
     close: async () => {
+      closing = true;
       await app.close();
       await ready.catch(() => undefined);
       await loaded?.models.dispose();
