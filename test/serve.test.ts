@@ -182,6 +182,23 @@ describe('headstart serve: several models and batching', () => {
   });
 });
 
+describe('headstart serve: worker threads', () => {
+  it('--workers 2 answers the same rows as the main thread, batches included', async () => {
+    const refs = parseModelRefs([finance]);
+    const [main, threaded] = [await started(defaults(refs)), await started(defaults(refs, { workers: 2, batch: { maxBatch: 8, maxWaitMs: 20 } }))];
+    try {
+      const requests = Array.from({ length: 12 }, (_, i) => ({ texts: [TEXTS[i % 3], `Quarterly revenue grew ${i}%.`], top_k: 2 }));
+      const expected = await Promise.all(requests.map(async (body) => (await post(main, body)).body));
+      const answered = await Promise.all(requests.map(async (body) => (await post(threaded, body)).body));
+      expect(answered).toEqual(expected);
+      const batches = samples(await threaded.metrics.registry.metrics()).get('headstart_batch_texts_count{model="finance-sentiment"}')!;
+      expect(batches).toBeLessThan(12);
+    } finally {
+      await Promise.all([main.close(), threaded.close()]);
+    }
+  }, 90_000);
+});
+
 describe('headstart serve: start-up', () => {
   it('binds before loading: /healthz answers at once, /readyz and model requests 503 until the models are in', async () => {
     const server = await startServer(defaults(parseModelRefs([finance])));

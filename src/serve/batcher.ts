@@ -1,6 +1,6 @@
 /**
  * Dynamic micro-batching, as text-embeddings-inference does it: requests for one model queue up;
- * a batch takes queued texts up to `maxBatch` as soon as the model is free and either `maxWaitMs`
+ * a batch takes queued texts up to `maxBatch` as soon as the model (or a worker thread) is free and either `maxWaitMs`
  * has passed since the oldest queued request or the queue holds a full batch. Requests that arrive
  * while a batch runs wait for free, so under load batches fill without any added delay. Each
  * request gets its own slice of the batch's results, in order. A request is never split.
@@ -10,6 +10,8 @@ export interface BatchSettings {
   maxBatch: number;
   /** How long a request may wait for others to join its batch while the model is idle. */
   maxWaitMs: number;
+  /** Batches that may run at once (one per worker thread; 1 on the main thread). */
+  parallelism?: number;
 }
 
 interface Waiting<R> {
@@ -21,7 +23,7 @@ interface Waiting<R> {
 export class MicroBatcher<R> {
   private readonly queue: Waiting<R>[] = [];
   private queuedTexts = 0;
-  private running = false;
+  private running = 0;
   private cancelWait: (() => void) | undefined;
 
   constructor(
@@ -39,7 +41,7 @@ export class MicroBatcher<R> {
   }
 
   private schedule(): void {
-    if (this.running || this.queue.length === 0) return;
+    if (this.running >= (this.settings.parallelism ?? 1) || this.queue.length === 0) return;
     if (this.queuedTexts >= this.settings.maxBatch) {
       this.start();
       return;
@@ -61,12 +63,14 @@ export class MicroBatcher<R> {
     this.cancelWait?.();
     this.cancelWait = undefined;
     const batch = this.take();
-    this.running = true;
+    this.running++;
     void this.run(batch).finally(() => {
-      this.running = false;
+      this.running--;
       // Whatever queued meanwhile has already waited: it starts at once.
       if (this.queue.length > 0) this.start();
     });
+    // Another free runner takes what is left at once.
+    if (this.queue.length > 0) this.schedule();
   }
 
   private take(): Waiting<R>[] {

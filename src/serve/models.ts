@@ -1,6 +1,6 @@
 /** The models a server holds, by name: `--model DIR` (named after the folder) or `--model NAME=DIR`. */
 import path from 'node:path';
-import { describeSpec, TextClassifier } from '../classifier.js';
+import { describeSpec, TextClassifier, type Prediction } from '../classifier.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION } from '../checkpoint/manifest.js';
 import type { EncoderLoadOptions } from '../encoders/index.js';
 import { DataError, UsageError } from '../errors.js';
@@ -85,4 +85,9 @@ export class ModelSet {
   private quotedNames(): string {
     return this.names.map((name) => JSON.stringify(name)).join(', ');
   }
+}
+
+/** Every label ranked for each text: each request of a batch then keeps its own top_k. */
+export async function classifyRanked(classifier: TextClassifier, texts: readonly string[]): Promise<Prediction[]> {
+  return classifier.decide(await classifier.predictProba(texts), classifier.labels.length);
 }

@@ -10,9 +10,10 @@ import { DataError, EnvironmentError, HeadstartError, UsageError } from '../erro
 import { predictionFields } from '../predict/format.js';
 import { MicroBatcher, type BatchSettings } from './batcher.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
-import { ModelSet, type ModelRef } from './models.js';
+import { classifyRanked, ModelSet, type ModelRef } from './models.js';
 import { errorBody, Refusal } from './refusal.js';
 import { checkTopK, parseBody, readClassifyRequest } from './request.js';
+import { startThreadPool, type ThreadPool } from './threads.js';
 
 export interface ServeOptions {
   models: readonly ModelRef[];
@@ -24,6 +25,8 @@ export interface ServeOptions {
   maxTexts: number;
   /** Request body size limit in bytes (413 above it). */
   bodyLimit: number;
+  /** Worker threads classifying batches (0: the main thread). */
+  workers?: number;
   loadOptions?: EncoderLoadOptions;
 }
 
@@ -41,6 +44,7 @@ export interface RunningServer {
 interface Loaded {
   models: ModelSet;
   batchers: Map<string, MicroBatcher<Prediction>>;
+  pool?: ThreadPool;
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
@@ -56,18 +60,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const url = await listen(app, options.host, options.port);
   const ready = (async () => {
     const models = await ModelSet.load(options.models, options.loadOptions);
+    const workers = options.workers ?? 0;
+    const pool = workers > 0 ? await startThreadPool(workers, { refs: options.models, loadOptions: options.loadOptions ?? {} }) : undefined;
+    const batch = { ...options.batch, parallelism: Math.max(1, workers) };
     const batchers = new Map(
       models.names.map((name) => {
         const { classifier } = models.resolve(name);
-        const classify = async (texts: readonly string[]) => classifier.decide(await classifier.predictProba(texts), classifier.labels.length);
+        const classify = pool ? (texts: readonly string[]) => pool.classify(name, texts) : (texts: readonly string[]) => classifyRanked(classifier, texts);
         const onBatch = (size: number) => {
           metrics.batchSize.observe({ model: name }, size);
           metrics.texts.inc({ model: name }, size);
         };
-        return [name, new MicroBatcher(classify, options.batch, onBatch)] as const;
+        return [name, new MicroBatcher(classify, batch, onBatch)] as const;
       }),
     );
-    loaded = { models, batchers };
+    loaded = { models, batchers, pool };
   })();
   // Awaited by the caller; this only keeps a load failure from being "unhandled" before it is.
   ready.catch(() => undefined);
@@ -80,6 +87,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       closing = true;
       await app.close();
       await ready.catch(() => undefined);
+      await loaded?.pool?.close();
       await loaded?.models.dispose();
     },
   };

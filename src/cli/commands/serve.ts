@@ -13,6 +13,7 @@ interface ServeFlags {
   maxWaitMs: number;
   maxTexts: number;
   bodyLimit: number;
+  workers: number;
   modelDir?: string;
 }
 
@@ -27,6 +28,7 @@ export function registerServe(program: Command): void {
     .option('--max-wait-ms <ms>', 'how long a request may wait for others to join its batch while the model is idle', integer('--max-wait-ms', 0), 0)
     .option('--max-texts <n>', 'texts one request may carry', integer('--max-texts', 1), 1024)
     .option('--body-limit <bytes>', 'largest request body', integer('--body-limit', 1), 1024 * 1024)
+    .option('--workers <n>', 'worker threads classifying batches, each with its own copy of the models (0: the main thread)', integer('--workers', 0), 0)
     .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>, then the packaged default)')
     .action(async (flags: ServeFlags) => {
       if (!flags.model) throw new UsageError('MODEL_REQUIRED', "required option '--model <dir>' not specified", { hint: 'see headstart serve --help' });
@@ -40,6 +42,7 @@ export function registerServe(program: Command): void {
         batch: { maxBatch: flags.maxBatch, maxWaitMs: flags.maxWaitMs },
         maxTexts: flags.maxTexts,
         bodyLimit: flags.bodyLimit,
+        workers: flags.workers,
         loadOptions: { modelDir: flags.modelDir },
       });
       try {
