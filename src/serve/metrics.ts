@@ -1,5 +1,7 @@
 /** The server's Prometheus metrics (prom-client), in a registry of its own so several servers in one process stay apart. */
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
+
+type PromClient = typeof import('prom-client');
 
 export interface ServerMetrics {
   registry: Registry;
@@ -9,7 +11,8 @@ export interface ServerMetrics {
   texts: Counter<'model'>;
 }
 
-export function createMetrics(): ServerMetrics {
+/** `prom-client` is the module, imported by the caller (it is an optional package). */
+export function createMetrics({ collectDefaultMetrics, Counter, Histogram, Registry }: PromClient): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'headstart_' });
   return {

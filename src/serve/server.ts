@@ -3,10 +3,11 @@
  * load (a port in use fails at once; /readyz says when the models are in), concurrent requests for
  * one model are micro-batched, and closing finishes the requests in flight before the models go.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Prediction } from '../classifier.js';
 import type { EncoderLoadOptions } from '../encoders/index.js';
 import { DataError, EnvironmentError, HeadstartError, UsageError } from '../errors.js';
+import { importOptional } from '../util/optional-package.js';
 import { predictionFields } from '../predict/format.js';
 import { MicroBatcher, type BatchSettings } from './batcher.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
@@ -48,10 +49,12 @@ interface Loaded {
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const metrics = createMetrics();
+  // Optional packages: a default install carries neither.
+  const { default: fastify } = await importOptional<typeof import('fastify')>('fastify', 'headstart serve');
+  const metrics = createMetrics(await importOptional<typeof import('prom-client')>('prom-client', 'headstart serve'));
   let loaded: Loaded | undefined;
   let closing = false;
-  const app = Fastify({ bodyLimit: options.bodyLimit, logger: false });
+  const app = fastify({ bodyLimit: options.bodyLimit, logger: false });
   // A response finished while closing ends its keep-alive connection: fastify keeps idle ones 72 s, which would hold up the exit.
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
