@@ -29,6 +29,7 @@ export class MicroBatcher<R> {
   constructor(
     private readonly classify: (texts: readonly string[]) => Promise<R[]>,
     private readonly settings: BatchSettings,
+    /** Called with the size of each batch classified. */
     private readonly onBatch: (texts: number) => void = () => undefined,
   ) {}
 
@@ -86,9 +87,9 @@ export class MicroBatcher<R> {
 
   private async run(batch: Waiting<R>[]): Promise<void> {
     const texts = batch.flatMap((request) => request.texts);
-    this.onBatch(texts.length);
     try {
       const results = await this.classify(texts);
+      this.onBatch(texts.length);
       let offset = 0;
       for (const request of batch) {
         request.resolve(results.slice(offset, offset + request.texts.length));

@@ -64,7 +64,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const ready = (async () => {
     const models = await ModelSet.load(options.models, options.loadOptions);
     const workers = options.workers ?? 0;
-    const pool = workers > 0 ? await startThreadPool(workers, { refs: options.models, loadOptions: options.loadOptions ?? {} }) : undefined;
+    let pool: ThreadPool | undefined;
+    try {
+      if (workers > 0) pool = await startThreadPool(workers, { refs: options.models, loadOptions: options.loadOptions ?? {} });
+    } catch (error) {
+      await models.dispose();
+      throw error;
+    }
     const batch = { ...options.batch, parallelism: Math.max(1, workers) };
     const batchers = new Map(
       models.names.map((name) => {
