@@ -236,10 +236,13 @@ describe('headstart serve (CLI)', () => {
       const inFlight = fetch(`${url}/v1/classify`, { method: 'POST', body: JSON.stringify({ texts: TEXTS }) });
       await new Promise((resolve) => setTimeout(resolve, 300));
       serve.child.kill('SIGTERM');
+      const signalled = Date.now();
       const response = await inFlight;
       expect(response.status).toBe(200);
       expect(((await response.json()) as { results: unknown[] }).results).toHaveLength(TEXTS.length);
       expect(await serve.exited).toBe(0);
+      // Not held up by the client's idle keep-alive connection (fastify would keep it 72 s).
+      expect(Date.now() - signalled).toBeLessThan(20_000);
       expect(serve.stderr().slice(before.length)).toMatch(/^SIGTERM received: [^\n]*\n$/);
     } finally {
       serve.child.kill('SIGKILL');
