@@ -1,6 +1,6 @@
 /**
- * @huggingface/transformers and bullmq are optional peer dependencies: asking for a transformer
- * encoder or a queue without them is a one-line error naming the package to install. Their absence
+ * @huggingface/transformers, bullmq, fastify and prom-client are optional peer dependencies: asking for a
+ * transformer encoder, a queue or a server without them is a one-line error naming the package to install. Their absence
  * is simulated (a package that does not exist, or an importer that fails the way Node's loader
  * does); nothing is uninstalled.
  */
@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEncoder } from '../src/encoders/index.js';
 import { UsageError } from '../src/errors.js';
 import { QueueCoordinator } from '../src/queue/coordinator.js';
+import { startServer } from '../src/serve/index.js';
 import { startQueueWorker } from '../src/queue/worker.js';
 import { importOptional, optionalImporter } from '../src/util/optional-package.js';
 import { renderSvg } from '../src/report/index.js';
@@ -85,6 +86,18 @@ describe('features behind optional packages', () => {
         code: 'OPTIONAL_PACKAGE_MISSING',
         message: `drawing charts (--report) needs the optional package ${name}, which is not installed: npm install vega vega-lite`,
       });
+    }
+  });
+
+  it('headstart serve without fastify or prom-client says to install it', async () => {
+    const options = { models: [], host: '127.0.0.1', port: 0, batch: { maxBatch: 1, maxWaitMs: 0 }, maxTexts: 1, bodyLimit: 1024 };
+    for (const name of ['fastify', 'prom-client']) {
+      simulateMissing(name);
+      await expect(startServer(options)).rejects.toMatchObject({
+        code: 'OPTIONAL_PACKAGE_MISSING',
+        message: `headstart serve needs the optional package ${name}, which is not installed: npm install ${name}`,
+      });
+      vi.restoreAllMocks();
     }
   });
 });

@@ -1,9 +1,11 @@
 // The README's examples are run as written (only the import and output paths are redirected), so a README that stops working fails CI.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, tempDir } from './helpers.js';
+import { waitFor } from './predict-helpers.js';
 
 const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
 const blocks = (language: string) => [...readme.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
@@ -37,7 +39,8 @@ describe('README', () => {
     const commands = blocks('sh')
       .flatMap((block) => block.split('\n'))
       .map((line) => line.replace(/\s+#.*$/, '').trim())
-      .filter((line) => line.startsWith('npx headstart '));
+      // A server runs until stopped: its example is run by the next test.
+      .filter((line) => line.startsWith('npx headstart ') && !line.startsWith('npx headstart serve '));
     expect(commands.length).toBeGreaterThanOrEqual(3);
     for (const command of commands) {
       const args = redirect(command).split(/\s+/).slice(2);
@@ -58,4 +61,34 @@ describe('README', () => {
     expect(html.match(/<section class="chart"/g)).toHaveLength(4);
     expect(html).not.toMatch(/<script|<link|src=/i);
   });
+
+  it('the serving example answers the curl request, and the server stops on SIGTERM', async () => {
+    const block = blocks('sh').find((b) => b.includes('npx headstart serve '))!;
+    const lines = block.trim().split('\n');
+    const serveLine = lines.find((line) => line.startsWith('npx headstart serve '))!;
+    const curlLine = lines.find((line) => line.startsWith('curl '))!;
+    expect(serveLine).toMatch(/ --port 8080 &$/);
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const args = serveLine.replace(/ &$/, '').replace('--port 8080', `--port ${port}`).split(/\s+/).slice(2);
+    const server = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    server.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const exited = new Promise<number | null>((resolve) => server.on('exit', resolve));
+    try {
+      await waitFor(() => stderr.includes('serving finance-sentiment on') || server.exitCode !== null, 60_000, 'the server to start');
+      expect(stderr).toContain('serving finance-sentiment on');
+      const curl = spawnSync('sh', ['-c', curlLine.replace('localhost:8080', `127.0.0.1:${port}`)], { encoding: 'utf8', timeout: 30_000 });
+      const answer = JSON.parse(curl.stdout);
+      expect(answer.model).toBe('finance-sentiment');
+      expect(answer.results).toHaveLength(2);
+      expect(answer.results[0]).toMatchObject({ label: expect.stringMatching(/^(positive|negative|neutral)$/), scores: expect.any(Object) });
+      server.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      server.kill('SIGKILL');
+    }
+  }, 90_000);
 });

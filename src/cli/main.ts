@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-/** The `headstart` command line: train | predict | eval | cv | distill. */
+/** The `headstart` command line: train | predict | eval | cv | distill | worker | serve. */
 import { Command, CommanderError } from 'commander';
 import { LIBRARY_VERSION } from '../version.js';
 import { registerCv } from './commands/cv.js';
 import { registerDistill } from './commands/distill.js';
 import { registerEval } from './commands/eval.js';
 import { registerPredict } from './commands/predict.js';
+import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 import { registerWorker } from './commands/worker.js';
 import { interruptedAbnormally, interruptSignal } from './interrupt.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerCv(program);
   registerDistill(program);
   registerWorker(program);
+  registerServe(program);
   // Subcommands copied the settings above when they were added; each points at its own help.
   for (const command of program.commands) command.showHelpAfterError(`see headstart ${command.name()} --help`);
   return program;

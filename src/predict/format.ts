@@ -74,6 +74,15 @@ function jsonRecord(row: InputRow, heads: readonly HeadShape[], predictions: Row
   return record;
 }
 
+/** One text's fields of a single-head `predict` JSONL row, without id and line: what `headstart serve` answers per text. */
+export function predictionFields(prediction: Prediction, multiLabel: boolean, topK: number, invalidUtf8: boolean): Record<string, unknown> {
+  const fields = headFields(prediction, multiLabel, topK);
+  if (prediction.truncated) fields.truncated = true;
+  if (prediction.empty) fields.empty = true;
+  if (invalidUtf8) fields.invalid_utf8 = true;
+  return fields;
+}
+
 /** The fields stay when there is no prediction (null), so every row has the same shape. */
 function headFields(prediction: Prediction | undefined, multiLabel: boolean, topK: number): Record<string, unknown> {
   const fields: Record<string, unknown> = {};

@@ -52,13 +52,19 @@ interface Task {
 }
 
 /** The worker entry beside this module, in whichever form is running (.ts under tsx, .js when built). */
-const WORKER_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), `thread-worker${path.extname(fileURLToPath(import.meta.url))}`);
+const WORKER_ENTRY = siblingModule(import.meta.url, 'thread-worker');
+
+/** A module beside `moduleUrl`'s, with the same extension (.ts from source, .js when built). */
+export function siblingModule(moduleUrl: string, name: string): string {
+  const file = fileURLToPath(moduleUrl);
+  return path.join(path.dirname(file), `${name}${path.extname(file)}`);
+}
 
 /** Node 20 does not carry tsx's `--import` hooks into worker threads, so from source the worker registers tsx itself. */
-function startWorker(job: ThreadJob): Worker {
-  if (!WORKER_ENTRY.endsWith('.ts')) return new Worker(WORKER_ENTRY, { workerData: job });
-  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(pathToFileURL(WORKER_ENTRY).href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: job });
+export function startWorkerThread(entry: string, workerData: unknown): Worker {
+  if (!entry.endsWith('.ts')) return new Worker(entry, { workerData });
+  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData });
 }
 
 /** `count` worker threads, each loading the models once; resolves when all are ready. */
@@ -82,7 +88,7 @@ export async function threadRunner(count: number, job: ThreadJob): Promise<Chunk
     busy.clear();
   };
 
-  const workers = Array.from({ length: count }, () => startWorker(job));
+  const workers = Array.from({ length: count }, () => startWorkerThread(WORKER_ENTRY, job));
   await Promise.all(
     workers.map(
       (worker) =>

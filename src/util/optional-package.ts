@@ -1,6 +1,6 @@
 /**
  * Optional peer dependencies (@huggingface/transformers for transformer encoders, bullmq for
- * `--queue`) are imported only when their feature is used, so a default install carries neither.
+ * `--queue`, fastify and prom-client for `serve`) are imported only when their feature is used, so a default install carries neither.
  */
 import { UsageError } from '../errors.js';
 
