@@ -83,7 +83,7 @@ export interface DistillReport {
 
 export async function distill(options: DistillOptions): Promise<{ classifier: TextClassifier; report: DistillReport }> {
   const started = performance.now();
-  const { teacher, texts, labels, unlabeledTexts = [], evaluation, signal, onStage = () => {}, modelDir } = options;
+  const { teacher, texts, labels, unlabeledTexts = [], evaluation, signal, onStage = () => {}, modelDir, allowDownload } = options;
   const temperature = options.temperature ?? DEFAULT_TEMPERATURE;
   const alpha = labels ? (options.alpha ?? DEFAULT_ALPHA) : 0;
   const holdOut = evaluation ? 0 : (options.holdOut ?? DEFAULT_HOLD_OUT);
@@ -112,7 +112,7 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
 
   const choice = options.student?.encoder ?? 'potion';
   const shared = isEncoder(choice);
-  const encoder = shared ? choice : await createEncoder(choice, { modelDir });
+  const encoder = shared ? choice : await createEncoder(choice, { modelDir, allowDownload });
   let trained: StudentTraining;
   let student: TextClassifier;
   let warnings: TaskWarning[];
@@ -123,7 +123,7 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
     trained = await trainStudent(encoder, Array.from(trainRows, (row) => allTexts[row]), targets, numLabels, { ...options.student?.fit, signal });
     try {
       const record = trainingRecord(trained, teacher, targets, { temperature, alpha, labelledTexts: split.train.length, unlabeledTexts: unlabeledTexts.length });
-      student = await asClassifier(trained.tunedEncoder ?? encoder, trained.head, [...teacher.labels], record, { modelDir });
+      student = await asClassifier(trained.tunedEncoder ?? encoder, trained.head, [...teacher.labels], record, { modelDir, allowDownload });
     } finally {
       trained.head.dispose();
       await trained.tunedEncoder?.dispose();
