@@ -75,6 +75,14 @@ export async function locateModelDir(
     if (!downloaded) throw error;
     dir = downloaded;
   }
+  if (options.kind === 'transformer' && isCachedFolderOf(model, dir, env)) {
+    // A download kept for one dtype may lack another's ONNX file: fetched into the same folder when allowed.
+    await downloadHubModel(model, options.kind, options);
+  }
   if (options.verify ?? true) await verifyIfDownloaded(dir);
   return dir;
+}
+
+function isCachedFolderOf(model: string, dir: string, env: NodeJS.ProcessEnv): boolean {
+  return cachedHubModel(model, env) === dir;
 }

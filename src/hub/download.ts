@@ -20,7 +20,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { EnvironmentError, environmentError, HeadstartError } from '../errors.js';
 import { acquireLock, type Lock } from '../util/lock-file.js';
-import { hasManifest, MANIFEST_FILE, type DownloadedFile, type DownloadManifest } from './manifest.js';
+import { hasManifest, MANIFEST_FILE, manifestPath, readManifest, type DownloadedFile, type DownloadManifest } from './manifest.js';
 import { cachedModelDir, type HubRef } from './settings.js';
 
 export interface DownloadRequest {
@@ -38,37 +38,71 @@ type DownloadInfo = NonNullable<Awaited<ReturnType<HubModule['fileDownloadInfo']
 const LOCK_WAIT_MS = 10 * 60_000;
 const LOCK_POLL_MS = 200;
 
-/** Downloads the model into the cache unless it is there already; returns its folder. */
+/**
+ * Downloads the model into the cache unless it is there already; returns its folder. A cached
+ * folder that lacks a file now asked for (another dtype's ONNX file) gets it added, each file
+ * renamed in whole before the manifest that lists it.
+ */
 export async function downloadModel(request: DownloadRequest): Promise<string> {
   const target = cachedModelDir(request.cacheRoot, request.ref);
-  if (hasManifest(target)) return target;
+  if (hasManifest(target) && (await missingFiles(target, request)).length === 0) return target;
   await fs.mkdir(path.dirname(target), { recursive: true }).catch((error: unknown) => {
     throw environmentError(error, path.dirname(target));
   });
   const lock = await waitForLock(target);
+  const staging = `${target}.partial`;
   try {
-    if (hasManifest(target)) return target;
-    const staging = `${target}.partial`;
+    // Another process may have placed it while this one waited for the lock.
+    const missing = hasManifest(target) ? await missingFiles(target, request) : undefined;
+    if (missing?.length === 0) return target;
     await fs.mkdir(staging, { recursive: true }).catch((error: unknown) => {
       throw environmentError(error, staging);
     });
-    try {
-      const hub = await import('@huggingface/hub');
-      const files: Record<string, DownloadedFile> = {};
-      files['config.json'] = await fetchFile(hub, request, staging, 'config.json');
-      for (const name of request.filesFor(await readConfig(path.join(staging, 'config.json')))) {
-        files[name] ??= await fetchFile(hub, request, staging, name);
-      }
-      const manifest: DownloadManifest = { repo: request.ref.repo, revision: request.ref.revision, hub: request.hubUrl, files };
-      await place(staging, target, manifest, Object.keys(files));
+    const hub = await import('@huggingface/hub');
+    if (missing) {
+      await addFiles(hub, request, staging, target, missing);
       return target;
-    } catch (error) {
-      // Kept when it holds something to resume from; an empty one (nothing fetched, e.g. a wrong id) is not.
-      await fs.rmdir(staging).catch(() => undefined);
-      throw error;
     }
+    const files: Record<string, DownloadedFile> = {};
+    files['config.json'] = await fetchFile(hub, request, staging, 'config.json');
+    for (const name of request.filesFor(await readConfig(path.join(staging, 'config.json')))) {
+      files[name] ??= await fetchFile(hub, request, staging, name);
+    }
+    const manifest: DownloadManifest = { repo: request.ref.repo, revision: request.ref.revision, hub: request.hubUrl, files };
+    await place(staging, target, manifest, Object.keys(files));
+    return target;
+  } catch (error) {
+    // Kept when it holds something to resume from; an empty one (nothing fetched, e.g. a wrong id) is not.
+    await fs.rmdir(staging).catch(() => undefined);
+    throw error;
   } finally {
     await lock.release();
+  }
+}
+
+async function missingFiles(target: string, request: DownloadRequest): Promise<string[]> {
+  const { files } = readManifest(target);
+  return request.filesFor(await readConfig(path.join(target, 'config.json'))).filter((name) => !Object.hasOwn(files, name));
+}
+
+async function addFiles(hub: HubModule, request: DownloadRequest, staging: string, target: string, names: readonly string[]): Promise<void> {
+  const manifest = readManifest(target);
+  for (const name of names) manifest.files[name] = await fetchFile(hub, request, staging, name);
+  try {
+    for (const name of names) {
+      await syncPath(path.join(staging, name), 'r+');
+      await fs.mkdir(path.dirname(path.join(target, name)), { recursive: true });
+      await fs.rename(path.join(staging, name), path.join(target, name));
+      await syncPath(path.dirname(path.join(target, name)), 'r');
+    }
+    const next = `${manifestPath(target)}.next`;
+    await fs.writeFile(next, `${JSON.stringify(manifest, null, 2)}\n`);
+    await syncPath(next, 'r+');
+    await fs.rename(next, manifestPath(target));
+    await syncPath(target, 'r');
+    await fs.rm(staging, { recursive: true, force: true });
+  } catch (error) {
+    throw environmentError(error, target);
   }
 }
 
