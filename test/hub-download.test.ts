@@ -206,7 +206,7 @@ describe('hub download (opt-in)', () => {
     expect(existsSync(path.join(cache, 'models/nobody/nothing/v2.partial'))).toBe(false);
   });
 
-  it('names the host when the hub cannot be reached', async () => {
+  it('names the host when the hub cannot be reached, and refuses a hub URL that is not one', async () => {
     const gone = await startHubServer({});
     await gone.close();
     process.env.HEADSTART_HUB_URL = gone.url;
@@ -214,6 +214,8 @@ describe('hub download (opt-in)', () => {
     expect(error.code).toBe('HUB_UNREACHABLE');
     expect(error.category).toBe('environment');
     expect(error.message).toBe(`cannot reach the hub at ${gone.url} (ECONNREFUSED) to fetch config.json of ${STATIC_REPO}@main`);
+    process.env.HEADSTART_HUB_URL = 'huggingface.co';
+    expect((await rejection(createEncoder(`hf:${STATIC_REPO}`, { allowDownload: true }))).code).toBe('BAD_HUB_URL');
   });
 
   it('refuses a cached file changed after the download', async () => {
