@@ -145,12 +145,20 @@ async function loadStatic(nameOrDir: string, options: EncoderLoadOptions, { maxT
  * its hub id; anything else as a transformer. A download fetches what the repository's config.json says it is.
  */
 async function loadHubChoice(model: string, options: EncoderLoadOptions): Promise<Encoder> {
-  const dir = await locateModelDir(model, { modelsDir: options.modelDir, allowDownload: options.allowDownload, kind: 'auto', verify: false });
+  const transformer = () => loadTransformer({ model, modelsDir: options.modelDir, intraOpNumThreads: options.threads, allowDownload: options.allowDownload });
+  let dir: string;
+  try {
+    dir = await locateModelDir(model, { modelsDir: options.modelDir, allowDownload: options.allowDownload, kind: 'auto', verify: false });
+  } catch (error) {
+    // Not found: reported as for any transformer (a missing @huggingface/transformers first).
+    if (error instanceof ModelError && error.code === 'MODEL_NOT_FOUND') return transformer();
+    throw error;
+  }
   if (existsSync(path.join(dir, STATIC_MODEL_FILE)) && !existsSync(path.join(dir, 'onnx'))) {
     await verifyIfDownloaded(dir);
     return StaticEncoder.load(dir, { modelName: model });
   }
-  return loadTransformer({ model, modelsDir: options.modelDir, intraOpNumThreads: options.threads, allowDownload: options.allowDownload });
+  return transformer();
 }
 
 /**
