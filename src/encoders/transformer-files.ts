@@ -59,7 +59,7 @@ export function resolveModelDir(
   const cached = ref && cachedModelDir(cacheRoot(env), ref);
   if (cached && hasManifest(cached)) return cached;
   if (cached) candidates.push(cached);
-  throw new ModelError('MODEL_NOT_FOUND', `model not found: "${model}" (looked in ${candidates.join(', ') || 'no folder: HEADSTART_MODELS is not set'}; nothing is downloaded unless allowed)`, {
+  throw new ModelError('MODEL_NOT_FOUND', `model not found: "${model}" (looked in ${candidates.join(', ') || 'no folder: HEADSTART_MODELS is not set'}; offline, nothing is downloaded)`, {
     hint: `set HEADSTART_MODELS to the folder that holds the model, or pass the model directory; or ${ref ? ALLOW_DOWNLOAD_ADVICE : DOWNLOAD_NEEDS_HUB_ID}`,
   });
 }
