@@ -183,6 +183,11 @@ describe('hub download (opt-in)', () => {
     expect(error.message).toContain('model.safetensors of minishlab/potion-test@main');
     expect(existsSync(modelFolder(STATIC_REPO))).toBe(false);
     expect(existsSync(path.join(`${modelFolder(STATIC_REPO)}.partial`, 'model.safetensors.part'))).toBe(false);
+    server.reset();
+    const encoder = await createEncoder(`hf:${STATIC_REPO}`, { allowDownload: true });
+    await encoder.dispose();
+    expect(server.requests).toContain(`/${STATIC_REPO}/resolve/main/model.safetensors`);
+    expect(sha256(path.join(modelFolder(STATIC_REPO), 'model.safetensors'))).toBe(sha256(path.join(potionDir, 'model.safetensors')));
   });
 
   it('refuses a small file whose bytes differ from its git blob ETag', async () => {
@@ -238,6 +243,29 @@ describe('hub download (opt-in)', () => {
     expect(readdirSync(path.dirname(modelFolder(BERT_REPO)))).toEqual(['main']);
   });
 
+  it('loads a checkpoint whose encoder was downloaded on a machine with an empty cache: refused offline, downloaded with the opt-in', async () => {
+    const { classifier } = await TextClassifier.train(['good', 'great', 'bad', 'awful'], ['pos', 'pos', 'neg', 'neg'], { recipe: 'single', epochs: 5, seed: 1 }, { encoder: `hf:${STATIC_REPO}`, allowDownload: true });
+    const checkpoint = path.join(root, 'moved-model');
+    await classifier.save(checkpoint);
+    await classifier.dispose();
+    process.env.HEADSTART_CACHE = path.join(root, `cache-${caseNumber}-elsewhere`);
+    server.reset();
+    expect((await rejection(TextClassifier.load(checkpoint))).code).toBe('MODEL_NOT_FOUND');
+    expect(server.requests).toEqual([]);
+    const loaded = await TextClassifier.load(checkpoint, { allowDownload: true });
+    await loaded.dispose();
+    expect(transfers(STATIC_REPO).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json']);
+  });
+
+  it('lets two processes that load the same model at once download it only once', async () => {
+    const script = path.join(root, 'load-twice.mts');
+    writeFileSync(script, `import { createEncoder } from ${JSON.stringify(path.join(repoRoot, 'src/encoders/index.ts'))};\nawait (await createEncoder('hf:${BERT_REPO}', { allowDownload: true })).dispose();\n`);
+    const runs = await Promise.all([node(script), node(script)]);
+    expect(runs.map((run) => run.status)).toEqual([0, 0]);
+    expect(transfers(BERT_REPO).sort()).toEqual(['config.json', 'onnx/model.onnx', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(readdirSync(path.dirname(modelFolder(BERT_REPO)))).toEqual(['main']);
+  });
+
   it('headstart train --allow-download fetches the encoder; without the flag the CLI exits 4 naming it, and a 404 exits 5', async () => {
     const out = path.join(root, 'cli-model');
     const refused = await cli('train', '--data', sampleCsv, '--encoder', `hf:${STATIC_REPO}`, '--recipe', 'single', '--out', out);
@@ -258,8 +286,12 @@ describe('hub download (opt-in)', () => {
 
 /** The CLI in a child process without blocking this one, whose event loop runs the hub server. */
 function cli(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return node(path.join(repoRoot, 'src/cli/main.ts'), ...args);
+}
+
+function node(script: string, ...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args], { cwd: repoRoot, env: process.env, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', script, ...args], { cwd: repoRoot, env: process.env, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ status: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
     });
   });
