@@ -23,7 +23,7 @@ export interface HubModelOptions {
 const STATIC_FILES = ['config.json', STATIC_TOKENIZER_FILE, STATIC_MODEL_FILE];
 
 /** The files a transformers.js model needs for `dtype`. */
-export function transformerFiles(dtype: TransformerDtype): string[] {
+function transformerFiles(dtype: TransformerDtype): string[] {
   return ['config.json', 'tokenizer.json', 'tokenizer_config.json', onnxFileFor(dtype)];
 }
 
