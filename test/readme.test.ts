@@ -1,14 +1,25 @@
 // The README's examples are run as written (only the import and output paths are redirected), so a README that stops working fails CI.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, tempDir } from './helpers.js';
+import { startHubServer } from './fixtures/hub-server.js';
+import { potionDir, repoRoot, tempDir } from './helpers.js';
 import { waitFor } from './predict-helpers.js';
 
-const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-const blocks = (language: string) => [...readme.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
+const fullReadme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+// "Getting other models" downloads from a hub: its commands run against a local stand-in (test below), the rest as they are.
+const DOWNLOAD_SECTION = /^## Getting other models\n[\s\S]*?(?=^## )/m;
+const downloadSection = DOWNLOAD_SECTION.exec(fullReadme)?.[0] ?? '';
+const readme = fullReadme.replace(DOWNLOAD_SECTION, '');
+const blocksOf = (text: string, language: string) => [...text.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
+const blocks = (language: string) => blocksOf(readme, language);
+const cliLines = (text: string) =>
+  blocksOf(text, 'sh')
+    .flatMap((block) => block.split('\n'))
+    .map((line) => line.replace(/\s+#.*$/, '').trim())
+    .filter((line) => line.startsWith('npx headstart '));
 const root = tempDir();
 const redirect = (code: string) => code.replaceAll('runs/', `${root}/`);
 
@@ -36,11 +47,8 @@ describe('README', () => {
   });
 
   it('CLI examples run', () => {
-    const commands = blocks('sh')
-      .flatMap((block) => block.split('\n'))
-      .map((line) => line.replace(/\s+#.*$/, '').trim())
-      // A server runs until stopped: its example is run by the next test.
-      .filter((line) => line.startsWith('npx headstart ') && !line.startsWith('npx headstart serve '));
+    // A server runs until stopped: its example is run by its own test below.
+    const commands = cliLines(readme).filter((line) => !line.startsWith('npx headstart serve '));
     expect(commands.length).toBeGreaterThanOrEqual(3);
     for (const command of commands) {
       const args = redirect(command).split(/\s+/).slice(2);
@@ -91,4 +99,30 @@ describe('README', () => {
       server.kill('SIGKILL');
     }
   }, 90_000);
+
+  it('"Getting other models" examples download from a hub (a local stand-in serving the packaged potion model) and then run offline', async () => {
+    const commands = cliLines(downloadSection);
+    expect(commands.length).toBeGreaterThanOrEqual(2);
+    expect(commands[0]).toContain('--allow-download');
+    const hubIds = [...new Set(commands.flatMap((command) => [...command.matchAll(/hf:([\w.-]+\/[\w.-]+)/g)].map((m) => m[1])))];
+    const server = await startHubServer(Object.fromEntries(hubIds.map((id) => [id, potionDir])));
+    const env = { ...process.env, HEADSTART_HUB_URL: server.url, HEADSTART_CACHE: path.join(root, 'hub-cache') };
+    try {
+      for (const [i, command] of commands.entries()) {
+        const requestsBefore = server.requests.length;
+        const args = redirect(command).split(/\s+/).slice(2);
+        const run = await new Promise<{ code: number; stderr: string }>((resolve) => {
+          execFile(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args], { cwd: repoRoot, env, timeout: 120_000 }, (error, _stdout, stderr) =>
+            resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stderr }),
+          );
+        });
+        expect(run.stderr, command).not.toContain('headstart:');
+        expect(run.code, command).toBe(0);
+        if (i > 0) expect(server.requests.length, `${command} reads the cache`).toBe(requestsBefore);
+      }
+      expect(server.requests.length).toBeGreaterThan(0);
+    } finally {
+      await server.close();
+    }
+  });
 });

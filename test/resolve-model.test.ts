@@ -118,18 +118,23 @@ describe('resolveStaticModel', () => {
     );
   });
 
-  it('explains that remote download is not available when it is allowed', () => {
-    const modelDir = path.join(root, 'incomplete');
-    for (const options of [{ allowRemote: true, modelDir, env: {} }, { modelDir, env: { HEADSTART_ALLOW_REMOTE: '1' } }]) {
-      let caught: unknown;
+  it('names the download option, and says a download needs a hub id owner/name', () => {
+    const caught = (name: string, options: Parameters<typeof resolveStaticModel>[1]) => {
       try {
-        resolveStaticModel(undefined, options);
+        resolveStaticModel(name, options);
       } catch (error) {
-        caught = error;
+        expect(error).toBeInstanceOf(ModelError);
+        return error as ModelError;
       }
-      expect(caught).toBeInstanceOf(ModelError);
-      expect((caught as ModelError).message).toMatch(/^model not found: potion-base-4m-int8 .* Remote download \(HEADSTART_ALLOW_REMOTE=1\) is not available in this build\.$/);
-      expect((caught as ModelError).hint).toContain('minishlab/potion-base-4M');
+      throw new Error('expected MODEL_NOT_FOUND');
+    };
+    const cache = path.join(root, 'cache');
+    const hubId = caught('minishlab/potion-base-8M', { env: { HEADSTART_CACHE: cache } });
+    expect(hubId.message).toContain(`looked in: ${path.join(cache, 'models/minishlab/potion-base-8M/main')}`);
+    expect(hubId.hint).toMatch(/^pass --allow-download \(library: allowDownload: true; or HEADSTART_ALLOW_DOWNLOAD=1\)/);
+    expect(caught(DEFAULT_STATIC_MODEL, { modelDir: path.join(root, 'incomplete'), env: {} }).hint).toContain('(the default model came from minishlab/potion-base-4M)');
+    for (const options of [{ allowDownload: true, env: {} }, { env: { HEADSTART_ALLOW_DOWNLOAD: '1' } }]) {
+      expect(caught('some-model', options).hint).toMatch(/^name a hub model as owner\/name\[@revision\]/);
     }
   });
 });

@@ -48,8 +48,11 @@ export function addDataOptions(command: Command, dataFlag = '--data <file>', req
 export function addEncoderOptions(command: Command): Command {
   return command
     .option('--encoder <encoder>', 'potion (the embedded default), tfidf, hf:<hub id>, a model directory, or tfidf+potion (TF-IDF with the embeddings appended)', 'potion')
-    .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>, then the packaged default)');
+    .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>, then the packaged default)')
+    .option('--allow-download', ALLOW_DOWNLOAD_HELP);
 }
+
+export const ALLOW_DOWNLOAD_HELP = 'download a hub model (hf:owner/name[@revision]) missing from the model folders into the cache ($HEADSTART_CACHE); also HEADSTART_ALLOW_DOWNLOAD=1';
 
 export function addTrainingOptions(command: Command): Command {
   return command

@@ -85,7 +85,7 @@ export interface DistillReport {
 
 export async function distill(options: DistillOptions): Promise<{ classifier: TextClassifier; report: DistillReport }> {
   const started = performance.now();
-  const { teacher, texts, labels, unlabeledTexts = [], evaluation, signal, onStage = () => {}, modelDir } = options;
+  const { teacher, texts, labels, unlabeledTexts = [], evaluation, signal, onStage = () => {}, modelDir, allowDownload } = options;
   const temperature = options.temperature ?? DEFAULT_TEMPERATURE;
   const alpha = labels ? (options.alpha ?? DEFAULT_ALPHA) : 0;
   const holdOut = evaluation ? 0 : (options.holdOut ?? DEFAULT_HOLD_OUT);
@@ -115,7 +115,7 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
   const choice = options.student?.encoder ?? 'potion';
   const shared = isEncoder(choice);
   const pool = new EncoderPool();
-  const encoder = shared ? choice : pool.own(await createEncoder(choice, { modelDir }));
+  const encoder = shared ? choice : pool.own(await createEncoder(choice, { modelDir, allowDownload }));
   let trained: StudentTraining;
   let warnings: TaskWarning[];
   try {

@@ -7,9 +7,10 @@ import { existsSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
 import type { Encoder, EncoderSpec } from './encoder.js';
-import { UsageError } from '../errors.js';
+import { ModelError, UsageError } from '../errors.js';
 import { DEFAULT_STATIC_MODEL, resolveStaticModel } from './resolve-model.js';
-import { StaticEncoder } from './static.js';
+import { STATIC_MODEL_FILE, StaticEncoder } from './static.js';
+import { downloadHubModel, locateModelDir, verifyIfDownloaded } from './hub-model.js';
 import { TfidfEncoder } from './tfidf.js';
 import { ConcatEncoder } from './concat.js';
 import { cacheFor, type EmbeddingCache } from '../embedding-cache.js';
@@ -17,14 +18,20 @@ import type { TransformerEncoderOptions } from './transformer.js';
 import type { FileSource } from '../util/file-source.js';
 
 /**
- * 'potion' (the embedded default), 'tfidf', 'hf:<hub id>', a model directory, or 'tfidf+<one of
- * those pretrained>' (TF-IDF with that encoder's embeddings appended, src/encoders/concat.ts).
+ * 'potion' (the embedded default), 'tfidf', 'hf:<hub id>[@revision]' (a Model2Vec or transformers.js
+ * ONNX model), a model directory, or 'tfidf+<one of those pretrained>' (TF-IDF with that encoder's
+ * embeddings appended, src/encoders/concat.ts).
  */
 export type EncoderChoice = string;
 
 export interface EncoderLoadOptions {
   /** Directory holding the model files, searched alone instead of `$HEADSTART_MODELS/<name>` and the packaged copy. */
   modelDir?: string;
+  /**
+   * Download a hub model that is in neither the model folders nor the cache (`$HEADSTART_CACHE`),
+   * from `$HEADSTART_HUB_URL` (default https://huggingface.co). Default: HEADSTART_ALLOW_DOWNLOAD=1; never otherwise.
+   */
+  allowDownload?: boolean;
   /** A checkpoint's directory or its files already read, for encoders that keep their state there (TF-IDF, a fine-tuned table). */
   checkpointFiles?: string | FileSource;
   /** ONNX Runtime intra-op threads of a transformer encoder's session (default: physical cores). */
@@ -43,7 +50,7 @@ export async function createEncoder(choice: EncoderChoice | EncoderSpec, options
   if (choice === 'potion' || choice === DEFAULT_STATIC_MODEL) return loadStatic(DEFAULT_STATIC_MODEL, options);
   if (choice === 'tfidf') return new TfidfEncoder();
   if (choice.startsWith(CONCAT_PREFIX)) return concatOf(choice.slice(CONCAT_PREFIX.length), options);
-  if (choice.startsWith('hf:')) return loadTransformer({ model: choice.slice(3), modelsDir: options.modelDir, intraOpNumThreads: options.threads });
+  if (choice.startsWith('hf:')) return loadHubChoice(choice.slice(3), options);
   if (existsSync(choice)) {
     if (existsSync(path.join(choice, 'model.safetensors'))) return loadStatic(choice, options);
     // Recorded by its folder's name, as a static model is: a checkpoint finds it in the model folders.
@@ -73,7 +80,7 @@ function loadSpec(spec: EncoderSpec, options: EncoderLoadOptions, confined: bool
       if (!options.checkpointFiles) return Promise.resolve(new TfidfEncoder(spec));
       return TfidfEncoder.loadState(options.checkpointFiles);
     case 'transformer':
-      return loadTransformer({ ...spec, modelsDir: options.modelDir, intraOpNumThreads: options.threads, confined });
+      return loadTransformer({ ...spec, modelsDir: options.modelDir, intraOpNumThreads: options.threads, confined, allowDownload: options.allowDownload });
     case 'concat':
       return loadConcat(spec, options, confined);
     default:
@@ -119,8 +126,38 @@ function loadTunedStatic(spec: Extract<EncoderSpec, { type: 'static' }>, options
 }
 
 async function loadStatic(nameOrDir: string, options: EncoderLoadOptions, { maxTokens, confined = false }: { maxTokens?: number; confined?: boolean } = {}): Promise<Encoder> {
-  const resolved = await resolveStaticModel(nameOrDir, { modelDir: options.modelDir, confined });
+  const resolve = () => resolveStaticModel(nameOrDir, { modelDir: options.modelDir, confined, allowDownload: options.allowDownload });
+  let resolved: ReturnType<typeof resolveStaticModel>;
+  try {
+    resolved = resolve();
+  } catch (error) {
+    if (!(error instanceof ModelError && error.code === 'MODEL_NOT_FOUND') || options.modelDir !== undefined) throw error;
+    if (!(await downloadHubModel(nameOrDir, 'static', { allowDownload: options.allowDownload }))) throw error;
+    resolved = resolve();
+  }
+  await verifyIfDownloaded(resolved.dir);
   return StaticEncoder.load(resolved.dir, { maxTokens, modelName: resolved.name, ...(resolved.sha256 && { sha256: resolved.sha256 }) });
+}
+
+/**
+ * `hf:<id>`: a Model2Vec folder (model.safetensors, no onnx/) loads as a static encoder, recorded by
+ * its hub id; anything else as a transformer. A download fetches what the repository's config.json says it is.
+ */
+async function loadHubChoice(model: string, options: EncoderLoadOptions): Promise<Encoder> {
+  const transformer = () => loadTransformer({ model, modelsDir: options.modelDir, intraOpNumThreads: options.threads, allowDownload: options.allowDownload });
+  let dir: string;
+  try {
+    dir = await locateModelDir(model, { modelsDir: options.modelDir, allowDownload: options.allowDownload, kind: 'auto', verify: false });
+  } catch (error) {
+    // Not found: reported as for any transformer (a missing @huggingface/transformers first).
+    if (error instanceof ModelError && error.code === 'MODEL_NOT_FOUND') return transformer();
+    throw error;
+  }
+  if (existsSync(path.join(dir, STATIC_MODEL_FILE)) && !existsSync(path.join(dir, 'onnx'))) {
+    await verifyIfDownloaded(dir);
+    return StaticEncoder.load(dir, { modelName: model });
+  }
+  return transformer();
 }
 
 /**

@@ -1,13 +1,16 @@
 /**
  * Finds the directory of a static (Model2Vec) model: `--model-dir` / `modelDir` alone when given;
- * else an existing directory named as the model, `$HEADSTART_MODELS/<name>`, then the copy packaged
- * with headstart (the default model ships in the package). Nothing is downloaded (see the remote branch below).
+ * else an existing directory named as the model, `$HEADSTART_MODELS/<name>`, the copy packaged
+ * with headstart (the default model ships in the package), then a hub id's download in the cache.
+ * Nothing is downloaded here (see encoders/index.ts, which downloads when allowed).
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { ModelError } from '../errors.js';
 import { STATIC_MODEL_FILE, STATIC_TOKENIZER_FILE } from './static.js';
 import { packagedModel, type PackagedModelHashes } from './packaged-models.js';
+import { hasManifest } from '../hub/manifest.js';
+import { ALLOW_DOWNLOAD_ADVICE, cacheRoot, cachedModelDir, downloadAllowed, DOWNLOAD_NEEDS_HUB_ID, parseHubRef } from '../hub/settings.js';
 
 export const DEFAULT_STATIC_MODEL = 'potion-base-4m-int8';
 /** The Hugging Face hub repository the default model was quantised from. */
@@ -16,11 +19,11 @@ export const DEFAULT_STATIC_HUB_ID = 'minishlab/potion-base-4M';
 export interface ResolveModelOptions {
   /** `--model-dir`: the model's own directory, or a folder holding `<name>/`. Searched alone when given. */
   modelDir?: string;
-  /** Defaults to `HEADSTART_ALLOW_REMOTE=1`. */
-  allowRemote?: boolean;
+  /** Whether the caller downloads a hub id that is not found (only the error's advice depends on it). Defaults to `HEADSTART_ALLOW_DOWNLOAD=1`. */
+  allowDownload?: boolean;
   /** Look the name up in the model folders only, never as a directory of its own (a checkpoint's model name). */
   confined?: boolean;
-  /** Environment to read HEADSTART_MODELS and HEADSTART_ALLOW_REMOTE from; defaults to `process.env`. */
+  /** Environment to read HEADSTART_MODELS, HEADSTART_CACHE and HEADSTART_ALLOW_DOWNLOAD from; defaults to `process.env`. */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -45,24 +48,21 @@ export function resolveStaticModel(nameOrDir: string | undefined, options: Resol
   }
   const packaged = options.modelDir === undefined && !nameIsDirectory ? packagedModel(name) : undefined;
   if (packaged) candidates.push(packaged.dir);
+  const ref = options.modelDir === undefined && !nameIsDirectory ? parseHubRef(name) : undefined;
+  const cached = ref && cachedModelDir(cacheRoot(env), ref);
+  if (cached) candidates.push(cached);
   for (const candidate of candidates) {
-    if (!holdsStaticModel(candidate)) continue;
+    if (!holdsStaticModel(candidate) || (candidate === cached && !hasManifest(cached))) continue;
     const dir = path.resolve(candidate);
     const resolved: ResolvedModel = { name: nameOrDir !== undefined && !nameIsDirectory ? nameOrDir : path.basename(dir), dir };
     return packaged && candidate === packaged.dir ? { ...resolved, sha256: packaged.sha256 } : resolved;
   }
 
   const looked = candidates.length ? candidates.map((dir) => path.resolve(dir)).join(', ') : 'nowhere, HEADSTART_MODELS is not set';
-  let message = `model not found: ${name} (looked in: ${looked}). Set HEADSTART_MODELS to the folder that contains it, or pass the model directory (library: modelDir, CLI: --model-dir DIR).`;
-  let hint: string | undefined;
-  if (options.allowRemote ?? env.HEADSTART_ALLOW_REMOTE === '1') {
-    // @huggingface/transformers 4.3 keeps its hub download helper (getModelFile) internal: its
-    // exports map offers pipelines, models and ModelRegistry (which inspects the cache but does
-    // not fetch arbitrary files), so this build has no way to fetch a Model2Vec model.
-    message += ' Remote download (HEADSTART_ALLOW_REMOTE=1) is not available in this build.';
-    const hubId = name === DEFAULT_STATIC_MODEL ? DEFAULT_STATIC_HUB_ID : name;
-    hint = `download ${STATIC_MODEL_FILE} and ${STATIC_TOKENIZER_FILE} of ${hubId} from the Hugging Face hub into a folder and pass it as modelDir (CLI: --model-dir)`;
-  }
+  const message = `model not found: ${name} (looked in: ${looked}). Set HEADSTART_MODELS to the folder that contains it, or pass the model directory (library: modelDir, CLI: --model-dir DIR).`;
+  let hint: string;
+  if (!downloadAllowed(options.allowDownload, env)) hint = ref ? ALLOW_DOWNLOAD_ADVICE : `or ${DOWNLOAD_NEEDS_HUB_ID}${name === DEFAULT_STATIC_MODEL ? ` (the default model came from ${DEFAULT_STATIC_HUB_ID})` : ''}`;
+  else hint = ref ? 'the download did not place it: run again' : DOWNLOAD_NEEDS_HUB_ID;
   throw new ModelError('MODEL_NOT_FOUND', message, { hint });
 }
 

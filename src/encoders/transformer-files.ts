@@ -1,10 +1,12 @@
 /**
- * Finds a transformer model on disk (a directory, or a hub id under the models directory) and
- * reads what the encoder needs from its config files. Nothing here touches the network.
+ * Finds a transformer model on disk (a directory, a hub id under the models directory or in the
+ * download cache) and reads what the encoder needs from its config files. Nothing here touches the network.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ModelError, UsageError } from '../errors.js';
+import { hasManifest } from '../hub/manifest.js';
+import { ALLOW_DOWNLOAD_ADVICE, cacheRoot, cachedModelDir, DOWNLOAD_NEEDS_HUB_ID, parseHubRef } from '../hub/settings.js';
 import type { TransformerDtype } from './encoder.js';
 
 /** transformers.js' file name for each dtype (DEFAULT_DTYPE_SUFFIX_MAPPING), under `onnx/`. */
@@ -18,6 +20,11 @@ const ONNX_FILE_BY_DTYPE: Record<TransformerDtype, string> = {
 };
 
 export const TRANSFORMER_DTYPES = Object.keys(ONNX_FILE_BY_DTYPE) as TransformerDtype[];
+
+/** The ONNX file transformers.js loads for `dtype`, relative to the model folder. */
+export function onnxFileFor(dtype: TransformerDtype): string {
+  return `onnx/${ONNX_FILE_BY_DTYPE[dtype]}`;
+}
 
 export interface TransformerModelFiles {
   /** Absolute model directory. */
@@ -34,18 +41,26 @@ export interface TransformerModelFiles {
 
 /**
  * Resolves `model` to a directory: an existing directory as given (relative to the working
- * directory; not when `confined`), else a hub id looked up as `<modelsDir>/<id>` and
- * `<modelsDir>/<last part of id>`.
+ * directory; not when `confined`), else a hub id looked up as `<modelsDir>/<id>`,
+ * `<modelsDir>/<last part of id>`, then as a complete download in the cache.
  */
-export function resolveModelDir(model: string, modelsDir: string | undefined, { confined = false }: { confined?: boolean } = {}): string {
+export function resolveModelDir(
+  model: string,
+  modelsDir: string | undefined,
+  { confined = false, env = process.env }: { confined?: boolean; env?: NodeJS.ProcessEnv } = {},
+): string {
   const candidates = confined ? [] : [path.resolve(model)];
   if (modelsDir && !path.isAbsolute(model)) {
     candidates.push(path.resolve(modelsDir, model), path.resolve(modelsDir, path.basename(model)));
   }
   const found = candidates.find((dir) => existsSync(dir) && statSync(dir).isDirectory());
   if (found) return found;
+  const ref = parseHubRef(model);
+  const cached = ref && cachedModelDir(cacheRoot(env), ref);
+  if (cached && hasManifest(cached)) return cached;
+  if (cached) candidates.push(cached);
   throw new ModelError('MODEL_NOT_FOUND', `model not found: "${model}" (looked in ${candidates.join(', ') || 'no folder: HEADSTART_MODELS is not set'}; offline, nothing is downloaded)`, {
-    hint: 'set HEADSTART_MODELS to the folder that holds the model, or pass the model directory',
+    hint: `set HEADSTART_MODELS to the folder that holds the model, or pass the model directory; or ${ref ? ALLOW_DOWNLOAD_ADVICE : DOWNLOAD_NEEDS_HUB_ID}`,
   });
 }
 

@@ -20,7 +20,8 @@ import { importOptional } from '../util/optional-package.js';
 import { checkBatchPlan, DEFAULT_BATCH_PLAN, planBatches, type BatchPlanOptions } from './batching.js';
 import type { EmbedOptions, EmbedResult, Encoder, EncoderSpec, Matrix, Pooling, TextInfo, TransformerDtype } from './encoder.js';
 import { assertFinite, clsPool, l2NormalizeRows, meanPool, type TokenStates } from './pooling.js';
-import { locateModelFiles, resolveModelDir, type TransformerModelFiles } from './transformer-files.js';
+import { locateModelDir } from './hub-model.js';
+import { locateModelFiles, type TransformerModelFiles } from './transformer-files.js';
 import { physicalCoreCount } from './transformer-threads.js';
 import { contentRoom, detectSpecialTokenLayout, tokenizeTexts, type SpecialTokenLayout, type TokenizedText } from './transformer-tokens.js';
 
@@ -41,8 +42,10 @@ export interface TransformerEncoderOptions extends Partial<BatchPlanOptions> {
   intraOpNumThreads?: number;
   /** Default 1. */
   interOpNumThreads?: number;
-  /** Where hub ids are looked up. Default: $HEADSTART_MODELS. */
+  /** Where hub ids are looked up (then in the download cache). Default: $HEADSTART_MODELS. */
   modelsDir?: string;
+  /** Download a hub id missing from the model folders and the cache. Default: HEADSTART_ALLOW_DOWNLOAD=1. */
+  allowDownload?: boolean;
   /** Look `model` up under `modelsDir` only, never as a directory of its own (a checkpoint's model name). */
   confined?: boolean;
   /** The name recorded in `spec.model` (default: `model`), which a checkpoint looks up under the models folder. */
@@ -84,12 +87,12 @@ export class TransformerEncoder implements Encoder {
 
   static async load(options: TransformerEncoderOptions): Promise<TransformerEncoder> {
     const { AutoModel, AutoTokenizer, env, Tensor } = await importOptional<typeof import('@huggingface/transformers')>('@huggingface/transformers', 'a transformer encoder');
-    // Headstart never downloads: transformers.js must only read the directory we resolved.
+    // transformers.js only reads the directory resolved here (downloads, when allowed, are headstart's: hub-model.ts).
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
 
     const dtype = options.dtype ?? 'fp32';
-    const dir = resolveModelDir(options.model, options.modelsDir ?? process.env.HEADSTART_MODELS, { confined: options.confined });
+    const dir = await locateModelDir(options.model, { modelsDir: options.modelsDir, confined: options.confined, allowDownload: options.allowDownload, kind: 'transformer', dtype });
     const files = locateModelFiles(dir, dtype);
     const maxTokens = options.maxTokens ?? files.tokenLimit;
     if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > files.tokenLimit) {

@@ -25,6 +25,8 @@ export interface QueueWorkerOptions {
   statusMs: number;
   /** Model directories (and a `modelDir`) a job names must be inside this directory (default: the working directory). */
   modelsRoot?: string;
+  /** Download missing hub models (default: HEADSTART_ALLOW_DOWNLOAD=1): the worker's choice, never a job's. */
+  allowDownload?: boolean;
   log(message: string): void;
   onJob?(event: 'started' | 'completed', job: Job<ChunkJobData>): void;
 }
@@ -64,7 +66,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
         if (local !== data.modelsDigest) {
           throw new UnrecoverableError(`the models at ${data.models.map((m) => m.dir).join(', ')} on this worker differ from the coordinator's`);
         }
-        return HeadSet.load(data.models, data.loadOptions);
+        return HeadSet.load(data.models, { ...data.loadOptions, allowDownload: options.allowDownload });
       })();
       heads.catch(() => loaded.delete(key));
       loaded.set(key, heads);

@@ -17,6 +17,7 @@ interface CvFlags extends DataFlags, TrainingFlags, RecipeFlags {
   folds: number;
   encoder: string;
   modelDir?: string;
+  allowDownload?: boolean;
   json?: boolean;
   report?: string;
 }
@@ -36,7 +37,7 @@ export function registerCv(program: Command): void {
     const { dataset, texts, labels } = await loadLabelledData(flags.data, flags);
     if (reportTarget && isMultiLabelInput(labels)) refuseMultiLabelReport();
     info(`read ${texts.length} examples, ${dataset.labelSet.length} labels from ${dataset.file}`);
-    const encoder = await createEncoder(flags.encoder, { modelDir: flags.modelDir });
+    const encoder = await createEncoder(flags.encoder, { modelDir: flags.modelDir, allowDownload: flags.allowDownload });
     // The auto recipe trains for minutes per fold: show which member is training, against the fold's budget.
     const progress = flags.recipe === 'auto' ? createTrainingProgress(flags.budget ?? DEFAULT_BUDGET_SECONDS) : undefined;
     const say = progress ? progress.stage : info;

@@ -18,6 +18,7 @@ interface DistillFlags extends DataFlags, TrainingFlags {
   out: string;
   encoder: string;
   modelDir?: string;
+  allowDownload?: boolean;
   temperature: number;
   alpha: number;
   holdOut: number;
@@ -44,7 +45,7 @@ export function registerDistill(program: Command): void {
     .action(async (flags: DistillFlags) => {
       const signal = interruptSignal();
       await checkCheckpointTarget(flags.out, definedPaths(flags.teacher, flags.data, flags.unlabeled, flags.evalData));
-      const teacher = await TextClassifier.load(flags.teacher, { modelDir: flags.modelDir });
+      const teacher = await TextClassifier.load(flags.teacher, { modelDir: flags.modelDir, allowDownload: flags.allowDownload });
       try {
         const { dataset, texts, labels } = await loadLabelledData(flags.data, flags);
         info(`read ${dataset.examples.length} examples, ${dataset.labelSet.length} labels from ${dataset.file}${dataset.skipped.length ? ` (${dataset.skipped.length} rows skipped)` : ''}`);
@@ -70,6 +71,7 @@ export function registerDistill(program: Command): void {
           holdOut: flags.holdOut,
           evaluation: evaluation && { texts: evaluation.texts, labels: evaluation.labels as string[] },
           modelDir: flags.modelDir,
+          allowDownload: flags.allowDownload,
           signal,
           onStage: info,
           onWarning: printTaskWarning,

@@ -3,7 +3,7 @@ import { TextClassifier } from '../../classifier.js';
 import { formatConfusion } from '../../metrics/index.js';
 import { loadLabelledData, type DataFlags } from '../data.js';
 import { summariseMetrics } from '../metrics-text.js';
-import { addDataOptions } from '../options.js';
+import { addDataOptions, ALLOW_DOWNLOAD_HELP } from '../options.js';
 import { interruptSignal } from '../interrupt.js';
 import { printJsonResult } from '../output.js';
 import { addReportOption, prepareReport, refuseMultiLabelReport, saveReport } from '../report.js';
@@ -12,6 +12,7 @@ interface EvalFlags extends DataFlags {
   model: string;
   data: string;
   modelDir?: string;
+  allowDownload?: boolean;
   json?: boolean;
   report?: string;
 }
@@ -22,12 +23,13 @@ export function registerEval(program: Command): void {
   addDataOptions(command);
   command
     .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>, then the packaged default)')
+    .option('--allow-download', ALLOW_DOWNLOAD_HELP)
     .option('--json', 'print one JSON object with the results as the last line of stdout');
   addReportOption(command);
   command.action(async (flags: EvalFlags) => {
     const signal = interruptSignal();
     const reportTarget = flags.report === undefined ? undefined : await prepareReport(flags.report, [flags.data, flags.model]);
-    const classifier = await TextClassifier.load(flags.model, { modelDir: flags.modelDir });
+    const classifier = await TextClassifier.load(flags.model, { modelDir: flags.modelDir, allowDownload: flags.allowDownload });
     try {
       if (reportTarget && classifier.multiLabel) refuseMultiLabelReport();
       // A multi-label model reads a single label as a list of one, as training with --multi-label did.

@@ -11,7 +11,7 @@ import { runPredict } from '../../predict/run.js';
 import { localRunner, threadRunner } from '../../predict/runners.js';
 import { QueueCoordinator } from '../../queue/coordinator.js';
 import { readOptionsFrom, type DataFlags } from '../data.js';
-import { addDataOptions, integer } from '../options.js';
+import { addDataOptions, ALLOW_DOWNLOAD_HELP, integer } from '../options.js';
 import { interruptSignal } from '../interrupt.js';
 import { info, printJsonResult } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
@@ -32,6 +32,7 @@ interface PredictFlags extends DataFlags {
   queueStatusMs: number;
   queueOutageMs: number;
   modelDir?: string;
+  allowDownload?: boolean;
   json?: boolean;
   strict?: boolean;
 }
@@ -94,6 +95,7 @@ export function registerPredict(program: Command): void {
     .option('--queue-status-ms <ms>', 'with --queue: how often to say what the run waits for while no chunk finishes', integer('--queue-status-ms', 100), 10_000)
     .option('--queue-outage-ms <ms>', 'with --queue: how long Redis may be unreachable before the run stops (exit 5; --resume continues)', integer('--queue-outage-ms', 100), 60_000)
     .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>, then the packaged default)')
+    .option('--allow-download', ALLOW_DOWNLOAD_HELP)
     .option('--json', 'print one JSON summary object as the last line of stdout')
     .action(async (flags: PredictFlags, self: Command) => {
       if (!flags.model) throw new UsageError('MODEL_REQUIRED', "required option '--model <dir>' not specified", { hint: 'see headstart predict --help' });
@@ -103,7 +105,7 @@ export function registerPredict(program: Command): void {
       readOptions.onBadRow = badRowPolicy(flags, self.getOptionValueSource('onBadRow') === 'cli');
       const format: OutputFormat = flags.outputFormat ?? (flags.output?.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
       const settings = { format, topK: flags.topK };
-      const loadOptions = { modelDir: flags.modelDir, threads: flags.threads };
+      const loadOptions = { modelDir: flags.modelDir, threads: flags.threads, allowDownload: flags.allowDownload };
       const signal = interruptSignal();
       // Before any output file exists: a bad --queue URL or an unreachable Redis leaves nothing behind.
       const queue = flags.queue ? await QueueCoordinator.connect({ url: flags.queue, queueName: flags.queueName, statusMs: flags.queueStatusMs, outageMs: flags.queueOutageMs, log: info }) : undefined;

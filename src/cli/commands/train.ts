@@ -28,6 +28,7 @@ interface TrainFlags extends DataFlags, TrainingFlags, RecipeFlags {
   labels?: string;
   encoder: string;
   modelDir?: string;
+  allowDownload?: boolean;
   out: string;
   evalData?: string;
   json?: boolean;
@@ -84,14 +85,14 @@ export function registerTrain(program: Command): void {
       if (auto) {
         const labelTexts = descriptions.length > 0 ? descriptionsByLabel(descriptions) : undefined;
         try {
-          ({ classifier, report: autoReport } = await trainAuto(texts, labels, { encoder: flags.encoder, modelDir: flags.modelDir, budgetSeconds: flags.budget, fit, labelTexts, signal, onStage: say }));
+          ({ classifier, report: autoReport } = await trainAuto(texts, labels, { encoder: flags.encoder, modelDir: flags.modelDir, allowDownload: flags.allowDownload, budgetSeconds: flags.budget, fit, labelTexts, signal, onStage: say }));
         } finally {
           progress?.stop();
         }
         report = autoReport.fit;
         info(`auto recipe chose ${autoReport.chosen} (weights ${autoReport.weights.map((w) => +w.toFixed(3)).join('/')} over ${autoReport.encoders.join(' + ')}): ${autoReport.reason}`);
       } else {
-        ({ classifier, report } = await TextClassifier.train(texts, labels, { ...fit, recipe: 'single' }, { encoder: flags.encoder, modelDir: flags.modelDir }));
+        ({ classifier, report } = await TextClassifier.train(texts, labels, { ...fit, recipe: 'single' }, { encoder: flags.encoder, modelDir: flags.modelDir, allowDownload: flags.allowDownload }));
       }
       try {
         if (report.calibration) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { startQueueWorker } from '../../queue/worker.js';
-import { integer } from '../options.js';
+import { ALLOW_DOWNLOAD_HELP, integer } from '../options.js';
 import { interruptSignal, treatSignalAsNormalStop } from '../interrupt.js';
 import { info } from '../output.js';
 
@@ -12,6 +12,7 @@ interface WorkerFlags {
   stalledCheckMs: number;
   statusMs: number;
   modelsRoot?: string;
+  allowDownload?: boolean;
   verbose?: boolean;
 }
 
@@ -26,6 +27,7 @@ export function registerWorker(program: Command): void {
     .option('--stalled-check-ms <ms>', 'how often to look for chunks of dead workers', integer('--stalled-check-ms', 100), 30_000)
     .option('--status-ms <ms>', 'how often to say what the worker waits for (Redis, or chunks) while idle', integer('--status-ms', 100), 10_000)
     .option('--models-root <dir>', 'load only model directories inside this folder (jobs name them; default: the working directory)')
+    .option('--allow-download', `${ALLOW_DOWNLOAD_HELP}; a job's own choice is ignored`)
     .option('--verbose', 'log every chunk started and completed on stderr')
     .action(async (flags: WorkerFlags) => {
       treatSignalAsNormalStop();
@@ -38,6 +40,7 @@ export function registerWorker(program: Command): void {
         stalledCheckMs: flags.stalledCheckMs,
         statusMs: flags.statusMs,
         modelsRoot: flags.modelsRoot,
+        allowDownload: flags.allowDownload,
         log: info,
         onJob: flags.verbose ? (event, job) => info(`worker ${process.pid}: ${event} chunk ${job.id}`) : undefined,
       });

@@ -1,0 +1,75 @@
+/**
+ * The record a downloaded model folder carries: where it came from and the sha256 and size of each
+ * file. It is written last, inside the folder before the folder is renamed into place, and checked
+ * every time the model is loaded from the cache, so a file changed since the download is refused.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ModelError } from '../errors.js';
+
+export const MANIFEST_FILE = 'headstart-download.json';
+
+export interface DownloadedFile {
+  size: number;
+  sha256: string;
+  /** The hub's ETag for the file: its sha256 (LFS files) or git blob sha1 (small files). */
+  etag: string;
+}
+
+export interface DownloadManifest {
+  repo: string;
+  revision: string;
+  hub: string;
+  files: Record<string, DownloadedFile>;
+}
+
+export function manifestPath(dir: string): string {
+  return path.join(dir, MANIFEST_FILE);
+}
+
+export function hasManifest(dir: string): boolean {
+  return statSync(manifestPath(dir), { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+export function readManifest(dir: string): DownloadManifest {
+  const file = manifestPath(dir);
+  let manifest: Partial<DownloadManifest>;
+  try {
+    manifest = JSON.parse(readFileSync(file, 'utf8')) as Partial<DownloadManifest>;
+  } catch (cause) {
+    throw new ModelError('MODEL_FILE_INVALID', `not a readable download record: ${(cause as Error).message}`, { location: { file }, cause, hint: redownloadHint(dir) });
+  }
+  if (typeof manifest.files !== 'object' || manifest.files === null || Object.keys(manifest.files).length === 0) {
+    throw new ModelError('MODEL_FILE_INVALID', 'the download record lists no files', { location: { file, field: 'files' }, hint: redownloadHint(dir) });
+  }
+  return manifest as DownloadManifest;
+}
+
+export async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Refuses a cached model whose files are missing or differ from the sha256 recorded at download. */
+export async function verifyCachedModel(dir: string): Promise<void> {
+  const manifest = readManifest(dir);
+  for (const [name, recorded] of Object.entries(manifest.files)) {
+    const file = path.join(dir, name);
+    if (!statSync(file, { throwIfNoEntry: false })?.isFile()) {
+      throw new ModelError('MODEL_FILE_MISSING', `a downloaded file is missing from the cache`, { location: { file }, hint: redownloadHint(dir) });
+    }
+    const digest = await sha256OfFile(file);
+    if (digest !== recorded.sha256) {
+      throw new ModelError('MODEL_HASH_MISMATCH', `sha256 ${digest} does not match ${recorded.sha256}, recorded when it was downloaded: the cached file was changed`, {
+        location: { file },
+        hint: redownloadHint(dir),
+      });
+    }
+  }
+}
+
+function redownloadHint(dir: string): string {
+  return `delete ${dir} and run again with --allow-download to download it afresh`;
+}
