@@ -281,6 +281,15 @@ export class TextClassifier {
     }
   }
 
+  /**
+   * How `predictProba` combines its parts, for exporters: each member's encoder and head, the fusion
+   * weights (normalised when applied; 0 skips a member), the prior correction and the temperature.
+   */
+  get composition(): { members: { encoder: Encoder; head: AnyHead }[]; weights: readonly number[]; prior?: { alpha: number; priors: readonly number[] }; temperature: number } {
+    this.requireHead();
+    return { members: this.members.map((m) => ({ encoder: m.encoder, head: m.head! })), weights: this.weights, prior: this.prior, temperature: this.temperature };
+  }
+
   /** The primary encoder (the first of several when encoders are fused). */
   get encoder(): Encoder {
     return this.members[0].encoder;

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-/** The `headstart` command line: train | predict | eval | cv | distill. */
+/** The `headstart` command line: train | predict | eval | cv | distill | export. */
 import { Command, CommanderError } from 'commander';
 import { LIBRARY_VERSION } from '../version.js';
 import { registerCv } from './commands/cv.js';
 import { registerDistill } from './commands/distill.js';
 import { registerEval } from './commands/eval.js';
+import { registerExport } from './commands/export.js';
 import { registerPredict } from './commands/predict.js';
 import { registerTrain } from './commands/train.js';
 import { registerWorker } from './commands/worker.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerCv(program);
   registerDistill(program);
+  registerExport(program);
   registerWorker(program);
   // Subcommands copied the settings above when they were added; each points at its own help.
   for (const command of program.commands) command.showHelpAfterError(`see headstart ${command.name()} --help`);

@@ -94,6 +94,18 @@ export class TfHead implements Head {
     return predictProbabilities(this.tf, net, x, this.spec.numLabels, standardization);
   }
 
+  /** The trained weights as plain arrays: dense layers in order (kernel `[inputs, units]` row-major), and the standardisation. */
+  parameters(): { layers: { kernel: Float32Array; bias: Float32Array; inputs: number; units: number }[]; standardization?: Standardization } {
+    const { net, standardization } = this.trained('read the parameters of');
+    const layers = [];
+    for (let i = 0; i < net.variables.length; i += 2) {
+      const [kernel, bias] = [net.variables[i], net.variables[i + 1]];
+      const [inputs, units] = kernel.shape as [number, number];
+      layers.push({ kernel: kernel.dataSync() as Float32Array, bias: bias.dataSync() as Float32Array, inputs, units });
+    }
+    return { layers, standardization };
+  }
+
   save(dir: string): Promise<string[]> {
     const { net, standardization, thresholds } = this.trained('save');
     return writeHead(this.tf, dir, net.model, { spec: this.spec, standardization, thresholds });
