@@ -45,7 +45,7 @@ export async function exportModel(checkpointDir: string, options: ExportOptions)
     const plan = planExport(classifier, checkpointDir);
     const sidecar = sidecarFor(plan, path.basename(target.model), path.resolve(checkpointDir));
     const graph = buildOnnxGraph(proto.default, plan, `headstart export of ${path.basename(path.resolve(checkpointDir))}; see ${sidecar.tokenizer.file} and headstart-onnx.json`);
-    await writeExportFiles([
+    await writeExportFiles(target.dir, [
       [target.model, graph],
       [target.tokenizer, plan.tokenizer.tokenizerJson],
       [target.sidecar, `${JSON.stringify(sidecar, null, 2)}\n`],

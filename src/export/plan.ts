@@ -90,13 +90,17 @@ export function planExport(classifier: TextClassifier, modelDir: string): Export
 function staticEncoderOf(encoder: Encoder, index: number, modelDir: string): StaticEncoder {
   if (encoder instanceof StaticEncoder) return encoder;
   const { spec } = encoder;
-  const why =
-    spec.type === 'tfidf' || spec.type === 'concat'
-      ? `its encoder is ${describeSpec(spec)}: TF-IDF tokenises with the natural library's word tokenizer and stemmer, which no ONNX operator reproduces`
-      : spec.type === 'transformer'
-        ? `its encoder is ${describeSpec(spec)}, a transformer: its ONNX graph is the encoder's own model.onnx, which this export does not merge with the head`
-        : `its encoder (${describeSpec(spec)}) is not a static (Model2Vec) encoder`;
-  throw unsupported(modelDir, index, why);
+  if (spec.type === 'tfidf' || spec.type === 'concat') {
+    throw unsupported(modelDir, index, `its encoder is ${describeSpec(spec)}: TF-IDF tokenises with the natural library's word tokenizer and stemmer, which no ONNX operator reproduces`);
+  }
+  throw unsupported(
+    modelDir,
+    index,
+    `its encoder is ${describeSpec(spec)}, not a static (Model2Vec) one: only static encoders are built into the graph`,
+    spec.type === 'transformer'
+      ? "distill it into a static-encoder student (headstart distill --teacher DIR --encoder potion) and export that, or run the transformer's own model.onnx followed by the head yourself"
+      : undefined,
+  );
 }
 
 /** Every member must read the same ids: one tokenizer, one unknown id, one token limit. */
@@ -112,9 +116,11 @@ function sharedTokenizer(encoders: StaticEncoder[], modelDir: string): ExportTok
   return { tokenizerJson: parts.tokenizerJson, unknownId: parts.unknownId, maxTokens: first.maxTokens };
 }
 
-function unsupported(modelDir: string, member: number, why: string): ModelError {
+function unsupported(modelDir: string, member: number, why: string, hint?: string): ModelError {
   return new ModelError('EXPORT_UNSUPPORTED', `cannot export to ONNX: member ${member} of the model: ${why}`, {
     location: { file: modelDir },
-    hint: 'only models whose members are all static (Model2Vec) encoders with dense heads export; train with --recipe single and a static encoder (potion or a Model2Vec directory) to get one, or serve this model with headstart predict',
+    hint:
+      hint ??
+      'only models whose members are all static (Model2Vec) encoders with dense heads export: train one with --recipe single over potion or a Model2Vec directory, or distill this one into such a student (headstart distill)',
   });
 }

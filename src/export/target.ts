@@ -3,7 +3,7 @@
  * go beside it. A file already at any of the three paths is replaced only when it belongs to an
  * earlier export of the same graph file (the sidecar there is ours and names it): anything else,
  * including another export's files in the same directory, is refused, as are directories, links,
- * devices and paths inside the checkpoint being exported. Each file is written to a temporary
+ * devices and paths inside the checkpoint being exported. Missing directories are created. Each file is written to a temporary
  * sibling created exclusively and renamed over its path, the sidecar last.
  */
 import { randomBytes } from 'node:crypto';
@@ -28,10 +28,12 @@ export async function checkExportTarget(out: string, checkpointDir: string): Pro
   if (name === TOKENIZER_FILE || name === SIDECAR_FILE) throw refuse(`is named like a file the export writes beside the graph (${name})`);
   const checkpoint = path.resolve(checkpointDir);
   if (dir === checkpoint || dir.startsWith(checkpoint + path.sep)) throw refuse('is inside the checkpoint being exported', 'write the export outside the checkpoint directory');
-  const dirStat = await fs.stat(dir).catch(() => undefined);
-  if (!dirStat?.isDirectory()) throw refuse(`is in ${dir}, which is not an existing directory`, 'create the directory first, or fix the path');
-  await fs.access(dir, constants.W_OK).catch((error: unknown) => {
-    throw environmentError(error, dir);
+  // Missing directories are created when writing: the nearest one that exists must be a writable directory.
+  let existingDir = dir;
+  while (!(await fs.stat(existingDir).catch(() => undefined)) && path.dirname(existingDir) !== existingDir) existingDir = path.dirname(existingDir);
+  if (!(await fs.stat(existingDir)).isDirectory()) throw refuse(`is under ${existingDir}, which is not a directory`, 'fix the path');
+  await fs.access(existingDir, constants.W_OK).catch((error: unknown) => {
+    throw environmentError(error, existingDir);
   });
 
   const target = { dir, model, tokenizer: path.join(dir, TOKENIZER_FILE), sidecar: path.join(dir, SIDECAR_FILE) };
@@ -55,7 +57,10 @@ export async function checkExportTarget(out: string, checkpointDir: string): Pro
 }
 
 /** Writes `files` (path to bytes) in order, each through an exclusive temporary sibling and a rename. */
-export async function writeExportFiles(files: [string, Uint8Array | string][]): Promise<void> {
+export async function writeExportFiles(dir: string, files: [string, Uint8Array | string][]): Promise<void> {
+  await fs.mkdir(dir, { recursive: true }).catch((error: unknown) => {
+    throw environmentError(error, dir);
+  });
   for (const [file, data] of files) {
     const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
     try {
