@@ -225,6 +225,7 @@ ${rows}
 - onnxruntime / headstart predict, rows/s: ${result.ratio.onnxOneThreadOverPredict}x on 1 thread, ${result.ratio.onnxDefaultOverPredict}x on the default threads; per CPU second: ${result.ratio.perCpuSecond.onnxOneThreadOverPredict}x and ${result.ratio.perCpuSecond.onnxDefaultOverPredict}x.
 - CPU s is the process's CPU time, all threads, start-up included; rows per CPU s divides the rows by it, which a busy
   machine (other processes taking the cores) changes far less than rows/s.
+- Load average ${result.machine.loadAverage} at the start and ${result.endLoadAverage} at the end on ${result.machine.logicalCpus} cores: ${result.machine.loadAverage > result.machine.logicalCpus ? 'the cores were shared with other work, so rows/s and run s are slower than on a quiet machine, and the ONNX Runtime thread pool (which spins while waiting) suffers most; compare rows per CPU s' : 'a quiet machine'}.
 - Outputs agree: ${a.sameLabel.toLocaleString('en')} of ${a.rows.toLocaleString('en')} rows have the same label; largest score difference ${a.maxScoreDifference} (predict rounds scores to 6 decimals).
 `;
 }

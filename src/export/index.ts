@@ -43,7 +43,7 @@ export async function exportModel(checkpointDir: string, options: ExportOptions)
   const classifier = await TextClassifier.load(checkpointDir, loadOptions);
   try {
     const plan = planExport(classifier, checkpointDir);
-    const sidecar = sidecarFor(plan, path.basename(target.model), path.resolve(checkpointDir));
+    const sidecar = sidecarFor(plan, path.basename(target.model), path.basename(path.resolve(checkpointDir)));
     const graph = buildOnnxGraph(proto.default, plan, `headstart export of ${path.basename(path.resolve(checkpointDir))}; see ${sidecar.tokenizer.file} and headstart-onnx.json`);
     await writeExportFiles(target.dir, [
       [target.model, graph],

@@ -38,6 +38,7 @@ export interface OnnxSidecar {
     /** Shorter rows of a batch are padded with this id and attention_mask 0; a row with no ids is all padding, and gets the head's output for a zero vector. */
     padId: number;
   };
+  /** `checkpoint` is the exported checkpoint's directory name (no path: the export may be shipped). */
   source: { checkpoint: string; libraryVersion: string; exportedAt: string };
 }
 
