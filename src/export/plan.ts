@@ -10,14 +10,7 @@ import type { Encoder } from '../encoders/encoder.js';
 import { StaticEncoder } from '../encoders/static.js';
 import { ModelError } from '../errors.js';
 import type { Standardization } from '../heads/standardize.js';
-import { TfHead } from '../heads/tf-head.js';
-
-export interface DenseLayer {
-  kernel: Float32Array;
-  bias: Float32Array;
-  inputs: number;
-  units: number;
-}
+import { TfHead, type DenseLayerParameters } from '../heads/tf-head.js';
 
 export interface ExportTable {
   /** `[rows, dim]` row-major, as the encoder holds it. */
@@ -33,7 +26,7 @@ export interface ExportMember {
   weight: number;
   standardization?: Standardization;
   /** Dense layers, ReLU between them. */
-  layers: DenseLayer[];
+  layers: DenseLayerParameters[];
 }
 
 export interface ExportTokenizer {

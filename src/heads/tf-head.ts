@@ -15,6 +15,14 @@ import { DEFAULT_THRESHOLD, tuneThresholds } from './thresholds.js';
 import { trainNetwork, type TrainingPart } from './train.js';
 import { assertMatrix, assertTargets } from './validate.js';
 
+/** A dense layer's weights: `kernel` is `[inputs, units]` row-major. */
+export interface DenseLayerParameters {
+  kernel: Float32Array;
+  bias: Float32Array;
+  inputs: number;
+  units: number;
+}
+
 export interface TrainedState {
   net: Network;
   standardization?: Standardization;
@@ -94,10 +102,10 @@ export class TfHead implements Head {
     return predictProbabilities(this.tf, net, x, this.spec.numLabels, standardization);
   }
 
-  /** The trained weights as plain arrays: dense layers in order (kernel `[inputs, units]` row-major), and the standardisation. */
-  parameters(): { layers: { kernel: Float32Array; bias: Float32Array; inputs: number; units: number }[]; standardization?: Standardization } {
+  /** The trained weights as plain arrays (dense layers in order, ReLU between them) and the standardisation. */
+  parameters(): { layers: DenseLayerParameters[]; standardization?: Standardization } {
     const { net, standardization } = this.trained('read the parameters of');
-    const layers = [];
+    const layers: DenseLayerParameters[] = [];
     for (let i = 0; i < net.variables.length; i += 2) {
       const [kernel, bias] = [net.variables[i], net.variables[i + 1]];
       const [inputs, units] = kernel.shape as [number, number];
