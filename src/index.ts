@@ -9,6 +9,7 @@ export type { Comparison, SideReport } from './distill/compare.js';
 export type { StudentFitOptions } from './distill/student.js';
 export { descriptionsByLabel, parseLabelDescriptions, type LabelDescription } from './zero-shot/labels.js';
 export { labelAsText, type LabelTexts } from './members/label-similarity.js';
+export { exportModel, type ExportFormat, type ExportOptions, type ExportResult, type OnnxSidecar } from './export/index.js';
 export { crossValidate, type CrossValidationResult, type FoldResult } from './cross-validate.js';
 export { EmbeddingCache } from './embedding-cache.js';
 export type { Encoder, EncoderSpec, EmbedResult, EmbedOptions, Matrix, TextInfo, FittableEncoder, SparseEncoder, SparseMatrix, SparseEmbedResult, Features } from './encoders/encoder.js';

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, tempDir } from './helpers.js';
 
-const OPTIONAL_PACKAGES = ['@huggingface/transformers', 'bullmq', 'onnxruntime-node', '@tensorflow/tfjs-node', 'vega', 'vega-lite', 'fastify', 'prom-client'];
+const OPTIONAL_PACKAGES = ['@huggingface/transformers', 'bullmq', 'onnxruntime-node', '@tensorflow/tfjs-node', 'vega', 'vega-lite', 'fastify', 'prom-client', 'onnx-proto'];
 const WARNING = /^npm warn|^npm WARN|Warning/m;
 
 /**

@@ -4,6 +4,8 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TextClassifier } from '../src/classifier.js';
+import { exportModel } from '../src/export/index.js';
 import { startHubServer } from './fixtures/hub-server.js';
 import { potionDir, repoRoot, tempDir } from './helpers.js';
 import { waitFor } from './predict-helpers.js';
@@ -35,6 +37,26 @@ describe('README', () => {
     expect(run.status).toBe(0);
     const lastLine = run.stdout.trim().split('\n').pop()!;
     expect(JSON.parse(lastLine)[0]).toMatchObject({ label: expect.stringMatching(/^(positive|negative|neutral)$/) });
+  });
+
+  it('the ONNX section\'s Node example runs the exported graph and agrees with predictProba', { timeout: 120_000 }, async () => {
+    const checkpoint = path.join(repoRoot, 'checkpoints/finance-sentiment');
+    await exportModel(checkpoint, { out: path.join(root, 'onnx/model.onnx') });
+    const [example] = blocks('js');
+    const source = redirect(example)
+      .replace("from 'onnxruntime-node'", `from ${JSON.stringify(import.meta.resolve('onnxruntime-node'))}`)
+      .replace("from '@huggingface/tokenizers'", `from ${JSON.stringify(import.meta.resolve('@huggingface/tokenizers'))}`);
+    const file = path.join(root, 'onnx-example.mjs');
+    writeFileSync(file, source);
+    const run = spawnSync(process.execPath, [file], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const printed = JSON.parse(run.stdout.trim().split('\n').pop()!) as { text: string; probabilities: number[] }[];
+    const classifier = await TextClassifier.load(checkpoint);
+    const expected = await classifier.predictProba(printed.map((row) => row.text));
+    await classifier.dispose();
+    expect(printed).toHaveLength(2);
+    printed.forEach((row, i) => row.probabilities.forEach((p, j) => expect(Math.abs(p - expected.data[i * 3 + j])).toBeLessThanOrEqual(1e-5)));
   });
 
   it('the built `headstart` bin is executable, so `npx headstart` runs it (npm ci builds it)', (context) => {

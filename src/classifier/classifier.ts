@@ -88,6 +88,12 @@ export class TextClassifier {
     return new TextClassifier(members, pool).use(state);
   }
 
+  /** How predictProba combines its parts, for exporters: members, fusion weights (0 skips one), prior correction, temperature. */
+  get composition(): { members: { encoder: Encoder; head: AnyHead }[]; weights: readonly number[]; prior?: Mix['prior']; temperature: number } {
+    this.requireHead();
+    return { members: this.members.map((m) => ({ encoder: m.encoder, head: m.head! })), weights: this.mix.weights, prior: this.mix.prior, temperature: this.mix.temperature };
+  }
+
   /** The primary encoder (the first of several when encoders are fused). */
   get encoder(): Encoder {
     return this.members[0].encoder;

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-/** The `headstart` command line: train | predict | eval | cv | distill | worker | serve. */
+/** The `headstart` command line: train | predict | eval | cv | distill | export | worker | serve. */
 import { Command, CommanderError } from 'commander';
 import { LIBRARY_VERSION } from '../version.js';
 import { registerCv } from './commands/cv.js';
 import { registerDistill } from './commands/distill.js';
 import { registerEval } from './commands/eval.js';
+import { registerExport } from './commands/export.js';
 import { registerPredict } from './commands/predict.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerCv(program);
   registerDistill(program);
+  registerExport(program);
   registerWorker(program);
   registerServe(program);
   // Subcommands copied the settings above when they were added; each points at its own help.

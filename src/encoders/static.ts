@@ -28,7 +28,7 @@ export const STATIC_TOKENIZER_FILE = 'tokenizer.json';
  */
 export const CHARS_PER_TOKEN = 12;
 /** How far back from the budget to look for whitespace before cutting mid-word. */
-const WHITESPACE_SEARCH_CHARS = 100;
+export const WHITESPACE_SEARCH_CHARS = 100;
 const TABLE_TENSOR = 'embeddings';
 const SCALE_TENSOR = 'scales';
 
@@ -126,6 +126,11 @@ export class StaticEncoder implements VocabularyEncoder {
   /** A copy of the `[vocabulary, dim]` embedding table, row-major. */
   copyTable(): Float32Array {
     return this.table.slice();
+  }
+
+  /** What an exporter needs to run this encoder elsewhere: the tokenizer file and the id `tokenize` drops. */
+  tokenizerParts(): { tokenizerJson: Uint8Array; unknownId: number } {
+    return { tokenizerJson: this.tokenizerBytes, unknownId: this.unkId };
   }
 
   /** Fine-tuned encoders write their table and tokenizer into `dir`; others write nothing. */

@@ -7,10 +7,18 @@ import { fitNetwork, type TrainedState } from './fit-network.js';
 import { resolveTrainOptions } from './options.js';
 import { writeHead } from './persist.js';
 import { predictProbabilities } from './predict.js';
-import { fitStandardization, gatherRows } from './standardize.js';
+import { fitStandardization, gatherRows, type Standardization } from './standardize.js';
 import { rowTargets } from './targets.js';
 import { trainNetwork, type TrainingPart } from './train.js';
 import { assertMatrix, assertTargets } from './validate.js';
+
+/** A dense layer's weights: `kernel` is `[inputs, units]` row-major. */
+export interface DenseLayerParameters {
+  kernel: Float32Array;
+  bias: Float32Array;
+  inputs: number;
+  units: number;
+}
 
 export class TfHead implements Head {
   readonly spec: HeadSpec;
@@ -65,6 +73,18 @@ export class TfHead implements Head {
     const { net, standardization } = this.trained('predict');
     assertMatrix(x, this.spec.inputDim);
     return predictProbabilities(this.tf, net, x, this.spec.numLabels, standardization);
+  }
+
+  /** The trained weights as plain arrays (dense layers in order, ReLU between them) and the standardisation. */
+  parameters(): { layers: DenseLayerParameters[]; standardization?: Standardization } {
+    const { net, standardization } = this.trained('read the parameters of');
+    const layers: DenseLayerParameters[] = [];
+    for (let i = 0; i < net.variables.length; i += 2) {
+      const [kernel, bias] = [net.variables[i], net.variables[i + 1]];
+      const [inputs, units] = kernel.shape as [number, number];
+      layers.push({ kernel: kernel.dataSync() as Float32Array, bias: bias.dataSync() as Float32Array, inputs, units });
+    }
+    return { layers, standardization };
   }
 
   save(dir: string): Promise<string[]> {
