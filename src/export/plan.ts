@@ -10,7 +10,8 @@ import type { Encoder } from '../encoders/encoder.js';
 import { StaticEncoder } from '../encoders/static.js';
 import { ModelError } from '../errors.js';
 import type { Standardization } from '../heads/standardize.js';
-import { TfHead, type DenseLayerParameters } from '../heads/tf-head.js';
+import type { DenseLayerParameters } from '../heads/head.js';
+import { TfHead } from '../heads/tf-head.js';
 
 export interface ExportTable {
   /** `[rows, dim]` row-major, as the encoder holds it. */

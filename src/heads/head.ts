@@ -112,3 +112,11 @@ export type AnyHead = Head | SparseHead;
 export function isSparseHead(head: AnyHead): head is SparseHead {
   return head.spec.input === 'sparse';
 }
+
+/** A dense layer's weights: `kernel` is `[inputs, units]` row-major. */
+export interface DenseLayerParameters {
+  kernel: Float32Array;
+  bias: Float32Array;
+  inputs: number;
+  units: number;
+}

@@ -2,7 +2,7 @@
 import type { Tf } from '../backend/tf.js';
 import type { Matrix } from '../encoders/encoder.js';
 import { UsageError } from '../errors.js';
-import type { Head, HeadSpec, Targets, TrainOptions, TrainReport } from './head.js';
+import type { DenseLayerParameters, Head, HeadSpec, Targets, TrainOptions, TrainReport } from './head.js';
 import { fitNetwork, type TrainedState } from './fit-network.js';
 import { resolveTrainOptions } from './options.js';
 import { writeHead } from './persist.js';
@@ -11,14 +11,6 @@ import { fitStandardization, gatherRows, type Standardization } from './standard
 import { rowTargets } from './targets.js';
 import { trainNetwork, type TrainingPart } from './train.js';
 import { assertMatrix, assertTargets } from './validate.js';
-
-/** A dense layer's weights: `kernel` is `[inputs, units]` row-major. */
-export interface DenseLayerParameters {
-  kernel: Float32Array;
-  bias: Float32Array;
-  inputs: number;
-  units: number;
-}
 
 export class TfHead implements Head {
   readonly spec: HeadSpec;
