@@ -3,7 +3,8 @@
  * measured with a one-node MatMul ONNX model in onnxruntime-node (the runtime the encoder uses).
  */
 import * as ort from 'onnxruntime-node';
-import { GraphBuilder } from '../../test/fixtures/onnx-builder.js';
+import onnxProto from 'onnx-proto';
+import { GraphBuilder } from '../../src/export/graph-builder.js';
 import { createRng } from '../../src/util/random.js';
 
 export interface BertShape {
@@ -48,7 +49,7 @@ function matmulModel(size: number): Uint8Array {
   const weights = Float32Array.from({ length: size * size }, () => rng() - 0.5);
   const b = graph.initializer('b', weights, [size, size]);
   graph.output(graph.op('MatMul', [a, b], {}, 'c'), 'float32', [size, size]);
-  return graph.encode(13, 'headstart-bench');
+  return graph.encode(onnxProto, 13, 'headstart-bench');
 }
 
 /**

@@ -85,7 +85,7 @@ export class GraphBuilder {
     const model = ModelProto.create({
       irVersion: 8,
       producerName: producer,
-      docString,
+      ...(docString && { docString }),
       opsetImport: [{ domain: '', version: opsetVersion }],
       graph: {
         name: this.name,
