@@ -2,8 +2,7 @@
  * Prior correction for macro-F1: dividing probabilities by the training class frequencies raised to
  * `alpha` (then renormalising) moves decisions towards rare classes, as balanced class weights do,
  * but after training, so the strength can be chosen on held-out rows (alpha 0 = unchanged,
- * 1 = fully balanced). Balanced weights at training time gained 2.7 macro-F1 points on Financial
- * PhraseBank but cost 16 on TREC-6, hence a chosen strength rather than a fixed one.
+ * 1 = fully balanced). Why a chosen strength rather than a fixed one: docs/decisions/fusion-choice.md.
  */
 
 export const PRIOR_ALPHAS = [0, 0.25, 0.5, 0.75, 1];

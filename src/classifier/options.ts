@@ -113,12 +113,11 @@ const OPTION_SCOPES = {
 const UNRECORDED: readonly (keyof FitOptions)[] = ['onEpoch', 'onProgress', 'onWarning', 'signal', 'validationGroups'];
 
 /**
- * Defaults by encoder kind. Dense pretrained embeddings: a standardised MLP (it beats softmax
- * regression by ~2 points on Financial PhraseBank and Banking77). TF-IDF's tens of thousands of
- * sparse features: plain softmax regression, which reads the rows sparse (src/heads/sparse-linear.ts,
- * L-BFGS; `learningRate` applies only if the head is switched to a dense one), since a hidden layer
- * costs minutes and gains nothing, and z-scoring sparse columns inflates rare terms (-13 points
- * accuracy on FPB). TF-IDF with embeddings appended (concat) is read the same way.
+ * Defaults by encoder kind. Dense pretrained embeddings: a standardised MLP. TF-IDF's sparse
+ * features: plain softmax regression without standardisation, which reads the rows sparse
+ * (src/heads/sparse-linear.ts, L-BFGS; `learningRate` applies only if the head is switched to a
+ * dense one). TF-IDF with embeddings appended (concat) is read the same way. Why, with the
+ * figures: docs/decisions/head-training.md.
  */
 export function defaultFitOptionsFor(encoder: Encoder): FitOptions & { head: HeadType; hidden: number; dropout: number; standardize: boolean } {
   if (isSparseEncoder(encoder)) return { head: 'linear', hidden: 0, dropout: 0, standardize: false, learningRate: 0.05 };

@@ -195,7 +195,7 @@ export class StaticEncoder implements VocabularyEncoder {
     for (let t = 0; t < ids.length; t++) {
       const row = ids[t] * dim;
       let d = 0;
-      // Unrolled by four: V8 does not vectorise this loop, and unrolling measured 1.6x on potion rows.
+      // Unrolled by four: V8 does not vectorise this loop (docs/decisions/performance.md).
       for (; d < unrolled; d += 4) {
         sum[d] += table[row + d];
         sum[d + 1] += table[row + d + 1];

@@ -76,9 +76,9 @@ export function networkFromModel(tf: Tf, model: LayersModel, spec: HeadSpec): Ne
 type DenseVariables = [kernel: Variable, bias: Variable];
 
 /*
- * x·W + b with gradients that transpose explicitly. tfjs' built-in MatMul gradient multiplies with a
- * transposed operand, which the WASM backend runs about 6x slower than a transpose plus a plain
- * matMul (measured: 3.3 ms against 0.55 ms for 128x128 by 128x256), and it dominates training time.
+ * x·W + b with gradients that transpose explicitly: the WASM backend runs tfjs' built-in MatMul
+ * gradient (a transposed operand) several times slower, and it dominates training time
+ * (docs/decisions/performance.md).
  */
 
 /** For the input layer: `x` is data, so only the kernel and bias get gradients. */

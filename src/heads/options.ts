@@ -1,8 +1,7 @@
 /**
- * Training defaults and option checking. Tuned on L2-normalised 128-d Model2Vec embeddings with
- * standardisation on (Financial PhraseBank 5-fold CV, BANKING77 test set): Adam, batches of 256,
- * a larger step for the convex linear head than for the MLP, and early stopping on a 10%
- * stratified validation split with patience 10 (most runs stop after 20-90 epochs).
+ * Training defaults and option checking: Adam, batches of 256, a larger step for the convex linear
+ * head than for the MLP, early stopping on a 10% stratified validation split with patience 10.
+ * What they were tuned on: docs/decisions/head-training.md.
  */
 import { UsageError } from '../errors.js';
 import type { HeadType, TrainOptions } from './head.js';

@@ -6,9 +6,8 @@
  * Weights start at zero and every row is used in every iteration: the result depends on the seed
  * only through the validation split. Fitted to convergence (or `epochs` iterations), as
  * scikit-learn does: the L2 penalty is the regulariser. The validation loss is reported after every
- * iteration but does not stop the fit: stopping at its minimum, which comes after 1-3 iterations on
- * small sets, underfits (Banking77 with 8 examples per class: macro-F1 0.03 after a refit to that
- * iteration count).
+ * iteration but does not stop the fit (stopping at its minimum underfits small sets: see
+ * docs/decisions/lexical-features.md).
  */
 import type { SparseMatrix } from '../encoders/encoder.js';
 import { DataError, UsageError } from '../errors.js';
@@ -33,9 +32,7 @@ const RELATIVE_TOLERANCE = 1e-6;
 
 /**
  * At most 100 L-BFGS iterations (scikit-learn's max_iter); the penalty on the summed loss is
- * scikit-learn's C = 10. Cross-validated macro-F1 on training data
- * with l2 0.02 / 0.05 / 0.1 / 0.25 / 0.5: FPB 50Agree 0.720 / 0.720 / 0.715 / - / 0.668, TREC-6
- * 0.850 / 0.849 / 0.846 / 0.838 / 0.819, SST-2 (20k terms) - / 0.895 / 0.894 / 0.890 / 0.884.
+ * scikit-learn's C = 10 (the l2 values compared: docs/decisions/lexical-features.md).
  */
 export const SPARSE_TRAIN_DEFAULTS: Readonly<Partial<TrainOptions>> = { l2: 0.05, epochs: 100 };
 

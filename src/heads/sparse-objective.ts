@@ -23,7 +23,7 @@ export interface SparsePart {
 /**
  * Writes row `row`'s logits into `out` (length numLabels). Two labels take an unrolled path (the
  * per-entry loop over labels dominated binary tasks), and the label loop is unrolled by eight
- * (V8 does not vectorise it: 1.7x on Banking77's 77 labels over TF-IDF+embeddings rows). Each
+ * (V8 does not vectorise it; docs/decisions/performance.md). Each
  * label's sum adds in the same order either way, so the result is exact.
  */
 function logitsOf(indptr: Int32Array, indices: Int32Array, values: Float32Array, row: number, w: Float64Array, numLabels: number, biasOffset: number, out: Float64Array): void {

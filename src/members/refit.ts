@@ -2,8 +2,8 @@
  * The refit skeleton every trained member kind shares: an early-stopping run on the rows the head
  * holds out, the held-out probabilities of that run (for fusion weights and temperature scaling)
  * and, with `refit`, a second run on every row for the epoch count that did best on the held-out
- * rows: early stopping on validation loss stops before accuracy peaks, and the held-out 10% is
- * worth having back (BANKING77 5-fold CV: 0.878 -> 0.89). Multi-label members are not refitted.
+ * rows (early stopping on validation loss stops before accuracy peaks; the figures:
+ * docs/decisions/head-training.md). Multi-label members are not refitted.
  */
 import type { TrainReport } from '../heads/head.js';
 

@@ -1,11 +1,8 @@
 /**
  * Groups of texts for leak-free held-out splits: a text that occurs inside another training text
  * (as a run of its words, or as an exact duplicate) joins that text's group, and a split keeps
- * every group on one side. SST-2's 67k training rows are the phrases of 6.9k sentences: with rows
- * split at random, the held-out phrases are pieces of training sentences: `auto`'s chosen mix scored
- * 0.938 macro-F1 there but 0.830 on unseen sentences (dev), and the frozen and fine-tuned heads tied.
- * Held out by sentence, the best mix scores 0.862, the fine-tuned head wins (0.849 alone against the
- * frozen one's 0.827), and dev rises to 0.839; early stopping also stops sooner (123 s, not 245 s).
+ * every group on one side, so held-out rows are not pieces of training texts (SST-2's phrases).
+ * The figures: docs/decisions/held-out-splits.md.
  */
 
 /** Texts longer than this many words are never looked for inside others (bounds the work per text). */

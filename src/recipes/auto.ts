@@ -100,8 +100,8 @@ async function trainAutoWith(
   const warnings = checkTrainingTask(texts, labels, encoder);
   for (const warning of warnings) fit.onWarning?.(warning);
   const { onWarning: _onWarning, ...memberFit } = fit;
-  // Class imbalance: a prior correction whose strength is chosen on held-out rows (fixed balanced
-  // class weights gained 2.7 macro-F1 points on Financial PhraseBank but lost 16 on TREC-6).
+  // Class imbalance: a prior correction whose strength is chosen on held-out rows, not fixed
+  // balanced class weights (see docs/decisions/fusion-choice.md).
   // Every classifier trained here is one the recipe configured: 'single' keeps fit() from running auto again.
   const fitOptions: FitOptions = { priorCorrection: true, ...definedOnly(memberFit), recipe: 'single', ...(signal && { signal }) };
   const single = async (reason: string, defaults: FitOptions = {}) => {

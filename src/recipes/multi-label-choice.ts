@@ -2,10 +2,9 @@
  * The `auto` recipe on multi-label data. Probability fusion is single-label only, so one head is
  * chosen instead: each candidate (the pretrained encoder's head, a TF-IDF logistic regression, for a
  * static encoder over TF-IDF with its embeddings appended) is trained on 90% of the rows, split by
- * label set and keeping a text with the texts that contain it (src/metrics/containment.ts), and scored by macro-F1 on the other 10%; the winner is then trained on every row. On
- * Hallmarks of Cancer the TF-IDF head scored 0.54 macro-F1 against the pretrained head's 0.44, so
- * always taking the pretrained one cost 0.10; 3-fold CV on its training split: TF-IDF 0.559,
- * TF-IDF+embeddings 0.564.
+ * label set and keeping a text with the texts that contain it (src/metrics/containment.ts), and
+ * scored by macro-F1 on the other 10%; the winner is then trained on every row. Why a choice, with
+ * the figures: docs/decisions/auto-recipe.md.
  */
 import { TextClassifier, type FitOptions } from '../classifier.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
