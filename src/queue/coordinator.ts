@@ -17,7 +17,7 @@ import type { Chunk, ChunkResult, ModelRef } from '../predict/heads.js';
 import type { RunIdentity } from '../predict/journal.js';
 import type { ChunkRunner } from '../predict/pipeline.js';
 import type { Queue, QueueEvents } from 'bullmq';
-import { DataError, EnvironmentError, QueueLostError, UsageError } from '../errors.js';
+import { DataError, EnvironmentError, QueueLostError } from '../errors.js';
 import { loadQueuePackages } from './bullmq.js';
 import { connectionFrom } from './connection.js';
 import { RedisHealth, secondsText } from './health.js';
