@@ -14,7 +14,7 @@ import tseslint from 'typescript-eslint';
 function facesRule(depth) {
   const climb = depth === 0 ? '\\./' : '(?:\\.\\./)'.repeat(depth);
   return [
-    'warn',
+    'error',
     {
       patterns: [
         {

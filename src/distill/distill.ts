@@ -5,22 +5,18 @@
  * checkpoint; the report compares it with the teacher on an evaluation set or a held-out split.
  */
 import { describeSpec, TextClassifier } from '../classifier.js';
-import { recordParts } from '../classifier/report.js';
-import { EncoderPool } from '../members/pool.js';
-import { isEncoder, type Encoder, type EncoderSpec } from '../encoders/encoder.js';
-import { createEncoder, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
-import { evenMix } from '../fusion/mix.js';
+import { recordParts } from '../classifier/index.js';
+import { EncoderPool } from '../members/index.js';
+import { isEncoder, type Encoder, type EncoderSpec, createEncoder, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
+import { evenMix } from '../fusion/index.js';
 import { DataError, UsageError } from '../errors.js';
-import type { HeadSpec, SoftTargets } from '../heads/head.js';
-import { argmaxRows, DEFAULT_ALPHA } from '../heads/targets.js';
-import { DEFAULT_SEED } from '../heads/options.js';
+import { type HeadSpec, type SoftTargets, argmaxRows, DEFAULT_ALPHA, DEFAULT_SEED, groupedStratifiedSplit } from '../heads/index.js';
 import { encodeTargets } from '../labels.js';
-import { containmentGroups } from '../metrics/containment.js';
-import { groupedStratifiedSplit } from '../heads/split.js';
+import { containmentGroups } from '../metrics/index.js';
 import { compareOnTexts, type Comparison } from './compare.js';
 import { softenProbabilities } from './soften.js';
 import { trainStudent, type StudentFitOptions, type StudentTraining } from './student.js';
-import { checkTrainingTask, type TaskWarning } from '../data/task-checks.js';
+import { checkTrainingTask, type TaskWarning } from '../data/index.js';
 
 export const DEFAULT_TEMPERATURE = 2;
 /** Share of the texts held out to compare teacher and student when no evaluation set is given. */

@@ -6,17 +6,13 @@
  */
 import type { FitOptions } from '../classifier.js';
 import { defaultFitOptionsFor } from '../classifier.js';
-import type { Encoder, Features } from '../encoders/encoder.js';
-import type { StaticEncoder } from '../encoders/static.js';
+import type { Encoder, Features, StaticEncoder } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
-import { trainFineTunedMember } from '../members/fine-tuned.js';
-import { resolveFineTune, type FineTuneOption } from '../finetune/options.js';
-import { trainMember } from '../members/frozen.js';
-import type { Head, HeadSpec, SoftTargets, TrainOptions, TrainReport } from '../heads/head.js';
-import { resolveTrainOptions } from '../heads/options.js';
-import { validationSplit } from '../heads/split.js';
-import { containmentGroups } from '../metrics/containment.js';
-import { definedOnly } from '../util/defined.js';
+import { trainFineTunedMember, trainMember } from '../members/index.js';
+import { resolveFineTune, type FineTuneOption } from '../finetune/index.js';
+import { type Head, type HeadSpec, type SoftTargets, type TrainOptions, type TrainReport, resolveTrainOptions, validationSplit } from '../heads/index.js';
+import { containmentGroups } from '../metrics/index.js';
+import { definedOnly } from '../util/index.js';
 
 /**
  * Head shape and training options of the student (defaults: those of its encoder, as for `fit`);

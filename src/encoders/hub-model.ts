@@ -3,9 +3,7 @@
  * then in the download cache, and downloaded into it only when the caller opted in.
  */
 import { ModelError } from '../errors.js';
-import { downloadModel } from '../hub/download.js';
-import { hasManifest, verifyCachedModel } from '../hub/manifest.js';
-import { cacheRoot, cachedModelDir, downloadAllowed, hubUrl, parseHubRef } from '../hub/settings.js';
+import { downloadModel, hasManifest, verifyCachedModel, cacheRoot, cachedModelDir, downloadAllowed, hubUrl, parseHubRef } from '../hub/index.js';
 import type { TransformerDtype } from './encoder.js';
 import { STATIC_MODEL_FILE, STATIC_TOKENIZER_FILE } from './static.js';
 import { onnxFileFor, resolveModelDir } from './transformer-files.js';

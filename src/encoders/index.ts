@@ -15,7 +15,7 @@ import { TfidfEncoder } from './tfidf.js';
 import { ConcatEncoder } from './concat.js';
 import { cacheFor, type EmbeddingCache } from '../embedding-cache.js';
 import type { TransformerEncoderOptions } from './transformer.js';
-import type { FileSource } from '../util/file-source.js';
+import type { FileSource } from '../util/index.js';
 
 /**
  * 'potion' (the embedded default), 'tfidf', 'hf:<hub id>[@revision]' (a Model2Vec or transformers.js
@@ -168,3 +168,12 @@ async function loadTransformer(options: TransformerEncoderOptions): Promise<Enco
   const { loadTransformerEncoder } = await import('./transformer.js');
   return loadTransformerEncoder(options);
 }
+export { DEFAULT_DENSE_WEIGHT } from './concat.js';
+export { describeSpec, isPretrainedAsIs } from './describe.js';
+export { type EmbeddedTexts, type EmbedOptions, type EmbedResult, type Encoder, type EncoderSpec, type Features, type FittableEncoder, hasState, isEncoder, isFittable, isSparseEncoder, isSparseMatrix, knowsVocabulary, type Matrix, type SparseEmbedResult, type SparseEncoder, type SparseMatrix, type TextInfo } from './encoder.js';
+export { l2NormalizeRows } from './pooling.js';
+export { float16ToNumber, numberToFloat16 } from './safetensors.js';
+export { CHARS_PER_TOKEN, StaticEncoder, WHITESPACE_SEARCH_CHARS } from './static.js';
+export { DEFAULT_TFIDF_OPTIONS, TfidfEncoder } from './tfidf.js';
+export { physicalCoreCount } from './transformer-threads.js';
+export { TransformerEncoder } from './transformer.js';

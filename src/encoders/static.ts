@@ -15,7 +15,7 @@ import { fingerprintParts } from './fingerprint.js';
 import { readSafetensors, roundToFloat16, serializeSafetensors, tensorToFloat32, type SafetensorsFile } from './safetensors.js';
 import { ChunkCacheTokenizer } from './chunk-cache-tokenizer.js';
 import type { PackagedModelHashes } from './packaged-models.js';
-import { asFileSource, type FileSource } from '../util/file-source.js';
+import { asFileSource, type FileSource } from '../util/index.js';
 
 export const STATIC_MODEL_FILE = 'model.safetensors';
 export const STATIC_TOKENIZER_FILE = 'tokenizer.json';

@@ -16,7 +16,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import { DataError, ModelError, UsageError } from '../errors.js';
-import { importOptional } from '../util/optional-package.js';
+import { importOptional } from '../util/index.js';
 import { checkBatchPlan, DEFAULT_BATCH_PLAN, planBatches, type BatchPlanOptions } from './batching.js';
 import type { EmbedOptions, EmbedResult, Encoder, EncoderSpec, Matrix, Pooling, TextInfo, TransformerDtype } from './encoder.js';
 import { assertFinite, clsPool, l2NormalizeRows, meanPool, type TokenStates } from './pooling.js';

@@ -6,12 +6,9 @@
  */
 import type { TextClassifier } from '../classifier.js';
 import { describeSpec } from '../classifier.js';
-import type { Encoder } from '../encoders/encoder.js';
-import { StaticEncoder } from '../encoders/static.js';
+import { type Encoder, StaticEncoder } from '../encoders/index.js';
 import { ModelError } from '../errors.js';
-import type { Standardization } from '../heads/standardize.js';
-import type { DenseLayerParameters } from '../heads/head.js';
-import { TfHead } from '../heads/tf-head.js';
+import { type Standardization, type DenseLayerParameters, TfHead } from '../heads/index.js';
 
 export interface ExportTable {
   /** `[rows, dim]` row-major, as the encoder holds it. */

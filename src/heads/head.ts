@@ -1,5 +1,5 @@
 /** Classification heads trained on embeddings (TensorFlow.js). */
-import type { Matrix, SparseMatrix } from '../encoders/encoder.js';
+import type { Matrix, SparseMatrix } from '../encoders/index.js';
 
 export type HeadType = 'linear' | 'mlp';
 

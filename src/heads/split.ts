@@ -5,7 +5,7 @@
  * (distillation) rows by their hard label, else the teacher's most probable class.
  */
 import { UsageError } from '../errors.js';
-import { stratifiedSplit } from '../metrics/splits.js';
+import { stratifiedSplit } from '../metrics/index.js';
 import type { Targets } from './head.js';
 import { softClasses } from './targets.js';
 

@@ -5,7 +5,7 @@
  * rows: early stopping on validation loss stops before accuracy peaks, and the held-out 10% is
  * worth having back (BANKING77 5-fold CV: 0.878 -> 0.89). Multi-label members are not refitted.
  */
-import type { TrainReport } from '../heads/head.js';
+import type { TrainReport } from '../heads/index.js';
 
 /** One training run: its report, and how to free what it made. */
 export interface Run {

@@ -5,3 +5,4 @@ export { expectedMacroF1 } from './expected-f1.js';
 export { meanStd } from './stats.js';
 export { formatConfusion } from './format.js';
 export { labelSetStrata, stratifiedKFold, stratifiedSplit, type Split } from './splits.js';
+export { containmentGroups } from './containment.js';

@@ -9,11 +9,9 @@
  */
 import { TextClassifier, type FitOptions } from '../classifier.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
-import type { Encoder, EncoderSpec } from '../encoders/encoder.js';
-import type { EncoderChoice, EncoderLoadOptions } from '../encoders/index.js';
-import { labelSetStrata } from '../metrics/index.js';
-import { containmentGroups } from '../metrics/containment.js';
-import { groupedStratifiedSplit } from '../heads/split.js';
+import type { Encoder, EncoderSpec, EncoderChoice, EncoderLoadOptions } from '../encoders/index.js';
+import { labelSetStrata, containmentGroups } from '../metrics/index.js';
+import { groupedStratifiedSplit } from '../heads/index.js';
 
 export interface HeadCandidate {
   name: string;
