@@ -8,7 +8,8 @@ import type { TextClassifier } from '../classifier.js';
 import { describeSpec } from '../classifier.js';
 import { type Encoder, StaticEncoder } from '../encoders/index.js';
 import { ModelError } from '../errors.js';
-import { type Standardization, type DenseLayerParameters, TfHead } from '../heads/index.js';
+import { type Standardization, type DenseLayerParameters } from '../heads/index.js';
+import { TfHead } from '../heads/training/index.js';
 
 export interface ExportTable {
   /** `[rows, dim]` row-major, as the encoder holds it. */

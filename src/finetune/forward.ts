@@ -6,7 +6,8 @@
  */
 import type { Scalar, Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import type { Tf } from '../backend/index.js';
-import { type HeadSpec, crossEntropy, distillationLoss, affineOfActivations } from '../heads/index.js';
+import type { HeadSpec } from '../heads/index.js';
+import { crossEntropy, distillationLoss, affineOfActivations } from '../heads/training/index.js';
 
 /** What the forward pass needs besides the batch: the standardisation and the loss settings. */
 export interface ForwardContext {

@@ -8,7 +8,8 @@
  */
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import type { Tf } from '../backend/index.js';
-import { copyRows, dropoutMask, type HeadSpec, type Targets, type TrainOptions, heldOutMetrics, readHeldOutMetrics, variableSnapshots, type HeldOutMetrics, type Snapshots, type Network, type Standardization, rowTargets, type Distillation, type RowTargets } from '../heads/index.js';
+import { copyRows, dropoutMask, type HeadSpec, type Targets, type TrainOptions, type Standardization, rowTargets, type Distillation, type RowTargets } from '../heads/index.js';
+import { heldOutMetrics, readHeldOutMetrics, variableSnapshots, type HeldOutMetrics, type Snapshots, type Network } from '../heads/training/index.js';
 import type { Rng } from '../util/index.js';
 import { headInput, logitsOf, lossOf, type BatchDistillation, type ForwardContext } from './forward.js';
 import type { FineTuneOptions } from './options.js';

@@ -6,7 +6,8 @@
  */
 import { loadTf } from '../backend/index.js';
 import { type Matrix, l2NormalizeRows, StaticEncoder } from '../encoders/index.js';
-import { fitNetwork, type Head, type HeadSpec, type Targets, type TrainOptions, type TrainReport, divergenceCheck, EarlyStopping, epochReporter, runEpochs, fitStandardization, gatherRows, TfHead } from '../heads/index.js';
+import { type Head, type HeadSpec, type Targets, type TrainOptions, type TrainReport, fitStandardization, gatherRows } from '../heads/index.js';
+import { fitNetwork, divergenceCheck, EarlyStopping, epochReporter, runEpochs, TfHead } from '../heads/training/index.js';
 import type { Rng } from '../util/index.js';
 import type { FineTuneOptions } from './options.js';
 import { sumRows, TableTrainer } from './table-step.js';

@@ -1,14 +1,9 @@
 /** Public face of heads/: what other folders of src/ may import. */
 export { copyRows, dropoutMask } from './batch.js';
 export { createHead, createSparseHead, linearHeadFromWeights, loadAnyHead } from './factory.js';
-export { fitNetwork } from './fit-network.js';
 export { type AnyHead, type DenseLayerParameters, type EpochLog, type Head, type HeadSpec, type HeadType, isSparseHead, type LabelTargets, type SoftTargets, type SparseHead, type Targets, type TrainOptions, type TrainReport } from './head.js';
-export { divergenceCheck, EarlyStopping, epochReporter, heldOutMetrics, type HeldOutMetrics, readHeldOutMetrics, runEpochs, type Snapshots, variableSnapshots } from './loop.js';
-export { crossEntropy, distillationLoss } from './loss.js';
-export { affineOfActivations, type Network } from './network.js';
 export { DEFAULT_SEED, defaultTrainOptions, resolveTrainOptions } from './options.js';
 export { SPARSE_TRAIN_DEFAULTS } from './sparse-linear.js';
 export { groupedStratifiedSplit, validationSplit } from './split.js';
 export { fitStandardization, gatherRows, type Standardization } from './standardize.js';
 export { argmaxRows, DEFAULT_ALPHA, type Distillation, rowTargets, type RowTargets } from './targets.js';
-export { TfHead } from './tf-head.js';
