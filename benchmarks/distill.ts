@@ -18,7 +18,7 @@ import { TextClassifier } from '../src/classifier.js';
 import { compareOnTexts, type Comparison } from '../src/distill/compare.js';
 import { distill, DEFAULT_TEMPERATURE } from '../src/distill/distill.js';
 import type { EncoderSpec } from '../src/encoders/encoder.js';
-import { DEFAULT_TFIDF_OPTIONS } from '../src/encoders/tfidf.js';
+import { DEFAULT_TFIDF_OPTIONS } from '../src/encoders/lexical/tfidf.js';
 import { DEFAULT_ALPHA } from '../src/heads/targets.js';
 import { encodeTargets } from '../src/labels.js';
 import { stratifiedSplit } from '../src/metrics/index.js';

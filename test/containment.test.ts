@@ -10,7 +10,7 @@ import { readDataset } from '../src/data/index.js';
 import { sampleCsv } from './helpers.js';
 import type { SoftTargets, Targets } from '../src/heads/head.js';
 import { trainStudent } from '../src/distill/student.js';
-import { TfidfEncoder } from '../src/encoders/tfidf.js';
+import { TfidfEncoder } from '../src/encoders/lexical/tfidf.js';
 import { TextClassifier } from '../src/classifier.js';
 import { UsageError } from '../src/errors.js';
 

@@ -14,7 +14,7 @@ import { densify, isFittable, isSparseEncoder, type EmbedOptions, type EmbedResu
 import { fingerprintParts } from './fingerprint.js';
 import { asFileSource, type FileSource } from '../util/index.js';
 import { fitStandardization, type Standardization } from '../heads/index.js';
-import type { TfidfEncoder } from './tfidf.js';
+import type { TfidfEncoder } from './lexical/index.js';
 
 export const CONCAT_STATE_FILE = 'concat.json';
 const STATE_FORMAT = 'headstart-concat';
