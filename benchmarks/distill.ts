@@ -21,7 +21,7 @@ import type { EncoderSpec } from '../src/encoders/encoder.js';
 import { DEFAULT_TFIDF_OPTIONS } from '../src/encoders/lexical/tfidf.js';
 import { DEFAULT_ALPHA } from '../src/heads/targets.js';
 import { encodeTargets } from '../src/labels.js';
-import { stratifiedSplit } from '../src/metrics/index.js';
+import { stratifiedSplit } from '../src/splits/index.js';
 import { loadLabelled, pick, strataOf, subsample, subset, type LabelledData } from './lib/corpora.js';
 import { describeMachine, type MachineInfo } from './lib/machine.js';
 import { round, timed } from './lib/measure.js';

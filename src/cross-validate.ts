@@ -3,7 +3,8 @@ import { TextClassifier, type FitOptions, type LabelledScores, type Recipe } fro
 import { EmbeddingCache } from './embedding-cache.js';
 import { type Encoder, isFittable } from './encoders/index.js';
 import { isMultiLabelInput, labelVocabulary, type LabelInput } from './labels.js';
-import { labelSetStrata, meanStd, stratifiedKFold, type ClassMetrics } from './metrics/index.js';
+import { meanStd, type ClassMetrics } from './metrics/index.js';
+import { labelSetStrata, stratifiedKFold } from './splits/index.js';
 import { checkTrainingTask, trainableTask, type TaskWarning } from './data/index.js';
 
 export interface FoldResult {

@@ -26,8 +26,7 @@ export {
   expectedCalibrationError,
   formatConfusion,
   meanStd,
-  stratifiedKFold,
-  stratifiedSplit,
   type ClassificationReport,
   type MultiLabelReport,
 } from './metrics/index.js';
+export { stratifiedKFold, stratifiedSplit } from './splits/index.js';

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { containmentGroups, MAX_CONTAINED_WORDS } from '../src/metrics/containment.js';
-import { groupedStratifiedSplit, validationSplit } from '../src/heads/split.js';
+import { containmentGroups, MAX_CONTAINED_WORDS } from '../src/splits/containment.js';
+import { groupedStratifiedSplit } from '../src/splits/grouped.js';
+import { validationSplit } from '../src/heads/split.js';
 import { chooseMultiLabelHead } from '../src/recipes/multi-label-choice.js';
 import { distill } from '../src/distill/distill.js';
 import { createEncoder } from '../src/encoders/index.js';

@@ -10,7 +10,7 @@ import { StaticEncoder } from '../src/encoders/static/static.js';
 import { resolveFineTune } from '../src/finetune/options.js';
 import { trainAuto } from '../src/recipes/auto.js';
 import { validationSplit } from '../src/heads/split.js';
-import { containmentGroups } from '../src/metrics/containment.js';
+import { containmentGroups } from '../src/splits/containment.js';
 import { encodeTargets } from '../src/labels.js';
 import { headstart, sampleCsv, tempDir, tinyWordPieceTokenizer } from './helpers.js';
 

@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js';
 import { chooseMix, type Mix } from '../fusion/index.js';
 import { resolveTrainOptions, validationSplit } from '../heads/index.js';
 import { encodeTargets, isMultiLabelInput, labelVocabulary, type LabelInput } from '../labels.js';
-import { containmentGroups } from '../metrics/index.js';
+import { containmentGroups } from '../splits/index.js';
 import { type Member, type MemberTraining, type EncoderPool, trainPlanned, ComputedVectors } from '../members/index.js';
 import { memberOptions, trainOptionsOf, type FitOptions } from './options.js';
 import { planMembers, withProgress } from './plan.js';
@@ -40,7 +40,7 @@ export async function fitMembers(members: Member[], pool: EncoderPool, texts: re
   const primaryOptions = memberOptions(members[0].encoder, true, given);
   const resolved = resolveTrainOptions(primaryOptions.head, trainOptionsOf(primaryOptions));
   // Rows inside other rows (a sentence's phrases, duplicates) are held out with them, so held-out
-  // scores (early stopping, the fusion choice) measure unseen texts: src/metrics/containment.ts.
+  // scores (early stopping, the fusion choice) measure unseen texts: src/splits/containment.ts.
   // Grouping costs up to a second on long texts, so only when a split is drawn.
   const groups = resolved.validationGroups ?? (resolved.validationSplit > 0 ? containmentGroups(texts) : undefined);
   const options: FitOptions = { ...given, validationGroups: groups };

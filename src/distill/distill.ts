@@ -10,9 +10,9 @@ import { EncoderPool } from '../members/index.js';
 import { isEncoder, type Encoder, type EncoderSpec, createEncoder, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
 import { evenMix } from '../fusion/index.js';
 import { DataError, UsageError } from '../errors.js';
-import { type HeadSpec, type SoftTargets, argmaxRows, DEFAULT_ALPHA, DEFAULT_SEED, groupedStratifiedSplit } from '../heads/index.js';
+import { type HeadSpec, type SoftTargets, argmaxRows, DEFAULT_ALPHA, DEFAULT_SEED } from '../heads/index.js';
 import { encodeTargets } from '../labels.js';
-import { containmentGroups } from '../metrics/index.js';
+import { containmentGroups, groupedStratifiedSplit } from '../splits/index.js';
 import { compareOnTexts, type Comparison } from './compare.js';
 import { softenProbabilities } from './soften.js';
 import { trainStudent, type StudentFitOptions, type StudentTraining } from './student.js';
@@ -96,7 +96,7 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
   const teacherLabelSeconds = (performance.now() - labelStarted) / 1000;
 
   const strata = hard ?? argmaxRows(teacherProbabilities.subarray(0, texts.length * numLabels), numLabels);
-  // Held-out texts are compared on unseen text: a text stays with the texts that contain it (src/metrics/containment.ts).
+  // Held-out texts are compared on unseen text: a text stays with the texts that contain it (src/splits/containment.ts).
   const split =
     holdOut > 0 ? groupedStratifiedSplit(strata, holdOut, options.student?.fit?.seed ?? DEFAULT_SEED, containmentGroups(texts)) : { train: Int32Array.from(texts.keys()), test: new Int32Array(0) };
   const trainRows = Int32Array.from([...split.train, ...Array.from(unlabeledTexts, (_, i) => texts.length + i)]);

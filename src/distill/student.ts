@@ -11,7 +11,7 @@ import { UsageError } from '../errors.js';
 import { trainFineTunedMember, trainMember } from '../members/index.js';
 import { resolveFineTune, type FineTuneOption } from '../finetune/index.js';
 import { type Head, type HeadSpec, type SoftTargets, type TrainOptions, type TrainReport, resolveTrainOptions, validationSplit } from '../heads/index.js';
-import { containmentGroups } from '../metrics/index.js';
+import { containmentGroups } from '../splits/index.js';
 import { definedOnly } from '../util/index.js';
 
 /**
@@ -45,7 +45,7 @@ export async function trainStudent(
   const defined = definedOnly(given);
   const { head: type, hidden, dropout, standardize, refit = true, fineTune: fineTuneOption, ...train } = { ...defaultFitOptionsFor(encoder), ...defined };
   const requested = resolveTrainOptions(type, train);
-  // Held out like a classifier's rows: a text with the texts that contain it (src/metrics/containment.ts).
+  // Held out like a classifier's rows: a text with the texts that contain it (src/splits/containment.ts).
   const resolved = requested.validationGroups || requested.validationSplit === 0 ? requested : { ...requested, validationGroups: containmentGroups(texts) };
   const { onEpoch: _onEpoch, signal: _signal, validationGroups: _groups, ...recorded } = resolved;
   if (Array.isArray(fineTuneOption)) throw new UsageError('DISTILL_OPTION', 'fineTune of a student is one setting (true or table options), not a list per encoder');

@@ -2,7 +2,7 @@
  * The `auto` recipe on multi-label data. Probability fusion is single-label only, so one head is
  * chosen instead: each candidate (the pretrained encoder's head, a TF-IDF logistic regression, for a
  * static encoder over TF-IDF with its embeddings appended) is trained on 90% of the rows, split by
- * label set and keeping a text with the texts that contain it (src/metrics/containment.ts), and scored by macro-F1 on the other 10%; the winner is then trained on every row. On
+ * label set and keeping a text with the texts that contain it (src/splits/containment.ts), and scored by macro-F1 on the other 10%; the winner is then trained on every row. On
  * Hallmarks of Cancer the TF-IDF head scored 0.54 macro-F1 against the pretrained head's 0.44, so
  * always taking the pretrained one cost 0.10; 3-fold CV on its training split: TF-IDF 0.559,
  * TF-IDF+embeddings 0.564.
@@ -10,8 +10,7 @@
 import { TextClassifier, type FitOptions } from '../classifier.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
 import type { Encoder, EncoderSpec, EncoderChoice, EncoderLoadOptions } from '../encoders/index.js';
-import { labelSetStrata, containmentGroups } from '../metrics/index.js';
-import { groupedStratifiedSplit } from '../heads/index.js';
+import { containmentGroups, groupedStratifiedSplit, labelSetStrata } from '../splits/index.js';
 
 export interface HeadCandidate {
   name: string;
