@@ -36,7 +36,5 @@ export default defineConfig(
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
     },
   },
-  { files: ['src/*.ts'], rules: { 'no-restricted-imports': facesRule(0) } },
-  { files: ['src/*/*.ts'], rules: { 'no-restricted-imports': facesRule(1) } },
-  { files: ['src/*/*/*.ts'], rules: { 'no-restricted-imports': facesRule(2) } },
+  ...[0, 1, 2, 3].map((depth) => ({ files: [`src/${'*/'.repeat(depth)}*.ts`], rules: { 'no-restricted-imports': facesRule(depth) } })),
 );
