@@ -10,8 +10,8 @@ import type { EncoderChoice } from '../src/encoders/index.js';
 import type { LabelInput } from '../src/labels.js';
 import { trainAuto } from '../src/recipes/auto.js';
 import { DEFAULT_DENSE_WEIGHT } from '../src/encoders/concat.js';
-import { DEFAULT_STATIC_MODEL } from '../src/encoders/resolve-model.js';
-import { DEFAULT_TFIDF_OPTIONS } from '../src/encoders/tfidf.js';
+import { DEFAULT_STATIC_MODEL } from '../src/encoders/static/resolve-model.js';
+import { DEFAULT_TFIDF_OPTIONS } from '../src/encoders/lexical/tfidf.js';
 
 export interface TrainContext {
   /** The config's encoder, loaded once per run and shared by all its trainings. */

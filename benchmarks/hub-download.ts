@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEncoder } from '../src/encoders/index.js';
-import { downloadHubModel } from '../src/encoders/hub-model.js';
+import { downloadHubModel } from '../src/encoders/transformer/hub-model.js';
 import { TINY_BERT_DIR } from '../test/fixtures/generate-bert.js';
 import { startHubServer } from '../test/fixtures/hub-server.js';
 import { describeMachine, machineLine } from './lib/machine.js';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { printJsonResult, reportError } from '../src/cli/output.js';
 import type { TransformerDtype } from '../src/encoders/encoder.js';
 import { DEFAULT_BATCH_PLAN } from '../src/encoders/batching.js';
-import { physicalCoreCount } from '../src/encoders/transformer-threads.js';
+import { physicalCoreCount } from '../src/encoders/transformer/transformer-threads.js';
 import { createRng, shuffleInPlace } from '../src/util/random.js';
 import { readBertUncasedWords } from '../test/fixtures/bert-tokenizer.js';
 import { minilmShapeSpec, wordSourcePath, writeBertFixture } from '../test/fixtures/generate-bert.js';

@@ -1,11 +1,11 @@
 /** Stratified k-fold cross-validation of a TextClassifier configuration. */
 import { TextClassifier, type FitOptions, type LabelledScores, type Recipe } from './classifier.js';
 import { EmbeddingCache } from './embedding-cache.js';
-import type { Encoder } from './encoders/encoder.js';
-import { isFittable } from './encoders/encoder.js';
+import { type Encoder, isFittable } from './encoders/index.js';
 import { isMultiLabelInput, labelVocabulary, type LabelInput } from './labels.js';
-import { labelSetStrata, meanStd, stratifiedKFold, type ClassMetrics } from './metrics/index.js';
-import { checkTrainingTask, trainableTask, type TaskWarning } from './data/task-checks.js';
+import { meanStd, type ClassMetrics } from './metrics/index.js';
+import { labelSetStrata, stratifiedKFold } from './splits/index.js';
+import { checkTrainingTask, trainableTask, type TaskWarning } from './data/index.js';
 
 export interface FoldResult {
   fold: number;

@@ -4,7 +4,7 @@
  * (not TF-IDF): the cache is bound to one encoder fingerprint.
  */
 import { createHash } from 'node:crypto';
-import { isFittable, type EmbedOptions, type EmbedResult, type Encoder, type TextInfo } from './encoders/encoder.js';
+import { isFittable, type EmbedOptions, type EmbedResult, type Encoder, type TextInfo } from './encoders/index.js';
 
 /** `cache` when it was made for `encoder` (never for one fitted on training texts), else undefined. */
 export function cacheFor(cache: EmbeddingCache | undefined, encoder: Encoder): EmbeddingCache | undefined {

@@ -2,7 +2,7 @@
  * Typed errors with a stable `code`. Messages are one line and name the file, line and field
  * where there is one; `hint` says what to do about it. The CLI maps `category` to an exit code.
  */
-import { printable } from './util/printable.js';
+import { printable } from './util/index.js';
 
 export type ErrorCategory = 'usage' | 'data' | 'model' | 'environment' | 'interrupted' | 'internal';
 

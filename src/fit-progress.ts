@@ -3,10 +3,8 @@
  * only: the hooks here read the epoch logs the trainers already make and change nothing they do.
  */
 import path from 'node:path';
-import type { EncoderSpec } from './encoders/encoder.js';
-import type { EpochLog, HeadType } from './heads/head.js';
-import { defaultTrainOptions } from './heads/options.js';
-import { SPARSE_TRAIN_DEFAULTS } from './heads/sparse-linear.js';
+import type { EncoderSpec } from './encoders/index.js';
+import { type EpochLog, type HeadType, defaultTrainOptions, SPARSE_TRAIN_DEFAULTS } from './heads/index.js';
 
 export interface FitProgress {
   /** 0-based index of the member (encoder + head) training, of `members`. */

@@ -1,6 +1,6 @@
 /** Label vocabularies: string labels <-> class indices, single- and multi-label. */
 import { DataError } from './errors.js';
-import type { LabelTargets } from './heads/head.js';
+import type { LabelTargets } from './heads/index.js';
 
 export type LabelInput = readonly string[] | readonly (readonly string[])[];
 

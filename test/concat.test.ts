@@ -6,7 +6,7 @@ import { readDataset } from '../src/data/index.js';
 import { ConcatEncoder } from '../src/encoders/concat.js';
 import type { EncoderSpec } from '../src/encoders/encoder.js';
 import { createEncoder } from '../src/encoders/index.js';
-import { TfidfEncoder } from '../src/encoders/tfidf.js';
+import { TfidfEncoder } from '../src/encoders/lexical/tfidf.js';
 import { ModelError, UsageError } from '../src/errors.js';
 import { sampleCsv, tempDir } from './helpers.js';
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { containmentGroups, MAX_CONTAINED_WORDS } from '../src/metrics/containment.js';
-import { groupedStratifiedSplit, validationSplit } from '../src/heads/split.js';
+import { containmentGroups, MAX_CONTAINED_WORDS } from '../src/splits/containment.js';
+import { groupedStratifiedSplit } from '../src/splits/grouped.js';
+import { validationSplit } from '../src/heads/split.js';
 import { chooseMultiLabelHead } from '../src/recipes/multi-label-choice.js';
 import { distill } from '../src/distill/distill.js';
 import { createEncoder } from '../src/encoders/index.js';
@@ -10,7 +11,7 @@ import { readDataset } from '../src/data/index.js';
 import { sampleCsv } from './helpers.js';
 import type { SoftTargets, Targets } from '../src/heads/head.js';
 import { trainStudent } from '../src/distill/student.js';
-import { TfidfEncoder } from '../src/encoders/tfidf.js';
+import { TfidfEncoder } from '../src/encoders/lexical/tfidf.js';
 import { TextClassifier } from '../src/classifier.js';
 import { UsageError } from '../src/errors.js';
 

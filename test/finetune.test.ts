@@ -4,13 +4,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTf } from '../src/backend/tf.js';
 import { TextClassifier, type FitOptions } from '../src/classifier.js';
 import { fitOptionsFrom } from '../src/cli/options.js';
-import { float16ToNumber, numberToFloat16, readSafetensors, roundToFloat16, serializeSafetensors, tensorToFloat32 } from '../src/encoders/safetensors.js';
+import { float16ToNumber, numberToFloat16, readSafetensors, roundToFloat16, serializeSafetensors, tensorToFloat32 } from '../src/encoders/static/safetensors.js';
 import { loadEncoderFromSpec } from '../src/encoders/index.js';
-import { StaticEncoder } from '../src/encoders/static.js';
+import { StaticEncoder } from '../src/encoders/static/static.js';
 import { resolveFineTune } from '../src/finetune/options.js';
 import { trainAuto } from '../src/recipes/auto.js';
 import { validationSplit } from '../src/heads/split.js';
-import { containmentGroups } from '../src/metrics/containment.js';
+import { containmentGroups } from '../src/splits/containment.js';
 import { encodeTargets } from '../src/labels.js';
 import { headstart, sampleCsv, tempDir, tinyWordPieceTokenizer } from './helpers.js';
 

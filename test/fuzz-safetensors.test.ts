@@ -8,8 +8,8 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HeadstartError, ModelError } from '../src/errors.js';
-import { parseSafetensors, tensorToFloat32 } from '../src/encoders/safetensors.js';
-import { StaticEncoder } from '../src/encoders/static.js';
+import { parseSafetensors, tensorToFloat32 } from '../src/encoders/static/safetensors.js';
+import { StaticEncoder } from '../src/encoders/static/static.js';
 import { tempDir, tinyWordPieceTokenizer } from './helpers.js';
 
 const ELEMENT_BYTES: Record<string, number> = { BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, I64: 8, U64: 8, F64: 8 };

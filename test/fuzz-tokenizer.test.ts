@@ -7,9 +7,9 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbedResult, Encoder } from '../src/encoders/encoder.js';
-import { StaticEncoder } from '../src/encoders/static.js';
-import { TfidfEncoder } from '../src/encoders/tfidf.js';
-import { loadTransformerEncoder } from '../src/encoders/transformer.js';
+import { StaticEncoder } from '../src/encoders/static/static.js';
+import { TfidfEncoder } from '../src/encoders/lexical/tfidf.js';
+import { loadTransformerEncoder } from '../src/encoders/transformer/transformer.js';
 import { potionDir, repoRoot } from './helpers.js';
 
 const tricky = fc.constantFrom('\uD800', '\uDFFF', '\u0000', '\u200B', '\u0301', '\uFEFF', '\u{1F600}', '\u{1F469}\u200D\u{1F4BB}', 'İ', 'ß', '\r\n', '\t', 'x'.repeat(300), '##', '[UNK]', '[CLS]');

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
 import { createEncoder } from '../src/encoders/index.js';
-import { loadTransformerEncoder } from '../src/encoders/transformer.js';
+import { loadTransformerEncoder } from '../src/encoders/transformer/transformer.js';
 import { EnvironmentError, HeadstartError, ModelError } from '../src/errors.js';
 import { MANIFEST_FILE } from '../src/hub/manifest.js';
 import { cachedModelDir, parseHubRef } from '../src/hub/settings.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { labelSetStrata, stratifiedKFold, stratifiedSplit, type Split } from '../src/metrics/index.js';
+import { labelSetStrata, stratifiedKFold, stratifiedSplit, type Split } from '../src/splits/index.js';
 import { UsageError } from '../src/errors.js';
 
 /** Strata with the given class sizes, interleaved by a fixed permutation. */

@@ -3,7 +3,7 @@ import { readDataset } from '../src/data/index.js';
 import { TextClassifier } from '../src/classifier.js';
 import { trainAuto } from '../src/recipes/auto.js';
 import { createEncoder } from '../src/encoders/index.js';
-import { StaticEncoder } from '../src/encoders/static.js';
+import { StaticEncoder } from '../src/encoders/static/static.js';
 import type { Encoder, EncoderSpec } from '../src/encoders/encoder.js';
 import { sampleCsv, tempDir } from './helpers.js';
 import path from 'node:path';

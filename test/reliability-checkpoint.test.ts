@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
 import { MAX_CHECKPOINT_FILE_BYTES } from '../src/checkpoint/files.js';
 import { readCheckpoint, verifiedFiles } from '../src/checkpoint/index.js';
-import { TfidfEncoder } from '../src/encoders/tfidf.js';
+import { TfidfEncoder } from '../src/encoders/lexical/tfidf.js';
 import { loadHead } from '../src/heads/factory.js';
 import { MAX_MANIFEST_BYTES } from '../src/checkpoint/manifest.js';
 import { ModelError } from '../src/errors.js';

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError } from '../src/errors.js';
 import { createEncoder } from '../src/encoders/index.js';
-import { packagedModel } from '../src/encoders/packaged-models.js';
-import { DEFAULT_STATIC_MODEL, resolveStaticModel } from '../src/encoders/resolve-model.js';
-import { StaticEncoder } from '../src/encoders/static.js';
+import { packagedModel } from '../src/encoders/static/packaged-models.js';
+import { DEFAULT_STATIC_MODEL, resolveStaticModel } from '../src/encoders/static/resolve-model.js';
+import { StaticEncoder } from '../src/encoders/static/static.js';
 import { useSharedCorpora } from '../scripts/shared-data.js';
 import { potionDir, repoRoot } from './helpers.js';
 

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, ModelError, UsageError } from '../src/errors.js';
-import { readSafetensors, tensorToFloat32 } from '../src/encoders/safetensors.js';
-import { StaticEncoder, cutToCharBudget } from '../src/encoders/static.js';
+import { readSafetensors, tensorToFloat32 } from '../src/encoders/static/safetensors.js';
+import { StaticEncoder, cutToCharBudget } from '../src/encoders/static/static.js';
 import { createRng } from '../src/util/random.js';
 import { tinyWordPieceTokenizer } from './helpers.js';
 

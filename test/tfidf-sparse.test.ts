@@ -5,7 +5,7 @@ import { loadTf } from '../src/backend/tf.js';
 import { TextClassifier } from '../src/classifier.js';
 import { loadLabelledData } from '../src/cli/data.js';
 import type { SparseMatrix } from '../src/encoders/encoder.js';
-import { TfidfEncoder } from '../src/encoders/tfidf.js';
+import { TfidfEncoder } from '../src/encoders/lexical/tfidf.js';
 import { predictMember, selectSparseRows } from '../src/members/member.js';
 import { createHead, createSparseHead, loadAnyHead, loadHead } from '../src/heads/factory.js';
 import type { HeadSpec } from '../src/heads/head.js';

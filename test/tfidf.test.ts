@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, ModelError, UsageError } from '../src/errors.js';
 import { isFittable } from '../src/encoders/encoder.js';
-import { TFIDF_STATE_FILE, TfidfEncoder } from '../src/encoders/tfidf.js';
+import { TFIDF_STATE_FILE, TfidfEncoder } from '../src/encoders/lexical/tfidf.js';
 import { createRng, shuffleInPlace } from '../src/util/random.js';
 
 const corpus = ['The cat sat.', 'The dog sat!', 'the cat ran, the CAT sat'];

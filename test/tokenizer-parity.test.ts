@@ -8,7 +8,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readDataset, resolveDataSource } from '../src/data/index.js';
-import { MAX_CACHED_CHUNK_LENGTH, ChunkCacheTokenizer } from '../src/encoders/chunk-cache-tokenizer.js';
+import { MAX_CACHED_CHUNK_LENGTH, ChunkCacheTokenizer } from '../src/encoders/static/chunk-cache-tokenizer.js';
 import { createRng } from '../src/util/random.js';
 import { describeWithCorpora, potionDir } from './helpers.js';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadTf } from '../src/backend/tf.js';
 import { readDataset } from '../src/data/read.js';
-import { StaticEncoder } from '../src/encoders/static.js';
+import { StaticEncoder } from '../src/encoders/static/static.js';
 import { fineTuneStatic } from '../src/finetune/train.js';
 import { createHead } from '../src/heads/factory.js';
 import type { EpochLog, HeadSpec, TrainReport } from '../src/heads/head.js';

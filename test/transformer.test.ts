@@ -4,7 +4,7 @@ import { env, pipeline } from '@huggingface/transformers';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EmbedResult } from '../src/encoders/encoder.js';
-import { loadTransformerEncoder, type TransformerEncoder } from '../src/encoders/transformer.js';
+import { loadTransformerEncoder, type TransformerEncoder } from '../src/encoders/transformer/transformer.js';
 import { DataError, ModelError, UsageError } from '../src/errors.js';
 import { createRng, shuffleInPlace } from '../src/util/random.js';
 import { TINY_BERT_DIR, TINY_SHAPE, writeBertFixture } from './fixtures/generate-bert.js';

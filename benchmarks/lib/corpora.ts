@@ -1,6 +1,6 @@
 /** Labelled corpora (registry names or files) as plain text/label arrays, and seeded subsamples of them. */
 import { readDataset, resolveDataSource } from '../../src/data/index.js';
-import { labelSetStrata, stratifiedSplit } from '../../src/metrics/index.js';
+import { labelSetStrata, stratifiedSplit } from '../../src/splits/index.js';
 import type { LabelInput } from '../../src/labels.js';
 
 export interface LabelledData {

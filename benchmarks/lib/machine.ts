@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { loadTf, tfBackendName } from '../../src/backend/tf.js';
-import { physicalCoreCount } from '../../src/encoders/transformer-threads.js';
+import { physicalCoreCount } from '../../src/encoders/transformer/transformer-threads.js';
 import { LIBRARY_VERSION } from '../../src/version.js';
 import { round } from './measure.js';
 

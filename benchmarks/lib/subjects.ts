@@ -9,11 +9,11 @@ import { AutoTokenizer, pipeline, type FeatureExtractionPipeline } from '@huggin
 import { DEFAULT_BATCH_PLAN, planBatches, type BatchPlanOptions } from '../../src/encoders/batching.js';
 import type { EmbedResult, TransformerDtype } from '../../src/encoders/encoder.js';
 import { l2NormalizeRows, meanPool } from '../../src/encoders/pooling.js';
-import { resolveStaticModel } from '../../src/encoders/resolve-model.js';
-import { StaticEncoder } from '../../src/encoders/static.js';
-import { TfidfEncoder } from '../../src/encoders/tfidf.js';
-import { loadTransformerEncoder } from '../../src/encoders/transformer.js';
-import { detectSpecialTokenLayout, tokenizeTexts } from '../../src/encoders/transformer-tokens.js';
+import { resolveStaticModel } from '../../src/encoders/static/resolve-model.js';
+import { StaticEncoder } from '../../src/encoders/static/static.js';
+import { TfidfEncoder } from '../../src/encoders/lexical/tfidf.js';
+import { loadTransformerEncoder } from '../../src/encoders/transformer/transformer.js';
+import { detectSpecialTokenLayout, tokenizeTexts } from '../../src/encoders/transformer/transformer-tokens.js';
 import { createHead } from '../../src/heads/factory.js';
 import type { Head, HeadType } from '../../src/heads/head.js';
 import { createRng } from '../../src/util/random.js';

@@ -6,7 +6,7 @@
  * checkpoint's own verified files, never through this name.
  */
 import path from 'node:path';
-import type { EncoderSpec } from '../encoders/encoder.js';
+import type { EncoderSpec } from '../encoders/index.js';
 import { ModelError } from '../errors.js';
 
 /** Refuses an encoder spec (and a concatenation's dense part) whose model name leaves the model folders. */

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { environmentError, ModelError } from '../errors.js';
-import { acquireLock } from '../util/lock-file.js';
+import { acquireLock } from '../util/index.js';
 import { checkCheckpointTarget } from './target.js';
 
 export interface FileRecord {

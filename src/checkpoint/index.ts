@@ -2,12 +2,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Encoder } from '../encoders/encoder.js';
-import { hasState } from '../encoders/encoder.js';
+import { type Encoder, hasState } from '../encoders/index.js';
 import { ModelError } from '../errors.js';
-import type { AnyHead } from '../heads/head.js';
-import { filesInMemory, type FileSource } from '../util/file-source.js';
-import { lockPath } from '../util/lock-file.js';
+import type { AnyHead } from '../heads/index.js';
+import { filesInMemory, type FileSource, lockPath } from '../util/index.js';
 import { LIBRARY_VERSION } from '../version.js';
 import { assertConfinedEncoder } from './encoder-paths.js';
 import { describeFile, readListedFile, readRegularFile, verifyFile, writeDirectoryAtomically, type FileRecord } from './files.js';
@@ -191,3 +189,5 @@ async function saveWithPrefix(dir: string, prefix: string, save: (dir: string) =
 export function verifiedFiles(checkpoint: LoadedCheckpoint, prefix = ''): FileSource {
   return filesInMemory(path.resolve(checkpoint.dir), checkpoint.verified, prefix);
 }
+export { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION } from './manifest.js';
+export { checkCheckpointTarget } from './target.js';

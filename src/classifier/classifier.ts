@@ -5,19 +5,15 @@
  * probabilities (src/fusion/mix.ts), the decision rule (decide.ts).
  */
 import { readCheckpoint, writeCheckpoint, type ModelCardProse } from '../checkpoint/index.js';
-import { trainableTask } from '../data/task-checks.js';
+import { trainableTask } from '../data/index.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
-import type { Encoder, Features } from '../encoders/encoder.js';
-import { isSparseMatrix } from '../encoders/encoder.js';
-import type { EncoderLoadOptions } from '../encoders/index.js';
+import { type Encoder, type Features, isSparseMatrix, type EncoderLoadOptions } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
-import { applyMix, evenMix, mixContents, mixFromManifest, withoutUnused, type Mix } from '../fusion/mix.js';
-import { isSparseHead, type AnyHead } from '../heads/head.js';
+import { applyMix, evenMix, mixContents, mixFromManifest, withoutUnused, type Mix } from '../fusion/index.js';
+import { isSparseHead, type AnyHead } from '../heads/index.js';
 import type { LabelInput } from '../labels.js';
 import type { ClassificationReport, MultiLabelReport } from '../metrics/index.js';
-import { memberFeatures, predictMember, type Member } from '../members/member.js';
-import { EncoderPool, type EncoderArgument } from '../members/pool.js';
-import { ComputedVectors } from '../members/vectors.js';
+import { memberFeatures, predictMember, type Member, EncoderPool, type EncoderArgument, ComputedVectors } from '../members/index.js';
 import { decide, evaluationTargets, scorePredictions, textList, type LabelledScores, type Prediction, type PredictOptions, type Probabilities } from './decide.js';
 import { fitMembers, type TrainedState } from './fit.js';
 import type { FitOptions } from './options.js';

@@ -1,10 +1,10 @@
 /** From probabilities to predictions (the decision rule), and predictions scored against labels. */
-import type { Matrix, TextInfo } from '../encoders/encoder.js';
+import type { Matrix, TextInfo } from '../encoders/index.js';
 import { DataError, UsageError } from '../errors.js';
-import type { LabelTargets } from '../heads/head.js';
+import type { LabelTargets } from '../heads/index.js';
 import { encodeTargets, isMultiLabelInput, unknownLabels, type LabelInput } from '../labels.js';
 import { classificationReport, multiLabelReport, type ClassificationReport, type MultiLabelReport } from '../metrics/index.js';
-import { topIndices } from '../util/top-indices.js';
+import { topIndices } from '../util/index.js';
 
 export interface Prediction {
   /** Best label (single-label), or the first of `labels` (multi-label; '' when none passes its threshold). */

@@ -3,18 +3,14 @@
  * encoder, every member holding out the same rows, from which the mix of their probabilities is
  * chosen (src/fusion/mix.ts).
  */
-import { checkTrainingTask } from '../data/task-checks.js';
-import type { Encoder } from '../encoders/encoder.js';
+import { checkTrainingTask } from '../data/index.js';
+import type { Encoder } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
-import { chooseMix, type Mix } from '../fusion/mix.js';
-import { resolveTrainOptions } from '../heads/options.js';
-import { validationSplit } from '../heads/split.js';
+import { chooseMix, type Mix } from '../fusion/index.js';
+import { resolveTrainOptions, validationSplit } from '../heads/index.js';
 import { encodeTargets, isMultiLabelInput, labelVocabulary, type LabelInput } from '../labels.js';
-import { containmentGroups } from '../metrics/containment.js';
-import type { Member, MemberTraining } from '../members/member.js';
-import type { EncoderPool } from '../members/pool.js';
-import { trainPlanned } from '../members/train.js';
-import { ComputedVectors } from '../members/vectors.js';
+import { containmentGroups } from '../splits/index.js';
+import { type Member, type MemberTraining, type EncoderPool, trainPlanned, ComputedVectors } from '../members/index.js';
 import { memberOptions, trainOptionsOf, type FitOptions } from './options.js';
 import { planMembers, withProgress } from './plan.js';
 import { fitReportOf, type FitReport } from './report.js';
@@ -44,7 +40,7 @@ export async function fitMembers(members: Member[], pool: EncoderPool, texts: re
   const primaryOptions = memberOptions(members[0].encoder, true, given);
   const resolved = resolveTrainOptions(primaryOptions.head, trainOptionsOf(primaryOptions));
   // Rows inside other rows (a sentence's phrases, duplicates) are held out with them, so held-out
-  // scores (early stopping, the fusion choice) measure unseen texts: src/metrics/containment.ts.
+  // scores (early stopping, the fusion choice) measure unseen texts: src/splits/containment.ts.
   // Grouping costs up to a second on long texts, so only when a split is drawn.
   const groups = resolved.validationGroups ?? (resolved.validationSplit > 0 ? containmentGroups(texts) : undefined);
   const options: FitOptions = { ...given, validationGroups: groups };

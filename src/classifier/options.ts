@@ -3,15 +3,13 @@
  * whole (never reaching a member's head), only the primary member (head shape and step size are per
  * encoder), or every member alike.
  */
-import type { Encoder } from '../encoders/encoder.js';
-import { isSparseEncoder } from '../encoders/encoder.js';
-import type { FineTuneOption } from '../finetune/options.js';
-import type { HeadType, TrainOptions } from '../heads/head.js';
-import type { LabelTexts } from '../members/label-similarity.js';
-import type { MemberFitOptions } from '../members/member.js';
-import type { TaskWarning } from '../data/task-checks.js';
+import { type Encoder, isSparseEncoder } from '../encoders/index.js';
+import type { FineTuneOption } from '../finetune/index.js';
+import type { HeadType, TrainOptions } from '../heads/index.js';
+import type { LabelTexts, MemberFitOptions } from '../members/index.js';
+import type { TaskWarning } from '../data/index.js';
 import type { FitProgress } from '../fit-progress.js';
-import { definedOnly } from '../util/defined.js';
+import { definedOnly } from '../util/index.js';
 
 export type Recipe = 'auto' | 'single';
 
@@ -57,7 +55,7 @@ export interface FitOptions extends Partial<TrainOptions> {
   /**
    * One flag per encoder (primary first): a flagged member trains no head but scores each text by
    * its similarity to the label names (or `labelTexts`), a zero-shot prior for the others
-   * (src/fusion/label-similarity.ts). Single-label only.
+   * (src/members/label-similarity.ts). Single-label only.
    */
   labelSimilarity?: readonly boolean[];
   /** What label similarity embeds for each label (several texts are averaged); default: the label's name as words. */

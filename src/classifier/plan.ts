@@ -1,11 +1,9 @@
 /** Which kind of member each encoder trains as, with its options: checked before anything trains. */
 import { isDeepStrictEqual } from 'node:util';
 import { UsageError } from '../errors.js';
-import { resolveFineTune, type FineTuneOption, type FineTuneOptions } from '../finetune/options.js';
+import { resolveFineTune, type FineTuneOption, type FineTuneOptions } from '../finetune/index.js';
 import { progressMember, reportEpochs } from '../fit-progress.js';
-import { assertFineTunable } from '../members/fine-tuned.js';
-import { readsSparseRows, type Member } from '../members/member.js';
-import type { MemberPlan } from '../members/train.js';
+import { assertFineTunable, readsSparseRows, type Member, type MemberPlan } from '../members/index.js';
 import { memberOptions, type FitOptions } from './options.js';
 
 /**

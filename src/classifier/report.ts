@@ -1,14 +1,12 @@
 /** What `fit` reports to its caller, and the training record it saves in the checkpoint. */
-import type { Calibration } from '../calibration/temperature.js';
-import type { TaskWarning } from '../data/task-checks.js';
-import { describeSpec } from '../encoders/describe.js';
-import type { Encoder } from '../encoders/encoder.js';
-import type { WeightChoice } from '../fusion/ensemble.js';
-import type { MixChoice } from '../fusion/mix.js';
-import type { HeadSpec, TrainReport } from '../heads/head.js';
+import type { Calibration } from '../calibration/index.js';
+import type { TaskWarning } from '../data/index.js';
+import { describeSpec, type Encoder } from '../encoders/index.js';
+import type { WeightChoice, MixChoice } from '../fusion/index.js';
+import type { HeadSpec, TrainReport } from '../heads/index.js';
 import type { LabelInput } from '../labels.js';
-import type { MemberTraining } from '../members/member.js';
-import type { AutoReport } from '../recipes/auto.js';
+import type { MemberTraining } from '../members/index.js';
+import type { AutoReport } from '../recipes/index.js';
 import { recordedOptions, type FitOptions } from './options.js';
 
 /** The auto recipe's report without the fit report it wraps. */

@@ -1,6 +1,6 @@
 /** Warnings about training data that is usable but suspect: contradictory duplicates, replaced bytes. */
 import { findLabelConflicts, type Dataset, type TaskWarning } from '../data/index.js';
-import { printable } from '../util/printable.js';
+import { printable } from '../util/index.js';
 import { info } from './output.js';
 
 export interface DataWarnings {

@@ -2,7 +2,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { FitOptions, Recipe } from '../classifier.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_SEED } from '../heads/options.js';
+import { DEFAULT_SEED } from '../heads/index.js';
 
 export function integer(name: string, min = 0) {
   return (value: string): number => {

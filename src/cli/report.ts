@@ -1,8 +1,7 @@
 /** `--report FILE` of eval and cv: the target and the chart packages checked before any work, the page written after it. */
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { buildReport, checkReportTarget, writeReport, type ReportSource } from '../report/index.js';
-import { loadVega } from '../report/render.js';
+import { buildReport, checkReportTarget, writeReport, type ReportSource, loadVega } from '../report/index.js';
 import { info } from './output.js';
 
 export function addReportOption(command: Command): void {

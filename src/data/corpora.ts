@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DataError, UsageError } from '../errors.js';
-import { printable } from '../util/printable.js';
+import { printable } from '../util/index.js';
 import { STDIN } from './source.js';
 import type { DataFormat, ReadOptions } from './types.js';
 

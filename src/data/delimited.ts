@@ -6,7 +6,7 @@
 import { Readable, pipeline } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { DataError } from '../errors.js';
-import { printable } from '../util/printable.js';
+import { printable } from '../util/index.js';
 import type { DecodedLine } from './decode.js';
 import { BadRows, RowProblem, buildExample, joinText, missingLabel, type RowRules } from './rows.js';
 import type { Example } from './types.js';

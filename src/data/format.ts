@@ -4,7 +4,7 @@
  * rather than asked for is told through `onNote`.
  */
 import { DataError, UsageError } from '../errors.js';
-import { printable } from '../util/printable.js';
+import { printable } from '../util/index.js';
 import { csvHeaderDelimiter, delimiterName, guessDelimited } from './sniff.js';
 import { readHead, resolveFormat, sourceName, STDIN } from './source.js';
 import type { DataFormat, ReadOptions } from './types.js';

@@ -1,5 +1,5 @@
 /** JSON Lines: one object per line; a label may be a string, a number, or an array of them (multi-label). */
-import { printable } from '../util/printable.js';
+import { printable } from '../util/index.js';
 import type { DecodedLine } from './decode.js';
 import { BadRows, RowProblem, buildExample, joinText, missingLabel, type RowRules } from './rows.js';
 import type { Example } from './types.js';

@@ -1,6 +1,6 @@
 /** Turning one parsed record into an Example, and the bad-row policy shared by every format. */
 import { DataError } from '../errors.js';
-import { printable } from '../util/printable.js';
+import { printable } from '../util/index.js';
 import type { BadRowPolicy, Example, SkippedRow } from './types.js';
 
 /** A record that cannot become an Example; the reader decides (by policy) whether it is fatal. */

@@ -4,7 +4,7 @@
  * with one example each. Library training (fit, the auto recipe, cross-validation, distillation)
  * and the CLI go through here; refusals are DataErrors with numbers, the rest warnings with numbers.
  */
-import { knowsVocabulary, type Encoder } from '../encoders/encoder.js';
+import { knowsVocabulary, type Encoder } from '../encoders/index.js';
 import { DataError, UsageError, type ErrorLocation } from '../errors.js';
 import { isMultiLabelInput, labelVocabulary, type LabelInput } from '../labels.js';
 

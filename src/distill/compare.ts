@@ -4,7 +4,7 @@
  */
 import type { TextClassifier } from '../classifier.js';
 import { classificationReport } from '../metrics/index.js';
-import { argmaxRows } from '../heads/targets.js';
+import { argmaxRows } from '../heads/index.js';
 
 export interface SideReport {
   /** Texts per second of predictProba (encoding included), the best of the timed rounds. */

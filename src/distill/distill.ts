@@ -5,22 +5,18 @@
  * checkpoint; the report compares it with the teacher on an evaluation set or a held-out split.
  */
 import { describeSpec, TextClassifier } from '../classifier.js';
-import { recordParts } from '../classifier/report.js';
-import { EncoderPool } from '../members/pool.js';
-import { isEncoder, type Encoder, type EncoderSpec } from '../encoders/encoder.js';
-import { createEncoder, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
-import { evenMix } from '../fusion/mix.js';
+import { recordParts } from '../classifier/index.js';
+import { EncoderPool } from '../members/index.js';
+import { isEncoder, type Encoder, type EncoderSpec, createEncoder, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
+import { evenMix } from '../fusion/index.js';
 import { DataError, UsageError } from '../errors.js';
-import type { HeadSpec, SoftTargets } from '../heads/head.js';
-import { argmaxRows, DEFAULT_ALPHA } from '../heads/targets.js';
-import { DEFAULT_SEED } from '../heads/options.js';
+import { type HeadSpec, type SoftTargets, argmaxRows, DEFAULT_ALPHA, DEFAULT_SEED } from '../heads/index.js';
 import { encodeTargets } from '../labels.js';
-import { containmentGroups } from '../metrics/containment.js';
-import { groupedStratifiedSplit } from '../heads/split.js';
+import { containmentGroups, groupedStratifiedSplit } from '../splits/index.js';
 import { compareOnTexts, type Comparison } from './compare.js';
 import { softenProbabilities } from './soften.js';
 import { trainStudent, type StudentFitOptions, type StudentTraining } from './student.js';
-import { checkTrainingTask, type TaskWarning } from '../data/task-checks.js';
+import { checkTrainingTask, type TaskWarning } from '../data/index.js';
 
 export const DEFAULT_TEMPERATURE = 2;
 /** Share of the texts held out to compare teacher and student when no evaluation set is given. */
@@ -100,7 +96,7 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
   const teacherLabelSeconds = (performance.now() - labelStarted) / 1000;
 
   const strata = hard ?? argmaxRows(teacherProbabilities.subarray(0, texts.length * numLabels), numLabels);
-  // Held-out texts are compared on unseen text: a text stays with the texts that contain it (src/metrics/containment.ts).
+  // Held-out texts are compared on unseen text: a text stays with the texts that contain it (src/splits/containment.ts).
   const split =
     holdOut > 0 ? groupedStratifiedSplit(strata, holdOut, options.student?.fit?.seed ?? DEFAULT_SEED, containmentGroups(texts)) : { train: Int32Array.from(texts.keys()), test: new Int32Array(0) };
   const trainRows = Int32Array.from([...split.train, ...Array.from(unlabeledTexts, (_, i) => texts.length + i)]);

@@ -6,17 +6,13 @@
  */
 import type { FitOptions } from '../classifier.js';
 import { defaultFitOptionsFor } from '../classifier.js';
-import type { Encoder, Features } from '../encoders/encoder.js';
-import type { StaticEncoder } from '../encoders/static.js';
+import type { Encoder, Features, StaticEncoder } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
-import { trainFineTunedMember } from '../members/fine-tuned.js';
-import { resolveFineTune, type FineTuneOption } from '../finetune/options.js';
-import { trainMember } from '../members/frozen.js';
-import type { Head, HeadSpec, SoftTargets, TrainOptions, TrainReport } from '../heads/head.js';
-import { resolveTrainOptions } from '../heads/options.js';
-import { validationSplit } from '../heads/split.js';
-import { containmentGroups } from '../metrics/containment.js';
-import { definedOnly } from '../util/defined.js';
+import { trainFineTunedMember, trainMember } from '../members/index.js';
+import { resolveFineTune, type FineTuneOption } from '../finetune/index.js';
+import { type Head, type HeadSpec, type SoftTargets, type TrainOptions, type TrainReport, resolveTrainOptions, validationSplit } from '../heads/index.js';
+import { containmentGroups } from '../splits/index.js';
+import { definedOnly } from '../util/index.js';
 
 /**
  * Head shape and training options of the student (defaults: those of its encoder, as for `fit`);
@@ -49,7 +45,7 @@ export async function trainStudent(
   const defined = definedOnly(given);
   const { head: type, hidden, dropout, standardize, refit = true, fineTune: fineTuneOption, ...train } = { ...defaultFitOptionsFor(encoder), ...defined };
   const requested = resolveTrainOptions(type, train);
-  // Held out like a classifier's rows: a text with the texts that contain it (src/metrics/containment.ts).
+  // Held out like a classifier's rows: a text with the texts that contain it (src/splits/containment.ts).
   const resolved = requested.validationGroups || requested.validationSplit === 0 ? requested : { ...requested, validationGroups: containmentGroups(texts) };
   const { onEpoch: _onEpoch, signal: _signal, validationGroups: _groups, ...recorded } = resolved;
   if (Array.isArray(fineTuneOption)) throw new UsageError('DISTILL_OPTION', 'fineTune of a student is one setting (true or table options), not a list per encoder');

@@ -12,9 +12,9 @@ import type { EmbeddingCache } from '../embedding-cache.js';
 import { ModelError, UsageError } from '../errors.js';
 import { densify, isFittable, isSparseEncoder, type EmbedOptions, type EmbedResult, type EmbeddedTexts, type Encoder, type EncoderSpec, type FittableEncoder, type PretrainedSpec, type SparseEmbedResult, type SparseEncoder, type TextInfo } from './encoder.js';
 import { fingerprintParts } from './fingerprint.js';
-import { asFileSource, type FileSource } from '../util/file-source.js';
-import { fitStandardization, type Standardization } from '../heads/standardize.js';
-import type { TfidfEncoder } from './tfidf.js';
+import { asFileSource, type FileSource } from '../util/index.js';
+import { fitStandardization, type Standardization } from '../heads/index.js';
+import type { TfidfEncoder } from './lexical/index.js';
 
 export const CONCAT_STATE_FILE = 'concat.json';
 const STATE_FORMAT = 'headstart-concat';

@@ -30,7 +30,7 @@ export type EncoderSpec =
   /** TF-IDF rows with the dense encoder's z-scored embedding appended (src/encoders/concat.ts). */
   | { type: 'concat'; tfidf: TfidfSettings; dense: PretrainedSpec; denseWeight: number };
 
-/** What a TF-IDF encoder is built with (src/encoders/tfidf.ts). */
+/** What a TF-IDF encoder is built with (src/encoders/lexical/tfidf.ts). */
 export interface TfidfSettings {
   ngramMax: 1 | 2;
   /** Keep terms that occur in at least this many training texts. */

@@ -8,14 +8,12 @@ import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
 import type { Encoder, EncoderSpec } from './encoder.js';
 import { ModelError, UsageError } from '../errors.js';
-import { DEFAULT_STATIC_MODEL, resolveStaticModel } from './resolve-model.js';
-import { STATIC_MODEL_FILE, StaticEncoder } from './static.js';
-import { downloadHubModel, locateModelDir, verifyIfDownloaded } from './hub-model.js';
-import { TfidfEncoder } from './tfidf.js';
+import { DEFAULT_STATIC_MODEL, resolveStaticModel, STATIC_MODEL_FILE, StaticEncoder } from './static/index.js';
+import { downloadHubModel, locateModelDir, verifyIfDownloaded, type TransformerEncoderOptions } from './transformer/index.js';
+import { TfidfEncoder } from './lexical/index.js';
 import { ConcatEncoder } from './concat.js';
 import { cacheFor, type EmbeddingCache } from '../embedding-cache.js';
-import type { TransformerEncoderOptions } from './transformer.js';
-import type { FileSource } from '../util/file-source.js';
+import type { FileSource } from '../util/index.js';
 
 /**
  * 'potion' (the embedded default), 'tfidf', 'hf:<hub id>[@revision]' (a Model2Vec or transformers.js
@@ -165,6 +163,13 @@ async function loadHubChoice(model: string, options: EncoderLoadOptions): Promis
  * thread), so it is imported only when a transformer encoder is actually loaded.
  */
 async function loadTransformer(options: TransformerEncoderOptions): Promise<Encoder> {
-  const { loadTransformerEncoder } = await import('./transformer.js');
+  const { loadTransformerEncoder } = await import('./transformer/transformer.js');
   return loadTransformerEncoder(options);
 }
+export { DEFAULT_DENSE_WEIGHT } from './concat.js';
+export { describeSpec, isPretrainedAsIs } from './describe.js';
+export { type EmbeddedTexts, type EmbedOptions, type EmbedResult, type Encoder, type EncoderSpec, type Features, type FittableEncoder, hasState, isEncoder, isFittable, isSparseEncoder, isSparseMatrix, knowsVocabulary, type Matrix, type SparseEmbedResult, type SparseEncoder, type SparseMatrix, type TextInfo } from './encoder.js';
+export { l2NormalizeRows } from './pooling.js';
+export { CHARS_PER_TOKEN, float16ToNumber, numberToFloat16, StaticEncoder, WHITESPACE_SEARCH_CHARS } from './static/index.js';
+export { DEFAULT_TFIDF_OPTIONS, TfidfEncoder } from './lexical/index.js';
+export { physicalCoreCount, TransformerEncoder } from './transformer/index.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { TextClassifier } from '../classifier.js';
 import type { EncoderLoadOptions } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
-import { importOptional } from '../util/optional-package.js';
+import { importOptional } from '../util/index.js';
 import type { OnnxProtoModule } from './graph-builder.js';
 import { buildOnnxGraph, OPSET } from './onnx-graph.js';
 import { planExport } from './plan.js';

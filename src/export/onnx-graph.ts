@@ -3,7 +3,7 @@
  * operators only (opset 17), step for step what StaticEncoder.embed, the heads and
  * TextClassifier.predictProba compute.
  */
-import { float16ToNumber, numberToFloat16 } from '../encoders/safetensors.js';
+import { float16ToNumber, numberToFloat16 } from '../encoders/index.js';
 import { GraphBuilder, type OnnxProtoModule, type TensorData } from './graph-builder.js';
 import type { ExportMember, ExportPlan, ExportTable } from './plan.js';
 

@@ -6,12 +6,10 @@
  */
 import type { TextClassifier } from '../classifier.js';
 import { describeSpec } from '../classifier.js';
-import type { Encoder } from '../encoders/encoder.js';
-import { StaticEncoder } from '../encoders/static.js';
+import { type Encoder, StaticEncoder } from '../encoders/index.js';
 import { ModelError } from '../errors.js';
-import type { Standardization } from '../heads/standardize.js';
-import type { DenseLayerParameters } from '../heads/head.js';
-import { TfHead } from '../heads/tf-head.js';
+import { type Standardization, type DenseLayerParameters } from '../heads/index.js';
+import { TfHead } from '../heads/training/index.js';
 
 export interface ExportTable {
   /** `[rows, dim]` row-major, as the encoder holds it. */

@@ -2,7 +2,7 @@
  * `headstart-onnx.json`, written beside an exported graph: the labels, the graph's input and output
  * names, and exactly how StaticEncoder.tokenize turns a text into the ids the graph reads.
  */
-import { CHARS_PER_TOKEN, WHITESPACE_SEARCH_CHARS } from '../encoders/static.js';
+import { CHARS_PER_TOKEN, WHITESPACE_SEARCH_CHARS } from '../encoders/index.js';
 import { LIBRARY_VERSION } from '../version.js';
 import { ATTENTION_MASK, INPUT_IDS, OPSET, OUTPUT } from './onnx-graph.js';
 import type { ExportPlan } from './plan.js';

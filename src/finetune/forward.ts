@@ -5,10 +5,9 @@
  * L2-normalise (StaticEncoder.embed), standardise, then the head's dense layers.
  */
 import type { Scalar, Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
-import type { Tf } from '../backend/tf.js';
-import type { HeadSpec } from '../heads/head.js';
-import { crossEntropy, distillationLoss } from '../heads/loss.js';
-import { affineOfActivations } from '../heads/network.js';
+import type { Tf } from '../backend/index.js';
+import type { HeadSpec } from '../heads/index.js';
+import { crossEntropy, distillationLoss, affineOfActivations } from '../heads/training/index.js';
 
 /** What the forward pass needs besides the batch: the standardisation and the loss settings. */
 export interface ForwardContext {

@@ -4,7 +4,7 @@
  * pull mean the same for an int8 table scaled to +-127 and a float table scaled to +-0.1.
  */
 import { UsageError } from '../errors.js';
-import { definedOnly } from '../util/defined.js';
+import { definedOnly } from '../util/index.js';
 
 export interface FineTuneOptions {
   /** Adam step size for the embedding table's rows (the head keeps `learningRate`). */

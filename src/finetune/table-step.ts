@@ -7,14 +7,10 @@
  * `[batch, dim]` tensors, never the whole table.
  */
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
-import type { Tf } from '../backend/tf.js';
-import { copyRows, dropoutMask } from '../heads/batch.js';
-import type { HeadSpec, Targets, TrainOptions } from '../heads/head.js';
-import { heldOutMetrics, readHeldOutMetrics, variableSnapshots, type HeldOutMetrics, type Snapshots } from '../heads/loop.js';
-import type { Network } from '../heads/network.js';
-import type { Standardization } from '../heads/standardize.js';
-import { rowTargets, type Distillation, type RowTargets } from '../heads/targets.js';
-import type { Rng } from '../util/random.js';
+import type { Tf } from '../backend/index.js';
+import { copyRows, dropoutMask, type HeadSpec, type Targets, type TrainOptions, type Standardization, rowTargets, type Distillation, type RowTargets } from '../heads/index.js';
+import { heldOutMetrics, readHeldOutMetrics, variableSnapshots, type HeldOutMetrics, type Snapshots, type Network } from '../heads/training/index.js';
+import type { Rng } from '../util/index.js';
 import { headInput, logitsOf, lossOf, type BatchDistillation, type ForwardContext } from './forward.js';
 import type { FineTuneOptions } from './options.js';
 import { RowAdam } from './row-adam.js';

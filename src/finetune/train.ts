@@ -4,16 +4,11 @@
  * table step (table-step.ts). Early stopping keeps the table and head of the epoch with the best
  * validation loss.
  */
-import { loadTf } from '../backend/tf.js';
-import type { Matrix } from '../encoders/encoder.js';
-import { l2NormalizeRows } from '../encoders/pooling.js';
-import { StaticEncoder } from '../encoders/static.js';
-import { fitNetwork } from '../heads/fit-network.js';
-import type { Head, HeadSpec, Targets, TrainOptions, TrainReport } from '../heads/head.js';
-import { divergenceCheck, EarlyStopping, epochReporter, runEpochs } from '../heads/loop.js';
-import { fitStandardization, gatherRows } from '../heads/standardize.js';
-import { TfHead } from '../heads/tf-head.js';
-import type { Rng } from '../util/random.js';
+import { loadTf } from '../backend/index.js';
+import { type Matrix, l2NormalizeRows, StaticEncoder } from '../encoders/index.js';
+import { type Head, type HeadSpec, type Targets, type TrainOptions, type TrainReport, fitStandardization, gatherRows } from '../heads/index.js';
+import { fitNetwork, divergenceCheck, EarlyStopping, epochReporter, runEpochs, TfHead } from '../heads/training/index.js';
+import type { Rng } from '../util/index.js';
 import type { FineTuneOptions } from './options.js';
 import { sumRows, TableTrainer } from './table-step.js';
 

@@ -3,9 +3,8 @@
  * own encoder), with the weights chosen on held-out rows.
  */
 import { classificationReport, expectedMacroF1 } from '../metrics/index.js';
-import { applyTemperature, fitTemperature } from '../calibration/temperature.js';
-import { correctForPrior } from '../calibration/prior.js';
-import { argmaxRows } from '../heads/targets.js';
+import { applyTemperature, fitTemperature, correctForPrior } from '../calibration/index.js';
+import { argmaxRows } from '../heads/index.js';
 
 /** Weighted average of equally shaped row-major probability matrices; weights are normalised. */
 export function averageProbabilities(parts: readonly Float32Array[], weights: readonly number[]): Float32Array {

@@ -3,10 +3,8 @@
  * weights), divided by the class priors to a chosen strength, then temperature-scaled. Chosen on
  * the held-out rows at training, applied at prediction, saved and loaded here alone.
  */
-import { applyTemperature, fitTemperature, type Calibration } from '../calibration/temperature.js';
-import { classPriors, correctForPrior, PRIOR_ALPHAS } from '../calibration/prior.js';
-import type { CheckpointContents } from '../checkpoint/index.js';
-import type { Manifest } from '../checkpoint/manifest.js';
+import { applyTemperature, fitTemperature, type Calibration, classPriors, correctForPrior, PRIOR_ALPHAS } from '../calibration/index.js';
+import type { CheckpointContents, Manifest } from '../checkpoint/index.js';
 import { averageProbabilities, chooseWeights, type WeightChoice } from './ensemble.js';
 
 export interface Mix {

@@ -1,5 +1,5 @@
 /** Creating and loading heads; the only place that picks an implementation by head type. */
-import { loadTf } from '../backend/tf.js';
+import { loadTf } from '../backend/index.js';
 import { ModelError, UsageError } from '../errors.js';
 import { isSparseHead, type AnyHead, type Head, type HeadSpec, type SparseHead } from './head.js';
 import { buildNetwork, networkFromModel } from './network.js';
@@ -8,7 +8,7 @@ import { SparseLinearHead } from './sparse-linear.js';
 import { readSparseParameters } from './sparse-persist.js';
 import { TfHead } from './tf-head.js';
 import { assertHeadSpec } from './validate.js';
-import { asFileSource, type FileSource } from '../util/file-source.js';
+import { asFileSource, type FileSource } from '../util/index.js';
 
 export { defaultTrainOptions } from './options.js';
 

@@ -4,9 +4,9 @@
  * in one `_train` with a `freeze` flag: hold out validation rows, standardise on the training
  * rows, build the seeded network, train it, tune multi-label thresholds on the held-out rows.
  */
-import type { Tf } from '../backend/tf.js';
-import type { Matrix } from '../encoders/encoder.js';
-import { createRng, type Rng } from '../util/random.js';
+import type { Tf } from '../backend/index.js';
+import type { Matrix } from '../encoders/index.js';
+import { createRng, type Rng } from '../util/index.js';
 import type { HeadSpec, Targets, TrainOptions, TrainReport } from './head.js';
 import { buildNetwork, type Network } from './network.js';
 import { predictProbabilities } from './predict.js';

@@ -1,5 +1,5 @@
 /** Classification heads trained on embeddings (TensorFlow.js). */
-import type { Matrix, SparseMatrix } from '../encoders/encoder.js';
+import type { Matrix, SparseMatrix } from '../encoders/index.js';
 
 export type HeadType = 'linear' | 'mlp';
 
@@ -42,7 +42,7 @@ export interface TrainOptions {
   initSeed?: number;
   /**
    * A group id per row: rows of one group stay on one side of the validation split (TextClassifier
-   * passes texts contained in other texts: src/metrics/containment.ts). Default: every row alone.
+   * passes texts contained in other texts: src/splits/containment.ts). Default: every row alone.
    */
   validationGroups?: Int32Array;
   signal?: AbortSignal;

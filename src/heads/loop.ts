@@ -5,10 +5,9 @@
  * divergence check, progress). What a batch step or an evaluation computes is the caller's.
  */
 import type { Scalar, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import type { Tf } from '../backend/tf.js';
+import type { Tf } from '../backend/index.js';
 import { DataError } from '../errors.js';
-import { eventLoopCheckpoint } from '../util/event-loop.js';
-import { shuffleInPlace, type Rng } from '../util/random.js';
+import { eventLoopCheckpoint, shuffleInPlace, type Rng } from '../util/index.js';
 import type { EpochLog, TrainReport } from './head.js';
 
 export interface HeldOutMetrics {

@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { HeadType, TrainOptions } from './head.js';
-import { definedOnly } from '../util/defined.js';
+import { definedOnly } from '../util/index.js';
 
 /** The seed of every random choice (splits, initialisation, batch order) when none is given: the library's, the CLI's and the recipes'. */
 export const DEFAULT_SEED = 42;

@@ -1,6 +1,6 @@
 /** Batched inference, so large inputs never need one huge tensor. */
-import type { Tf } from '../backend/tf.js';
-import type { Matrix } from '../encoders/encoder.js';
+import type { Tf } from '../backend/index.js';
+import type { Matrix } from '../encoders/index.js';
 import { DataError } from '../errors.js';
 import type { Network } from './network.js';
 import { gatherRows, type Standardization } from './standardize.js';

@@ -9,7 +9,7 @@
  * iteration but does not stop the fit (stopping at its minimum underfits small sets: see
  * docs/decisions/lexical-features.md).
  */
-import type { SparseMatrix } from '../encoders/encoder.js';
+import type { SparseMatrix } from '../encoders/index.js';
 import { DataError, UsageError } from '../errors.js';
 import type { EpochLog, HeadSpec, SparseHead, Targets, TrainOptions, TrainReport } from './head.js';
 import { resolveTrainOptions } from './options.js';
@@ -21,7 +21,7 @@ import { validationSplit } from './split.js';
 import { balancedWeights, denseTargets } from './targets.js';
 import { DEFAULT_THRESHOLD, tuneThresholds } from './thresholds.js';
 import { assertTargets } from './validate.js';
-import { definedOnly } from '../util/defined.js';
+import { definedOnly } from '../util/index.js';
 
 /** Memory for L-BFGS's curvature pairs; fewer pairs are kept for very wide weight vectors. */
 const LBFGS_MEMORY_BYTES = 512 * 1024 * 1024;

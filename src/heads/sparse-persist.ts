@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelError } from '../errors.js';
-import { asFileSource, type FileSource } from '../util/file-source.js';
+import { asFileSource, type FileSource } from '../util/index.js';
 import { HEAD_FILE, readBytes, WEIGHTS_FILE, writeHeadState, type HeadState } from './persist.js';
 
 export async function writeSparseHead(dir: string, state: HeadState, parameters: Float32Array): Promise<string[]> {

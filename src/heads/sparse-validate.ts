@@ -1,5 +1,5 @@
 /** Checks of sparse head specs and CSR inputs, before any training or prediction. */
-import type { SparseMatrix } from '../encoders/encoder.js';
+import type { SparseMatrix } from '../encoders/index.js';
 import { DataError, UsageError } from '../errors.js';
 import type { HeadSpec } from './head.js';
 

@@ -1,5 +1,5 @@
 /** Z-scoring of embedding columns with statistics from the training rows. */
-import type { Matrix } from '../encoders/encoder.js';
+import type { Matrix } from '../encoders/index.js';
 
 export interface Standardization {
   mean: Float32Array;

@@ -1,6 +1,6 @@
 /** The one Head implementation: `linear` and `mlp` differ only in the network `buildNetwork` makes. */
-import type { Tf } from '../backend/tf.js';
-import type { Matrix } from '../encoders/encoder.js';
+import type { Tf } from '../backend/index.js';
+import type { Matrix } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
 import type { DenseLayerParameters, Head, HeadSpec, Targets, TrainOptions, TrainReport } from './head.js';
 import { fitNetwork, type TrainedState } from './fit-network.js';

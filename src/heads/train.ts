@@ -5,8 +5,8 @@
  * failure nor abort leaks tensors.
  */
 import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs-core';
-import type { Tf } from '../backend/tf.js';
-import type { Rng } from '../util/random.js';
+import type { Tf } from '../backend/index.js';
+import type { Rng } from '../util/index.js';
 import { copyRows, dropoutMask } from './batch.js';
 import type { HeadSpec, TrainOptions, TrainReport } from './head.js';
 import { divergenceCheck, EarlyStopping, epochReporter, heldOutMetrics, readHeldOutMetrics, runEpochs, variableSnapshots } from './loop.js';

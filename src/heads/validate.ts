@@ -1,6 +1,6 @@
 /** Checks of head specs, embedding matrices and targets before any tensor is made. */
 import { DataError, ModelError, UsageError } from '../errors.js';
-import type { Matrix } from '../encoders/encoder.js';
+import type { Matrix } from '../encoders/index.js';
 import type { HeadSpec, SoftTargets, Targets } from './head.js';
 
 const HEAD_TYPES = ['linear', 'mlp'];

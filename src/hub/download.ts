@@ -19,7 +19,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { EnvironmentError, environmentError, HeadstartError } from '../errors.js';
-import { acquireLock, type Lock } from '../util/lock-file.js';
+import { acquireLock, type Lock } from '../util/index.js';
 import { hasManifest, MANIFEST_FILE, manifestPath, readManifest, type DownloadedFile, type DownloadManifest } from './manifest.js';
 import { cachedModelDir, type HubRef } from './settings.js';
 

@@ -2,13 +2,10 @@
  * A member whose static encoder is fine-tuned with its head: the same refit skeleton as a frozen
  * member (src/members/refit.ts), plus the tuned encoder that replaces the pretrained one.
  */
-import type { Encoder } from '../encoders/encoder.js';
-import { StaticEncoder } from '../encoders/static.js';
+import { type Encoder, StaticEncoder } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
-import type { HeadSpec, Targets } from '../heads/head.js';
-import { resolveTrainOptions } from '../heads/options.js';
-import type { FineTuneOptions } from '../finetune/options.js';
-import { fineTuneStatic, tokenizeAll, type FineTuneResult } from '../finetune/train.js';
+import { type HeadSpec, type Targets, resolveTrainOptions } from '../heads/index.js';
+import { type FineTuneOptions, fineTuneStatic, tokenizeAll, type FineTuneResult } from '../finetune/index.js';
 import type { MemberFitOptions, MemberTraining } from './member.js';
 import { refitEpochCount, trainWithRefit } from './refit.js';
 

@@ -1,10 +1,6 @@
 /** A member whose head trains over the frozen vectors of its encoder (pretrained, TF-IDF, or both). */
-import type { Features, Matrix, SparseMatrix } from '../encoders/encoder.js';
-import { isFittable, isSparseMatrix } from '../encoders/encoder.js';
-import { isSparseHead, type AnyHead, type HeadSpec, type Targets, type TrainOptions } from '../heads/head.js';
-import { createHead, createSparseHead } from '../heads/factory.js';
-import { resolveTrainOptions } from '../heads/options.js';
-import { SPARSE_TRAIN_DEFAULTS } from '../heads/sparse-linear.js';
+import { type Features, type Matrix, type SparseMatrix, isFittable, isSparseMatrix } from '../encoders/index.js';
+import { isSparseHead, type AnyHead, type HeadSpec, type Targets, type TrainOptions, createHead, createSparseHead, resolveTrainOptions, SPARSE_TRAIN_DEFAULTS } from '../heads/index.js';
 import { memberFeatures, predictMember, readsSparseRows, selectRows, selectSparseRows, type Member, type MemberFitOptions, type MemberTraining } from './member.js';
 import { refitEpochCount, trainWithRefit } from './refit.js';
 import type { ComputedVectors } from './vectors.js';

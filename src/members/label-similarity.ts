@@ -9,13 +9,10 @@
  * predicts like any other; for an encoder with unit-length outputs (every built-in dense one) its
  * logits are scaled cosines.
  */
-import type { EmbedResult, Matrix } from '../encoders/encoder.js';
-import { isSparseEncoder } from '../encoders/encoder.js';
+import { type EmbedResult, type Matrix, isSparseEncoder } from '../encoders/index.js';
 import { DataError, UsageError } from '../errors.js';
-import type { HeadSpec, Targets } from '../heads/head.js';
-import { linearHeadFromWeights } from '../heads/factory.js';
-import { argmaxRows } from '../heads/targets.js';
-import { fitTemperature } from '../calibration/temperature.js';
+import { type HeadSpec, type Targets, linearHeadFromWeights, argmaxRows } from '../heads/index.js';
+import { fitTemperature } from '../calibration/index.js';
 import { memberFeatures, predictMember, selectRows, type Member, type MemberTraining } from './member.js';
 import type { ComputedVectors } from './vectors.js';
 

@@ -3,13 +3,10 @@
  * (frozen head, fine-tuned table, label similarity; src/members/train.ts) predicts the same way:
  * its head over its encoder's vectors, sparse or dense as the head reads them.
  */
-import type { EmbedResult, Encoder, Features, Matrix, SparseMatrix } from '../encoders/encoder.js';
-import { isSparseEncoder, isSparseMatrix } from '../encoders/encoder.js';
+import { type EmbedResult, type Encoder, type Features, type Matrix, type SparseMatrix, isSparseEncoder, isSparseMatrix, type StaticEncoder } from '../encoders/index.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
 import { UsageError } from '../errors.js';
-import { isSparseHead, type AnyHead, type HeadSpec, type HeadType, type TrainOptions, type TrainReport } from '../heads/head.js';
-import { gatherRows } from '../heads/standardize.js';
-import type { StaticEncoder } from '../encoders/static.js';
+import { isSparseHead, type AnyHead, type HeadSpec, type HeadType, type TrainOptions, type TrainReport, gatherRows } from '../heads/index.js';
 import type { ComputedVectors } from './vectors.js';
 
 export interface Member {

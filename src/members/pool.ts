@@ -5,14 +5,11 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { cacheFor, type EmbeddingCache } from '../embedding-cache.js';
-import { isEncoder, type Encoder, type EncoderSpec } from '../encoders/encoder.js';
-import { describeSpec, isPretrainedAsIs } from '../encoders/describe.js';
-import { createEncoder, loadEncoderFromSpec, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
+import { isEncoder, type Encoder, type EncoderSpec, describeSpec, isPretrainedAsIs, createEncoder, loadEncoderFromSpec, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
 import { ModelError } from '../errors.js';
-import { loadAnyHead } from '../heads/factory.js';
-import type { HeadSpec } from '../heads/head.js';
+import { loadAnyHead, type HeadSpec } from '../heads/index.js';
 import { verifiedFiles, type LoadedCheckpoint } from '../checkpoint/index.js';
-import type { FileSource } from '../util/file-source.js';
+import type { FileSource } from '../util/index.js';
 import type { Member } from './member.js';
 
 export type EncoderArgument = EncoderChoice | EncoderSpec | Encoder;

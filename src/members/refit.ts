@@ -5,7 +5,7 @@
  * rows (early stopping on validation loss stops before accuracy peaks; the figures:
  * docs/decisions/head-training.md). Multi-label members are not refitted.
  */
-import type { TrainReport } from '../heads/head.js';
+import type { TrainReport } from '../heads/index.js';
 
 /** One training run: its report, and how to free what it made. */
 export interface Run {

@@ -2,8 +2,8 @@
  * Training a member of one of the three kinds: a head over frozen vectors (pretrained, TF-IDF or
  * both), a head with the static encoder's table fine-tuned, or the label-similarity prior.
  */
-import type { Targets } from '../heads/head.js';
-import type { FineTuneOptions } from '../finetune/options.js';
+import type { Targets } from '../heads/index.js';
+import type { FineTuneOptions } from '../finetune/index.js';
 import { trainFineTunedMember } from './fine-tuned.js';
 import { trainMember } from './frozen.js';
 import { trainLabelSimilarityMember, type LabelTexts } from './label-similarity.js';

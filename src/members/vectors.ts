@@ -5,8 +5,7 @@
  * texts again. A TF-IDF+embeddings member is offered the first vectors kept (the primary's), which
  * it uses when they are its dense part's (src/encoders/concat.ts).
  */
-import type { EmbeddedTexts, Encoder, Features } from '../encoders/encoder.js';
-import { isSparseMatrix } from '../encoders/encoder.js';
+import { type EmbeddedTexts, type Encoder, type Features, isSparseMatrix } from '../encoders/index.js';
 
 export class ComputedVectors {
   private readonly kept: EmbeddedTexts[] = [];

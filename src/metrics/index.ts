@@ -4,4 +4,3 @@ export { expectedCalibrationError, reliabilityBins, type ReliabilityBin } from '
 export { expectedMacroF1 } from './expected-f1.js';
 export { meanStd } from './stats.js';
 export { formatConfusion } from './format.js';
-export { labelSetStrata, stratifiedKFold, stratifiedSplit, type Split } from './splits.js';

@@ -11,7 +11,7 @@
 import { constants, promises as fs } from 'node:fs';
 import { z } from 'zod';
 import { environmentError, UsageError } from '../errors.js';
-import { acquireLock, type Lock } from '../util/lock-file.js';
+import { acquireLock, type Lock } from '../util/index.js';
 import { addCounts, NO_COUNTS, type ChunkText, type Counts } from './counts.js';
 
 export interface RunIdentity {

@@ -6,7 +6,7 @@
  */
 import { constants, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
-import { STDIN } from '../data/source.js';
+import { STDIN } from '../data/index.js';
 import { UsageError, environmentError } from '../errors.js';
 
 export const STDOUT = '-';

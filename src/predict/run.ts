@@ -1,8 +1,7 @@
 /** One prediction run end to end: check the output, load and check the models, open the output, stream the input through a runner. */
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { readRecords, type ReadOptions } from '../data/index.js';
-import { STDIN } from '../data/source.js';
+import { readRecords, type ReadOptions, STDIN } from '../data/index.js';
 import type { EncoderLoadOptions } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
 import { csvHeader, type RowSettings } from './format.js';

@@ -2,7 +2,7 @@
  * BullMQ (and ioredis, which it brings) are optional peer dependencies: loaded only when a queue is
  * used, BullMQ first so that a missing install names the package to add.
  */
-import { importOptional } from '../util/optional-package.js';
+import { importOptional } from '../util/index.js';
 
 export interface QueuePackages {
   bullmq: typeof import('bullmq');

@@ -12,12 +12,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { EncoderLoadOptions } from '../encoders/index.js';
-import type { RowSettings } from '../predict/format.js';
-import type { Chunk, ChunkResult, ModelRef } from '../predict/heads.js';
-import type { RunIdentity } from '../predict/journal.js';
-import type { ChunkRunner } from '../predict/pipeline.js';
+import type { RowSettings, Chunk, ChunkResult, ModelRef, RunIdentity, ChunkRunner } from '../predict/index.js';
 import type { Queue, QueueEvents } from 'bullmq';
-import { DataError, EnvironmentError, QueueLostError, UsageError } from '../errors.js';
+import { DataError, EnvironmentError, QueueLostError } from '../errors.js';
 import { loadQueuePackages } from './bullmq.js';
 import { connectionFrom } from './connection.js';
 import { RedisHealth, secondsText } from './health.js';

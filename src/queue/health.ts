@@ -4,7 +4,7 @@
  * and the worker learn about outages here and say so, instead of waiting on a dead connection.
  */
 import type { Redis } from 'ioredis';
-import { EnvironmentError, UsageError } from '../errors.js';
+import { EnvironmentError } from '../errors.js';
 import { connectionFrom, redactedUrl } from './connection.js';
 
 /** A PING that gets no answer in this long counts as an outage (a dead host sends no reset). */

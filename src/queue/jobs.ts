@@ -1,7 +1,6 @@
 /** What a chunk job carries between the `predict --queue` coordinator and `headstart worker`. */
 import type { EncoderLoadOptions } from '../encoders/index.js';
-import type { RowSettings } from '../predict/format.js';
-import type { Chunk, ModelRef } from '../predict/heads.js';
+import type { RowSettings, Chunk, ModelRef } from '../predict/index.js';
 
 export interface ChunkJobData {
   /** Model directories as the coordinator names them; each worker must see the same files there. */

@@ -1,10 +1,7 @@
 /** `headstart worker`: processes chunk jobs from a BullMQ queue, loading each model set once. */
 import type { Job } from 'bullmq';
 import { HeadstartError } from '../errors.js';
-import { HeadSet } from '../predict/heads.js';
-import { digestModels } from '../predict/identity.js';
-import { rowCollector } from '../predict/memory.js';
-import type { ChunkResult } from '../predict/heads.js';
+import { HeadSet, digestModels, rowCollector, type ChunkResult } from '../predict/index.js';
 import { loadQueuePackages } from './bullmq.js';
 import { firstOutsideRoot, resolveModelsRoot } from './models-root.js';
 import { connectionFrom } from './connection.js';

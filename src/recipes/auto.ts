@@ -15,19 +15,15 @@
  * better on held-out rows (multi-label-choice.ts).
  */
 import { TextClassifier, type FitOptions, type FitReport } from '../classifier.js';
-import type { EpochLog } from '../heads/head.js';
+import { type EpochLog, DEFAULT_SEED } from '../heads/index.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
-import { isEncoder, type Encoder, type EncoderSpec } from '../encoders/encoder.js';
-import { DEFAULT_TFIDF_OPTIONS } from '../encoders/tfidf.js';
-import { DEFAULT_DENSE_WEIGHT } from '../encoders/concat.js';
-import { createEncoder, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
+import { isEncoder, type Encoder, type EncoderSpec, DEFAULT_TFIDF_OPTIONS, DEFAULT_DENSE_WEIGHT, createEncoder, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
 import { isMultiLabelInput, type LabelInput } from '../labels.js';
 import { DataError } from '../errors.js';
-import { checkTrainingTask, trainableTask } from '../data/task-checks.js';
-import { DEFAULT_SEED } from '../heads/options.js';
+import { checkTrainingTask, trainableTask } from '../data/index.js';
 import { chooseMultiLabelHead, type HeadCandidate } from './multi-label-choice.js';
-import type { LabelTexts } from '../members/label-similarity.js';
-import { definedOnly } from '../util/defined.js';
+import type { LabelTexts } from '../members/index.js';
+import { definedOnly } from '../util/index.js';
 
 /** Figures behind these settings: docs/decisions/auto-recipe.md. */
 export const DEFAULT_BUDGET_SECONDS = 300;

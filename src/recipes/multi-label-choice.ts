@@ -2,17 +2,14 @@
  * The `auto` recipe on multi-label data. Probability fusion is single-label only, so one head is
  * chosen instead: each candidate (the pretrained encoder's head, a TF-IDF logistic regression, for a
  * static encoder over TF-IDF with its embeddings appended) is trained on 90% of the rows, split by
- * label set and keeping a text with the texts that contain it (src/metrics/containment.ts), and
+ * label set and keeping a text with the texts that contain it (src/splits/containment.ts), and
  * scored by macro-F1 on the other 10%; the winner is then trained on every row. Why a choice, with
  * the figures: docs/decisions/auto-recipe.md.
  */
 import { TextClassifier, type FitOptions } from '../classifier.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
-import type { Encoder, EncoderSpec } from '../encoders/encoder.js';
-import type { EncoderChoice, EncoderLoadOptions } from '../encoders/index.js';
-import { labelSetStrata } from '../metrics/index.js';
-import { containmentGroups } from '../metrics/containment.js';
-import { groupedStratifiedSplit } from '../heads/split.js';
+import type { Encoder, EncoderSpec, EncoderChoice, EncoderLoadOptions } from '../encoders/index.js';
+import { containmentGroups, groupedStratifiedSplit, labelSetStrata } from '../splits/index.js';
 
 export interface HeadCandidate {
   name: string;

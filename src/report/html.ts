@@ -3,7 +3,7 @@
  * Content-Security-Policy (nothing may load, no script may run) backs up the escaping: even a
  * text that slipped through could neither run nor call out.
  */
-import { printable } from '../util/printable.js';
+import { printable } from '../util/index.js';
 
 /** Text from user data (file names, labels, texts) as HTML: control characters shown escaped (\x00), markup characters as entities. */
 export function escapeHtml(text: string, max = 2_000): string {

@@ -4,3 +4,4 @@ export { checkReportTarget, writeReport } from './target.js';
 export { renderSvg } from './render.js';
 export { confusionChart, type Row } from './charts.js';
 export { escapeHtml } from './html.js';
+export { loadVega } from './render.js';

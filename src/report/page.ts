@@ -4,7 +4,7 @@ import { confusionChart, foldSpreadChart, perClassChart, reliabilityChart, score
 import { MISTAKES_SHOWN, reportContent, type Mistake, type ScoredRows } from './content.js';
 import { escapeHtml, renderPage } from './html.js';
 import { renderSvg } from './render.js';
-import { printable } from '../util/printable.js';
+import { printable } from '../util/index.js';
 import { meanStd } from '../metrics/index.js';
 
 export interface ReportSource extends ScoredRows {

@@ -3,7 +3,7 @@
  * vega-lite are optional peers (about 24 MB installed), imported only when a chart is drawn.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { importOptional } from '../util/optional-package.js';
+import { importOptional } from '../util/index.js';
 
 type Vega = typeof import('vega');
 type VegaLite = typeof import('vega-lite');

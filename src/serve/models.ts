@@ -1,7 +1,7 @@
 /** The models a server holds, by name: `--model DIR` (named after the folder) or `--model NAME=DIR`. */
 import path from 'node:path';
 import { describeSpec, TextClassifier, type Prediction } from '../classifier.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION } from '../checkpoint/manifest.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION } from '../checkpoint/index.js';
 import type { EncoderLoadOptions } from '../encoders/index.js';
 import { DataError, UsageError } from '../errors.js';
 import { Refusal } from './refusal.js';

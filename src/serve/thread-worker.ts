@@ -1,6 +1,6 @@
 /** Entry point of a serving worker thread: loads the models once, then classifies the batches it is sent. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { serializeError } from '../predict/runners.js';
+import { serializeError } from '../predict/index.js';
 import { classifyRanked, ModelSet } from './models.js';
 import type { BatchMessage, ThreadJob, ThreadReply } from './threads.js';
 

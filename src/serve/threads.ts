@@ -2,7 +2,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { Prediction } from '../classifier.js';
 import type { EncoderLoadOptions } from '../encoders/index.js';
-import { deserializeError, siblingModule, startWorkerThread, type SerializedError } from '../predict/runners.js';
+import { deserializeError, siblingModule, startWorkerThread, type SerializedError } from '../predict/index.js';
 import type { ModelRef } from './models.js';
 
 export interface ThreadJob {

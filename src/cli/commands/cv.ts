@@ -5,7 +5,7 @@ import { loadLabelledData, type DataFlags } from '../data.js';
 import { addDataOptions, addEncoderOptions, addMultiLabelOption, addRecipeOptions, addTrainingOptions, fitOptionsFrom, integer, type RecipeFlags, type TrainingFlags } from '../options.js';
 import { interruptSignal } from '../interrupt.js';
 import { info, printJsonResult } from '../output.js';
-import { DEFAULT_BUDGET_SECONDS } from '../../recipes/auto.js';
+import { DEFAULT_BUDGET_SECONDS } from '../../recipes/index.js';
 import { createTrainingProgress } from '../training-progress.js';
 import { printTaskWarning } from '../data-warnings.js';
 import { addReportOption, prepareReport, refuseMultiLabelReport, saveReport } from '../report.js';

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { TextClassifier } from '../../classifier.js';
 import { readDataset } from '../../data/index.js';
-import { distill, DEFAULT_HOLD_OUT, DEFAULT_TEMPERATURE, type DistillReport } from '../../distill/distill.js';
-import { DEFAULT_ALPHA } from '../../heads/targets.js';
-import { checkCheckpointTarget } from '../../checkpoint/target.js';
+import { distill, DEFAULT_HOLD_OUT, DEFAULT_TEMPERATURE, type DistillReport } from '../../distill/index.js';
+import { DEFAULT_ALPHA } from '../../heads/index.js';
+import { checkCheckpointTarget } from '../../checkpoint/index.js';
 import { definedPaths, loadLabelledData, readOptionsFrom, type DataFlags } from '../data.js';
 import { printTaskWarning, reportDataWarnings } from '../data-warnings.js';
 import { interruptSignal } from '../interrupt.js';

@@ -1,15 +1,11 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Option, type Command } from 'commander';
-import { physicalCoreCount } from '../../encoders/transformer-threads.js';
+import { physicalCoreCount } from '../../encoders/index.js';
 import type { BadRowPolicy } from '../../data/index.js';
 import { UsageError } from '../../errors.js';
-import type { OutputFormat } from '../../predict/format.js';
-import { parseModelRefs } from '../../predict/heads.js';
-import { OutputJournal } from '../../predict/journal.js';
-import { runPredict } from '../../predict/run.js';
-import { localRunner, threadRunner } from '../../predict/runners.js';
-import { QueueCoordinator } from '../../queue/coordinator.js';
+import { type OutputFormat, parseModelRefs, OutputJournal, runPredict, localRunner, threadRunner } from '../../predict/index.js';
+import { QueueCoordinator } from '../../queue/index.js';
 import { readOptionsFrom, type DataFlags } from '../data.js';
 import { addDataOptions, ALLOW_DOWNLOAD_HELP, integer } from '../options.js';
 import { interruptSignal } from '../interrupt.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { TextClassifier, type FitReport } from '../../classifier.js';
-import { DEFAULT_BUDGET_SECONDS, trainAuto, type AutoReport } from '../../recipes/auto.js';
+import { DEFAULT_BUDGET_SECONDS, trainAuto, type AutoReport } from '../../recipes/index.js';
 import { definedPaths, loadLabelledData, type DataFlags } from '../data.js';
 import {
   addDataOptions,
@@ -19,9 +19,9 @@ import { printTaskWarning, reportDataWarnings } from '../data-warnings.js';
 import { summariseMetrics } from '../metrics-text.js';
 import { createTrainingProgress } from '../training-progress.js';
 import { UsageError } from '../../errors.js';
-import { checkCheckpointTarget } from '../../checkpoint/target.js';
-import { descriptionsByLabel, parseLabelDescriptions, ZERO_SHOT_FIT_OPTIONS } from '../../zero-shot/labels.js';
-import { definedOnly } from '../../util/defined.js';
+import { checkCheckpointTarget } from '../../checkpoint/index.js';
+import { descriptionsByLabel, parseLabelDescriptions, ZERO_SHOT_FIT_OPTIONS } from '../../zero-shot/index.js';
+import { definedOnly } from '../../util/index.js';
 
 interface TrainFlags extends DataFlags, TrainingFlags, RecipeFlags {
   data?: string;

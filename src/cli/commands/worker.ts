@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startQueueWorker } from '../../queue/worker.js';
+import { startQueueWorker } from '../../queue/index.js';
 import { ALLOW_DOWNLOAD_HELP, integer } from '../options.js';
 import { interruptSignal, treatSignalAsNormalStop } from '../interrupt.js';
 import { info } from '../output.js';

@@ -6,7 +6,7 @@
  * exactly with no gap or overlap).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { ModelError } from '../errors.js';
+import { ModelError } from '../../errors.js';
 
 /** Byte-aligned dtypes of the safetensors spec, with their element size in bytes. */
 const DTYPE_BYTES = {

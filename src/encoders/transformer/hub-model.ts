@@ -2,12 +2,10 @@
  * Models named by a hub id (`owner/name`, `owner/name@revision`): looked up in the model folders,
  * then in the download cache, and downloaded into it only when the caller opted in.
  */
-import { ModelError } from '../errors.js';
-import { downloadModel } from '../hub/download.js';
-import { hasManifest, verifyCachedModel } from '../hub/manifest.js';
-import { cacheRoot, cachedModelDir, downloadAllowed, hubUrl, parseHubRef } from '../hub/settings.js';
-import type { TransformerDtype } from './encoder.js';
-import { STATIC_MODEL_FILE, STATIC_TOKENIZER_FILE } from './static.js';
+import { ModelError } from '../../errors.js';
+import { downloadModel, hasManifest, verifyCachedModel, cacheRoot, cachedModelDir, downloadAllowed, hubUrl, parseHubRef } from '../../hub/index.js';
+import type { TransformerDtype } from '../encoder.js';
+import { STATIC_MODEL_FILE, STATIC_TOKENIZER_FILE } from '../static/index.js';
 import { onnxFileFor, resolveModelDir } from './transformer-files.js';
 
 /** What to fetch: a Model2Vec model, an ONNX transformer, or whichever the repository's config.json says. */

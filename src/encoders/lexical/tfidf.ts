@@ -13,11 +13,10 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { RegexpTokenizer } from 'natural/lib/natural/tokenizers/index.js';
-import { DataError, ModelError, UsageError } from '../errors.js';
-import { densify, type EmbedOptions, type EmbedResult, type EncoderSpec, type FittableEncoder, type SparseEmbedResult, type SparseEncoder, type TextInfo, type TfidfSettings } from './encoder.js';
-import { fingerprintParts } from './fingerprint.js';
-import { asFileSource, type FileSource } from '../util/file-source.js';
-import { definedOnly } from '../util/defined.js';
+import { DataError, ModelError, UsageError } from '../../errors.js';
+import { densify, type EmbedOptions, type EmbedResult, type EncoderSpec, type FittableEncoder, type SparseEmbedResult, type SparseEncoder, type TextInfo, type TfidfSettings } from '../encoder.js';
+import { fingerprintParts } from '../fingerprint.js';
+import { asFileSource, type FileSource, definedOnly } from '../../util/index.js';
 
 export const TFIDF_STATE_FILE = 'tfidf.json';
 const STATE_FORMAT = 'headstart-tfidf';

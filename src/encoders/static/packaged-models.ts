@@ -14,7 +14,7 @@ export interface PackagedModelHashes {
 }
 
 /** This module sits in src/encoders (tsx) or dist/encoders (built), two levels below the package root. */
-const PACKAGED_MODELS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../models');
+const PACKAGED_MODELS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../models');
 
 const PACKAGED_MODELS: Readonly<Record<string, PackagedModelHashes>> = {
   // MinishLab's potion-base-4M, int8 (MIT): see models/potion-base-4m-int8/PROVENANCE.txt.

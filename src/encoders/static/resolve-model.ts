@@ -6,11 +6,10 @@
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { ModelError } from '../errors.js';
+import { ModelError } from '../../errors.js';
 import { STATIC_MODEL_FILE, STATIC_TOKENIZER_FILE } from './static.js';
 import { packagedModel, type PackagedModelHashes } from './packaged-models.js';
-import { hasManifest } from '../hub/manifest.js';
-import { ALLOW_DOWNLOAD_ADVICE, cacheRoot, cachedModelDir, downloadAllowed, DOWNLOAD_NEEDS_HUB_ID, parseHubRef } from '../hub/settings.js';
+import { hasManifest, ALLOW_DOWNLOAD_ADVICE, cacheRoot, cachedModelDir, downloadAllowed, DOWNLOAD_NEEDS_HUB_ID, parseHubRef } from '../../hub/index.js';
 
 export const DEFAULT_STATIC_MODEL = 'potion-base-4m-int8';
 /** The Hugging Face hub repository the default model was quantised from. */

@@ -4,7 +4,7 @@
  * [SEP] for BERT) are kept. (transformers.js' own truncation cuts the trailing [SEP] instead.)
  */
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
-import { ModelError, UsageError } from '../errors.js';
+import { ModelError, UsageError } from '../../errors.js';
 
 export interface TokenizedText {
   ids: number[];

@@ -4,10 +4,9 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ModelError, UsageError } from '../errors.js';
-import { hasManifest } from '../hub/manifest.js';
-import { ALLOW_DOWNLOAD_ADVICE, cacheRoot, cachedModelDir, DOWNLOAD_NEEDS_HUB_ID, parseHubRef } from '../hub/settings.js';
-import type { TransformerDtype } from './encoder.js';
+import { ModelError, UsageError } from '../../errors.js';
+import { hasManifest, ALLOW_DOWNLOAD_ADVICE, cacheRoot, cachedModelDir, DOWNLOAD_NEEDS_HUB_ID, parseHubRef } from '../../hub/index.js';
+import type { TransformerDtype } from '../encoder.js';
 
 /** transformers.js' file name for each dtype (DEFAULT_DTYPE_SUFFIX_MAPPING), under `onnx/`. */
 const ONNX_FILE_BY_DTYPE: Record<TransformerDtype, string> = {

@@ -9,13 +9,13 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { DataError, ModelError, UsageError } from '../errors.js';
-import type { EmbedOptions, EmbedResult, EncoderSpec, TextInfo, VocabularyEncoder } from './encoder.js';
-import { fingerprintParts } from './fingerprint.js';
+import { DataError, ModelError, UsageError } from '../../errors.js';
+import type { EmbedOptions, EmbedResult, EncoderSpec, TextInfo, VocabularyEncoder } from '../encoder.js';
+import { fingerprintParts } from '../fingerprint.js';
 import { readSafetensors, roundToFloat16, serializeSafetensors, tensorToFloat32, type SafetensorsFile } from './safetensors.js';
 import { ChunkCacheTokenizer } from './chunk-cache-tokenizer.js';
 import type { PackagedModelHashes } from './packaged-models.js';
-import { asFileSource, type FileSource } from '../util/file-source.js';
+import { asFileSource, type FileSource } from '../../util/index.js';
 
 export const STATIC_MODEL_FILE = 'model.safetensors';
 export const STATIC_TOKENIZER_FILE = 'tokenizer.json';

@@ -4,7 +4,7 @@
  * testing it would leave its class unseen in training. Every other index is in exactly one test fold.
  */
 import { UsageError } from '../errors.js';
-import { createRng, shuffleInPlace, type Rng } from '../util/random.js';
+import { createRng, shuffleInPlace, type Rng } from '../util/index.js';
 
 export interface Split {
   /** Ascending row indices. */

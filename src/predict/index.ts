@@ -1,0 +1,9 @@
+/** Public face of predict/: what other folders of src/ may import. */
+export { type OutputFormat, predictionFields, type RowSettings } from './format.js';
+export { type Chunk, type ChunkResult, HeadSet, type ModelRef, parseModelRefs } from './heads.js';
+export { digestModels } from './identity.js';
+export { OutputJournal, type RunIdentity } from './journal.js';
+export { rowCollector } from './memory.js';
+export type { ChunkRunner } from './pipeline.js';
+export { runPredict } from './run.js';
+export { deserializeError, localRunner, type SerializedError, serializeError, siblingModule, startWorkerThread, threadRunner } from './runners.js';
