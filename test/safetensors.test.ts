@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError } from '../src/errors.js';
-import { float16ToNumber, parseSafetensors, readSafetensors, tensorToFloat32 } from '../src/encoders/static/safetensors.js';
+import { float16ToNumber } from '../src/encoders/static/float16.js';
+import { parseSafetensors, readSafetensors, tensorToFloat32 } from '../src/encoders/static/safetensors.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const modelsDir = path.join(repo, 'models');

@@ -4,15 +4,15 @@
  * @huggingface/tokenizers running the model's own tokenizer.json, memoised per whitespace-free chunk
  * (chunk-cache-tokenizer.ts; same ids as `Tokenizer.encode`).
  */
-import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { Tokenizer } from '@huggingface/tokenizers';
-import { DataError, ModelError, UsageError } from '../../errors.js';
+import { DataError, UsageError } from '../../errors.js';
 import type { EmbedOptions, EmbedResult, EncoderSpec, TextInfo, VocabularyEncoder } from '../encoder.js';
 import { fingerprintParts } from '../fingerprint.js';
-import { readSafetensors, roundToFloat16, serializeSafetensors, tensorToFloat32, type SafetensorsFile } from './safetensors.js';
+import { roundToFloat16 } from './float16.js';
+import { loadTable, loadTokenizer, readModelFile, readVerified, TABLE_TENSOR } from './model-files.js';
+import { readSafetensors, serializeSafetensors } from './safetensors.js';
 import { ChunkCacheTokenizer } from './chunk-cache-tokenizer.js';
 import type { PackagedModelHashes } from './packaged-models.js';
 import { asFileSource, type FileSource } from '../../util/index.js';
@@ -29,8 +29,6 @@ export const STATIC_TOKENIZER_FILE = 'tokenizer.json';
 export const CHARS_PER_TOKEN = 12;
 /** How far back from the budget to look for whitespace before cutting mid-word. */
 export const WHITESPACE_SEARCH_CHARS = 100;
-const TABLE_TENSOR = 'embeddings';
-const SCALE_TENSOR = 'scales';
 
 export interface StaticEncoderOptions {
   maxTokens?: number;
@@ -233,101 +231,4 @@ export function cutToCharBudget(text: string, budget: number): { text: string; c
 
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
-}
-
-function loadTable(file: SafetensorsFile, fileName: string): { table: Float32Array; rows: number; dim: number } {
-  const names = [...file.tensors.keys()];
-  const candidates = names.filter((name) => name !== SCALE_TENSOR);
-  const tableName = file.tensors.has(TABLE_TENSOR) ? TABLE_TENSOR : candidates.length === 1 ? candidates[0] : undefined;
-  if (tableName === undefined) {
-    throw new ModelError('STATIC_TABLE_MISSING', `no "${TABLE_TENSOR}" tensor and not exactly one tensor to use instead (tensors: ${names.join(', ') || 'none'})`, {
-      location: { file: fileName },
-    });
-  }
-  const unsupported = names.filter((name) => name !== tableName && name !== SCALE_TENSOR);
-  if (unsupported.length > 0) {
-    throw new ModelError(
-      'STATIC_TENSORS_UNSUPPORTED',
-      `tensor(s) ${unsupported.join(', ')} are not supported: this loader reads a plain Model2Vec table ("${TABLE_TENSOR}", optionally "${SCALE_TENSOR}"), not weighted or vocabulary-quantised models`,
-      { location: { file: fileName } },
-    );
-  }
-  const tensor = file.tensors.get(tableName)!;
-  if (tensor.shape.length !== 2 || tensor.shape[0] === 0 || tensor.shape[1] === 0) {
-    throw new ModelError('STATIC_TABLE_SHAPE', `expected a non-empty [vocabulary, dim] table, got shape ${JSON.stringify(tensor.shape)}`, {
-      location: { file: fileName, field: tableName },
-    });
-  }
-  const table = tensorToFloat32(tensor, fileName, readScale(file, fileName));
-  return { table, rows: tensor.shape[0], dim: tensor.shape[1] };
-}
-
-/**
- * The int8 potion models ship without their quantisation scale, which is harmless because every
- * output is L2-normalised; a scale that is present (a `scales` tensor, or a global `scale` in the
- * header metadata) is applied anyway so the table holds the real values.
- */
-function readScale(file: SafetensorsFile, fileName: string): number | Float32Array | undefined {
-  const tensor = file.tensors.get(SCALE_TENSOR);
-  if (tensor) {
-    const values = tensorToFloat32(tensor, fileName);
-    return values.length === 1 ? values[0] : values;
-  }
-  const raw = file.metadata.scale;
-  if (raw === undefined) return undefined;
-  const scale = Number(raw);
-  if (!Number.isFinite(scale) || raw.trim() === '') {
-    throw new ModelError('STATIC_SCALE_INVALID', `scale ${JSON.stringify(raw)} is not a finite number`, {
-      location: { file: fileName, field: '__metadata__.scale' },
-    });
-  }
-  return scale;
-}
-
-function loadTokenizer(bytes: Uint8Array, fileName: string, rows: number): { tokenizer: Tokenizer; unkId: number } {
-  let json: { model?: { unk_token?: unknown } };
-  try {
-    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
-  } catch (cause) {
-    throw new ModelError('TOKENIZER_INVALID', `not valid JSON: ${(cause as Error).message}`, { location: { file: fileName }, cause });
-  }
-  let tokenizer: Tokenizer;
-  try {
-    tokenizer = new Tokenizer(json, {});
-  } catch (cause) {
-    throw new ModelError('TOKENIZER_INVALID', `cannot build the tokenizer: ${(cause as Error).message}`, { location: { file: fileName }, cause });
-  }
-  const vocab = tokenizer.get_vocab(true);
-  let maxId = -1;
-  for (const id of vocab.values()) maxId = Math.max(maxId, id);
-  if (vocab.size !== rows || maxId !== rows - 1) {
-    throw new ModelError(
-      'TOKENIZER_TABLE_MISMATCH',
-      `vocabulary has ${vocab.size} tokens (largest id ${maxId}) but the embedding table has ${rows} rows`,
-      { location: { file: fileName }, hint: 'model.safetensors and tokenizer.json must come from the same model' },
-    );
-  }
-  const unkToken = json.model?.unk_token;
-  const unkId = typeof unkToken === 'string' ? (tokenizer.token_to_id(unkToken) ?? -1) : -1;
-  return { tokenizer, unkId };
-}
-
-async function readVerified(files: FileSource, name: string, sha256: string): Promise<Uint8Array> {
-  const bytes = await readModelFile(files, name);
-  const digest = createHash('sha256').update(bytes).digest('hex');
-  if (digest !== sha256) {
-    throw new ModelError('MODEL_HASH_MISMATCH', `sha256 ${digest} does not match ${sha256}, the packaged model's`, {
-      location: { file: files.pathOf(name) },
-      hint: 'the copy of the model installed with headstart is damaged: reinstall headstart',
-    });
-  }
-  return bytes;
-}
-
-async function readModelFile(files: FileSource, name: string): Promise<Uint8Array> {
-  try {
-    return await files.read(name);
-  } catch (cause) {
-    throw new ModelError('MODEL_FILE_UNREADABLE', `cannot read model file: ${(cause as Error).message}`, { location: { file: files.pathOf(name) }, cause });
-  }
 }
