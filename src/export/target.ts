@@ -6,10 +6,10 @@
  * devices and paths inside the checkpoint being exported. Missing directories are created. Each file is written to a temporary
  * sibling created exclusively and renamed over its path, the sidecar last.
  */
-import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UsageError, environmentError } from '../errors.js';
+import { writeFileAtomically } from '../util/index.js';
 import { SIDECAR_FILE, TOKENIZER_FILE, sidecarModel } from './sidecar.js';
 
 export interface ExportTarget {
@@ -61,14 +61,5 @@ export async function writeExportFiles(dir: string, files: [string, Uint8Array |
   await fs.mkdir(dir, { recursive: true }).catch((error: unknown) => {
     throw environmentError(error, dir);
   });
-  for (const [file, data] of files) {
-    const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-    try {
-      await fs.writeFile(temporary, data, { flag: 'wx' });
-      await fs.rename(temporary, file);
-    } catch (error) {
-      await fs.rm(temporary, { force: true });
-      throw environmentError(error, file);
-    }
-  }
+  for (const [file, data] of files) await writeFileAtomically(file, data);
 }

@@ -5,10 +5,10 @@
  * the model directory or a file inside it). The page is written to an exclusive temporary sibling
  * and renamed over the target, so a reader never sees half a report.
  */
-import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UsageError, environmentError } from '../errors.js';
+import { writeFileAtomically } from '../util/index.js';
 
 /** The resolved path to write (a symbolic link to a file is followed, and survives). */
 export async function checkReportTarget(report: string, inputs: readonly string[]): Promise<string> {
@@ -36,14 +36,7 @@ export async function checkReportTarget(report: string, inputs: readonly string[
 
 /** Writes `html` to `target` through an exclusive temporary sibling renamed over it. */
 export async function writeReport(target: string, html: string): Promise<void> {
-  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await fs.writeFile(temporary, html, { flag: 'wx' });
-    await fs.rename(temporary, target);
-  } catch (error) {
-    await fs.rm(temporary, { force: true });
-    throw environmentError(error, target);
-  }
+  await writeFileAtomically(target, html);
 }
 
 async function existingDirectory(report: string): Promise<string> {

@@ -1,4 +1,5 @@
 /** Public face of util/: what other folders of src/ may import. */
+export { writeFileAtomically } from './atomic-file.js';
 export { definedOnly } from './defined.js';
 export { eventLoopCheckpoint } from './event-loop.js';
 export { asFileSource, filesInMemory, type FileSource } from './file-source.js';
