@@ -1,6 +1,7 @@
 // @ts-check
 import eslint from '@eslint/js';
 import { defineConfig } from 'eslint/config';
+import prettierConfig from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 /**
@@ -19,7 +20,7 @@ function facesRule(depth) {
       patterns: [
         {
           regex: `^${climb}(?!\\.\\./)[^/]+/(?!(?:[^/]+/)*index\\.js$)`,
-          message: "Import another src folder through its index.ts (its public face), not its internals.",
+          message: 'Import another src folder through its index.ts (its public face), not its internals.',
         },
       ],
     },
@@ -30,11 +31,14 @@ export default defineConfig(
   { ignores: ['dist/**', 'node_modules/**', 'runs/**'] },
   {
     files: ['src/**/*.ts'],
-    extends: [eslint.configs.recommended, tseslint.configs.recommended],
+    extends: [eslint.configs.recommended, tseslint.configs.recommended, prettierConfig],
     rules: {
       // `const { dropped: _dropped, ...rest } = options` is how options are stripped here.
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
     },
   },
-  ...[0, 1, 2, 3].map((depth) => ({ files: [`src/${'*/'.repeat(depth)}*.ts`], rules: { 'no-restricted-imports': facesRule(depth) } })),
+  ...[0, 1, 2, 3].map((depth) => ({
+    files: [`src/${'*/'.repeat(depth)}*.ts`],
+    rules: { 'no-restricted-imports': facesRule(depth) },
+  })),
 );

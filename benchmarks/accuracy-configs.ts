@@ -34,7 +34,11 @@ export interface AccuracyConfig {
 }
 
 export const ACCURACY_CONFIGS: AccuracyConfig[] = [
-  { name: 'potion+mlp', description: 'potion-base-4m-int8 embeddings, standardised MLP head (the default)', encoder: 'potion' },
+  {
+    name: 'potion+mlp',
+    description: 'potion-base-4m-int8 embeddings, standardised MLP head (the default)',
+    encoder: 'potion',
+  },
   {
     name: 'potion+linear',
     description: 'potion-base-4m-int8 embeddings, softmax regression head',
@@ -52,14 +56,20 @@ export const ACCURACY_CONFIGS: AccuracyConfig[] = [
     name: 'tfidf+potion',
     description:
       'feature fusion: one L2 softmax regression (as tfidf) over the TF-IDF row with the potion embedding appended (z-scored, block weight 0.5: src/encoders/concat.ts)',
-    encoder: { type: 'concat', tfidf: { ...DEFAULT_TFIDF_OPTIONS }, dense: { type: 'static', model: DEFAULT_STATIC_MODEL, maxTokens: 512 }, denseWeight: DEFAULT_DENSE_WEIGHT },
+    encoder: {
+      type: 'concat',
+      tfidf: { ...DEFAULT_TFIDF_OPTIONS },
+      dense: { type: 'static', model: DEFAULT_STATIC_MODEL, maxTokens: 512 },
+      denseWeight: DEFAULT_DENSE_WEIGHT,
+    },
   },
   {
     name: 'auto',
     description:
       'the auto recipe (headstart train default): MLPs over potion frozen and fine-tuned and the tfidf+potion regression, mixed by held-out log-loss with a prior correction chosen by expected macro-F1 under the calibrated held-out probabilities, refit, temperature-scaled; multi-label: the better of potion and tfidf+potion on held-out rows; under 500 rows: the potion MLP and the tfidf+potion regression (0.3 each) and the label-name similarity prior (0.4), on every row',
     encoder: 'potion',
-    train: async ({ encoder, cache, texts, labels, seed }) => (await trainAuto(texts, labels, { encoder, cache, fit: { seed } })).classifier,
+    train: async ({ encoder, cache, texts, labels, seed }) =>
+      (await trainAuto(texts, labels, { encoder, cache, fit: { seed } })).classifier,
   },
 ];
 

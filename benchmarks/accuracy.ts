@@ -56,7 +56,13 @@ export function accuracyPlan(quick: boolean): AccuracyPlan {
       protocols: PROTOCOLS.map((p) => (p.kind === 'cv' ? { ...p, folds: 3 } : p)),
       configs: ACCURACY_CONFIGS,
       limits: { maxRows: 500, maxTestRows: 300, seed: SEED },
-      learningCurve: { corpora: ['fpb50'], configs: LEARNING_CURVE_CONFIGS, ks: [8, 32], draws: 2, limits: { maxTestRows: 300, seed: SEED } },
+      learningCurve: {
+        corpora: ['fpb50'],
+        configs: LEARNING_CURVE_CONFIGS,
+        ks: [8, 32],
+        draws: 2,
+        limits: { maxTestRows: 300, seed: SEED },
+      },
       confusionCorpora: ['fpb50', 'medical-abstracts'],
     };
   }
@@ -65,7 +71,13 @@ export function accuracyPlan(quick: boolean): AccuracyPlan {
     protocols: PROTOCOLS,
     configs: ACCURACY_CONFIGS,
     limits: { seed: SEED },
-    learningCurve: { corpora: ['fpb50', 'banking77'], configs: LEARNING_CURVE_CONFIGS, ks: [8, 32, 128], draws: 5, limits: { seed: SEED } },
+    learningCurve: {
+      corpora: ['fpb50', 'banking77'],
+      configs: LEARNING_CURVE_CONFIGS,
+      ks: [8, 32, 128],
+      draws: 5,
+      limits: { seed: SEED },
+    },
     confusionCorpora: ['fpb50', 'medical-abstracts'],
   };
 }
@@ -83,7 +95,11 @@ export interface AccuracyResult {
   totalSeconds: number;
 }
 
-export async function runAccuracy(plan: AccuracyPlan, outDir: string, log: (line: string) => void = () => {}): Promise<AccuracyResult> {
+export async function runAccuracy(
+  plan: AccuracyPlan,
+  outDir: string,
+  log: (line: string) => void = () => {},
+): Promise<AccuracyResult> {
   const started = performance.now();
   const machine = await describeMachine();
   const pool = new EncoderPool();
@@ -115,13 +131,26 @@ export async function runAccuracy(plan: AccuracyPlan, outDir: string, log: (line
     const rows = points.map((p) => ({ corpus: p.corpus, config: p.config, k: p.k, macroF1: p.macroF1 }));
     await writeSvg(
       path.join(outDir, file),
-      lineChart({ title: 'Macro-F1 vs labelled examples per class', rows, x: 'k', y: 'macroF1', series: 'config', xTitle: 'examples per class (k)', yTitle: 'macro-F1', logX: true, facet: 'corpus' }),
+      lineChart({
+        title: 'Macro-F1 vs labelled examples per class',
+        rows,
+        x: 'k',
+        y: 'macroF1',
+        series: 'config',
+        xTitle: 'examples per class (k)',
+        yTitle: 'macro-F1',
+        logX: true,
+        facet: 'corpus',
+      }),
     );
     plots.push(file);
   }
   for (const c of best) {
     const file = `${name}-confusion-${c.corpus}.svg`;
-    await writeSvg(path.join(outDir, file), confusionChart(`${c.corpus}: ${c.config} (summed over folds)`, c.labels, c.confusion));
+    await writeSvg(
+      path.join(outDir, file),
+      confusionChart(`${c.corpus}: ${c.config} (summed over folds)`, c.labels, c.confusion),
+    );
     plots.push(file);
   }
   const result: AccuracyResult = {
@@ -140,8 +169,14 @@ export async function runAccuracy(plan: AccuracyPlan, outDir: string, log: (line
   return result;
 }
 
-function bestConfusion(corpus: string, rows: readonly AccuracyRow[], confusions: readonly ConfusionResult[]): ConfusionResult[] {
-  const candidates = rows.filter((r) => r.corpus === corpus && confusions.some((c) => c.corpus === corpus && c.config === r.config));
+function bestConfusion(
+  corpus: string,
+  rows: readonly AccuracyRow[],
+  confusions: readonly ConfusionResult[],
+): ConfusionResult[] {
+  const candidates = rows.filter(
+    (r) => r.corpus === corpus && confusions.some((c) => c.corpus === corpus && c.config === r.config),
+  );
   if (candidates.length === 0) return [];
   const winner = candidates.reduce((a, b) => (b.macroF1 > a.macroF1 ? b : a));
   return confusions.filter((c) => c.corpus === corpus && c.config === winner.config);
@@ -168,7 +203,17 @@ export function accuracyMarkdown(result: AccuracyResult, plan: AccuracyPlan): st
     '',
     table(
       ['corpus', 'protocol', 'config', 'accuracy', 'macro-F1', 'micro-F1', 'train s', 'train / test rows', 'note'],
-      result.accuracy.map((r) => [r.corpus, r.protocol, r.config, pm(r.accuracy, r.accuracyStd), pm(r.macroF1, r.macroF1Std), r.microF1.toFixed(3), r.trainSeconds, `${r.trainExamples} / ${r.testExamples}`, r.note ?? '']),
+      result.accuracy.map((r) => [
+        r.corpus,
+        r.protocol,
+        r.config,
+        pm(r.accuracy, r.accuracyStd),
+        pm(r.macroF1, r.macroF1Std),
+        r.microF1.toFixed(3),
+        r.trainSeconds,
+        `${r.trainExamples} / ${r.testExamples}`,
+        r.note ?? '',
+      ]),
       [false, false, false, true, true, true, true, true, false],
     ),
     '',
@@ -192,7 +237,15 @@ export function accuracyMarkdown(result: AccuracyResult, plan: AccuracyPlan): st
       '',
       table(
         ['corpus', 'config', 'k', 'train rows', 'draws', 'macro-F1', 'accuracy'],
-        result.learningCurve.map((p) => [p.corpus, p.config, p.k, p.trainExamples, p.draws, pm(p.macroF1, p.macroF1Std), p.accuracy.toFixed(3)]),
+        result.learningCurve.map((p) => [
+          p.corpus,
+          p.config,
+          p.k,
+          p.trainExamples,
+          p.draws,
+          pm(p.macroF1, p.macroF1Std),
+          p.accuracy.toFixed(3),
+        ]),
         [false, false, true, true, true, true, true],
       ),
       '',
@@ -208,7 +261,10 @@ async function main(): Promise<void> {
   const flags = parseBenchFlags(process.argv.slice(2));
   const result = await runAccuracy(accuracyPlan(flags.quick), flags.out, (line) => console.error(line));
   if (flags.json) printJsonResult(result);
-  else console.log(`accuracy: ${result.accuracy.length} rows, ${result.learningCurve.length} learning-curve points in ${result.totalSeconds} s; see ${path.join(flags.out, `${resultName('accuracy', flags.quick)}.md`)}`);
+  else
+    console.log(
+      `accuracy: ${result.accuracy.length} rows, ${result.learningCurve.length} learning-curve points in ${result.totalSeconds} s; see ${path.join(flags.out, `${resultName('accuracy', flags.quick)}.md`)}`,
+    );
 }
 
 if (isMain(import.meta.url)) main().catch((error: unknown) => process.exit(reportError(error, true)));

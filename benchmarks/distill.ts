@@ -62,7 +62,13 @@ interface SettingResult {
   models: ModelResult[];
 }
 
-async function runSetting(corpus: string, setting: string, labelled: LabelledData, unlabelled: string[], test: LabelledData): Promise<SettingResult> {
+async function runSetting(
+  corpus: string,
+  setting: string,
+  labelled: LabelledData,
+  unlabelled: string[],
+  test: LabelledData,
+): Promise<SettingResult> {
   const labels = labelled.labels as string[];
   const testLabels = test.labels as string[];
   process.stderr.write(`${corpus}, ${setting}: teacher (potion + TF-IDF fusion) on ${labelled.texts.length} rows\n`);
@@ -73,7 +79,13 @@ async function runSetting(corpus: string, setting: string, labelled: LabelledDat
   const { teacher, report: teacherReport } = teacherRun.value;
   const testTargets = encodeTargets(testLabels, teacher.labels).labels as Int32Array;
   const models: ModelResult[] = [];
-  const side = (model: string, s: Comparison['teacher'], trainSeconds: number, trainingRows: number, comparison?: Comparison): ModelResult => ({
+  const side = (
+    model: string,
+    s: Comparison['teacher'],
+    trainSeconds: number,
+    trainingRows: number,
+    comparison?: Comparison,
+  ): ModelResult => ({
     model,
     macroF1: round(s.macroF1!, 4),
     accuracy: round(s.accuracy!, 4),
@@ -84,29 +96,53 @@ async function runSetting(corpus: string, setting: string, labelled: LabelledDat
   });
   try {
     const students: [string, string[], boolean][] = [
-      ['student: potion MLP on the teacher\'s soft labels', [], false],
-      ['student: potion MLP and fine-tuned table on the teacher\'s soft labels', [], true],
+      ["student: potion MLP on the teacher's soft labels", [], false],
+      ["student: potion MLP and fine-tuned table on the teacher's soft labels", [], true],
     ];
-    if (unlabelled.length > 0) students.push([`student: potion MLP on soft labels of the labelled + ${unlabelled.length} unlabelled texts`, unlabelled, false]);
+    if (unlabelled.length > 0)
+      students.push([
+        `student: potion MLP on soft labels of the labelled + ${unlabelled.length} unlabelled texts`,
+        unlabelled,
+        false,
+      ]);
     let teacherSide: ModelResult | undefined;
     for (const [model, unlabeledTexts, fineTune] of students) {
       process.stderr.write(`${corpus}, ${setting}: ${model}\n`);
       const run = await timed(() =>
-        distill({ teacher, texts: labelled.texts, labels, unlabeledTexts, evaluation: { texts: test.texts, labels: testLabels }, student: { fit: { seed: SEED, fineTune } }, timingRounds: TIMING_ROUNDS }),
+        distill({
+          teacher,
+          texts: labelled.texts,
+          labels,
+          unlabeledTexts,
+          evaluation: { texts: test.texts, labels: testLabels },
+          student: { fit: { seed: SEED, fineTune } },
+          timingRounds: TIMING_ROUNDS,
+        }),
       );
       const { classifier, report } = run.value;
       await classifier.dispose();
       const comparison = report.comparison!;
-      teacherSide ??= side(`teacher: ${report.teacher.encoders.join(' + ')} (weights ${(teacherReport.fusion?.weights ?? [1]).join('/')})`, comparison.teacher, teacherRun.seconds, labelled.texts.length);
+      teacherSide ??= side(
+        `teacher: ${report.teacher.encoders.join(' + ')} (weights ${(teacherReport.fusion?.weights ?? [1]).join('/')})`,
+        comparison.teacher,
+        teacherRun.seconds,
+        labelled.texts.length,
+      );
       models.push(side(model, comparison.student, run.seconds, report.trainingRows, comparison));
     }
     models.unshift(teacherSide!);
 
     process.stderr.write(`${corpus}, ${setting}: potion MLP on hard labels\n`);
-    const hardRun = await timed(() => TextClassifier.train(labelled.texts, labels, { recipe: 'single', seed: SEED }, { encoder: 'potion' }));
+    const hardRun = await timed(() =>
+      TextClassifier.train(labelled.texts, labels, { recipe: 'single', seed: SEED }, { encoder: 'potion' }),
+    );
     try {
-      const comparison = await compareOnTexts(teacher, hardRun.value.classifier, test.texts, testTargets, { rounds: TIMING_ROUNDS });
-      models.push(side('potion MLP on the hard labels', comparison.student, hardRun.seconds, labelled.texts.length, comparison));
+      const comparison = await compareOnTexts(teacher, hardRun.value.classifier, test.texts, testTargets, {
+        rounds: TIMING_ROUNDS,
+      });
+      models.push(
+        side('potion MLP on the hard labels', comparison.student, hardRun.seconds, labelled.texts.length, comparison),
+      );
     } finally {
       await hardRun.value.classifier.dispose();
     }
@@ -131,13 +167,30 @@ async function runCorpus(corpus: (typeof CORPORA)[number], quick: boolean): Prom
   const few = stratifiedSplit(strataOf(train.labels, false), LOW_LABEL_SHARE, SEED);
   return [
     await runSetting(corpus.name, 'all training labels', train, [], test),
-    await runSetting(corpus.name, `${LOW_LABEL_SHARE * 100}% of the training labels`, subset(train, few.test), pick(train.texts, few.train), test),
+    await runSetting(
+      corpus.name,
+      `${LOW_LABEL_SHARE * 100}% of the training labels`,
+      subset(train, few.test),
+      pick(train.texts, few.train),
+      test,
+    ),
   ];
 }
 
 function markdown(results: SettingResult[], machine: MachineInfo, quick: boolean, seconds: number): string {
   const rows = results.flatMap((r) =>
-    r.models.map((m) => [r.corpus, r.setting, m.model, m.trainingRows, m.macroF1, m.accuracy, m.agreement ?? '', m.textsPerSecond, m.speedup?.toFixed(2) ?? '', m.trainSeconds]),
+    r.models.map((m) => [
+      r.corpus,
+      r.setting,
+      m.model,
+      m.trainingRows,
+      m.macroF1,
+      m.accuracy,
+      m.agreement ?? '',
+      m.textsPerSecond,
+      m.speedup?.toFixed(2) ?? '',
+      m.trainSeconds,
+    ]),
   );
   return [
     `# Distillation${quick ? ' (quick)' : ''}`,
@@ -149,7 +202,22 @@ function markdown(results: SettingResult[], machine: MachineInfo, quick: boolean
       `${quick ? `Training sets subsampled to ${QUICK_TRAIN_ROWS} rows. ` : ''}texts/s: predictProba over the test texts (encoding included), each model alternating with the teacher, best of ${TIMING_ROUNDS} passes; speedup = model / teacher. ` +
       `Agreement: share of test texts given the teacher's label. Train s: wall clock (a student's includes the teacher labelling its texts and the timed comparison). Run took ${round(seconds, 1)} s.`,
     '',
-    table(['corpus', 'setting', 'model', 'training rows', 'macro-F1', 'accuracy', 'agreement with teacher', 'texts/s', 'speedup', 'train s'], rows, [false, false, false, true, true, true, true, true, true, true]),
+    table(
+      [
+        'corpus',
+        'setting',
+        'model',
+        'training rows',
+        'macro-F1',
+        'accuracy',
+        'agreement with teacher',
+        'texts/s',
+        'speedup',
+        'train s',
+      ],
+      rows,
+      [false, false, false, true, true, true, true, true, true, true],
+    ),
     '',
   ].join('\n');
 }
@@ -157,17 +225,39 @@ function markdown(results: SettingResult[], machine: MachineInfo, quick: boolean
 async function main(): Promise<void> {
   useSharedCorpora();
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, out: { type: 'string', default: defaultResultsDir }, only: { type: 'string' } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      out: { type: 'string', default: defaultResultsDir },
+      only: { type: 'string' },
+    },
   });
   const only = values.only?.split(',');
   const started = performance.now();
   const machine = await describeMachine();
   const results: SettingResult[] = [];
-  for (const corpus of CORPORA.filter((c) => !only || only.includes(c.name))) results.push(...(await runCorpus(corpus, values.quick!)));
+  for (const corpus of CORPORA.filter((c) => !only || only.includes(c.name)))
+    results.push(...(await runCorpus(corpus, values.quick!)));
   const seconds = (performance.now() - started) / 1000;
-  const result = { bench: 'distill', quick: values.quick, seed: SEED, temperature: DEFAULT_TEMPERATURE, alpha: DEFAULT_ALPHA, machine, seconds: round(seconds, 1), results };
-  writeResult(path.resolve(values.out!), resultName('distill', values.quick!), result, markdown(results, machine, values.quick!, seconds));
-  process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : markdown(results, machine, values.quick!, seconds));
+  const result = {
+    bench: 'distill',
+    quick: values.quick,
+    seed: SEED,
+    temperature: DEFAULT_TEMPERATURE,
+    alpha: DEFAULT_ALPHA,
+    machine,
+    seconds: round(seconds, 1),
+    results,
+  };
+  writeResult(
+    path.resolve(values.out!),
+    resultName('distill', values.quick!),
+    result,
+    markdown(results, machine, values.quick!, seconds),
+  );
+  process.stdout.write(
+    values.json ? `${JSON.stringify(result)}\n` : markdown(results, machine, values.quick!, seconds),
+  );
 }
 
 if (isMain(import.meta.url)) await main();

@@ -58,7 +58,11 @@ interface Result {
   repeats: number;
   modelBytes: number;
   summary: (Omit<Run, 'stages'> & { stages?: Record<string, number> })[];
-  ratio: { onnxOneThreadOverPredict: number; onnxDefaultOverPredict: number; perCpuSecond: { onnxOneThreadOverPredict: number; onnxDefaultOverPredict: number } };
+  ratio: {
+    onnxOneThreadOverPredict: number;
+    onnxDefaultOverPredict: number;
+    perCpuSecond: { onnxOneThreadOverPredict: number; onnxDefaultOverPredict: number };
+  };
   agreement: { rows: number; sameLabel: number; maxScoreDifference: number };
   runs: Run[];
 }
@@ -92,25 +96,74 @@ async function writeInput(file: string): Promise<string> {
   const shared = existsSync(path.join(process.env.HEADSTART_CORPORA, 'financial_phrasebank'));
   const source = shared ? 'fpb-all' : path.join(root, 'corpora/samples/finance-news.csv');
   const texts = (await loadLabelled(source)).texts;
-  const order = shuffleInPlace(Array.from({ length: ROWS }, (_, i) => i % texts.length), createRng(SEED));
+  const order = shuffleInPlace(
+    Array.from({ length: ROWS }, (_, i) => i % texts.length),
+    createRng(SEED),
+  );
   writeFileSync(file, '');
   for (let start = 0; start < ROWS; start += 10_000) {
-    appendFileSync(file, order.slice(start, start + 10_000).map((t, k) => `${JSON.stringify({ id: `r${start + k}`, text: texts[t] })}\n`).join(''));
+    appendFileSync(
+      file,
+      order
+        .slice(start, start + 10_000)
+        .map((t, k) => `${JSON.stringify({ id: `r${start + k}`, text: texts[t] })}\n`)
+        .join(''),
+    );
   }
-  return shared ? `Financial PhraseBank (\`fpb-all\`: the ${texts.length} sentences all annotators agree on), repeated` : `corpora/samples/finance-news.csv (${texts.length} texts), repeated`;
+  return shared
+    ? `Financial PhraseBank (\`fpb-all\`: the ${texts.length} sentences all annotators agree on), repeated`
+    : `corpora/samples/finance-news.csv (${texts.length} texts), repeated`;
 }
 
 function runSide(side: Side, model: string, input: string, output: string): Run {
   if (side === 'headstart predict') {
     rmSync(output, { force: true });
-    const args = [path.join(root, 'dist/cli/main.js'), 'predict', '--model', checkpoint, '--input', input, '--id-field', 'id', '--output', output, '--batch-size', String(PREDICT_BATCH), '--workers', '0', '--json'];
+    const args = [
+      path.join(root, 'dist/cli/main.js'),
+      'predict',
+      '--model',
+      checkpoint,
+      '--input',
+      input,
+      '--id-field',
+      'id',
+      '--output',
+      output,
+      '--batch-size',
+      String(PREDICT_BATCH),
+      '--workers',
+      '0',
+      '--json',
+    ];
     const { stdout, wallSeconds } = run(process.execPath, args);
     const summary = lastJson(stdout) as { seconds: number; cpuSeconds: number; peakRssMB: number };
-    return { side, runSeconds: round(summary.seconds, 2), rowsPerSecond: Math.round(ROWS / summary.seconds), rowsPerCpuSecond: Math.round(ROWS / summary.cpuSeconds), wallSeconds: round(wallSeconds, 2), cpuSeconds: round(summary.cpuSeconds, 2), peakRssMB: round(summary.peakRssMB, 1) };
+    return {
+      side,
+      runSeconds: round(summary.seconds, 2),
+      rowsPerSecond: Math.round(ROWS / summary.seconds),
+      rowsPerCpuSecond: Math.round(ROWS / summary.cpuSeconds),
+      wallSeconds: round(wallSeconds, 2),
+      cpuSeconds: round(summary.cpuSeconds, 2),
+      peakRssMB: round(summary.peakRssMB, 1),
+    };
   }
   const threads = side === 'onnxruntime, 1 thread' ? 1 : 0;
-  const { stdout, wallSeconds } = run(process.execPath, ['--import', 'tsx', path.join(root, 'benchmarks/lib/onnx-predict.ts'), model, input, output, String(ONNX_BATCH), String(threads)]);
-  const summary = lastJson(stdout) as { seconds: number; cpuSeconds: number; peakRssMB: number; times: Record<string, number> };
+  const { stdout, wallSeconds } = run(process.execPath, [
+    '--import',
+    'tsx',
+    path.join(root, 'benchmarks/lib/onnx-predict.ts'),
+    model,
+    input,
+    output,
+    String(ONNX_BATCH),
+    String(threads),
+  ]);
+  const summary = lastJson(stdout) as {
+    seconds: number;
+    cpuSeconds: number;
+    peakRssMB: number;
+    times: Record<string, number>;
+  };
   return {
     side,
     runSeconds: round(summary.seconds, 2),
@@ -125,10 +178,16 @@ function runSide(side: Side, model: string, input: string, output: string): Run 
 
 /** Labels and scores of the ONNX output against predict's (which rounds scores to 6 decimals). */
 function agreement(predicted: string, exported: string): Result['agreement'] {
-  const read = (file: string) => new Map(readFileSync(file, 'utf8').trim().split('\n').map((line) => {
-    const row = JSON.parse(line) as { id: string; label: string; score: number };
-    return [row.id, row] as const;
-  }));
+  const read = (file: string) =>
+    new Map(
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const row = JSON.parse(line) as { id: string; label: string; score: number };
+          return [row.id, row] as const;
+        }),
+    );
   const a = read(predicted);
   const b = read(exported);
   let sameLabel = 0;
@@ -163,18 +222,34 @@ async function main(): Promise<void> {
       process.stderr.write(`${JSON.stringify(result)}\n`);
       if (side !== 'headstart predict') {
         const check = agreement(outputs.predict, outputs.onnx);
-        if (check.sameLabel !== check.rows || check.maxScoreDifference > 2e-5) throw new Error(`ONNX output disagrees with predict: ${JSON.stringify(check)}`);
+        if (check.sameLabel !== check.rows || check.maxScoreDifference > 2e-5)
+          throw new Error(`ONNX output disagrees with predict: ${JSON.stringify(check)}`);
         agreed = check;
       }
     }
   }
   const summary = SIDES.map((side) => {
     const mine = runs.filter((run) => run.side === side);
-    const stat = (key: 'runSeconds' | 'wallSeconds' | 'cpuSeconds' | 'peakRssMB') => round(median(mine.map((run) => run[key])), 2);
-    const stages = mine[0].stages && Object.fromEntries(Object.keys(mine[0].stages).map((k) => [k, round(median(mine.map((run) => run.stages![k])), 2)]));
-    return { side, runSeconds: stat('runSeconds'), rowsPerSecond: Math.round(median(mine.map((run) => run.rowsPerSecond))), rowsPerCpuSecond: Math.round(median(mine.map((run) => run.rowsPerCpuSecond))), wallSeconds: stat('wallSeconds'), cpuSeconds: stat('cpuSeconds'), peakRssMB: stat('peakRssMB'), ...(stages && { stages }) };
+    const stat = (key: 'runSeconds' | 'wallSeconds' | 'cpuSeconds' | 'peakRssMB') =>
+      round(median(mine.map((run) => run[key])), 2);
+    const stages =
+      mine[0].stages &&
+      Object.fromEntries(
+        Object.keys(mine[0].stages).map((k) => [k, round(median(mine.map((run) => run.stages![k])), 2)]),
+      );
+    return {
+      side,
+      runSeconds: stat('runSeconds'),
+      rowsPerSecond: Math.round(median(mine.map((run) => run.rowsPerSecond))),
+      rowsPerCpuSecond: Math.round(median(mine.map((run) => run.rowsPerCpuSecond))),
+      wallSeconds: stat('wallSeconds'),
+      cpuSeconds: stat('cpuSeconds'),
+      peakRssMB: stat('peakRssMB'),
+      ...(stages && { stages }),
+    };
   });
-  const rate = (side: Side, key: 'rowsPerSecond' | 'rowsPerCpuSecond' = 'rowsPerSecond') => summary.find((s) => s.side === side)![key];
+  const rate = (side: Side, key: 'rowsPerSecond' | 'rowsPerCpuSecond' = 'rowsPerSecond') =>
+    summary.find((s) => s.side === side)![key];
   const result: Result = {
     machine,
     endLoadAverage: round(os.loadavg()[0], 2),
@@ -187,8 +262,14 @@ async function main(): Promise<void> {
       onnxOneThreadOverPredict: round(rate('onnxruntime, 1 thread') / rate('headstart predict'), 2),
       onnxDefaultOverPredict: round(rate('onnxruntime, default threads') / rate('headstart predict'), 2),
       perCpuSecond: {
-        onnxOneThreadOverPredict: round(rate('onnxruntime, 1 thread', 'rowsPerCpuSecond') / rate('headstart predict', 'rowsPerCpuSecond'), 2),
-        onnxDefaultOverPredict: round(rate('onnxruntime, default threads', 'rowsPerCpuSecond') / rate('headstart predict', 'rowsPerCpuSecond'), 2),
+        onnxOneThreadOverPredict: round(
+          rate('onnxruntime, 1 thread', 'rowsPerCpuSecond') / rate('headstart predict', 'rowsPerCpuSecond'),
+          2,
+        ),
+        onnxDefaultOverPredict: round(
+          rate('onnxruntime, default threads', 'rowsPerCpuSecond') / rate('headstart predict', 'rowsPerCpuSecond'),
+          2,
+        ),
       },
     },
     agreement: agreed!,
@@ -202,7 +283,16 @@ async function main(): Promise<void> {
 
 function markdown(result: Result, machine: string): string {
   const rows = result.summary
-    .map((s) => `| ${s.side} | ${s.rowsPerSecond} | ${s.rowsPerCpuSecond} | ${s.runSeconds} | ${s.wallSeconds} | ${s.cpuSeconds} | ${s.peakRssMB} | ${s.stages ? Object.entries(s.stages).map(([k, v]) => `${k} ${v}`).join(', ') : ''} |`)
+    .map(
+      (s) =>
+        `| ${s.side} | ${s.rowsPerSecond} | ${s.rowsPerCpuSecond} | ${s.runSeconds} | ${s.wallSeconds} | ${s.cpuSeconds} | ${s.peakRssMB} | ${
+          s.stages
+            ? Object.entries(s.stages)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ')
+            : ''
+        } |`,
+    )
     .join('\n');
   const { agreement: a } = result;
   return `# ONNX export throughput: onnxruntime-node vs headstart predict

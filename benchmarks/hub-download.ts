@@ -24,8 +24,18 @@ import { percentile, round, timed } from './lib/measure.js';
 import { defaultResultsDir, repoRoot, table, writeResult } from './lib/output.js';
 
 const SUBJECTS = [
-  { repo: 'minishlab/potion-base-4m-int8', kind: 'Model2Vec (static)', dir: path.join(repoRoot, 'models/potion-base-4m-int8'), files: ['config.json', 'tokenizer.json', 'model.safetensors'] },
-  { repo: 'headstart/tiny-bert', kind: 'ONNX transformer (fp32)', dir: TINY_BERT_DIR, files: ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'] },
+  {
+    repo: 'minishlab/potion-base-4m-int8',
+    kind: 'Model2Vec (static)',
+    dir: path.join(repoRoot, 'models/potion-base-4m-int8'),
+    files: ['config.json', 'tokenizer.json', 'model.safetensors'],
+  },
+  {
+    repo: 'headstart/tiny-bert',
+    kind: 'ONNX transformer (fp32)',
+    dir: TINY_BERT_DIR,
+    files: ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'],
+  },
 ] as const;
 
 interface SubjectResult {
@@ -101,7 +111,20 @@ const markdown = [
     'Cache hit = loading the encoder from the cache with the server stopped, the sha256 of every file checked against headstart-download.json. ' +
     'Plain folder = the same files loaded from an ordinary model folder (no check), for comparison. Over a real network the transfer dominates the download time.',
   '',
-  table(['repository (stand-in)', 'kind', 'files', 'MB', 'download ms', 'MB/s', 'cache-hit load ms', 'plain-folder load ms'], rows, [false, false, true, true, true, true, true, true]),
+  table(
+    [
+      'repository (stand-in)',
+      'kind',
+      'files',
+      'MB',
+      'download ms',
+      'MB/s',
+      'cache-hit load ms',
+      'plain-folder load ms',
+    ],
+    rows,
+    [false, false, true, true, true, true, true, true],
+  ),
   '',
 ].join('\n');
 writeResult(defaultResultsDir, 'hub-download', { machine, repeats, results }, markdown);

@@ -82,7 +82,14 @@ interface Result {
   auto: { chosen: string; weights: number[] };
   summary: Summary[];
   rssGrowthPercent: { workers0: number; workers2: number; workers0From100kTo1M: number; workers2From100kTo1M: number };
-  speedup: { workers1OverMain: number; workers2OverMain: number; workers2OverWorkers1: number; workers2OverMainAt1M: number; autoOverMlpMain: number; autoOverMlpWorkers2: number };
+  speedup: {
+    workers1OverMain: number;
+    workers2OverMain: number;
+    workers2OverWorkers1: number;
+    workers2OverMainAt1M: number;
+    autoOverMlpMain: number;
+    autoOverMlpWorkers2: number;
+  };
   stageSecondsFor100kOnOneThread: Record<string, number>;
   runs: Run[];
 }
@@ -109,10 +116,17 @@ async function writeInputs(): Promise<Map<number, string>> {
   const rng = createRng(SEED);
   const files = new Map<number, string>();
   for (const rows of new Set(CONFIGS.map((c) => c.rows))) {
-    const order = shuffleInPlace(Array.from({ length: rows }, (_, i) => i % texts.length), rng);
+    const order = shuffleInPlace(
+      Array.from({ length: rows }, (_, i) => i % texts.length),
+      rng,
+    );
     const file = path.join(scratch, `input-${rows}.jsonl`);
     // Written in slices: one string of 1M rows would be ~150 MB.
-    const lines = (start: number) => order.slice(start, start + 100_000).map((t, k) => `${JSON.stringify({ id: `r${start + k}`, text: texts[t] })}\n`).join('');
+    const lines = (start: number) =>
+      order
+        .slice(start, start + 100_000)
+        .map((t, k) => `${JSON.stringify({ id: `r${start + k}`, text: texts[t] })}\n`)
+        .join('');
     writeFileSync(file, '');
     for (let start = 0; start < rows; start += 100_000) appendFileSync(file, lines(start));
     files.set(rows, file);
@@ -120,12 +134,34 @@ async function writeInputs(): Promise<Map<number, string>> {
   return files;
 }
 
-function runCli(name: ModelName, model: string, input: string, rows: number, workers: number): { run: Run; output: string } {
+function runCli(
+  name: ModelName,
+  model: string,
+  input: string,
+  rows: number,
+  workers: number,
+): { run: Run; output: string } {
   const output = path.join(scratch, `output-${name}-${rows}-w${workers}.jsonl`);
   const started = performance.now();
   const child = spawnSync(
     process.execPath,
-    [path.join(root, 'dist/cli/main.js'), 'predict', '--model', model, '--input', input, '--id-field', 'id', '--output', output, '--batch-size', String(BATCH), '--workers', String(workers), '--json'],
+    [
+      path.join(root, 'dist/cli/main.js'),
+      'predict',
+      '--model',
+      model,
+      '--input',
+      input,
+      '--id-field',
+      'id',
+      '--output',
+      output,
+      '--batch-size',
+      String(BATCH),
+      '--workers',
+      String(workers),
+      '--json',
+    ],
     { cwd: root, encoding: 'utf8' },
   );
   const wallSeconds = (performance.now() - started) / 1000;
@@ -159,7 +195,8 @@ async function stageTimes(model: string, file: string): Promise<Record<string, n
     mark = now;
   };
   const rows: InputRow[] = [];
-  for await (const record of readRecords(file, { labelled: false, idField: 'id' })) rows.push({ id: record.id, line: record.line, text: record.text });
+  for await (const record of readRecords(file, { labelled: false, idField: 'id' }))
+    rows.push({ id: record.id, line: record.line, text: record.text });
   lap('readParse');
   for (let start = 0; start < rows.length; start += BATCH) {
     const chunk = rows.slice(start, start + BATCH);
@@ -193,7 +230,10 @@ async function main(): Promise<void> {
   build();
   mkdirSync(scratch, { recursive: true });
   const machine = await describeMachine();
-  const models: Record<ModelName, string> = { mlp: path.join(scratch, 'fpb50-model'), auto: path.join(scratch, 'fpb50-auto') };
+  const models: Record<ModelName, string> = {
+    mlp: path.join(scratch, 'fpb50-model'),
+    auto: path.join(scratch, 'fpb50-auto'),
+  };
   const auto = await trainModels(models);
   const inputs = await writeInputs();
 
@@ -201,17 +241,28 @@ async function main(): Promise<void> {
   const outputs = new Map<string, string>();
   for (let r = 0; r < repeats; r++) {
     for (const config of CONFIGS) {
-      const { run, output } = runCli(config.model, models[config.model], inputs.get(config.rows)!, config.rows, config.workers);
+      const { run, output } = runCli(
+        config.model,
+        models[config.model],
+        inputs.get(config.rows)!,
+        config.rows,
+        config.workers,
+      );
       const bytes = createHash('sha256').update(readFileSync(output)).digest('hex');
       const key = `${config.model} ${config.rows}`;
-      if ((outputs.get(key) ?? bytes) !== bytes) throw new Error(`output of the ${config.model} model on ${config.rows} rows with ${config.workers} workers differs from the first run`);
+      if ((outputs.get(key) ?? bytes) !== bytes)
+        throw new Error(
+          `output of the ${config.model} model on ${config.rows} rows with ${config.workers} workers differs from the first run`,
+        );
       outputs.set(key, bytes);
       runs.push(run);
       process.stderr.write(`${JSON.stringify(run)}\n`);
     }
   }
   const summary: Summary[] = CONFIGS.map((config) => {
-    const mine = runs.filter((run) => run.model === config.model && run.rows === config.rows && run.workers === config.workers);
+    const mine = runs.filter(
+      (run) => run.model === config.model && run.rows === config.rows && run.workers === config.workers,
+    );
     return {
       ...config,
       rowsPerSecond: Math.round(median(mine.map((run) => run.rowsPerSecond))),
@@ -222,9 +273,12 @@ async function main(): Promise<void> {
       cpuSeconds: round(median(mine.map((run) => run.cpuSeconds)), 2),
     };
   });
-  const find = (rows: number, workers: number, model: ModelName = 'mlp') => summary.find((s) => s.model === model && s.rows === rows && s.workers === workers)!;
-  const rssGrowth = (workers: number) => round((find(100_000, workers).peakRssMB / find(10_000, workers).peakRssMB - 1) * 100, 1);
-  const rssGrowthTo1M = (workers: number) => round((find(1_000_000, workers).peakRssMB / find(100_000, workers).peakRssMB - 1) * 100, 1);
+  const find = (rows: number, workers: number, model: ModelName = 'mlp') =>
+    summary.find((s) => s.model === model && s.rows === rows && s.workers === workers)!;
+  const rssGrowth = (workers: number) =>
+    round((find(100_000, workers).peakRssMB / find(10_000, workers).peakRssMB - 1) * 100, 1);
+  const rssGrowthTo1M = (workers: number) =>
+    round((find(1_000_000, workers).peakRssMB / find(100_000, workers).peakRssMB - 1) * 100, 1);
   const stages = await stageTimes(models.mlp, inputs.get(100_000)!);
   const result: Result = {
     machine,
@@ -233,7 +287,12 @@ async function main(): Promise<void> {
     repeats,
     auto,
     summary,
-    rssGrowthPercent: { workers0: rssGrowth(0), workers2: rssGrowth(2), workers0From100kTo1M: rssGrowthTo1M(0), workers2From100kTo1M: rssGrowthTo1M(2) },
+    rssGrowthPercent: {
+      workers0: rssGrowth(0),
+      workers2: rssGrowth(2),
+      workers0From100kTo1M: rssGrowthTo1M(0),
+      workers2From100kTo1M: rssGrowthTo1M(2),
+    },
     speedup: {
       workers1OverMain: round(find(100_000, 1).rowsPerSecond / find(100_000, 0).rowsPerSecond, 2),
       workers2OverMain: round(find(100_000, 2).rowsPerSecond / find(100_000, 0).rowsPerSecond, 2),
@@ -253,9 +312,14 @@ async function main(): Promise<void> {
 
 function markdown(result: Result, machine: string): string {
   const rows = result.summary
-    .map((s) => `| ${s.model} | ${s.rows.toLocaleString('en')} | ${s.workers === 0 ? 'main thread (0)' : s.workers} | ${s.rowsPerSecond} | ${s.runSeconds} | ${s.wallSeconds} | ${s.wallRowsPerSecond} | ${s.peakRssMB} | ${s.cpuSeconds} |`)
+    .map(
+      (s) =>
+        `| ${s.model} | ${s.rows.toLocaleString('en')} | ${s.workers === 0 ? 'main thread (0)' : s.workers} | ${s.rowsPerSecond} | ${s.runSeconds} | ${s.wallSeconds} | ${s.wallRowsPerSecond} | ${s.peakRssMB} | ${s.cpuSeconds} |`,
+    )
     .join('\n');
-  const stages = Object.entries(result.stageSecondsFor100kOnOneThread).map(([k, v]) => `${k} ${v} s`).join(', ');
+  const stages = Object.entries(result.stageSecondsFor100kOnOneThread)
+    .map(([k, v]) => `${k} ${v} s`)
+    .join(', ');
   return `# predict throughput (default static encoder, end to end)
 
 ${machine}; load average ${result.endLoadAverage} at the end.

@@ -14,13 +14,33 @@ const results = 'benchmarks/results';
 const report = path.join(results, 'report-banking77.html');
 const screenshot = path.join(results, 'report-banking77.png');
 // Relative paths, so the committed page names no machine's directories.
-const data = path.relative(root, path.resolve(process.env.HEADSTART_CORPORA ?? path.join(root, '../shared/corpora'), 'banking77/test.csv'));
+const data = path.relative(
+  root,
+  path.resolve(process.env.HEADSTART_CORPORA ?? path.join(root, '../shared/corpora'), 'banking77/test.csv'),
+);
 
-const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'eval', '--model', 'checkpoints/banking-intent', '--data', data, '--label-field', 'category', '--report', report], {
-  cwd: root,
-  encoding: 'utf8',
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+const run = spawnSync(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    'src/cli/main.ts',
+    'eval',
+    '--model',
+    'checkpoints/banking-intent',
+    '--data',
+    data,
+    '--label-field',
+    'category',
+    '--report',
+    report,
+  ],
+  {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'inherit'],
+  },
+);
 if (run.status !== 0) throw new Error(`eval --report failed (exit ${run.status})`);
 console.log(`${report}: ${(statSync(path.join(root, report)).size / 1024).toFixed(0)} KB`);
 
@@ -30,7 +50,11 @@ if (missing) {
 } else {
   const page = await checkPage(path.join(root, report), { width: 1400 });
   writeFileSync(path.join(root, screenshot), page.screenshot);
-  console.log(`console errors: ${page.consoleErrors.length}, requests: ${page.requests.length}, failed requests: ${page.failedRequests.length}`);
+  console.log(
+    `console errors: ${page.consoleErrors.length}, requests: ${page.requests.length}, failed requests: ${page.failedRequests.length}`,
+  );
   console.log(`charts: ${page.charts.map((c) => `${c.id} ${Math.round(c.width)}x${Math.round(c.height)}`).join(', ')}`);
-  console.log(`${screenshot}: ${(page.screenshot.length / 1024).toFixed(0)} KB, ${page.distinctColours} colours, grey std ${page.greyStd.toFixed(1)}`);
+  console.log(
+    `${screenshot}: ${(page.screenshot.length / 1024).toFixed(0)} KB, ${page.distinctColours} colours, grey std ${page.greyStd.toFixed(1)}`,
+  );
 }

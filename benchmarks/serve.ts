@@ -56,11 +56,16 @@ function readTexts(): string[] {
 }
 
 function bodies(texts: readonly string[], perRequest: number): string[] {
-  return Array.from({ length: BODIES }, (_, i) => JSON.stringify({ texts: Array.from({ length: perRequest }, (_, j) => texts[(i * perRequest + j) % texts.length]) }));
+  return Array.from({ length: BODIES }, (_, i) =>
+    JSON.stringify({ texts: Array.from({ length: perRequest }, (_, j) => texts[(i * perRequest + j) % texts.length]) }),
+  );
 }
 
 async function startServer(extraArgs: readonly string[]): Promise<Server> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--model', MODEL, '--port', '0', ...extraArgs], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--model', MODEL, '--port', '0', ...extraArgs], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   const url = await new Promise<string>((resolve, reject) => {
@@ -93,13 +98,24 @@ async function textsClassified(url: string): Promise<number> {
   return Number(/^headstart_texts_classified_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
-async function load(url: string, concurrency: number, perRequest: number, texts: readonly string[], options: { seconds?: number; amount?: number }): Promise<LoadRun> {
+async function load(
+  url: string,
+  concurrency: number,
+  perRequest: number,
+  texts: readonly string[],
+  options: { seconds?: number; amount?: number },
+): Promise<LoadRun> {
   const result = await autocannon({
     url,
     connections: concurrency,
     ...(options.amount === undefined ? { duration: options.seconds } : { amount: options.amount }),
     timeout: 30,
-    requests: bodies(texts, perRequest).map((body) => ({ method: 'POST', path: '/v1/classify', headers: { 'content-type': 'application/json' }, body })),
+    requests: bodies(texts, perRequest).map((body) => ({
+      method: 'POST',
+      path: '/v1/classify',
+      headers: { 'content-type': 'application/json' },
+      body,
+    })),
   });
   const requests = result['2xx'];
   return {
@@ -120,11 +136,22 @@ function offlinePredict(texts: readonly string[]): { rows: number; rowsPerSecond
   mkdirSync(scratch, { recursive: true });
   const input = path.join(scratch, 'input.jsonl');
   const output = path.join(scratch, 'output.jsonl');
-  writeFileSync(input, Array.from({ length: OFFLINE_ROWS }, (_, i) => `${JSON.stringify({ text: texts[i % texts.length] })}\n`).join(''));
-  const child = spawnSync(process.execPath, [CLI, 'predict', '--model', MODEL, '--input', input, '--output', output, '--workers', '0', '--json'], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 26 });
+  writeFileSync(
+    input,
+    Array.from({ length: OFFLINE_ROWS }, (_, i) => `${JSON.stringify({ text: texts[i % texts.length] })}\n`).join(''),
+  );
+  const child = spawnSync(
+    process.execPath,
+    [CLI, 'predict', '--model', MODEL, '--input', input, '--output', output, '--workers', '0', '--json'],
+    { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 26 },
+  );
   if (child.status !== 0) throw new Error(`predict failed: ${child.stderr}`);
   const summary = JSON.parse(child.stdout.trim().split('\n').pop()!);
-  return { rows: summary.rows, rowsPerSecond: Math.round(summary.rowsPerSecond), peakRssMb: round(summary.peakRssMB, 1) };
+  return {
+    rows: summary.rows,
+    rowsPerSecond: Math.round(summary.rowsPerSecond),
+    peakRssMb: round(summary.peakRssMB, 1),
+  };
 }
 
 function build(): void {
@@ -161,7 +188,9 @@ async function main(): Promise<void> {
       for (const { name, server } of servers) {
         const run = { variant: name, ...(await load(server.url, concurrency, perRequest, texts, { seconds })) };
         runs.push(run);
-        console.error(`${name}, c=${concurrency} texts=${perRequest}: ${run.requestsPerSecond} req/s, ${run.textsPerSecond} texts/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, failed ${run.failed}`);
+        console.error(
+          `${name}, c=${concurrency} texts=${perRequest}: ${run.requestsPerSecond} req/s, ${run.textsPerSecond} texts/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, failed ${run.failed}`,
+        );
       }
     }
   }
@@ -170,7 +199,8 @@ async function main(): Promise<void> {
   // Memory of the default server over at least 1M more texts (32-text requests at 16 connections), sampled every second.
   const server = servers[0].server;
   const memory: { texts: number; rssMb: number }[] = [];
-  const sample = async () => memory.push({ texts: await textsClassified(server.url), rssMb: memoryOf(server.child.pid!).rssMb });
+  const sample = async () =>
+    memory.push({ texts: await textsClassified(server.url), rssMb: memoryOf(server.child.pid!).rssMb });
   await sample();
   const sampler = setInterval(() => void sample(), 1000);
   const memoryRun = await load(server.url, 16, 32, texts, { amount: Math.ceil(RSS_TEXTS / 32) });
@@ -183,7 +213,9 @@ async function main(): Promise<void> {
   console.error(`offline predict: ${offlineAfter.rowsPerSecond} rows/s`);
   const offline = offlineAfter.rowsPerSecond > offlineBefore.rowsPerSecond ? offlineAfter : offlineBefore;
 
-  const textsPerSecond = (variant: string, concurrency: number, perRequest: number) => runs.find((r) => r.variant === variant && r.concurrency === concurrency && r.textsPerRequest === perRequest)!.textsPerSecond;
+  const textsPerSecond = (variant: string, concurrency: number, perRequest: number) =>
+    runs.find((r) => r.variant === variant && r.concurrency === concurrency && r.textsPerRequest === perRequest)!
+      .textsPerSecond;
   const goal = textsPerSecond(VARIANTS[0].name, 64, 1);
   const result = {
     machine,
@@ -201,7 +233,12 @@ async function main(): Promise<void> {
   const ratioLines = VARIANTS.slice(1).map(
     ({ name }) =>
       `- ${name} / main thread, texts/s: ` +
-      TEXTS_PER_REQUEST.flatMap((perRequest) => CONCURRENCY.map((c) => `${c}×${perRequest} ${round(textsPerSecond(name, c, perRequest) / textsPerSecond(VARIANTS[0].name, c, perRequest), 2)}x`)).join(', ') +
+      TEXTS_PER_REQUEST.flatMap((perRequest) =>
+        CONCURRENCY.map(
+          (c) =>
+            `${c}×${perRequest} ${round(textsPerSecond(name, c, perRequest) / textsPerSecond(VARIANTS[0].name, c, perRequest), 2)}x`,
+        ),
+      ).join(', ') +
       '.',
   );
   const markdown = [
@@ -216,7 +253,16 @@ async function main(): Promise<void> {
     '',
     table(
       ['connections', 'texts/request', 'server', 'requests/s', 'texts/s', 'p50 ms', 'p99 ms', 'failed'],
-      runs.map((r) => [r.concurrency, r.textsPerRequest, r.variant, r.requestsPerSecond, r.textsPerSecond, r.p50Ms, r.p99Ms, r.failed]),
+      runs.map((r) => [
+        r.concurrency,
+        r.textsPerRequest,
+        r.variant,
+        r.requestsPerSecond,
+        r.textsPerSecond,
+        r.p50Ms,
+        r.p99Ms,
+        r.failed,
+      ]),
       [true, true, false, true, true, true, true, true],
     ),
     '',

@@ -22,8 +22,23 @@ import { describeMachine, machineLine, type MachineInfo } from './lib/machine.js
 import { processMaxRssMb, round } from './lib/measure.js';
 import { isMain, parseBenchFlags, useSharedCorpora, repoRoot, resultName, table, writeResult } from './lib/output.js';
 import { lineChart, writeSvg, type Row } from './lib/plot.js';
-import { bertShapeOf, NAIVE_CHUNK, staticSubject, tfidfSubject, transformerSubject, type Subject } from './lib/subjects.js';
-import { measureLength, measurePath, scalingExponent, streamCorpus, writeJsonlCorpus, type GrowthPoint, type ThroughputRow } from './lib/throughput-runs.js';
+import {
+  bertShapeOf,
+  NAIVE_CHUNK,
+  staticSubject,
+  tfidfSubject,
+  transformerSubject,
+  type Subject,
+} from './lib/subjects.js';
+import {
+  measureLength,
+  measurePath,
+  scalingExponent,
+  streamCorpus,
+  writeJsonlCorpus,
+  type GrowthPoint,
+  type ThroughputRow,
+} from './lib/throughput-runs.js';
 
 const SEED = 42;
 export const MINILM_DIR = path.join(repoRoot, 'benchmarks/scratch/minilm-shape');
@@ -60,7 +75,16 @@ export function throughputPlan(quick: boolean): ThroughputPlan {
     quick,
     scratchDir: path.join(repoRoot, 'benchmarks/scratch'),
     corpus: { short: 'fpb50', shortCount: quick ? 90 : 600, long: 'medical-abstracts', longCount: quick ? 30 : 200 },
-    poolSources: ['sst2-train', 'hoc-train', 'banking77-train', 'banking77-test', 'ag-news-test', 'trec-train', 'fpb50', 'medical-abstracts'],
+    poolSources: [
+      'sst2-train',
+      'hoc-train',
+      'banking77-train',
+      'banking77-test',
+      'ag-news-test',
+      'trec-train',
+      'fpb50',
+      'medical-abstracts',
+    ],
     transformer: {
       modelDir: MINILM_DIR,
       dtypes: ['fp32', 'q8'],
@@ -122,10 +146,16 @@ async function textPool(sources: readonly string[], size: number): Promise<strin
 /** Long texts (medical abstracts joined in threes), to be cut at each length of the sweep. */
 async function longTexts(source: string, count: number): Promise<string[]> {
   const abstracts = shuffleInPlace((await loadLabelled(source)).texts, createRng(SEED + 2));
-  return Array.from({ length: count }, (_, i) => [0, 1, 2].map((j) => abstracts[(3 * i + j) % abstracts.length]).join(' '));
+  return Array.from({ length: count }, (_, i) =>
+    [0, 1, 2].map((j) => abstracts[(3 * i + j) % abstracts.length]).join(' '),
+  );
 }
 
-export async function runThroughput(plan: ThroughputPlan, outDir: string, log: (line: string) => void = () => {}): Promise<ThroughputResult> {
+export async function runThroughput(
+  plan: ThroughputPlan,
+  outDir: string,
+  log: (line: string) => void = () => {},
+): Promise<ThroughputResult> {
   const started = performance.now();
   const machine = await describeMachine();
   mkdirSync(plan.scratchDir, { recursive: true });
@@ -133,7 +163,9 @@ export async function runThroughput(plan: ThroughputPlan, outDir: string, log: (
   // Measured before the runs and again after them; the better of the two is the least disturbed by other load.
   const attainable: AttainableRate[] = [];
   for (const threads of plan.transformer.threads) attainable.push(await measureAttainableGflops(threads));
-  log(`attainable fp32 MatMul: ${attainable.map((a) => `${a.threads} thread(s) ${a.gflops.toFixed(1)} GFLOP/s`).join(', ')}`);
+  log(
+    `attainable fp32 MatMul: ${attainable.map((a) => `${a.threads} thread(s) ${a.gflops.toFixed(1)} GFLOP/s`).join(', ')}`,
+  );
 
   const texts = await mixedCorpus(plan);
   const corpusFile = path.join(plan.scratchDir, `throughput-corpus${plan.quick ? '-quick' : ''}.jsonl`);
@@ -146,7 +178,9 @@ export async function runThroughput(plan: ThroughputPlan, outDir: string, log: (
     rows.push(row);
     const naive = row.speedup !== undefined ? `, naive ${row.naiveTextsPerSec} texts/s, ${row.speedup}x` : '';
     const flops = row.gflopsAchieved !== undefined ? `, ${row.gflopsAchieved} GFLOP/s` : '';
-    log(`${row.run} ${row.encoder} ${row.dtype} t=${row.threads} batch=${row.tokenBudget ?? row.batchTexts}: ${row.textsPerSec} texts/s, ${row.tokensPerSec} tokens/s${naive}${flops}`);
+    log(
+      `${row.run} ${row.encoder} ${row.dtype} t=${row.threads} batch=${row.tokenBudget ?? row.batchTexts}: ${row.textsPerSec} texts/s, ${row.tokensPerSec} tokens/s${naive}${flops}`,
+    );
   };
   const withSubject = async <S extends Subject>(subject: S, work: (s: S) => Promise<void>) => {
     try {
@@ -159,8 +193,16 @@ export async function runThroughput(plan: ThroughputPlan, outDir: string, log: (
   // Transformer: main comparison (with the naive pipeline), then the budget x threads sweep.
   const t = plan.transformer;
   for (const dtype of t.dtypes) {
-    await withSubject(await transformerSubject({ modelDir: t.modelDir, dtype, threads: maxThreads, withNaive: true }), async (s) =>
-      record(await measurePath(s, corpusFile, { batchTexts: plan.batchTexts, run: 'main', tokenBudget: DEFAULT_BATCH_PLAN.tokenBudget })),
+    await withSubject(
+      await transformerSubject({ modelDir: t.modelDir, dtype, threads: maxThreads, withNaive: true }),
+      async (s) =>
+        record(
+          await measurePath(s, corpusFile, {
+            batchTexts: plan.batchTexts,
+            run: 'main',
+            tokenBudget: DEFAULT_BATCH_PLAN.tokenBudget,
+          }),
+        ),
     );
     for (const threads of t.threads) {
       for (const tokenBudget of t.tokenBudgets) {
@@ -193,7 +235,9 @@ export async function runThroughput(plan: ThroughputPlan, outDir: string, log: (
       for (const { count, file } of growthFiles) {
         const point = await streamCorpus(s, file, count);
         growth.push(point);
-        log(`growth ${s.encoder} ${count} texts: ${point.seconds} s, ${point.microsecondsPerToken} µs/token, peak RSS ${point.peakRssMb} MB`);
+        log(
+          `growth ${s.encoder} ${count} texts: ${point.seconds} s, ${point.microsecondsPerToken} µs/token, peak RSS ${point.peakRssMb} MB`,
+        );
       }
     });
   }
@@ -203,7 +247,9 @@ export async function runThroughput(plan: ThroughputPlan, outDir: string, log: (
   for (const length of plan.lengths) {
     const subjects: (() => Promise<Subject>)[] = [
       () => staticSubject(length),
-      ...t.dtypes.map((dtype) => () => transformerSubject({ modelDir: t.modelDir, dtype, threads: maxThreads, maxTokens: length })),
+      ...t.dtypes.map(
+        (dtype) => () => transformerSubject({ modelDir: t.modelDir, dtype, threads: maxThreads, maxTokens: length }),
+      ),
     ];
     for (const build of subjects) {
       await withSubject(await build(), async (s) => {
@@ -219,7 +265,9 @@ export async function runThroughput(plan: ThroughputPlan, outDir: string, log: (
     const again = await measureAttainableGflops(threads);
     if (again.gflops > attainable[i].gflops) attainable[i] = again;
   }
-  log(`attainable fp32 MatMul (best of start and end): ${attainable.map((a) => `${a.threads} thread(s) ${a.gflops.toFixed(1)} GFLOP/s`).join(', ')}`);
+  log(
+    `attainable fp32 MatMul (best of start and end): ${attainable.map((a) => `${a.threads} thread(s) ${a.gflops.toFixed(1)} GFLOP/s`).join(', ')}`,
+  );
   for (const row of rows) {
     const rate = attainable.find((a) => a.threads === row.threads)?.gflops;
     if (rate === undefined) continue;
@@ -228,10 +276,15 @@ export async function runThroughput(plan: ThroughputPlan, outDir: string, log: (
   }
 
   const shape = bertShapeOf(t.modelDir);
-  const flopsPerToken = plan.lengths.map((length) => ({ length, flopsPerToken: Math.round(bertFlopsPerSequence(shape, length) / length) }));
+  const flopsPerToken = plan.lengths.map((length) => ({
+    length,
+    flopsPerToken: Math.round(bertFlopsPerSequence(shape, length) / length),
+  }));
   const name = resultName('throughput', plan.quick);
   const plots = await writeThroughputPlots(outDir, name, rows, growth);
-  const tokensByEncoder = Object.fromEntries(rows.filter((r) => r.run === 'main').map((r) => [`${r.encoder} ${r.dtype}`, r.tokens]));
+  const tokensByEncoder = Object.fromEntries(
+    rows.filter((r) => r.run === 'main').map((r) => [`${r.encoder} ${r.dtype}`, r.tokens]),
+  );
   const result: ThroughputResult = {
     benchmark: 'throughput',
     quick: plan.quick,
@@ -266,32 +319,118 @@ function scalingOf(growth: readonly GrowthPoint[]): ThroughputResult['scaling'] 
     const key = `${point.encoder} ${point.dtype}\u0000${point.axis}`;
     groups.set(key, [...(groups.get(key) ?? []), point]);
   }
-  return [...groups].filter(([, points]) => points.length >= 2).map(([key, points]) => {
-    const [encoder, axis] = key.split('\u0000');
-    return { encoder, axis, exponent: scalingExponent(points) };
-  });
+  return [...groups]
+    .filter(([, points]) => points.length >= 2)
+    .map(([key, points]) => {
+      const [encoder, axis] = key.split('\u0000');
+      return { encoder, axis, exponent: scalingExponent(points) };
+    });
 }
 
-async function writeThroughputPlots(outDir: string, name: string, rows: ThroughputRow[], growth: GrowthPoint[]): Promise<string[]> {
+async function writeThroughputPlots(
+  outDir: string,
+  name: string,
+  rows: ThroughputRow[],
+  growth: GrowthPoint[],
+): Promise<string[]> {
   mkdirSync(outDir, { recursive: true });
   const charts: [string, Parameters<typeof lineChart>[0]][] = [];
   const sweep = rows.filter((r) => r.run === 'sweep');
-  const transformerSweep: Row[] = sweep.filter((r) => r.encoder === 'transformer').map((r) => ({ tokenBudget: r.tokenBudget ?? 0, tokensPerSec: r.tokensPerSec, setting: `${r.dtype}, ${r.threads} thread(s)` }));
+  const transformerSweep: Row[] = sweep
+    .filter((r) => r.encoder === 'transformer')
+    .map((r) => ({
+      tokenBudget: r.tokenBudget ?? 0,
+      tokensPerSec: r.tokensPerSec,
+      setting: `${r.dtype}, ${r.threads} thread(s)`,
+    }));
   if (transformerSweep.length > 0) {
-    charts.push(['transformer-batch', { title: 'Transformer tokens/s vs padded tokens per batch', rows: transformerSweep, x: 'tokenBudget', y: 'tokensPerSec', series: 'setting', xTitle: 'token budget per batch', yTitle: 'tokens/s (end to end)', logX: true }]);
+    charts.push([
+      'transformer-batch',
+      {
+        title: 'Transformer tokens/s vs padded tokens per batch',
+        rows: transformerSweep,
+        x: 'tokenBudget',
+        y: 'tokensPerSec',
+        series: 'setting',
+        xTitle: 'token budget per batch',
+        yTitle: 'tokens/s (end to end)',
+        logX: true,
+      },
+    ]);
   }
-  const callSweep: Row[] = sweep.filter((r) => r.encoder !== 'transformer').map((r) => ({ batchTexts: r.batchTexts, textsPerSec: r.textsPerSec, encoder: r.encoder }));
+  const callSweep: Row[] = sweep
+    .filter((r) => r.encoder !== 'transformer')
+    .map((r) => ({ batchTexts: r.batchTexts, textsPerSec: r.textsPerSec, encoder: r.encoder }));
   if (callSweep.length > 0) {
-    charts.push(['call-batch', { title: 'Static and TF-IDF texts/s vs texts per call', rows: callSweep, x: 'batchTexts', y: 'textsPerSec', series: 'encoder', xTitle: 'texts per embed call', yTitle: 'texts/s (end to end)', logX: true, logY: true }]);
+    charts.push([
+      'call-batch',
+      {
+        title: 'Static and TF-IDF texts/s vs texts per call',
+        rows: callSweep,
+        x: 'batchTexts',
+        y: 'textsPerSec',
+        series: 'encoder',
+        xTitle: 'texts per embed call',
+        yTitle: 'texts/s (end to end)',
+        logX: true,
+        logY: true,
+      },
+    ]);
   }
-  const byCount: Row[] = growth.filter((g) => g.axis === 'texts').map((g) => ({ texts: g.texts, seconds: g.seconds, peakRssMb: g.peakRssMb, encoder: g.encoder }));
+  const byCount: Row[] = growth
+    .filter((g) => g.axis === 'texts')
+    .map((g) => ({ texts: g.texts, seconds: g.seconds, peakRssMb: g.peakRssMb, encoder: g.encoder }));
   if (byCount.length > 0) {
-    charts.push(['cost-texts', { title: 'Time vs number of texts (streamed in chunks of 1024)', rows: byCount, x: 'texts', y: 'seconds', series: 'encoder', xTitle: 'texts', yTitle: 'seconds', logX: true, logY: true }]);
-    charts.push(['memory-texts', { title: 'Peak RSS vs number of texts', rows: byCount, x: 'texts', y: 'peakRssMb', series: 'encoder', xTitle: 'texts', yTitle: 'peak RSS (MB)', logX: true }]);
+    charts.push([
+      'cost-texts',
+      {
+        title: 'Time vs number of texts (streamed in chunks of 1024)',
+        rows: byCount,
+        x: 'texts',
+        y: 'seconds',
+        series: 'encoder',
+        xTitle: 'texts',
+        yTitle: 'seconds',
+        logX: true,
+        logY: true,
+      },
+    ]);
+    charts.push([
+      'memory-texts',
+      {
+        title: 'Peak RSS vs number of texts',
+        rows: byCount,
+        x: 'texts',
+        y: 'peakRssMb',
+        series: 'encoder',
+        xTitle: 'texts',
+        yTitle: 'peak RSS (MB)',
+        logX: true,
+      },
+    ]);
   }
-  const byLength: Row[] = growth.filter((g) => g.axis === 'length').map((g) => ({ length: g.length ?? 0, microsecondsPerToken: g.microsecondsPerToken, encoder: `${g.encoder} ${g.dtype}` }));
+  const byLength: Row[] = growth
+    .filter((g) => g.axis === 'length')
+    .map((g) => ({
+      length: g.length ?? 0,
+      microsecondsPerToken: g.microsecondsPerToken,
+      encoder: `${g.encoder} ${g.dtype}`,
+    }));
   if (byLength.length > 0) {
-    charts.push(['cost-length', { title: 'Cost per token vs text length', rows: byLength, x: 'length', y: 'microsecondsPerToken', series: 'encoder', xTitle: 'tokens per text', yTitle: 'µs per token', logX: true, logY: true }]);
+    charts.push([
+      'cost-length',
+      {
+        title: 'Cost per token vs text length',
+        rows: byLength,
+        x: 'length',
+        y: 'microsecondsPerToken',
+        series: 'encoder',
+        xTitle: 'tokens per text',
+        yTitle: 'µs per token',
+        logX: true,
+        logY: true,
+      },
+    ]);
   }
   const files: string[] = [];
   for (const [suffix, options] of charts) {
@@ -307,7 +446,8 @@ const pct = (fraction: number | undefined) => (fraction === undefined ? '' : `${
 export function throughputMarkdown(result: ThroughputResult, plan: ThroughputPlan): string {
   const main = result.throughput.filter((r) => r.run === 'main');
   const sweep = result.throughput.filter((r) => r.run === 'sweep');
-  const split = (r: ThroughputRow) => `${r.split.read} / ${r.split.tokenize ?? '–'} / ${r.split.encode} / ${r.split.pool} / ${r.split.head}`;
+  const split = (r: ThroughputRow) =>
+    `${r.split.read} / ${r.split.tokenize ?? '–'} / ${r.split.encode} / ${r.split.pool} / ${r.split.head}`;
   const lines = [
     `# Throughput${result.quick ? ' (quick run)' : ''}`,
     '',
@@ -328,8 +468,36 @@ export function throughputMarkdown(result: ThroughputResult, plan: ThroughputPla
       `Peak RSS: the whole process during that run, sampled every 10 ms (every model loaded so far included; the transformer rows hold both headstart's and the pipeline's sessions); the run's high-water mark was ${result.processMaxRssMb} MB.`,
     '',
     table(
-      ['encoder', 'dtype', 'threads', 'texts/s', 'tokens/s', 'naive texts/s', 'speedup', 'GFLOP/s', 'FLOP util.', 'naive FLOP util.', 'p50 / p95 ms per call', 'peak RSS MB', 'split s (read/tok/enc/pool/head)'],
-      main.map((r) => [r.encoder, r.dtype, r.threads, r.textsPerSec, r.tokensPerSec, r.naiveTextsPerSec ?? '', r.speedup ? `${r.speedup}x` : '', r.gflopsAchieved ?? '', pct(r.flopUtilization), pct(r.naiveFlopUtilization), `${r.latencyP50Ms} / ${r.latencyP95Ms}`, r.peakRssMb, split(r)]),
+      [
+        'encoder',
+        'dtype',
+        'threads',
+        'texts/s',
+        'tokens/s',
+        'naive texts/s',
+        'speedup',
+        'GFLOP/s',
+        'FLOP util.',
+        'naive FLOP util.',
+        'p50 / p95 ms per call',
+        'peak RSS MB',
+        'split s (read/tok/enc/pool/head)',
+      ],
+      main.map((r) => [
+        r.encoder,
+        r.dtype,
+        r.threads,
+        r.textsPerSec,
+        r.tokensPerSec,
+        r.naiveTextsPerSec ?? '',
+        r.speedup ? `${r.speedup}x` : '',
+        r.gflopsAchieved ?? '',
+        pct(r.flopUtilization),
+        pct(r.naiveFlopUtilization),
+        `${r.latencyP50Ms} / ${r.latencyP95Ms}`,
+        r.peakRssMb,
+        split(r),
+      ]),
       [false, false, true, true, true, true, true, true, true, true, true, true, false],
     ),
     '',
@@ -347,8 +515,28 @@ export function throughputMarkdown(result: ThroughputResult, plan: ThroughputPla
     `Transformer: padded-token budget per model batch x intra-op threads on the first ${plan.transformer.sweepTexts} texts; static / TF-IDF: texts per embed call (single-threaded JavaScript).`,
     '',
     table(
-      ['encoder', 'dtype', 'threads', 'token budget / texts per call', 'texts/s', 'tokens/s', 'FLOP util.', 'p50 / p95 ms per call', 'peak RSS MB'],
-      sweep.map((r) => [r.encoder, r.dtype, r.threads, r.tokenBudget ?? r.batchTexts, r.textsPerSec, r.tokensPerSec, pct(r.flopUtilization), `${r.latencyP50Ms} / ${r.latencyP95Ms}`, r.peakRssMb]),
+      [
+        'encoder',
+        'dtype',
+        'threads',
+        'token budget / texts per call',
+        'texts/s',
+        'tokens/s',
+        'FLOP util.',
+        'p50 / p95 ms per call',
+        'peak RSS MB',
+      ],
+      sweep.map((r) => [
+        r.encoder,
+        r.dtype,
+        r.threads,
+        r.tokenBudget ?? r.batchTexts,
+        r.textsPerSec,
+        r.tokensPerSec,
+        pct(r.flopUtilization),
+        `${r.latencyP50Ms} / ${r.latencyP95Ms}`,
+        r.peakRssMb,
+      ]),
       [false, false, true, true, true, true, true, true, true],
     ),
     '',
@@ -356,21 +544,49 @@ export function throughputMarkdown(result: ThroughputResult, plan: ThroughputPla
     '',
     'Per layer: Q, K, V, output projections 8·L·h², feed-forward 4·L·h·f, attention scores and weighted sum 4·L²·h (2 FLOPs per multiply-add); the attention term makes cost per token grow with length.',
     '',
-    table(['tokens per text', 'GFLOPs per token'], result.flopsPerToken.map((f) => [f.length, (f.flopsPerToken / 1e9).toFixed(4)]), [true, true]),
+    table(
+      ['tokens per text', 'GFLOPs per token'],
+      result.flopsPerToken.map((f) => [f.length, (f.flopsPerToken / 1e9).toFixed(4)]),
+      [true, true],
+    ),
     '',
     '### Cost growth',
     '',
     'Number of texts: the first N texts of a shuffled pool of all corpora, streamed from a JSONL file in chunks of 1024 (read, embed, classify, drop). Length: long texts (three medical abstracts joined) cut to L tokens.',
     '',
     table(
-      ['encoder', 'axis', 'texts', 'tokens per text (cap)', 'tokens', 'seconds', 'µs per token', 'peak RSS MB', 'GFLOP/s'],
-      result.growth.map((g) => [`${g.encoder} ${g.dtype}`, g.axis, g.texts, g.length ?? '', g.tokens, g.seconds, g.microsecondsPerToken, g.peakRssMb, g.gflopsAchieved ?? '']),
+      [
+        'encoder',
+        'axis',
+        'texts',
+        'tokens per text (cap)',
+        'tokens',
+        'seconds',
+        'µs per token',
+        'peak RSS MB',
+        'GFLOP/s',
+      ],
+      result.growth.map((g) => [
+        `${g.encoder} ${g.dtype}`,
+        g.axis,
+        g.texts,
+        g.length ?? '',
+        g.tokens,
+        g.seconds,
+        g.microsecondsPerToken,
+        g.peakRssMb,
+        g.gflopsAchieved ?? '',
+      ]),
       [false, false, true, true, true, true, true, true, true],
     ),
     '',
     'Scaling exponent: least-squares slope of log(seconds) against log(tokens); 1 = cost linear in tokens.',
     '',
-    table(['encoder', 'axis', 'exponent'], result.scaling.map((s) => [s.encoder, s.axis, s.exponent]), [false, false, true]),
+    table(
+      ['encoder', 'axis', 'exponent'],
+      result.scaling.map((s) => [s.encoder, s.axis, s.exponent]),
+      [false, false, true],
+    ),
     '',
     '### Plots',
     '',
@@ -385,7 +601,10 @@ async function main(): Promise<void> {
   const flags = parseBenchFlags(process.argv.slice(2));
   const result = await runThroughput(throughputPlan(flags.quick), flags.out, (line) => console.error(line));
   if (flags.json) printJsonResult(result);
-  else console.log(`throughput: ${result.throughput.length} rows in ${result.totalSeconds} s; see ${path.join(flags.out, `${resultName('throughput', flags.quick)}.md`)}`);
+  else
+    console.log(
+      `throughput: ${result.throughput.length} rows in ${result.totalSeconds} s; see ${path.join(flags.out, `${resultName('throughput', flags.quick)}.md`)}`,
+    );
 }
 
 if (isMain(import.meta.url)) main().catch((error: unknown) => process.exit(reportError(error, true)));

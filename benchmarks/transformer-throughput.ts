@@ -59,10 +59,15 @@ function loadCorpus(financialCount: number, medicalCount: number): string[] {
     .filter((line) => line.includes('@'))
     .map((line) => line.slice(0, line.lastIndexOf('@')).trim());
   const medical = (
-    parse(readFileSync(path.join(corporaDir, 'medical_abstracts_tc/medical_tc_test.csv')), { columns: true }) as Array<{ medical_abstract: string }>
+    parse(readFileSync(path.join(corporaDir, 'medical_abstracts_tc/medical_tc_test.csv')), { columns: true }) as Array<{
+      medical_abstract: string;
+    }>
   ).map((row) => row.medical_abstract);
   const rng = createRng(SEED);
-  const texts = [...shuffleInPlace(phrasebank, rng).slice(0, financialCount), ...shuffleInPlace(medical, rng).slice(0, medicalCount)];
+  const texts = [
+    ...shuffleInPlace(phrasebank, rng).slice(0, financialCount),
+    ...shuffleInPlace(medical, rng).slice(0, medicalCount),
+  ];
   return shuffleInPlace(texts, rng);
 }
 
@@ -73,7 +78,12 @@ function ensureModel(): void {
 }
 
 function run(seconds: number, texts: number, tokens: number, paddedTokens: number): Run {
-  return { seconds: round(seconds, 2), textsPerSecond: round(texts / seconds, 1), tokensPerSecond: Math.round(tokens / seconds), paddedTokens };
+  return {
+    seconds: round(seconds, 2),
+    textsPerSecond: round(texts / seconds, 1),
+    tokensPerSecond: Math.round(tokens / seconds),
+    paddedTokens,
+  };
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
@@ -91,8 +101,18 @@ interface Measured {
 async function measure(dtype: TransformerDtype, texts: string[], threads: number): Promise<Measured> {
   const sessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1 };
   const warmup = texts.slice(0, 8);
-  const encoder = await loadTransformerEncoder({ model: modelDir, dtype, pooling: 'mean', normalize: true, ...sessionOptions });
-  const extractor = await pipeline('feature-extraction', modelDir, { dtype, local_files_only: true, session_options: sessionOptions });
+  const encoder = await loadTransformerEncoder({
+    model: modelDir,
+    dtype,
+    pooling: 'mean',
+    normalize: true,
+    ...sessionOptions,
+  });
+  const extractor = await pipeline('feature-extraction', modelDir, {
+    dtype,
+    local_files_only: true,
+    session_options: sessionOptions,
+  });
   await encoder.embed(warmup);
   await extractor(warmup, { pooling: 'mean', normalize: true });
 
@@ -113,7 +133,10 @@ async function measure(dtype: TransformerDtype, texts: string[], threads: number
       timed(async () => {
         // As the transformers.js docs show it, a chunk at a time.
         for (let start = 0; start < slice.length; start += PIPELINE_CHUNK) {
-          const output = await extractor(slice.slice(start, start + PIPELINE_CHUNK), { pooling: 'mean', normalize: true });
+          const output = await extractor(slice.slice(start, start + PIPELINE_CHUNK), {
+            pooling: 'mean',
+            normalize: true,
+          });
           theirs.set(output.data as Float32Array, (first + start) * dim);
         }
       });
@@ -135,7 +158,10 @@ async function measure(dtype: TransformerDtype, texts: string[], threads: number
 
     const sliceLengths = embedded.info.map((i) => i.tokens);
     const modelLengths = sliceLengths.filter((n) => n > 0); // empty texts skip the model
-    ourPadded += planBatches(modelLengths, DEFAULT_BATCH_PLAN).reduce((sum, batch) => sum + batch.length * modelLengths[batch[0]], 0);
+    ourPadded += planBatches(modelLengths, DEFAULT_BATCH_PLAN).reduce(
+      (sum, batch) => sum + batch.length * modelLengths[batch[0]],
+      0,
+    );
     for (let start = 0; start < slice.length; start += PIPELINE_CHUNK) {
       const chunk = sliceLengths.slice(start, start + PIPELINE_CHUNK);
       theirPadded += chunk.length * Math.max(...chunk);
@@ -169,7 +195,11 @@ async function measure(dtype: TransformerDtype, texts: string[], threads: number
       transformersjs: { ...run(theirSeconds, texts.length, realTokens, theirPadded), chunkSize: PIPELINE_CHUNK },
       transformersjsWholeList,
       speedup: round(theirSeconds / ourSeconds, 2),
-      sliceSpeedups: { min: round(Math.min(...sliceSpeedups), 2), max: round(Math.max(...sliceSpeedups), 2), slices: sliceSpeedups.length },
+      sliceSpeedups: {
+        min: round(Math.min(...sliceSpeedups), 2),
+        max: round(Math.max(...sliceSpeedups), 2),
+        slices: sliceSpeedups.length,
+      },
       equality: compare(ours, theirs),
     },
     realTokens,
@@ -193,7 +223,12 @@ function compare(ours: EmbedResult, theirs: Float32Array): DtypeResult['equality
       if (dot < EQUAL_COSINE) textsBelow += 1;
     }
   }
-  return { minCosine: round(minCosine, 6), textsBelow, minCosineTruncated: minCosineTruncated === null ? null : round(minCosineTruncated, 6), threshold: EQUAL_COSINE };
+  return {
+    minCosine: round(minCosine, 6),
+    textsBelow,
+    minCosineTruncated: minCosineTruncated === null ? null : round(minCosineTruncated, 6),
+    threshold: EQUAL_COSINE,
+  };
 }
 
 function round(value: number, digits: number): number {
@@ -217,7 +252,9 @@ function markdown(report: Report): string {
   for (const r of report.results) {
     const eq = r.equality;
     const equal = `min cos ${eq.minCosine} (${eq.textsBelow} below ${eq.threshold}); truncated texts min cos ${eq.minCosineTruncated ?? 'n/a'}`;
-    lines.push(`| ${r.dtype} | headstart TransformerEncoder | ${r.headstart.seconds} | ${r.headstart.textsPerSecond} | ${r.headstart.tokensPerSecond} | ${r.headstart.paddedTokens} | ${r.speedup}x (${r.sliceSpeedups.min}-${r.sliceSpeedups.max}) | ${equal} |`);
+    lines.push(
+      `| ${r.dtype} | headstart TransformerEncoder | ${r.headstart.seconds} | ${r.headstart.textsPerSecond} | ${r.headstart.tokensPerSecond} | ${r.headstart.paddedTokens} | ${r.speedup}x (${r.sliceSpeedups.min}-${r.sliceSpeedups.max}) | ${equal} |`,
+    );
     lines.push(
       `| ${r.dtype} | transformers.js pipeline, chunks of ${r.transformersjs.chunkSize} | ${r.transformersjs.seconds} | ${r.transformersjs.textsPerSecond} | ${r.transformersjs.tokensPerSecond} | ${r.transformersjs.paddedTokens} | 1x | |`,
     );
@@ -248,7 +285,14 @@ interface Report {
   /** loadAverage: 1-minute load at start and end; above the CPU count, other processes competed for the cores. */
   machine: { cpus: number; threads: number; node: string; loadAverage: [number, number] };
   model: string;
-  corpus: { texts: number; financial: number; medical: number; realTokens: number; truncated: number; maxTokens: number };
+  corpus: {
+    texts: number;
+    financial: number;
+    medical: number;
+    realTokens: number;
+    truncated: number;
+    maxTokens: number;
+  };
   results: DtypeResult[];
   totalSeconds: number;
 }
@@ -267,15 +311,30 @@ async function main(): Promise<void> {
     const m = await measure(dtype, texts, threads);
     measured.push(m);
     const result = m.result;
-    console.error(`${dtype}: headstart ${result.headstart.textsPerSecond} texts/s, transformers.js ${result.transformersjs.textsPerSecond} texts/s, ${result.speedup}x`);
+    console.error(
+      `${dtype}: headstart ${result.headstart.textsPerSecond} texts/s, transformers.js ${result.transformersjs.textsPerSecond} texts/s, ${result.speedup}x`,
+    );
   }
   const report: Report = {
     benchmark: 'transformer-throughput',
     date: new Date().toISOString().slice(0, 10),
     quick,
-    machine: { cpus: os.availableParallelism(), threads, node: process.version, loadAverage: [round(loadAtStart, 2), round(os.loadavg()[0], 2)] },
-    model: 'minilm-shape (generated BERT: 6 layers, hidden 384, 12 heads, FFN 1536, vocab 30522, 512 positions; random weights)',
-    corpus: { texts: texts.length, financial, medical, realTokens: measured[0].realTokens, truncated: measured[0].truncated, maxTokens: 512 },
+    machine: {
+      cpus: os.availableParallelism(),
+      threads,
+      node: process.version,
+      loadAverage: [round(loadAtStart, 2), round(os.loadavg()[0], 2)],
+    },
+    model:
+      'minilm-shape (generated BERT: 6 layers, hidden 384, 12 heads, FFN 1536, vocab 30522, 512 positions; random weights)',
+    corpus: {
+      texts: texts.length,
+      financial,
+      medical,
+      realTokens: measured[0].realTokens,
+      truncated: measured[0].truncated,
+      maxTokens: 512,
+    },
     results: measured.map((m) => m.result),
     totalSeconds: round((performance.now() - started) / 1000, 1),
   };

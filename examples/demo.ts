@@ -18,7 +18,10 @@ const [source, what] = process.argv[2]
   ? [resolveDataSource(process.argv[2]), process.argv[2]]
   : sharedCorporaPresent()
     ? [resolveDataSource('fpb50'), 'Financial PhraseBank (50% agreement), from the shared corpora']
-    : [resolveDataSource(shippedSample), 'the invented finance-news sample shipped with headstart (no shared corpora found: set HEADSTART_CORPORA for Financial PhraseBank)'];
+    : [
+        resolveDataSource(shippedSample),
+        'the invented finance-news sample shipped with headstart (no shared corpora found: set HEADSTART_CORPORA for Financial PhraseBank)',
+      ];
 const data = await readDataset(source.path, source.options);
 const texts = data.examples.map((e) => e.text);
 const labels = data.examples.map((e) => e.labels[0]);
@@ -27,10 +30,16 @@ const { train, test } = stratifiedSplit(strata, 0.2, 0);
 const pick = <T>(items: T[], idx: Int32Array) => Array.from(idx, (i) => items[i]);
 
 console.log(`Data: ${what}`);
-console.log(`${texts.length} sentences (${data.labelSet.join(', ')}); training on ${train.length}, testing on ${test.length}`);
+console.log(
+  `${texts.length} sentences (${data.labelSet.join(', ')}); training on ${train.length}, testing on ${test.length}`,
+);
 const classifier = await TextClassifier.create(); // the embedded default encoder, potion-base-4m-int8
-const fit = await classifier.fit(pick(texts, train), pick(labels, train), { onStage: (message) => console.log(`  ${message}`) });
-console.log(`trained with the ${fit.recipe?.recipe ?? 'single'} recipe in ${fit.recipe?.seconds.toFixed(1) ?? fit.seconds.toFixed(1)} s: chose ${fit.recipe?.chosen ?? 'one head'}`);
+const fit = await classifier.fit(pick(texts, train), pick(labels, train), {
+  onStage: (message) => console.log(`  ${message}`),
+});
+console.log(
+  `trained with the ${fit.recipe?.recipe ?? 'single'} recipe in ${fit.recipe?.seconds.toFixed(1) ?? fit.seconds.toFixed(1)} s: chose ${fit.recipe?.chosen ?? 'one head'}`,
+);
 
 const report = await classifier.evaluate(pick(texts, test), pick(labels, test));
 if ('accuracy' in report) {
@@ -43,8 +52,12 @@ const saved = path.join(repoRoot, 'runs/demo-finance');
 await classifier.save(saved);
 await classifier.dispose();
 const reloaded = await TextClassifier.load(saved);
-const fresh = readFileSync(path.join(repoRoot, 'corpora/samples/finance-new.txt'), 'utf8').split('\n').filter((line) => line.trim());
-console.log(`saved to ${path.relative(process.cwd(), saved)}, reloaded (sha256-verified); ${fresh.length} new sentences:`);
+const fresh = readFileSync(path.join(repoRoot, 'corpora/samples/finance-new.txt'), 'utf8')
+  .split('\n')
+  .filter((line) => line.trim());
+console.log(
+  `saved to ${path.relative(process.cwd(), saved)}, reloaded (sha256-verified); ${fresh.length} new sentences:`,
+);
 for (const [i, prediction] of (await reloaded.predict(fresh)).entries()) {
   console.log(`${prediction.label.padEnd(8)} ${prediction.score.toFixed(2)}  ${fresh[i]}`);
 }

@@ -94,14 +94,16 @@ const PLANS: Plan[] = [
       name: 'Medical Abstracts Text Classification',
       file: '`medical_tc_test.csv` (the corpus’s published test split; its 11,550-row training split is not among the shared corpora)',
       rows: '2,888 abstracts: 961 general pathological conditions, 633 neoplasms, 610 cardiovascular, 385 nervous system, 299 digestive system',
-      source: 'Schopf et al.; the copy used is byte-for-byte `medical_tc_test.csv` of github.com/sebischair/Medical-Abstracts-TC-Corpus @ 70a2d91 (sha256 `1eecea73…`)',
+      source:
+        'Schopf et al.; the copy used is byte-for-byte `medical_tc_test.csv` of github.com/sebischair/Medical-Abstracts-TC-Corpus @ 70a2d91 (sha256 `1eecea73…`)',
       citation:
         'Schopf, T., Braun, D., Matthes, F. (2023). Evaluating Unsupervised Text Classification: Zero-Shot and Similarity-Based Approaches. NLPIR 2022, pp. 6-15. doi:10.1145/3582768.3582795',
     },
     licence: {
       name: 'CC BY-SA 3.0 Unported',
       url: 'https://creativecommons.org/licenses/by-sa/3.0/',
-      terms: 'Commercial use is allowed. Credit the dataset’s authors and share adaptations under the same licence (ShareAlike).',
+      terms:
+        'Commercial use is allowed. Credit the dataset’s authors and share adaptations under the same licence (ShareAlike).',
     },
     benchmark: { protocol: '5-fold CV on medical-abstracts', accuracy: 0.575, macroF1: 0.571 },
     example: 'Patients with metastatic breast carcinoma received adjuvant chemotherapy after resection of the tumour.',
@@ -116,7 +118,8 @@ const PLANS: Plan[] = [
       name: 'BANKING77',
       file: '`train.csv` (the official training split)',
       rows: '10,003 queries over 77 intents (35 to 187 per intent)',
-      source: 'Casanueva et al. (PolyAI); the copy used is byte-for-byte `banking_data/train.csv` of github.com/PolyAI-LDN/task-specific-datasets @ 57ec275 (sha256 `b06e26ac…`)',
+      source:
+        'Casanueva et al. (PolyAI); the copy used is byte-for-byte `banking_data/train.csv` of github.com/PolyAI-LDN/task-specific-datasets @ 57ec275 (sha256 `b06e26ac…`)',
       citation:
         'Casanueva, I., Temčinas, T., Gerz, D., Henderson, M., Vulić, I. (2020). Efficient Intent Detection with Dual Sentence Encoders. NLP4ConvAI @ ACL 2020. arXiv:2003.04807',
     },
@@ -153,7 +156,11 @@ interface Outcome {
 async function readCorpus(name: string): Promise<{ texts: string[]; labels: string[]; labelSet: string[] }> {
   const source = resolveDataSource(name);
   const data = await readDataset(source.path, source.options);
-  return { texts: data.examples.map((e) => e.text), labels: data.examples.map((e) => e.labels[0]), labelSet: data.labelSet };
+  return {
+    texts: data.examples.map((e) => e.text),
+    labels: data.examples.map((e) => e.labels[0]),
+    labelSet: data.labelSet,
+  };
 }
 
 const pick = <T>(items: readonly T[], rows: Int32Array): T[] => Array.from(rows, (i) => items[i]);
@@ -174,17 +181,27 @@ async function trainAndScore<T>(
     const trainSeconds = (performance.now() - started) / 1000;
     const scores = await classifier.evaluate(test.texts, test.labels);
     if (!('macroF1' in scores && 'accuracy' in scores)) throw new Error('expected a single-label report');
-    return { accuracy: round(scores.accuracy), macroF1: round(scores.macroF1), trainSeconds: round(trainSeconds, 1), ...(await inspect(classifier, report)) };
+    return {
+      accuracy: round(scores.accuracy),
+      macroF1: round(scores.macroF1),
+      trainSeconds: round(trainSeconds, 1),
+      ...(await inspect(classifier, report)),
+    };
   } finally {
     await classifier.dispose();
   }
 }
 
 /** What the auto recipe trained and how large its checkpoint is (saved to a temporary directory and removed). */
-async function describeAuto(classifier: TextClassifier, report: FitReport): Promise<{ members: string; bytes: number }> {
+async function describeAuto(
+  classifier: TextClassifier,
+  report: FitReport,
+): Promise<{ members: string; bytes: number }> {
   const { chosen = 'auto', encoders = [], weights = [] } = report.recipe ?? {};
   // Members the mix gave no weight are dropped from the model, so they go unnamed.
-  const used = encoders.map((encoder, i) => ({ encoder, weight: weights[i] ?? 1 })).filter((member) => member.weight > 0);
+  const used = encoders
+    .map((encoder, i) => ({ encoder, weight: weights[i] ?? 1 }))
+    .filter((member) => member.weight > 0);
   const members = `${chosen}: ${used.map(({ encoder, weight }) => (used.length > 1 ? `${encoder} ×${weight.toFixed(2)}` : encoder)).join(' + ')}`;
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'headstart-auto-'));
   try {
@@ -231,8 +248,16 @@ async function build(plan: Plan, measureAuto: boolean): Promise<Outcome> {
     console.log(`  one MLP head: accuracy ${single.accuracy}, macro-F1 ${single.macroF1} (${single.trainSeconds} s)`);
     let auto: Outcome['auto'];
     if (measureAuto) {
-      auto = await trainAndScore(create, train, test, { recipe: 'auto', seed: SEED, budgetSeconds: AUTO_BUDGET_SECONDS }, describeAuto);
-      console.log(`  auto recipe: accuracy ${auto.accuracy}, macro-F1 ${auto.macroF1} (${auto.trainSeconds} s; ${auto.members}; ${formatBytes(auto.bytes)})`);
+      auto = await trainAndScore(
+        create,
+        train,
+        test,
+        { recipe: 'auto', seed: SEED, budgetSeconds: AUTO_BUDGET_SECONDS },
+        describeAuto,
+      );
+      console.log(
+        `  auto recipe: accuracy ${auto.accuracy}, macro-F1 ${auto.macroF1} (${auto.trainSeconds} s; ${auto.members}; ${formatBytes(auto.bytes)})`,
+      );
     }
 
     const shipped = await create();
@@ -259,8 +284,11 @@ async function build(plan: Plan, measureAuto: boolean): Promise<Outcome> {
         await shipped.save(dir, trainingFacts(outcome), { card: card(outcome) });
         outcome.bytes = await directoryBytes(dir);
       }
-      if (outcome.bytes >= MAX_CHECKPOINT_BYTES) throw new Error(`${dir} is ${outcome.bytes} bytes, over the 10 MB a shipped checkpoint may take`);
-      console.log(`  shipped: ${all.texts.length} rows, ${shippedSeconds} s, ${formatBytes(outcome.bytes)} in ${path.relative(repoRoot, dir)}`);
+      if (outcome.bytes >= MAX_CHECKPOINT_BYTES)
+        throw new Error(`${dir} is ${outcome.bytes} bytes, over the 10 MB a shipped checkpoint may take`);
+      console.log(
+        `  shipped: ${all.texts.length} rows, ${shippedSeconds} s, ${formatBytes(outcome.bytes)} in ${path.relative(repoRoot, dir)}`,
+      );
       return outcome;
     } finally {
       await shipped.dispose();
@@ -274,7 +302,12 @@ async function build(plan: Plan, measureAuto: boolean): Promise<Outcome> {
 function trainingFacts(outcome: Outcome): Record<string, unknown> {
   const { plan } = outcome;
   return {
-    corpus: { name: plan.corpus, title: `${plan.data.name}, ${plan.data.file}`, source: plan.data.source, citation: plan.data.citation },
+    corpus: {
+      name: plan.corpus,
+      title: `${plan.data.name}, ${plan.data.file}`,
+      source: plan.data.source,
+      citation: plan.data.citation,
+    },
     licence: { name: plan.licence.name, url: plan.licence.url, derivedFromData: true },
     heldOut: {
       protocol: outcome.protocol,
@@ -290,7 +323,11 @@ function card(outcome: Outcome): ModelCardProse {
   const dir = `checkpoints/${plan.name}`;
   const rows = [
     `| this model: one MLP head over the frozen encoder, ${formatBytes(outcome.bytes)} | ${outcome.protocol} | ${single.accuracy.toFixed(3)} | ${single.macroF1.toFixed(3)} |`,
-    ...(auto ? [`| headstart's default \`auto\` recipe (${auto.members}), ${formatBytes(auto.bytes)} | the same split | ${auto.accuracy.toFixed(3)} | ${auto.macroF1.toFixed(3)} |`] : []),
+    ...(auto
+      ? [
+          `| headstart's default \`auto\` recipe (${auto.members}), ${formatBytes(auto.bytes)} | the same split | ${auto.accuracy.toFixed(3)} | ${auto.macroF1.toFixed(3)} |`,
+        ]
+      : []),
     `| \`auto\` recipe, \`benchmarks/results/accuracy.md\` | ${plan.benchmark.protocol} | ${plan.benchmark.accuracy.toFixed(3)} | ${plan.benchmark.macroF1.toFixed(3)} |`,
   ];
   return {
@@ -358,7 +395,9 @@ async function writeIndex(outcomes: Outcome[]): Promise<void> {
     '| --- | --- | ---: | --- | --- | ---: | ---: | ---: |',
     ...outcomes.map(({ plan, single, auto, labels, bytes }) => {
       const tested = plan.testCorpus ? `\`${plan.testCorpus}\`` : 'a stratified 20%';
-      const autoCell = auto ? `${auto.macroF1.toFixed(3)} / ${auto.accuracy.toFixed(3)}, ${formatBytes(auto.bytes)}` : 'not measured';
+      const autoCell = auto
+        ? `${auto.macroF1.toFixed(3)} / ${auto.accuracy.toFixed(3)}, ${formatBytes(auto.bytes)}`
+        : 'not measured';
       return `| [${plan.name}](${plan.name}/README.md) | ${plan.summary} | ${labels} | \`${plan.corpus}\` (${tested}) | ${plan.licence.name} | ${single.macroF1.toFixed(3)} / ${single.accuracy.toFixed(3)} | ${autoCell} | ${formatBytes(bytes)} |`;
     }),
     '',

@@ -60,7 +60,12 @@ export interface CrossValidateOptions {
  * embeds each distinct text once for all folds (content-hash cache); a fitted one (TF-IDF) is
  * refitted on each fold's training part only, so no vocabulary leaks from the test fold.
  */
-export async function crossValidate(encoder: Encoder, texts: readonly string[], given: LabelInput, options: CrossValidateOptions): Promise<CrossValidationResult> {
+export async function crossValidate(
+  encoder: Encoder,
+  texts: readonly string[],
+  given: LabelInput,
+  options: CrossValidateOptions,
+): Promise<CrossValidationResult> {
   const started = performance.now();
   const { onWarning, ...foldFit } = options.fit ?? {};
   const labels = trainableTask(texts, given, foldFit.multiLabel);
@@ -90,7 +95,10 @@ export async function crossValidate(encoder: Encoder, texts: readonly string[], 
     options.onFoldStart?.(fold);
     const { classifier, report } = await TextClassifier.train(trainTexts, trainLabels, fit, { encoder, cache });
     try {
-      const scored = await classifier.evaluateWithScores(pick(texts, split.test), pick(labels as readonly unknown[], split.test) as unknown as LabelInput);
+      const scored = await classifier.evaluateWithScores(
+        pick(texts, split.test),
+        pick(labels as readonly unknown[], split.test) as unknown as LabelInput,
+      );
       if (outOfFold && scored.kind === 'single') keepFoldScores(outOfFold, split.test, scored);
       const metrics = scored.report;
       const result: FoldResult = {
@@ -119,11 +127,20 @@ export async function crossValidate(encoder: Encoder, texts: readonly string[], 
 }
 
 function emptyScores(labels: string[], rows: number): OutOfFoldScores {
-  return { labels, probabilities: new Float32Array(rows * labels.length), targets: new Int32Array(rows), predicted: new Int32Array(rows) };
+  return {
+    labels,
+    probabilities: new Float32Array(rows * labels.length),
+    targets: new Int32Array(rows),
+    predicted: new Int32Array(rows),
+  };
 }
 
 /** Copies a fold's scores into the pooled rows; a fold whose training part lacked a class gives it probability 0. */
-function keepFoldScores(pooled: OutOfFoldScores, rows: Int32Array, scored: Extract<LabelledScores, { kind: 'single' }>): void {
+function keepFoldScores(
+  pooled: OutOfFoldScores,
+  rows: Int32Array,
+  scored: Extract<LabelledScores, { kind: 'single' }>,
+): void {
   const global = new Map(pooled.labels.map((label, i) => [label, i]));
   const { data, dim, labels } = scored.probabilities;
   const toGlobal = labels.map((label) => global.get(label)!);
@@ -136,7 +153,8 @@ function keepFoldScores(pooled: OutOfFoldScores, rows: Int32Array, scored: Extra
 
 function averagePerClass(results: readonly FoldResult[]): ClassMetrics[] {
   const byLabel = new Map<string, ClassMetrics[]>();
-  for (const result of results) for (const metrics of result.perClass) byLabel.set(metrics.label, [...(byLabel.get(metrics.label) ?? []), metrics]);
+  for (const result of results)
+    for (const metrics of result.perClass) byLabel.set(metrics.label, [...(byLabel.get(metrics.label) ?? []), metrics]);
   return [...byLabel].map(([label, list]) => ({
     label,
     precision: meanStd(list.map((m) => m.precision)).mean,

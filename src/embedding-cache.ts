@@ -21,7 +21,9 @@ export class EmbeddingCache {
 
   async embed(encoder: Encoder, texts: readonly string[], options?: EmbedOptions): Promise<EmbedResult> {
     if (encoder.fingerprint !== this.fingerprint) {
-      throw new Error(`embedding cache belongs to encoder ${this.fingerprint.slice(0, 12)}, not ${encoder.fingerprint.slice(0, 12)}`);
+      throw new Error(
+        `embedding cache belongs to encoder ${this.fingerprint.slice(0, 12)}, not ${encoder.fingerprint.slice(0, 12)}`,
+      );
     }
     const keys = texts.map(textKey);
     const missing: number[] = [];

@@ -76,12 +76,21 @@ export function environmentError(error: unknown, file?: string): unknown {
   switch (errno.code) {
     case 'ENOSPC':
     case 'EDQUOT':
-      return new EnvironmentError('DISK_FULL', `no space left on the device (${errno.code})`, { ...where, hint: 'free some space and run again' });
+      return new EnvironmentError('DISK_FULL', `no space left on the device (${errno.code})`, {
+        ...where,
+        hint: 'free some space and run again',
+      });
     case 'EROFS':
-      return new EnvironmentError('NOT_WRITABLE', 'the file system is read-only (EROFS)', { ...where, hint: 'write somewhere else' });
+      return new EnvironmentError('NOT_WRITABLE', 'the file system is read-only (EROFS)', {
+        ...where,
+        hint: 'write somewhere else',
+      });
     case 'EACCES':
     case 'EPERM':
-      return new EnvironmentError('NOT_WRITABLE', `permission denied (${errno.code})`, { ...where, hint: 'write somewhere you have permission to, or fix the permissions' });
+      return new EnvironmentError('NOT_WRITABLE', `permission denied (${errno.code})`, {
+        ...where,
+        hint: 'write somewhere you have permission to, or fix the permissions',
+      });
     case 'EISDIR':
       return new EnvironmentError('IS_A_DIRECTORY', 'is a directory, not a file (EISDIR)', where);
     default:
@@ -112,7 +121,8 @@ export class QueueLostError extends HeadstartError {
 function withLocation(message: string, location?: ErrorLocation): string {
   if (!location) return message;
   const parts: string[] = [];
-  if (location.file !== undefined) parts.push(location.line !== undefined ? `${location.file}:${location.line}` : location.file);
+  if (location.file !== undefined)
+    parts.push(location.line !== undefined ? `${location.file}:${location.line}` : location.file);
   else if (location.line !== undefined) parts.push(`line ${location.line}`);
   if (location.index !== undefined) parts.push(`text #${location.index}`);
   if (location.field !== undefined) parts.push(`field "${printable(location.field)}"`);

@@ -40,7 +40,13 @@ export function progressMember(
   options: { head: HeadType; epochs?: number },
 ): Omit<FitProgress, 'epoch' | 'refit'> {
   const cap = options.epochs ?? (role.sparse ? SPARSE_TRAIN_DEFAULTS.epochs : defaultTrainOptions(options.head).epochs);
-  return { member: index, members, name: memberName(spec, role), maxEpochs: role.labelSimilarity ? undefined : cap, unit: role.sparse ? 'iteration' : 'epoch' };
+  return {
+    member: index,
+    members,
+    name: memberName(spec, role),
+    maxEpochs: role.labelSimilarity ? undefined : cap,
+    unit: role.sparse ? 'iteration' : 'epoch',
+  };
 }
 
 function memberName(spec: EncoderSpec, role: MemberRole): string {

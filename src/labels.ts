@@ -29,9 +29,13 @@ export function encodeTargets(labels: LabelInput, vocabulary: readonly string[])
   const lookup = (label: string, row: number): number => {
     const i = index.get(label);
     if (i === undefined) {
-      throw new DataError('UNKNOWN_LABEL', `label ${JSON.stringify(label)} is not one the model knows (${vocabulary.join(', ')})`, {
-        location: { index: row, field: 'label' },
-      });
+      throw new DataError(
+        'UNKNOWN_LABEL',
+        `label ${JSON.stringify(label)} is not one the model knows (${vocabulary.join(', ')})`,
+        {
+          location: { index: row, field: 'label' },
+        },
+      );
     }
     return i;
   };

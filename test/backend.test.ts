@@ -69,6 +69,9 @@ describe('loadTf', () => {
 
   it.skipIf(nativeInstalled())('says how to get the native backend when it is forced but not installed', async () => {
     const backend = await freshBackend('tensorflow');
-    await expect(backend.loadTf()).rejects.toMatchObject({ code: 'TF_BACKEND_UNAVAILABLE', hint: expect.stringContaining('npm install @tensorflow/tfjs-node') });
+    await expect(backend.loadTf()).rejects.toMatchObject({
+      code: 'TF_BACKEND_UNAVAILABLE',
+      hint: expect.stringContaining('npm install @tensorflow/tfjs-node'),
+    });
   });
 });

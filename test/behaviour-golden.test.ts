@@ -24,7 +24,12 @@ async function probabilityHash(checkpoint: string, source: string): Promise<{ ro
   const classifier = await TextClassifier.load(path.join(repoRoot, 'checkpoints', checkpoint));
   try {
     const { data, rows } = await classifier.predictProba(texts);
-    return { rows, sha256: createHash('sha256').update(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).digest('hex') };
+    return {
+      rows,
+      sha256: createHash('sha256')
+        .update(Buffer.from(data.buffer, data.byteOffset, data.byteLength))
+        .digest('hex'),
+    };
   } finally {
     await classifier.dispose();
   }
@@ -42,12 +47,16 @@ describe('shipped checkpoints predict the golden probabilities on the finance sa
   });
 });
 
-describeWithCorpora(['fpb50', 'banking77-test'], 'shipped checkpoints predict the golden probabilities on fpb50 and banking77', () => {
-  it.each([
-    ['finance-sentiment', 'fpb50', 4846, '3e9c80cb7d63bdc398ab94ddd00fe83a5d5a859d60163bf1a887408a2c7b389a'],
-    ['banking-intent', 'banking77-test', 3080, '4b181f67fd43be47dbc84def03214bbcd0d0ac8f61f4bafe6395d3cfe185e794'],
-    ['medical-topic', 'fpb50', 4846, '3c960369561b39969a5a37edc94f90b9125d0f322530650bcd59ed2a942d5ecb'],
-  ] as const)('%s on %s', async (checkpoint, corpus, rows, sha256) => {
-    expect(await probabilityHash(checkpoint, corpus)).toEqual({ rows, sha256 });
-  });
-});
+describeWithCorpora(
+  ['fpb50', 'banking77-test'],
+  'shipped checkpoints predict the golden probabilities on fpb50 and banking77',
+  () => {
+    it.each([
+      ['finance-sentiment', 'fpb50', 4846, '3e9c80cb7d63bdc398ab94ddd00fe83a5d5a859d60163bf1a887408a2c7b389a'],
+      ['banking-intent', 'banking77-test', 3080, '4b181f67fd43be47dbc84def03214bbcd0d0ac8f61f4bafe6395d3cfe185e794'],
+      ['medical-topic', 'fpb50', 4846, '3c960369561b39969a5a37edc94f90b9125d0f322530650bcd59ed2a942d5ecb'],
+    ] as const)('%s on %s', async (checkpoint, corpus, rows, sha256) => {
+      expect(await probabilityHash(checkpoint, corpus)).toEqual({ rows, sha256 });
+    });
+  },
+);

@@ -26,7 +26,16 @@ describe('benchmark helpers', () => {
   });
 
   it('fits the cost-growth exponent on log-log axes', () => {
-    const point = (tokens: number, seconds: number) => ({ encoder: 'static', dtype: 'int8', axis: 'texts' as const, texts: 1, tokens, seconds, microsecondsPerToken: 0, peakRssMb: 1 });
+    const point = (tokens: number, seconds: number) => ({
+      encoder: 'static',
+      dtype: 'int8',
+      axis: 'texts' as const,
+      texts: 1,
+      tokens,
+      seconds,
+      microsecondsPerToken: 0,
+      peakRssMb: 1,
+    });
     expect(scalingExponent([point(100, 1), point(1000, 10), point(10_000, 100)])).toBe(1);
     expect(scalingExponent([point(100, 1), point(1000, 100)])).toBe(2);
   });
@@ -47,7 +56,13 @@ describe('bench:accuracy harness', () => {
       protocols: [{ corpus: 'sample', kind: 'cv', source: sampleCsv, folds: 2 }],
       configs,
       limits: { seed: 1 },
-      learningCurve: { corpora: ['sample'], configs: configs.map((c) => c.name), ks: [3, 6], draws: 2, limits: { seed: 1 } },
+      learningCurve: {
+        corpora: ['sample'],
+        configs: configs.map((c) => c.name),
+        ks: [3, 6],
+        draws: 2,
+        limits: { seed: 1 },
+      },
       confusionCorpora: ['sample'],
     };
     const result = await runAccuracy(plan, out);
@@ -86,7 +101,14 @@ describeWithCorpora(['fpb-all', 'medical-abstracts'], 'bench:throughput harness'
       scratchDir: tempDir('headstart-bench-scratch-'),
       corpus: { short: 'fpb-all', shortCount: 12, long: 'medical-abstracts', longCount: 4 },
       poolSources: ['fpb-all'],
-      transformer: { modelDir: TINY_BERT_DIR, dtypes: ['fp32'], threads: [1], tokenBudgets: [256], sweepTexts: 8, lengthTexts: 3 },
+      transformer: {
+        modelDir: TINY_BERT_DIR,
+        dtypes: ['fp32'],
+        threads: [1],
+        tokenBudgets: [256],
+        sweepTexts: 8,
+        lengthTexts: 3,
+      },
       batchTexts: 8,
       staticBatches: [4],
       tfidfBatches: [4],
@@ -104,7 +126,8 @@ describeWithCorpora(['fpb-all', 'medical-abstracts'], 'bench:throughput harness'
     for (const row of json.throughput) {
       expect(typeof row.dtype).toBe('string');
       expect(row.threads).toBeGreaterThanOrEqual(1);
-      for (const key of ['textsPerSec', 'tokensPerSec', 'peakRssMb', 'latencyP50Ms'] as const) expect(positive(row[key]), key).toBe(true);
+      for (const key of ['textsPerSec', 'tokensPerSec', 'peakRssMb', 'latencyP50Ms'] as const)
+        expect(positive(row[key]), key).toBe(true);
       expect(row.latencyP95Ms).toBeGreaterThanOrEqual(row.latencyP50Ms);
       expect(row.texts).toBe(row.run === 'main' || row.encoder !== 'transformer' ? 16 : 8);
     }

@@ -32,7 +32,10 @@ describe('temperature scaling', () => {
   it('equals softmax of logits divided by T', () => {
     const { dim, logits } = overconfident(50, 1);
     const scaled = applyTemperature(softmaxRows(logits, dim), dim, 2.5);
-    const expected = softmaxRows(logits.map((v) => v / 2.5), dim);
+    const expected = softmaxRows(
+      logits.map((v) => v / 2.5),
+      dim,
+    );
     scaled.forEach((value, i) => expect(value).toBeCloseTo(expected[i], 5));
   });
 
@@ -52,7 +55,11 @@ describe('temperature scaling', () => {
 
     const fresh = overconfident(600, 4);
     const freshProbs = softmaxRows(fresh.logits, fresh.dim);
-    const after = negativeLogLikelihood(applyTemperature(freshProbs, fresh.dim, calibration.temperature), fresh.dim, fresh.targets);
+    const after = negativeLogLikelihood(
+      applyTemperature(freshProbs, fresh.dim, calibration.temperature),
+      fresh.dim,
+      fresh.targets,
+    );
     expect(after).toBeLessThan(negativeLogLikelihood(freshProbs, fresh.dim, fresh.targets));
   });
 

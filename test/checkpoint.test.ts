@@ -12,7 +12,11 @@ import { readDataset } from '../src/data/index.js';
 import { sampleCsv, tempDir, writeResealed } from './helpers.js';
 
 const root = tempDir();
-const probe = ['Operating profit doubled on record sales.', 'The firm cut 500 jobs after losses widened.', 'The annual meeting will be held in Helsinki.'];
+const probe = [
+  'Operating profit doubled on record sales.',
+  'The firm cut 500 jobs after losses widened.',
+  'The annual meeting will be held in Helsinki.',
+];
 let saved: string;
 let expected: Float32Array;
 
@@ -266,7 +270,7 @@ describe('where a checkpoint may be written', () => {
     expect((await fs.readdir(place)).filter((name) => name.includes('.tmp-'))).toEqual([]);
   });
 
-  it('is refused while another live process holds the lock, and takes over a dead one\'s', async () => {
+  it("is refused while another live process holds the lock, and takes over a dead one's", async () => {
     const dir = path.join(place, 'locked');
     const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
     writeFileSync(lockPath(dir), JSON.stringify({ pid: process.ppid, host: hostname() }));

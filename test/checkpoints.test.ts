@@ -28,9 +28,12 @@ const SHIPPED = [
     name: 'medical-topic',
     licence: 'CC BY-SA 3.0',
     obvious: {
-      'Patients with metastatic breast carcinoma received adjuvant chemotherapy after resection of the tumor; tumor recurrence was assessed.': 'neoplasms',
-      'Patients with acute myocardial infarction underwent coronary angioplasty; left ventricular function and blood pressure were measured.': 'cardiovascular diseases',
-      'Seizure frequency fell in patients with epilepsy treated with the new anticonvulsant; EEG and cerebral imaging were normal.': 'nervous system diseases',
+      'Patients with metastatic breast carcinoma received adjuvant chemotherapy after resection of the tumor; tumor recurrence was assessed.':
+        'neoplasms',
+      'Patients with acute myocardial infarction underwent coronary angioplasty; left ventricular function and blood pressure were measured.':
+        'cardiovascular diseases',
+      'Seizure frequency fell in patients with epilepsy treated with the new anticonvulsant; EEG and cerebral imaging were normal.':
+        'nervous system diseases',
     },
   },
   {
@@ -80,14 +83,25 @@ describe.each(SHIPPED)('checkpoints/$name', ({ name, licence, obvious }) => {
 
 describe('checkpoints/finance-sentiment', () => {
   it('says it is for non-commercial use only', () => {
-    expect(readFileSync(path.join(repoRoot, 'checkpoints/finance-sentiment/README.md'), 'utf8')).toContain('Non-commercial use only');
+    expect(readFileSync(path.join(repoRoot, 'checkpoints/finance-sentiment/README.md'), 'utf8')).toContain(
+      'Non-commercial use only',
+    );
   });
 
   it('classifies the shipped sample through the CLI', () => {
-    const run = headstart('predict', '--model', 'checkpoints/finance-sentiment', '--input', 'corpora/samples/finance-new.txt');
+    const run = headstart(
+      'predict',
+      '--model',
+      'checkpoints/finance-sentiment',
+      '--input',
+      'corpora/samples/finance-new.txt',
+    );
     expect(run.stderr).not.toContain('headstart:');
     expect(run.status).toBe(0);
-    const rows = run.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const rows = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     const sentences = readFileSync(path.join(repoRoot, 'corpora/samples/finance-new.txt'), 'utf8').trim().split('\n');
     expect(rows).toHaveLength(sentences.length);
     // "lifted its profit forecast after a record quarter", "Net sales ... fell 22%", "headquarters are located in Espoo".
@@ -98,8 +112,11 @@ describe('checkpoints/finance-sentiment', () => {
 describe('checkpoints/README.md', () => {
   it('lists every shipped checkpoint with its licence', () => {
     const index = readFileSync(path.join(repoRoot, 'checkpoints/README.md'), 'utf8');
-    const folders = readdirSync(path.join(repoRoot, 'checkpoints'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const folders = readdirSync(path.join(repoRoot, 'checkpoints'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     expect(folders.sort()).toEqual(SHIPPED.map((s) => s.name).sort());
-    for (const { name, licence } of SHIPPED) expect(index).toMatch(new RegExp(`\\[${name}\\][^\\n]*${licence.replace(/\./g, '\\.')}`));
+    for (const { name, licence } of SHIPPED)
+      expect(index).toMatch(new RegExp(`\\[${name}\\][^\\n]*${licence.replace(/\./g, '\\.')}`));
   });
 });

@@ -14,7 +14,11 @@ import { headstart, sampleCsv, tempDir } from './helpers.js';
 const data = await readDataset(sampleCsv);
 const texts = data.examples.map((e) => e.text);
 const labels = data.examples.map((e) => e.labels[0]);
-const probe = ['Net profit rose sharply and the company raised its dividend.', 'The company reported a heavy loss and cut jobs.', 'The meeting is on Tuesday.'];
+const probe = [
+  'Net profit rose sharply and the company raised its dividend.',
+  'The company reported a heavy loss and cut jobs.',
+  'The meeting is on Tuesday.',
+];
 const root = tempDir();
 
 describe('fit() defaults to the auto recipe', () => {
@@ -33,7 +37,9 @@ describe('fit() defaults to the auto recipe', () => {
     const auto = await trainAuto(texts, labels, { fit: { seed: DEFAULT_SEED } });
     try {
       expect(auto.report.chosen).toBe(report.recipe!.chosen);
-      expect(Array.from((await classifier.predictProba(probe)).data)).toEqual(Array.from((await auto.classifier.predictProba(probe)).data));
+      expect(Array.from((await classifier.predictProba(probe)).data)).toEqual(
+        Array.from((await auto.classifier.predictProba(probe)).data),
+      );
     } finally {
       await auto.classifier.dispose();
     }
@@ -46,7 +52,9 @@ describe('fit() defaults to the auto recipe', () => {
     expect(manifest.training.recipe).toMatchObject({ recipe: 'auto', chosen: report.recipe!.chosen });
     const loaded = await TextClassifier.load(dir);
     try {
-      expect(Array.from((await loaded.predictProba(probe)).data)).toEqual(Array.from((await classifier.predictProba(probe)).data));
+      expect(Array.from((await loaded.predictProba(probe)).data)).toEqual(
+        Array.from((await classifier.predictProba(probe)).data),
+      );
     } finally {
       await loaded.dispose();
     }
@@ -64,8 +72,12 @@ describe('fit() defaults to the auto recipe', () => {
   it('refuses auto over hand-configured members and an unknown recipe', async () => {
     const fused = await TextClassifier.create({ fuseWith: ['tfidf'] });
     try {
-      await expect(fused.fit(texts, labels, { recipe: 'auto' })).rejects.toMatchObject({ code: 'RECIPE_NEEDS_ONE_ENCODER' });
-      await expect(fused.fit(texts, labels, { recipe: 'fast' as 'auto' })).rejects.toMatchObject({ code: 'UNKNOWN_RECIPE' });
+      await expect(fused.fit(texts, labels, { recipe: 'auto' })).rejects.toMatchObject({
+        code: 'RECIPE_NEEDS_ONE_ENCODER',
+      });
+      await expect(fused.fit(texts, labels, { recipe: 'fast' as 'auto' })).rejects.toMatchObject({
+        code: 'UNKNOWN_RECIPE',
+      });
       // Without a recipe, the members given are the ones trained.
       const single = await fused.fit(texts, labels, { epochs: 3 });
       expect(single.recipe).toBeUndefined();
@@ -85,8 +97,12 @@ describe('the CLI and the library share the default seed', () => {
     const cli = await TextClassifier.load(out);
     const { classifier: library } = await TextClassifier.train(texts, labels, { recipe: 'single', epochs: 5 });
     try {
-      expect(JSON.parse(readFileSync(path.join(out, 'headstart.json'), 'utf8')).training.options.seed).toBe(DEFAULT_SEED);
-      expect(Array.from((await cli.predictProba(probe)).data)).toEqual(Array.from((await library.predictProba(probe)).data));
+      expect(JSON.parse(readFileSync(path.join(out, 'headstart.json'), 'utf8')).training.options.seed).toBe(
+        DEFAULT_SEED,
+      );
+      expect(Array.from((await cli.predictProba(probe)).data)).toEqual(
+        Array.from((await library.predictProba(probe)).data),
+      );
     } finally {
       await Promise.all([cli.dispose(), library.dispose()]);
     }
@@ -110,7 +126,9 @@ describe('predict takes one string or an array', () => {
   it('rejects what is neither a string nor an array with a TypeError', async () => {
     for (const bad of [42, null, undefined, { text: 'x' }]) {
       await expect(classifier.predict(bad as unknown as string)).rejects.toThrow(TypeError);
-      await expect(classifier.predictProba(bad as unknown as string)).rejects.toThrow(/predictProba takes a string or an array of strings/);
+      await expect(classifier.predictProba(bad as unknown as string)).rejects.toThrow(
+        /predictProba takes a string or an array of strings/,
+      );
     }
   });
 });

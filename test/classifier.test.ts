@@ -36,7 +36,13 @@ describe('TextClassifier', () => {
     const report = await classifier.fit(texts, labels, { recipe: 'single', seed: 0 });
     expect(report.labels).toEqual(['negative', 'neutral', 'positive']);
     expect(report.examples).toBe(texts.length);
-    const predictions = await classifier.predict(['Net profit rose sharply and the company raised its dividend.', 'The company reported a heavy loss and cut jobs.'], { topK: 3 });
+    const predictions = await classifier.predict(
+      [
+        'Net profit rose sharply and the company raised its dividend.',
+        'The company reported a heavy loss and cut jobs.',
+      ],
+      { topK: 3 },
+    );
     expect(predictions.map((p) => p.label)).toEqual(['positive', 'negative']);
     for (const p of predictions) {
       expect(p.top).toHaveLength(3);
@@ -102,7 +108,12 @@ describe('TextClassifier', () => {
 describe('crossValidate', () => {
   it('embeds each distinct text once across all folds', async () => {
     const encoder = counting(await createEncoder('potion'));
-    const result = await crossValidate(encoder, texts, labels, { folds: 3, seed: 0, recipe: 'single', fit: { epochs: 10 } });
+    const result = await crossValidate(encoder, texts, labels, {
+      folds: 3,
+      seed: 0,
+      recipe: 'single',
+      fit: { epochs: 10 },
+    });
     expect(result.folds).toHaveLength(3);
     expect(encoder.embedded).toBe(new Set(texts).size);
     expect(result.accuracy.mean).toBeGreaterThan(0.4);

@@ -37,7 +37,11 @@ describe('CSV saved as .txt', () => {
     ]) {
       const result = headstart(...args);
       expect(result.status, args[0]).toBe(3);
-      expect(result.stderr).toMatch(new RegExp(`^headstart: ${lines.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: plain lines \\(format "lines"\\) carry no labels`));
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^headstart: ${lines.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: plain lines \\(format "lines"\\) carry no labels`,
+        ),
+      );
       expect(result.stderr).not.toContain('internal error');
     }
   });
@@ -53,17 +57,41 @@ describe('CSV saved as .txt', () => {
 
   it('train refuses plain lines as --eval-data before training, and scores a good one after', () => {
     const lines = path.join(repoRoot, 'corpora/samples/finance-new.txt');
-    const refused = headstart('train', '--data', sampleCsv, '--eval-data', lines, '--out', path.join(root, 'never'), ...quick);
+    const refused = headstart(
+      'train',
+      '--data',
+      sampleCsv,
+      '--eval-data',
+      lines,
+      '--out',
+      path.join(root, 'never'),
+      ...quick,
+    );
     expect(refused.status).toBe(3);
     expect(refused.stderr).toContain('plain lines (format "lines") carry no labels');
     expect(refused.stderr).not.toContain('trained ');
-    const scored = headstart('train', '--data', sampleCsv, '--eval-data', sampleCsv, '--out', path.join(root, 'scored'), ...quick, '--json');
+    const scored = headstart(
+      'train',
+      '--data',
+      sampleCsv,
+      '--eval-data',
+      sampleCsv,
+      '--out',
+      path.join(root, 'scored'),
+      ...quick,
+      '--json',
+    );
     expect(scored.status).toBe(0);
     expect(scored.lastJson().metrics.accuracy).toBeGreaterThan(0.5);
   });
 
   it('a missing label reaching the library is a DataError naming the index, not a TypeError', () => {
-    expect(() => labelVocabulary(['a', undefined as unknown as string])).toThrow(expect.objectContaining({ code: 'MISSING_LABEL', message: 'text #1, field "label": missing label (got undefined)' }));
+    expect(() => labelVocabulary(['a', undefined as unknown as string])).toThrow(
+      expect.objectContaining({
+        code: 'MISSING_LABEL',
+        message: 'text #1, field "label": missing label (got undefined)',
+      }),
+    );
   });
 });
 
@@ -84,7 +112,20 @@ describe('--delimiter', () => {
     const cv = headstart('cv', '--data', semicolons, '--delimiter', ';', '--folds', '2', '--epochs', '5', '--json');
     expect(cv.status).toBe(0);
     expect(cv.lastJson().examples).toBe(60);
-    const distill = headstart('distill', '--teacher', model, '--data', semicolons, '--delimiter', ';', '--out', path.join(root, 'student'), '--epochs', '5', '--json');
+    const distill = headstart(
+      'distill',
+      '--teacher',
+      model,
+      '--data',
+      semicolons,
+      '--delimiter',
+      ';',
+      '--out',
+      path.join(root, 'student'),
+      '--epochs',
+      '5',
+      '--json',
+    );
     expect(distill.status).toBe(0);
     expect(distill.lastJson()).toMatchObject({ command: 'distill', skippedRows: 0 });
   });
@@ -92,13 +133,26 @@ describe('--delimiter', () => {
   it('detects semicolons in a .csv header without commas, and says so', () => {
     const train = headstart('train', '--data', semicolons, '--out', path.join(root, 'detected'), ...quick);
     expect(train.status).toBe(0);
-    expect(train.stderr).toContain(`${semicolons}: read with semicolon delimiters (its header has semicolons and no commas)`);
+    expect(train.stderr).toContain(
+      `${semicolons}: read with semicolon delimiters (its header has semicolons and no commas)`,
+    );
   });
 
   it('takes tab by name or as \\t, also for a .txt file', () => {
     const tabs = sampleWith('\t', 'finance-tabs.txt');
     for (const name of ['tab', '\\t']) {
-      const train = headstart('train', '--data', tabs, '--format', 'csv', '--delimiter', name, '--out', path.join(root, 'tabs'), ...quick);
+      const train = headstart(
+        'train',
+        '--data',
+        tabs,
+        '--format',
+        'csv',
+        '--delimiter',
+        name,
+        '--out',
+        path.join(root, 'tabs'),
+        ...quick,
+      );
       expect(train.status, name).toBe(0);
       expect(train.stderr).toContain('read 60 examples, 3 labels');
     }
@@ -107,6 +161,8 @@ describe('--delimiter', () => {
   it('refuses a delimiter that is not one character (exit 2)', () => {
     const result = headstart('train', '--data', semicolons, '--delimiter', ';;', '--out', path.join(root, 'never'));
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('headstart: the delimiter must be one character other than a quote or line break, got ";;"');
+    expect(result.stderr).toContain(
+      'headstart: the delimiter must be one character other than a quote or line break, got ";;"',
+    );
   });
 });

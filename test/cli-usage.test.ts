@@ -5,7 +5,9 @@ describe('usage errors', () => {
   it('a missing required option is one error line and a pointer to the command help, exit 2', () => {
     const result = headstart('train', '--data', sampleCsv);
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe("headstart: error: required option '--out <dir>' not specified\nsee headstart train --help\n");
+    expect(result.stderr).toBe(
+      "headstart: error: required option '--out <dir>' not specified\nsee headstart train --help\n",
+    );
   });
 
   it('a mistyped option names it, suggests the right one and does not print the help', () => {

@@ -12,16 +12,40 @@ describe('headstart CLI', () => {
     const train = headstart('train', '--data', sampleCsv, '--out', model, '--epochs', '40', '--json');
     expect(train.stderr).not.toContain('headstart:');
     expect(train.status).toBe(0);
-    expect(train.lastJson()).toMatchObject({ command: 'train', examples: expect.any(Number), labels: ['negative', 'neutral', 'positive'] });
+    expect(train.lastJson()).toMatchObject({
+      command: 'train',
+      examples: expect.any(Number),
+      labels: ['negative', 'neutral', 'positive'],
+    });
 
     const input = path.join(root, 'input.jsonl');
-    const rows = [{ id: 'a', text: 'Profits soared to a record.' }, { id: 'b', text: '' }, { id: 'c', text: 'Losses deepened and the shares slumped.' }];
+    const rows = [
+      { id: 'a', text: 'Profits soared to a record.' },
+      { id: 'b', text: '' },
+      { id: 'c', text: 'Losses deepened and the shares slumped.' },
+    ];
     writeFileSync(input, rows.map((r) => JSON.stringify(r)).join('\n'));
     const output = path.join(root, 'out.jsonl');
-    const predict = headstart('predict', '--model', model, '--input', input, '--id-field', 'id', '--output', output, '--top-k', '2', '--json');
+    const predict = headstart(
+      'predict',
+      '--model',
+      model,
+      '--input',
+      input,
+      '--id-field',
+      'id',
+      '--output',
+      output,
+      '--top-k',
+      '2',
+      '--json',
+    );
     expect(predict.status).toBe(0);
     expect(predict.lastJson()).toMatchObject({ summary: true, rows: 3, empty: 1 });
-    const written = readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const written = readFileSync(output, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(written.map((r) => r.id)).toEqual(['a', 'b', 'c']);
     expect(written[1].empty).toBe(true);
     expect(Object.keys(written[0].scores)).toHaveLength(2);
@@ -35,8 +59,15 @@ describe('headstart CLI', () => {
   it('predicts plain-text lines to stdout', () => {
     const predict = headstart('predict', '--model', model, '--input', newTexts);
     expect(predict.status).toBe(0);
-    const lines = predict.stdout.trim().split('\n').map((line) => JSON.parse(line));
-    expect(lines.length).toBe(readFileSync(newTexts, 'utf8').split('\n').filter((l) => l.trim()).length);
+    const lines = predict.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.length).toBe(
+      readFileSync(newTexts, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim()).length,
+    );
     expect(lines[0]).toMatchObject({ line: 1, label: expect.any(String), score: expect.any(Number) });
   });
 

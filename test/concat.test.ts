@@ -13,7 +13,11 @@ import { sampleCsv, tempDir } from './helpers.js';
 const data = await readDataset(sampleCsv);
 const texts = data.examples.map((e) => e.text);
 const labels = data.examples.map((e) => e.labels[0]);
-const probe = ['Net profit rose sharply and the company raised its dividend.', 'The company reported a heavy loss and cut jobs.', 'The meeting is on Tuesday.'];
+const probe = [
+  'Net profit rose sharply and the company raised its dividend.',
+  'The company reported a heavy loss and cut jobs.',
+  'The meeting is on Tuesday.',
+];
 const tfidfSettings = { ngramMax: 2 as const, minDf: 1, maxFeatures: 1000, sublinearTf: true };
 
 async function fitted(denseWeight: number): Promise<{ concat: ConcatEncoder; words: TfidfEncoder }> {
@@ -37,8 +41,12 @@ describe('ConcatEncoder (TF-IDF with embeddings appended)', () => {
       const start = x.indptr[row];
       const wordCount = plain.indptr[row + 1] - plain.indptr[row];
       expect(x.indptr[row + 1] - start).toBe(wordCount + potion.dim);
-      expect(Array.from(x.indices.subarray(start, start + wordCount))).toEqual(Array.from(plain.indices.subarray(plain.indptr[row], plain.indptr[row + 1])));
-      expect(Array.from(x.values.subarray(start, start + wordCount))).toEqual(Array.from(plain.values.subarray(plain.indptr[row], plain.indptr[row + 1])));
+      expect(Array.from(x.indices.subarray(start, start + wordCount))).toEqual(
+        Array.from(plain.indices.subarray(plain.indptr[row], plain.indptr[row + 1])),
+      );
+      expect(Array.from(x.values.subarray(start, start + wordCount))).toEqual(
+        Array.from(plain.values.subarray(plain.indptr[row], plain.indptr[row + 1])),
+      );
       for (let j = 0; j < potion.dim; j++) {
         expect(x.indices[start + wordCount + j]).toBe(words.dim + j);
         const value = x.values[start + wordCount + j];
@@ -53,7 +61,8 @@ describe('ConcatEncoder (TF-IDF with embeddings appended)', () => {
     const dense = await concat.embed(probe);
     const sparse = await concat.embedSparse(probe);
     for (let row = 0; row < sparse.rows; row++) {
-      for (let k = sparse.indptr[row]; k < sparse.indptr[row + 1]; k++) expect(dense.data[row * dense.dim + sparse.indices[k]]).toBe(sparse.values[k]);
+      for (let k = sparse.indptr[row]; k < sparse.indptr[row + 1]; k++)
+        expect(dense.data[row * dense.dim + sparse.indices[k]]).toBe(sparse.values[k]);
     }
     await Promise.all([concat.dispose(), potion.dispose()]);
   });
@@ -78,7 +87,11 @@ describe('ConcatEncoder (TF-IDF with embeddings appended)', () => {
 
   it("is what the encoder choice 'tfidf+potion' builds", async () => {
     const encoder = await createEncoder('tfidf+potion');
-    expect(encoder.spec).toMatchObject({ type: 'concat', dense: { type: 'static', model: 'potion-base-4m-int8' }, denseWeight: 0.5 });
+    expect(encoder.spec).toMatchObject({
+      type: 'concat',
+      dense: { type: 'static', model: 'potion-base-4m-int8' },
+      denseWeight: 0.5,
+    });
     await expect(createEncoder('tfidf+tfidf')).rejects.toThrow(/must be a pretrained encoder, not tfidf/);
     await expect(createEncoder('tfidf+nonsense')).rejects.toThrow(/unknown encoder "nonsense"/);
     await encoder.dispose();
@@ -86,7 +99,9 @@ describe('ConcatEncoder (TF-IDF with embeddings appended)', () => {
 
   it('refuses a dense part that is not a pretrained encoder, a bad weight, and use before fit', async () => {
     const potion = await createEncoder('potion');
-    expect(() => new ConcatEncoder(new TfidfEncoder(), new TfidfEncoder())).toThrow(/must be a pretrained encoder, not tfidf/);
+    expect(() => new ConcatEncoder(new TfidfEncoder(), new TfidfEncoder())).toThrow(
+      /must be a pretrained encoder, not tfidf/,
+    );
     expect(() => new ConcatEncoder(new TfidfEncoder(), potion, { denseWeight: 0 })).toThrow(UsageError);
     const unfitted = new ConcatEncoder(new TfidfEncoder(), potion);
     await expect(unfitted.embedSparse(probe)).rejects.toThrow(/not fitted/);
@@ -94,10 +109,18 @@ describe('ConcatEncoder (TF-IDF with embeddings appended)', () => {
   });
 
   it('serves as a fused member whose checkpoint loads to the same predictions and whose state is hash-checked', async () => {
-    const spec: EncoderSpec = { type: 'concat', tfidf: tfidfSettings, dense: { type: 'static', model: 'potion-base-4m-int8', maxTokens: 512 }, denseWeight: 0.5 };
+    const spec: EncoderSpec = {
+      type: 'concat',
+      tfidf: tfidfSettings,
+      dense: { type: 'static', model: 'potion-base-4m-int8', maxTokens: 512 },
+      denseWeight: 0.5,
+    };
     const classifier = await TextClassifier.create({ encoder: 'potion', fuseWith: [spec] });
     const report = await classifier.fit(texts, labels, { recipe: 'single', seed: 0, validationSplit: 0.4 });
-    expect(report.members.map((m) => m.encoder)).toEqual(['static:potion-base-4m-int8', 'tfidf+static:potion-base-4m-int8']);
+    expect(report.members.map((m) => m.encoder)).toEqual([
+      'static:potion-base-4m-int8',
+      'tfidf+static:potion-base-4m-int8',
+    ]);
     const before = await classifier.predictProba(probe);
     // The member's dense part is the primary's encoder: prediction embeds each text once, for both.
     const embed = vi.spyOn(classifier.encoder, 'embed');
@@ -130,12 +153,20 @@ describe('ConcatEncoder (TF-IDF with embeddings appended)', () => {
     const file = path.join(dir, 'concat.json');
     const state = JSON.parse(readFileSync(file, 'utf8'));
     for (const [edit, message] of [
-      [(s: Record<string, unknown>) => ({ ...s, std: (s.std as number[]).map((v, i) => (i === 3 ? 0 : v)) }), /field "std\[3\]": must be a finite number > 0/],
-      [(s: Record<string, unknown>) => ({ ...s, mean: (s.mean as number[]).slice(1) }), /field "mean": must be a list of 128 numbers/],
+      [
+        (s: Record<string, unknown>) => ({ ...s, std: (s.std as number[]).map((v, i) => (i === 3 ? 0 : v)) }),
+        /field "std\[3\]": must be a finite number > 0/,
+      ],
+      [
+        (s: Record<string, unknown>) => ({ ...s, mean: (s.mean as number[]).slice(1) }),
+        /field "mean": must be a list of 128 numbers/,
+      ],
       [(s: Record<string, unknown>) => ({ ...s, version: 9 }), /field "version"/],
     ] as const) {
       writeFileSync(file, JSON.stringify(edit(state)));
-      const error = await ConcatEncoder.loadState(dir, new TfidfEncoder(), await createEncoder('potion'), { denseWeight: 0.5 }).catch((e: unknown) => e);
+      const error = await ConcatEncoder.loadState(dir, new TfidfEncoder(), await createEncoder('potion'), {
+        denseWeight: 0.5,
+      }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ModelError);
       expect((error as ModelError).message).toMatch(message);
     }

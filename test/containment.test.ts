@@ -52,7 +52,9 @@ describe('containmentGroups', () => {
   });
 
   it('groups every text with the longest text that contains it, or alone (property)', () => {
-    const text = fc.array(fc.constantFrom('a', 'b', 'c', 'B'), { minLength: 0, maxLength: 7 }).map((words) => words.join(' '));
+    const text = fc
+      .array(fc.constantFrom('a', 'b', 'c', 'B'), { minLength: 0, maxLength: 7 })
+      .map((words) => words.join(' '));
     fc.assert(
       fc.property(fc.array(text, { minLength: 1, maxLength: 25 }), (texts) => {
         const groups = containmentGroups(texts);
@@ -104,9 +106,25 @@ describe('validationSplit with groups', () => {
     expect(() => validationSplit(single(labels), 3, 0.2, 5, new Int32Array(3))).toThrow(/3 group ids for 60 rows/);
     const texts = labels.map((l, i) => `text ${i} of class ${l}`);
     const classes = labels.map((l) => `c${l}`);
-    await expect(TextClassifier.train(texts, classes, { recipe: 'single', validationGroups: new Int32Array(2), epochs: 2 }, { encoder: 'tfidf' })).rejects.toThrow(UsageError);
-    const soft: Targets = { kind: 'soft', probabilities: Float32Array.from(labels.flatMap((l) => [0, 1, 2].map((c) => (c === l ? 1 : 0)))), temperature: 1 };
-    await expect(trainStudent(new TfidfEncoder(), texts, soft as SoftTargets, 3, { validationGroups: new Int32Array(2), epochs: 2 })).rejects.toThrow(/2 group ids for 60 rows/);
+    await expect(
+      TextClassifier.train(
+        texts,
+        classes,
+        { recipe: 'single', validationGroups: new Int32Array(2), epochs: 2 },
+        { encoder: 'tfidf' },
+      ),
+    ).rejects.toThrow(UsageError);
+    const soft: Targets = {
+      kind: 'soft',
+      probabilities: Float32Array.from(labels.flatMap((l) => [0, 1, 2].map((c) => (c === l ? 1 : 0)))),
+      temperature: 1,
+    };
+    await expect(
+      trainStudent(new TfidfEncoder(), texts, soft as SoftTargets, 3, {
+        validationGroups: new Int32Array(2),
+        epochs: 2,
+      }),
+    ).rejects.toThrow(/2 group ids for 60 rows/);
   });
 });
 
@@ -121,7 +139,9 @@ describe('held-out texts of the recipes are kept with the texts that contain the
   examples.forEach((example, i) => {
     const words = example.text.split(' ');
     const half = Math.ceil(words.length / 2);
-    for (const text of i % 3 === 0 ? [example.text, words.slice(0, half).join(' '), words.slice(half).join(' ')] : [example.text]) {
+    for (const text of i % 3 === 0
+      ? [example.text, words.slice(0, half).join(' '), words.slice(half).join(' ')]
+      : [example.text]) {
       texts.push(text);
       labels.push(example.labels[0]);
       groupOf.push(i);
@@ -132,7 +152,16 @@ describe('held-out texts of the recipes are kept with the texts that contain the
   async function recordingEncoder(): Promise<{ encoder: Encoder; trainedOn: () => Set<string> }> {
     const potion = await createEncoder('potion');
     const calls: string[][] = [];
-    const encoder: Encoder = { ...potion, spec: potion.spec, dim: potion.dim, fingerprint: potion.fingerprint, maxTokens: potion.maxTokens, maxEmbeddingsPerCall: potion.maxEmbeddingsPerCall, embed: (batch, options) => (calls.push([...batch]), potion.embed(batch, options)), dispose: () => potion.dispose() };
+    const encoder: Encoder = {
+      ...potion,
+      spec: potion.spec,
+      dim: potion.dim,
+      fingerprint: potion.fingerprint,
+      maxTokens: potion.maxTokens,
+      maxEmbeddingsPerCall: potion.maxEmbeddingsPerCall,
+      embed: (batch, options) => (calls.push([...batch]), potion.embed(batch, options)),
+      dispose: () => potion.dispose(),
+    };
     return { encoder, trainedOn: () => new Set(calls[0]) };
   }
 
@@ -149,15 +178,31 @@ describe('held-out texts of the recipes are kept with the texts that contain the
   it('in the multi-label choice between heads', async () => {
     const { encoder, trainedOn } = await recordingEncoder();
     const multi = labels.map((label) => [label]);
-    await chooseMultiLabelHead(texts, multi, [{ name: 'pretrained', encoder, fit: { seed: 0, epochs: 2 } }], { seed: 3, deadline: new AbortController().signal, load: {} });
+    await chooseMultiLabelHead(texts, multi, [{ name: 'pretrained', encoder, fit: { seed: 0, epochs: 2 } }], {
+      seed: 3,
+      deadline: new AbortController().signal,
+      load: {},
+    });
     expectWholeGroups(trainedOn());
     await encoder.dispose();
   });
 
   it("in distillation's held-out comparison", async () => {
-    const { classifier: teacher } = await TextClassifier.train(texts, labels, { recipe: 'single', seed: 0 }, { encoder: 'tfidf' });
+    const { classifier: teacher } = await TextClassifier.train(
+      texts,
+      labels,
+      { recipe: 'single', seed: 0 },
+      { encoder: 'tfidf' },
+    );
     const { encoder, trainedOn } = await recordingEncoder();
-    const { classifier, report } = await distill({ teacher, texts, labels, holdOut: 0.25, student: { encoder, fit: { seed: 4, epochs: 2 } }, timingRounds: 1 });
+    const { classifier, report } = await distill({
+      teacher,
+      texts,
+      labels,
+      holdOut: 0.25,
+      student: { encoder, fit: { seed: 4, epochs: 2 } },
+      timingRounds: 1,
+    });
     expect(report.comparison?.rows).toBe(expectWholeGroups(trainedOn()));
     await classifier.dispose();
     await teacher.dispose();
@@ -171,6 +216,8 @@ describe('held-out texts of the recipes are kept with the texts that contain the
     const held = new Set(Array.from(test, (row) => groups[row]));
     for (const row of train) expect(held.has(groups[row])).toBe(false);
     expect(train.length + test.length).toBe(90);
-    expect(groupedStratifiedSplit(strata, 0.2, 1)).toEqual(groupedStratifiedSplit(strata, 0.2, 1, Int32Array.from(strata.keys())));
+    expect(groupedStratifiedSplit(strata, 0.2, 1)).toEqual(
+      groupedStratifiedSplit(strata, 0.2, 1, Int32Array.from(strata.keys())),
+    );
   });
 });

@@ -35,8 +35,21 @@ describe('registry', () => {
   it('lists the known corpora with checksums, licences and descriptions', () => {
     const corpora = listCorpora();
     expect(corpora.map((c) => c.name)).toEqual([
-      'fpb50', 'fpb66', 'fpb75', 'fpb-all', 'banking77-train', 'banking77-test', 'medical-abstracts',
-      'trec-train', 'trec-test', 'sst2-train', 'sst2-dev', 'hoc-train', 'hoc-dev', 'hoc-test', 'ag-news-test',
+      'fpb50',
+      'fpb66',
+      'fpb75',
+      'fpb-all',
+      'banking77-train',
+      'banking77-test',
+      'medical-abstracts',
+      'trec-train',
+      'trec-test',
+      'sst2-train',
+      'sst2-dev',
+      'hoc-train',
+      'hoc-dev',
+      'hoc-test',
+      'ag-news-test',
     ]);
     for (const corpus of corpora) {
       expect(corpus.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -76,14 +89,18 @@ describe('resolveDataSource', () => {
       }
     })();
     expect(error).toBeInstanceOf(DataError);
-    expect((error as DataError).message).toContain('"no-such-thing.csv" is neither an existing file nor a known corpus');
+    expect((error as DataError).message).toContain(
+      '"no-such-thing.csv" is neither an existing file nor a known corpus',
+    );
     expect((error as DataError).message).toContain('known: fpb50, fpb66');
   });
 
   it('needs HEADSTART_CORPORA for a corpus name', () => {
     withCorporaDir(undefined, () => {
       expect(() => resolveDataSource('fpb50')).toThrow(UsageError);
-      expect(() => resolveDataSource('fpb50')).toThrow("corpus 'fpb50' needs HEADSTART_CORPORA (e.g. ../shared/corpora)");
+      expect(() => resolveDataSource('fpb50')).toThrow(
+        "corpus 'fpb50' needs HEADSTART_CORPORA (e.g. ../shared/corpora)",
+      );
     });
   });
 
@@ -112,60 +129,87 @@ describe('project samples', () => {
   });
 });
 
-describeWithCorpora(listCorpora().map((corpus) => corpus.name), `shared corpora in ${corporaDir}`, () => {
-  const read = (name: string) => {
-    const { path: file, options } = resolveDataSource(name);
-    return readDataset(file, options);
-  };
+describeWithCorpora(
+  listCorpora().map((corpus) => corpus.name),
+  `shared corpora in ${corporaDir}`,
+  () => {
+    const read = (name: string) => {
+      const { path: file, options } = resolveDataSource(name);
+      return readDataset(file, options);
+    };
 
-  it.each(listCorpora().map((corpus) => [corpus.name, corpus.rows] as const))(
-    '%s has the %i rows PROVENANCE.txt counts, none skipped or empty, no text lost to decoding',
-    async (name, rows) => {
-      const data = await read(name);
-      expect(data.examples).toHaveLength(rows);
-      expect(data.skipped).toEqual([]);
-      expect(data.examples.some((e) => e.text.trim() === '')).toBe(false);
-      // Some files (HoC) hold literal U+FFFD characters; decoding must add none.
-      const bytes = readFileSync(resolveDataSource(name).path);
-      const literal = bytes.toString('latin1').split('\xef\xbf\xbd').length - 1;
-      const decoded = data.examples.reduce((total, e) => total + e.text.split('\uFFFD').length - 1, 0);
-      expect(decoded).toBeLessThanOrEqual(literal);
-    },
-  );
+    it.each(listCorpora().map((corpus) => [corpus.name, corpus.rows] as const))(
+      '%s has the %i rows PROVENANCE.txt counts, none skipped or empty, no text lost to decoding',
+      async (name, rows) => {
+        const data = await read(name);
+        expect(data.examples).toHaveLength(rows);
+        expect(data.skipped).toEqual([]);
+        expect(data.examples.some((e) => e.text.trim() === '')).toBe(false);
+        // Some files (HoC) hold literal U+FFFD characters; decoding must add none.
+        const bytes = readFileSync(resolveDataSource(name).path);
+        const literal = bytes.toString('latin1').split('\xef\xbf\xbd').length - 1;
+        const decoded = data.examples.reduce((total, e) => total + e.text.split('\uFFFD').length - 1, 0);
+        expect(decoded).toBeLessThanOrEqual(literal);
+      },
+    );
 
-  it('matches the per-label counts of PROVENANCE.txt', async () => {
-    expect(labelCounts(await read('fpb50'))).toEqual({ neutral: 2879, positive: 1363, negative: 604 });
-    expect(labelCounts(await read('fpb-all'))).toEqual({ neutral: 1391, positive: 570, negative: 303 });
-    expect(labelCounts(await read('trec-train'))).toEqual({ ENTY: 1250, HUM: 1223, DESC: 1162, NUM: 896, LOC: 835, ABBR: 86 });
-    expect(labelCounts(await read('sst2-dev'))).toEqual({ positive: 444, negative: 428 });
-    expect(labelCounts(await read('ag-news-test'))).toEqual({ World: 1900, Sports: 1900, Business: 1900, 'Sci/Tech': 1900 });
-    expect(labelCounts(await read('medical-abstracts'))).toEqual({
-      'general pathological conditions': 961,
-      neoplasms: 633,
-      'cardiovascular diseases': 610,
-      'nervous system diseases': 385,
-      'digestive system diseases': 299,
+    it('matches the per-label counts of PROVENANCE.txt', async () => {
+      expect(labelCounts(await read('fpb50'))).toEqual({ neutral: 2879, positive: 1363, negative: 604 });
+      expect(labelCounts(await read('fpb-all'))).toEqual({ neutral: 1391, positive: 570, negative: 303 });
+      expect(labelCounts(await read('trec-train'))).toEqual({
+        ENTY: 1250,
+        HUM: 1223,
+        DESC: 1162,
+        NUM: 896,
+        LOC: 835,
+        ABBR: 86,
+      });
+      expect(labelCounts(await read('sst2-dev'))).toEqual({ positive: 444, negative: 428 });
+      expect(labelCounts(await read('ag-news-test'))).toEqual({
+        World: 1900,
+        Sports: 1900,
+        Business: 1900,
+        'Sci/Tech': 1900,
+      });
+      expect(labelCounts(await read('medical-abstracts'))).toEqual({
+        'general pathological conditions': 961,
+        neoplasms: 633,
+        'cardiovascular diseases': 610,
+        'nervous system diseases': 385,
+        'digestive system diseases': 299,
+      });
+      const banking = labelCounts(await read('banking77-test'));
+      expect(Object.keys(banking)).toHaveLength(77);
+      expect(new Set(Object.values(banking))).toEqual(new Set([40]));
+      const hoc = await read('hoc-train');
+      expect(hoc.multiLabel).toBe(true);
+      expect(labelCounts(hoc)).toEqual({
+        '8': 674,
+        '7': 602,
+        '5': 523,
+        '0': 448,
+        '9': 375,
+        '4': 268,
+        '6': 238,
+        '3': 219,
+        '1': 185,
+        '2': 136,
+      });
+      expect(hoc.examples[0].id).toBe('22239943_s0');
     });
-    const banking = labelCounts(await read('banking77-test'));
-    expect(Object.keys(banking)).toHaveLength(77);
-    expect(new Set(Object.values(banking))).toEqual(new Set([40]));
-    const hoc = await read('hoc-train');
-    expect(hoc.multiLabel).toBe(true);
-    expect(labelCounts(hoc)).toEqual({ '8': 674, '7': 602, '5': 523, '0': 448, '9': 375, '4': 268, '6': 238, '3': 219, '1': 185, '2': 136 });
-    expect(hoc.examples[0].id).toBe('22239943_s0');
-  });
 
-  it('decodes the UTF-8 AllAgree file and the ISO-8859-1 50Agree file to the same sentences', async () => {
-    const all = await read('fpb-all');
-    const fifty = new Set((await read('fpb50')).examples.map((e) => e.text));
-    const nonAscii = all.examples.filter((e) => /[^\x00-\x7f]/.test(e.text));
-    expect(nonAscii.length).toBeGreaterThan(0);
-    for (const example of all.examples) expect(fifty.has(example.text)).toBe(true);
-  });
+    it('decodes the UTF-8 AllAgree file and the ISO-8859-1 50Agree file to the same sentences', async () => {
+      const all = await read('fpb-all');
+      const fifty = new Set((await read('fpb50')).examples.map((e) => e.text));
+      const nonAscii = all.examples.filter((e) => /[^\x00-\x7f]/.test(e.text));
+      expect(nonAscii.length).toBeGreaterThan(0);
+      for (const example of all.examples) expect(fifty.has(example.text)).toBe(true);
+    });
 
-  it('joins AG News title and description', async () => {
-    const first = (await read('ag-news-test')).examples[0];
-    expect(first.text).toMatch(/^Fears for T N pension after talks\. Unions representing workers/);
-    expect(first.labels).toEqual(['Business']);
-  });
-});
+    it('joins AG News title and description', async () => {
+      const first = (await read('ag-news-test')).examples[0];
+      expect(first.text).toMatch(/^Fears for T N pension after talks\. Unions representing workers/);
+      expect(first.labels).toEqual(['Business']);
+    });
+  },
+);

@@ -19,7 +19,11 @@ describe('CSV write -> read round trip', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(anyText, { minLength: 1, maxLength: 8 }), async (texts) => {
         const file = nextFile('.csv');
-        await writeCsv(file, texts.map((text) => ({ text, label: 'x' })), ['text', 'label']);
+        await writeCsv(
+          file,
+          texts.map((text) => ({ text, label: 'x' })),
+          ['text', 'label'],
+        );
         const data = await readDataset(file, { labelled: false });
         expect(data.examples.map((e) => e.text)).toEqual(texts);
       }),
@@ -43,13 +47,20 @@ describe('CSV write -> read round trip', () => {
 
 describe('arbitrary bytes', () => {
   // Bytes that matter to some format, so that random files hit the interesting paths often.
-  const special = [0x00, 0x0a, 0x0d, 0x2c, 0x22, 0x09, 0x40, 0x3a, 0x7b, 0x7d, 0x5f, 0x30, 0x31, 0x20, 0x61, 0x41, 0xc3, 0xa9, 0xff, 0xef, 0xbb, 0xbf];
+  const special = [
+    0x00, 0x0a, 0x0d, 0x2c, 0x22, 0x09, 0x40, 0x3a, 0x7b, 0x7d, 0x5f, 0x30, 0x31, 0x20, 0x61, 0x41, 0xc3, 0xa9, 0xff,
+    0xef, 0xbb, 0xbf,
+  ];
   const bytes = fc.oneof(
     fc.uint8Array({ maxLength: 120 }),
     fc.array(fc.constantFrom(...special), { maxLength: 120 }).map((list) => Uint8Array.from(list)),
   );
   const formats: DataFormat[] = ['csv', 'tsv', 'jsonl', 'fpb', 'trec', 'hoc', 'lines'];
-  const header: Partial<Record<DataFormat, string>> = { csv: 'text,label\n', tsv: 'text\tlabel\n', hoc: 'labels\tsentence\tindex\n' };
+  const header: Partial<Record<DataFormat, string>> = {
+    csv: 'text,label\n',
+    tsv: 'text\tlabel\n',
+    hoc: 'labels\tsentence\tindex\n',
+  };
 
   it('never throw anything but DataError, whatever the format and policy', async () => {
     const options = fc.record({

@@ -30,7 +30,10 @@ const read = (file: string, options?: ReadOptions) => readDataset(file, options)
 
 describe('csv', () => {
   it('reads text and label columns with ids and lines, labels sorted', async () => {
-    const file = temp('.csv', 'label,text,extra\npositive,Profit rose,x\nnegative,Sales fell,y\nneutral,Meeting on Monday,z\n');
+    const file = temp(
+      '.csv',
+      'label,text,extra\npositive,Profit rose,x\nnegative,Sales fell,y\nneutral,Meeting on Monday,z\n',
+    );
     const data = await read(file);
     expect(data.format).toBe('csv');
     expect(data.multiLabel).toBe(false);
@@ -75,7 +78,11 @@ describe('csv', () => {
 
   it('reads header-less files with explicit column names, or numbered columns', async () => {
     const file = temp('.csv', '"3","Title","Body text"\n"1","Other","More"\n');
-    const named = await read(file, { header: ['class', 'title', 'body'], textField: ['title', 'body'], labelField: 'class' });
+    const named = await read(file, {
+      header: ['class', 'title', 'body'],
+      textField: ['title', 'body'],
+      labelField: 'class',
+    });
     expect(named.examples.map((e) => [e.line, e.text, e.labels[0]])).toEqual([
       [1, 'Title. Body text', '3'],
       [2, 'Other. More', '1'],
@@ -205,18 +212,26 @@ describe('encoding', () => {
     const error = await failure(read(file));
     expect(error.code).toBe('INVALID_UTF8');
     // 'text,label\n' is 11 bytes, 'ok,a\n' 5, 'caf' 3: the bad byte is at offset 19.
-    expect(error.message).toBe(`${file}:3: invalid UTF-8 at byte offset 19 (byte 0xE9, which is "é" in ISO-8859-1: the file looks like latin-1, not UTF-8)`);
+    expect(error.message).toBe(
+      `${file}:3: invalid UTF-8 at byte offset 19 (byte 0xE9, which is "é" in ISO-8859-1: the file looks like latin-1, not UTF-8)`,
+    );
     expect(error.hint).toContain('--encoding latin1');
     const latin = await read(file, { encoding: 'latin1' });
     expect(latin.examples[1].text).toBe('café noir');
   });
 
   it('counts the BOM and earlier multi-byte characters in the byte offset', async () => {
-    const bytes = Buffer.concat([Buffer.from('\uFEFFtext,label\n€uro \uFFFD ok,'), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]);
+    const bytes = Buffer.concat([
+      Buffer.from('\uFEFFtext,label\n€uro \uFFFD ok,'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('\n'),
+    ]);
     const error = await failure(read(temp('.csv', bytes)));
     // BOM 3 + 'text,label\n' 11 + '€' 3 + 'uro ' 4 + U+FFFD 3 (valid, literal) + ' ok,' 4 = 28.
     expect(error.message).toContain(':2: invalid UTF-8 at byte offset 28');
-    const onFirstLine = await failure(read(temp('.txt', Buffer.from([0xef, 0xbb, 0xbf, 0x61, 0x62, 0xff, 0x0a])), { encoding: 'utf-8' }));
+    const onFirstLine = await failure(
+      read(temp('.txt', Buffer.from([0xef, 0xbb, 0xbf, 0x61, 0x62, 0xff, 0x0a])), { encoding: 'utf-8' }),
+    );
     expect(onFirstLine.message).toContain(':1: invalid UTF-8 at byte offset 5');
   });
 
@@ -281,7 +296,9 @@ describe('jsonl', () => {
       [1, ['x']],
       [3, ['3']],
     ]);
-    const multi = await read(temp('.ndjson', '{"text":"a","label":["x","y"]}\r\n{"text":"b","label":[]}\r\n{"text":"c","label":"z"}\r\n'));
+    const multi = await read(
+      temp('.ndjson', '{"text":"a","label":["x","y"]}\r\n{"text":"b","label":[]}\r\n{"text":"c","label":"z"}\r\n'),
+    );
     expect(multi.format).toBe('jsonl');
     expect(multi.multiLabel).toBe(true);
     expect(multi.examples.map((e) => e.labels)).toEqual([['x', 'y'], [], ['z']]);
@@ -384,13 +401,17 @@ describe('sources and formats', () => {
   });
 
   it('reads stdin when the source is "-"', () => {
-    const script = "import { readDataset } from './src/data/index.ts'; const d = await readDataset('-', { format: 'tsv' }); console.log(JSON.stringify(d));";
+    const script =
+      "import { readDataset } from './src/data/index.ts'; const d = await readDataset('-', { format: 'tsv' }); console.log(JSON.stringify(d));";
     const output = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: path.resolve(import.meta.dirname, '..'),
       input: 'text\tlabel\nfrom stdin\tb\n',
       encoding: 'utf8',
     });
-    expect(JSON.parse(output)).toMatchObject({ file: '<stdin>', examples: [{ line: 2, text: 'from stdin', labels: ['b'] }] });
+    expect(JSON.parse(output)).toMatchObject({
+      file: '<stdin>',
+      examples: [{ line: 2, text: 'from stdin', labels: ['b'] }],
+    });
   });
 
   it('reports a missing file by name', async () => {
@@ -428,14 +449,18 @@ describe('format detection', () => {
       [2, 'Profit rose', ['positive']],
       [3, 'Sales fell', ['negative']],
     ]);
-    expect(said).toEqual([`${file}: read as CSV (its first line is a header with "text" and "label" columns); pass --format lines to read plain lines`]);
+    expect(said).toEqual([
+      `${file}: read as CSV (its first line is a header with "text" and "label" columns); pass --format lines to read plain lines`,
+    ]);
   });
 
   it('recognises tab, semicolon and pipe delimited .txt files, quoted fields and a prediction file with a text column only', async () => {
     expect((await read(temp('.txt', 'text\tlabel\nProfit rose\tpositive\n'), { labelled: true })).format).toBe('tsv');
     const semicolon = await read(temp('.txt', 'label;text\npositive;"Profit rose; sales too"\n'), { labelled: true });
     expect(semicolon.examples[0]).toMatchObject({ text: 'Profit rose; sales too', labels: ['positive'] });
-    expect((await read(temp('.txt', 'text|label\nProfit rose|positive\n'), { labelled: true })).examples[0].labels).toEqual(['positive']);
+    expect(
+      (await read(temp('.txt', 'text|label\nProfit rose|positive\n'), { labelled: true })).examples[0].labels,
+    ).toEqual(['positive']);
     const unlabelled = await read(temp('.txt', 'id,text\n7,"Profit rose, again"\n'), { labelled: false });
     expect(unlabelled.examples).toEqual([{ id: '2', line: 2, text: 'Profit rose, again', labels: [] }]);
   });
@@ -444,7 +469,9 @@ describe('format detection', () => {
     const file = temp('.txt', 'text,label\nProfit rose,positive\nProfit rose, sharply,positive\n');
     const error = await failure(read(file, { labelled: true }));
     expect(error.code).toBe('AMBIGUOUS_FORMAT');
-    expect(error.message).toBe(`${file}:3: looks like CSV (its first line is a header with "text" and "label" columns), but line 3 has 3 fields, not 2`);
+    expect(error.message).toBe(
+      `${file}:3: looks like CSV (its first line is a header with "text" and "label" columns), but line 3 has 3 fields, not 2`,
+    );
     expect(error.hint).toContain('--format csv');
     // Read for prediction, the same file is plain lines: those need no labels.
     expect((await read(file, { labelled: false })).format).toBe('lines');
@@ -452,10 +479,15 @@ describe('format detection', () => {
 
   it('keeps plain sentences as lines, and refuses them when labels are asked for, naming the file', async () => {
     const file = temp('.txt', 'The text, as written\nAnother one, with, commas\n');
-    expect((await read(file, { labelled: false })).examples.map((e) => e.text)).toEqual(['The text, as written', 'Another one, with, commas']);
+    expect((await read(file, { labelled: false })).examples.map((e) => e.text)).toEqual([
+      'The text, as written',
+      'Another one, with, commas',
+    ]);
     const error = await failure(read(file, { labelled: true }));
     expect(error.code).toBe('UNLABELLED_DATA');
-    expect(error.message).toBe(`${file}: plain lines (format "lines") carry no labels, and this command needs labelled data`);
+    expect(error.message).toBe(
+      `${file}: plain lines (format "lines") carry no labels, and this command needs labelled data`,
+    );
     expect(error.hint).toContain('--format csv');
     expect((await failure(read(file, { format: 'lines', labelled: true }))).code).toBe('UNLABELLED_DATA');
   });
@@ -484,7 +516,9 @@ describe('format detection', () => {
     const { said, onNote } = notes();
     const file = temp('.csv', semicolons);
     expect((await read(file, { onNote })).examples).toEqual(given.examples);
-    expect(said).toEqual([`${file}: read with semicolon delimiters (its header has semicolons and no commas); pass --delimiter to choose another`]);
+    expect(said).toEqual([
+      `${file}: read with semicolon delimiters (its header has semicolons and no commas); pass --delimiter to choose another`,
+    ]);
     // A header with a comma keeps the comma, and a quoted tab-delimited csv reads with its quotes.
     expect((await read(temp('.csv', 'text,label\na;b,c\n'))).examples[0]).toMatchObject({ text: 'a;b', labels: ['c'] });
     const tabs = await read(temp('.csv', 'text\tlabel\n"tab\tinside"\tx\n'), { delimiter: '\t' });
@@ -492,13 +526,18 @@ describe('format detection', () => {
   });
 
   it('does not read ahead of a pipe to look at its header', () => {
-    const script = "import { readDataset } from './src/data/index.ts'; const d = await readDataset('/dev/stdin', { format: 'csv' }); console.log(JSON.stringify(d.examples));";
+    const script =
+      "import { readDataset } from './src/data/index.ts'; const d = await readDataset('/dev/stdin', { format: 'csv' }); console.log(JSON.stringify(d.examples));";
     // A shell pipe: a file path that is not a regular file (execFileSync's `input` is a socket, which /dev/stdin cannot open).
-    const output = execFileSync('sh', ['-c', `printf 'text,label\\nfrom a pipe,b\\n' | "$NODE" --import tsx --input-type=module -e "$SCRIPT"`], {
-      cwd: path.resolve(import.meta.dirname, '..'),
-      env: { ...process.env, NODE: process.execPath, SCRIPT: script },
-      encoding: 'utf8',
-    });
+    const output = execFileSync(
+      'sh',
+      ['-c', `printf 'text,label\\nfrom a pipe,b\\n' | "$NODE" --import tsx --input-type=module -e "$SCRIPT"`],
+      {
+        cwd: path.resolve(import.meta.dirname, '..'),
+        env: { ...process.env, NODE: process.execPath, SCRIPT: script },
+        encoding: 'utf8',
+      },
+    );
     expect(JSON.parse(output)).toMatchObject([{ line: 2, text: 'from a pipe', labels: ['b'] }]);
   });
 
@@ -508,7 +547,9 @@ describe('format detection', () => {
         expect.objectContaining({ code: 'BAD_DELIMITER' }),
       );
     }
-    expect(() => readRecords(temp('.jsonl', '{}\n'), { delimiter: ';' })).toThrow(expect.objectContaining({ code: 'DELIMITER_FORMAT' }));
+    expect(() => readRecords(temp('.jsonl', '{}\n'), { delimiter: ';' })).toThrow(
+      expect.objectContaining({ code: 'DELIMITER_FORMAT' }),
+    );
     expect(() => readRecords(temp('.csv', 'text,label\n'), { delimiter: ';;' })).toThrow(UsageError);
   });
 });

@@ -14,14 +14,24 @@ import { distillationLoss } from '../src/heads/loss.js';
 import { createRng } from '../src/util/random.js';
 import { describeWithCorpora, headstart, repoRoot, sampleCsv, tempDir } from './helpers.js';
 
-const SPEC: HeadSpec = { type: 'mlp', inputDim: 6, numLabels: 3, multiLabel: false, hidden: 16, dropout: 0.2, standardize: true };
+const SPEC: HeadSpec = {
+  type: 'mlp',
+  inputDim: 6,
+  numLabels: 3,
+  multiLabel: false,
+  hidden: 16,
+  dropout: 0.2,
+  standardize: true,
+};
 
 /** Three noisy classes in 6-d, seeded. */
 function blobs(rows: number, seed: number): { x: Matrix; labels: Int32Array } {
   const rng = createRng(seed);
   const data = new Float32Array(rows * SPEC.inputDim);
   const labels = Int32Array.from({ length: rows }, (_, i) => i % 3);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < SPEC.inputDim; j++) data[i * SPEC.inputDim + j] = (j % 3 === labels[i] ? 1.5 : 0) + rng() * 2 - 1;
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < SPEC.inputDim; j++)
+      data[i * SPEC.inputDim + j] = (j % 3 === labels[i] ? 1.5 : 0) + rng() * 2 - 1;
   return { x: { data, rows, dim: SPEC.inputDim }, labels };
 }
 
@@ -51,9 +61,18 @@ describe('soft targets in the training loop', () => {
 
   it('computes alpha * CE(hard) + (1 - alpha) * T^2 * KL on labelled rows and T^2 * KL on the others', async () => {
     const tf = await loadTf();
-    const logits = [[2, 0.5, -1], [0, 1, 0.2]];
-    const soft = [softenProbabilities(Float32Array.of(0.7, 0.2, 0.1), 3, 2), softenProbabilities(Float32Array.of(0.1, 0.6, 0.3), 3, 2)];
-    const hard = [[1, 0, 0], [0, 0, 0]];
+    const logits = [
+      [2, 0.5, -1],
+      [0, 1, 0.2],
+    ];
+    const soft = [
+      softenProbabilities(Float32Array.of(0.7, 0.2, 0.1), 3, 2),
+      softenProbabilities(Float32Array.of(0.1, 0.6, 0.3), 3, 2),
+    ];
+    const hard = [
+      [1, 0, 0],
+      [0, 0, 0],
+    ];
     const [temperature, alpha] = [2, 0.3];
     const logSoftmax = (z: number[]) => {
       const max = Math.max(...z);
@@ -67,8 +86,16 @@ describe('soft targets in the training loop', () => {
       const ce = -hard[row].reduce((s, h, i) => s + h * logSoftmax(z)[i], 0);
       return hasHard ? alpha * ce + (1 - alpha) * temperature ** 2 * kl : temperature ** 2 * kl;
     });
-    const value = tf.tidy(() =>
-      distillationLoss(tf, tf.tensor2d(logits), tf.tensor2d(soft.map((row) => Array.from(row))), tf.tensor2d(hard), undefined, { temperature, alpha }).dataSync()[0],
+    const value = tf.tidy(
+      () =>
+        distillationLoss(
+          tf,
+          tf.tensor2d(logits),
+          tf.tensor2d(soft.map((row) => Array.from(row))),
+          tf.tensor2d(hard),
+          undefined,
+          { temperature, alpha },
+        ).dataSync()[0],
     );
     expect(value).toBeCloseTo((expected[0] + expected[1]) / 2, 5);
   });
@@ -83,21 +110,35 @@ describe('soft targets in the training loop', () => {
   it('refuses bad soft targets with typed errors naming the row', async () => {
     const { x, labels } = blobs(30, 2);
     const head = await createHead(SPEC);
-    const fit = (y: Partial<SoftTargets>) => head.fit(x, { kind: 'soft', probabilities: oneHot(labels, 3), ...y } as SoftTargets, { epochs: 1 });
+    const fit = (y: Partial<SoftTargets>) =>
+      head.fit(x, { kind: 'soft', probabilities: oneHot(labels, 3), ...y } as SoftTargets, { epochs: 1 });
     const notSummingToOne = oneHot(labels, 3);
     notSummingToOne[4 * 3] = 0.5;
-    await expect(fit({ probabilities: notSummingToOne })).rejects.toMatchObject({ code: 'HEAD_SOFT_TARGETS', location: { index: 4, field: 'probabilities' } });
+    await expect(fit({ probabilities: notSummingToOne })).rejects.toMatchObject({
+      code: 'HEAD_SOFT_TARGETS',
+      location: { index: 4, field: 'probabilities' },
+    });
     await expect(fit({ probabilities: notSummingToOne })).rejects.toThrow(/row 4 sums to 1\.5/);
     const withNaN = oneHot(labels, 3);
     withNaN[7 * 3] = Number.NaN;
     await expect(fit({ probabilities: withNaN })).rejects.toThrow(DataError);
-    await expect(fit({ probabilities: withNaN })).rejects.toMatchObject({ code: 'HEAD_SOFT_TARGETS', location: { index: 7 } });
+    await expect(fit({ probabilities: withNaN })).rejects.toMatchObject({
+      code: 'HEAD_SOFT_TARGETS',
+      location: { index: 7 },
+    });
     await expect(fit({ probabilities: new Float32Array(30 * 2).fill(0.5) })).rejects.toThrow(UsageError);
-    await expect(fit({ probabilities: new Float32Array(30 * 2).fill(0.5) })).rejects.toMatchObject({ code: 'HEAD_TARGETS' });
-    await expect(fit({ labels: Int32Array.from({ length: 30 }, (_, i) => (i === 9 ? 3 : -1)) })).rejects.toMatchObject({ code: 'HEAD_LABEL_RANGE', location: { index: 9 } });
+    await expect(fit({ probabilities: new Float32Array(30 * 2).fill(0.5) })).rejects.toMatchObject({
+      code: 'HEAD_TARGETS',
+    });
+    await expect(fit({ labels: Int32Array.from({ length: 30 }, (_, i) => (i === 9 ? 3 : -1)) })).rejects.toMatchObject({
+      code: 'HEAD_LABEL_RANGE',
+      location: { index: 9 },
+    });
     await expect(fit({ temperature: 0 })).rejects.toMatchObject({ code: 'HEAD_TARGETS' });
     const multi = await createHead({ ...SPEC, multiLabel: true });
-    await expect(multi.fit(x, { kind: 'soft', probabilities: oneHot(labels, 3) }, { epochs: 1 })).rejects.toMatchObject({ code: 'HEAD_TARGETS' });
+    await expect(multi.fit(x, { kind: 'soft', probabilities: oneHot(labels, 3) }, { epochs: 1 })).rejects.toMatchObject(
+      { code: 'HEAD_TARGETS' },
+    );
     head.dispose();
     multi.dispose();
   });
@@ -115,18 +156,40 @@ describeWithCorpora(['fpb50'], 'distill', () => {
     const examples = dataset.examples.filter((_, i) => i % 4 === 0);
     texts = examples.map((e) => e.text);
     labels = examples.map((e) => e.labels[0]);
-    ({ classifier: teacher } = await TextClassifier.train(texts.slice(0, 800), labels.slice(0, 800), { recipe: 'single', seed: 1 }, { encoder: 'tfidf' }));
+    ({ classifier: teacher } = await TextClassifier.train(
+      texts.slice(0, 800),
+      labels.slice(0, 800),
+      { recipe: 'single', seed: 1 },
+      { encoder: 'tfidf' },
+    ));
   });
   afterAll(() => teacher?.dispose());
 
   it('trains a student that agrees with its teacher, more so with unlabelled texts, and reports both sides', async () => {
     const evaluation = { texts: texts.slice(900), labels: labels.slice(900) };
-    const base = { teacher, texts: texts.slice(0, 150), labels: labels.slice(0, 150), evaluation, student: { fit: { seed: 1 } }, timingRounds: 1 };
+    const base = {
+      teacher,
+      texts: texts.slice(0, 150),
+      labels: labels.slice(0, 150),
+      evaluation,
+      student: { fit: { seed: 1 } },
+      timingRounds: 1,
+    };
     const alone = await distill(base);
     const withUnlabelled = await distill({ ...base, unlabeledTexts: texts.slice(150, 900) });
-    expect(alone.report).toMatchObject({ labelledTexts: 150, unlabeledTexts: 0, trainingRows: 150, temperature: 2, alpha: 0.5 });
+    expect(alone.report).toMatchObject({
+      labelledTexts: 150,
+      unlabeledTexts: 0,
+      trainingRows: 150,
+      temperature: 2,
+      alpha: 0.5,
+    });
     expect(withUnlabelled.report).toMatchObject({ labelledTexts: 150, unlabeledTexts: 750, trainingRows: 900 });
-    expect(withUnlabelled.classifier.training).toMatchObject({ recipe: 'distill', data: { examples: 900 }, distillation: { unlabeledTexts: 750, teacher: ['tfidf'] } });
+    expect(withUnlabelled.classifier.training).toMatchObject({
+      recipe: 'distill',
+      data: { examples: 900 },
+      distillation: { unlabeledTexts: 750, teacher: ['tfidf'] },
+    });
     const [a, b] = [alone.report.comparison!, withUnlabelled.report.comparison!];
     expect(b.agreement).toBeGreaterThan(a.agreement);
     expect(b.agreement).toBeGreaterThan(0.75);
@@ -143,7 +206,14 @@ describeWithCorpora(['fpb50'], 'distill', () => {
   });
 
   it('holds out a stratified split of the texts when no evaluation set is given', async () => {
-    const { classifier, report } = await distill({ teacher, texts: texts.slice(0, 200), labels: labels.slice(0, 200), holdOut: 0.25, student: { fit: { seed: 2, epochs: 20 } }, timingRounds: 1 });
+    const { classifier, report } = await distill({
+      teacher,
+      texts: texts.slice(0, 200),
+      labels: labels.slice(0, 200),
+      holdOut: 0.25,
+      student: { fit: { seed: 2, epochs: 20 } },
+      timingRounds: 1,
+    });
     expect(report.labelledTexts).toBe(150);
     expect(report.comparison).toMatchObject({ source: 'held-out', rows: 50 });
     await classifier.dispose();
@@ -151,12 +221,22 @@ describeWithCorpora(['fpb50'], 'distill', () => {
 
   it('fine-tunes a static student on the soft labels, which then carries its own table', async () => {
     const evaluation = { texts: texts.slice(900), labels: labels.slice(900) };
-    const base = { teacher, texts: texts.slice(0, 150), labels: labels.slice(0, 150), unlabeledTexts: texts.slice(150, 900), evaluation, timingRounds: 1 };
+    const base = {
+      teacher,
+      texts: texts.slice(0, 150),
+      labels: labels.slice(0, 150),
+      unlabeledTexts: texts.slice(150, 900),
+      evaluation,
+      timingRounds: 1,
+    };
     const frozen = await distill({ ...base, student: { fit: { seed: 1 } } });
     const tuned = await distill({ ...base, student: { fit: { seed: 1, fineTune: true } } });
     const spec = tuned.classifier.encoder.spec;
     expect(spec.type === 'static' && spec.tuned !== undefined).toBe(true);
-    expect(tuned.classifier.training).toMatchObject({ recipe: 'distill', options: { fineTune: { tableLearningRate: 0.003 } } });
+    expect(tuned.classifier.training).toMatchObject({
+      recipe: 'distill',
+      options: { fineTune: { tableLearningRate: 0.003 } },
+    });
     // The tuned table changes the student's vectors, and it still learns the teacher.
     const sentence = [texts[950]];
     const [a, b] = [await frozen.classifier.encoder.embed(sentence), await tuned.classifier.encoder.embed(sentence)];
@@ -164,17 +244,36 @@ describeWithCorpora(['fpb50'], 'distill', () => {
     expect(tuned.report.comparison!.agreement).toBeGreaterThan(0.7);
     await frozen.classifier.dispose();
     await tuned.classifier.dispose();
-    await expect(distill({ ...base, student: { fit: { fineTune: [true] } } })).rejects.toMatchObject({ code: 'DISTILL_OPTION' });
+    await expect(distill({ ...base, student: { fit: { fineTune: [true] } } })).rejects.toMatchObject({
+      code: 'DISTILL_OPTION',
+    });
   });
 
   it('refuses a multi-label teacher, bad options and labels the teacher does not know', async () => {
-    const { classifier: multi } = await TextClassifier.train(['good news', 'bad news', 'mixed news', 'no news'], [['pos'], ['neg'], ['pos', 'neg'], []], { recipe: 'single', epochs: 2 }, { encoder: 'potion' });
-    await expect(distill({ teacher: multi, texts: ['some text'] })).rejects.toMatchObject({ code: 'DISTILL_MULTI_LABEL' });
+    const { classifier: multi } = await TextClassifier.train(
+      ['good news', 'bad news', 'mixed news', 'no news'],
+      [['pos'], ['neg'], ['pos', 'neg'], []],
+      { recipe: 'single', epochs: 2 },
+      { encoder: 'potion' },
+    );
+    await expect(distill({ teacher: multi, texts: ['some text'] })).rejects.toMatchObject({
+      code: 'DISTILL_MULTI_LABEL',
+    });
     await multi.dispose();
-    await expect(distill({ teacher, texts: texts.slice(0, 10), temperature: 0 })).rejects.toMatchObject({ code: 'DISTILL_OPTION' });
-    await expect(distill({ teacher, texts: texts.slice(0, 10), labels: labels.slice(0, 10), alpha: 2 })).rejects.toMatchObject({ code: 'DISTILL_OPTION' });
-    await expect(distill({ teacher, texts: ['fine', ' '] })).rejects.toMatchObject({ code: 'EMPTY_TEXT', location: { index: 1, field: 'texts' } });
-    await expect(distill({ teacher, texts: ['a', 'b'], labels: ['positive', 'sideways'] })).rejects.toMatchObject({ code: 'UNKNOWN_LABEL', location: { index: 1 } });
+    await expect(distill({ teacher, texts: texts.slice(0, 10), temperature: 0 })).rejects.toMatchObject({
+      code: 'DISTILL_OPTION',
+    });
+    await expect(
+      distill({ teacher, texts: texts.slice(0, 10), labels: labels.slice(0, 10), alpha: 2 }),
+    ).rejects.toMatchObject({ code: 'DISTILL_OPTION' });
+    await expect(distill({ teacher, texts: ['fine', ' '] })).rejects.toMatchObject({
+      code: 'EMPTY_TEXT',
+      location: { index: 1, field: 'texts' },
+    });
+    await expect(distill({ teacher, texts: ['a', 'b'], labels: ['positive', 'sideways'] })).rejects.toMatchObject({
+      code: 'UNKNOWN_LABEL',
+      location: { index: 1 },
+    });
   });
 });
 
@@ -183,17 +282,48 @@ describe('headstart distill', () => {
 
   it('writes a student checkpoint that loads and predicts, using the unlabelled file', async () => {
     const teacherDir = path.join(root, 'teacher');
-    const trained = headstart('train', '--data', sampleCsv, '--recipe', 'single', '--encoder', 'tfidf', '--out', teacherDir, '--json');
+    const trained = headstart(
+      'train',
+      '--data',
+      sampleCsv,
+      '--recipe',
+      'single',
+      '--encoder',
+      'tfidf',
+      '--out',
+      teacherDir,
+      '--json',
+    );
     expect(trained.status, trained.stderr).toBe(0);
     const unlabeled = path.join(root, 'unlabeled.txt');
     const lines = readFileSync(path.join(repoRoot, 'corpora/samples/finance-new.txt'), 'utf8').split('\n');
     writeFileSync(unlabeled, [...lines, '', '   '].join('\n'));
     const texts = lines.filter((line) => line.trim() !== '');
     const studentDir = path.join(root, 'student');
-    const run = headstart('distill', '--teacher', teacherDir, '--data', sampleCsv, '--unlabeled', unlabeled, '--out', studentDir, '--temperature', '3', '--epochs', '30', '--json');
+    const run = headstart(
+      'distill',
+      '--teacher',
+      teacherDir,
+      '--data',
+      sampleCsv,
+      '--unlabeled',
+      unlabeled,
+      '--out',
+      studentDir,
+      '--temperature',
+      '3',
+      '--epochs',
+      '30',
+      '--json',
+    );
     expect(run.status, run.stderr).toBe(0);
     const result = run.lastJson();
-    expect(result).toMatchObject({ command: 'distill', temperature: 3, unlabeledTexts: texts.length, comparison: { source: 'held-out', rows: 12 } });
+    expect(result).toMatchObject({
+      command: 'distill',
+      temperature: 3,
+      unlabeledTexts: texts.length,
+      comparison: { source: 'held-out', rows: 12 },
+    });
     expect(result.blankUnlabeledLines).toBeGreaterThanOrEqual(2);
     expect(result.trainingRows).toBe(48 + texts.length);
     const student = await TextClassifier.load(studentDir);

@@ -7,12 +7,28 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EXIT_CODES, reportError } from '../src/cli/output.js';
-import { DataError, EnvironmentError, environmentError, HeadstartError, InterruptedError, ModelError, QueueLostError, UsageError, type ErrorCategory } from '../src/errors.js';
+import {
+  DataError,
+  EnvironmentError,
+  environmentError,
+  HeadstartError,
+  InterruptedError,
+  ModelError,
+  QueueLostError,
+  UsageError,
+  type ErrorCategory,
+} from '../src/errors.js';
 import { repoRoot } from './helpers.js';
 
 const docs = readFileSync(path.join(repoRoot, 'docs/errors.md'), 'utf8');
 
-const CATEGORY_OF_CLASS: Record<string, ErrorCategory> = { UsageError: 'usage', DataError: 'data', ModelError: 'model', EnvironmentError: 'environment', RowProblem: 'data' };
+const CATEGORY_OF_CLASS: Record<string, ErrorCategory> = {
+  UsageError: 'usage',
+  DataError: 'data',
+  ModelError: 'model',
+  EnvironmentError: 'environment',
+  RowProblem: 'data',
+};
 
 /**
  * Codes thrown in src/: the string literals in the first argument of `new UsageError|DataError|
@@ -26,16 +42,21 @@ function codesInSource(): Map<string, Set<ErrorCategory>> {
     if (!codes.has(code)) codes.set(code, new Set());
     codes.get(code)!.add(category);
   };
-  const files = readdirSync(path.join(repoRoot, 'src'), { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.ts'));
+  const files = readdirSync(path.join(repoRoot, 'src'), { recursive: true, encoding: 'utf8' }).filter((name) =>
+    name.endsWith('.ts'),
+  );
   for (const name of files) {
     const source = readFileSync(path.join(repoRoot, 'src', name), 'utf8');
-    for (const [, cls, argument] of source.matchAll(/new\s+(UsageError|DataError|ModelError|EnvironmentError|RowProblem)\(\s*([^,]+),/g)) {
+    for (const [, cls, argument] of source.matchAll(
+      /new\s+(UsageError|DataError|ModelError|EnvironmentError|RowProblem)\(\s*([^,]+),/g,
+    )) {
       for (const [, literal] of argument.matchAll(/'([A-Za-z][A-Za-z0-9_-]*)'/g)) add(literal, CATEGORY_OF_CLASS[cls]);
       const constant = /^\s*([A-Z][A-Z0-9_]*)\s*$/.exec(argument)?.[1];
       const value = constant && new RegExp(`const ${constant} = '([A-Za-z0-9_-]+)'`).exec(source)?.[1];
       if (value) add(value, CATEGORY_OF_CLASS[cls]);
     }
-    for (const [, category, code] of source.matchAll(/super\('(\w+)', '([A-Z0-9_]+)'/g)) add(code, category as ErrorCategory);
+    for (const [, category, code] of source.matchAll(/super\('(\w+)', '([A-Z0-9_]+)'/g))
+      add(code, category as ErrorCategory);
   }
   return codes;
 }
@@ -65,8 +86,14 @@ describe('docs/errors.md', () => {
   it('lists every code used in src/ with the category it is thrown with', () => {
     const missing = [...used.keys()].filter((code) => !listed.has(code));
     expect(missing, 'codes thrown in src/ but missing from the catalogue in docs/errors.md').toEqual([]);
-    const wrong = [...used].filter(([code, categories]) => !categories.has(listed.get(code) as ErrorCategory) || categories.size > 1);
-    expect(wrong.map(([code, categories]) => `${code}: thrown as ${[...categories].join('+')}, listed as ${listed.get(code)}`)).toEqual([]);
+    const wrong = [...used].filter(
+      ([code, categories]) => !categories.has(listed.get(code) as ErrorCategory) || categories.size > 1,
+    );
+    expect(
+      wrong.map(
+        ([code, categories]) => `${code}: thrown as ${[...categories].join('+')}, listed as ${listed.get(code)}`,
+      ),
+    ).toEqual([]);
   });
 
   it('lists no code that nothing throws', () => {
@@ -80,7 +107,10 @@ describe('docs/errors.md', () => {
       const file_ = path.join(repoRoot, file);
       if (!existsSync(file_)) return true;
       const source = readFileSync(file_, 'utf8');
-      return !["'", '"', '`'].some((quote) => source.includes(`${quote}${name.replace(/'/g, "\\'")}${quote}`) || source.includes(`${quote}${name}${quote}`));
+      return !["'", '"', '`'].some(
+        (quote) =>
+          source.includes(`${quote}${name.replace(/'/g, "\\'")}${quote}`) || source.includes(`${quote}${name}${quote}`),
+      );
     });
     expect(broken.map(([, file, name]) => `${file}: ${name}`)).toEqual([]);
   });
@@ -88,13 +118,20 @@ describe('docs/errors.md', () => {
 
 describe('HeadstartError', () => {
   it('starts the one-line message with file:line, the text index and the field', () => {
-    const error = new DataError('EMPTY_TEXT', 'empty text', { location: { file: 'a.csv', line: 7, field: 'text' }, hint: 'fix it' });
+    const error = new DataError('EMPTY_TEXT', 'empty text', {
+      location: { file: 'a.csv', line: 7, field: 'text' },
+      hint: 'fix it',
+    });
     expect(error.message).toBe('a.csv:7, field "text": empty text');
     expect(error).toMatchObject({ code: 'EMPTY_TEXT', category: 'data', hint: 'fix it', name: 'DataError' });
     expect(new DataError('X', 'bad', { location: { index: 3 } }).message).toBe('text #3: bad');
     expect(new ModelError('X', 'bad', { location: { line: 2 } }).message).toBe('line 2: bad');
     expect(new UsageError('X', 'bad').message).toBe('bad');
-    expect(new InterruptedError('SIGTERM')).toMatchObject({ code: 'INTERRUPTED', category: 'interrupted', message: 'interrupted by SIGTERM before finishing' });
+    expect(new InterruptedError('SIGTERM')).toMatchObject({
+      code: 'INTERRUPTED',
+      category: 'interrupted',
+      message: 'interrupted by SIGTERM before finishing',
+    });
   });
 });
 
@@ -133,7 +170,8 @@ describe('reportError', () => {
   });
 
   it('maps system errors about written paths to environment errors, exit 5', () => {
-    const systemError = (code: string) => Object.assign(new Error(`${code}: failed, write`), { code, syscall: 'write', path: '/data/out.jsonl' });
+    const systemError = (code: string) =>
+      Object.assign(new Error(`${code}: failed, write`), { code, syscall: 'write', path: '/data/out.jsonl' });
     const expected: [string, string, RegExp][] = [
       ['ENOSPC', 'DISK_FULL', /^\/data\/out\.jsonl: no space left on the device \(ENOSPC\)$/],
       ['EROFS', 'NOT_WRITABLE', /read-only \(EROFS\)$/],
@@ -152,7 +190,10 @@ describe('reportError', () => {
     // Any other errno is an environment error only where headstart was writing a named path.
     expect(environmentError(systemError('EIO'))).toBeInstanceOf(Error);
     expect(environmentError(systemError('EIO'))).not.toBeInstanceOf(HeadstartError);
-    expect(environmentError(systemError('EIO'), '/data/out.jsonl')).toMatchObject({ code: 'IO_ERROR', message: '/data/out.jsonl: write failed (EIO)' });
+    expect(environmentError(systemError('EIO'), '/data/out.jsonl')).toMatchObject({
+      code: 'IO_ERROR',
+      message: '/data/out.jsonl: write failed (EIO)',
+    });
     expect(environmentError(new TypeError('not a system error'), 'x')).toBeInstanceOf(TypeError);
   });
 

@@ -30,7 +30,10 @@ function writeTinyModel(dir: string): void {
     table[2 * DIM + d] = Math.cos(2 * d + 1);
     table[3 * DIM + d] = Math.sin(d + 1);
   }
-  writeFileSync(path.join(dir, 'model.safetensors'), serializeSafetensors({ embeddings: { dtype: 'F32', shape: [4, DIM], values: table } }));
+  writeFileSync(
+    path.join(dir, 'model.safetensors'),
+    serializeSafetensors({ embeddings: { dtype: 'F32', shape: [4, DIM], values: table } }),
+  );
   writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(tinyWordPieceTokenizer));
 }
 
@@ -63,7 +66,12 @@ describe('fine-tuning a static encoder', () => {
 
   it('tunes the table so that classes a frozen table cannot tell apart are separated', async () => {
     const frozen = await TextClassifier.train(texts, labels, { ...FAST, recipe: 'single' }, { encoder: modelDir });
-    const tuned = await TextClassifier.train(texts, labels, { recipe: 'single', ...FAST, fineTune: TUNE }, { encoder: modelDir });
+    const tuned = await TextClassifier.train(
+      texts,
+      labels,
+      { recipe: 'single', ...FAST, fineTune: TUNE },
+      { encoder: modelDir },
+    );
     try {
       const frozenAccuracy = ((await frozen.classifier.evaluate(texts, labels)) as { accuracy: number }).accuracy;
       const tunedAccuracy = ((await tuned.classifier.evaluate(texts, labels)) as { accuracy: number }).accuracy;
@@ -73,7 +81,10 @@ describe('fine-tuning a static encoder', () => {
       const pretrained = frozen.classifier.encoder as StaticEncoder;
       const encoder = tuned.classifier.encoder as StaticEncoder;
       expect(encoder).toBeInstanceOf(StaticEncoder);
-      expect(encoder.spec).toMatchObject({ type: 'static', tuned: { table: expect.any(String), tokenizer: expect.any(String) } });
+      expect(encoder.spec).toMatchObject({
+        type: 'static',
+        tuned: { table: expect.any(String), tokenizer: expect.any(String) },
+      });
       expect(encoder.fingerprint).not.toBe(pretrained.fingerprint);
       const [hello, bad] = [await encoder.embed(['hello']), await encoder.embed(['bad'])];
       expect(maxDifference(hello.data, bad.data)).toBeGreaterThan(0.1);
@@ -85,15 +96,30 @@ describe('fine-tuning a static encoder', () => {
   });
 
   it('trains through the same forward pass as prediction: the best validation loss is what predict gives', async () => {
-    const options: FitOptions = { epochs: 6, validationSplit: 0.25, patience: 6, refit: false, calibrate: false, seed: 5, fineTune: { tableLearningRate: 0.01 } };
-    const { classifier, report } = await TextClassifier.train(texts, labels, { ...options, recipe: 'single' }, { encoder: modelDir });
+    const options: FitOptions = {
+      epochs: 6,
+      validationSplit: 0.25,
+      patience: 6,
+      refit: false,
+      calibrate: false,
+      seed: 5,
+      fineTune: { tableLearningRate: 0.01 },
+    };
+    const { classifier, report } = await TextClassifier.train(
+      texts,
+      labels,
+      { ...options, recipe: 'single' },
+      { encoder: modelDir },
+    );
     try {
       const targets = encodeTargets(labels, classifier.labels as string[]);
       // The classifier holds out texts together with the texts that contain them.
       const held = validationSplit(targets, classifier.labels.length, 0.25, 5, containmentGroups(texts)).validation;
       const probabilities = await classifier.predictProba(Array.from(held, (row) => texts[row]));
       let loss = 0;
-      held.forEach((row, i) => (loss -= Math.log(probabilities.data[i * 2 + (targets as { labels: Int32Array }).labels[row]])));
+      held.forEach(
+        (row, i) => (loss -= Math.log(probabilities.data[i * 2 + (targets as { labels: Int32Array }).labels[row]])),
+      );
       expect(report.bestValLoss).toBeGreaterThan(0.05);
       expect(loss / held.length).toBeCloseTo(report.bestValLoss!, 2);
     } finally {
@@ -105,7 +131,12 @@ describe('fine-tuning a static encoder', () => {
     const copy = path.join(root, 'model-copy');
     writeTinyModel(copy);
     const out = path.join(root, 'checkpoint');
-    const { classifier } = await TextClassifier.train(texts, labels, { recipe: 'single', ...FAST, fineTune: TUNE }, { encoder: copy });
+    const { classifier } = await TextClassifier.train(
+      texts,
+      labels,
+      { recipe: 'single', ...FAST, fineTune: TUNE },
+      { encoder: copy },
+    );
     const expected = await classifier.predictProba(texts);
     await classifier.save(out);
     await classifier.dispose();
@@ -160,8 +191,18 @@ describe('fine-tuning a static encoder', () => {
 
   it('keeps the table near the pretrained one under a strong L2 pull', async () => {
     const pretrained = await StaticEncoder.load(modelDir);
-    const loose = await TextClassifier.train(texts, labels, { recipe: 'single', ...FAST, fineTune: TUNE }, { encoder: modelDir });
-    const pulled = await TextClassifier.train(texts, labels, { recipe: 'single', ...FAST, fineTune: { ...TUNE, l2Pull: 1e6 } }, { encoder: modelDir });
+    const loose = await TextClassifier.train(
+      texts,
+      labels,
+      { recipe: 'single', ...FAST, fineTune: TUNE },
+      { encoder: modelDir },
+    );
+    const pulled = await TextClassifier.train(
+      texts,
+      labels,
+      { recipe: 'single', ...FAST, fineTune: { ...TUNE, l2Pull: 1e6 } },
+      { encoder: modelDir },
+    );
     try {
       const probes = ['hello', 'bad', 'world', 'hello world'];
       const reference = (await pretrained.embed(probes)).data;
@@ -177,12 +218,27 @@ describe('fine-tuning a static encoder', () => {
 
   it('leaves no tensors behind and trains on one example per class', async () => {
     const tf = await loadTf();
-    const warm = await TextClassifier.train(texts, labels, { recipe: 'single', ...FAST, epochs: 2, fineTune: true }, { encoder: modelDir });
+    const warm = await TextClassifier.train(
+      texts,
+      labels,
+      { recipe: 'single', ...FAST, epochs: 2, fineTune: true },
+      { encoder: modelDir },
+    );
     await warm.classifier.dispose();
     const before = tf.memory().numTensors;
-    const early = await TextClassifier.train(texts, labels, { recipe: 'single', epochs: 5, patience: 1, seed: 1, fineTune: true }, { encoder: modelDir });
+    const early = await TextClassifier.train(
+      texts,
+      labels,
+      { recipe: 'single', epochs: 5, patience: 1, seed: 1, fineTune: true },
+      { encoder: modelDir },
+    );
     await early.classifier.dispose();
-    const tiny = await TextClassifier.train(['hello world', 'bad'], ['pos', 'neg'], { recipe: 'single', epochs: 3, fineTune: true }, { encoder: modelDir });
+    const tiny = await TextClassifier.train(
+      ['hello world', 'bad'],
+      ['pos', 'neg'],
+      { recipe: 'single', epochs: 3, fineTune: true },
+      { encoder: modelDir },
+    );
     try {
       expect(tiny.report.members[0].encoder).toContain('fine-tuned');
       expect((await tiny.classifier.predict(['hello']))[0].label).toMatch(/pos|neg/);
@@ -195,41 +251,70 @@ describe('fine-tuning a static encoder', () => {
   it('refuses encoders that are not static, and bad options, naming the option', async () => {
     const classifier = await TextClassifier.create({ encoder: 'tfidf' });
     try {
-      await expect(classifier.fit(texts, labels, { recipe: 'single', fineTune: true })).rejects.toMatchObject({ code: 'FINE_TUNE_UNSUPPORTED', message: expect.stringContaining('fineTune') });
+      await expect(classifier.fit(texts, labels, { recipe: 'single', fineTune: true })).rejects.toMatchObject({
+        code: 'FINE_TUNE_UNSUPPORTED',
+        message: expect.stringContaining('fineTune'),
+      });
     } finally {
       await classifier.dispose();
     }
     expect(() => resolveFineTune({ tableLearningRate: -1 })).toThrow(/tableLearningRate/);
     expect(() => resolveFineTune({ l2Pull: Number.NaN })).toThrow(/l2Pull/);
-    await expect(TextClassifier.train(texts, labels, { recipe: 'single', fineTune: [true, true] }, { encoder: modelDir })).rejects.toMatchObject({ code: 'FINE_TUNE_OPTION' });
-    await expect(TextClassifier.train(texts, labels, { recipe: 'single', fusionCandidates: [[1, 1]] }, { encoder: modelDir })).rejects.toMatchObject({ code: 'FUSION_WEIGHTS' });
+    await expect(
+      TextClassifier.train(texts, labels, { recipe: 'single', fineTune: [true, true] }, { encoder: modelDir }),
+    ).rejects.toMatchObject({ code: 'FINE_TUNE_OPTION' });
+    await expect(
+      TextClassifier.train(texts, labels, { recipe: 'single', fusionCandidates: [[1, 1]] }, { encoder: modelDir }),
+    ).rejects.toMatchObject({ code: 'FUSION_WEIGHTS' });
   });
 
   it('refuses a tuned table of the wrong size, and a tuned spec outside a checkpoint', async () => {
     const encoder = await StaticEncoder.load(modelDir);
-    expect(() => StaticEncoder.fromTable(encoder, new Float32Array(3))).toThrow(expect.objectContaining({ code: 'STATIC_TABLE_SIZE' }));
-    const spec = { ...(encoder.spec as { type: 'static'; model: string; maxTokens: number }), tuned: { table: 't.safetensors', tokenizer: 't.json' } };
+    expect(() => StaticEncoder.fromTable(encoder, new Float32Array(3))).toThrow(
+      expect.objectContaining({ code: 'STATIC_TABLE_SIZE' }),
+    );
+    const spec = {
+      ...(encoder.spec as { type: 'static'; model: string; maxTokens: number }),
+      tuned: { table: 't.safetensors', tokenizer: 't.json' },
+    };
     await expect(loadEncoderFromSpec(spec)).rejects.toMatchObject({ code: 'TUNED_TABLE_NEEDS_CHECKPOINT' });
   });
 
   it('is what the auto recipe trains for a static encoder, and dropped when it would overrun the budget', async () => {
-    const tuned = await trainAuto(texts, labels, { encoder: modelDir, minFusionExamples: 0, fit: { seed: 0, epochs: 20 } });
+    const tuned = await trainAuto(texts, labels, {
+      encoder: modelDir,
+      minFusionExamples: 0,
+      fit: { seed: 0, epochs: 20 },
+    });
     try {
-      expect(tuned.report.encoders).toEqual(['static:tiny-model (fine-tuned)', 'tfidf+static:tiny-model', 'static:tiny-model']);
+      expect(tuned.report.encoders).toEqual([
+        'static:tiny-model (fine-tuned)',
+        'tfidf+static:tiny-model',
+        'static:tiny-model',
+      ]);
       expect(tuned.report.weights[0] === 0 || tuned.report.weights[2] === 0).toBe(true);
       // Members the choice gave no weight are dropped (never the primary).
       expect(tuned.classifier.encoders).toHaveLength(1 + tuned.report.weights.slice(1).filter((w) => w > 0).length);
     } finally {
       await tuned.classifier.dispose();
     }
-    const frozen = await trainAuto(texts, labels, { encoder: modelDir, minFusionExamples: 0, fit: { seed: 0, epochs: 20, fineTune: false } });
+    const frozen = await trainAuto(texts, labels, {
+      encoder: modelDir,
+      minFusionExamples: 0,
+      fit: { seed: 0, epochs: 20, fineTune: false },
+    });
     try {
       expect(frozen.report.encoders).toEqual(['static:tiny-model', 'tfidf+static:tiny-model']);
     } finally {
       await frozen.classifier.dispose();
     }
     // 200 epochs without early stopping, twice (refit): well over 0.2 s however fast the machine.
-    const rushed = await trainAuto(texts, labels, { encoder: modelDir, minFusionExamples: 0, budgetSeconds: 0.2, fit: { seed: 0, epochs: 200, patience: 200 } });
+    const rushed = await trainAuto(texts, labels, {
+      encoder: modelDir,
+      minFusionExamples: 0,
+      budgetSeconds: 0.2,
+      fit: { seed: 0, epochs: 200, patience: 200 },
+    });
     try {
       expect(rushed.report.reason).toMatch(/^fine-tuning (would not|did not) finish.* within the 0.2 s budget/);
       expect(rushed.report.encoders[0]).toBe('static:tiny-model');
@@ -241,10 +326,27 @@ describe('fine-tuning a static encoder', () => {
   it('is offered by the CLI as --fine-tune (and --no-fine-tune for auto)', () => {
     expect(fitOptionsFrom({ seed: 0 }).fineTune).toBeUndefined();
     expect(fitOptionsFrom({ seed: 0, fineTune: false }).fineTune).toBe(false);
-    expect(fitOptionsFrom({ seed: 0, fineTune: true, l2Pull: 0.5 }).fineTune).toEqual({ tableLearningRate: undefined, l2Pull: 0.5 });
-    expect(() => fitOptionsFrom({ seed: 0, tableLearningRate: 0.1 })).toThrow(expect.objectContaining({ code: 'FINE_TUNE_OPTION' }));
+    expect(fitOptionsFrom({ seed: 0, fineTune: true, l2Pull: 0.5 }).fineTune).toEqual({
+      tableLearningRate: undefined,
+      l2Pull: 0.5,
+    });
+    expect(() => fitOptionsFrom({ seed: 0, tableLearningRate: 0.1 })).toThrow(
+      expect.objectContaining({ code: 'FINE_TUNE_OPTION' }),
+    );
     const out = path.join(root, 'cli-model');
-    const result = headstart('train', '--data', sampleCsv, '--recipe', 'single', '--fine-tune', '--epochs', '3', '--out', out, '--json');
+    const result = headstart(
+      'train',
+      '--data',
+      sampleCsv,
+      '--recipe',
+      'single',
+      '--fine-tune',
+      '--epochs',
+      '3',
+      '--out',
+      out,
+      '--json',
+    );
     expect(result.status, result.stderr).toBe(0);
     const manifest = JSON.parse(readFileSync(path.join(out, 'headstart.json'), 'utf8'));
     expect(manifest.encoder.spec.tuned).toBeDefined();
@@ -256,7 +358,9 @@ describe('float16 tables (how checkpoints store a tuned table)', () => {
     const wrong: number[] = [];
     for (let bits = 0; bits < 0x10000; bits++) {
       const value = float16ToNumber(bits);
-      const ok = Number.isNaN(value) ? Number.isNaN(float16ToNumber(numberToFloat16(value))) : numberToFloat16(value) === bits;
+      const ok = Number.isNaN(value)
+        ? Number.isNaN(float16ToNumber(numberToFloat16(value)))
+        : numberToFloat16(value) === bits;
       if (!ok) wrong.push(bits);
     }
     expect(wrong).toEqual([]);
@@ -269,7 +373,12 @@ describe('float16 tables (how checkpoints store a tuned table)', () => {
 
   it('writes safetensors that the strict reader reads back', async () => {
     const values = Float32Array.from({ length: 12 }, (_, i) => (i - 6) / 7);
-    const file = await readSafetensors(serializeSafetensors({ a: { dtype: 'F32', shape: [3, 4], values }, b: { dtype: 'F16', shape: [12], values } }, { note: 'x' }));
+    const file = await readSafetensors(
+      serializeSafetensors(
+        { a: { dtype: 'F32', shape: [3, 4], values }, b: { dtype: 'F16', shape: [12], values } },
+        { note: 'x' },
+      ),
+    );
     expect(tensorToFloat32(file.tensors.get('a')!, 'a')).toEqual(values);
     expect(tensorToFloat32(file.tensors.get('b')!, 'b')).toEqual(roundToFloat16(values));
     expect(file.metadata).toEqual({ note: 'x' });

@@ -14,7 +14,11 @@ import { sampleCsv, tempDir } from './helpers.js';
 const data = await readDataset(sampleCsv);
 const texts = data.examples.map((e) => e.text);
 const labels = data.examples.map((e) => e.labels[0]);
-const probe = ['Net profit rose sharply and the company raised its dividend.', 'The company reported a heavy loss and cut jobs.', 'The meeting is on Tuesday.'];
+const probe = [
+  'Net profit rose sharply and the company raised its dividend.',
+  'The company reported a heavy loss and cut jobs.',
+  'The meeting is on Tuesday.',
+];
 
 describe('fusion weights', () => {
   it('enumerates the simplex, single members included', () => {
@@ -57,9 +61,13 @@ describe('fusion weights', () => {
       );
     const ranking = member(3, 30);
     const sharp = member(1, 0.5);
-    const rawNll = (probs: Float32Array) => -Array.from(targets).reduce((sum, t, row) => sum + Math.log(probs[row * dim + t]), 0) / rows;
+    const rawNll = (probs: Float32Array) =>
+      -Array.from(targets).reduce((sum, t, row) => sum + Math.log(probs[row * dim + t]), 0) / rows;
     // Temperatures 0.05 to 20, the range the library searches.
-    const scaledNll = (probs: Float32Array) => Math.min(...Array.from({ length: 801 }, (_, k) => rawNll(applyTemperature(probs, dim, 0.05 * Math.pow(400, k / 800)))));
+    const scaledNll = (probs: Float32Array) =>
+      Math.min(
+        ...Array.from({ length: 801 }, (_, k) => rawNll(applyTemperature(probs, dim, 0.05 * Math.pow(400, k / 800)))),
+      );
 
     const choice = chooseWeights([ranking, sharp], dim, targets);
     for (const candidate of choice.candidates) {
@@ -68,7 +76,12 @@ describe('fusion weights', () => {
     }
     expect(choice.weights[0]).toBeGreaterThan(0.5);
     // Unscaled, the sharp member's probabilities would win the choice.
-    const byRawNll = choice.candidates.reduce((a, b) => (rawNll(averageProbabilities([ranking, sharp], a.weights)) <= rawNll(averageProbabilities([ranking, sharp], b.weights)) ? a : b));
+    const byRawNll = choice.candidates.reduce((a, b) =>
+      rawNll(averageProbabilities([ranking, sharp], a.weights)) <=
+      rawNll(averageProbabilities([ranking, sharp], b.weights))
+        ? a
+        : b,
+    );
     expect(byRawNll.weights[0]).toBeLessThan(0.5);
   });
 });
@@ -112,14 +125,30 @@ describe('a classifier fusing potion and TF-IDF', () => {
 
   it('honours given fusion weights and refuses malformed ones and multi-label data', async () => {
     const classifier = await TextClassifier.create({ encoder: 'potion', fuseWith: ['tfidf'] });
-    await expect(classifier.fit(texts, labels, { recipe: 'single', fusionWeights: [1] })).rejects.toBeInstanceOf(UsageError);
-    await expect(classifier.fit(texts, labels.map((l) => [l]), {})).rejects.toBeInstanceOf(UsageError);
-    const report = await classifier.fit(texts, labels, { recipe: 'single', seed: 0, fusionWeights: [0, 1], calibrate: false, epochs: 30 });
+    await expect(classifier.fit(texts, labels, { recipe: 'single', fusionWeights: [1] })).rejects.toBeInstanceOf(
+      UsageError,
+    );
+    await expect(
+      classifier.fit(
+        texts,
+        labels.map((l) => [l]),
+        {},
+      ),
+    ).rejects.toBeInstanceOf(UsageError);
+    const report = await classifier.fit(texts, labels, {
+      recipe: 'single',
+      seed: 0,
+      fusionWeights: [0, 1],
+      calibrate: false,
+      epochs: 30,
+    });
     expect(report.fusion).toBeUndefined();
     expect(report.calibration).toBeUndefined();
     const tfidfOnly = await TextClassifier.create({ encoder: 'tfidf' });
     await tfidfOnly.fit(texts, labels, { recipe: 'single', seed: 0, epochs: 30, calibrate: false });
-    expect(Array.from((await classifier.predictProba(probe)).data)).toEqual(Array.from((await tfidfOnly.predictProba(probe)).data));
+    expect(Array.from((await classifier.predictProba(probe)).data)).toEqual(
+      Array.from((await tfidfOnly.predictProba(probe)).data),
+    );
     await classifier.dispose();
     await tfidfOnly.dispose();
   });
@@ -134,7 +163,9 @@ describe('a repeated encoder', () => {
       const report = await classifier.fit(texts, labels, { recipe: 'single', seed: 0, validationSplit: 0.4 });
       expect(embed).toHaveBeenCalledTimes(1);
       // Each head alone, scored on the same held-out rows: three different heads, not three copies.
-      const alone = [0, 1, 2].map((i) => report.fusion!.candidates.find((c) => c.priorAlpha === 0 && c.weights[i] === 1)!.nll);
+      const alone = [0, 1, 2].map(
+        (i) => report.fusion!.candidates.find((c) => c.priorAlpha === 0 && c.weights[i] === 1)!.nll,
+      );
       expect(new Set(alone).size).toBe(3);
       embed.mockClear();
       const bagged = await classifier.predictProba(probe);
@@ -195,7 +226,8 @@ describe('prior correction chosen with the weights', () => {
       }
       return sum / dim;
     };
-    for (const alpha of alphas) expect(choice.candidates.find((c) => c.priorAlpha === alpha)!.expectedMacroF1).toBeCloseTo(expected(alpha), 5);
+    for (const alpha of alphas)
+      expect(choice.candidates.find((c) => c.priorAlpha === alpha)!.expectedMacroF1).toBeCloseTo(expected(alpha), 5);
     const best = Math.max(...alphas.map(expected));
     expect(expected(choice.priorAlpha)).toBe(best);
     expect(choice.priorAlpha).toBeGreaterThan(0);
@@ -204,10 +236,15 @@ describe('prior correction chosen with the weights', () => {
   it('corrects when the rare class hides among uncertain rows', () => {
     // 90 confident class-0 rows; 10 at 60/40, of which 4 are the rare class: calibrated, and left
     // uncorrected the rare class is never predicted.
-    const { probs, targets } = heldOut([0.95, 0.05], Array.from({ length: 10 }, (_, i) => ({ probs: [0.6, 0.4], label: i < 4 ? 1 : 0 })));
+    const { probs, targets } = heldOut(
+      [0.95, 0.05],
+      Array.from({ length: 10 }, (_, i) => ({ probs: [0.6, 0.4], label: i < 4 ? 1 : 0 })),
+    );
     const choice = chooseWeights([probs], 2, targets, { priors: [0.9, 0.1], priorAlphas: alphas });
     expect(choice.priorAlpha).toBeGreaterThan(0);
-    expect(choice.candidates[0].expectedMacroF1).toBeGreaterThan(choice.candidates.find((c) => c.priorAlpha === 0)!.expectedMacroF1);
+    expect(choice.candidates[0].expectedMacroF1).toBeGreaterThan(
+      choice.candidates.find((c) => c.priorAlpha === 0)!.expectedMacroF1,
+    );
     expect(chooseWeights([probs], 2, targets).priorAlpha).toBe(0);
   });
 
@@ -215,7 +252,13 @@ describe('prior correction chosen with the weights', () => {
     // A confident model: 8 rare rows at 3/97, and 2 at 70/30 that happen to be the rare class. A
     // correction of 0.5 or more flips those two and scores a perfect held-out macro-F1; under the
     // calibrated probabilities each is the rare class only about 30% of the time.
-    const { probs, targets } = heldOut([0.97, 0.03], [...Array.from({ length: 8 }, () => ({ probs: [0.03, 0.97], label: 1 })), ...[0, 1].map(() => ({ probs: [0.7, 0.3], label: 1 }))]);
+    const { probs, targets } = heldOut(
+      [0.97, 0.03],
+      [
+        ...Array.from({ length: 8 }, () => ({ probs: [0.03, 0.97], label: 1 })),
+        ...[0, 1].map(() => ({ probs: [0.7, 0.3], label: 1 })),
+      ],
+    );
     const choice = chooseWeights([probs], 2, targets, { priors: [0.9, 0.1], priorAlphas: alphas });
     const byLabels = choice.candidates.reduce((a, b) => (b.macroF1 > a.macroF1 ? b : a));
     expect(byLabels.priorAlpha).toBeGreaterThan(0);

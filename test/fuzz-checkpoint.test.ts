@@ -28,11 +28,20 @@ beforeAll(async () => {
   const texts = data.examples.map((e) => e.text);
   const labels = data.examples.map((e) => e.labels[0]);
   for (const encoder of ['tfidf', 'potion', 'fused'] as const) {
-    const classifier = await TextClassifier.create(encoder === 'fused' ? { encoder: 'potion', fuseWith: ['tfidf'] } : { encoder });
-    await classifier.fit(texts, labels, { recipe: 'single', seed: 1, epochs: 5, validationSplit: encoder === 'fused' ? 0.2 : 0 });
+    const classifier = await TextClassifier.create(
+      encoder === 'fused' ? { encoder: 'potion', fuseWith: ['tfidf'] } : { encoder },
+    );
+    await classifier.fit(texts, labels, {
+      recipe: 'single',
+      seed: 1,
+      epochs: 5,
+      validationSplit: encoder === 'fused' ? 0.2 : 0,
+    });
     checkpoints[encoder] = path.join(root, `saved-${encoder}`);
     await classifier.save(checkpoints[encoder]);
-    const manifest = JSON.parse(await fs.readFile(path.join(checkpoints[encoder], 'headstart.json'), 'utf8')) as Required<FileRecords>;
+    const manifest = JSON.parse(
+      await fs.readFile(path.join(checkpoints[encoder], 'headstart.json'), 'utf8'),
+    ) as Required<FileRecords>;
     // Index 0 is headstart.json itself; the others are the files it lists.
     fileNames[encoder] = ['headstart.json', ...manifest.files.map((f) => f.name)];
     await classifier.dispose();
@@ -43,7 +52,8 @@ beforeAll(async () => {
 function jsonPaths(value: Json, prefix: (string | number)[] = []): (string | number)[][] {
   const paths = [prefix];
   if (Array.isArray(value)) value.forEach((item, i) => paths.push(...jsonPaths(item, [...prefix, i])));
-  else if (value !== null && typeof value === 'object') for (const [key, item] of Object.entries(value)) paths.push(...jsonPaths(item, [...prefix, key]));
+  else if (value !== null && typeof value === 'object')
+    for (const [key, item] of Object.entries(value)) paths.push(...jsonPaths(item, [...prefix, key]));
   return paths;
 }
 
@@ -60,10 +70,32 @@ function setAt(rootValue: Json, at: (string | number)[], replacement: Json | und
 }
 
 const hostile: Json[] = [
-  '../outside.bin', '/etc/passwd', '..', '.', '', 'a/b', 'weights.bin\u0000', 'ｗeights.bin', -1, 0, 1e308, 2 ** 53 + 1, 1.5,
-  'f'.repeat(64), '0'.repeat(64), [], {}, null, true, 'x'.repeat(10_000),
+  '../outside.bin',
+  '/etc/passwd',
+  '..',
+  '.',
+  '',
+  'a/b',
+  'weights.bin\u0000',
+  'ｗeights.bin',
+  -1,
+  0,
+  1e308,
+  2 ** 53 + 1,
+  1.5,
+  'f'.repeat(64),
+  '0'.repeat(64),
+  [],
+  {},
+  null,
+  true,
+  'x'.repeat(10_000),
 ];
-const replacementValue = fc.oneof(fc.constantFrom(...hostile), fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>, fc.constant(undefined));
+const replacementValue = fc.oneof(
+  fc.constantFrom(...hostile),
+  fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
+  fc.constant(undefined),
+);
 
 type Mutation =
   | { kind: 'manifest-value'; pick: number; value: Json | undefined }
@@ -75,11 +107,30 @@ type Mutation =
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('manifest-value' as const), pick: fc.nat(), value: replacementValue }),
-  fc.record({ kind: fc.constant('bytes' as const), file: fc.nat(), flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 8 }), rehash: fc.boolean() }),
+  fc.record({
+    kind: fc.constant('bytes' as const),
+    file: fc.nat(),
+    flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 8 }),
+    rehash: fc.boolean(),
+  }),
   fc.record({ kind: fc.constant('truncate' as const), file: fc.nat(), at: fc.nat(), rehash: fc.boolean() }),
-  fc.record({ kind: fc.constant('append' as const), file: fc.nat(), extra: fc.uint8Array({ minLength: 1, maxLength: 64 }), rehash: fc.boolean() }),
-  fc.record({ kind: fc.constant('random-json' as const), file: fc.nat(), value: fc.jsonValue({ maxDepth: 4 }) as fc.Arbitrary<Json>, rehash: fc.boolean() }),
-  fc.record({ kind: fc.constant('symlink' as const), file: fc.nat(), target: fc.constantFrom('outside' as const, 'sibling' as const) }),
+  fc.record({
+    kind: fc.constant('append' as const),
+    file: fc.nat(),
+    extra: fc.uint8Array({ minLength: 1, maxLength: 64 }),
+    rehash: fc.boolean(),
+  }),
+  fc.record({
+    kind: fc.constant('random-json' as const),
+    file: fc.nat(),
+    value: fc.jsonValue({ maxDepth: 4 }) as fc.Arbitrary<Json>,
+    rehash: fc.boolean(),
+  }),
+  fc.record({
+    kind: fc.constant('symlink' as const),
+    file: fc.nat(),
+    target: fc.constantFrom('outside' as const, 'sibling' as const),
+  }),
 );
 
 type FileRecords = { files?: { name: string; bytes: number; sha256: string }[] };
@@ -101,14 +152,18 @@ async function applyMutation(dir: string, names: string[], change: Mutation): Pr
     const paths = jsonPaths(manifest);
     const mutated = setAt(manifest, paths[change.pick % paths.length], change.value);
     // Sealed again, so the value reaches the schema and the loaders (the seal itself: checkpoint.test.ts).
-    if (mutated !== null && typeof mutated === 'object' && !Array.isArray(mutated)) writeResealed(manifestFile, mutated as Record<string, unknown>);
+    if (mutated !== null && typeof mutated === 'object' && !Array.isArray(mutated))
+      writeResealed(manifestFile, mutated as Record<string, unknown>);
     else await fs.writeFile(manifestFile, JSON.stringify(mutated));
     return;
   }
   const name = names[change.file % names.length];
   const file = path.join(dir, name);
   if (change.kind === 'symlink') {
-    const target = change.target === 'outside' ? path.join(root, 'outside.bin') : path.join(dir, names[(change.file + 1) % names.length]);
+    const target =
+      change.target === 'outside'
+        ? path.join(root, 'outside.bin')
+        : path.join(dir, names[(change.file + 1) % names.length]);
     await fs.writeFile(path.join(root, 'outside.bin'), 'not yours');
     const copy = await fs.readFile(target);
     await fs.rm(file);

@@ -12,7 +12,23 @@ import { parseSafetensors, tensorToFloat32 } from '../src/encoders/static/safete
 import { StaticEncoder } from '../src/encoders/static/static.js';
 import { tempDir, tinyWordPieceTokenizer } from './helpers.js';
 
-const ELEMENT_BYTES: Record<string, number> = { BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, I64: 8, U64: 8, F64: 8 };
+const ELEMENT_BYTES: Record<string, number> = {
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  I64: 8,
+  U64: 8,
+  F64: 8,
+};
 
 function safetensorsBytes(header: unknown, data: Uint8Array, headerLength?: bigint): Buffer {
   const json = Buffer.from(JSON.stringify(header), 'utf8');
@@ -59,21 +75,38 @@ function parseAndCheck(bytes: Uint8Array): unknown {
 }
 
 const dtype = fc.oneof(fc.constantFrom(...Object.keys(ELEMENT_BYTES)), fc.string({ maxLength: 5 }));
-const dimension = fc.oneof(fc.nat({ max: 6 }), fc.constantFrom(-1, 1.5, 2 ** 53, 2 ** 31, Number.MAX_SAFE_INTEGER, '3', null));
-const offset = fc.oneof(fc.nat({ max: 48 }), fc.constantFrom(-1, 0.5, 2 ** 53, 2 ** 64, Number.MAX_SAFE_INTEGER, '8', null));
+const dimension = fc.oneof(
+  fc.nat({ max: 6 }),
+  fc.constantFrom(-1, 1.5, 2 ** 53, 2 ** 31, Number.MAX_SAFE_INTEGER, '3', null),
+);
+const offset = fc.oneof(
+  fc.nat({ max: 48 }),
+  fc.constantFrom(-1, 0.5, 2 ** 53, 2 ** 64, Number.MAX_SAFE_INTEGER, '8', null),
+);
 const tensorEntry = fc.oneof(
-  fc.record({ dtype, shape: fc.array(dimension, { maxLength: 3 }), data_offsets: fc.array(offset, { minLength: 0, maxLength: 3 }) }),
+  fc.record({
+    dtype,
+    shape: fc.array(dimension, { maxLength: 3 }),
+    data_offsets: fc.array(offset, { minLength: 0, maxLength: 3 }),
+  }),
   fc.jsonValue({ maxDepth: 2 }),
 );
 const randomHeader = fc.oneof(
-  fc.dictionary(fc.oneof(fc.constantFrom('__metadata__', 'embeddings', 'scales'), fc.string({ maxLength: 6 })), tensorEntry, { maxKeys: 4 }),
+  fc.dictionary(
+    fc.oneof(fc.constantFrom('__metadata__', 'embeddings', 'scales'), fc.string({ maxLength: 6 })),
+    tensorEntry,
+    { maxKeys: 4 },
+  ),
   fc.jsonValue({ maxDepth: 3 }),
 );
 
 describe('fuzzed safetensors files', () => {
   it('byte flips, truncation and appended bytes give tensors inside the file or a ModelError', () => {
     const change = fc.oneof(
-      fc.record({ kind: fc.constant('flip' as const), flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 6 }) }),
+      fc.record({
+        kind: fc.constant('flip' as const),
+        flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 6 }),
+      }),
       fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
       fc.record({ kind: fc.constant('append' as const), extra: fc.uint8Array({ minLength: 1, maxLength: 16 }) }),
     );
@@ -92,14 +125,21 @@ describe('fuzzed safetensors files', () => {
 
   it('any header length but the true one, huge ones included, is a ModelError', () => {
     const trueLength = BigInt(valid.length - 8 - 36);
-    const length = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 0n, max: 200n }), fc.constantFrom(2n ** 63n, 2n ** 64n - 1n, BigInt(HEADER_LIMIT) + 1n, 2n ** 53n));
+    const length = fc.oneof(
+      fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+      fc.bigInt({ min: 0n, max: 200n }),
+      fc.constantFrom(2n ** 63n, 2n ** 64n - 1n, BigInt(HEADER_LIMIT) + 1n, 2n ** 53n),
+    );
     fc.assert(
-      fc.property(length.filter((n) => n !== trueLength), (headerLength) => {
-        const bytes = Buffer.from(valid);
-        bytes.writeBigUInt64LE(headerLength);
-        // A shorter length cuts the JSON object, a longer one swallows data bytes: neither is a header.
-        expect(parseAndCheck(bytes)).toBeInstanceOf(ModelError);
-      }),
+      fc.property(
+        length.filter((n) => n !== trueLength),
+        (headerLength) => {
+          const bytes = Buffer.from(valid);
+          bytes.writeBigUInt64LE(headerLength);
+          // A shorter length cuts the JSON object, a longer one swallows data bytes: neither is a header.
+          expect(parseAndCheck(bytes)).toBeInstanceOf(ModelError);
+        },
+      ),
       { numRuns: 1000, seed: 6 },
     );
   });
@@ -133,10 +173,15 @@ describe('fuzzed static model directories', () => {
     const tokenizerText = fc.oneof(
       fc.constant(JSON.stringify(tokenizer)),
       fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value)),
-      fc.tuple(fc.constantFrom('normalizer', 'pre_tokenizer', 'model', 'added_tokens', 'decoder'), fc.jsonValue({ maxDepth: 2 })).map(([key, value]) =>
-        JSON.stringify({ ...tokenizer, [key]: value }),
-      ),
-      fc.jsonValue({ maxDepth: 2 }).map((value) => JSON.stringify({ ...tokenizer, model: { ...tokenizer.model, vocab: value } })),
+      fc
+        .tuple(
+          fc.constantFrom('normalizer', 'pre_tokenizer', 'model', 'added_tokens', 'decoder'),
+          fc.jsonValue({ maxDepth: 2 }),
+        )
+        .map(([key, value]) => JSON.stringify({ ...tokenizer, [key]: value })),
+      fc
+        .jsonValue({ maxDepth: 2 })
+        .map((value) => JSON.stringify({ ...tokenizer, model: { ...tokenizer.model, vocab: value } })),
       fc.string({ maxLength: 30 }),
     );
     await fc.assert(

@@ -12,7 +12,24 @@ import { TfidfEncoder } from '../src/encoders/lexical/tfidf.js';
 import { loadTransformerEncoder } from '../src/encoders/transformer/transformer.js';
 import { potionDir, repoRoot } from './helpers.js';
 
-const tricky = fc.constantFrom('\uD800', '\uDFFF', '\u0000', '\u200B', '\u0301', '\uFEFF', '\u{1F600}', '\u{1F469}\u200D\u{1F4BB}', 'İ', 'ß', '\r\n', '\t', 'x'.repeat(300), '##', '[UNK]', '[CLS]');
+const tricky = fc.constantFrom(
+  '\uD800',
+  '\uDFFF',
+  '\u0000',
+  '\u200B',
+  '\u0301',
+  '\uFEFF',
+  '\u{1F600}',
+  '\u{1F469}\u200D\u{1F4BB}',
+  'İ',
+  'ß',
+  '\r\n',
+  '\t',
+  'x'.repeat(300),
+  '##',
+  '[UNK]',
+  '[CLS]',
+);
 const text = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 60 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
@@ -41,7 +58,16 @@ describe('tokenizer front ends on arbitrary Unicode', () => {
     potion = await StaticEncoder.load(potionDir);
     shortPotion = await StaticEncoder.load(potionDir, { maxTokens: 4 });
     tfidf = new TfidfEncoder();
-    await tfidf.fit(['profit rose sharply', 'profit fell', 'losses widened', 'losses narrowed', 'émigré café', 'café naïve', '数据 分析', '数据 x']);
+    await tfidf.fit([
+      'profit rose sharply',
+      'profit fell',
+      'losses widened',
+      'losses narrowed',
+      'émigré café',
+      'café naïve',
+      '数据 分析',
+      '数据 x',
+    ]);
   });
   afterAll(async () => {
     await Promise.all([potion.dispose(), shortPotion.dispose(), tfidf.dispose()]);
@@ -70,7 +96,10 @@ describe('tokenizer front ends on arbitrary Unicode', () => {
   });
 
   it('transformer (tiny BERT fixture): unit vectors, at most maxTokens tokens, never an exception', async () => {
-    const encoder = await loadTransformerEncoder({ model: path.join(repoRoot, 'test/fixtures/tiny-bert'), maxTokens: 16 });
+    const encoder = await loadTransformerEncoder({
+      model: path.join(repoRoot, 'test/fixtures/tiny-bert'),
+      maxTokens: 16,
+    });
     try {
       await fc.assert(
         fc.asyncProperty(texts, async (batch) => expectWellFormed(await encoder.embed(batch), batch.length, encoder)),

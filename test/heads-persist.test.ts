@@ -22,12 +22,27 @@ function data(rows: number, seed: number): { x: Matrix; single: Targets; multi: 
     const row = x.subarray(i * DIM, i * DIM + LABELS);
     return row.indexOf(Math.max(...row));
   });
-  const multi = Uint8Array.from({ length: rows * LABELS }, (_, j) => Number(x[Math.floor(j / LABELS) * DIM + (j % LABELS)] > 0.5));
-  return { x: { data: x, rows, dim: DIM }, single: { kind: 'single', labels: single }, multi: { kind: 'multi', labels: multi } };
+  const multi = Uint8Array.from({ length: rows * LABELS }, (_, j) =>
+    Number(x[Math.floor(j / LABELS) * DIM + (j % LABELS)] > 0.5),
+  );
+  return {
+    x: { data: x, rows, dim: DIM },
+    single: { kind: 'single', labels: single },
+    multi: { kind: 'multi', labels: multi },
+  };
 }
 
 function spec(overrides: Partial<HeadSpec>): HeadSpec {
-  return { type: 'linear', inputDim: DIM, numLabels: LABELS, multiLabel: false, hidden: 16, dropout: 0.1, standardize: true, ...overrides };
+  return {
+    type: 'linear',
+    inputDim: DIM,
+    numLabels: LABELS,
+    multiLabel: false,
+    hidden: 16,
+    dropout: 0.1,
+    standardize: true,
+    ...overrides,
+  };
 }
 
 const train = data(300, 1);
@@ -113,7 +128,9 @@ describe('loading damaged or mismatched heads', () => {
     const error = await loadHead(target).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelError);
     expect(error).toMatchObject({ code: 'HEAD_WEIGHTS_SIZE', location: { file: path.join(target, 'weights.bin') } });
-    expect((error as Error).message).toContain(`${weights.length - 4} bytes, but model.json lists ${weights.length} bytes`);
+    expect((error as Error).message).toContain(
+      `${weights.length - 4} bytes, but model.json lists ${weights.length} bytes`,
+    );
   });
 
   it('rejects missing files, bad JSON, unknown head types and a spec that differs from the expected one', async () => {
@@ -137,7 +154,9 @@ describe('loading damaged or mismatched heads', () => {
       files['weights.bin'] = bytes;
     });
     const head = await loadHead(target);
-    expect(() => head.predictProba(train.x)).toThrow(expect.objectContaining({ code: 'HEAD_OUTPUT_NOT_FINITE', location: { index: 0 } }));
+    expect(() => head.predictProba(train.x)).toThrow(
+      expect.objectContaining({ code: 'HEAD_OUTPUT_NOT_FINITE', location: { index: 0 } }),
+    );
     head.dispose();
   });
 });

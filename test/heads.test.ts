@@ -14,7 +14,14 @@ function gaussian(rng: Rng): number {
 }
 
 /** Row i belongs to class classOf(i); rows are the class centre plus N(0, spread^2) noise. */
-function blobs(rows: number, dim: number, centres: Float32Array[], classOf: (i: number) => number, spread: number, seed: number) {
+function blobs(
+  rows: number,
+  dim: number,
+  centres: Float32Array[],
+  classOf: (i: number) => number,
+  spread: number,
+  seed: number,
+) {
   const rng = createRng(seed);
   const data = new Float32Array(rows * dim);
   const labels = new Int32Array(rows);
@@ -122,7 +129,10 @@ describe('initialisation seed', () => {
     const base = await probabilities({ seed: 4 });
     expect(await probabilities({ seed: 4, initSeed: 4 })).toEqual(base);
     expect(await probabilities({ seed: 4, initSeed: 5 })).not.toEqual(base);
-    await expect(probabilities({ seed: 4, initSeed: 1.5 })).rejects.toMatchObject({ code: 'HEAD_OPTION', message: expect.stringContaining('"initSeed"') });
+    await expect(probabilities({ seed: 4, initSeed: 1.5 })).rejects.toMatchObject({
+      code: 'HEAD_OPTION',
+      message: expect.stringContaining('"initSeed"'),
+    });
   });
 });
 
@@ -132,7 +142,15 @@ describe('early stopping', () => {
     const centres = randomCentres(3, DIM, 9).map((c) => c.map((v) => v / 4));
     const train = blobs(240, DIM, centres, (i) => i % 3, 1, 10);
     const head = await createHead(spec('mlp', DIM, 3, { hidden: 128, dropout: 0 }));
-    const options = { epochs: 200, batchSize: 32, learningRate: 1e-2, l2: 0, patience: 5, validationSplit: 0.25, seed: 3 };
+    const options = {
+      epochs: 200,
+      batchSize: 32,
+      learningRate: 1e-2,
+      l2: 0,
+      patience: 5,
+      validationSplit: 0.25,
+      seed: 3,
+    };
     const report = await head.fit(train.x, train.y, options);
 
     expect(report.epochsRun).toBe(report.bestEpoch + options.patience);
@@ -146,7 +164,8 @@ describe('early stopping', () => {
     const x = { data: new Float32Array(rows * DIM), rows, dim: DIM };
     validation.forEach((row, i) => x.data.set(train.x.data.subarray(row * DIM, (row + 1) * DIM), i * DIM));
     const probs = head.predictProba(x);
-    const loss = Array.from(validation).reduce((sum, row, i) => sum - Math.log(probs[i * 3 + train.y.labels[row]]), 0) / rows;
+    const loss =
+      Array.from(validation).reduce((sum, row, i) => sum - Math.log(probs[i * 3 + train.y.labels[row]]), 0) / rows;
     expect(loss).toBeCloseTo(report.bestValLoss!, 4);
     head.dispose();
   });
@@ -221,7 +240,14 @@ describe('resources and cancellation', () => {
       await head.fit(train.x, train.y, { epochs: 3, seed: i });
       head.predictProba(train.x);
       const other = await createHead(spec('linear', DIM, 3, { multiLabel: true }));
-      await other.fit(train.x, { kind: 'multi', labels: Uint8Array.from({ length: 600 }, (_, j) => (j % 3 === train.y.labels[Math.floor(j / 3)] ? 1 : 0)) }, { epochs: 3 });
+      await other.fit(
+        train.x,
+        {
+          kind: 'multi',
+          labels: Uint8Array.from({ length: 600 }, (_, j) => (j % 3 === train.y.labels[Math.floor(j / 3)] ? 1 : 0)),
+        },
+        { epochs: 3 },
+      );
       other.predictProba(train.x);
       other.dispose();
     }
@@ -253,7 +279,9 @@ describe('resources and cancellation', () => {
   it('lets a timer abort a long fit (the loop yields to the event loop)', async () => {
     const train = blobs(2000, DIM, randomCentres(3, DIM, 20), (i) => i % 3, 1, 21);
     const head = await createHead(spec('mlp', DIM, 3));
-    await expect(head.fit(train.x, train.y, { epochs: 100_000, validationSplit: 0, signal: AbortSignal.timeout(100) })).rejects.toMatchObject({
+    await expect(
+      head.fit(train.x, train.y, { epochs: 100_000, validationSplit: 0, signal: AbortSignal.timeout(100) }),
+    ).rejects.toMatchObject({
       name: 'TimeoutError',
     });
   });
@@ -265,7 +293,9 @@ describe('input validation', () => {
   it('rejects a matrix whose width differs from inputDim', async () => {
     const head = await createHead(spec('linear', DIM + 1, 3));
     await expect(head.fit(train.x, train.y)).rejects.toThrow(DataError);
-    await expect(head.fit(train.x, train.y)).rejects.toThrow(`x has shape [30, ${DIM}] but the head expects [rows, ${DIM + 1}]`);
+    await expect(head.fit(train.x, train.y)).rejects.toThrow(
+      `x has shape [30, ${DIM}] but the head expects [rows, ${DIM + 1}]`,
+    );
   });
 
   it('names the row and column of a NaN or Inf input', async () => {
@@ -286,14 +316,22 @@ describe('input validation', () => {
     const head = await createHead(spec('linear', DIM, 3));
     const labels = train.y.labels.slice();
     labels[4] = 3;
-    await expect(head.fit(train.x, { kind: 'single', labels })).rejects.toMatchObject({ code: 'HEAD_LABEL_RANGE', location: { index: 4 } });
+    await expect(head.fit(train.x, { kind: 'single', labels })).rejects.toMatchObject({
+      code: 'HEAD_LABEL_RANGE',
+      location: { index: 4 },
+    });
     await expect(head.fit(train.x, { kind: 'single', labels: labels.subarray(0, 29) })).rejects.toThrow(UsageError);
-    await expect(head.fit(train.x, { kind: 'single', labels: new Int32Array(30).fill(2) })).rejects.toThrow(/needs at least 2 classes/);
+    await expect(head.fit(train.x, { kind: 'single', labels: new Int32Array(30).fill(2) })).rejects.toThrow(
+      /needs at least 2 classes/,
+    );
     await expect(head.fit(train.x, { kind: 'multi', labels: new Uint8Array(90) })).rejects.toThrow(UsageError);
     const multi = await createHead(spec('linear', DIM, 3, { multiLabel: true }));
     const multiLabels = new Uint8Array(90);
     multiLabels[10] = 2;
-    await expect(multi.fit(train.x, { kind: 'multi', labels: multiLabels })).rejects.toMatchObject({ code: 'HEAD_LABEL_RANGE', location: { index: 3 } });
+    await expect(multi.fit(train.x, { kind: 'multi', labels: multiLabels })).rejects.toMatchObject({
+      code: 'HEAD_LABEL_RANGE',
+      location: { index: 3 },
+    });
   });
 
   it('rejects bad specs and options', async () => {

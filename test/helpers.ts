@@ -43,8 +43,10 @@ export function describeWithCorpora(names: readonly string[], title: string, bod
     describe.skip(title, body);
   } else {
     describe(title, () => {
-    it(`needs ${names.join(', ')}`, () => {
-        throw new Error(`${missing}, but the corpora folder ${sharedCorpora} is there (or HEADSTART_REQUIRE_CORPORA=1): a test may not skip for missing data here`);
+      it(`needs ${names.join(', ')}`, () => {
+        throw new Error(
+          `${missing}, but the corpora folder ${sharedCorpora} is there (or HEADSTART_REQUIRE_CORPORA=1): a test may not skip for missing data here`,
+        );
       });
     });
   }
@@ -81,10 +83,24 @@ export const tinyWordPieceTokenizer = {
   version: '1.0',
   truncation: null,
   padding: null,
-  added_tokens: [{ id: 0, content: '[UNK]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
-  normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+  added_tokens: [
+    { id: 0, content: '[UNK]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
+  ],
+  normalizer: {
+    type: 'BertNormalizer',
+    clean_text: true,
+    handle_chinese_chars: true,
+    strip_accents: null,
+    lowercase: true,
+  },
   pre_tokenizer: { type: 'BertPreTokenizer' },
   post_processor: null,
   decoder: null,
-  model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: TINY_WORDPIECE_VOCAB },
+  model: {
+    type: 'WordPiece',
+    unk_token: '[UNK]',
+    continuing_subword_prefix: '##',
+    max_input_chars_per_word: 100,
+    vocab: TINY_WORDPIECE_VOCAB,
+  },
 };

@@ -20,7 +20,11 @@ const STATIC_REPO = 'minishlab/potion-test';
 const BERT_REPO = 'headstart/tiny-bert';
 const NO_ONNX_REPO = 'headstart/no-onnx';
 const root = tempDir('headstart-hub-');
-const texts = ['Profits soared to a record.', 'Losses deepened and the shares slumped.', 'The company kept its forecast.'];
+const texts = [
+  'Profits soared to a record.',
+  'Losses deepened and the shares slumped.',
+  'The company kept its forecast.',
+];
 
 let server: HubServer;
 let cache: string;
@@ -69,7 +73,9 @@ async function rejection(promise: Promise<unknown>): Promise<HeadstartError> {
 
 /** Which files of `repo` the server sent whole or in part (the one-byte probes that ask for size and ETag left out). */
 function transfers(repo: string): string[] {
-  return server.requests.filter((r) => r.startsWith(`/${repo}/`) && !r.endsWith(' bytes=0-0')).map((r) => r.slice(repo.length + '/resolve/main/'.length + 1));
+  return server.requests
+    .filter((r) => r.startsWith(`/${repo}/`) && !r.endsWith(' bytes=0-0'))
+    .map((r) => r.slice(repo.length + '/resolve/main/'.length + 1));
 }
 
 function vectors(result: { data: Float32Array }): number[] {
@@ -112,7 +118,12 @@ describe('hub download (opt-in)', () => {
   it('downloads an ONNX transformer in the transformers.js layout, embedding as the local copy does, and loads it offline afterwards', async () => {
     const encoder = await createEncoder(`hf:${BERT_REPO}`, { allowDownload: true });
     expect(encoder.spec).toMatchObject({ type: 'transformer', model: BERT_REPO, dtype: 'fp32' });
-    expect(transfers(BERT_REPO).sort()).toEqual(['config.json', 'onnx/model.onnx', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(transfers(BERT_REPO).sort()).toEqual([
+      'config.json',
+      'onnx/model.onnx',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]);
     const local = await loadTransformerEncoder({ model: TINY_BERT_DIR });
     expect(vectors(await encoder.embed(texts))).toEqual(vectors(await local.embed(texts)));
     await Promise.all([encoder.dispose(), local.dispose()]);
@@ -145,7 +156,9 @@ describe('hub download (opt-in)', () => {
 
   it('downloads with HEADSTART_ALLOW_DOWNLOAD=1 alone, and allowDownload: false overrides it', async () => {
     process.env.HEADSTART_ALLOW_DOWNLOAD = '1';
-    expect((await rejection(createEncoder(`hf:${STATIC_REPO}`, { allowDownload: false }))).code).toBe('MODEL_NOT_FOUND');
+    expect((await rejection(createEncoder(`hf:${STATIC_REPO}`, { allowDownload: false }))).code).toBe(
+      'MODEL_NOT_FOUND',
+    );
     expect(server.requests).toEqual([]);
     const encoder = await createEncoder(`hf:${STATIC_REPO}`);
     await encoder.dispose();
@@ -187,7 +200,9 @@ describe('hub download (opt-in)', () => {
     const encoder = await createEncoder(`hf:${STATIC_REPO}`, { allowDownload: true });
     await encoder.dispose();
     expect(server.requests).toContain(`/${STATIC_REPO}/resolve/main/model.safetensors`);
-    expect(sha256(path.join(modelFolder(STATIC_REPO), 'model.safetensors'))).toBe(sha256(path.join(potionDir, 'model.safetensors')));
+    expect(sha256(path.join(modelFolder(STATIC_REPO), 'model.safetensors'))).toBe(
+      sha256(path.join(potionDir, 'model.safetensors')),
+    );
   });
 
   it('refuses a small file whose bytes differ from its git blob ETag', async () => {
@@ -218,7 +233,9 @@ describe('hub download (opt-in)', () => {
     const error = await rejection(createEncoder(`hf:${STATIC_REPO}`, { allowDownload: true }));
     expect(error.code).toBe('HUB_UNREACHABLE');
     expect(error.category).toBe('environment');
-    expect(error.message).toBe(`cannot reach the hub at ${gone.url} (ECONNREFUSED) to fetch config.json of ${STATIC_REPO}@main`);
+    expect(error.message).toBe(
+      `cannot reach the hub at ${gone.url} (ECONNREFUSED) to fetch config.json of ${STATIC_REPO}@main`,
+    );
     process.env.HEADSTART_HUB_URL = 'huggingface.co';
     expect((await rejection(createEncoder(`hf:${STATIC_REPO}`, { allowDownload: true }))).code).toBe('BAD_HUB_URL');
   });
@@ -237,14 +254,27 @@ describe('hub download (opt-in)', () => {
   });
 
   it('lets one of two simultaneous loads download the model while the other waits for it', async () => {
-    const [a, b] = await Promise.all([createEncoder(`hf:${BERT_REPO}`, { allowDownload: true }), createEncoder(`hf:${BERT_REPO}`, { allowDownload: true })]);
+    const [a, b] = await Promise.all([
+      createEncoder(`hf:${BERT_REPO}`, { allowDownload: true }),
+      createEncoder(`hf:${BERT_REPO}`, { allowDownload: true }),
+    ]);
     await Promise.all([a.dispose(), b.dispose()]);
-    expect(transfers(BERT_REPO).sort()).toEqual(['config.json', 'onnx/model.onnx', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(transfers(BERT_REPO).sort()).toEqual([
+      'config.json',
+      'onnx/model.onnx',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]);
     expect(readdirSync(path.dirname(modelFolder(BERT_REPO)))).toEqual(['main']);
   });
 
   it('loads a checkpoint whose encoder was downloaded on a machine with an empty cache: refused offline, downloaded with the opt-in', async () => {
-    const { classifier } = await TextClassifier.train(['good', 'great', 'bad', 'awful'], ['pos', 'pos', 'neg', 'neg'], { recipe: 'single', epochs: 5, seed: 1 }, { encoder: `hf:${STATIC_REPO}`, allowDownload: true });
+    const { classifier } = await TextClassifier.train(
+      ['good', 'great', 'bad', 'awful'],
+      ['pos', 'pos', 'neg', 'neg'],
+      { recipe: 'single', epochs: 5, seed: 1 },
+      { encoder: `hf:${STATIC_REPO}`, allowDownload: true },
+    );
     const checkpoint = path.join(root, 'moved-model');
     await classifier.save(checkpoint);
     await classifier.dispose();
@@ -259,26 +289,69 @@ describe('hub download (opt-in)', () => {
 
   it('lets two processes that load the same model at once download it only once', async () => {
     const script = path.join(root, 'load-twice.mts');
-    writeFileSync(script, `import { createEncoder } from ${JSON.stringify(path.join(repoRoot, 'src/encoders/index.ts'))};\nawait (await createEncoder('hf:${BERT_REPO}', { allowDownload: true })).dispose();\n`);
+    writeFileSync(
+      script,
+      `import { createEncoder } from ${JSON.stringify(path.join(repoRoot, 'src/encoders/index.ts'))};\nawait (await createEncoder('hf:${BERT_REPO}', { allowDownload: true })).dispose();\n`,
+    );
     const runs = await Promise.all([node(script), node(script)]);
     expect(runs.map((run) => run.status)).toEqual([0, 0]);
-    expect(transfers(BERT_REPO).sort()).toEqual(['config.json', 'onnx/model.onnx', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(transfers(BERT_REPO).sort()).toEqual([
+      'config.json',
+      'onnx/model.onnx',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]);
     expect(readdirSync(path.dirname(modelFolder(BERT_REPO)))).toEqual(['main']);
   });
 
   it('headstart train --allow-download fetches the encoder; without the flag the CLI exits 4 naming it, and a 404 exits 5', async () => {
     const out = path.join(root, 'cli-model');
-    const refused = await cli('train', '--data', sampleCsv, '--encoder', `hf:${STATIC_REPO}`, '--recipe', 'single', '--out', out);
+    const refused = await cli(
+      'train',
+      '--data',
+      sampleCsv,
+      '--encoder',
+      `hf:${STATIC_REPO}`,
+      '--recipe',
+      'single',
+      '--out',
+      out,
+    );
     expect(refused.status).toBe(4);
     expect(refused.stderr).toContain('--allow-download');
     expect(server.requests).toEqual([]);
 
-    const trained = await cli('train', '--data', sampleCsv, '--encoder', `hf:${STATIC_REPO}`, '--recipe', 'single', '--epochs', '20', '--allow-download', '--out', out, '--json');
+    const trained = await cli(
+      'train',
+      '--data',
+      sampleCsv,
+      '--encoder',
+      `hf:${STATIC_REPO}`,
+      '--recipe',
+      'single',
+      '--epochs',
+      '20',
+      '--allow-download',
+      '--out',
+      out,
+      '--json',
+    );
     expect(trained.stderr).not.toContain('headstart:');
     expect(trained.status).toBe(0);
     expect(existsSync(path.join(modelFolder(STATIC_REPO), MANIFEST_FILE))).toBe(true);
 
-    const missing = await cli('train', '--data', sampleCsv, '--encoder', `hf:${NO_ONNX_REPO}`, '--recipe', 'single', '--allow-download', '--out', path.join(root, 'never'));
+    const missing = await cli(
+      'train',
+      '--data',
+      sampleCsv,
+      '--encoder',
+      `hf:${NO_ONNX_REPO}`,
+      '--recipe',
+      'single',
+      '--allow-download',
+      '--out',
+      path.join(root, 'never'),
+    );
     expect(missing.status).toBe(5);
     expect(missing.stderr).toContain(`onnx/model.onnx not found in ${NO_ONNX_REPO}@main`);
   });
@@ -291,8 +364,13 @@ function cli(...args: string[]): Promise<{ status: number; stdout: string; stder
 
 function node(script: string, ...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', script, ...args], { cwd: repoRoot, env: process.env, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ status: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', script, ...args],
+      { cwd: repoRoot, env: process.env, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        resolve({ status: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }

@@ -14,12 +14,19 @@ const labels = data.examples.map((e) => e.labels[0]);
 const potion = await createEncoder('potion');
 
 /** softmax(scale * cos(text, mean of the label's texts)) computed from potion's vectors directly. */
-async function expectedProbabilities(probe: string[], vocabulary: readonly string[], labelTexts: Record<string, string[]>, scale: number): Promise<number[][]> {
+async function expectedProbabilities(
+  probe: string[],
+  vocabulary: readonly string[],
+  labelTexts: Record<string, string[]>,
+  scale: number,
+): Promise<number[][]> {
   const x = await potion.embed(probe);
   const labelVectors = await Promise.all(
     vocabulary.map(async (label) => {
       const rows = await potion.embed(labelTexts[label]);
-      const mean = Array.from({ length: rows.dim }, (_, j) => rows.info.reduce((sum, _info, r) => sum + rows.data[r * rows.dim + j], 0));
+      const mean = Array.from({ length: rows.dim }, (_, j) =>
+        rows.info.reduce((sum, _info, r) => sum + rows.data[r * rows.dim + j], 0),
+      );
       const norm = Math.hypot(...mean);
       return mean.map((v) => v / norm);
     }),
@@ -37,12 +44,20 @@ function rowsOf(data: Float32Array, dim: number): number[][] {
   return Array.from({ length: data.length / dim }, (_, i) => Array.from(data.subarray(i * dim, (i + 1) * dim)));
 }
 
-const probe = ['Operating profit rose to EUR 13.1 mn.', 'The company said it will cut 200 jobs.', 'The meeting is on Tuesday.'];
+const probe = [
+  'Operating profit rose to EUR 13.1 mn.',
+  'The company said it will cut 200 jobs.',
+  'The meeting is on Tuesday.',
+];
 
 describe('label similarity', () => {
   it('scores texts by cosine similarity to the label names, with a scale fitted on the training rows', async () => {
     const classifier = await TextClassifier.create({ encoder: potion });
-    const report = await classifier.fit(texts, labels, { recipe: 'single', labelSimilarity: [true], validationSplit: 0 });
+    const report = await classifier.fit(texts, labels, {
+      recipe: 'single',
+      labelSimilarity: [true],
+      validationSplit: 0,
+    });
     const { scale, trainingAccuracy } = report.members[0].labelSimilarity!;
     expect(scale).toBeGreaterThan(1);
     expect(trainingAccuracy).toBeGreaterThan(0.5);
@@ -54,10 +69,24 @@ describe('label similarity', () => {
   });
 
   it('compares with the label texts given instead of the names, averaging several per label', async () => {
-    const labelTexts = { negative: ['losses and job cuts', 'a profit warning'], neutral: ['a date or a place'], positive: ['profits and sales rose'] };
+    const labelTexts = {
+      negative: ['losses and job cuts', 'a profit warning'],
+      neutral: ['a date or a place'],
+      positive: ['profits and sales rose'],
+    };
     const classifier = await TextClassifier.create({ encoder: potion });
-    const report = await classifier.fit(texts, labels, { recipe: 'single', labelSimilarity: [true], labelTexts, validationSplit: 0 });
-    const expected = await expectedProbabilities(probe, classifier.labels, labelTexts, report.members[0].labelSimilarity!.scale);
+    const report = await classifier.fit(texts, labels, {
+      recipe: 'single',
+      labelSimilarity: [true],
+      labelTexts,
+      validationSplit: 0,
+    });
+    const expected = await expectedProbabilities(
+      probe,
+      classifier.labels,
+      labelTexts,
+      report.members[0].labelSimilarity!.scale,
+    );
     const got = rowsOf((await classifier.predictProba(probe)).data, classifier.labels.length);
     got.forEach((row, i) => row.forEach((p, j) => expect(p).toBeCloseTo(expected[i][j], 4)));
     await classifier.dispose();
@@ -67,8 +96,12 @@ describe('label similarity', () => {
     const asCodes = (label: string) => ({ negative: 'L0', neutral: 'L1', positive: 'L2' })[label]!;
     const named = await TextClassifier.create({ encoder: potion });
     const coded = await TextClassifier.create({ encoder: potion });
-    const namedScale = (await named.fit(texts, labels, { recipe: 'single', labelSimilarity: [true], validationSplit: 0 })).members[0].labelSimilarity!.scale;
-    const codedScale = (await coded.fit(texts, labels.map(asCodes), { recipe: 'single', labelSimilarity: [true], validationSplit: 0 })).members[0].labelSimilarity!.scale;
+    const namedScale = (
+      await named.fit(texts, labels, { recipe: 'single', labelSimilarity: [true], validationSplit: 0 })
+    ).members[0].labelSimilarity!.scale;
+    const codedScale = (
+      await coded.fit(texts, labels.map(asCodes), { recipe: 'single', labelSimilarity: [true], validationSplit: 0 })
+    ).members[0].labelSimilarity!.scale;
     expect(codedScale).toBeLessThan(namedScale / 2);
     const maxima = rowsOf((await coded.predictProba(texts)).data, 3).map((row) => Math.max(...row));
     expect(maxima.reduce((a, b) => a + b, 0) / maxima.length).toBeLessThan(0.45);
@@ -80,7 +113,14 @@ describe('label similarity', () => {
     const classifier = await TextClassifier.create({ encoder: 'potion', fuseWith: ['potion'] });
     expect(classifier.encoders[1]).toBe(classifier.encoders[0]);
     const embed = vi.spyOn(classifier.encoders[0], 'embed');
-    await classifier.fit(texts, labels, { recipe: 'single', seed: 0, epochs: 5, validationSplit: 0, labelSimilarity: [false, true], fusionWeights: [0.6, 0.4] });
+    await classifier.fit(texts, labels, {
+      recipe: 'single',
+      seed: 0,
+      epochs: 5,
+      validationSplit: 0,
+      labelSimilarity: [false, true],
+      fusionWeights: [0.6, 0.4],
+    });
     // The training texts are embedded once, for the head; the prior embeds only the label names.
     expect(embed.mock.calls.map(([batch]) => batch.length)).toEqual([texts.length, new Set(labels).size]);
     embed.mockRestore();
@@ -106,11 +146,19 @@ describe('label similarity', () => {
     const lengthError = await refused({ labelSimilarity: [true] });
     expect(lengthError).toBeInstanceOf(UsageError);
     expect((lengthError as UsageError).code).toBe('LABEL_SIMILARITY_OPTION');
-    expect(await refused({ labelSimilarity: [true, false] }, labels.map((l) => [l]))).toBeInstanceOf(UsageError);
+    expect(
+      await refused(
+        { labelSimilarity: [true, false] },
+        labels.map((l) => [l]),
+      ),
+    ).toBeInstanceOf(UsageError);
     expect(await refused({ labelSimilarity: [true, false], fineTune: true })).toBeInstanceOf(UsageError);
     const sparse = await refused({ labelSimilarity: [false, true] });
     expect((sparse as UsageError).code).toBe('LABEL_SIMILARITY_ENCODER');
-    const unreadable = await refused({ labelSimilarity: [true, false] }, labels.map((l) => (l === 'neutral' ? '😐' : l)));
+    const unreadable = await refused(
+      { labelSimilarity: [true, false] },
+      labels.map((l) => (l === 'neutral' ? '😐' : l)),
+    );
     expect(unreadable).toBeInstanceOf(DataError);
     expect((unreadable as DataError).code).toBe('LABEL_TEXT_UNKNOWN');
     expect((unreadable as DataError).message).toContain('"😐"');
@@ -120,7 +168,15 @@ describe('label similarity', () => {
 });
 
 describe('a linear head with given weights', () => {
-  const spec = { type: 'linear' as const, inputDim: 2, numLabels: 2, multiLabel: false, hidden: 0, dropout: 0, standardize: false };
+  const spec = {
+    type: 'linear' as const,
+    inputDim: 2,
+    numLabels: 2,
+    multiLabel: false,
+    hidden: 0,
+    dropout: 0,
+    standardize: false,
+  };
 
   it('predicts softmax(x W + b)', async () => {
     const head = await linearHeadFromWeights(spec, Float32Array.from([1, -1, 2, 0]), Float32Array.from([0, 0.5]));
@@ -132,8 +188,14 @@ describe('a linear head with given weights', () => {
   });
 
   it('refuses weights of the wrong size and specs it cannot honour', async () => {
-    await expect(linearHeadFromWeights(spec, new Float32Array(3), new Float32Array(2))).rejects.toThrow(/\[2, 2\] kernel/);
-    await expect(linearHeadFromWeights({ ...spec, standardize: true }, new Float32Array(4), new Float32Array(2))).rejects.toThrow(UsageError);
-    await expect(linearHeadFromWeights({ ...spec, type: 'mlp', hidden: 4 }, new Float32Array(4), new Float32Array(2))).rejects.toThrow(UsageError);
+    await expect(linearHeadFromWeights(spec, new Float32Array(3), new Float32Array(2))).rejects.toThrow(
+      /\[2, 2\] kernel/,
+    );
+    await expect(
+      linearHeadFromWeights({ ...spec, standardize: true }, new Float32Array(4), new Float32Array(2)),
+    ).rejects.toThrow(UsageError);
+    await expect(
+      linearHeadFromWeights({ ...spec, type: 'mlp', hidden: 4 }, new Float32Array(4), new Float32Array(2)),
+    ).rejects.toThrow(UsageError);
   });
 });

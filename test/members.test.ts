@@ -30,7 +30,12 @@ function fakeEncoder(fingerprint: string, dim = 2): Encoder & { embeds: number; 
 }
 
 function vectors(rows: number, dim: number, value: number): EmbedResult {
-  return { data: new Float32Array(rows * dim).fill(value), rows, dim, info: Array.from({ length: rows }, () => ({ tokens: 1, truncated: false, empty: false })) };
+  return {
+    data: new Float32Array(rows * dim).fill(value),
+    rows,
+    dim,
+    info: Array.from({ length: rows }, () => ({ tokens: 1, truncated: false, empty: false })),
+  };
 }
 
 describe('EncoderPool', () => {
@@ -92,19 +97,42 @@ describe('ComputedVectors (the one vector-reuse rule)', () => {
 describe('fit option scopes', () => {
   it('gives the primary its head options, every member the shared ones, and no member the classifier-level ones', () => {
     const dense = fakeEncoder('a');
-    const options = { head: 'linear' as const, learningRate: 0.01, epochs: 7, seed: 3, calibrate: false, fusionWeights: [1, 1], priorCorrection: true, onWarning: () => {} };
+    const options = {
+      head: 'linear' as const,
+      learningRate: 0.01,
+      epochs: 7,
+      seed: 3,
+      calibrate: false,
+      fusionWeights: [1, 1],
+      priorCorrection: true,
+      onWarning: () => {},
+    };
     const primary = memberOptions(dense, true, options);
     const fused = memberOptions(dense, false, options);
     expect(primary).toMatchObject({ head: 'linear', learningRate: 0.01, epochs: 7, seed: 3, refit: true });
     expect(fused).toMatchObject({ head: 'mlp', epochs: 7, seed: 3, refit: true });
     expect(fused).not.toHaveProperty('learningRate');
-    for (const member of [primary, fused]) for (const key of ['calibrate', 'fusionWeights', 'priorCorrection', 'onWarning']) expect(member).not.toHaveProperty(key);
-    expect(Object.keys(recordedOptions(options))).toEqual(['head', 'learningRate', 'epochs', 'seed', 'calibrate', 'fusionWeights', 'priorCorrection']);
+    for (const member of [primary, fused])
+      for (const key of ['calibrate', 'fusionWeights', 'priorCorrection', 'onWarning'])
+        expect(member).not.toHaveProperty(key);
+    expect(Object.keys(recordedOptions(options))).toEqual([
+      'head',
+      'learningRate',
+      'epochs',
+      'seed',
+      'calibrate',
+      'fusionWeights',
+      'priorCorrection',
+    ]);
   });
 });
 
 describe('Mix', () => {
-  const parts = [Float32Array.of(0.8, 0.2, 0.4, 0.6), Float32Array.of(0.2, 0.8, 0.5, 0.5), Float32Array.of(0.5, 0.5, 0.5, 0.5)];
+  const parts = [
+    Float32Array.of(0.8, 0.2, 0.4, 0.6),
+    Float32Array.of(0.2, 0.8, 0.5, 0.5),
+    Float32Array.of(0.5, 0.5, 0.5, 0.5),
+  ];
 
   it('is applied as average, then prior correction, then temperature, skipping members of weight 0', () => {
     const plain = applyMix({ weights: [1, 0, 0], temperature: 1 }, [parts[0], undefined, undefined], 2);
@@ -118,14 +146,24 @@ describe('Mix', () => {
   it('saves and loads its three fields together, and drops unused members but never the primary', () => {
     const mix: Mix = { weights: [0, 0.6, 0.4], prior: { alpha: 0.5, priors: [0.3, 0.7] }, temperature: 1.25 };
     const contents = mixContents(mix, [{}, {}] as never);
-    const manifest = { fusion: { weights: contents.fusion!.weights }, calibration: contents.calibration, priorCorrection: contents.priorCorrection } as unknown as Manifest;
+    const manifest = {
+      fusion: { weights: contents.fusion!.weights },
+      calibration: contents.calibration,
+      priorCorrection: contents.priorCorrection,
+    } as unknown as Manifest;
     expect(mixFromManifest(manifest, 3)).toEqual(mix);
     expect(mixContents({ weights: [1], temperature: 1 }, [])).toEqual({});
     expect(withoutUnused({ weights: [0, 0.6, 0, 0.4], temperature: 1 }).weights).toEqual([0, 0.6, 0.4]);
   });
 
   it('without held-out probabilities keeps the given weights (or even ones), uncalibrated', () => {
-    expect(chooseMix([undefined, undefined], undefined, 2, { fusionWeights: [2, 1] }).mix).toEqual({ weights: [2, 1], temperature: 1 });
-    expect(chooseMix([parts[0]], { targets: new Int32Array(0), trainLabels: Int32Array.of(0, 1) }, 2, {}).mix).toEqual({ weights: [1], temperature: 1 });
+    expect(chooseMix([undefined, undefined], undefined, 2, { fusionWeights: [2, 1] }).mix).toEqual({
+      weights: [2, 1],
+      temperature: 1,
+    });
+    expect(chooseMix([parts[0]], { targets: new Int32Array(0), trainLabels: Int32Array.of(0, 1) }, 2, {}).mix).toEqual({
+      weights: [1],
+      temperature: 1,
+    });
   });
 });

@@ -103,7 +103,12 @@ describe('stratifiedSplit', () => {
 
   it('never puts a whole class in test', () => {
     const { train } = stratifiedSplit([0, 0, 1, 1, 1], 0.9, 3);
-    expect(countsByStratum([0, 0, 1, 1, 1], train)).toEqual(new Map([[0, 1], [1, 1]]));
+    expect(countsByStratum([0, 0, 1, 1, 1], train)).toEqual(
+      new Map([
+        [0, 1],
+        [1, 1],
+      ]),
+    );
   });
 
   it('is deterministic for a seed', () => {
@@ -119,7 +124,9 @@ describe('stratifiedSplit', () => {
 
 describe('labelSetStrata', () => {
   it('gives rows with the same label set the same dense id, ignoring order and repeats', () => {
-    expect(Array.from(labelSetStrata([['b', 'a'], [], ['a', 'b'], ['a'], [], ['a', 'a', 'b']]))).toEqual([0, 1, 0, 2, 1, 0]);
+    expect(Array.from(labelSetStrata([['b', 'a'], [], ['a', 'b'], ['a'], [], ['a', 'a', 'b']]))).toEqual([
+      0, 1, 0, 2, 1, 0,
+    ]);
   });
 
   it('does not confuse labels that contain separators', () => {

@@ -124,9 +124,15 @@ describe('expectedMacroF1', () => {
   it('equals macro-F1 against the labels when the belief is certain (every class present)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 2, max: 5 }).chain((k) =>
-          fc.tuple(fc.constant(k), fc.array(fc.tuple(fc.nat(k - 1), fc.nat(k - 1)), { maxLength: 40 }), fc.array(fc.nat(k - 1), { minLength: k, maxLength: k })),
-        ),
+        fc
+          .integer({ min: 2, max: 5 })
+          .chain((k) =>
+            fc.tuple(
+              fc.constant(k),
+              fc.array(fc.tuple(fc.nat(k - 1), fc.nat(k - 1)), { maxLength: 40 }),
+              fc.array(fc.nat(k - 1), { minLength: k, maxLength: k }),
+            ),
+          ),
         ([k, rows, firstDecisions]) => {
           // The first k rows carry every class, so classificationReport averages over all k.
           const labels = [...Array.from({ length: k }, (_, c) => c), ...rows.map(([label]) => label)];
@@ -134,7 +140,10 @@ describe('expectedMacroF1', () => {
           const belief = new Float32Array(labels.length * k);
           labels.forEach((label, row) => (belief[row * k + label] = 1));
           const names = Array.from({ length: k }, (_, c) => String(c));
-          expect(expectedMacroF1(decisions, belief, k)).toBeCloseTo(classificationReport(labels, decisions, names).macroF1, 6);
+          expect(expectedMacroF1(decisions, belief, k)).toBeCloseTo(
+            classificationReport(labels, decisions, names).macroF1,
+            6,
+          );
         },
       ),
       { seed: 5, numRuns: 200 },
@@ -143,7 +152,9 @@ describe('expectedMacroF1', () => {
 
   it('rejects a belief of the wrong size, a decision that is not a class and zero rows', () => {
     const belief = Float32Array.from([0.5, 0.5]);
-    expect(() => expectedMacroF1(Int32Array.from([0, 1]), belief, 2)).toThrow(/belief has 2 entries; expected 2 rows x 2 labels/);
+    expect(() => expectedMacroF1(Int32Array.from([0, 1]), belief, 2)).toThrow(
+      /belief has 2 entries; expected 2 rows x 2 labels/,
+    );
     expect(() => expectedMacroF1(Int32Array.from([2]), belief, 2)).toThrow(/decisions\[0\] = 2 is not a label index/);
     expect(() => expectedMacroF1(new Int32Array(0), new Float32Array(0), 2)).toThrow(UsageError);
   });

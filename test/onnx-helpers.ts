@@ -14,7 +14,10 @@ export interface ExportedModel {
   session: ort.InferenceSession;
 }
 
-export async function openExport(modelFile: string, sessionOptions: ort.InferenceSession.SessionOptions = {}): Promise<ExportedModel> {
+export async function openExport(
+  modelFile: string,
+  sessionOptions: ort.InferenceSession.SessionOptions = {},
+): Promise<ExportedModel> {
   const dir = path.dirname(modelFile);
   const sidecar = JSON.parse(readFileSync(path.join(dir, 'headstart-onnx.json'), 'utf8')) as OnnxSidecar;
   const tokenizer = new Tokenizer(JSON.parse(readFileSync(path.join(dir, sidecar.tokenizer.file), 'utf8')), {});
@@ -53,7 +56,10 @@ export async function runExport(model: ExportedModel, texts: readonly string[]):
     }),
   );
   const { inputs, output } = model.sidecar;
-  const feeds = { [inputs.ids]: new ort.Tensor('int64', ids, [rows.length, length]), [inputs.mask]: new ort.Tensor('int64', mask, [rows.length, length]) };
+  const feeds = {
+    [inputs.ids]: new ort.Tensor('int64', ids, [rows.length, length]),
+    [inputs.mask]: new ort.Tensor('int64', mask, [rows.length, length]),
+  };
   return (await model.session.run(feeds))[output].data as Float32Array;
 }
 

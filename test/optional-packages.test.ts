@@ -15,7 +15,9 @@ import { renderSvg } from '../src/report/index.js';
 
 /** The error Node's loader gives for a package that is not installed. */
 function notInstalled(specifier: string): Error {
-  return Object.assign(new Error(`Cannot find package '${specifier}' imported from /app/dist/index.js`), { code: 'ERR_MODULE_NOT_FOUND' });
+  return Object.assign(new Error(`Cannot find package '${specifier}' imported from /app/dist/index.js`), {
+    code: 'ERR_MODULE_NOT_FOUND',
+  });
 }
 
 afterEach(() => {
@@ -25,7 +27,9 @@ afterEach(() => {
 /** Makes `specifier` look uninstalled; every other import goes through. */
 function simulateMissing(specifier: string): void {
   const real = optionalImporter.import;
-  vi.spyOn(optionalImporter, 'import').mockImplementation((name) => (name === specifier ? Promise.reject(notInstalled(name)) : real(name)));
+  vi.spyOn(optionalImporter, 'import').mockImplementation((name) =>
+    name === specifier ? Promise.reject(notInstalled(name)) : real(name),
+  );
 }
 
 describe('importOptional', () => {
@@ -34,7 +38,8 @@ describe('importOptional', () => {
     expect(error).toBeInstanceOf(UsageError);
     expect(error).toMatchObject({
       code: 'OPTIONAL_PACKAGE_MISSING',
-      message: 'a test feature needs the optional package headstart-no-such-package, which is not installed: npm install headstart-no-such-package',
+      message:
+        'a test feature needs the optional package headstart-no-such-package, which is not installed: npm install headstart-no-such-package',
     });
     expect((error as Error).message).not.toContain('\n');
   });
@@ -67,18 +72,34 @@ describe('features behind optional packages', () => {
     simulateMissing('bullmq');
     const url = 'redis://127.0.0.1:1';
     const log = (): void => undefined;
-    await expect(QueueCoordinator.connect({ url, queueName: 'q', statusMs: 1000, outageMs: 1000, log })).rejects.toMatchObject({
+    await expect(
+      QueueCoordinator.connect({ url, queueName: 'q', statusMs: 1000, outageMs: 1000, log }),
+    ).rejects.toMatchObject({
       code: 'OPTIONAL_PACKAGE_MISSING',
       message: 'predict --queue needs the optional package bullmq, which is not installed: npm install bullmq',
     });
-    await expect(startQueueWorker({ url, queueName: 'q', concurrency: 1, lockMs: 1000, stalledCheckMs: 1000, statusMs: 1000, log })).rejects.toMatchObject({
+    await expect(
+      startQueueWorker({
+        url,
+        queueName: 'q',
+        concurrency: 1,
+        lockMs: 1000,
+        stalledCheckMs: 1000,
+        statusMs: 1000,
+        log,
+      }),
+    ).rejects.toMatchObject({
       code: 'OPTIONAL_PACKAGE_MISSING',
       message: 'headstart worker needs the optional package bullmq, which is not installed: npm install bullmq',
     });
   });
 
   it('a report without vega or vega-lite says to install both', async () => {
-    const spec = { data: { values: [{ x: 1 }] }, mark: 'point' as const, encoding: { x: { field: 'x', type: 'quantitative' as const } } };
+    const spec = {
+      data: { values: [{ x: 1 }] },
+      mark: 'point' as const,
+      encoding: { x: { field: 'x', type: 'quantitative' as const } },
+    };
     for (const name of ['vega', 'vega-lite']) {
       vi.restoreAllMocks();
       simulateMissing(name);
@@ -90,7 +111,14 @@ describe('features behind optional packages', () => {
   });
 
   it('headstart serve without fastify or prom-client says to install it', async () => {
-    const options = { models: [], host: '127.0.0.1', port: 0, batch: { maxBatch: 1, maxWaitMs: 0 }, maxTexts: 1, bodyLimit: 1024 };
+    const options = {
+      models: [],
+      host: '127.0.0.1',
+      port: 0,
+      batch: { maxBatch: 1, maxWaitMs: 0 },
+      maxTexts: 1,
+      bodyLimit: 1024,
+    };
     for (const name of ['fastify', 'prom-client']) {
       simulateMissing(name);
       await expect(startServer(options)).rejects.toMatchObject({

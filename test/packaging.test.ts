@@ -12,7 +12,17 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, tempDir } from './helpers.js';
 
-const OPTIONAL_PACKAGES = ['@huggingface/transformers', 'bullmq', 'onnxruntime-node', '@tensorflow/tfjs-node', 'vega', 'vega-lite', 'fastify', 'prom-client', 'onnx-proto'];
+const OPTIONAL_PACKAGES = [
+  '@huggingface/transformers',
+  'bullmq',
+  'onnxruntime-node',
+  '@tensorflow/tfjs-node',
+  'vega',
+  'vega-lite',
+  'fastify',
+  'prom-client',
+  'onnx-proto',
+];
 const WARNING = /^npm warn|^npm WARN|Warning/m;
 
 /**
@@ -20,7 +30,9 @@ const WARNING = /^npm warn|^npm WARN|Warning/m;
  * no npm_* (set when this runs under `npm test`; they would point npm at this repository).
  */
 function userEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(HEADSTART_|npm_|ONNXRUNTIME_NODE_)/i.test(name)));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(HEADSTART_|npm_|ONNXRUNTIME_NODE_)/i.test(name)),
+  );
 }
 
 /** Runs a command, failing with its output when it exits non-zero or prints a warning. */
@@ -41,19 +53,48 @@ describe('the packed npm package', () => {
     // checkout's dist/ while other test files run.
     const stage = path.join(root, 'stage');
     const skipped = /^(node_modules|dist|\.git|runs|benchmarks|\.vitest-results\.json)$/;
-    cpSync(repoRoot, stage, { recursive: true, filter: (source) => !skipped.test(path.relative(repoRoot, source).split(path.sep)[0]) });
+    cpSync(repoRoot, stage, {
+      recursive: true,
+      filter: (source) => !skipped.test(path.relative(repoRoot, source).split(path.sep)[0]),
+    });
     symlinkSync(path.join(repoRoot, 'node_modules'), path.join(stage, 'node_modules'));
-    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', root], { cwd: stage, stdio: ['ignore', 'pipe', 'pipe'] }).replace(/^[^[]*/, ''));
+    const [packed] = JSON.parse(
+      run('npm', ['pack', '--json', '--pack-destination', root], {
+        cwd: stage,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }).replace(/^[^[]*/, ''),
+    );
     const files = (packed.files as { path: string }[]).map((file) => file.path);
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'docs/errors.md', 'dist/index.js', 'dist/index.d.ts', 'dist/backend/tf-registrations.js', 'models/potion-base-4m-int8/model.safetensors', 'corpora/samples/finance-sentiment.csv']));
-    expect(files.filter((file) => file.endsWith('.map') || file.startsWith('src/') || file.startsWith('test/'))).toEqual([]);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'LICENSE',
+        'README.md',
+        'docs/errors.md',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/backend/tf-registrations.js',
+        'models/potion-base-4m-int8/model.safetensors',
+        'corpora/samples/finance-sentiment.csv',
+      ]),
+    );
+    expect(
+      files.filter((file) => file.endsWith('.map') || file.startsWith('src/') || file.startsWith('test/')),
+    ).toEqual([]);
     // Everything the README links to ships with it.
-    const linked = [...readFileSync(path.join(repoRoot, 'README.md'), 'utf8').matchAll(/\]\(([^)#]+)\)/g)].map((m) => m[1]).filter((link) => !/^[a-z]+:/.test(link));
+    const linked = [...readFileSync(path.join(repoRoot, 'README.md'), 'utf8').matchAll(/\]\(([^)#]+)\)/g)]
+      .map((m) => m[1])
+      .filter((link) => !/^[a-z]+:/.test(link));
     expect(linked.length).toBeGreaterThan(0);
     expect(files).toEqual(expect.arrayContaining(linked));
     // dist is rebuilt from scratch: nothing left over from a source file that no longer exists.
-    const sources = new Set(readdirSync(path.join(repoRoot, 'src'), { recursive: true, encoding: 'utf8' }).map((file) => file.replace(/\.(d\.ts|ts|js)$/, '')));
-    const orphans = files.filter((file) => file.startsWith('dist/') && !sources.has(file.slice('dist/'.length).replace(/\.(d\.ts|js)$/, '')));
+    const sources = new Set(
+      readdirSync(path.join(repoRoot, 'src'), { recursive: true, encoding: 'utf8' }).map((file) =>
+        file.replace(/\.(d\.ts|ts|js)$/, ''),
+      ),
+    );
+    const orphans = files.filter(
+      (file) => file.startsWith('dist/') && !sources.has(file.slice('dist/'.length).replace(/\.(d\.ts|js)$/, '')),
+    );
     expect(orphans).toEqual([]);
 
     const project = path.join(root, 'project');
@@ -63,44 +104,104 @@ describe('the packed npm package', () => {
     // dependency, a warning that fails the test.
     const tarball = path.join(root, packed.filename);
     const allowScripts = { [`file:${tarball}`]: false };
-    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'packaging-check', version: '1.0.0', private: true, type: 'module', allowScripts }));
+    writeFileSync(
+      path.join(project, 'package.json'),
+      JSON.stringify({ name: 'packaging-check', version: '1.0.0', private: true, type: 'module', allowScripts }),
+    );
     run('npm', ['install', tarball, '--no-audit', '--no-fund'], { cwd: project });
     for (const name of OPTIONAL_PACKAGES) {
-      expect(() => readFileSync(path.join(project, 'node_modules', name, 'package.json')), `${name} is optional and must not be installed`).toThrow();
+      expect(
+        () => readFileSync(path.join(project, 'node_modules', name, 'package.json')),
+        `${name} is optional and must not be installed`,
+      ).toThrow();
     }
 
     // The README's library example as written, run from the project so `runs/` lands there.
     const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
     const example = /```ts\n([\s\S]*?)```/.exec(readme)![1];
     expect(example).toContain("from 'headstart'");
-    writeFileSync(path.join(project, 'example.mts'), `${example}\nprocess.stdout.write('\\n' + JSON.stringify(await sameModel.predict(['Sales fell sharply.'])));\n`);
+    writeFileSync(
+      path.join(project, 'example.mts'),
+      `${example}\nprocess.stdout.write('\\n' + JSON.stringify(await sameModel.predict(['Sales fell sharply.'])));\n`,
+    );
     const tsx = fileURLToPath(import.meta.resolve('tsx'));
     const printed = run(process.execPath, ['--import', tsx, 'example.mts'], { cwd: project });
-    expect(JSON.parse(printed.trim().split('\n').pop()!)[0]).toMatchObject({ label: expect.stringMatching(/^(positive|negative|neutral)$/) });
+    expect(JSON.parse(printed.trim().split('\n').pop()!)[0]).toMatchObject({
+      label: expect.stringMatching(/^(positive|negative|neutral)$/),
+    });
 
     // The CLI on the package's own sample data.
     const samples = path.join(project, 'node_modules/headstart/corpora/samples');
     copyFileSync(path.join(samples, 'finance-sentiment.csv'), path.join(project, 'train.csv'));
     copyFileSync(path.join(samples, 'finance-new.txt'), path.join(project, 'new.txt'));
     run('npx', ['--no', 'headstart', 'train', '--data', 'train.csv', '--out', 'runs/finance'], { cwd: project });
-    const predictions = run('npx', ['--no', 'headstart', 'predict', '--model', 'runs/finance', '--input', 'new.txt', '--top-k', '2'], { cwd: project });
+    const predictions = run(
+      'npx',
+      ['--no', 'headstart', 'predict', '--model', 'runs/finance', '--input', 'new.txt', '--top-k', '2'],
+      { cwd: project },
+    );
     const lines = predictions.trim().split('\n');
     expect(lines.length).toBe(readFileSync(path.join(project, 'new.txt'), 'utf8').trim().split('\n').length);
 
     // --report draws with the optional vega and vega-lite: without them, one line saying what to install.
-    const report = spawnSync('npx', ['--no', 'headstart', 'eval', '--model', 'runs/finance', '--data', 'train.csv', '--report', 'report.html'], { cwd: project, env: userEnv(), encoding: 'utf8' });
-    expect(report.stderr).toContain('needs the optional package vega, which is not installed: npm install vega vega-lite');
+    const report = spawnSync(
+      'npx',
+      ['--no', 'headstart', 'eval', '--model', 'runs/finance', '--data', 'train.csv', '--report', 'report.html'],
+      { cwd: project, env: userEnv(), encoding: 'utf8' },
+    );
+    expect(report.stderr).toContain(
+      'needs the optional package vega, which is not installed: npm install vega vega-lite',
+    );
     expect(report.status).toBe(2);
 
     // A shipped ready-to-use checkpoint, straight from the installed package.
-    const shipped = run('npx', ['--no', 'headstart', 'predict', '--model', 'node_modules/headstart/checkpoints/finance-sentiment', '--input', 'new.txt'], { cwd: project });
-    const labels = shipped.trim().split('\n').map((line) => JSON.parse(line).label);
+    const shipped = run(
+      'npx',
+      [
+        '--no',
+        'headstart',
+        'predict',
+        '--model',
+        'node_modules/headstart/checkpoints/finance-sentiment',
+        '--input',
+        'new.txt',
+      ],
+      { cwd: project },
+    );
+    const labels = shipped
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).label);
     expect(labels.length).toBe(lines.length);
     for (const label of labels) expect(['positive', 'negative', 'neutral']).toContain(label);
 
     // The published types, checked in full (skipLibCheck off), need none of the optional packages.
-    writeFileSync(path.join(project, 'check.ts'), "import { TextClassifier, TransformerEncoder, createEncoder } from 'headstart';\nexport const used = [TextClassifier, TransformerEncoder, createEncoder];\n");
-    const tsc = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--skipLibCheck', 'false', '--module', 'nodenext', '--target', 'es2022', '--lib', 'es2023', '--types', 'node', '--typeRoots', path.join(repoRoot, 'node_modules/@types'), 'check.ts'], { cwd: project, encoding: 'utf8', env: userEnv() });
+    writeFileSync(
+      path.join(project, 'check.ts'),
+      "import { TextClassifier, TransformerEncoder, createEncoder } from 'headstart';\nexport const used = [TextClassifier, TransformerEncoder, createEncoder];\n",
+    );
+    const tsc = spawnSync(
+      process.execPath,
+      [
+        path.join(repoRoot, 'node_modules/typescript/bin/tsc'),
+        '--noEmit',
+        '--strict',
+        '--skipLibCheck',
+        'false',
+        '--module',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--lib',
+        'es2023',
+        '--types',
+        'node',
+        '--typeRoots',
+        path.join(repoRoot, 'node_modules/@types'),
+        'check.ts',
+      ],
+      { cwd: project, encoding: 'utf8', env: userEnv() },
+    );
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);
   });

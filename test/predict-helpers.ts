@@ -37,7 +37,8 @@ export async function writeInput(file: string, rows: number): Promise<void> {
   const texts = (await readDataset(sampleCsv)).examples.map((e) => e.text);
   const lines: string[] = [];
   for (let i = 0; i < rows; i++) {
-    const text = i % 97 === 5 ? '' : i % 1000 === 7 ? `${texts[i % texts.length]} `.repeat(300) : texts[i % texts.length];
+    const text =
+      i % 97 === 5 ? '' : i % 1000 === 7 ? `${texts[i % texts.length]} `.repeat(300) : texts[i % texts.length];
     lines.push(JSON.stringify({ id: `row-${i}`, text }));
   }
   writeFileSync(file, `${lines.join('\n')}\n`);
@@ -48,7 +49,12 @@ export function headstartSync(...args: string[]) {
 }
 
 export function headstartWithStdin(stdin: string | undefined, ...args: string[]) {
-  const result = spawnSync(process.execPath, [...CLI, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, input: stdin });
+  const result = spawnSync(process.execPath, [...CLI, ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 120_000,
+    input: stdin,
+  });
   const lines = result.stdout.trimEnd().split('\n');
   return { ...result, lastJson: () => JSON.parse(lines[lines.length - 1]) };
 }

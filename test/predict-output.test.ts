@@ -16,7 +16,11 @@ import { headstartSync, headstartWithStdin, trainModel } from './predict-helpers
 
 const root = tempDir('headstart-output-');
 const input = path.join(root, 'input.txt');
-const TEXTS = ['Operating profit doubled on record sales.', 'The firm cut 500 jobs after losses widened.', 'The annual meeting will be held in Helsinki.'];
+const TEXTS = [
+  'Operating profit doubled on record sales.',
+  'The firm cut 500 jobs after losses widened.',
+  'The annual meeting will be held in Helsinki.',
+];
 let model: string;
 
 beforeAll(async () => {
@@ -27,7 +31,10 @@ beforeAll(async () => {
 const predict = (...args: string[]) => headstartSync('predict', '--model', model, '--workers', '0', ...args);
 
 function jsonLines(text: string): { line: number; label: string }[] {
-  return text.trim().split('\n').map((line) => JSON.parse(line));
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 
 describe('predict --output targets', () => {
@@ -61,7 +68,15 @@ describe('predict --output targets', () => {
     ];
     for (const [output, message] of cases) {
       // A missing model would be exit 4: the output is checked first.
-      const run = headstartSync('predict', '--model', path.join(root, 'no-such-model'), '--input', input, '--output', output);
+      const run = headstartSync(
+        'predict',
+        '--model',
+        path.join(root, 'no-such-model'),
+        '--input',
+        input,
+        '--output',
+        output,
+      );
       expect(run.status, run.stderr).toBe(2);
       expect(run.stderr).toMatch(message);
     }
@@ -70,9 +85,19 @@ describe('predict --output targets', () => {
   });
 
   it('refuses a directory it cannot write (/proc/sys, even for root) before loading the model, exit 5', () => {
-    const run = headstartSync('predict', '--model', path.join(root, 'no-such-model'), '--input', input, '--output', '/proc/sys/headstart-out.jsonl');
+    const run = headstartSync(
+      'predict',
+      '--model',
+      path.join(root, 'no-such-model'),
+      '--input',
+      input,
+      '--output',
+      '/proc/sys/headstart-out.jsonl',
+    );
     expect(run.status, run.stderr).toBe(5);
-    expect(run.stderr).toMatch(/^headstart: \/proc\/sys: (permission denied \(EACCES\)|the file system is read-only \(EROFS\))$/m);
+    expect(run.stderr).toMatch(
+      /^headstart: \/proc\/sys: (permission denied \(EACCES\)|the file system is read-only \(EROFS\))$/m,
+    );
   });
 });
 
@@ -101,11 +126,13 @@ describe('predict journal files', () => {
     await first.journal.close();
     spawnSync('rm', [OutputJournal.partialPath(output)]);
     symlinkSync(victim, OutputJournal.partialPath(output));
-    await expect(OutputJournal.open(output, identity, true)).rejects.toThrow(/partial is a symbolic link: refusing to write through it/);
+    await expect(OutputJournal.open(output, identity, true)).rejects.toThrow(
+      /partial is a symbolic link: refusing to write through it/,
+    );
     expect(readFileSync(victim, 'utf8')).toBe('precious\n');
   });
 
-  it('resumes after a kill that left the progress record\'s temporary behind', async () => {
+  it("resumes after a kill that left the progress record's temporary behind", async () => {
     const identity = { input: 'a'.repeat(64), models: 'b'.repeat(64), settings: 'c'.repeat(64) };
     const output = path.join(root, 'stale-temporary.jsonl');
     const first = await OutputJournal.open(output, identity, false);
@@ -124,7 +151,9 @@ describe('predict journal files', () => {
     writeFileSync(OutputJournal.partialPath(output), 'mine\n');
     const run = predict('--input', input, '--output', output);
     expect(run.status, run.stderr).toBe(2);
-    expect(run.stderr).toMatch(/foreign\.jsonl\.partial already exists without a progress record of an interrupted headstart run/);
+    expect(run.stderr).toMatch(
+      /foreign\.jsonl\.partial already exists without a progress record of an interrupted headstart run/,
+    );
     expect(readFileSync(OutputJournal.partialPath(output), 'utf8')).toBe('mine\n');
   });
 });
@@ -138,21 +167,28 @@ describe('predict output lock', () => {
     const error = await OutputJournal.open(output, identity, false).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EnvironmentError);
     expect((error as EnvironmentError).code).toBe('OUTPUT_LOCKED');
-    expect((error as EnvironmentError).message).toBe(`${lockPath(output)}: ${output} is locked by another headstart run (pid ${process.pid} on ${hostname()})`);
+    expect((error as EnvironmentError).message).toBe(
+      `${lockPath(output)}: ${output} is locked by another headstart run (pid ${process.pid} on ${hostname()})`,
+    );
     await first.journal.commit({ text: 'one\n', rows: 1, truncated: 0, empty: 0, invalidUtf8: 0, unreadable: 0 });
     await first.journal.finish();
     expect(readFileSync(output, 'utf8')).toBe('one\n');
     expect(existsSync(lockPath(output))).toBe(false);
   });
 
-  it('refuses a CLI run while a live process holds the lock (exit 5), and takes over a dead process\'s lock', () => {
+  it("refuses a CLI run while a live process holds the lock (exit 5), and takes over a dead process's lock", () => {
     const output = path.join(root, 'cli-locked.jsonl');
     const holder = spawn('sleep', ['60']);
     try {
       writeFileSync(lockPath(output), JSON.stringify({ pid: holder.pid, host: hostname() }));
       const refused = predict('--input', input, '--output', output);
       expect(refused.status, refused.stderr).toBe(5);
-      expect(refused.stderr).toMatch(new RegExp(`^headstart: .*cli-locked\\.jsonl\\.lock: .* is locked by another headstart run \\(pid ${holder.pid} on `, 'm'));
+      expect(refused.stderr).toMatch(
+        new RegExp(
+          `^headstart: .*cli-locked\\.jsonl\\.lock: .* is locked by another headstart run \\(pid ${holder.pid} on `,
+          'm',
+        ),
+      );
       expect(existsSync(output)).toBe(false);
     } finally {
       holder.kill('SIGKILL');
@@ -169,7 +205,9 @@ describe('predict output lock', () => {
     const output = path.join(root, 'released.jsonl');
     const first = await OutputJournal.open(output, identity, false);
     await first.journal.close();
-    await expect(OutputJournal.open(output, { ...identity, input: 'd'.repeat(64) }, true)).rejects.toBeInstanceOf(UsageError);
+    await expect(OutputJournal.open(output, { ...identity, input: 'd'.repeat(64) }, true)).rejects.toBeInstanceOf(
+      UsageError,
+    );
     expect(existsSync(lockPath(output))).toBe(false);
   });
 });
@@ -187,14 +225,32 @@ describe('predict --input read once', () => {
     expect(fromFifo.status, fromFifo.stderr).toBe(0);
     expect(jsonLines(fromFifo.stdout)).toEqual(expected);
 
-    const fromStdin = headstartWithStdin(readFileSync(input, 'utf8'), 'predict', '--model', model, '--workers', '0', '--input', '/dev/stdin', '--format', 'lines');
+    const fromStdin = headstartWithStdin(
+      readFileSync(input, 'utf8'),
+      'predict',
+      '--model',
+      model,
+      '--workers',
+      '0',
+      '--input',
+      '/dev/stdin',
+      '--format',
+      'lines',
+    );
     expect(fromStdin.status, fromStdin.stderr).toBe(0);
     expect(jsonLines(fromStdin.stdout)).toEqual(expected);
 
-    const substituted = spawnSync('bash', ['-c', `"${process.execPath}" --import tsx src/cli/main.ts predict --model "${model}" --workers 0 --format lines --input <(cat "${input}")`], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-    });
+    const substituted = spawnSync(
+      'bash',
+      [
+        '-c',
+        `"${process.execPath}" --import tsx src/cli/main.ts predict --model "${model}" --workers 0 --format lines --input <(cat "${input}")`,
+      ],
+      {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      },
+    );
     expect(substituted.status, substituted.stderr).toBe(0);
     expect(jsonLines(substituted.stdout)).toEqual(expected);
   });

@@ -21,7 +21,9 @@ let model: string;
 function jsonlRow(i: number): Buffer {
   if (i % 11 === 3) return Buffer.from(`not json \u0000 row ${i}\n`);
   if (i % 13 === 4) return Buffer.from(`${JSON.stringify({ id: `r${i}`, text: i })}\n`);
-  const text = Buffer.from(`${JSON.stringify({ id: `r${i}`, text: `Profit rose for the caf_ chain, quarter ${i}.` })}\n`);
+  const text = Buffer.from(
+    `${JSON.stringify({ id: `r${i}`, text: `Profit rose for the caf_ chain, quarter ${i}.` })}\n`,
+  );
   if (i % 7 === 2) text[text.indexOf('_')] = 0xe9;
   return text;
 }
@@ -29,7 +31,14 @@ function jsonlRow(i: number): Buffer {
 beforeAll(async () => {
   model = await trainModel('sentiment', root);
   writeFileSync(jsonlInput, Buffer.concat(Array.from({ length: ROWS }, (_, i) => jsonlRow(i))));
-  writeFileSync(csvInput, Buffer.concat([Buffer.from('id,text\na,Operating profit doubled.\nb,Sales fell,badly,again\nc,caf'), Buffer.from([0xe9]), Buffer.from(' losses widened\n')]));
+  writeFileSync(
+    csvInput,
+    Buffer.concat([
+      Buffer.from('id,text\na,Operating profit doubled.\nb,Sales fell,badly,again\nc,caf'),
+      Buffer.from([0xe9]),
+      Buffer.from(' losses widened\n'),
+    ]),
+  );
 });
 
 const predict = (...args: string[]) => headstartSync('predict', '--model', model, '--id-field', 'id', ...args);
@@ -44,7 +53,10 @@ interface Row {
 }
 
 function rowsOf(text: string): Row[] {
-  return text.trim().split('\n').map((line) => JSON.parse(line) as Row);
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Row);
 }
 
 describe('predict is permissive by default', () => {
@@ -60,7 +72,13 @@ describe('predict is permissive by default', () => {
       expect(row).toMatchObject({ id: String(row.line), label: null, score: null });
       expect(row.error).toMatch(/^invalid JSON \(.*\\x00.*\)$/);
     }
-    for (const row of numberText) expect(row).toMatchObject({ id: `r${row.line - 1}`, label: null, score: null, error: 'field "text": must be a string, got number ' + (row.line - 1) });
+    for (const row of numberText)
+      expect(row).toMatchObject({
+        id: `r${row.line - 1}`,
+        label: null,
+        score: null,
+        error: 'field "text": must be a string, got number ' + (row.line - 1),
+      });
     for (const row of latin1) {
       expect(row.invalid_utf8).toBe(true);
       expect(row.label).toMatch(/^(positive|negative|neutral)$/);
@@ -69,7 +87,12 @@ describe('predict is permissive by default', () => {
     const unreadable = notJson.length + numberText.length;
     expect(rows.filter((row) => row.error !== undefined)).toHaveLength(unreadable);
     expect(rows.filter((row) => row.invalid_utf8)).toHaveLength(latin1.length);
-    expect(run.stderr).toMatch(new RegExp(`^classified ${ROWS} rows in .*; truncated 0, empty 0, invalid UTF-8 ${latin1.length}, unreadable ${unreadable}$`, 'm'));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^classified ${ROWS} rows in .*; truncated 0, empty 0, invalid UTF-8 ${latin1.length}, unreadable ${unreadable}$`,
+        'm',
+      ),
+    );
     expect(run.lastJson()).toMatchObject({ rows: ROWS, invalidUtf8: latin1.length, unreadable });
   });
 
@@ -96,7 +119,12 @@ describe('predict is permissive by default', () => {
     const run = predict('--input', jsonlInput, '--workers', '0', '--strict');
     expect(run.status).toBe(3);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(new RegExp(`^headstart: ${jsonlInput.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3: invalid UTF-8 at byte offset \\d+ \\(byte 0xE9`, 'm'));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^headstart: ${jsonlInput.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3: invalid UTF-8 at byte offset \\d+ \\(byte 0xE9`,
+        'm',
+      ),
+    );
     const csv = predict('--input', csvInput, '--workers', '0', '--strict', '--encoding', 'latin1');
     expect(csv.status).toBe(3);
     expect(csv.stderr).toMatch(/^headstart: .*input\.csv:3: expected 2 fields \(id, text\), found 4$/m);
@@ -111,7 +139,12 @@ describe('predict input with lines ending in CR alone', () => {
     expect((await digestInput(input)).lines).toBe(4);
     const run = headstartSync('predict', '--model', model, '--input', input, '--workers', '0');
     expect(run.status, run.stderr).toBe(0);
-    expect(rowsOf(run.stdout).map((row) => [row.line, row.label === null])).toEqual([[1, false], [2, false], [3, false], [4, false]]);
+    expect(rowsOf(run.stdout).map((row) => [row.line, row.label === null])).toEqual([
+      [1, false],
+      [2, false],
+      [3, false],
+      [4, false],
+    ]);
     expect(run.stderr).toContain(`${input}: its lines end with CR (\\r) alone; read as lines split at each CR`);
     expect(run.stderr).toMatch(/truncated 0, empty 1, invalid UTF-8 0, unreadable 0$/m);
   });

@@ -16,7 +16,22 @@ let model: string;
 let reference: string;
 
 function predictArgs(output: string, ...extra: string[]): string[] {
-  return ['predict', '--model', model, '--input', input, '--id-field', 'id', '--output', output, '--batch-size', String(BATCH), '--workers', '0', ...extra];
+  return [
+    'predict',
+    '--model',
+    model,
+    '--input',
+    input,
+    '--id-field',
+    'id',
+    '--output',
+    output,
+    '--batch-size',
+    String(BATCH),
+    '--workers',
+    '0',
+    ...extra,
+  ];
 }
 
 function committedRows(output: string): number {
@@ -37,28 +52,32 @@ beforeAll(async () => {
 });
 
 describe('predict --resume after SIGKILL', () => {
-  it('gives output byte-identical to an uninterrupted run, wherever the kill lands', async () => {
-    const rng = createRng(42);
-    for (let trial = 0; trial < 3; trial++) {
-      const output = path.join(root, `killed-${trial}.jsonl`);
-      // Kill once some rows are committed, a random few milliseconds later: mid-chunk, mid-write or mid-commit.
-      const threshold = BATCH * (1 + Math.floor(rng() * (ROWS / BATCH / 2)));
-      const run = headstartAsync(...predictArgs(output, '--resume'));
-      await waitFor(() => committedRows(output) >= threshold, 60_000, `${threshold} committed rows`);
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(rng() * 40)));
-      run.child.kill('SIGKILL');
-      await run.exited;
-      const killedAt = committedRows(output);
-      expect(killedAt, `trial ${trial}`).toBeLessThan(ROWS);
-      expect(existsSync(output)).toBe(false);
+  it(
+    'gives output byte-identical to an uninterrupted run, wherever the kill lands',
+    async () => {
+      const rng = createRng(42);
+      for (let trial = 0; trial < 3; trial++) {
+        const output = path.join(root, `killed-${trial}.jsonl`);
+        // Kill once some rows are committed, a random few milliseconds later: mid-chunk, mid-write or mid-commit.
+        const threshold = BATCH * (1 + Math.floor(rng() * (ROWS / BATCH / 2)));
+        const run = headstartAsync(...predictArgs(output, '--resume'));
+        await waitFor(() => committedRows(output) >= threshold, 60_000, `${threshold} committed rows`);
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(rng() * 40)));
+        run.child.kill('SIGKILL');
+        await run.exited;
+        const killedAt = committedRows(output);
+        expect(killedAt, `trial ${trial}`).toBeLessThan(ROWS);
+        expect(existsSync(output)).toBe(false);
 
-      const resumed = headstartSync(...predictArgs(output, '--resume', '--json'));
-      expect(resumed.stderr).not.toContain('headstart:');
-      expect(resumed.lastJson()).toMatchObject({ rows: ROWS, resumedRows: killedAt });
-      expect(readFileSync(output, 'utf8') === reference, `trial ${trial}: killed after ${killedAt} rows`).toBe(true);
-      expect(existsSync(OutputJournal.partialPath(output))).toBe(false);
-    }
-  }, 3 * TRIAL_TIMEOUT_MS);
+        const resumed = headstartSync(...predictArgs(output, '--resume', '--json'));
+        expect(resumed.stderr).not.toContain('headstart:');
+        expect(resumed.lastJson()).toMatchObject({ rows: ROWS, resumedRows: killedAt });
+        expect(readFileSync(output, 'utf8') === reference, `trial ${trial}: killed after ${killedAt} rows`).toBe(true);
+        expect(existsSync(OutputJournal.partialPath(output))).toBe(false);
+      }
+    },
+    3 * TRIAL_TIMEOUT_MS,
+  );
 
   it('refuses to resume when --strict was added or dropped since the interrupted run', async () => {
     const output = path.join(root, 'strictness.jsonl');
@@ -68,7 +87,9 @@ describe('predict --resume after SIGKILL', () => {
     await run.exited;
     const resumed = headstartSync(...predictArgs(output, '--resume', '--strict'));
     expect(resumed.status).toBe(2);
-    expect(resumed.stderr).toMatch(/cannot resume .*strictness\.jsonl: the output or reading options \(.*--strict.*\) changed/);
+    expect(resumed.stderr).toMatch(
+      /cannot resume .*strictness\.jsonl: the output or reading options \(.*--strict.*\) changed/,
+    );
   });
 
   it('refuses to resume against a changed input', async () => {

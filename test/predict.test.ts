@@ -32,7 +32,15 @@ describe('classifyStream', () => {
         maxInFlight = Math.max(maxInFlight, ++inFlight);
         await new Promise((resolve) => setTimeout(resolve, Math.floor(rng() * 15)));
         inFlight--;
-        return { first: chunk.first, rows: chunk.rows.length, text: chunk.rows.map((row) => `${row.id}\n`).join(''), truncated: 0, empty: 0, invalidUtf8: 0, unreadable: 0 };
+        return {
+          first: chunk.first,
+          rows: chunk.rows.length,
+          text: chunk.rows.map((row) => `${row.id}\n`).join(''),
+          truncated: 0,
+          empty: 0,
+          invalidUtf8: 0,
+          unreadable: 0,
+        };
       },
       close: async () => undefined,
     };
@@ -40,7 +48,12 @@ describe('classifyStream', () => {
       for (let i = 0; i < 1000; i++) yield { id: String(i), line: i + 1, text: `t${i}`, labels: [] };
     }
     let out = '';
-    await classifyStream(records(), runner, { skip: 10, chunkRows: 7, maxInFlight: 4, onResult: async (result) => void (out += result.text) });
+    await classifyStream(records(), runner, {
+      skip: 10,
+      chunkRows: 7,
+      maxInFlight: 4,
+      onResult: async (result) => void (out += result.text),
+    });
     expect(out).toBe(Array.from({ length: 990 }, (_, i) => `${i + 10}\n`).join(''));
     expect(maxInFlight).toBeLessThanOrEqual(4);
   });
@@ -52,19 +65,44 @@ describe('HeadSet', () => {
       { name: 'sentiment', dir: models.sentiment },
       { name: 'topic', dir: models.topic },
     ]);
-    const result = await heads.classify({ first: 0, rows: [{ id: 'a', line: 1, text: 'Profit rose sharply.' }, { id: 'b', line: 2, text: '' }] }, { format: 'jsonl', topK: 1 });
+    const result = await heads.classify(
+      {
+        first: 0,
+        rows: [
+          { id: 'a', line: 1, text: 'Profit rose sharply.' },
+          { id: 'b', line: 2, text: '' },
+        ],
+      },
+      { format: 'jsonl', topK: 1 },
+    );
     await heads.dispose();
-    const rows = result.text.trim().split('\n').map((line) => JSON.parse(line));
-    expect(rows[0]).toMatchObject({ id: 'a', sentiment: { label: expect.any(String) }, topic: { label: expect.any(String) } });
+    const rows = result.text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(rows[0]).toMatchObject({
+      id: 'a',
+      sentiment: { label: expect.any(String) },
+      topic: { label: expect.any(String) },
+    });
     expect(rows[1].empty).toBe(true);
     expect(result).toMatchObject({ rows: 2, empty: 1 });
 
     const tfidf = await TextClassifier.create({ encoder: 'tfidf' });
     const sample = await readDataset(sampleCsv);
-    await tfidf.fit(sample.examples.map((e) => e.text), sample.examples.map((e) => e.labels[0]), { epochs: 2 });
+    await tfidf.fit(
+      sample.examples.map((e) => e.text),
+      sample.examples.map((e) => e.labels[0]),
+      { epochs: 2 },
+    );
     await tfidf.save(path.join(root, 'tfidf'));
     await tfidf.dispose();
-    await expect(HeadSet.load([{ name: 's', dir: models.sentiment }, { name: 't', dir: path.join(root, 'tfidf') }])).rejects.toThrow(/different encoders/);
+    await expect(
+      HeadSet.load([
+        { name: 's', dir: models.sentiment },
+        { name: 't', dir: path.join(root, 'tfidf') },
+      ]),
+    ).rejects.toThrow(/different encoders/);
   });
 });
 
@@ -79,7 +117,9 @@ describe('OutputJournal', () => {
     appendFileSync(OutputJournal.partialPath(output), 'half a ro');
 
     for (const key of ['input', 'models', 'settings'] as const) {
-      await expect(OutputJournal.open(output, { ...identity, [key]: 'd'.repeat(64) }, true)).rejects.toThrow(/cannot resume .*changed/);
+      await expect(OutputJournal.open(output, { ...identity, [key]: 'd'.repeat(64) }, true)).rejects.toThrow(
+        /cannot resume .*changed/,
+      );
     }
     const resumed = await OutputJournal.open(output, identity, true);
     expect(resumed).toMatchObject({ committedRows: 2, resumed: true });
@@ -95,13 +135,31 @@ describe('headstart predict', () => {
   it('writes every row in input order, flagged, identically on the main thread and on 2 worker threads', () => {
     const outputs = [0, 2].map((workers) => {
       const output = path.join(root, `workers-${workers}.jsonl`);
-      const run = headstartSync('predict', '--model', models.sentiment, '--input', input, '--id-field', 'id', '--output', output, '--batch-size', '300', '--workers', String(workers), '--json');
+      const run = headstartSync(
+        'predict',
+        '--model',
+        models.sentiment,
+        '--input',
+        input,
+        '--id-field',
+        'id',
+        '--output',
+        output,
+        '--batch-size',
+        '300',
+        '--workers',
+        String(workers),
+        '--json',
+      );
       expect(run.stderr).not.toContain('headstart:');
       expect(run.lastJson()).toMatchObject({ summary: true, rows: 3000, empty: 31, truncated: 3 });
       return readFileSync(output, 'utf8');
     });
     expect(outputs[1]).toBe(outputs[0]);
-    const rows = outputs[0].trim().split('\n').map((line) => JSON.parse(line));
+    const rows = outputs[0]
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(rows.map((row) => row.id)).toEqual(Array.from({ length: 3000 }, (_, i) => `row-${i}`));
     expect(rows.map((row) => row.line)).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
     expect(rows[5]).toMatchObject({ empty: true, label: expect.any(String) });
@@ -112,9 +170,24 @@ describe('headstart predict', () => {
     const small = path.join(root, 'small.jsonl');
     writeFileSync(small, readFileSync(input, 'utf8').split('\n').slice(0, 20).join('\n'));
     const heads = ['--model', `sentiment=${models.sentiment}`, '--model', `topic=${models.topic}`];
-    const jsonl = headstartWithStdin(readFileSync(small, 'utf8'), 'predict', ...heads, '--input', '-', '--format', 'jsonl', '--id-field', 'id', '--top-k', '2');
+    const jsonl = headstartWithStdin(
+      readFileSync(small, 'utf8'),
+      'predict',
+      ...heads,
+      '--input',
+      '-',
+      '--format',
+      'jsonl',
+      '--id-field',
+      'id',
+      '--top-k',
+      '2',
+    );
     expect(jsonl.status).toBe(0);
-    const rows = jsonl.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const rows = jsonl.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(rows).toHaveLength(20);
     expect(Object.keys(rows[0].sentiment.scores)).toHaveLength(2);
     expect(TOPICS).toContain(rows[0].topic.label);
@@ -124,7 +197,9 @@ describe('headstart predict', () => {
     const csv = headstartSync('predict', ...heads, '--input', small, '--id-field', 'id', '--output', csvOut);
     expect(csv.status).toBe(0);
     const records = parse(readFileSync(csvOut, 'utf8'), { columns: true }) as Record<string, string>[];
-    expect(records.map((r) => [r.id, r['sentiment.label'], r['topic.label']])).toEqual(rows.map((r) => [r.id, r.sentiment.label, r.topic.label]));
+    expect(records.map((r) => [r.id, r['sentiment.label'], r['topic.label']])).toEqual(
+      rows.map((r) => [r.id, r.sentiment.label, r.topic.label]),
+    );
   }, 120_000);
 
   it('needs --format for stdin and refuses --resume without files', () => {

@@ -22,7 +22,21 @@ describe.skipIf(!redisAvailable)('predict --queue under chaos', () => {
     redis = await TestRedis.start();
     model = await trainModel('sentiment', root);
     await writeInput(input, 12_000);
-    expect(headstartSync('predict', '--model', model, '--input', input, '--id-field', 'id', '--output', reference, '--workers', '0').status).toBe(0);
+    expect(
+      headstartSync(
+        'predict',
+        '--model',
+        model,
+        '--input',
+        input,
+        '--id-field',
+        'id',
+        '--output',
+        reference,
+        '--workers',
+        '0',
+      ).status,
+    ).toBe(0);
   }, 120_000);
 
   afterAll(async () => {
@@ -31,10 +45,18 @@ describe.skipIf(!redisAvailable)('predict --queue under chaos', () => {
 
   it('ends complete and byte-identical to a local run when worker, coordinator and Redis are killed at random', async () => {
     for (const seed of [1, 2]) {
-      const trial = await chaosTrial({ redis, model, input, reference, output: path.join(root, `chaos-${seed}.jsonl`), batchSize: 300 }, seed, 3, 3000, 90_000);
+      const trial = await chaosTrial(
+        { redis, model, input, reference, output: path.join(root, `chaos-${seed}.jsonl`), batchSize: 300 },
+        seed,
+        3,
+        3000,
+        90_000,
+      );
       expect(trial.identical, JSON.stringify(trial)).toBe(true);
       // The only acceptable early exit: redis-server killed while a coordinator starts, which then refuses at once (QUEUE_UNREACHABLE).
-      const gaveUp = trial.faults.filter((fault) => fault.includes('coordinator exited') && !fault.includes('cannot reach Redis'));
+      const gaveUp = trial.faults.filter(
+        (fault) => fault.includes('coordinator exited') && !fault.includes('cannot reach Redis'),
+      );
       expect(gaveUp, JSON.stringify(trial)).toEqual([]);
       expect(trial.exits.at(-1)).toBe(0);
     }

@@ -14,25 +14,50 @@ describe('headstart train recipes', () => {
     const result = train.lastJson();
     // 60 examples: too few to choose a mix on, so fixed weights over the pretrained head, TF-IDF+embeddings and label similarity.
     const potion = 'static:potion-base-4m-int8';
-    expect(result.recipe).toMatchObject({ recipe: 'auto', budgetSeconds: 120, chosen: 'fusion', weights: [0.3, 0.3, 0.4], encoders: [potion, `tfidf+${potion}`, potion] });
+    expect(result.recipe).toMatchObject({
+      recipe: 'auto',
+      budgetSeconds: 120,
+      chosen: 'fusion',
+      weights: [0.3, 0.3, 0.4],
+      encoders: [potion, `tfidf+${potion}`, potion],
+    });
     expect(train.stderr).toContain('auto recipe chose fusion');
     const manifest = JSON.parse(readFileSync(path.join(out, 'headstart.json'), 'utf8'));
     expect(manifest.training.recipe.reason).toBe(result.recipe.reason);
     expect(manifest.training.options.priorCorrection).toBe(true);
     expect(manifest.fusion.weights).toEqual([0.3, 0.3, 0.4]);
-    expect(manifest.fusion.members.map((m: { encoder: { spec: { type: string } } }) => m.encoder.spec.type)).toEqual(['concat', 'static']);
+    expect(manifest.fusion.members.map((m: { encoder: { spec: { type: string } } }) => m.encoder.spec.type)).toEqual([
+      'concat',
+      'static',
+    ]);
     if (result.calibration) expect(manifest.calibration.temperature).toBeCloseTo(result.calibration.temperature, 10);
   });
 
   it('compares texts with the --labels descriptions, not the bare names, when they come with --data', () => {
-    const train = headstart('train', '--data', sampleCsv, '--labels', 'positive: profits rose and sales grew, negative: losses and job cuts', '--out', path.join(root, 'described'), '--json');
+    const train = headstart(
+      'train',
+      '--data',
+      sampleCsv,
+      '--labels',
+      'positive: profits rose and sales grew, negative: losses and job cuts',
+      '--out',
+      path.join(root, 'described'),
+      '--json',
+    );
     expect(train.status).toBe(0);
     expect(train.lastJson().recipe.reason).toContain('similarity to the label descriptions');
   });
 
   it('trains a zero-shot classifier from --labels alone', () => {
     const out = path.join(root, 'zero');
-    const train = headstart('train', '--labels', 'positive: profits rose and sales grew, negative: losses and job cuts', '--out', out, '--json');
+    const train = headstart(
+      'train',
+      '--labels',
+      'positive: profits rose and sales grew, negative: losses and job cuts',
+      '--out',
+      out,
+      '--json',
+    );
     expect(train.stderr).not.toContain('headstart:');
     expect(train.status).toBe(0);
     expect(train.lastJson()).toMatchObject({ zeroShot: true, labels: ['negative', 'positive'] });

@@ -14,14 +14,22 @@ const labels = data.examples.map((e) => e.labels[0]);
 
 /** The held-out macro-F1 of each candidate named in a multi-label report's reason. */
 function heldOutScores(reason: string): Record<string, number> {
-  return Object.fromEntries([...reason.matchAll(/(pretrained|tfidf\+embeddings|tfidf) (\d\.\d{4})/g)].map((m) => [m[1], Number(m[2])]));
+  return Object.fromEntries(
+    [...reason.matchAll(/(pretrained|tfidf\+embeddings|tfidf) (\d\.\d{4})/g)].map((m) => [m[1], Number(m[2])]),
+  );
 }
 
 describe('the auto recipe', () => {
   it('fuses fine-tuned or frozen potion with TF-IDF+embeddings, says what it chose and why, and saves a loadable checkpoint', async () => {
     const { classifier, report } = await trainAuto(texts, labels, { fit: { seed: 0 }, minFusionExamples: 0 });
-    expect(report.encoders).toEqual(['static:potion-base-4m-int8 (fine-tuned)', 'tfidf+static:potion-base-4m-int8', 'static:potion-base-4m-int8']);
-    expect(report.reason).toMatch(/mix with the lowest held-out log-loss \(of 21\), then the prior correction with the best macro-F1 expected under its calibrated held-out probabilities \(chosen [0-9./]+ with prior correction [0-9.]+: log-loss [0-9.]+, macro-F1 [0-9.]+, expected macro-F1 [0-9.]+;/);
+    expect(report.encoders).toEqual([
+      'static:potion-base-4m-int8 (fine-tuned)',
+      'tfidf+static:potion-base-4m-int8',
+      'static:potion-base-4m-int8',
+    ]);
+    expect(report.reason).toMatch(
+      /mix with the lowest held-out log-loss \(of 21\), then the prior correction with the best macro-F1 expected under its calibrated held-out probabilities \(chosen [0-9./]+ with prior correction [0-9.]+: log-loss [0-9.]+, macro-F1 [0-9.]+, expected macro-F1 [0-9.]+;/,
+    );
     expect(report.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     expect(report.weights[0] === 0 || report.weights[2] === 0).toBe(true);
     const used = ['fine-tuned', 'tfidf+embeddings', 'pretrained'].filter((_, i) => report.weights[i] > 0);
@@ -37,7 +45,11 @@ describe('the auto recipe', () => {
   });
 
   it('falls back to the pretrained head alone when the fused training overruns the budget', async () => {
-    const { classifier, report } = await trainAuto(texts, labels, { fit: { seed: 0 }, budgetSeconds: 0.001, minFusionExamples: 0 });
+    const { classifier, report } = await trainAuto(texts, labels, {
+      fit: { seed: 0 },
+      budgetSeconds: 0.001,
+      minFusionExamples: 0,
+    });
     expect(report.chosen).toBe('pretrained');
     expect(report.reason).toContain('budget');
     expect(classifier.encoders).toHaveLength(1);
@@ -45,7 +57,11 @@ describe('the auto recipe', () => {
   });
 
   it('trains one head for multi-label data', async () => {
-    const { classifier, report } = await trainAuto(texts, labels.map((l) => [l]), { fit: { seed: 0, epochs: 20 } });
+    const { classifier, report } = await trainAuto(
+      texts,
+      labels.map((l) => [l]),
+      { fit: { seed: 0, epochs: 20 } },
+    );
     expect(report.chosen).toBe('pretrained');
     expect(report.reason).toContain('multi-label');
     expect(classifier.multiLabel).toBe(true);
@@ -54,7 +70,10 @@ describe('the auto recipe', () => {
 
   it('on multi-label data, scores the pretrained and TF-IDF+embeddings heads on held-out rows and keeps the better one', async () => {
     const multi = labels.map((l) => [l]);
-    const { classifier, report } = await trainAuto(texts, multi, { fit: { seed: 0, epochs: 20 }, minFusionExamples: 10 });
+    const { classifier, report } = await trainAuto(texts, multi, {
+      fit: { seed: 0, epochs: 20 },
+      minFusionExamples: 10,
+    });
     const scores = heldOutScores(report.reason);
     expect(Object.keys(scores).sort()).toEqual(['pretrained', 'tfidf+embeddings']);
     expect(report.chosen).toBe(scores['tfidf+embeddings'] > scores.pretrained ? 'tfidf+embeddings' : 'pretrained');
@@ -77,7 +96,11 @@ describe('the auto recipe', () => {
       dispose: vi.fn(async () => {}),
     };
     const multi = labels.map((l) => [l]);
-    const { classifier, report } = await trainAuto(texts, multi, { encoder: inMemory, fit: { seed: 0, epochs: 20 }, minFusionExamples: 10 });
+    const { classifier, report } = await trainAuto(texts, multi, {
+      encoder: inMemory,
+      fit: { seed: 0, epochs: 20 },
+      minFusionExamples: 10,
+    });
     expect(Object.keys(heldOutScores(report.reason)).sort()).toEqual(['pretrained', 'tfidf+embeddings']);
     expect((await classifier.predict(['Operating profit rose to EUR 13.1 mn.']))[0].labels).toBeDefined();
     await classifier.dispose();
@@ -87,7 +110,11 @@ describe('the auto recipe', () => {
   it('averages the pretrained head, a TF-IDF+embeddings regression and label similarity on small training sets', async () => {
     const { classifier, report } = await trainAuto(texts, labels, { fit: { seed: 0, epochs: 20 } });
     expect(report.chosen).toBe('fusion');
-    expect(report.encoders).toEqual(['static:potion-base-4m-int8', 'tfidf+static:potion-base-4m-int8', 'static:potion-base-4m-int8']);
+    expect(report.encoders).toEqual([
+      'static:potion-base-4m-int8',
+      'tfidf+static:potion-base-4m-int8',
+      'static:potion-base-4m-int8',
+    ]);
     expect(report.weights).toEqual([0.3, 0.3, 0.4]);
     expect(report.fit.members.map((m) => m.labelSimilarity !== undefined)).toEqual([false, false, true]);
     expect(report.reason).toMatch(/too few.*similarity to the label names/);
@@ -97,7 +124,11 @@ describe('the auto recipe', () => {
   });
 
   it('leaves the label prior out of a small training set when a label name has no known token, and says so', async () => {
-    const { classifier, report } = await trainAuto(texts, labels.map((l) => (l === 'neutral' ? '😐' : l)), { fit: { seed: 0, epochs: 20 } });
+    const { classifier, report } = await trainAuto(
+      texts,
+      labels.map((l) => (l === 'neutral' ? '😐' : l)),
+      { fit: { seed: 0, epochs: 20 } },
+    );
     expect(report.weights).toEqual([0.5, 0.5]);
     expect(report.encoders).toEqual(['static:potion-base-4m-int8', 'tfidf+static:potion-base-4m-int8']);
     expect(report.reason).toContain('no label prior: label "😐"');
@@ -125,7 +156,11 @@ describe('the auto recipe', () => {
 
   it('trains one head when the encoder is TF-IDF already (alone or with embeddings appended)', async () => {
     for (const encoder of ['tfidf', 'tfidf+potion']) {
-      const { classifier, report } = await trainAuto(texts, labels, { encoder, fit: { seed: 0 }, minFusionExamples: 0 });
+      const { classifier, report } = await trainAuto(texts, labels, {
+        encoder,
+        fit: { seed: 0 },
+        minFusionExamples: 0,
+      });
       expect(report.reason).toContain('TF-IDF already');
       expect(classifier.encoders.map((e) => e.spec.type)).toEqual([encoder === 'tfidf' ? 'tfidf' : 'concat']);
       await classifier.dispose();
@@ -133,7 +168,9 @@ describe('the auto recipe', () => {
   });
 
   it('keeps the pretrained head alone when a small set shares no word between two texts', async () => {
-    const { classifier, report } = await trainAuto(['alpha beta', 'gamma delta', 'epsilon zeta'], ['a', 'b', 'c'], { fit: { seed: 0, epochs: 5 } });
+    const { classifier, report } = await trainAuto(['alpha beta', 'gamma delta', 'epsilon zeta'], ['a', 'b', 'c'], {
+      fit: { seed: 0, epochs: 5 },
+    });
     expect(report.chosen).toBe('pretrained');
     expect(report.reason).toContain('no TF-IDF vocabulary');
     // potion's table has no row for a lone "a", so there is no label prior either.
@@ -157,7 +194,11 @@ describe('the auto recipe', () => {
 
   it('works from one example per class (no held-out split: no refit, no calibration)', async () => {
     const firsts = ['negative', 'neutral', 'positive'].map((label) => labels.indexOf(label));
-    const { classifier, report } = await trainAuto(firsts.map((i) => texts[i]), firsts.map((i) => labels[i]), { fit: { seed: 0 }, minFusionExamples: 0 });
+    const { classifier, report } = await trainAuto(
+      firsts.map((i) => texts[i]),
+      firsts.map((i) => labels[i]),
+      { fit: { seed: 0 }, minFusionExamples: 0 },
+    );
     expect(report.fit.calibration).toBeUndefined();
     expect(report.fit.members.every((m) => m.refitEpochs === undefined)).toBe(true);
     const predictions = await classifier.predict(firsts.map((i) => texts[i]));

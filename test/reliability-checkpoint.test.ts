@@ -19,7 +19,13 @@ let count = 0;
 beforeAll(async () => {
   const classifier = await TextClassifier.create({ encoder: 'tfidf' });
   // An MLP head: dense rows and a TF.js model.json, which the corruption tests below rewrite.
-  await classifier.fit(['profit rose', 'profit fell', 'sales rose', 'sales fell'], ['up', 'down', 'up', 'down'], { recipe: 'single', epochs: 2, validationSplit: 0, head: 'mlp', hidden: 4 });
+  await classifier.fit(['profit rose', 'profit fell', 'sales rose', 'sales fell'], ['up', 'down', 'up', 'down'], {
+    recipe: 'single',
+    epochs: 2,
+    validationSplit: 0,
+    head: 'mlp',
+    hidden: 4,
+  });
   saved = path.join(root, 'saved');
   await classifier.save(saved);
   await classifier.dispose();
@@ -78,11 +84,19 @@ describe('checkpoint limits', () => {
   });
 
   it('refuses a model.json that is valid JSON of the wrong shape, even with a matching hash', async () => {
-    for (const body of ['null', '[]', '7', '{"modelTopology":{},"weightsManifest":[null]}', '{"modelTopology":{},"weightsManifest":[{"paths":["weights.bin"],"weights":[null]}]}']) {
+    for (const body of [
+      'null',
+      '[]',
+      '7',
+      '{"modelTopology":{},"weightsManifest":[null]}',
+      '{"modelTopology":{},"weightsManifest":[{"paths":["weights.bin"],"weights":[null]}]}',
+    ]) {
       const dir = await copy();
       await fs.writeFile(path.join(dir, 'model.json'), body);
       const file = path.join(dir, 'headstart.json');
-      const manifest = JSON.parse(await fs.readFile(file, 'utf8')) as { files: { name: string; bytes: number; sha256: string }[] };
+      const manifest = JSON.parse(await fs.readFile(file, 'utf8')) as {
+        files: { name: string; bytes: number; sha256: string }[];
+      };
       const record = manifest.files.find((f) => f.name === 'model.json')!;
       record.bytes = Buffer.byteLength(body);
       record.sha256 = createHash('sha256').update(body).digest('hex');
@@ -105,7 +119,10 @@ describe('checkpoint limits', () => {
     untouched.dispose();
 
     // Swapped after the check: a loader reading `dir` now would parse these bytes.
-    await fs.writeFile(path.join(dir, 'weights.bin'), Buffer.alloc((await fs.stat(path.join(dir, 'weights.bin'))).size, 7));
+    await fs.writeFile(
+      path.join(dir, 'weights.bin'),
+      Buffer.alloc((await fs.stat(path.join(dir, 'weights.bin'))).size, 7),
+    );
     const head = await loadHead(verifiedFiles(checkpoint), checkpoint.manifest.head.spec);
     const probabilities = head.predictProba(rows);
     head.dispose();

@@ -10,12 +10,18 @@ const dir = tempDir();
 let count = 0;
 function file(extension: string, ...parts: (string | number[])[]): string {
   const name = path.join(dir, `f${count++}${extension}`);
-  writeFileSync(name, Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : Buffer.from(part)))));
+  writeFileSync(
+    name,
+    Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : Buffer.from(part)))),
+  );
   return name;
 }
 
 async function dataError(run: Promise<unknown>): Promise<DataError> {
-  const error = await run.then(() => undefined, (e: unknown) => e);
+  const error = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(DataError);
   return error as DataError;
 }
@@ -34,14 +40,21 @@ describe('invalid UTF-8 with --encoding utf-8-replace', () => {
 
   it('jsonl, lines and tsv flag the record too', async () => {
     const jsonl = file('.jsonl', '{"text":"ok","label":"a"}\n{"text":"caf', [0xe9], '","label":"b"}\n');
-    expect((await readDataset(jsonl, { encoding: 'utf-8-replace' })).examples.map((e) => [e.text, e.invalidUtf8 ?? false])).toEqual([
+    expect(
+      (await readDataset(jsonl, { encoding: 'utf-8-replace' })).examples.map((e) => [e.text, e.invalidUtf8 ?? false]),
+    ).toEqual([
       ['ok', false],
       ['caf\uFFFD', true],
     ]);
     const lines = file('.txt', 'one\n', [0x80], 'two\n');
-    expect((await readDataset(lines, { encoding: 'utf-8-replace' })).examples.map((e) => e.invalidUtf8 ?? false)).toEqual([false, true]);
+    expect(
+      (await readDataset(lines, { encoding: 'utf-8-replace' })).examples.map((e) => e.invalidUtf8 ?? false),
+    ).toEqual([false, true]);
     const tsv = file('.tsv', 'text\tlabel\nx', [0xfe], '\ta\n');
-    expect((await readDataset(tsv, { encoding: 'utf-8-replace' })).examples[0]).toMatchObject({ text: 'x\uFFFD', invalidUtf8: true });
+    expect((await readDataset(tsv, { encoding: 'utf-8-replace' })).examples[0]).toMatchObject({
+      text: 'x\uFFFD',
+      invalidUtf8: true,
+    });
   });
 
   it('the default still fails, naming file, line and byte offset', async () => {
@@ -58,7 +71,9 @@ describe('a latin-1 file read as UTF-8', () => {
     const latin1 = Buffer.from('text,label\nLe café était fermé,neutral\n', 'latin1');
     const csv = file('.csv', [...latin1]);
     const error = await dataError(readDataset(csv));
-    expect(error.message).toContain('invalid UTF-8 at byte offset 17 (byte 0xE9, which is "é" in ISO-8859-1: the file looks like latin-1, not UTF-8)');
+    expect(error.message).toContain(
+      'invalid UTF-8 at byte offset 17 (byte 0xE9, which is "é" in ISO-8859-1: the file looks like latin-1, not UTF-8)',
+    );
     expect(error.hint).toContain('--encoding latin1');
     const data = await readDataset(csv, { encoding: 'latin1' });
     expect(data.examples[0].text).toBe('Le café était fermé');
@@ -72,7 +87,12 @@ describe('a latin-1 file read as UTF-8', () => {
 });
 
 describe('findLabelConflicts', () => {
-  const example = (line: number, text: string, ...labels: string[]): Example => ({ id: String(line), line, text, labels });
+  const example = (line: number, text: string, ...labels: string[]): Example => ({
+    id: String(line),
+    line,
+    text,
+    labels,
+  });
 
   it('reports each text given different labels, with all its lines and distinct label sets', () => {
     const conflicts = findLabelConflicts([

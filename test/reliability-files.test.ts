@@ -29,11 +29,18 @@ function expectRefusedBeforeTraining(run: { status: number | null; stderr: strin
 describe('train --out', () => {
   it('refuses the directory holding the data, the data file and the working directory, before training', () => {
     const before = readFileSync(data);
-    expectRefusedBeforeTraining(headstart('train', '--data', data, '--out', project), /project holds .*data\.csv, an input of this run: refusing/);
+    expectRefusedBeforeTraining(
+      headstart('train', '--data', data, '--out', project),
+      /project holds .*data\.csv, an input of this run: refusing/,
+    );
     expectRefusedBeforeTraining(headstart('train', '--data', data, '--out', data), /data\.csv is an input of this run/);
     // `--import tsx` resolves from the working directory, so the loader is named by its path.
     const tsx = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
-    const inProject = spawnSync(process.execPath, ['--import', tsx, path.join(repoRoot, 'src/cli/main.ts'), 'train', '--data', 'data.csv', '--out', '.'], { cwd: project, encoding: 'utf8' });
+    const inProject = spawnSync(
+      process.execPath,
+      ['--import', tsx, path.join(repoRoot, 'src/cli/main.ts'), 'train', '--data', 'data.csv', '--out', '.'],
+      { cwd: project, encoding: 'utf8' },
+    );
     expectRefusedBeforeTraining(inProject, /^headstart: \. is the working directory/m);
     expect(readFileSync(data)).toEqual(before);
     expect(readdirSync(project)).toEqual(['data.csv']);
@@ -43,14 +50,19 @@ describe('train --out', () => {
     const other = path.join(root, 'other');
     mkdirSync(other);
     copyFileSync(sampleCsv, path.join(other, 'keep.csv'));
-    expectRefusedBeforeTraining(headstart('train', '--data', data, '--out', other), /other is a directory that is not a headstart checkpoint/);
+    expectRefusedBeforeTraining(
+      headstart('train', '--data', data, '--out', other),
+      /other is a directory that is not a headstart checkpoint/,
+    );
     expect(readdirSync(other)).toEqual(['keep.csv']);
   });
 
   it('refuses a location it cannot write (/proc/sys, even for root) before training, exit 5', () => {
     const run = headstart('train', '--data', data, '--out', '/proc/sys/headstart-model');
     expect(run.status, run.stderr).toBe(5);
-    expect(run.stderr).toMatch(/^headstart: \/proc\/sys: (permission denied \(EACCES\)|the file system is read-only \(EROFS\))$/m);
+    expect(run.stderr).toMatch(
+      /^headstart: \/proc\/sys: (permission denied \(EACCES\)|the file system is read-only \(EROFS\))$/m,
+    );
     expect(run.stderr).not.toMatch(/epoch|trained|saved/);
   });
 
@@ -85,7 +97,9 @@ describe('writeCsv', () => {
     writeFileSync(victim, 'precious\n');
     symlinkSync(victim, path.join(root, 'link.csv'));
     for (const target of [path.join(root, 'link.csv'), root, '/dev/null']) {
-      await expect(writeCsv(target, [{ text: 'a' }], ['text'])).rejects.toThrow(/is not a regular file .*: refusing to replace it/);
+      await expect(writeCsv(target, [{ text: 'a' }], ['text'])).rejects.toThrow(
+        /is not a regular file .*: refusing to replace it/,
+      );
     }
     expect(readFileSync(victim, 'utf8')).toBe('precious\n');
     expect(lstatSync('/dev/null').isCharacterDevice()).toBe(true);

@@ -18,7 +18,10 @@ function file(extension: string, content: string | Buffer): string {
 }
 
 async function dataError(run: Promise<unknown>): Promise<DataError> {
-  const error = await run.then(() => undefined, (e: unknown) => e);
+  const error = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(DataError);
   return error as DataError;
 }
@@ -61,7 +64,8 @@ describe('UTF-16 files', () => {
     [2, 'Profit rose.', 'positive'],
     [3, 'Café sales fell.', 'negative'],
   ];
-  const rowsOf = (examples: { line: number; text: string; labels: string[] }[]) => examples.map((e) => [e.line, e.text, e.labels.join()]);
+  const rowsOf = (examples: { line: number; text: string; labels: string[] }[]) =>
+    examples.map((e) => [e.line, e.text, e.labels.join()]);
 
   it('are read as UTF-16 LE (byte order mark) or BE (NUL bytes beside ASCII, no mark), and said so in a note', async () => {
     const notes: string[] = [];
@@ -70,7 +74,10 @@ describe('UTF-16 files', () => {
     expect(rowsOf((await readDataset(little, { onNote })).examples)).toEqual(expected);
     const big = file('.csv', Buffer.from(csv, 'utf16le').swap16());
     expect(rowsOf((await readDataset(big, { onNote })).examples)).toEqual(expected);
-    expect(notes).toEqual([`${little}: read as UTF-16 LE (byte order mark), not UTF-8`, `${big}: read as UTF-16 BE (NUL bytes between ASCII characters), not UTF-8`]);
+    expect(notes).toEqual([
+      `${little}: read as UTF-16 LE (byte order mark), not UTF-8`,
+      `${big}: read as UTF-16 BE (NUL bytes between ASCII characters), not UTF-8`,
+    ]);
     // A .txt is sniffed as CSV after decoding, as its UTF-8 twin would be.
     const text = file('.txt', Buffer.from(csv, 'utf16le'));
     expect(rowsOf((await readDataset(text)).examples)).toEqual(expected);
@@ -83,7 +90,9 @@ describe('UTF-16 files', () => {
     expect(error.message).toBe(`${little}: the file is UTF-16 LE (byte order mark), not UTF-8`);
     expect(error.hint).toContain(`iconv -f UTF-16LE -t UTF-8 ${little}`);
     expect(error.message).not.toContain('latin-1');
-    const big = await dataError(readDataset(file('.csv', Buffer.from(csv, 'utf16le').swap16()), { encoding: 'utf-8-replace' }));
+    const big = await dataError(
+      readDataset(file('.csv', Buffer.from(csv, 'utf16le').swap16()), { encoding: 'utf-8-replace' }),
+    );
     expect(big.message).toMatch(/the file is UTF-16 BE \(NUL bytes between ASCII characters\), not UTF-8$/);
   });
 });
@@ -126,11 +135,15 @@ describe('chunk boundaries', () => {
 
   it('decide CR-only line ends when the first CR ends a chunk, and convert UTF-16 split inside a character', async () => {
     let told = 0;
-    expect(await collect(crLinesAsLf(from('no break yet ', 'abc\r', 'def\rghi'), () => told++))).toBe('no break yet abc\ndef\nghi');
+    expect(await collect(crLinesAsLf(from('no break yet ', 'abc\r', 'def\rghi'), () => told++))).toBe(
+      'no break yet abc\ndef\nghi',
+    );
     expect(await collect(crLinesAsLf(from('abc\r', '\ndef\r\n'), () => told++))).toBe('abc\r\ndef\r\n');
     expect(await collect(crLinesAsLf(from('abc\r'), () => told++))).toBe('abc\n');
     expect(told).toBe(2);
     const bytes = Buffer.from('é😀\n', 'utf16le');
-    expect(await collect(utf16ToUtf8(from(bytes.subarray(0, 3), bytes.subarray(3, 5), bytes.subarray(5)), 'utf-16le'))).toBe('é😀\n');
+    expect(
+      await collect(utf16ToUtf8(from(bytes.subarray(0, 3), bytes.subarray(3, 5), bytes.subarray(5)), 'utf-16le')),
+    ).toBe('é😀\n');
   });
 });

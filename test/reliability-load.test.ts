@@ -37,7 +37,9 @@ beforeAll(async () => {
 
 async function probabilities(classifier: TextClassifier): Promise<number[][]> {
   const result = await classifier.predictProba(PROBES);
-  return Array.from({ length: result.rows }, (_, i) => Array.from(result.data.subarray(i * result.dim, (i + 1) * result.dim)));
+  return Array.from({ length: result.rows }, (_, i) =>
+    Array.from(result.data.subarray(i * result.dim, (i + 1) * result.dim)),
+  );
 }
 
 async function withTmpdir<T>(dir: string, run: () => Promise<T>): Promise<T> {
@@ -85,10 +87,14 @@ describe('loading while another process replaces the checkpoint', () => {
     );
     expect(saves[0].expected).not.toEqual(saves[1].expected);
     const target = path.join(root, 'replaced');
-    const writer = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/fixtures/resave-loop.ts'), target, saves[0].dir, saves[1].dir], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const writer = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(repoRoot, 'test/fixtures/resave-loop.ts'), target, saves[0].dir, saves[1].dir],
+      {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         writer.stdout.setEncoding('utf8').on('data', (chunk: string) => chunk.includes('saving') && resolve());
@@ -124,7 +130,10 @@ async function editedCopy(dir: string, edit: (manifest: Record<string, any>) => 
 }
 
 async function loadError(dir: string): Promise<ModelError> {
-  const error = await loadAndPredict(dir).then(() => undefined, (e: unknown) => e);
+  const error = await loadAndPredict(dir).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ModelError);
   return error as ModelError;
 }

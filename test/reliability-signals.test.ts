@@ -16,7 +16,10 @@ interface Run {
 }
 
 function start(args: string[]): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   const waiters: { pattern: RegExp; resolve: () => void }[] = [];
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
@@ -48,7 +51,15 @@ describe('Ctrl-C', () => {
     const out = path.join(root, 'model');
     const run = start([
       path.join(repoRoot, 'src/cli/main.ts'),
-      'train', '--data', sampleCsv, '--out', out, '--epochs', '1000000', '--validation-split', '0',
+      'train',
+      '--data',
+      sampleCsv,
+      '--out',
+      out,
+      '--epochs',
+      '1000000',
+      '--validation-split',
+      '0',
     ]);
     await run.waitFor(/epoch 20:/);
     run.kill('SIGINT');
@@ -94,15 +105,35 @@ describe('Ctrl-C during predict --output', () => {
     const cli = path.join(repoRoot, 'src/cli/main.ts');
     const data = await readDataset(sampleCsv);
     const classifier = await TextClassifier.create();
-    await classifier.fit(data.examples.map((e) => e.text), data.examples.map((e) => e.labels[0]), { recipe: 'single', epochs: 5 });
+    await classifier.fit(
+      data.examples.map((e) => e.text),
+      data.examples.map((e) => e.labels[0]),
+      { recipe: 'single', epochs: 5 },
+    );
     await classifier.save(model);
     await classifier.dispose();
 
     const rows = 30_000;
     const input = path.join(root, 'input.txt');
-    writeFileSync(input, Array.from({ length: rows }, (_, i) => `Quarterly sales in region ${i} rose ${i % 97} percent.`).join('\n'));
+    writeFileSync(
+      input,
+      Array.from({ length: rows }, (_, i) => `Quarterly sales in region ${i} rose ${i % 97} percent.`).join('\n'),
+    );
     const output = path.join(root, 'out.jsonl');
-    const args = [cli, 'predict', '--model', model, '--input', input, '--output', output, '--batch-size', '200', '--workers', '0'];
+    const args = [
+      cli,
+      'predict',
+      '--model',
+      model,
+      '--input',
+      input,
+      '--output',
+      output,
+      '--batch-size',
+      '200',
+      '--workers',
+      '0',
+    ];
     const first = start(args);
     while (committedRows(`${output}.progress.json`) === 0) await sleep(20);
     first.kill('SIGINT');
@@ -115,7 +146,10 @@ describe('Ctrl-C during predict --output', () => {
     const { code, stderr } = await resumed.exit;
     expect(code, stderr).toBe(0);
     expect(stderr).toMatch(/resuming after [1-9]\d* committed rows/);
-    const lines = readFileSync(output, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { line: number }).line);
+    const lines = readFileSync(output, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { line: number }).line);
     expect(lines).toEqual(Array.from({ length: rows }, (_, i) => i + 1));
   });
 });
@@ -142,13 +176,35 @@ describe('every command stops the same way on SIGINT and SIGTERM', () => {
     model = path.join(root, 'model');
     const data = await readDataset(sampleCsv);
     const classifier = await TextClassifier.create();
-    await classifier.fit(data.examples.map((e) => e.text), data.examples.map((e) => e.labels[0]), { epochs: 5 });
+    await classifier.fit(
+      data.examples.map((e) => e.text),
+      data.examples.map((e) => e.labels[0]),
+      { epochs: 5 },
+    );
     await classifier.save(model);
     await classifier.dispose();
     const input = path.join(root, 'input.txt');
-    writeFileSync(input, Array.from({ length: 30_000 }, (_, i) => `Quarterly sales in region ${i} rose ${i % 97} percent.`).join('\n'));
+    writeFileSync(
+      input,
+      Array.from({ length: 30_000 }, (_, i) => `Quarterly sales in region ${i} rose ${i % 97} percent.`).join('\n'),
+    );
     const output = path.join(root, 'out.jsonl');
-    const run = start(['--import', ready, cli, 'predict', '--model', model, '--input', input, '--output', output, '--batch-size', '200', '--workers', '0']);
+    const run = start([
+      '--import',
+      ready,
+      cli,
+      'predict',
+      '--model',
+      model,
+      '--input',
+      input,
+      '--output',
+      output,
+      '--batch-size',
+      '200',
+      '--workers',
+      '0',
+    ]);
     while (committedRows(`${output}.progress.json`) === 0) await sleep(20);
     await expectInterrupted(run, 'SIGTERM');
     expect(existsSync(output)).toBe(false);
@@ -157,7 +213,23 @@ describe('every command stops the same way on SIGINT and SIGTERM', () => {
   });
 
   it('SIGTERM during cv: exit 130 with the same message', async () => {
-    await expectInterrupted(start(['--import', ready, cli, 'cv', '--data', sampleCsv, '--epochs', '1000000', '--validation-split', '0', '--folds', '2']), 'SIGTERM');
+    await expectInterrupted(
+      start([
+        '--import',
+        ready,
+        cli,
+        'cv',
+        '--data',
+        sampleCsv,
+        '--epochs',
+        '1000000',
+        '--validation-split',
+        '0',
+        '--folds',
+        '2',
+      ]),
+      'SIGTERM',
+    );
   });
 
   it('SIGINT during eval: exit 130 with the same message', async () => {

@@ -14,7 +14,12 @@ const root = tempDir('headstart-report-');
 const financeModel = path.join(repoRoot, 'checkpoints/finance-sentiment');
 
 /** A seeded evaluation of `classes` labels: mostly right, some confident mistakes. */
-function syntheticSource(classes: number, rows: number, texts: (row: number) => string = (row) => `text ${row}`, labels?: string[]): ReportSource {
+function syntheticSource(
+  classes: number,
+  rows: number,
+  texts: (row: number) => string = (row) => `text ${row}`,
+  labels?: string[],
+): ReportSource {
   const rng = createRng(7);
   const labelList = labels ?? Array.from({ length: classes }, (_, i) => `intent_${String(i).padStart(2, '0')}`);
   const probabilities = new Float32Array(rows * classes);
@@ -24,10 +29,22 @@ function syntheticSource(classes: number, rows: number, texts: (row: number) => 
     targets[row] = row % classes;
     predicted[row] = rng() < 0.8 ? targets[row] : Math.floor(rng() * classes);
     const top = 0.3 + 0.7 * rng();
-    for (let j = 0; j < classes; j++) probabilities[row * classes + j] = j === predicted[row] ? top : (1 - top) / (classes - 1);
+    for (let j = 0; j < classes; j++)
+      probabilities[row * classes + j] = j === predicted[row] ? top : (1 - top) / (classes - 1);
   }
   const report = classificationReport(targets, predicted, labelList);
-  return { command: 'eval', model: 'runs/model', data: 'test.csv', date: new Date(0), labels: labelList, texts: Array.from({ length: rows }, (_, row) => texts(row)), probabilities, targets, predicted, report };
+  return {
+    command: 'eval',
+    model: 'runs/model',
+    data: 'test.csv',
+    date: new Date(0),
+    labels: labelList,
+    texts: Array.from({ length: rows }, (_, row) => texts(row)),
+    probabilities,
+    targets,
+    predicted,
+    report,
+  };
 }
 
 /** The text of the page's header fact `name`. */
@@ -42,7 +59,12 @@ function section(html: string, id: string): string {
 
 describe('the report page', () => {
   it('escapes hostile texts and labels: no markup, no raw control characters', async () => {
-    const hostile = ['<script>alert(1)</script>', '"quoted" & \'single\' <b>bold</b>', 'nul\u0000bell\u0007 del\u007f c1\u0085 ls\u2028 end', '</td></tr></table><img src=x onerror=alert(1)>'];
+    const hostile = [
+      '<script>alert(1)</script>',
+      '"quoted" & \'single\' <b>bold</b>',
+      'nul\u0000bell\u0007 del\u007f c1\u0085 ls\u2028 end',
+      '</td></tr></table><img src=x onerror=alert(1)>',
+    ];
     const labels = ['<img src=x onerror=alert(2)>', 'a"b', 'c\u0000d'];
     // Every row a mistake, so every text is among the confident mistakes.
     const source = syntheticSource(3, 4, (row) => hostile[row], labels);
@@ -96,11 +118,18 @@ describe('eval --report and cv --report', () => {
     expect(fact(html, 'macro-F1')).toBe(printed.macroF1.toFixed(4));
     expect(run.stdout).toContain(`accuracy       ${fact(html, 'accuracy')}`);
     expect(fact(html, 'model')).toBe(financeModel);
-    for (const id of ['confusion', 'per-class', 'reliability', 'scores']) expect(section(html, id), id).toContain('<svg');
+    for (const id of ['confusion', 'per-class', 'reliability', 'scores'])
+      expect(section(html, id), id).toContain('<svg');
     // The per-class bars carry eval's per-class numbers.
     for (const row of printed.report.perClass) {
-      for (const [metric, value] of [['precision', row.precision], ['recall', row.recall], ['F1', row.f1]]) {
-        const drawn = new RegExp(`aria-label="value: ([0-9.]+); label: ${row.label}; metric: ${metric}"`).exec(section(html, 'per-class'))?.[1];
+      for (const [metric, value] of [
+        ['precision', row.precision],
+        ['recall', row.recall],
+        ['F1', row.f1],
+      ]) {
+        const drawn = new RegExp(`aria-label="value: ([0-9.]+); label: ${row.label}; metric: ${metric}"`).exec(
+          section(html, 'per-class'),
+        )?.[1];
         expect(Number(drawn), `${row.label} ${metric}`).toBeCloseTo(value, 9);
       }
     }
@@ -109,16 +138,34 @@ describe('eval --report and cv --report', () => {
 
   it('cv --report pools every out-of-fold prediction and shows the per-fold spread', () => {
     const file = path.join(root, 'cv.html');
-    const run = headstart('cv', '--data', sampleCsv, '--folds', '2', '--recipe', 'single', '--epochs', '20', '--json', '--report', file);
+    const run = headstart(
+      'cv',
+      '--data',
+      sampleCsv,
+      '--folds',
+      '2',
+      '--recipe',
+      'single',
+      '--epochs',
+      '20',
+      '--json',
+      '--report',
+      file,
+    );
     expect(run.stderr).not.toContain('headstart:');
     expect(run.status).toBe(0);
     const printed = run.lastJson();
     const html = readFileSync(file, 'utf8');
     expect(fact(html, 'rows')).toBe(String(printed.examples));
-    expect(section(html, 'folds')).toContain(`accuracy ${printed.accuracy.toFixed(4)} ± ${printed.accuracyStd.toFixed(4)}`);
-    expect(section(html, 'folds')).toContain(`macro-F1 ${printed.macroF1.toFixed(4)} ± ${printed.macroF1Std.toFixed(4)}`);
+    expect(section(html, 'folds')).toContain(
+      `accuracy ${printed.accuracy.toFixed(4)} ± ${printed.accuracyStd.toFixed(4)}`,
+    );
+    expect(section(html, 'folds')).toContain(
+      `macro-F1 ${printed.macroF1.toFixed(4)} ± ${printed.macroF1Std.toFixed(4)}`,
+    );
     // Pooled accuracy over equal-sized folds is the mean of the folds' accuracies.
-    const pooled = printed.perFold.reduce((sum: number, f: { accuracy: number }) => sum + f.accuracy, 0) / printed.perFold.length;
+    const pooled =
+      printed.perFold.reduce((sum: number, f: { accuracy: number }) => sum + f.accuracy, 0) / printed.perFold.length;
     expect(Number(fact(html, 'accuracy \\(pooled\\)'))).toBeCloseTo(pooled, 3);
     expect(section(html, 'confusion')).toContain('<svg');
   });
@@ -132,8 +179,12 @@ describe('eval --report and cv --report', () => {
     expect(run.status).toBe(2);
     await expect(checkReportTarget('/dev/null', [])).rejects.toMatchObject({ code: 'REPORT_NOT_FILE' });
     await expect(checkReportTarget(sampleCsv, [sampleCsv])).rejects.toMatchObject({ code: 'REPORT_IS_INPUT' });
-    await expect(checkReportTarget(path.join(financeModel, 'report.html'), [sampleCsv, financeModel])).rejects.toMatchObject({ code: 'REPORT_IS_INPUT' });
-    await expect(checkReportTarget(path.join(root, 'missing/report.html'), [])).rejects.toMatchObject({ code: 'REPORT_DIR_MISSING' });
+    await expect(
+      checkReportTarget(path.join(financeModel, 'report.html'), [sampleCsv, financeModel]),
+    ).rejects.toMatchObject({ code: 'REPORT_IS_INPUT' });
+    await expect(checkReportTarget(path.join(root, 'missing/report.html'), [])).rejects.toMatchObject({
+      code: 'REPORT_DIR_MISSING',
+    });
     const dangling = path.join(root, 'dangling.html');
     symlinkSync(path.join(root, 'nothing-here'), dangling);
     await expect(checkReportTarget(dangling, [])).rejects.toMatchObject({ code: 'REPORT_NOT_FILE' });
@@ -156,7 +207,15 @@ describe('eval --report and cv --report', () => {
 
   it('refuses a multi-label task before training', () => {
     const data = path.join(root, 'multi.jsonl');
-    writeFileSync(data, ['{"text":"a b","label":["x","y"]}', '{"text":"c d","label":["y"]}', '{"text":"e f","label":["x"]}', '{"text":"g h","label":["x","y"]}'].join('\n'));
+    writeFileSync(
+      data,
+      [
+        '{"text":"a b","label":["x","y"]}',
+        '{"text":"c d","label":["y"]}',
+        '{"text":"e f","label":["x"]}',
+        '{"text":"g h","label":["x","y"]}',
+      ].join('\n'),
+    );
     const file = path.join(root, 'multi.html');
     const run = headstart('cv', '--data', data, '--folds', '2', '--report', file);
     expect(run.stderr).toContain('headstart: --report draws single-label results; this task is multi-label');

@@ -33,8 +33,14 @@ describe('resolveStaticModel', () => {
 
   it('finds the default model under HEADSTART_MODELS', () => {
     expect(DEFAULT_STATIC_MODEL).toBe('potion-base-4m-int8');
-    expect(resolveStaticModel(undefined, { env: { HEADSTART_MODELS: models } })).toEqual({ name: DEFAULT_STATIC_MODEL, dir: defaultDir });
-    expect(resolveStaticModel(DEFAULT_STATIC_MODEL, { env: { HEADSTART_MODELS: models } })).toEqual({ name: DEFAULT_STATIC_MODEL, dir: defaultDir });
+    expect(resolveStaticModel(undefined, { env: { HEADSTART_MODELS: models } })).toEqual({
+      name: DEFAULT_STATIC_MODEL,
+      dir: defaultDir,
+    });
+    expect(resolveStaticModel(DEFAULT_STATIC_MODEL, { env: { HEADSTART_MODELS: models } })).toEqual({
+      name: DEFAULT_STATIC_MODEL,
+      dir: defaultDir,
+    });
   });
 
   it('takes an existing model directory as the name', () => {
@@ -42,29 +48,47 @@ describe('resolveStaticModel', () => {
   });
 
   it('takes --model-dir as the model directory or as the folder holding it', () => {
-    expect(resolveStaticModel(undefined, { modelDir: defaultDir, env: {} })).toEqual({ name: DEFAULT_STATIC_MODEL, dir: defaultDir });
-    expect(resolveStaticModel(undefined, { modelDir: models, env: {} })).toEqual({ name: DEFAULT_STATIC_MODEL, dir: defaultDir });
+    expect(resolveStaticModel(undefined, { modelDir: defaultDir, env: {} })).toEqual({
+      name: DEFAULT_STATIC_MODEL,
+      dir: defaultDir,
+    });
+    expect(resolveStaticModel(undefined, { modelDir: models, env: {} })).toEqual({
+      name: DEFAULT_STATIC_MODEL,
+      dir: defaultDir,
+    });
   });
 
   it('searches only --model-dir when it is given', () => {
-    expect(() => resolveStaticModel(undefined, { modelDir: path.join(root, 'incomplete'), env: { HEADSTART_MODELS: models } })).toThrow(
+    expect(() =>
+      resolveStaticModel(undefined, { modelDir: path.join(root, 'incomplete'), env: { HEADSTART_MODELS: models } }),
+    ).toThrow(
       `model not found: ${DEFAULT_STATIC_MODEL} (looked in: ${path.join(root, 'incomplete')}, ${path.join(root, 'incomplete', DEFAULT_STATIC_MODEL)}).`,
     );
   });
 
   it('falls back to the copy packaged with headstart, with the hashes its files must have', () => {
-    const packaged = { name: DEFAULT_STATIC_MODEL, dir: potionDir, sha256: packagedModel(DEFAULT_STATIC_MODEL)!.sha256 };
+    const packaged = {
+      name: DEFAULT_STATIC_MODEL,
+      dir: potionDir,
+      sha256: packagedModel(DEFAULT_STATIC_MODEL)!.sha256,
+    };
     expect(resolveStaticModel(undefined, { env: {} })).toEqual(packaged);
-    expect(resolveStaticModel(DEFAULT_STATIC_MODEL, { env: { HEADSTART_MODELS: path.join(root, 'elsewhere') } })).toEqual(packaged);
+    expect(
+      resolveStaticModel(DEFAULT_STATIC_MODEL, { env: { HEADSTART_MODELS: path.join(root, 'elsewhere') } }),
+    ).toEqual(packaged);
     // A copy under HEADSTART_MODELS comes first and is the user's own: no packaged hashes apply.
     expect(resolveStaticModel(undefined, { env: { HEADSTART_MODELS: models } }).sha256).toBeUndefined();
   });
 
-  it('records the packaged files\' true sha256 (a changed packaged file is refused at load)', () => {
+  it("records the packaged files' true sha256 (a changed packaged file is refused at load)", () => {
     const expected = packagedModel(DEFAULT_STATIC_MODEL)!.sha256;
-    const sha256 = (file: string) => createHash('sha256').update(readFileSync(path.join(potionDir, file))).digest('hex');
+    const sha256 = (file: string) =>
+      createHash('sha256')
+        .update(readFileSync(path.join(potionDir, file)))
+        .digest('hex');
     expect({ table: sha256('model.safetensors'), tokenizer: sha256('tokenizer.json') }).toEqual(expected);
-    for (const file of ['LICENSE', 'PROVENANCE.txt', 'README.md']) expect(readFileSync(path.join(potionDir, file), 'utf8').length).toBeGreaterThan(100);
+    for (const file of ['LICENSE', 'PROVENANCE.txt', 'README.md'])
+      expect(readFileSync(path.join(potionDir, file), 'utf8').length).toBeGreaterThan(100);
   });
 
   it('refuses a packaged model file whose sha256 differs from the one built into headstart', async () => {
@@ -75,11 +99,16 @@ describe('resolveStaticModel', () => {
     const { sha256 } = packagedModel(DEFAULT_STATIC_MODEL)!;
     const encoder = await StaticEncoder.load(copy, { sha256 });
     await encoder.dispose();
-    for (const wrong of [{ ...sha256, table: sha256.tokenizer }, { ...sha256, tokenizer: sha256.table }]) {
+    for (const wrong of [
+      { ...sha256, table: sha256.tokenizer },
+      { ...sha256, tokenizer: sha256.table },
+    ]) {
       const error = await StaticEncoder.load(copy, { sha256: wrong }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ModelError);
       expect((error as ModelError).code).toBe('MODEL_HASH_MISMATCH');
-      expect((error as ModelError).message).toMatch(wrong.table === sha256.table ? /tokenizer\.json/ : /model\.safetensors/);
+      expect((error as ModelError).message).toMatch(
+        wrong.table === sha256.table ? /tokenizer\.json/ : /model\.safetensors/,
+      );
     }
   });
 
@@ -131,8 +160,12 @@ describe('resolveStaticModel', () => {
     const cache = path.join(root, 'cache');
     const hubId = caught('minishlab/potion-base-8M', { env: { HEADSTART_CACHE: cache } });
     expect(hubId.message).toContain(`looked in: ${path.join(cache, 'models/minishlab/potion-base-8M/main')}`);
-    expect(hubId.hint).toMatch(/^pass --allow-download \(library: allowDownload: true; or HEADSTART_ALLOW_DOWNLOAD=1\)/);
-    expect(caught(DEFAULT_STATIC_MODEL, { modelDir: path.join(root, 'incomplete'), env: {} }).hint).toContain('(the default model came from minishlab/potion-base-4M)');
+    expect(hubId.hint).toMatch(
+      /^pass --allow-download \(library: allowDownload: true; or HEADSTART_ALLOW_DOWNLOAD=1\)/,
+    );
+    expect(caught(DEFAULT_STATIC_MODEL, { modelDir: path.join(root, 'incomplete'), env: {} }).hint).toContain(
+      '(the default model came from minishlab/potion-base-4M)',
+    );
     for (const options of [{ allowDownload: true, env: {} }, { env: { HEADSTART_ALLOW_DOWNLOAD: '1' } }]) {
       expect(caught('some-model', options).hint).toMatch(/^name a hub model as owner\/name\[@revision\]/);
     }

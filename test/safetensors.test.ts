@@ -60,7 +60,9 @@ describe('parseSafetensors', () => {
   });
 
   it('accepts zero-element tensors and an empty data section', () => {
-    const file = parse(safetensorsBytes({ empty: { dtype: 'F32', shape: [0, 4], data_offsets: [0, 0] } }, new Uint8Array(0)));
+    const file = parse(
+      safetensorsBytes({ empty: { dtype: 'F32', shape: [0, 4], data_offsets: [0, 0] } }, new Uint8Array(0)),
+    );
     expect(file.tensors.get('empty')!.data.length).toBe(0);
   });
 
@@ -69,7 +71,11 @@ describe('parseSafetensors', () => {
       a: { dtype: 'I8', shape: [4], data_offsets: [0, 4] },
       b: { dtype: 'I8', shape: [2], data_offsets: [6, 8] },
     };
-    expectModelError(() => parse(safetensorsBytes(header, new Uint8Array(8))), /gap in the data section: bytes 4\.\.6/, 'b.data_offsets');
+    expectModelError(
+      () => parse(safetensorsBytes(header, new Uint8Array(8))),
+      /gap in the data section: bytes 4\.\.6/,
+      'b.data_offsets',
+    );
   });
 
   it('rejects overlapping tensors', () => {
@@ -82,7 +88,11 @@ describe('parseSafetensors', () => {
 
   it('rejects offsets beyond the end of the file', () => {
     const header = { a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } };
-    expectModelError(() => parse(safetensorsBytes(header, new Uint8Array(12))), /run past the end of the 12-byte data section/, 'a.data_offsets');
+    expectModelError(
+      () => parse(safetensorsBytes(header, new Uint8Array(12))),
+      /run past the end of the 12-byte data section/,
+      'a.data_offsets',
+    );
   });
 
   it('rejects data bytes that belong to no tensor', () => {
@@ -100,15 +110,29 @@ describe('parseSafetensors', () => {
 
   it('rejects a header length over the limit or past the end of the file', () => {
     const header = { a: { dtype: 'I8', shape: [1], data_offsets: [0, 1] } };
-    expectModelError(() => parse(safetensorsBytes(header, new Uint8Array(1), 2n ** 40n)), /more than the 100000000-byte limit/, 'header length');
-    expectModelError(() => parse(safetensorsBytes(header, new Uint8Array(1), 5000n)), /runs past the end/, 'header length');
-    expectModelError(() => parse(safetensorsBytes(header, new Uint8Array(1)), { maxHeaderBytes: 16 }), /more than the 16-byte limit/);
+    expectModelError(
+      () => parse(safetensorsBytes(header, new Uint8Array(1), 2n ** 40n)),
+      /more than the 100000000-byte limit/,
+      'header length',
+    );
+    expectModelError(
+      () => parse(safetensorsBytes(header, new Uint8Array(1), 5000n)),
+      /runs past the end/,
+      'header length',
+    );
+    expectModelError(
+      () => parse(safetensorsBytes(header, new Uint8Array(1)), { maxHeaderBytes: 16 }),
+      /more than the 16-byte limit/,
+    );
   });
 
   it('rejects files shorter than the length prefix or over the file limit', () => {
     expectModelError(() => parse(new Uint8Array(5)), /too short/);
     const header = { a: { dtype: 'I8', shape: [1], data_offsets: [0, 1] } };
-    expectModelError(() => parse(safetensorsBytes(header, new Uint8Array(1)), { maxFileBytes: 20 }), /more than the 20-byte limit/);
+    expectModelError(
+      () => parse(safetensorsBytes(header, new Uint8Array(1)), { maxFileBytes: 20 }),
+      /more than the 20-byte limit/,
+    );
   });
 
   it('rejects an unknown dtype', () => {
@@ -118,7 +142,11 @@ describe('parseSafetensors', () => {
 
   it('rejects a byte span that does not match shape and dtype', () => {
     const header = { a: { dtype: 'F16', shape: [2, 3], data_offsets: [0, 10] } };
-    expectModelError(() => parse(safetensorsBytes(header, new Uint8Array(10))), /span 10 bytes but shape \[2,3\] of F16 needs 12/, 'a.data_offsets');
+    expectModelError(
+      () => parse(safetensorsBytes(header, new Uint8Array(10))),
+      /span 10 bytes but shape \[2,3\] of F16 needs 12/,
+      'a.data_offsets',
+    );
   });
 
   it('rejects a shape that is not a list of non-negative integers', () => {
@@ -137,7 +165,11 @@ describe('parseSafetensors', () => {
 
   it('rejects metadata that is not a map of strings', () => {
     const header = { __metadata__: { scale: 0.5 } };
-    expectModelError(() => parse(safetensorsBytes(header, new Uint8Array(0))), /expected a string/, '__metadata__.scale');
+    expectModelError(
+      () => parse(safetensorsBytes(header, new Uint8Array(0))),
+      /expected a string/,
+      '__metadata__.scale',
+    );
   });
 });
 
@@ -164,7 +196,10 @@ describe('readSafetensors', () => {
 
   it('refuses a file over maxFileBytes before reading it', async () => {
     const file = path.join(dir, 'big.safetensors');
-    await writeFile(file, safetensorsBytes({ a: { dtype: 'I8', shape: [64], data_offsets: [0, 64] } }, new Uint8Array(64)));
+    await writeFile(
+      file,
+      safetensorsBytes({ a: { dtype: 'I8', shape: [64], data_offsets: [0, 64] } }, new Uint8Array(64)),
+    );
     await expect(readSafetensors(file, { maxFileBytes: 32 })).rejects.toThrow(/more than the 32-byte limit/);
   });
 
@@ -182,8 +217,13 @@ describe('tensorToFloat32', () => {
     parse(safetensorsBytes({ t: { dtype, shape, data_offsets: [0, bytes.length] } }, bytes)).tensors.get('t')!;
 
   it('decodes float16 normals, subnormals, zeros, infinities and NaN', () => {
-    const bits = [0x3c00, 0xc000, 0x3555, 0x7bff, 0x0400, 0x03ff, 0x0001, 0x8001, 0x0000, 0x8000, 0x7c00, 0xfc00, 0x7e00];
-    const values = tensorToFloat32(tensorOf('F16', [bits.length], new Uint8Array(new Uint16Array(bits).buffer)), 'test.safetensors');
+    const bits = [
+      0x3c00, 0xc000, 0x3555, 0x7bff, 0x0400, 0x03ff, 0x0001, 0x8001, 0x0000, 0x8000, 0x7c00, 0xfc00, 0x7e00,
+    ];
+    const values = tensorToFloat32(
+      tensorOf('F16', [bits.length], new Uint8Array(new Uint16Array(bits).buffer)),
+      'test.safetensors',
+    );
     expect(values[0]).toBe(1);
     expect(values[1]).toBe(-2);
     expect(values[2]).toBe(Math.fround(0.333251953125));
@@ -212,15 +252,23 @@ describe('tensorToFloat32', () => {
   });
 
   it('decodes bfloat16', () => {
-    const values = tensorToFloat32(tensorOf('BF16', [3], new Uint8Array(new Uint16Array([0x3f80, 0xc040, 0x3e20]).buffer)), 'test.safetensors');
+    const values = tensorToFloat32(
+      tensorOf('BF16', [3], new Uint8Array(new Uint16Array([0x3f80, 0xc040, 0x3e20]).buffer)),
+      'test.safetensors',
+    );
     expect(Array.from(values)).toEqual([1, -3, 0.15625]);
   });
 
   it('applies a global or per-row scale', () => {
     const tensor = tensorOf('I8', [2, 2], new Uint8Array(new Int8Array([2, -4, 6, 8]).buffer));
     expect(Array.from(tensorToFloat32(tensor, 'test.safetensors', 0.5))).toEqual([1, -2, 3, 4]);
-    expect(Array.from(tensorToFloat32(tensor, 'test.safetensors', new Float32Array([1, 0.25])))).toEqual([2, -4, 1.5, 2]);
-    expectModelError(() => tensorToFloat32(tensor, 'test.safetensors', new Float32Array([1, 2, 3])), /per-row scales do not fit/);
+    expect(Array.from(tensorToFloat32(tensor, 'test.safetensors', new Float32Array([1, 0.25])))).toEqual([
+      2, -4, 1.5, 2,
+    ]);
+    expectModelError(
+      () => tensorToFloat32(tensor, 'test.safetensors', new Float32Array([1, 2, 3])),
+      /per-row scales do not fit/,
+    );
   });
 
   it('refuses dtypes it cannot convert', () => {

@@ -48,17 +48,23 @@ describe('corpora/samples/finance-news.csv', () => {
   });
 
   const phrasebankPresent = existsSync(phrasebankFile);
-  if (!phrasebankPresent) console.log(`skip: no Financial PhraseBank at ${phrasebankFile}; the copied-phrase check did not run`);
+  if (!phrasebankPresent)
+    console.log(`skip: no Financial PhraseBank at ${phrasebankFile}; the copied-phrase check did not run`);
 
-  it.skipIf(!phrasebankPresent)(`shares no run of ${SHARED_RUN} consecutive words with any Financial PhraseBank sentence`, async () => {
-    const phrasebankRuns = new Set<string>();
-    for (const example of (await readDataset(phrasebankFile, { format: 'fpb' })).examples) {
-      for (const run of runsOf(example.text, SHARED_RUN)) phrasebankRuns.add(run);
-    }
-    expect(phrasebankRuns.size).toBeGreaterThan(50_000);
-    const copied = (await readDataset(newsCsv)).examples.flatMap((e) =>
-      runsOf(e.text, SHARED_RUN).filter((run) => phrasebankRuns.has(run)).map((run) => `line ${e.line}: "${run}"`),
-    );
-    expect(copied).toEqual([]);
-  });
+  it.skipIf(!phrasebankPresent)(
+    `shares no run of ${SHARED_RUN} consecutive words with any Financial PhraseBank sentence`,
+    async () => {
+      const phrasebankRuns = new Set<string>();
+      for (const example of (await readDataset(phrasebankFile, { format: 'fpb' })).examples) {
+        for (const run of runsOf(example.text, SHARED_RUN)) phrasebankRuns.add(run);
+      }
+      expect(phrasebankRuns.size).toBeGreaterThan(50_000);
+      const copied = (await readDataset(newsCsv)).examples.flatMap((e) =>
+        runsOf(e.text, SHARED_RUN)
+          .filter((run) => phrasebankRuns.has(run))
+          .map((run) => `line ${e.line}: "${run}"`),
+      );
+      expect(copied).toEqual([]);
+    },
+  );
 });

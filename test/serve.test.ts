@@ -9,7 +9,11 @@ import { headstartAsync, waitFor } from './predict-helpers.js';
 
 const finance = path.join(repoRoot, 'checkpoints/finance-sentiment');
 const banking = path.join(repoRoot, 'checkpoints/banking-intent');
-const TEXTS = ['Operating profit rose to EUR 13.1 mn from EUR 8.7 mn.', 'The company will publish its results on Monday.', 'Sales fell sharply and the group swung to a loss.'];
+const TEXTS = [
+  'Operating profit rose to EUR 13.1 mn from EUR 8.7 mn.',
+  'The company will publish its results on Monday.',
+  'Sales fell sharply and the group swung to a loss.',
+];
 
 const defaults = (models: ServeOptions['models'], overrides: Partial<ServeOptions> = {}): ServeOptions => ({
   models,
@@ -28,7 +32,11 @@ async function started(options: ServeOptions): Promise<RunningServer> {
 }
 
 async function post(server: RunningServer, body: unknown, route = '/v1/classify') {
-  const response = await fetch(`${server.url}${route}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  const response = await fetch(`${server.url}${route}`, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
@@ -79,7 +87,11 @@ describe('headstart serve: one model', () => {
     expect(body.results[1]).toMatchObject({ empty: true });
     expect(body.results[2]).not.toHaveProperty('truncated');
     const bytes = Buffer.concat([Buffer.from('{"texts": ["caf'), Buffer.from([0xe9]), Buffer.from('", "clean"]}')]);
-    const invalid = await fetch(`${server.url}/v1/classify`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/json' } });
+    const invalid = await fetch(`${server.url}/v1/classify`, {
+      method: 'POST',
+      body: bytes,
+      headers: { 'content-type': 'application/json' },
+    });
     const rows = ((await invalid.json()) as { results: Record<string, unknown>[] }).results;
     expect(rows[0]).toMatchObject({ invalid_utf8: true });
     expect(rows[1]).not.toHaveProperty('invalid_utf8');
@@ -104,7 +116,9 @@ describe('headstart serve: one model', () => {
       expect(response.body.error, code).toMatchObject({ code, message: expect.any(String) });
       expect(response.body.error.message).not.toContain('\n');
     }
-    expect((await post(server, { texts: ['a', 7] })).body.error.message).toBe('text #1, field "texts": a number, not a string');
+    expect((await post(server, { texts: ['a', 7] })).body.error.message).toBe(
+      'text #1, field "texts": a number, not a string',
+    );
     const unknownRoute = await fetch(`${server.url}/v2/classify`);
     expect(unknownRoute.status).toBe(404);
     expect(await unknownRoute.json()).toMatchObject({ error: { code: 'ROUTE_NOT_FOUND' } });
@@ -112,7 +126,10 @@ describe('headstart serve: one model', () => {
 
   it('answers health, readiness and the model list', async () => {
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
-    expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'ready', models: ['finance-sentiment'] });
+    expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({
+      status: 'ready',
+      models: ['finance-sentiment'],
+    });
     const { models } = (await (await fetch(`${server.url}/v1/models`)).json()) as { models: Record<string, any>[] };
     expect(models).toEqual([
       {
@@ -146,7 +163,9 @@ describe('headstart serve: one model', () => {
 describe('headstart serve: several models and batching', () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await started(defaults(parseModelRefs([finance, `bank=${banking}`]), { batch: { maxBatch: 256, maxWaitMs: 50 } }));
+    server = await started(
+      defaults(parseModelRefs([finance, `bank=${banking}`]), { batch: { maxBatch: 256, maxWaitMs: 50 } }),
+    );
   }, 60_000);
   afterAll(async () => {
     await server?.close();
@@ -161,18 +180,28 @@ describe('headstart serve: several models and batching', () => {
     expect(intent.body.results[0].label).toMatch(/card/);
     const unnamed = await post(server, { texts: ['Profit rose.'] });
     expect(unnamed).toMatchObject({ status: 400, body: { error: { code: 'REQUEST_MODEL_REQUIRED' } } });
-    expect(() => parseModelRefs([finance, `finance-sentiment=${banking}`])).toThrow(expect.objectContaining({ code: 'MODEL_NAME_DUPLICATE' }));
+    expect(() => parseModelRefs([finance, `finance-sentiment=${banking}`])).toThrow(
+      expect.objectContaining({ code: 'MODEL_NAME_DUPLICATE' }),
+    );
   });
 
   it('batches 20 concurrent requests together and gives each its own rows', async () => {
     const count = 'headstart_batch_texts_count{model="finance-sentiment"}';
     const ones = 'headstart_batch_texts_bucket{le="1",model="finance-sentiment"}';
     const before = samples(await server.metrics.registry.metrics());
-    const texts = Array.from({ length: 20 }, (_, i) => [`Net sales rose by ${i + 1}% in quarter ${i}.`, `The plant ${i} will be closed and ${i * 10} jobs cut.`]);
+    const texts = Array.from({ length: 20 }, (_, i) => [
+      `Net sales rose by ${i + 1}% in quarter ${i}.`,
+      `The plant ${i} will be closed and ${i * 10} jobs cut.`,
+    ]);
     const alone: unknown[] = [];
-    for (const pair of texts) alone.push((await post(server, { texts: pair, model: 'finance-sentiment', top_k: 3 })).body.results);
+    for (const pair of texts)
+      alone.push((await post(server, { texts: pair, model: 'finance-sentiment', top_k: 3 })).body.results);
     const mid = samples(await server.metrics.registry.metrics());
-    const together = await Promise.all(texts.map(async (pair) => (await post(server, { texts: pair, model: 'finance-sentiment', top_k: 3 })).body.results));
+    const together = await Promise.all(
+      texts.map(
+        async (pair) => (await post(server, { texts: pair, model: 'finance-sentiment', top_k: 3 })).body.results,
+      ),
+    );
     const after = samples(await server.metrics.registry.metrics());
     expect(together).toEqual(alone);
     const batchCount = after.get(count)! - mid.get(count)!;
@@ -185,13 +214,21 @@ describe('headstart serve: several models and batching', () => {
 describe('headstart serve: worker threads', () => {
   it('--workers 2 answers the same rows as the main thread, batches included', async () => {
     const refs = parseModelRefs([finance]);
-    const [main, threaded] = [await started(defaults(refs)), await started(defaults(refs, { workers: 2, batch: { maxBatch: 8, maxWaitMs: 20 } }))];
+    const [main, threaded] = [
+      await started(defaults(refs)),
+      await started(defaults(refs, { workers: 2, batch: { maxBatch: 8, maxWaitMs: 20 } })),
+    ];
     try {
-      const requests = Array.from({ length: 12 }, (_, i) => ({ texts: [TEXTS[i % 3], `Quarterly revenue grew ${i}%.`], top_k: 2 }));
+      const requests = Array.from({ length: 12 }, (_, i) => ({
+        texts: [TEXTS[i % 3], `Quarterly revenue grew ${i}%.`],
+        top_k: 2,
+      }));
       const expected = await Promise.all(requests.map(async (body) => (await post(main, body)).body));
       const answered = await Promise.all(requests.map(async (body) => (await post(threaded, body)).body));
       expect(answered).toEqual(expected);
-      const batches = samples(await threaded.metrics.registry.metrics()).get('headstart_batch_texts_count{model="finance-sentiment"}')!;
+      const batches = samples(await threaded.metrics.registry.metrics()).get(
+        'headstart_batch_texts_count{model="finance-sentiment"}',
+      )!;
       expect(batches).toBeLessThan(12);
     } finally {
       await Promise.all([main.close(), threaded.close()]);
@@ -203,7 +240,11 @@ describe('headstart serve: start-up', () => {
   it('binds before loading: /healthz answers at once, /readyz and model requests 503 until the models are in', async () => {
     const server = await startServer(defaults(parseModelRefs([finance])));
     try {
-      const [health, readiness, models] = await Promise.all([fetch(`${server.url}/healthz`), fetch(`${server.url}/readyz`), fetch(`${server.url}/v1/models`)]);
+      const [health, readiness, models] = await Promise.all([
+        fetch(`${server.url}/healthz`),
+        fetch(`${server.url}/readyz`),
+        fetch(`${server.url}/v1/models`),
+      ]);
       expect(health.status).toBe(200);
       expect(readiness.status).toBe(503);
       expect(await readiness.json()).toEqual({ status: 'loading' });
@@ -218,7 +259,9 @@ describe('headstart serve: start-up', () => {
 
   it('an address it cannot bind is an environment error naming host, port and errno', async () => {
     // 192.0.2.1 (TEST-NET-1) is never an address of this machine.
-    await expect(startServer(defaults(parseModelRefs([finance]), { host: '192.0.2.1', port: 8080 }))).rejects.toMatchObject({
+    await expect(
+      startServer(defaults(parseModelRefs([finance]), { host: '192.0.2.1', port: 8080 })),
+    ).rejects.toMatchObject({
       code: 'BIND_FAILED',
       category: 'environment',
       message: 'cannot listen on 192.0.2.1:8080 (EADDRNOTAVAIL)',
@@ -230,7 +273,11 @@ describe('headstart serve (CLI)', () => {
   it('on SIGTERM finishes the request in flight, then exits 0 with one line', async () => {
     const serve = headstartAsync('serve', '--model', finance, '--port', '0', '--max-wait-ms', '1500');
     try {
-      await waitFor(() => /serving finance-sentiment on http:\/\/127\.0\.0\.1:\d+\n/.test(serve.stderr()), 60_000, 'the server to start');
+      await waitFor(
+        () => /serving finance-sentiment on http:\/\/127\.0\.0\.1:\d+\n/.test(serve.stderr()),
+        60_000,
+        'the server to start',
+      );
       const url = /on (http:\/\/\S+)\n/.exec(serve.stderr())![1];
       const before = serve.stderr();
       const inFlight = fetch(`${url}/v1/classify`, { method: 'POST', body: JSON.stringify({ texts: TEXTS }) });
@@ -256,7 +303,9 @@ describe('headstart serve (CLI)', () => {
     try {
       const serve = headstartAsync('serve', '--model', path.join(repoRoot, 'no-such-model'), '--port', String(port));
       expect(await serve.exited).toBe(5);
-      expect(serve.stderr()).toBe(`headstart: cannot listen on 127.0.0.1:${port}: the port is in use (EADDRINUSE)\n  hint: stop what holds it, or pick another --port\n`);
+      expect(serve.stderr()).toBe(
+        `headstart: cannot listen on 127.0.0.1:${port}: the port is in use (EADDRINUSE)\n  hint: stop what holds it, or pick another --port\n`,
+      );
     } finally {
       holder.close();
     }

@@ -5,41 +5,67 @@ import { linearObjective, linearProbabilities, type LinearShape } from '../src/h
 
 /** A random CSR matrix, targets and weights for `numLabels` labels, from fast-check's seeded draws. */
 const problem = (numLabels: number, multiLabel: boolean) =>
-  fc.record({
-    cells: fc.array(fc.array(fc.option(fc.double({ min: -2, max: 2, noNaN: true }), { nil: undefined }), { minLength: 6, maxLength: 6 }), { minLength: 1, maxLength: 8 }),
-    weights: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 7 * numLabels, maxLength: 7 * numLabels }),
-    labels: fc.array(fc.nat(numLabels - 1), { minLength: 8, maxLength: 8 }),
-  }).map(({ cells, weights, labels }) => {
-    const dim = 6;
-    const indptr = [0];
-    const indices: number[] = [];
-    const values: number[] = [];
-    for (const row of cells) {
-      row.forEach((value, column) => {
-        if (value === undefined) return;
-        indices.push(column);
-        values.push(Math.fround(value));
-      });
-      indptr.push(indices.length);
-    }
-    const x: SparseMatrix = { rows: cells.length, dim, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), values: Float32Array.from(values) };
-    const targets = new Float32Array(cells.length * numLabels);
-    for (let row = 0; row < cells.length; row++) {
-      targets[row * numLabels + labels[row]] = 1;
-      if (multiLabel) targets[row * numLabels + ((labels[row] + 1) % numLabels)] = 1;
-    }
-    const shape: LinearShape = { dim, numLabels, multiLabel };
-    return { x, targets, shape, w: Float64Array.from(weights) };
-  });
+  fc
+    .record({
+      cells: fc.array(
+        fc.array(fc.option(fc.double({ min: -2, max: 2, noNaN: true }), { nil: undefined }), {
+          minLength: 6,
+          maxLength: 6,
+        }),
+        { minLength: 1, maxLength: 8 },
+      ),
+      weights: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), {
+        minLength: 7 * numLabels,
+        maxLength: 7 * numLabels,
+      }),
+      labels: fc.array(fc.nat(numLabels - 1), { minLength: 8, maxLength: 8 }),
+    })
+    .map(({ cells, weights, labels }) => {
+      const dim = 6;
+      const indptr = [0];
+      const indices: number[] = [];
+      const values: number[] = [];
+      for (const row of cells) {
+        row.forEach((value, column) => {
+          if (value === undefined) return;
+          indices.push(column);
+          values.push(Math.fround(value));
+        });
+        indptr.push(indices.length);
+      }
+      const x: SparseMatrix = {
+        rows: cells.length,
+        dim,
+        indptr: Int32Array.from(indptr),
+        indices: Int32Array.from(indices),
+        values: Float32Array.from(values),
+      };
+      const targets = new Float32Array(cells.length * numLabels);
+      for (let row = 0; row < cells.length; row++) {
+        targets[row * numLabels + labels[row]] = 1;
+        if (multiLabel) targets[row * numLabels + ((labels[row] + 1) % numLabels)] = 1;
+      }
+      const shape: LinearShape = { dim, numLabels, multiLabel };
+      return { x, targets, shape, w: Float64Array.from(weights) };
+    });
 
 /** The objective written the plain way, over dense rows. */
-function referenceLoss(x: SparseMatrix, targets: Float32Array, shape: LinearShape, w: Float64Array, l2: number): number {
+function referenceLoss(
+  x: SparseMatrix,
+  targets: Float32Array,
+  shape: LinearShape,
+  w: Float64Array,
+  l2: number,
+): number {
   const { dim, numLabels, multiLabel } = shape;
   let loss = 0;
   for (let row = 0; row < x.rows; row++) {
     const dense = new Array<number>(dim).fill(0);
     for (let k = x.indptr[row]; k < x.indptr[row + 1]; k++) dense[x.indices[k]] = x.values[k];
-    const z = Array.from({ length: numLabels }, (_, c) => w[dim * numLabels + c] + dense.reduce((sum, v, j) => sum + v * w[j * numLabels + c], 0));
+    const z = Array.from(
+      { length: numLabels },
+      (_, c) => w[dim * numLabels + c] + dense.reduce((sum, v, j) => sum + v * w[j * numLabels + c], 0),
+    );
     if (multiLabel) {
       z.forEach((zc, c) => {
         const p = 1 / (1 + Math.exp(-zc));
@@ -57,7 +83,14 @@ function referenceLoss(x: SparseMatrix, targets: Float32Array, shape: LinearShap
 
 describe('the sparse linear objective', () => {
   // 11 and 10 labels take the loop unrolled by eight, with a remainder.
-  for (const [numLabels, multiLabel] of [[2, false], [3, false], [11, false], [2, true], [4, true], [10, true]] as const) {
+  for (const [numLabels, multiLabel] of [
+    [2, false],
+    [3, false],
+    [11, false],
+    [2, true],
+    [4, true],
+    [10, true],
+  ] as const) {
     it(`matches the plain formula and its finite-difference gradient (${numLabels} labels, ${multiLabel ? 'multi' : 'single'}-label)`, () => {
       fc.assert(
         fc.property(problem(numLabels, multiLabel), ({ x, targets, shape, w }) => {
@@ -71,7 +104,8 @@ describe('the sparse linear objective', () => {
             const minus = Float64Array.from(w);
             plus[j] += h;
             minus[j] -= h;
-            const numeric = (referenceLoss(x, targets, shape, plus, 0.05) - referenceLoss(x, targets, shape, minus, 0.05)) / (2 * h);
+            const numeric =
+              (referenceLoss(x, targets, shape, plus, 0.05) - referenceLoss(x, targets, shape, minus, 0.05)) / (2 * h);
             expect(gradient[j]).toBeCloseTo(numeric, 4);
           }
           const probabilities = linearProbabilities(x, w, shape);

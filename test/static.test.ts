@@ -49,10 +49,16 @@ describe('StaticEncoder on potion-base-4m-int8', () => {
         'Operating profit rose to EUR 13.1 mn from EUR 8.7 mn in 2007.',
         [3088, 4624, 2129, 1006, 6333, 1105, 1416, 18, 21, 23104, 1019, 6333, 1105, 28, 18, 27, 23104, 1005, 1295, 18],
       ],
-      ["Unbelievably, naïve résumés don't tokenize trivially!", [3901, 7677, 1672, 2573, 5327, 16, 14749, 12752, 1021, 1129, 11, 62, 18210, 3703, 19616, 1141, 5]],
+      [
+        "Unbelievably, naïve résumés don't tokenize trivially!",
+        [3901, 7677, 1672, 2573, 5327, 16, 14749, 12752, 1021, 1129, 11, 62, 18210, 3703, 19616, 1141, 5],
+      ],
       [
         'Shares of Nokia Oyj (HEL:NOK1V) fell 3% — the biggest drop since 2009.',
-        [5667, 1003, 21104, 57, 1106, 2507, 12, 1008, 1146, 30, 1059, 1249, 1493, 1621, 13, 2068, 23, 9, 523, 1002, 4227, 3536, 1150, 1274, 18],
+        [
+          5667, 1003, 21104, 57, 1106, 2507, 12, 1008, 1146, 30, 1059, 1249, 1493, 1621, 13, 2068, 23, 9, 523, 1002,
+          4227, 3536, 1150, 1274, 18,
+        ],
       ],
       ['qzxqzx interoperability', [59, 1486, 1601, 3166, 1486, 1601, 5976, 24924, 7016]],
       ['😀 hello', [6598]],
@@ -97,13 +103,30 @@ describe('StaticEncoder on potion-base-4m-int8', () => {
   });
 
   it('returns unit vectors', async () => {
-    const result = await encoder.embed(['Hello world', 'A much longer sentence about quarterly earnings and revenue.', '42']);
+    const result = await encoder.embed([
+      'Hello world',
+      'A much longer sentence about quarterly earnings and revenue.',
+      '42',
+    ]);
     for (let i = 0; i < result.rows; i++) expect(Math.sqrt(dot(row(result, i), row(result, i)))).toBeCloseTo(1, 5);
   });
 
   it('gives a text the same vector whatever batch it is in', async () => {
     const rng = createRng(7);
-    const words = ['profit', 'loss', 'market', 'the', 'rose', 'fell', 'sharply', 'company', 'shares', 'quarter', 'é', '😀'];
+    const words = [
+      'profit',
+      'loss',
+      'market',
+      'the',
+      'rose',
+      'fell',
+      'sharply',
+      'company',
+      'shares',
+      'quarter',
+      'é',
+      '😀',
+    ];
     const texts = Array.from({ length: encoder.maxEmbeddingsPerCall + 500 }, () =>
       Array.from({ length: 1 + Math.floor(rng() * 30) }, () => words[Math.floor(rng() * words.length)]).join(' '),
     );
@@ -132,9 +155,22 @@ describe('StaticEncoder on potion-base-4m-int8', () => {
 
   it('flags a huge single-line text as truncated and keeps its first maxTokens tokens', async () => {
     const rng = createRng(11);
-    const words = ['revenue', 'growth', 'in', 'the', 'first', 'quarter', 'was', 'strong', 'and', 'profit', 'margin', 'improved'];
+    const words = [
+      'revenue',
+      'growth',
+      'in',
+      'the',
+      'first',
+      'quarter',
+      'was',
+      'strong',
+      'and',
+      'profit',
+      'margin',
+      'improved',
+    ];
     const parts: string[] = [];
-    for (let length = 0; length < 1_000_000; ) {
+    for (let length = 0; length < 1_000_000;) {
       const word = words[Math.floor(rng() * words.length)];
       parts.push(word);
       length += word.length + 1;
@@ -228,11 +264,18 @@ describe('StaticEncoder on a hand-made model', () => {
   const table = { dtype: 'F32', shape: [4, 2], bytes: f32([9, 0, 1, 0, 0, 1, Number.NaN, 0]) };
   let root: string;
 
-  async function modelWith(name: string, tensors: Parameters<typeof safetensorsBytes>[0], tokenizer: unknown = tokenizerJson) {
+  async function modelWith(
+    name: string,
+    tensors: Parameters<typeof safetensorsBytes>[0],
+    tokenizer: unknown = tokenizerJson,
+  ) {
     const dir = path.join(root, name);
     await mkdir(dir);
     await writeFile(path.join(dir, 'model.safetensors'), safetensorsBytes(tensors));
-    await writeFile(path.join(dir, 'tokenizer.json'), typeof tokenizer === 'string' ? tokenizer : JSON.stringify(tokenizer));
+    await writeFile(
+      path.join(dir, 'tokenizer.json'),
+      typeof tokenizer === 'string' ? tokenizer : JSON.stringify(tokenizer),
+    );
     return dir;
   }
 
@@ -273,16 +316,27 @@ describe('StaticEncoder on a hand-made model', () => {
   it('refuses ambiguous, weighted or mismatched models with a ModelError naming the file', async () => {
     const ambiguous = await modelWith('ambiguous', { a: table, b: table });
     await expect(StaticEncoder.load(ambiguous)).rejects.toThrow(ModelError);
-    await expect(StaticEncoder.load(ambiguous)).rejects.toThrow(`${path.join(ambiguous, 'model.safetensors')}: no "embeddings" tensor and not exactly one tensor to use instead (tensors: a, b)`);
+    await expect(StaticEncoder.load(ambiguous)).rejects.toThrow(
+      `${path.join(ambiguous, 'model.safetensors')}: no "embeddings" tensor and not exactly one tensor to use instead (tensors: a, b)`,
+    );
 
-    const weighted = await modelWith('weighted', { embeddings: table, weights: { dtype: 'F32', shape: [4], bytes: f32([1, 1, 1, 1]) } });
+    const weighted = await modelWith('weighted', {
+      embeddings: table,
+      weights: { dtype: 'F32', shape: [4], bytes: f32([1, 1, 1, 1]) },
+    });
     await expect(StaticEncoder.load(weighted)).rejects.toThrow(/tensor\(s\) weights are not supported/);
 
-    const short = await modelWith('short', { embeddings: { dtype: 'F32', shape: [3, 2], bytes: f32([0, 0, 1, 0, 0, 1]) } });
-    await expect(StaticEncoder.load(short)).rejects.toThrow(/tokenizer\.json: vocabulary has 4 tokens \(largest id 3\) but the embedding table has 3 rows/);
+    const short = await modelWith('short', {
+      embeddings: { dtype: 'F32', shape: [3, 2], bytes: f32([0, 0, 1, 0, 0, 1]) },
+    });
+    await expect(StaticEncoder.load(short)).rejects.toThrow(
+      /tokenizer\.json: vocabulary has 4 tokens \(largest id 3\) but the embedding table has 3 rows/,
+    );
 
     const flat = await modelWith('flat', { embeddings: { dtype: 'F32', shape: [8], bytes: table.bytes } });
-    await expect(StaticEncoder.load(flat)).rejects.toThrow(/field "embeddings": expected a non-empty \[vocabulary, dim\] table/);
+    await expect(StaticEncoder.load(flat)).rejects.toThrow(
+      /field "embeddings": expected a non-empty \[vocabulary, dim\] table/,
+    );
   });
 
   it('reports broken or missing tokenizer files', async () => {

@@ -20,7 +20,11 @@ beforeAll(async () => {
   labels = sample.examples.map((e) => e.labels[0]);
 });
 
-async function fitError(fitTexts: readonly string[], fitLabels: Parameters<TextClassifier['fit']>[1], options: Parameters<TextClassifier['fit']>[2] = {}): Promise<DataError> {
+async function fitError(
+  fitTexts: readonly string[],
+  fitLabels: Parameters<TextClassifier['fit']>[1],
+  options: Parameters<TextClassifier['fit']>[2] = {},
+): Promise<DataError> {
   const classifier = await TextClassifier.create();
   try {
     await classifier.fit(fitTexts, fitLabels, options);
@@ -42,13 +46,19 @@ describe('a few list-valued labels among single ones', () => {
     expect(error).toBeInstanceOf(DataError);
     expect(error.code).toBe('MIXED_LABEL_KINDS');
     expect(error.location).toEqual({ index: 7, field: 'label' });
-    expect(error.message).toContain(`3 of ${texts.length} rows have a list of labels (the first is this one); the rest one label each`);
+    expect(error.message).toContain(
+      `3 of ${texts.length} rows have a list of labels (the first is this one); the rest one label each`,
+    );
     expect(error.hint).toContain('multiLabel: true');
   });
 
   it('with multiLabel: true, single labels are read as one-label lists and the model is multi-label', async () => {
     const mixed: (string | string[])[] = labels.map((label, i) => (i % 10 === 0 ? [label, 'flagged'] : label));
-    const { classifier, report } = await TextClassifier.train(texts, mixed as string[], { recipe: 'single', epochs: 3, multiLabel: true });
+    const { classifier, report } = await TextClassifier.train(texts, mixed as string[], {
+      recipe: 'single',
+      epochs: 3,
+      multiLabel: true,
+    });
     try {
       expect(classifier.multiLabel).toBe(true);
       expect(report.labels).toEqual(['flagged', 'negative', 'neutral', 'positive']);
@@ -62,15 +72,41 @@ describe('a few list-valued labels among single ones', () => {
     const data = path.join(root, 'mixed.jsonl');
     const rows = texts.map((text, i) => JSON.stringify({ text, label: i === 4 || i === 20 ? [labels[i]] : labels[i] }));
     writeFileSync(data, rows.join('\n') + '\n');
-    const refused = headstart('train', '--data', data, '--out', path.join(root, 'never'), '--recipe', 'single', '--epochs', '2');
+    const refused = headstart(
+      'train',
+      '--data',
+      data,
+      '--out',
+      path.join(root, 'never'),
+      '--recipe',
+      'single',
+      '--epochs',
+      '2',
+    );
     expect(refused.status, refused.stderr).toBe(3);
-    expect(refused.stderr).toContain(`headstart: ${data}:5, field "label": 2 of ${texts.length} rows have a list of labels (the first is this one); the rest one label each`);
+    expect(refused.stderr).toContain(
+      `headstart: ${data}:5, field "label": 2 of ${texts.length} rows have a list of labels (the first is this one); the rest one label each`,
+    );
     expect(refused.stderr).toMatch(/^ {2}hint: to train a multi-label model pass --multi-label/m);
 
     const out = path.join(root, 'multi-model');
-    const trained = headstart('train', '--data', data, '--out', out, '--recipe', 'single', '--epochs', '2', '--multi-label');
+    const trained = headstart(
+      'train',
+      '--data',
+      data,
+      '--out',
+      out,
+      '--recipe',
+      'single',
+      '--epochs',
+      '2',
+      '--multi-label',
+    );
     expect(trained.status, trained.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(path.join(out, 'headstart.json'), 'utf8'))).toMatchObject({ multiLabel: true, labels: ['negative', 'neutral', 'positive'] });
+    expect(JSON.parse(readFileSync(path.join(out, 'headstart.json'), 'utf8'))).toMatchObject({
+      multiLabel: true,
+      labels: ['negative', 'neutral', 'positive'],
+    });
     // eval reads the same file as the multi-label model was trained on it.
     const evaluated = headstart('eval', '--model', out, '--data', data);
     expect(evaluated.status, evaluated.stderr).toBe(0);
@@ -81,7 +117,11 @@ describe('labels that differ only in case or surrounding spaces', () => {
   it('are trained as separate classes with a warning in the fit report naming them and their counts', async () => {
     const noisy = labels.map((label, i) => (i === 3 ? 'Positive' : i === 50 ? 'neutral ' : label));
     const warnings: TaskWarning[] = [];
-    const { classifier, report } = await TextClassifier.train(texts, noisy, { recipe: 'single', epochs: 2, onWarning: (w) => warnings.push(w) });
+    const { classifier, report } = await TextClassifier.train(texts, noisy, {
+      recipe: 'single',
+      epochs: 2,
+      onWarning: (w) => warnings.push(w),
+    });
     await classifier.dispose();
     const count = (label: string) => noisy.filter((l) => l === label).length;
     expect(report.labels).toContain('Positive');
@@ -98,9 +138,22 @@ describe('labels that differ only in case or surrounding spaces', () => {
     const data = path.join(root, 'case.csv');
     const sample = readFileSync(sampleCsv, 'utf8');
     writeFileSync(data, sample.replace(/,positive\n/, ',Positive\n'));
-    const train = headstart('train', '--data', data, '--out', path.join(root, 'case-model'), '--recipe', 'single', '--epochs', '2', '--json');
+    const train = headstart(
+      'train',
+      '--data',
+      data,
+      '--out',
+      path.join(root, 'case-model'),
+      '--recipe',
+      'single',
+      '--epochs',
+      '2',
+      '--json',
+    );
     expect(train.status, train.stderr).toBe(0);
-    expect(train.stderr).toMatch(/^warning: labels that differ only in case or surrounding spaces are trained as separate classes: "positive" \(\d+\) vs "Positive" \(1\)$/m);
+    expect(train.stderr).toMatch(
+      /^warning: labels that differ only in case or surrounding spaces are trained as separate classes: "positive" \(\d+\) vs "Positive" \(1\)$/m,
+    );
     expect(train.lastJson().warnings).toEqual([expect.objectContaining({ code: 'LABELS_DIFFER_IN_CASE' })]);
   });
 
@@ -109,7 +162,12 @@ describe('labels that differ only in case or surrounding spaces', () => {
     const encoder = await createEncoder('potion');
     const warnings: TaskWarning[] = [];
     try {
-      const result = await crossValidate(encoder, texts, noisy, { folds: 2, seed: 1, recipe: 'single', fit: { epochs: 2, onWarning: (w) => warnings.push(w) } });
+      const result = await crossValidate(encoder, texts, noisy, {
+        folds: 2,
+        seed: 1,
+        recipe: 'single',
+        fit: { epochs: 2, onWarning: (w) => warnings.push(w) },
+      });
       expect(warnings.map((w) => w.code)).toEqual(['LABELS_DIFFER_IN_CASE']);
       expect(result.warnings).toEqual(warnings);
     } finally {
@@ -124,7 +182,9 @@ describe('texts with no token the encoder knows', () => {
     const started = performance.now();
     const error = await fitError(junk, labels);
     expect(error.code).toBe('TEXTS_WITHOUT_TOKENS');
-    expect(error.message).toBe(`57 of ${texts.length} training texts have no token the encoder knows (95%): they all become the same zero vector`);
+    expect(error.message).toBe(
+      `57 of ${texts.length} training texts have no token the encoder knows (95%): they all become the same zero vector`,
+    );
     expect(error.hint).toContain('--encoder tfidf');
     expect(performance.now() - started).toBeLessThan(20_000);
   });
@@ -134,7 +194,10 @@ describe('texts with no token the encoder knows', () => {
     const { classifier, report } = await TextClassifier.train(junk, labels, { recipe: 'single', epochs: 2 });
     await classifier.dispose();
     expect(report.warnings).toEqual([
-      { code: 'TEXTS_WITHOUT_TOKENS', message: `15 of ${texts.length} training texts have no token the encoder knows (25%): they reach the head as zero vectors` },
+      {
+        code: 'TEXTS_WITHOUT_TOKENS',
+        message: `15 of ${texts.length} training texts have no token the encoder knows (25%): they reach the head as zero vectors`,
+      },
     ]);
     expect(report.textsWithoutTokens).toBe(15);
   });
@@ -144,9 +207,21 @@ describe('texts with no token the encoder knows', () => {
     const junk = texts.map((text, i) => (i % 4 === 0 ? unreadable(i) : text));
     const warnings: TaskWarning[] = [];
     try {
-      const { classifier, report } = await distill({ teacher, texts: junk, labels, holdOut: 0, student: { fit: { epochs: 2 } }, onWarning: (w) => warnings.push(w) });
+      const { classifier, report } = await distill({
+        teacher,
+        texts: junk,
+        labels,
+        holdOut: 0,
+        student: { fit: { epochs: 2 } },
+        onWarning: (w) => warnings.push(w),
+      });
       await classifier.dispose();
-      expect(report.warnings).toEqual([expect.objectContaining({ code: 'TEXTS_WITHOUT_TOKENS', message: expect.stringContaining(`15 of ${texts.length} training texts`) })]);
+      expect(report.warnings).toEqual([
+        expect.objectContaining({
+          code: 'TEXTS_WITHOUT_TOKENS',
+          message: expect.stringContaining(`15 of ${texts.length} training texts`),
+        }),
+      ]);
       expect(warnings).toEqual(report.warnings);
     } finally {
       await teacher.dispose();

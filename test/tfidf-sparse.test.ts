@@ -14,17 +14,38 @@ import { headstart, potionDir, sampleCsv, tempDir } from './helpers.js';
 
 const root = tempDir();
 
-const corpus = ['The cat sat on the mat.', 'The dog sat!', 'the cat ran, the CAT sat', 'A bird flew over the dog', 'cats and dogs', ''];
+const corpus = [
+  'The cat sat on the mat.',
+  'The dog sat!',
+  'the cat ran, the CAT sat',
+  'A bird flew over the dog',
+  'cats and dogs',
+  '',
+];
 
 function sparseSpec(inputDim: number, numLabels: number, multiLabel = false): HeadSpec {
-  return { type: 'linear', inputDim, numLabels, multiLabel, hidden: 0, dropout: 0, standardize: false, input: 'sparse' };
+  return {
+    type: 'linear',
+    inputDim,
+    numLabels,
+    multiLabel,
+    hidden: 0,
+    dropout: 0,
+    standardize: false,
+    input: 'sparse',
+  };
 }
 
 /**
  * A seeded separable task over `dim` sparse features: each row holds 3-6 random columns, its class
  * is the block (columns split into `classes` equal blocks) most of them fall in.
  */
-function separableTask(rows: number, dim: number, classes: number, seed: number): { x: SparseMatrix; labels: Int32Array } {
+function separableTask(
+  rows: number,
+  dim: number,
+  classes: number,
+  seed: number,
+): { x: SparseMatrix; labels: Int32Array } {
   const rng = createRng(seed);
   const block = dim / classes;
   const indptr = new Int32Array(rows + 1);
@@ -55,7 +76,8 @@ function accuracy(probabilities: Float32Array, labels: Int32Array, classes: numb
   let correct = 0;
   labels.forEach((label, row) => {
     let best = 0;
-    for (let c = 1; c < classes; c++) if (probabilities[row * classes + c] > probabilities[row * classes + best]) best = c;
+    for (let c = 1; c < classes; c++)
+      if (probabilities[row * classes + c] > probabilities[row * classes + best]) best = c;
     if (best === label) correct++;
   });
   return correct / labels.length;
@@ -63,7 +85,10 @@ function accuracy(probabilities: Float32Array, labels: Int32Array, classes: numb
 
 describe('sparse TF-IDF rows', () => {
   it('hold exactly the values of the dense rows', async () => {
-    for (const options of [{ ngramMax: 1 as const, minDf: 1, sublinearTf: false }, { ngramMax: 2 as const, minDf: 1, sublinearTf: true }]) {
+    for (const options of [
+      { ngramMax: 1 as const, minDf: 1, sublinearTf: false },
+      { ngramMax: 2 as const, minDf: 1, sublinearTf: true },
+    ]) {
       const encoder = new TfidfEncoder(options);
       await encoder.fit(corpus);
       const dense = await encoder.embed(corpus);
@@ -89,8 +114,12 @@ describe('sparse TF-IDF rows', () => {
     const picked = selectSparseRows(x, Int32Array.from([5, 0, 19]));
     expect(picked.rows).toBe(3);
     [5, 0, 19].forEach((row, i) => {
-      expect(Array.from(picked.indices.subarray(picked.indptr[i], picked.indptr[i + 1]))).toEqual(Array.from(x.indices.subarray(x.indptr[row], x.indptr[row + 1])));
-      expect(Array.from(picked.values.subarray(picked.indptr[i], picked.indptr[i + 1]))).toEqual(Array.from(x.values.subarray(x.indptr[row], x.indptr[row + 1])));
+      expect(Array.from(picked.indices.subarray(picked.indptr[i], picked.indptr[i + 1]))).toEqual(
+        Array.from(x.indices.subarray(x.indptr[row], x.indptr[row + 1])),
+      );
+      expect(Array.from(picked.values.subarray(picked.indptr[i], picked.indptr[i + 1]))).toEqual(
+        Array.from(x.values.subarray(x.indptr[row], x.indptr[row + 1])),
+      );
     });
   });
 });
@@ -110,9 +139,13 @@ describe('sparse linear head', () => {
     const first = await fitOnce();
     expect(accuracy(first.probabilities, test.labels, 3)).toBeGreaterThan(0.9);
     expect(first.report.epochsRun).toBeGreaterThan(1);
-    expect(first.report.history[first.report.history.length - 1].valLoss).toBeLessThan(first.report.history[0].valLoss!);
+    expect(first.report.history[first.report.history.length - 1].valLoss).toBeLessThan(
+      first.report.history[0].valLoss!,
+    );
     for (let row = 0; row < test.x.rows; row++) {
-      expect(first.probabilities[row * 3] + first.probabilities[row * 3 + 1] + first.probabilities[row * 3 + 2]).toBeCloseTo(1, 5);
+      expect(
+        first.probabilities[row * 3] + first.probabilities[row * 3 + 1] + first.probabilities[row * 3 + 2],
+      ).toBeCloseTo(1, 5);
     }
     expect((await fitOnce()).probabilities).toEqual(first.probabilities);
   });
@@ -140,7 +173,7 @@ describe('sparse linear head', () => {
     let correct = 0;
     test.labels.forEach((label, row) => {
       const expected = [label === 0, label === 1, label === 0 || label === 2];
-      if (expected.every((on, c) => (p[row * 3 + c] >= head.thresholds![c]) === on)) correct++;
+      if (expected.every((on, c) => p[row * 3 + c] >= head.thresholds![c] === on)) correct++;
     });
     expect(correct / test.x.rows).toBeGreaterThan(0.85);
   });
@@ -154,7 +187,9 @@ describe('sparse linear head', () => {
     expect(loaded.spec).toEqual(head.spec);
     expect(predictMember(loaded, test.x)).toEqual(head.predictProba(test.x));
     await expect(loadHead(dir)).rejects.toMatchObject({ code: 'HEAD_SPEC_MISMATCH' });
-    await expect(loadAnyHead(dir, { ...sparseSpec(300, 3), input: undefined })).rejects.toMatchObject({ code: 'HEAD_SPEC_MISMATCH' });
+    await expect(loadAnyHead(dir, { ...sparseSpec(300, 3), input: undefined })).rejects.toMatchObject({
+      code: 'HEAD_SPEC_MISMATCH',
+    });
     writeFileSync(path.join(dir, 'weights.bin'), readFileSync(path.join(dir, 'weights.bin')).subarray(4));
     await expect(loadAnyHead(dir)).rejects.toMatchObject({ code: 'HEAD_WEIGHTS_SIZE' });
   });
@@ -162,7 +197,9 @@ describe('sparse linear head', () => {
   it('refuses dense rows for a sparse head and sparse rows for a dense one', async () => {
     const sparse = createSparseHead(sparseSpec(300, 3));
     await sparse.fit(train.x, { kind: 'single', labels: train.labels }, { epochs: 3 });
-    expect(() => predictMember(sparse, { data: new Float32Array(300), rows: 1, dim: 300 })).toThrow(expect.objectContaining({ code: 'HEAD_INPUT_KIND' }));
+    expect(() => predictMember(sparse, { data: new Float32Array(300), rows: 1, dim: 300 })).toThrow(
+      expect.objectContaining({ code: 'HEAD_INPUT_KIND' }),
+    );
     const dense = await createHead({ ...sparseSpec(300, 3), input: undefined });
     expect(() => predictMember(dense, test.x)).toThrow(expect.objectContaining({ code: 'HEAD_INPUT_KIND' }));
     dense.dispose();
@@ -170,7 +207,9 @@ describe('sparse linear head', () => {
     await expect(createHead(sparseSpec(300, 3))).rejects.toThrow(/createSparseHead/);
     const bad = { ...test.x, values: test.x.values.slice() };
     bad.values[bad.indptr[2]] = Number.NaN;
-    expect(() => sparse.predictProba(bad)).toThrow(expect.objectContaining({ code: 'HEAD_INPUT_NOT_FINITE', location: expect.objectContaining({ index: 2 }) }));
+    expect(() => sparse.predictProba(bad)).toThrow(
+      expect.objectContaining({ code: 'HEAD_INPUT_NOT_FINITE', location: expect.objectContaining({ index: 2 }) }),
+    );
   });
 });
 
@@ -185,7 +224,11 @@ describe('TF-IDF classifiers', () => {
     const tf = await loadTf();
     const before = tf.memory().numTensors;
     const sparse = await TextClassifier.create({ encoder: 'tfidf' });
-    await sparse.fit(rows.map((r) => r.text), rows.map((r) => r.label), { recipe: 'single', seed: 0 });
+    await sparse.fit(
+      rows.map((r) => r.text),
+      rows.map((r) => r.label),
+      { recipe: 'single', seed: 0 },
+    );
     expect(sparse.training.head).toMatchObject({ type: 'linear', input: 'sparse' });
     const sparseDir = path.join(root, 'tfidf-sparse');
     await sparse.save(sparseDir);
@@ -197,7 +240,11 @@ describe('TF-IDF classifiers', () => {
 
     // A standardised head needs dense rows: the pre-sparse behaviour, which must still save and load.
     const dense = await TextClassifier.create({ encoder: 'tfidf' });
-    await dense.fit(rows.map((r) => r.text), rows.map((r) => r.label), { recipe: 'single', seed: 0, standardize: true, epochs: 20 });
+    await dense.fit(
+      rows.map((r) => r.text),
+      rows.map((r) => r.label),
+      { recipe: 'single', seed: 0, standardize: true, epochs: 20 },
+    );
     expect(dense.training.head).not.toHaveProperty('input');
     const denseDir = path.join(root, 'tfidf-dense');
     await dense.save(denseDir);
@@ -221,7 +268,12 @@ describe('TF-IDF classifiers', () => {
         labels.push(`class${c}`);
       }
     }
-    const { classifier, report } = await TextClassifier.train(texts, labels, { recipe: 'single', seed: 1 }, { encoder: 'tfidf' });
+    const { classifier, report } = await TextClassifier.train(
+      texts,
+      labels,
+      { recipe: 'single', seed: 1 },
+      { encoder: 'tfidf' },
+    );
     expect(report.members[0].refitEpochs).toBeGreaterThan(3);
     const probe = Array.from({ length: 20 }, (_, c) => `topic${c}word0 topic${c}word1`);
     const predicted = (await classifier.predict(probe)).map((p) => p.label);
@@ -231,12 +283,27 @@ describe('TF-IDF classifiers', () => {
 
   it('predict through the CLI from a TF-IDF checkpoint and a fused one', async () => {
     const tfidfModel = path.join(root, 'cli-tfidf');
-    const train = headstart('train', '--data', sampleCsv, '--out', tfidfModel, '--encoder', 'tfidf', '--recipe', 'single', '--json');
+    const train = headstart(
+      'train',
+      '--data',
+      sampleCsv,
+      '--out',
+      tfidfModel,
+      '--encoder',
+      'tfidf',
+      '--recipe',
+      'single',
+      '--json',
+    );
     expect(train.stderr).not.toContain('headstart:');
     expect(train.status).toBe(0);
     // The sample is too small for `auto` to fuse, so the fused checkpoint is made with the library.
     const fused = await TextClassifier.create({ encoder: potionDir, fuseWith: ['tfidf'] });
-    await fused.fit(rows.map((r) => r.text), rows.map((r) => r.label), { recipe: 'single', seed: 0, epochs: 30, fusionWeights: [0.5, 0.5] });
+    await fused.fit(
+      rows.map((r) => r.text),
+      rows.map((r) => r.label),
+      { recipe: 'single', seed: 0, epochs: 30, fusionWeights: [0.5, 0.5] },
+    );
     const fusedModel = path.join(root, 'cli-fused');
     await fused.save(fusedModel);
     await fused.dispose();
@@ -246,10 +313,24 @@ describe('TF-IDF classifiers', () => {
     writeFileSync(input, texts.map((text, i) => JSON.stringify({ id: i, text })).join('\n'));
     for (const model of [tfidfModel, fusedModel]) {
       const output = `${model}.jsonl`;
-      const predict = headstart('predict', '--model', model, '--input', input, '--id-field', 'id', '--output', output, '--json');
+      const predict = headstart(
+        'predict',
+        '--model',
+        model,
+        '--input',
+        input,
+        '--id-field',
+        'id',
+        '--output',
+        output,
+        '--json',
+      );
       expect(predict.stderr).not.toContain('headstart:');
       expect(predict.lastJson()).toMatchObject({ summary: true, rows: 3, empty: 1 });
-      const written = readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+      const written = readFileSync(output, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
       expect(written.map((r) => r.id)).toEqual(['0', '1', '2']);
       expect(written[0].label).toBe('positive');
       expect(written[2].label).toBe('negative');

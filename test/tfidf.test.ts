@@ -29,7 +29,10 @@ describe('TfidfEncoder', () => {
     expectRowClose(rowOf(result, 0), [0.6732546652684398, 0, 0, 0.5228423068642596, 0.5228423068642596]);
     expectRowClose(rowOf(result, 1), [0, 0.7674945674619879, 0, 0.4532946552278861, 0.4532946552278861]);
     // "the cat ran, the CAT sat": tf 2 for cat and the.
-    expectRowClose(rowOf(result, 2), [0.6763413002288228, 0, 0.44465376589358413, 0.2626196771308041, 0.5252393542616082]);
+    expectRowClose(
+      rowOf(result, 2),
+      [0.6763413002288228, 0, 0.44465376589358413, 0.2626196771308041, 0.5252393542616082],
+    );
     expect(result.info).toEqual([
       { tokens: 3, truncated: false, empty: false },
       { tokens: 3, truncated: false, empty: false },
@@ -40,7 +43,10 @@ describe('TfidfEncoder', () => {
   it('uses sublinear tf 1 + ln(tf)', async () => {
     const encoder = new TfidfEncoder({ ngramMax: 1, minDf: 1, sublinearTf: true });
     await encoder.fit(corpus);
-    expectRowClose(rowOf(await encoder.embed([corpus[2]]), 0), [0.6432822258305597, 0, 0.4995660338780157, 0.29505174719235144, 0.4995660338780157]);
+    expectRowClose(
+      rowOf(await encoder.embed([corpus[2]]), 0),
+      [0.6432822258305597, 0, 0.4995660338780157, 0.29505174719235144, 0.4995660338780157],
+    );
   });
 
   it('adds word pairs, keeps terms with df >= minDf and the maxFeatures most frequent', async () => {
@@ -84,7 +90,9 @@ describe('TfidfEncoder', () => {
   it('learns the same vocabulary whatever the order of the texts', async () => {
     const rng = createRng(3);
     const words = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'];
-    const texts = Array.from({ length: 200 }, () => Array.from({ length: 6 }, () => words[Math.floor(rng() * words.length)]).join(' '));
+    const texts = Array.from({ length: 200 }, () =>
+      Array.from({ length: 6 }, () => words[Math.floor(rng() * words.length)]).join(' '),
+    );
     const a = new TfidfEncoder({ maxFeatures: 20 });
     const b = new TfidfEncoder({ maxFeatures: 20 });
     await a.fit(texts);
@@ -95,9 +103,13 @@ describe('TfidfEncoder', () => {
   it('gives a text the same row whatever batch it is in', async () => {
     const encoder = new TfidfEncoder({ minDf: 1 });
     await encoder.fit(corpus);
-    const texts = Array.from({ length: encoder.maxEmbeddingsPerCall + 10 }, (_, i) => corpus[i % 3] + (i % 2 ? ' dog' : ''));
+    const texts = Array.from(
+      { length: encoder.maxEmbeddingsPerCall + 10 },
+      (_, i) => corpus[i % 3] + (i % 2 ? ' dog' : ''),
+    );
     const batch = await encoder.embed(texts);
-    for (const i of [0, 5, encoder.maxEmbeddingsPerCall + 4]) expect(rowOf(batch, i)).toEqual(rowOf(await encoder.embed([texts[i]]), 0));
+    for (const i of [0, 5, encoder.maxEmbeddingsPerCall + 4])
+      expect(rowOf(batch, i)).toEqual(rowOf(await encoder.embed([texts[i]]), 0));
   });
 
   it('refuses to embed, save or fingerprint before fit', async () => {
@@ -113,9 +125,17 @@ describe('TfidfEncoder', () => {
     expect(() => new TfidfEncoder({ ngramMax: 3 as 1 })).toThrow(UsageError);
     expect(() => new TfidfEncoder({ minDf: 0 })).toThrow(/minDf/);
     expect(() => new TfidfEncoder({ maxFeatures: 1.5 })).toThrow(/maxFeatures/);
-    expect(new TfidfEncoder({ minDf: undefined }).spec).toEqual({ type: 'tfidf', ngramMax: 2, minDf: 2, maxFeatures: 200_000, sublinearTf: true });
+    expect(new TfidfEncoder({ minDf: undefined }).spec).toEqual({
+      type: 'tfidf',
+      ngramMax: 2,
+      minDf: 2,
+      maxFeatures: 200_000,
+      sublinearTf: true,
+    });
     await expect(new TfidfEncoder().fit([])).rejects.toThrow(DataError);
-    await expect(new TfidfEncoder({ minDf: 5 }).fit(corpus)).rejects.toThrow(/no term occurs in at least minDf=5 of the 3 texts/);
+    await expect(new TfidfEncoder({ minDf: 5 }).fit(corpus)).rejects.toThrow(
+      /no term occurs in at least minDf=5 of the 3 texts/,
+    );
     await expect(new TfidfEncoder().fit(['ok', null as unknown as string])).rejects.toThrow(/text #1/);
   });
 });

@@ -72,9 +72,43 @@ describe('chunk-cached tokenizer parity with Tokenizer.encode', () => {
   it('gives identical ids on arbitrary Unicode, added tokens and accents', () => {
     const cached = new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {}), 50);
     const tricky = fc.constantFrom(
-      '[CLS]', '[cls]', '[UNK]', '[unk]', '[SEP]x', 'a[MASK]b', '[PAD', ' [SEP] ', 'Café', 'NAÏVE', 'e\u0301', 'İstanbul', 'ß',
-      '東京タワー', '中文字', '\u{1F600}', '\u{1F469}\u200D\u{1F4BB}', '\u0000', '\u0007', '\u200B', '\uFEFF', '\uD800', '\r\n', '\t',
-      '##ing', 'x'.repeat(120), '\u00A0', '\u3000', '\u2028', '\u0085', '\f', '\v', ' \u0301', 'a\u00A0b', "don't", '$1,000.50', 'U.S.',
+      '[CLS]',
+      '[cls]',
+      '[UNK]',
+      '[unk]',
+      '[SEP]x',
+      'a[MASK]b',
+      '[PAD',
+      ' [SEP] ',
+      'Café',
+      'NAÏVE',
+      'e\u0301',
+      'İstanbul',
+      'ß',
+      '東京タワー',
+      '中文字',
+      '\u{1F600}',
+      '\u{1F469}\u200D\u{1F4BB}',
+      '\u0000',
+      '\u0007',
+      '\u200B',
+      '\uFEFF',
+      '\uD800',
+      '\r\n',
+      '\t',
+      '##ing',
+      'x'.repeat(120),
+      '\u00A0',
+      '\u3000',
+      '\u2028',
+      '\u0085',
+      '\f',
+      '\v',
+      ' \u0301',
+      'a\u00A0b',
+      "don't",
+      '$1,000.50',
+      'U.S.',
     );
     const text = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 40 }),
@@ -95,7 +129,8 @@ describe('chunk-cached tokenizer parity with Tokenizer.encode', () => {
     const cached = new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {}));
     const values = ['[CLS]', 'buy [UNK] now', '[SEP][SEP]', 'x[MASK]', 'sell\t[PAD]\nnow'];
     // The second pass reads the marked chunks from the cache and must still take the library path.
-    for (let pass = 0; pass < 2; pass++) for (const value of values) expect(cached.encodeIds(value)).toEqual(libraryIds(value));
+    for (let pass = 0; pass < 2; pass++)
+      for (const value of values) expect(cached.encodeIds(value)).toEqual(libraryIds(value));
     expect(cached.cacheSize).toBeGreaterThan(0);
   });
 
@@ -125,12 +160,24 @@ describe('chunk-cached tokenizer parity with Tokenizer.encode', () => {
     const cached = new ChunkCacheTokenizer(lowercasing);
     expect(cached.fastPath).toBe(false);
     expect(cached.encodeIds('Déjà Vu')).toEqual(lowercasing.encode('Déjà Vu', { add_special_tokens: false }).ids);
-    const fusing = { ...tokenizerJson, model: { ...(tokenizerJson as { model: object }).model, type: 'WordPiece', fuse_unk: true } };
+    const fusing = {
+      ...tokenizerJson,
+      model: { ...(tokenizerJson as { model: object }).model, type: 'WordPiece', fuse_unk: true },
+    };
     expect(new ChunkCacheTokenizer(new Tokenizer(fusing, {})).fastPath).toBe(false);
     // A pre-tokenizer that does not split at whitespace would let a chunk's tokens depend on its neighbours.
-    const metaspace = { ...tokenizerJson, pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: true } };
+    const metaspace = {
+      ...tokenizerJson,
+      pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: true },
+    };
     expect(new ChunkCacheTokenizer(new Tokenizer(metaspace, {})).fastPath).toBe(false);
-    const replacing = { ...tokenizerJson, normalizer: { type: 'Sequence', normalizers: [{ type: 'Lowercase' }, { type: 'Replace', pattern: { String: ' ' }, content: '_' }] } };
+    const replacing = {
+      ...tokenizerJson,
+      normalizer: {
+        type: 'Sequence',
+        normalizers: [{ type: 'Lowercase' }, { type: 'Replace', pattern: { String: ' ' }, content: '_' }],
+      },
+    };
     expect(new ChunkCacheTokenizer(new Tokenizer(replacing, {})).fastPath).toBe(false);
   });
 

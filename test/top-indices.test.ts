@@ -5,10 +5,14 @@ import { topIndices } from '../src/util/top-indices.js';
 describe('topIndices', () => {
   it('equals the first k of a stable descending sort, ties in index order', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 30 }), fc.integer({ min: 1, max: 35 }), (scores, k) => {
-        const sorted = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]);
-        expect(topIndices(Float32Array.from(scores), k)).toEqual(sorted.slice(0, k));
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 30 }),
+        fc.integer({ min: 1, max: 35 }),
+        (scores, k) => {
+          const sorted = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]);
+          expect(topIndices(Float32Array.from(scores), k)).toEqual(sorted.slice(0, k));
+        },
+      ),
       { seed: 9, numRuns: 500 },
     );
   });

@@ -6,7 +6,14 @@ import { StaticEncoder } from '../src/encoders/static/static.js';
 import { fineTuneStatic } from '../src/finetune/train.js';
 import { createHead } from '../src/heads/factory.js';
 import type { EpochLog, HeadSpec, TrainReport } from '../src/heads/head.js';
-import { divergenceCheck, EarlyStopping, epochReporter, runEpochs, variableSnapshots, type Snapshots } from '../src/heads/loop.js';
+import {
+  divergenceCheck,
+  EarlyStopping,
+  epochReporter,
+  runEpochs,
+  variableSnapshots,
+  type Snapshots,
+} from '../src/heads/loop.js';
 import { resolveTrainOptions } from '../src/heads/options.js';
 import { encodeTargets } from '../src/labels.js';
 import { createRng } from '../src/util/random.js';
@@ -51,8 +58,21 @@ describe('the training loop', () => {
 
   it('without held-out rows runs every epoch and reports the last as best', async () => {
     const earlyStopping = new EarlyStopping(1, { take: () => 0, restore: () => {}, release: () => {} });
-    const history = await runEpochs({ rows: 3, epochs: 4, batchSize: 2, rng: createRng(1), step: () => 2, callbacks: [earlyStopping] });
-    expect(earlyStopping.report(history, 0)).toEqual({ epochsRun: 4, bestEpoch: 4, bestValLoss: undefined, history, seconds: 0 });
+    const history = await runEpochs({
+      rows: 3,
+      epochs: 4,
+      batchSize: 2,
+      rng: createRng(1),
+      step: () => 2,
+      callbacks: [earlyStopping],
+    });
+    expect(earlyStopping.report(history, 0)).toEqual({
+      epochsRun: 4,
+      bestEpoch: 4,
+      bestValLoss: undefined,
+      history,
+      seconds: 0,
+    });
     expect(history[0]).toEqual({ epoch: 1, loss: 2 });
   });
 
@@ -71,7 +91,11 @@ describe('the training loop', () => {
       },
       callbacks: [divergenceCheck('training', 'lower learningRate'), epochReporter((log) => reported.push(log))],
     });
-    await expect(run).rejects.toMatchObject({ code: 'HEAD_DIVERGED', message: 'training loss became NaN in epoch 3', hint: 'lower learningRate' });
+    await expect(run).rejects.toMatchObject({
+      code: 'HEAD_DIVERGED',
+      message: 'training loss became NaN in epoch 3',
+      hint: 'lower learningRate',
+    });
     expect(evaluated).toEqual([1, 2]);
     expect(reported.map((log) => log.epoch)).toEqual([1, 2]);
   });
@@ -109,11 +133,13 @@ describe('the training loop', () => {
 
 function sha256(...parts: (Float32Array | string)[]): string {
   const hash = createHash('sha256');
-  for (const part of parts) hash.update(typeof part === 'string' ? part : new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+  for (const part of parts)
+    hash.update(typeof part === 'string' ? part : new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
   return hash.digest('hex');
 }
 
-const summary = ({ epochsRun, bestEpoch, bestValLoss, history }: TrainReport) => JSON.stringify({ epochsRun, bestEpoch, bestValLoss, history });
+const summary = ({ epochsRun, bestEpoch, bestValLoss, history }: TrainReport) =>
+  JSON.stringify({ epochsRun, bestEpoch, bestValLoss, history });
 
 /**
  * Golden hashes: the trained weights (through the probabilities they give) and the epoch logs of two
@@ -128,16 +154,37 @@ describe('seeded training is unchanged', () => {
     const rows = 150;
     const dim = 16;
     const data = Float32Array.from({ length: rows * dim }, () => rng() * 2 - 1);
-    const labels = Int32Array.from({ length: rows }, (_, row) => (data[row * dim] + data[row * dim + 1] > 0 ? 1 : 0) + (data[row * dim + 2] > 0.5 ? 1 : 0));
-    const spec: HeadSpec = { type: 'mlp', inputDim: dim, numLabels: 3, multiLabel: false, hidden: 24, dropout: 0.3, standardize: true };
+    const labels = Int32Array.from(
+      { length: rows },
+      (_, row) => (data[row * dim] + data[row * dim + 1] > 0 ? 1 : 0) + (data[row * dim + 2] > 0.5 ? 1 : 0),
+    );
+    const spec: HeadSpec = {
+      type: 'mlp',
+      inputDim: dim,
+      numLabels: 3,
+      multiLabel: false,
+      hidden: 24,
+      dropout: 0.3,
+      standardize: true,
+    };
     const head = await createHead(spec);
     const before = tf.memory().numTensors;
-    const report = await head.fit({ data, rows, dim }, { kind: 'single', labels }, { epochs: 40, batchSize: 16, validationSplit: 0.2, patience: 3, seed: 5 });
+    const report = await head.fit(
+      { data, rows, dim },
+      { kind: 'single', labels },
+      { epochs: 40, batchSize: 16, validationSplit: 0.2, patience: 3, seed: 5 },
+    );
     const afterFirst = tf.memory().numTensors;
-    await head.fit({ data, rows, dim }, { kind: 'single', labels }, { epochs: 40, batchSize: 16, validationSplit: 0.2, patience: 3, seed: 5 });
+    await head.fit(
+      { data, rows, dim },
+      { kind: 'single', labels },
+      { epochs: 40, batchSize: 16, validationSplit: 0.2, patience: 3, seed: 5 },
+    );
     expect(tf.memory().numTensors).toBe(afterFirst);
     expect(report.bestEpoch).toBeLessThan(report.epochsRun);
-    expect(sha256(head.predictProba({ data, rows, dim }), summary(report))).toBe('a1b1f937e7ba751deb80b8545f983cd022a0b00348f1fae7898091b4a7ae76ee');
+    expect(sha256(head.predictProba({ data, rows, dim }), summary(report))).toBe(
+      'a1b1f937e7ba751deb80b8545f983cd022a0b00348f1fae7898091b4a7ae76ee',
+    );
     head.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -151,13 +198,32 @@ describe('seeded training is unchanged', () => {
       dataset.labelSet,
     );
     const base = await StaticEncoder.load(potionDir);
-    const spec: HeadSpec = { type: 'mlp', inputDim: base.dim, numLabels: dataset.labelSet.length, multiLabel: false, hidden: 32, dropout: 0.2, standardize: true };
-    const options = resolveTrainOptions('mlp', { epochs: 25, batchSize: 8, validationSplit: 0.25, patience: 2, seed: 3 });
+    const spec: HeadSpec = {
+      type: 'mlp',
+      inputDim: base.dim,
+      numLabels: dataset.labelSet.length,
+      multiLabel: false,
+      hidden: 32,
+      dropout: 0.2,
+      standardize: true,
+    };
+    const options = resolveTrainOptions('mlp', {
+      epochs: 25,
+      batchSize: 8,
+      validationSplit: 0.25,
+      patience: 2,
+      seed: 3,
+    });
     const before = tf.memory().numTensors;
-    const { encoder, head, report } = await fineTuneStatic(base, texts, targets, spec, options, { tableLearningRate: 0.01, l2Pull: 0 });
+    const { encoder, head, report } = await fineTuneStatic(base, texts, targets, spec, options, {
+      tableLearningRate: 0.01,
+      l2Pull: 0,
+    });
     const probabilities = head.predictProba(await encoder.embed(texts));
     expect(report.bestEpoch).toBeLessThan(report.epochsRun);
-    expect(sha256(encoder.copyTable(), probabilities, summary(report))).toBe('0f402c51042964b9720a52f5cd41962ec4c7c1f337a4032d3b6b5bcb3e585480');
+    expect(sha256(encoder.copyTable(), probabilities, summary(report))).toBe(
+      '0f402c51042964b9720a52f5cd41962ec4c7c1f337a4032d3b6b5bcb3e585480',
+    );
     head.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -174,13 +240,30 @@ describe('seeded training is unchanged', () => {
     });
     const targets = { kind: 'multi' as const, labels };
     const base = await StaticEncoder.load(potionDir);
-    const spec: HeadSpec = { type: 'linear', inputDim: base.dim, numLabels, multiLabel: true, hidden: 0, dropout: 0, standardize: true };
-    const options = resolveTrainOptions('linear', { epochs: 15, batchSize: 8, validationSplit: 0.3, patience: 2, seed: 4, classWeight: 'balanced' });
+    const spec: HeadSpec = {
+      type: 'linear',
+      inputDim: base.dim,
+      numLabels,
+      multiLabel: true,
+      hidden: 0,
+      dropout: 0,
+      standardize: true,
+    };
+    const options = resolveTrainOptions('linear', {
+      epochs: 15,
+      batchSize: 8,
+      validationSplit: 0.3,
+      patience: 2,
+      seed: 4,
+      classWeight: 'balanced',
+    });
     const tuned = await fineTuneStatic(base, texts, targets, spec, options, { tableLearningRate: 0.01, l2Pull: 0.1 });
     const frozen = await createHead(spec);
     await frozen.fit(await base.embed(texts), targets, options);
     expect([...tuned.head.thresholds!, ...frozen.thresholds!].filter((t) => t !== 0.5).length).toBeGreaterThan(4);
-    expect(sha256(tuned.head.thresholds!, frozen.thresholds!)).toBe('15393da36b96a3e830777c4c5a1e6350f2828f9869c973c853ada09042f29a92');
+    expect(sha256(tuned.head.thresholds!, frozen.thresholds!)).toBe(
+      '15393da36b96a3e830777c4c5a1e6350f2828f9869c973c853ada09042f29a92',
+    );
     tuned.head.dispose();
     frozen.dispose();
   });

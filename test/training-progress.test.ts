@@ -26,9 +26,21 @@ describe('headstart train and cv --recipe auto', () => {
     expect(train.status).toBe(0);
     const lines = train.stderr.split('\n');
     const budget = String.raw`\d+ s of the 120 s budget \(\d+ s left\)`;
-    expect(lines.some((line) => new RegExp(String.raw`^training potion-base-4m-int8 head \(member 1/3\): epoch \d+/60, ${budget}$`).test(line))).toBe(true);
-    expect(lines.some((line) => new RegExp(String.raw`^training tfidf\+potion-base-4m-int8 regression \(member 2/3\): (starting|iteration \d+/100), ${budget}$`).test(line))).toBe(true);
-    expect(lines).toContainEqual(expect.stringMatching(/^training potion-base-4m-int8 label-similarity prior \(member 3\/3\): starting, /));
+    expect(
+      lines.some((line) =>
+        new RegExp(String.raw`^training potion-base-4m-int8 head \(member 1/3\): epoch \d+/60, ${budget}$`).test(line),
+      ),
+    ).toBe(true);
+    expect(
+      lines.some((line) =>
+        new RegExp(
+          String.raw`^training tfidf\+potion-base-4m-int8 regression \(member 2/3\): (starting|iteration \d+/100), ${budget}$`,
+        ).test(line),
+      ),
+    ).toBe(true);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^training potion-base-4m-int8 label-similarity prior \(member 3\/3\): starting, /),
+    );
     // Epochs are reported in order within a member.
     const epochs = lines.flatMap((line) => /head \(member 1\/3\): epoch (\d+)\//.exec(line)?.[1] ?? []).map(Number);
     expect(epochs.length).toBeGreaterThan(3);
@@ -47,8 +59,12 @@ describe('headstart train and cv --recipe auto', () => {
     process.env[PROGRESS_INTERVAL_ENV] = '1';
     const cv = headstart('cv', '--data', sampleCsv, '--recipe', 'auto', '--folds', '2', '--budget', '90s');
     expect(cv.status).toBe(0);
-    expect(cv.stderr).toMatch(/^fold 1\/2: training potion-base-4m-int8 head \(member 1\/3\): epoch \d+\/60, \d+ s of the 90 s budget/m);
-    expect(cv.stderr).toMatch(/^fold 2\/2: training potion-base-4m-int8 head \(member 1\/3\): starting, 0 s of the 90 s budget/m);
+    expect(cv.stderr).toMatch(
+      /^fold 1\/2: training potion-base-4m-int8 head \(member 1\/3\): epoch \d+\/60, \d+ s of the 90 s budget/m,
+    );
+    expect(cv.stderr).toMatch(
+      /^fold 2\/2: training potion-base-4m-int8 head \(member 1\/3\): starting, 0 s of the 90 s budget/m,
+    );
     expect(cv.stderr).toMatch(/^fold 2\/2: accuracy \d\.\d{4} macro-F1/m);
   });
 });
@@ -61,7 +77,10 @@ describe('FitOptions.onProgress', () => {
   it('is observation only: the same probabilities with and without it (fine-tuned, sparse and frozen members, refits)', async () => {
     const options = { fit: { seed: 3, epochs: 8 }, minFusionExamples: 0 };
     const events: FitProgress[] = [];
-    const watched = await trainAuto(texts, labels, { ...options, fit: { ...options.fit, onProgress: (p) => events.push(p) } });
+    const watched = await trainAuto(texts, labels, {
+      ...options,
+      fit: { ...options.fit, onProgress: (p) => events.push(p) },
+    });
     const plain = await trainAuto(texts, labels, options);
     try {
       const [a, b] = [await watched.classifier.predictProba(texts), await plain.classifier.predictProba(texts)];
@@ -73,9 +92,21 @@ describe('FitOptions.onProgress', () => {
       await plain.classifier.dispose();
     }
     const names = [...new Set(events.map((e) => e.name))];
-    expect(names).toEqual(['fine-tuned potion-base-4m-int8 head', 'tfidf+potion-base-4m-int8 regression', 'frozen potion-base-4m-int8 head']);
+    expect(names).toEqual([
+      'fine-tuned potion-base-4m-int8 head',
+      'tfidf+potion-base-4m-int8 regression',
+      'frozen potion-base-4m-int8 head',
+    ]);
     const first = events.filter((e) => e.member === 0);
-    expect(first[0]).toEqual({ member: 0, members: 3, name: names[0], epoch: 0, maxEpochs: 8, refit: false, unit: 'epoch' });
+    expect(first[0]).toEqual({
+      member: 0,
+      members: 3,
+      name: names[0],
+      epoch: 0,
+      maxEpochs: 8,
+      refit: false,
+      unit: 'epoch',
+    });
     expect(first.some((e) => e.refit)).toBe(true);
     expect(events.find((e) => e.member === 1 && e.epoch > 0)).toMatchObject({ unit: 'iteration', maxEpochs: 8 });
   });

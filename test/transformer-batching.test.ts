@@ -42,7 +42,12 @@ describe('planBatches', () => {
 
 describe('pooling', () => {
   // Two rows, three positions, two dims; row 1 has no attended token at all.
-  const states: TokenStates = { data: Float32Array.from([1, 2, 3, 4, 100, 100, 7, 8, 9, 10, 11, 12]), batch: 2, seq: 3, dim: 2 };
+  const states: TokenStates = {
+    data: Float32Array.from([1, 2, 3, 4, 100, 100, 7, 8, 9, 10, 11, 12]),
+    batch: 2,
+    seq: 3,
+    dim: 2,
+  };
   const mask = [1, 1, 0, 0, 0, 0];
 
   it('averages attended positions only and gives an all-masked row zeros, never NaN', () => {

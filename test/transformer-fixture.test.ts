@@ -7,7 +7,9 @@ import { TINY_BERT_DIR, tinyBertSpec, wordSourcePath, writeBertFixture } from '.
 import { tempDir } from './helpers.js';
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => statSync(path.join(dir, name)).isFile());
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) =>
+    statSync(path.join(dir, name)).isFile(),
+  );
 }
 
 function opTypes(onnxPath: string): Set<string> {
@@ -18,13 +20,25 @@ function opTypes(onnxPath: string): Set<string> {
 describe('tiny-bert fixture', () => {
   it('is small and in the transformers.js layout', () => {
     const files = filesUnder(TINY_BERT_DIR);
-    for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx', 'onnx/model_quantized.onnx']) {
+    for (const name of [
+      'config.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'onnx/model.onnx',
+      'onnx/model_quantized.onnx',
+    ]) {
       expect(files).toContain(name);
     }
     const bytes = files.reduce((sum, name) => sum + statSync(path.join(TINY_BERT_DIR, name)).size, 0);
     expect(bytes).toBeLessThan(700 * 1024);
     const config = JSON.parse(readFileSync(path.join(TINY_BERT_DIR, 'config.json'), 'utf8')) as Record<string, unknown>;
-    expect(config).toMatchObject({ model_type: 'bert', hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, max_position_embeddings: 128 });
+    expect(config).toMatchObject({
+      model_type: 'bert',
+      hidden_size: 32,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      max_position_embeddings: 128,
+    });
   });
 
   it('has a q8 variant built as onnxruntime dynamic quantization builds it', () => {

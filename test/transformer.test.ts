@@ -15,7 +15,10 @@ const DIM = TINY_SHAPE.hiddenSize;
 /** Mixed lengths: short phrases, sentences and paragraphs (some over the 128-token limit). */
 function corpus(count: number, seed: number): string[] {
   const rng = createRng(seed);
-  const words = 'the market fell sharply after profit warnings while patients with chronic disease improved on treatment and the company reported growth in sales'.split(' ');
+  const words =
+    'the market fell sharply after profit warnings while patients with chronic disease improved on treatment and the company reported growth in sales'.split(
+      ' ',
+    );
   return Array.from({ length: count }, () => {
     const length = Math.floor(rng() ** 3 * 160) + 1;
     return Array.from({ length }, () => words[Math.floor(rng() * words.length)]).join(' ');
@@ -57,7 +60,14 @@ describe('TransformerEncoder on the tiny fixture', () => {
   it('loads from a directory with the model limit, options and a fingerprint', () => {
     expect(encoder.dim).toBe(DIM);
     expect(encoder.maxTokens).toBe(TINY_SHAPE.maxPositionEmbeddings);
-    expect(encoder.spec).toEqual({ type: 'transformer', model: TINY_BERT_DIR, dtype: 'fp32', pooling: 'mean', normalize: true, maxTokens: 128 });
+    expect(encoder.spec).toEqual({
+      type: 'transformer',
+      model: TINY_BERT_DIR,
+      dtype: 'fp32',
+      pooling: 'mean',
+      normalize: true,
+      maxTokens: 128,
+    });
     expect(encoder.fingerprint).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -92,7 +102,10 @@ describe('TransformerEncoder on the tiny fixture', () => {
 
   it('gives each text the same vector whatever the order of the input', async () => {
     const texts = corpus(60, 11);
-    const order = shuffleInPlace(texts.map((_, i) => i), createRng(5));
+    const order = shuffleInPlace(
+      texts.map((_, i) => i),
+      createRng(5),
+    );
     const straight = await encoder.embed(texts);
     const shuffled = await encoder.embed(order.map((i) => texts[i]));
     order.forEach((original, position) => {
@@ -124,8 +137,14 @@ describe('TransformerEncoder on the tiny fixture', () => {
 
     const short = await loadTransformerEncoder({ model: TINY_BERT_DIR, maxTokens: 8, pooling: 'none' });
     try {
-      const tokens = await short.embedTokens(['one two three four five six seven eight nine', 'one two three four five six']);
-      expect(tokens.info.map((i) => [i.tokens, i.truncated])).toEqual([[8, true], [8, false]]);
+      const tokens = await short.embedTokens([
+        'one two three four five six seven eight nine',
+        'one two three four five six',
+      ]);
+      expect(tokens.info.map((i) => [i.tokens, i.truncated])).toEqual([
+        [8, true],
+        [8, false],
+      ]);
       expect(tokens.states[0].rows).toBe(8);
       // Cut to [CLS] + six words + [SEP], the long text is the same input as the six-word one.
       expect(cosine(tokens.states[0].data, tokens.states[1].data)).toBeGreaterThanOrEqual(0.99999);
@@ -197,7 +216,8 @@ describe('TransformerEncoder options and variants', () => {
         expect(states.rows).toBe(tokens.info[i].tokens);
         expect(cosine(row(clsVectors, i), states.data.subarray(0, DIM))).toBeGreaterThanOrEqual(0.9999);
         const average = new Float32Array(DIM);
-        for (let t = 0; t < states.rows; t++) for (let d = 0; d < DIM; d++) average[d] += states.data[t * DIM + d] / states.rows;
+        for (let t = 0; t < states.rows; t++)
+          for (let d = 0; d < DIM; d++) average[d] += states.data[t * DIM + d] / states.rows;
         expect(cosine(row(meanVectors, i), average)).toBeGreaterThanOrEqual(0.9999);
       });
     } finally {
@@ -216,7 +236,10 @@ describe('TransformerEncoder options and variants', () => {
       expect(error.message).toMatch(/model not found: "Xenova\/all-MiniLM-L6-v2".*offline/);
       expect((error as ModelError).hint).toMatch(/HEADSTART_MODELS/);
       // A hub id that is on disk loads from the models directory, still with no request.
-      const found = await loadTransformerEncoder({ model: 'headstart/tiny-bert', modelsDir: path.dirname(TINY_BERT_DIR) });
+      const found = await loadTransformerEncoder({
+        model: 'headstart/tiny-bert',
+        modelsDir: path.dirname(TINY_BERT_DIR),
+      });
       await found.dispose();
       expect(env.allowRemoteModels).toBe(false);
       expect(fetchSpy).not.toHaveBeenCalled();
@@ -248,8 +271,21 @@ describe('TransformerEncoder options and variants', () => {
 
   it('throws a DataError naming the text whose vector comes out NaN', async () => {
     const dir = tempDir();
-    const vocab = Object.keys((JSON.parse(readFileSync(path.join(TINY_BERT_DIR, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } }).model.vocab);
-    writeBertFixture(dir, { name: 'nan-bert', shape: TINY_SHAPE, vocab, seed: 1, variants: ['fp32'], nanToken: 'market' });
+    const vocab = Object.keys(
+      (
+        JSON.parse(readFileSync(path.join(TINY_BERT_DIR, 'tokenizer.json'), 'utf8')) as {
+          model: { vocab: Record<string, number> };
+        }
+      ).model.vocab,
+    );
+    writeBertFixture(dir, {
+      name: 'nan-bert',
+      shape: TINY_SHAPE,
+      vocab,
+      seed: 1,
+      variants: ['fp32'],
+      nanToken: 'market',
+    });
     const broken = await loadTransformerEncoder({ model: dir });
     try {
       const fine = await broken.embed(['profit fell', 'sales grew']);

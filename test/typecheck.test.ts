@@ -18,7 +18,8 @@ function typeErrors(project: string): string[] {
   });
   if (run.error) throw run.error;
   const errors = run.stdout.split('\n').filter((line) => /(^| )error TS\d+:/.test(line));
-  if (run.status !== 0 && errors.length === 0) throw new Error(`tsc exited ${run.status} without diagnostics:\n${run.stdout}${run.stderr}`);
+  if (run.status !== 0 && errors.length === 0)
+    throw new Error(`tsc exited ${run.status} without diagnostics:\n${run.stdout}${run.stderr}`);
   return errors;
 }
 

@@ -103,11 +103,24 @@ interface Evaluated {
   confusion?: number[][];
 }
 
-async function trainAndScore(pool: EncoderPool, config: AccuracyConfig, train: LabelledData, test: LabelledData, seed: number): Promise<Evaluated> {
+async function trainAndScore(
+  pool: EncoderPool,
+  config: AccuracyConfig,
+  train: LabelledData,
+  test: LabelledData,
+  seed: number,
+): Promise<Evaluated> {
   const { encoder, cache } = await pool.get(config.encoder);
   const { value: classifier, seconds } = await timed(async () => {
     if (config.train) return config.train({ encoder, cache, texts: train.texts, labels: train.labels, seed });
-    return (await TextClassifier.train(train.texts, train.labels as LabelInput, { recipe: 'single', seed, ...config.fit }, { encoder, cache })).classifier;
+    return (
+      await TextClassifier.train(
+        train.texts,
+        train.labels as LabelInput,
+        { recipe: 'single', seed, ...config.fit },
+        { encoder, cache },
+      )
+    ).classifier;
   });
   try {
     const report = await classifier.evaluate(test.texts, test.labels as LabelInput);
@@ -130,14 +143,20 @@ async function trainAndScore(pool: EncoderPool, config: AccuracyConfig, train: L
 }
 
 /** The folds (or the single train/test split) of a protocol, with the row caps applied. */
-export async function protocolSplits(protocol: Protocol, limits: RunLimits): Promise<{ splits: { train: LabelledData; test: LabelledData }[]; note?: string }> {
+export async function protocolSplits(
+  protocol: Protocol,
+  limits: RunLimits,
+): Promise<{ splits: { train: LabelledData; test: LabelledData }[]; note?: string }> {
   if (protocol.kind === 'split') {
     const fullTrain = await loadLabelled(protocol.train);
     const fullTest = await loadLabelled(protocol.test);
     const train = limits.maxRows === undefined ? fullTrain : subsample(fullTrain, limits.maxRows, limits.seed);
     const test = limits.maxTestRows === undefined ? fullTest : subsample(fullTest, limits.maxTestRows, limits.seed);
     const cut = train !== fullTrain || test !== fullTest;
-    return { splits: [{ train, test }], note: cut ? `subsampled to ${train.texts.length} train / ${test.texts.length} test rows` : undefined };
+    return {
+      splits: [{ train, test }],
+      note: cut ? `subsampled to ${train.texts.length} train / ${test.texts.length} test rows` : undefined,
+    };
   }
   const full = await loadLabelled(protocol.source);
   const data = limits.maxRows === undefined ? full : subsample(full, limits.maxRows, limits.seed);
@@ -149,7 +168,9 @@ export async function protocolSplits(protocol: Protocol, limits: RunLimits): Pro
 }
 
 export function describeProtocol(protocol: Protocol): string {
-  return protocol.kind === 'cv' ? `${protocol.folds}-fold CV on ${protocol.source}` : `train ${protocol.train} / test ${protocol.test}`;
+  return protocol.kind === 'cv'
+    ? `${protocol.folds}-fold CV on ${protocol.source}`
+    : `train ${protocol.train} / test ${protocol.test}`;
 }
 
 export async function runProtocol(
@@ -168,7 +189,13 @@ export async function runProtocol(
     for (const split of splits) {
       const evaluated = await trainAndScore(pool, config, split.train, split.test, limits.seed);
       scores.push(evaluated.score);
-      if (evaluated.confusion) confusion = addConfusion(confusion, { corpus: protocol.corpus, config: config.name, labels: evaluated.labels, confusion: evaluated.confusion });
+      if (evaluated.confusion)
+        confusion = addConfusion(confusion, {
+          corpus: protocol.corpus,
+          config: config.name,
+          labels: evaluated.labels,
+          confusion: evaluated.confusion,
+        });
     }
     const accuracy = meanStd(scores.map((s) => s.accuracy));
     const macroF1 = meanStd(scores.map((s) => s.macroF1));
@@ -190,7 +217,9 @@ export async function runProtocol(
     if (dataNote) row.note = dataNote;
     rows.push(row);
     if (confusion) confusions.push(confusion);
-    log(`${protocol.corpus} ${config.name}: accuracy ${row.accuracy} macro-F1 ${row.macroF1} ± ${row.macroF1Std} (${row.trainSeconds} s per training)`);
+    log(
+      `${protocol.corpus} ${config.name}: accuracy ${row.accuracy} macro-F1 ${row.macroF1} ± ${row.macroF1Std} (${row.trainSeconds} s per training)`,
+    );
   }
   return { rows, confusions };
 }
@@ -201,7 +230,9 @@ function addConfusion(sum: ConfusionResult | undefined, next: ConfusionResult): 
   const index = new Map(labels.map((label, i) => [label, i]));
   const confusion = labels.map(() => new Array<number>(labels.length).fill(0));
   for (const part of sum ? [sum, next] : [next]) {
-    part.confusion.forEach((row, t) => row.forEach((count, p) => (confusion[index.get(part.labels[t])!][index.get(part.labels[p])!] += count)));
+    part.confusion.forEach((row, t) =>
+      row.forEach((count, p) => (confusion[index.get(part.labels[t])!][index.get(part.labels[p])!] += count)),
+    );
   }
   return { corpus: next.corpus, config: next.config, labels, confusion };
 }
@@ -216,7 +247,10 @@ export function drawKPerClass(data: LabelledData, k: number, seed: number): Labe
   const rng = createRng(seed);
   const chosen: number[] = [];
   for (const label of [...byClass.keys()].sort()) chosen.push(...shuffleInPlace(byClass.get(label)!, rng).slice(0, k));
-  return subset(data, chosen.sort((a, b) => a - b));
+  return subset(
+    data,
+    chosen.sort((a, b) => a - b),
+  );
 }
 
 /** k examples per class covering this fraction of the training pool: the draws would be nearly identical. */

@@ -10,7 +10,16 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.HEADSTART_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Why no browser test can run here, or undefined when Chromium is installed. */
 export function chromiumMissing(): string | undefined {
@@ -35,9 +44,17 @@ export interface PageCheck {
   greyStd: number;
 }
 
-export async function checkPage(file: string, options: { width?: number; fullPage?: boolean } = {}): Promise<PageCheck> {
+export async function checkPage(
+  file: string,
+  options: { width?: number; fullPage?: boolean } = {},
+): Promise<PageCheck> {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'headstart-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: options.width ?? 1400, height: 1000 } });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: options.width ?? 1400, height: 1000 },
+  });
   try {
     const page = await context.newPage();
     const consoleErrors: string[] = [];
@@ -53,7 +70,12 @@ export async function checkPage(file: string, options: { width?: number; fullPag
       sections.map((section) => {
         const svg = section.querySelector(':scope > svg');
         const box = svg?.getBoundingClientRect();
-        return { id: section.id, heading: section.querySelector('h2')?.textContent ?? '', width: box?.width ?? 0, height: box?.height ?? 0 };
+        return {
+          id: section.id,
+          heading: section.querySelector('h2')?.textContent ?? '',
+          width: box?.width ?? 0,
+          height: box?.height ?? 0,
+        };
       }),
     );
     const screenshot = await page.screenshot({ fullPage: options.fullPage ?? true, type: 'png' });
@@ -66,7 +88,10 @@ export async function checkPage(file: string, options: { width?: number; fullPag
 }
 
 /** Decodes the PNG in a blank page's canvas (no image library needed) and summarises its pixels. */
-async function pixelStats(page: import('playwright-core').Page, png: Buffer): Promise<{ distinctColours: number; greyStd: number }> {
+async function pixelStats(
+  page: import('playwright-core').Page,
+  png: Buffer,
+): Promise<{ distinctColours: number; greyStd: number }> {
   return page.evaluate(async (base64) => {
     // Runs in the browser; this project's types have no DOM library, so the few globals used are typed here.
     const { Image, document } = globalThis as unknown as BrowserGlobals;
@@ -99,7 +124,10 @@ interface BrowserGlobals {
     createElement(tag: 'canvas'): {
       width: number;
       height: number;
-      getContext(kind: '2d'): { drawImage(image: unknown, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+      getContext(kind: '2d'): {
+        drawImage(image: unknown, x: number, y: number): void;
+        getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+      };
     };
   };
 }

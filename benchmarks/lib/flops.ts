@@ -25,7 +25,11 @@ export function bertFlopsPerSequence(shape: BertShape, length: number): number {
 }
 
 /** FLOPs the model executes for batches padded to their longest text: sum of batch size x flops(longest). */
-export function paddedBatchFlops(shape: BertShape, batches: readonly (readonly number[])[], lengths: readonly number[]): number {
+export function paddedBatchFlops(
+  shape: BertShape,
+  batches: readonly (readonly number[])[],
+  lengths: readonly number[],
+): number {
   let total = 0;
   for (const batch of batches) {
     const longest = Math.max(...batch.map((i) => lengths[i]));
@@ -57,10 +61,18 @@ function matmulModel(size: number): Uint8Array {
  * being the one least disturbed by other processes.
  */
 export async function measureAttainableGflops(threads: number, size = 1024, runs = 12): Promise<AttainableRate> {
-  const session = await ort.InferenceSession.create(matmulModel(size), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(matmulModel(size), {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
   try {
     const rng = createRng(11);
-    const input = new ort.Tensor('float32', Float32Array.from({ length: size * size }, () => rng() - 0.5), [size, size]);
+    const input = new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: size * size }, () => rng() - 0.5),
+      [size, size],
+    );
     await session.run({ a: input });
     let best = Infinity;
     for (let i = 0; i < runs; i++) {

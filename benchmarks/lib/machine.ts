@@ -17,7 +17,14 @@ export interface MachineInfo {
   platform: string;
   /** 1-minute load average when the run started: above the core count, other processes competed. */
   loadAverage: number;
-  versions: { node: string; headstart: string; onnxruntimeNode: string; transformersJs: string; tfjs: string; tfBackend: string };
+  versions: {
+    node: string;
+    headstart: string;
+    onnxruntimeNode: string;
+    transformersJs: string;
+    tfjs: string;
+    tfBackend: string;
+  };
 }
 
 const require = createRequire(import.meta.url);

@@ -55,7 +55,9 @@ export function processMaxRssMb(): number {
 }
 
 /** Runs `work` with a fresh sampler; returns its value, seconds and peak RSS in MB. */
-export async function measured<T>(work: (sampler: RssSampler) => Promise<T> | T): Promise<{ value: T; seconds: number; peakRssMb: number }> {
+export async function measured<T>(
+  work: (sampler: RssSampler) => Promise<T> | T,
+): Promise<{ value: T; seconds: number; peakRssMb: number }> {
   const sampler = new RssSampler();
   try {
     const { value, seconds } = await timed(() => work(sampler));

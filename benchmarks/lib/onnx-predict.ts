@@ -27,7 +27,8 @@ const lap = (stage: keyof typeof times) => {
 };
 
 const rows: { id: string; text: string }[] = [];
-for await (const line of createInterface({ input: createReadStream(input), crlfDelay: Infinity })) if (line) rows.push(JSON.parse(line));
+for await (const line of createInterface({ input: createReadStream(input), crlfDelay: Infinity }))
+  if (line) rows.push(JSON.parse(line));
 lap('read');
 const lines: string[] = [];
 for (let start = 0; start < rows.length; start += batch) {
@@ -51,7 +52,8 @@ for (let start = 0; start < rows.length; start += batch) {
   lap('graph');
   chunk.forEach((row, i) => {
     let best = 0;
-    for (let j = 1; j < labels.length; j++) if (probabilities[i * labels.length + j] > probabilities[i * labels.length + best]) best = j;
+    for (let j = 1; j < labels.length; j++)
+      if (probabilities[i * labels.length + j] > probabilities[i * labels.length + best]) best = j;
     lines.push(JSON.stringify({ id: row.id, label: labels[best], score: probabilities[i * labels.length + best] }));
   });
   lap('write');
@@ -59,4 +61,6 @@ for (let start = 0; start < rows.length; start += batch) {
 writeFileSync(output, `${lines.join('\n')}\n`);
 lap('write');
 const seconds = (performance.now() - started) / 1000;
-process.stdout.write(`${JSON.stringify({ rows: rows.length, seconds, rowsPerSecond: rows.length / seconds, times, cpuSeconds: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6, peakRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ rows: rows.length, seconds, rowsPerSecond: rows.length / seconds, times, cpuSeconds: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6, peakRssMB: process.resourceUsage().maxRSS / 1024 })}\n`,
+);

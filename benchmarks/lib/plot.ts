@@ -24,8 +24,18 @@ export function lineChart(options: {
 }): TopLevelSpec {
   const { title, rows, x, y, series, xTitle, yTitle, logX = false, logY = false, facet } = options;
   const encoding = {
-    x: { field: x, type: 'quantitative' as const, title: xTitle, scale: logX ? { type: 'log' as const, nice: false } : {} },
-    y: { field: y, type: 'quantitative' as const, title: yTitle, scale: logY ? { type: 'log' as const, nice: false } : { zero: false } },
+    x: {
+      field: x,
+      type: 'quantitative' as const,
+      title: xTitle,
+      scale: logX ? { type: 'log' as const, nice: false } : {},
+    },
+    y: {
+      field: y,
+      type: 'quantitative' as const,
+      title: yTitle,
+      scale: logY ? { type: 'log' as const, nice: false } : { zero: false },
+    },
     color: { field: series, type: 'nominal' as const },
   };
   const layer = { mark: { type: 'line' as const, point: true }, encoding };
@@ -39,5 +49,12 @@ export function lineChart(options: {
       resolve: { scale: { y: 'independent' } },
     } as TopLevelSpec;
   }
-  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, width: 420, height: 260, data: { values: rows }, ...layer } as TopLevelSpec;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 420,
+    height: 260,
+    data: { values: rows },
+    ...layer,
+  } as TopLevelSpec;
 }

@@ -60,13 +60,50 @@ async function kill(proc: Proc): Promise<void> {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** `faults` faults, each after a pause drawn from [200 ms, 200 ms + windowMs). */
-export async function chaosTrial(world: ChaosWorld, seed: number, faults = 3, windowMs = 4000, timeoutMs = 120_000): Promise<TrialResult> {
+export async function chaosTrial(
+  world: ChaosWorld,
+  seed: number,
+  faults = 3,
+  windowMs = 4000,
+  timeoutMs = 120_000,
+): Promise<TrialResult> {
   const rng = createRng(seed);
-  for (const suffix of ['', '.partial', '.progress.json', '.progress.json.tmp']) rmSync(`${world.output}${suffix}`, { force: true });
+  for (const suffix of ['', '.partial', '.progress.json', '.progress.json.tmp'])
+    rmSync(`${world.output}${suffix}`, { force: true });
   const { redis } = world;
   const predict = (resume: boolean) =>
-    headstart(['predict', '--model', world.model, '--input', world.input, '--id-field', 'id', '--output', world.output, '--batch-size', String(world.batchSize), '--queue', redis.url, '--queue-status-ms', '2000', '--queue-outage-ms', '30000', ...(resume ? ['--resume'] : [])]);
-  const startWorker = () => headstart(['worker', '--queue', redis.url, '--lock-ms', '1000', '--stalled-check-ms', '300', '--models-root', path.dirname(path.resolve(world.model))]);
+    headstart([
+      'predict',
+      '--model',
+      world.model,
+      '--input',
+      world.input,
+      '--id-field',
+      'id',
+      '--output',
+      world.output,
+      '--batch-size',
+      String(world.batchSize),
+      '--queue',
+      redis.url,
+      '--queue-status-ms',
+      '2000',
+      '--queue-outage-ms',
+      '30000',
+      ...(resume ? ['--resume'] : []),
+    ]);
+  const startWorker = () =>
+    headstart([
+      'worker',
+      '--queue',
+      redis.url,
+      '--lock-ms',
+      '1000',
+      '--stalled-check-ms',
+      '300',
+      '--models-root',
+      path.dirname(path.resolve(world.model)),
+    ]);
 
   const started = Date.now();
   let worker = startWorker();
@@ -98,15 +135,22 @@ export async function chaosTrial(world: ChaosWorld, seed: number, faults = 3, wi
     // Coordinators that stop on their own with an error are rerun with --resume (and counted): a trial must end complete.
     const deadline = started + timeoutMs;
     for (let reruns = 0; reruns <= 3; reruns++) {
-      const code = await Promise.race([coordinator.exited, sleep(Math.max(0, deadline - Date.now())).then(() => 'timeout' as const)]);
+      const code = await Promise.race([
+        coordinator.exited,
+        sleep(Math.max(0, deadline - Date.now())).then(() => 'timeout' as const),
+      ]);
       if (code === 'timeout') {
-        result.faults.push(`${Date.now() - started} ms: timed out; coordinator stderr: ${coordinator.stderr().slice(-500)}`);
+        result.faults.push(
+          `${Date.now() - started} ms: timed out; coordinator stderr: ${coordinator.stderr().slice(-500)}`,
+        );
         await kill(coordinator);
         break;
       }
       result.exits.push(code ?? -1);
       if (code === 0) break;
-      result.faults.push(`${Date.now() - started} ms: coordinator exited ${code}: ${coordinator.stderr().trim().split('\n').slice(-2).join(' | ')}`);
+      result.faults.push(
+        `${Date.now() - started} ms: coordinator exited ${code}: ${coordinator.stderr().trim().split('\n').slice(-2).join(' | ')}`,
+      );
       coordinator = predict(true);
     }
   } finally {

@@ -45,7 +45,15 @@ export const NAIVE_CHUNK = 32;
 /** A head of the default kind for this encoder, fitted for one epoch on random vectors. */
 async function headFor(dim: number, type: HeadType): Promise<Head> {
   const mlp = type === 'mlp';
-  const head = await createHead({ type, inputDim: dim, numLabels: HEAD_LABELS, multiLabel: false, hidden: mlp ? 256 : 0, dropout: mlp ? 0.2 : 0, standardize: mlp });
+  const head = await createHead({
+    type,
+    inputDim: dim,
+    numLabels: HEAD_LABELS,
+    multiLabel: false,
+    hidden: mlp ? 256 : 0,
+    dropout: mlp ? 0.2 : 0,
+    standardize: mlp,
+  });
   const rows = 64;
   const rng = createRng(3);
   const data = Float32Array.from({ length: rows * dim }, () => rng() - 0.5);
@@ -117,14 +125,30 @@ export interface TransformerSubjectOptions {
 
 export async function transformerSubject(options: TransformerSubjectOptions): Promise<Subject> {
   const { modelDir, dtype, threads } = options;
-  const plan: BatchPlanOptions = { ...DEFAULT_BATCH_PLAN, tokenBudget: options.tokenBudget ?? DEFAULT_BATCH_PLAN.tokenBudget };
+  const plan: BatchPlanOptions = {
+    ...DEFAULT_BATCH_PLAN,
+    tokenBudget: options.tokenBudget ?? DEFAULT_BATCH_PLAN.tokenBudget,
+  };
   const sessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1 };
-  const encoder = await loadTransformerEncoder({ model: modelDir, dtype, pooling: 'mean', normalize: true, maxTokens: options.maxTokens, tokenBudget: plan.tokenBudget, ...sessionOptions });
+  const encoder = await loadTransformerEncoder({
+    model: modelDir,
+    dtype,
+    pooling: 'mean',
+    normalize: true,
+    maxTokens: options.maxTokens,
+    tokenBudget: plan.tokenBudget,
+    ...sessionOptions,
+  });
   const tokenizer = await AutoTokenizer.from_pretrained(modelDir, { local_files_only: true });
   const layout = detectSpecialTokenLayout(tokenizer);
   const shape = bertShapeOf(modelDir);
   let extractor: FeatureExtractionPipeline | undefined;
-  if (options.withNaive) extractor = await pipeline('feature-extraction', modelDir, { dtype, local_files_only: true, session_options: sessionOptions });
+  if (options.withNaive)
+    extractor = await pipeline('feature-extraction', modelDir, {
+      dtype,
+      local_files_only: true,
+      session_options: sessionOptions,
+    });
   const warmup = ['warm up the session', 'a second, slightly longer text to warm up the session'];
   await encoder.embed(warmup);
   await extractor?.(warmup, { pooling: 'mean', normalize: true });
@@ -138,14 +162,20 @@ export async function transformerSubject(options: TransformerSubjectOptions): Pr
     embed: (texts) => encoder.embed(texts),
     head,
     tokenizeSeconds: async (texts) => seconds(() => tokenizeTexts(tokenizer, texts, encoder.maxTokens, layout)),
-    poolSeconds: (lengths) => replayPooling(lengths.filter((n) => n > 0), plan, dim),
+    poolSeconds: (lengths) =>
+      replayPooling(
+        lengths.filter((n) => n > 0),
+        plan,
+        dim,
+      ),
     flops: (lengths) => {
       const used = lengths.filter((n) => n > 0);
       return paddedBatchFlops(shape, planBatches(used, plan), used);
     },
     naive: extractor
       ? async (texts) => {
-          for (let start = 0; start < texts.length; start += NAIVE_CHUNK) await extractor!(texts.slice(start, start + NAIVE_CHUNK), { pooling: 'mean', normalize: true });
+          for (let start = 0; start < texts.length; start += NAIVE_CHUNK)
+            await extractor!(texts.slice(start, start + NAIVE_CHUNK), { pooling: 'mean', normalize: true });
         }
       : undefined,
     naiveFlops: (lengths) => {
@@ -174,7 +204,11 @@ function replayPooling(lengths: readonly number[], plan: BatchPlanOptions, dim: 
     const seq = lengths[batch[0]];
     const mask = new Uint8Array(batch.length * seq);
     batch.forEach((index, row) => mask.fill(1, row * seq, row * seq + lengths[index]));
-    total += seconds(() => l2NormalizeRows(meanPool({ data: states.subarray(0, batch.length * seq * dim), batch: batch.length, seq, dim }, mask)));
+    total += seconds(() =>
+      l2NormalizeRows(
+        meanPool({ data: states.subarray(0, batch.length * seq * dim), batch: batch.length, seq, dim }, mask),
+      ),
+    );
   }
   return total;
 }

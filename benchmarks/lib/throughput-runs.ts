@@ -164,7 +164,11 @@ const STREAM_CHUNK = 1024;
 /** Streams `file` (JSONL) in chunks: read, embed, classify, drop. Memory stays flat in N. */
 export async function streamCorpus(subject: Subject, file: string, textCount: number): Promise<GrowthPoint> {
   await warmUp(subject, ['a short text to warm up', 'and another one']);
-  const { value: tokens, seconds, peakRssMb } = await measured(async (sampler) => {
+  const {
+    value: tokens,
+    seconds,
+    peakRssMb,
+  } = await measured(async (sampler) => {
     let total = 0;
     let chunk: string[] = [];
     const flush = async () => {

@@ -47,11 +47,17 @@ async function selectRuntime(): Promise<Tf> {
   const wasmError = await tryWasm(tf);
   if (wasmError === undefined) return settle(tf, 'wasm');
   if (forced === 'wasm') {
-    throw new UsageError('TF_BACKEND_UNAVAILABLE', `${BACKEND_ENV}=wasm but the WebAssembly backend failed to start: ${wasmError}`, {
-      hint: `unset ${BACKEND_ENV} or set it to cpu`,
-    });
+    throw new UsageError(
+      'TF_BACKEND_UNAVAILABLE',
+      `${BACKEND_ENV}=wasm but the WebAssembly backend failed to start: ${wasmError}`,
+      {
+        hint: `unset ${BACKEND_ENV} or set it to cpu`,
+      },
+    );
   }
-  process.stderr.write(`headstart: TensorFlow.js WebAssembly backend unavailable (${wasmError}); using the slower 'cpu' backend\n`);
+  process.stderr.write(
+    `headstart: TensorFlow.js WebAssembly backend unavailable (${wasmError}); using the slower 'cpu' backend\n`,
+  );
   return useCpu(tf);
 }
 
@@ -72,13 +78,19 @@ async function importNative(required: boolean): Promise<Tf | undefined> {
     return (await import(TFJS_NODE)) as Tf;
   } catch (error) {
     if (required) {
-      throw new UsageError('TF_BACKEND_UNAVAILABLE', `${BACKEND_ENV}=tensorflow but ${TFJS_NODE} cannot be loaded: ${message(error)}`, {
-        hint: `npm install ${TFJS_NODE}, or unset ${BACKEND_ENV}`,
-        cause: error,
-      });
+      throw new UsageError(
+        'TF_BACKEND_UNAVAILABLE',
+        `${BACKEND_ENV}=tensorflow but ${TFJS_NODE} cannot be loaded: ${message(error)}`,
+        {
+          hint: `npm install ${TFJS_NODE}, or unset ${BACKEND_ENV}`,
+          cause: error,
+        },
+      );
     }
     if (!isModuleNotFound(error)) {
-      process.stderr.write(`headstart: ${TFJS_NODE} is installed but failed to load (${message(error)}); falling back\n`);
+      process.stderr.write(
+        `headstart: ${TFJS_NODE} is installed but failed to load (${message(error)}); falling back\n`,
+      );
     }
     return undefined;
   }
@@ -115,7 +127,10 @@ async function tryWasm(tf: Tf): Promise<string | undefined> {
  * A library must not own those events: the returned function removes handlers added since the call.
  */
 function keepProcessHandlers(): () => void {
-  const before = new Set<unknown>([...process.listeners('uncaughtException'), ...process.listeners('unhandledRejection')]);
+  const before = new Set<unknown>([
+    ...process.listeners('uncaughtException'),
+    ...process.listeners('unhandledRejection'),
+  ]);
   return () => {
     for (const listener of process.listeners('uncaughtException')) {
       if (!before.has(listener)) process.removeListener('uncaughtException', listener);

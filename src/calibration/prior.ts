@@ -16,7 +16,12 @@ export function classPriors(labels: Int32Array, numLabels: number): number[] {
 }
 
 /** `probs / priors^alpha`, rows renormalised; returns a new array (a copy when alpha is 0). */
-export function correctForPrior(probs: Float32Array, dim: number, priors: readonly number[], alpha: number): Float32Array {
+export function correctForPrior(
+  probs: Float32Array,
+  dim: number,
+  priors: readonly number[],
+  alpha: number,
+): Float32Array {
   const out = Float32Array.from(probs);
   if (alpha === 0) return out;
   const factors = priors.map((p) => Math.pow(p, -alpha));

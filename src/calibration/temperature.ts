@@ -46,7 +46,11 @@ export function negativeLogLikelihood(probs: Float32Array, dim: number, targets:
  * each row's true class is normalised (rounded to float32 as applyTemperature stores it) instead of
  * the whole row rewritten.
  */
-function scaledNegativeLogLikelihood(probs: Float32Array, dim: number, targets: ArrayLike<number>): (t: number) => number {
+function scaledNegativeLogLikelihood(
+  probs: Float32Array,
+  dim: number,
+  targets: ArrayLike<number>,
+): (t: number) => number {
   const logs = Float64Array.from(probs, (p) => Math.log(Math.max(p, FLOOR)));
   const maxima = Float64Array.from({ length: targets.length }, (_, row) => {
     let max = -Infinity;

@@ -16,9 +16,13 @@ export function assertConfinedEncoder(spec: EncoderSpec, manifestPath: string, f
   const model = spec.model;
   const absolute = path.posix.isAbsolute(model) || path.win32.isAbsolute(model);
   if (absolute || model.split(/[\\/]/).includes('..')) {
-    throw new ModelError('CHECKPOINT_ENCODER_PATH_OUTSIDE', `encoder model ${JSON.stringify(model)} is ${absolute ? 'an absolute path' : 'a path climbing out with ..'}: a checkpoint may only name a model inside the model folders`, {
-      location: { file: manifestPath, field: `${field}.model` },
-      hint: 'put the model under $HEADSTART_MODELS (or pass --model-dir) and train with the model named relative to that folder',
-    });
+    throw new ModelError(
+      'CHECKPOINT_ENCODER_PATH_OUTSIDE',
+      `encoder model ${JSON.stringify(model)} is ${absolute ? 'an absolute path' : 'a path climbing out with ..'}: a checkpoint may only name a model inside the model folders`,
+      {
+        location: { file: manifestPath, field: `${field}.model` },
+        hint: 'put the model under $HEADSTART_MODELS (or pass --model-dir) and train with the model named relative to that folder',
+      },
+    );
   }
 }

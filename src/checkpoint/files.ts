@@ -20,10 +20,14 @@ const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** A referenced file must be a plain name inside the checkpoint directory: no separators, no `..`. */
 export function assertPlainFileName(name: unknown, manifest: string): asserts name is string {
   if (typeof name !== 'string' || !PLAIN_NAME.test(name) || name.includes('..')) {
-    throw new ModelError('CHECKPOINT_BAD_FILE_NAME', `file name ${JSON.stringify(name)} is not a plain name inside the checkpoint`, {
-      location: { file: manifest, field: 'files' },
-      hint: 'checkpoints may only reference files in their own directory',
-    });
+    throw new ModelError(
+      'CHECKPOINT_BAD_FILE_NAME',
+      `file name ${JSON.stringify(name)} is not a plain name inside the checkpoint`,
+      {
+        location: { file: manifest, field: 'files' },
+        hint: 'checkpoints may only reference files in their own directory',
+      },
+    );
   }
 }
 
@@ -42,9 +46,16 @@ export async function readListedFile(dir: string, record: FileRecord, manifest: 
   const file = path.join(dir, record.name);
   return readRegularFile(file, MAX_CHECKPOINT_FILE_BYTES, {
     missing: () => new ModelError('CHECKPOINT_FILE_MISSING', `checkpoint file is missing`, { location: { file } }),
-    notRegular: () => new ModelError('CHECKPOINT_NOT_REGULAR_FILE', `checkpoint file is not a regular file (symlinks are refused)`, { location: { file } }),
+    notRegular: () =>
+      new ModelError('CHECKPOINT_NOT_REGULAR_FILE', `checkpoint file is not a regular file (symlinks are refused)`, {
+        location: { file },
+      }),
     tooLarge: (size) =>
-      new ModelError('CHECKPOINT_FILE_TOO_LARGE', `checkpoint file is ${size} bytes, over the ${MAX_CHECKPOINT_FILE_BYTES}-byte limit`, { location: { file } }),
+      new ModelError(
+        'CHECKPOINT_FILE_TOO_LARGE',
+        `checkpoint file is ${size} bytes, over the ${MAX_CHECKPOINT_FILE_BYTES}-byte limit`,
+        { location: { file } },
+      ),
   });
 }
 
@@ -52,17 +63,25 @@ export async function readListedFile(dir: string, record: FileRecord, manifest: 
 export function verifyFile(dir: string, record: FileRecord, data: Buffer): void {
   const file = path.join(dir, record.name);
   if (data.byteLength !== record.bytes) {
-    throw new ModelError('CHECKPOINT_SIZE_MISMATCH', `checkpoint file is ${data.byteLength} bytes but headstart.json records ${record.bytes}`, {
-      location: { file },
-      hint: 'the checkpoint was modified or truncated after it was saved',
-    });
+    throw new ModelError(
+      'CHECKPOINT_SIZE_MISMATCH',
+      `checkpoint file is ${data.byteLength} bytes but headstart.json records ${record.bytes}`,
+      {
+        location: { file },
+        hint: 'the checkpoint was modified or truncated after it was saved',
+      },
+    );
   }
   const digest = createHash('sha256').update(data).digest('hex');
   if (digest !== record.sha256) {
-    throw new ModelError('CHECKPOINT_HASH_MISMATCH', `sha256 ${digest} does not match ${record.sha256} recorded in headstart.json`, {
-      location: { file },
-      hint: 'the checkpoint was corrupted or tampered with; re-train or re-copy it',
-    });
+    throw new ModelError(
+      'CHECKPOINT_HASH_MISMATCH',
+      `sha256 ${digest} does not match ${record.sha256} recorded in headstart.json`,
+      {
+        location: { file },
+        hint: 'the checkpoint was corrupted or tampered with; re-train or re-copy it',
+      },
+    );
   }
 }
 

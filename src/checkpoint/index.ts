@@ -8,8 +8,23 @@ import type { AnyHead } from '../heads/index.js';
 import { filesInMemory, type FileSource, lockPath } from '../util/index.js';
 import { LIBRARY_VERSION } from '../version.js';
 import { assertConfinedEncoder } from './encoder-paths.js';
-import { describeFile, readListedFile, readRegularFile, verifyFile, writeDirectoryAtomically, type FileRecord } from './files.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, MANIFEST_FILE, MAX_MANIFEST_BYTES, parseManifest, sealManifest, type Manifest } from './manifest.js';
+import {
+  describeFile,
+  readListedFile,
+  readRegularFile,
+  verifyFile,
+  writeDirectoryAtomically,
+  type FileRecord,
+} from './files.js';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_FORMAT_VERSION,
+  MANIFEST_FILE,
+  MAX_MANIFEST_BYTES,
+  parseManifest,
+  sealManifest,
+  type Manifest,
+} from './manifest.js';
 import { renderModelCard, type ModelCardProse } from './model-card.js';
 
 export { MANIFEST_FILE, type Manifest } from './manifest.js';
@@ -120,24 +135,40 @@ async function replacement(dir: string, before: string | undefined): Promise<'do
   const now = await directoryIdentity(dir);
   if (now !== undefined) return now === before ? 'no' : 'done';
   // Nothing is there: a save is between its two renames if it holds the lock.
-  return before !== undefined || (await fs.lstat(lockPath(path.resolve(dir))).then(() => true, () => false)) ? 'in progress' : 'no';
+  return before !== undefined ||
+    (await fs.lstat(lockPath(path.resolve(dir))).then(
+      () => true,
+      () => false,
+    ))
+    ? 'in progress'
+    : 'no';
 }
 
 async function readCheckpointOnce(dir: string): Promise<LoadedCheckpoint> {
   const manifestPath = path.join(dir, MANIFEST_FILE);
-  const invalid = () => new ModelError('CHECKPOINT_MANIFEST_INVALID', `manifest is not a regular file under ${MAX_MANIFEST_BYTES} bytes`, { location: { file: manifestPath } });
+  const invalid = () =>
+    new ModelError('CHECKPOINT_MANIFEST_INVALID', `manifest is not a regular file under ${MAX_MANIFEST_BYTES} bytes`, {
+      location: { file: manifestPath },
+    });
   const bytes = await readRegularFile(manifestPath, MAX_MANIFEST_BYTES, {
-    missing: () => new ModelError('CHECKPOINT_NOT_FOUND', `no ${MANIFEST_FILE} in ${dir}: not a headstart checkpoint`, { location: { file: manifestPath } }),
+    missing: () =>
+      new ModelError('CHECKPOINT_NOT_FOUND', `no ${MANIFEST_FILE} in ${dir}: not a headstart checkpoint`, {
+        location: { file: manifestPath },
+      }),
     notRegular: invalid,
     tooLarge: invalid,
   });
   const manifest = parseManifest(bytes, manifestPath);
   assertConfinedEncoder(manifest.encoder.spec, manifestPath, 'encoder.spec');
-  manifest.fusion?.members.forEach((member, i) => assertConfinedEncoder(member.encoder.spec, manifestPath, `fusion.members.${i}.encoder.spec`));
+  manifest.fusion?.members.forEach((member, i) =>
+    assertConfinedEncoder(member.encoder.spec, manifestPath, `fusion.members.${i}.encoder.spec`),
+  );
   const verified = new Map<string, Buffer>();
   for (const record of manifest.files) {
     if (verified.has(record.name)) {
-      throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `file ${record.name} is listed twice`, { location: { file: manifestPath, field: 'files' } });
+      throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `file ${record.name} is listed twice`, {
+        location: { file: manifestPath, field: 'files' },
+      });
     }
     verified.set(record.name, await readListedFile(dir, record, manifestPath));
   }
@@ -146,18 +177,26 @@ async function readCheckpointOnce(dir: string): Promise<LoadedCheckpoint> {
     const names = [...m.head.files, ...m.encoder.stateFiles];
     for (const name of names) {
       if (!name.startsWith(m.prefix)) {
-        throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `fusion member file ${JSON.stringify(name)} does not start with its prefix ${m.prefix}`, {
-          location: { file: manifestPath, field: 'fusion.members' },
-        });
+        throw new ModelError(
+          'CHECKPOINT_MANIFEST_INVALID',
+          `fusion member file ${JSON.stringify(name)} does not start with its prefix ${m.prefix}`,
+          {
+            location: { file: manifestPath, field: 'fusion.members' },
+          },
+        );
       }
     }
     return names;
   });
   for (const name of [...manifest.head.files, ...manifest.encoder.stateFiles, ...memberFiles]) {
     if (!verified.has(name)) {
-      throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `file ${JSON.stringify(name)} is used but has no hash in "files"`, {
-        location: { file: manifestPath, field: 'files' },
-      });
+      throw new ModelError(
+        'CHECKPOINT_MANIFEST_INVALID',
+        `file ${JSON.stringify(name)} is used but has no hash in "files"`,
+        {
+          location: { file: manifestPath, field: 'files' },
+        },
+      );
     }
   }
   return { dir, manifestPath, manifest, verified };
@@ -167,7 +206,11 @@ async function readCheckpointOnce(dir: string): Promise<LoadedCheckpoint> {
  * Heads and encoder state use fixed file names, so a fused member is saved into a scratch
  * directory and its files moved into the checkpoint under `prefix`; returns the prefixed names.
  */
-async function saveWithPrefix(dir: string, prefix: string, save: (dir: string) => Promise<{ head: string[]; state: string[] }>): Promise<{ head: string[]; state: string[] }> {
+async function saveWithPrefix(
+  dir: string,
+  prefix: string,
+  save: (dir: string) => Promise<{ head: string[]; state: string[] }>,
+): Promise<{ head: string[]; state: string[] }> {
   const scratch = path.join(dir, `.${prefix}scratch`);
   await fs.mkdir(scratch);
   const written = await save(scratch);

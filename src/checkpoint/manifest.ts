@@ -97,7 +97,9 @@ export const manifestSchema = z.strictObject({
   /** Temperature scaling applied to the (fused) probabilities. */
   calibration: z.strictObject({ temperature: z.number().positive() }).optional(),
   /** Probabilities divided by class priors^alpha before temperature scaling. */
-  priorCorrection: z.strictObject({ alpha: z.number().min(0).max(1), priors: z.array(z.number().positive()) }).optional(),
+  priorCorrection: z
+    .strictObject({ alpha: z.number().min(0).max(1), priors: z.array(z.number().positive()) })
+    .optional(),
   /** Free-form record of how the model was trained (options, data summary, metrics). */
   training: z.record(z.string(), z.unknown()),
   files: z.array(fileRecord).min(1),
@@ -122,15 +124,22 @@ export function sealManifest(manifest: Omit<Manifest, 'manifestSha256'>): string
 function verifySeal(text: string, file: string): void {
   const seals = [...text.matchAll(SEAL)];
   if (seals.length !== 1) {
-    throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `manifest has ${seals.length} manifestSha256 values, not one`, { location: { file, field: 'manifestSha256' } });
-  }
-  const [seal] = seals;
-  const unsealed = text.slice(0, seal.index) + `"manifestSha256": "${UNSEALED}"` + text.slice(seal.index + seal[0].length);
-  const actual = sha256(unsealed);
-  if (actual !== seal[1]) {
-    throw new ModelError('CHECKPOINT_MANIFEST_HASH_MISMATCH', `the manifest's sha256 is ${actual}, not the ${seal[1]} it was saved with: it was changed after saving`, {
+    throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `manifest has ${seals.length} manifestSha256 values, not one`, {
       location: { file, field: 'manifestSha256' },
     });
+  }
+  const [seal] = seals;
+  const unsealed =
+    text.slice(0, seal.index) + `"manifestSha256": "${UNSEALED}"` + text.slice(seal.index + seal[0].length);
+  const actual = sha256(unsealed);
+  if (actual !== seal[1]) {
+    throw new ModelError(
+      'CHECKPOINT_MANIFEST_HASH_MISMATCH',
+      `the manifest's sha256 is ${actual}, not the ${seal[1]} it was saved with: it was changed after saving`,
+      {
+        location: { file, field: 'manifestSha256' },
+      },
+    );
   }
 }
 
@@ -140,9 +149,13 @@ function sha256(text: string): string {
 
 export function parseManifest(bytes: Buffer, file: string): Manifest {
   if (bytes.byteLength > MAX_MANIFEST_BYTES) {
-    throw new ModelError('CHECKPOINT_MANIFEST_TOO_LARGE', `manifest is ${bytes.byteLength} bytes, over ${MAX_MANIFEST_BYTES}`, {
-      location: { file },
-    });
+    throw new ModelError(
+      'CHECKPOINT_MANIFEST_TOO_LARGE',
+      `manifest is ${bytes.byteLength} bytes, over ${MAX_MANIFEST_BYTES}`,
+      {
+        location: { file },
+      },
+    );
   }
   const text = bytes.toString('utf8');
   let json: unknown;
@@ -158,7 +171,8 @@ export function parseManifest(bytes: Buffer, file: string): Manifest {
       `checkpoint format version ${version} is ${version > CHECKPOINT_FORMAT_VERSION ? 'newer' : 'older'} than the supported version ${CHECKPOINT_FORMAT_VERSION}`,
       {
         location: { file, field: 'formatVersion' },
-        hint: version > CHECKPOINT_FORMAT_VERSION ? 'upgrade headstart to load it' : 're-train the model with this version',
+        hint:
+          version > CHECKPOINT_FORMAT_VERSION ? 'upgrade headstart to load it' : 're-train the model with this version',
       },
     );
   }
@@ -172,32 +186,53 @@ export function parseManifest(bytes: Buffer, file: string): Manifest {
   }
   const manifest = parsed.data;
   if (manifest.head.spec.numLabels !== manifest.labels.length) {
-    throw new ModelError('CHECKPOINT_LABELS_MISMATCH', `head has ${manifest.head.spec.numLabels} outputs but the manifest lists ${manifest.labels.length} labels`, {
-      location: { file, field: 'labels' },
-    });
+    throw new ModelError(
+      'CHECKPOINT_LABELS_MISMATCH',
+      `head has ${manifest.head.spec.numLabels} outputs but the manifest lists ${manifest.labels.length} labels`,
+      {
+        location: { file, field: 'labels' },
+      },
+    );
   }
   if (manifest.priorCorrection && manifest.priorCorrection.priors.length !== manifest.labels.length) {
-    throw new ModelError('CHECKPOINT_LABELS_MISMATCH', `priorCorrection has ${manifest.priorCorrection.priors.length} priors for ${manifest.labels.length} labels`, {
-      location: { file, field: 'priorCorrection.priors' },
-    });
+    throw new ModelError(
+      'CHECKPOINT_LABELS_MISMATCH',
+      `priorCorrection has ${manifest.priorCorrection.priors.length} priors for ${manifest.labels.length} labels`,
+      {
+        location: { file, field: 'priorCorrection.priors' },
+      },
+    );
   }
   if (manifest.fusion) {
     const { weights, members } = manifest.fusion;
     if (weights.length !== members.length + 1 || !weights.some((w) => w > 0)) {
-      throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `fusion needs ${members.length + 1} weights (not all 0), got ${weights.length}`, {
-        location: { file, field: 'fusion.weights' },
-      });
+      throw new ModelError(
+        'CHECKPOINT_MANIFEST_INVALID',
+        `fusion needs ${members.length + 1} weights (not all 0), got ${weights.length}`,
+        {
+          location: { file, field: 'fusion.weights' },
+        },
+      );
     }
     members.forEach((member, i) => {
-      if (member.head.spec.numLabels !== manifest.labels.length || member.head.spec.multiLabel !== manifest.multiLabel) {
-        throw new ModelError('CHECKPOINT_LABELS_MISMATCH', `fusion member ${i} has ${member.head.spec.numLabels} outputs for ${manifest.labels.length} labels`, {
-          location: { file, field: `fusion.members.${i}.head.spec` },
-        });
+      if (
+        member.head.spec.numLabels !== manifest.labels.length ||
+        member.head.spec.multiLabel !== manifest.multiLabel
+      ) {
+        throw new ModelError(
+          'CHECKPOINT_LABELS_MISMATCH',
+          `fusion member ${i} has ${member.head.spec.numLabels} outputs for ${manifest.labels.length} labels`,
+          {
+            location: { file, field: `fusion.members.${i}.head.spec` },
+          },
+        );
       }
     });
   }
   if (new Set(manifest.labels).size !== manifest.labels.length) {
-    throw new ModelError('CHECKPOINT_LABELS_DUPLICATE', `the label list has duplicates`, { location: { file, field: 'labels' } });
+    throw new ModelError('CHECKPOINT_LABELS_DUPLICATE', `the label list has duplicates`, {
+      location: { file, field: 'labels' },
+    });
   }
   return manifest;
 }

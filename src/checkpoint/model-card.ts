@@ -12,7 +12,13 @@ export interface ModelCardProse {
 /** `weightBytes`: the bytes of every file but the card and the manifest (head, encoder state). */
 export function renderModelCard(manifest: CardInput, weightBytes: number, prose?: ModelCardProse): string {
   const { encoder, head, labels, training } = manifest;
-  const data = (training.data ?? {}) as { examples?: number; labelCounts?: Record<string, number>; truncatedTexts?: number; textsWithoutTokens?: number; source?: string };
+  const data = (training.data ?? {}) as {
+    examples?: number;
+    labelCounts?: Record<string, number>;
+    truncatedTexts?: number;
+    textsWithoutTokens?: number;
+    source?: string;
+  };
   const metrics = training.metrics as Record<string, unknown> | undefined;
   const options = (training.options ?? {}) as Record<string, unknown>;
   const encoders = [encoder, ...(manifest.fusion?.members ?? []).map((member) => member.encoder)];
@@ -20,7 +26,11 @@ export function renderModelCard(manifest: CardInput, weightBytes: number, prose?
   const lines = [
     `# ${prose?.title ?? 'headstart model'}`,
     ``,
-    ...(prose?.sections ?? []).flatMap((section) => [...(section.heading ? [`## ${section.heading}`, ``] : []), section.body.trimEnd(), ``]),
+    ...(prose?.sections ?? []).flatMap((section) => [
+      ...(section.heading ? [`## ${section.heading}`, ``] : []),
+      section.body.trimEnd(),
+      ``,
+    ]),
     ...(prose ? [`## Model`, ``] : []),
     `${manifest.multiLabel ? 'Multi-label' : 'Single-label'} text classifier over ${labels.length} labels, trained with headstart ${manifest.libraryVersion} on ${manifest.createdAt}.`,
     ``,
@@ -28,7 +38,9 @@ export function renderModelCard(manifest: CardInput, weightBytes: number, prose?
     `- Head: ${head.spec.type}${head.spec.type === 'mlp' ? ` (hidden ${head.spec.hidden}, dropout ${head.spec.dropout})` : ''}, input ${head.spec.inputDim}-d, standardised inputs: ${head.spec.standardize ? 'yes' : 'no'}`,
     data.source ? `- Training data: ${data.source}` : undefined,
     `- Size: ${formatBytes(weightBytes)} of weights${withState ? ' and encoder state' : ''}, plus this card and \`headstart.json\``,
-    data.examples !== undefined ? `- Examples: ${data.examples} (truncated texts: ${data.truncatedTexts ?? 0}, texts with no known token: ${data.textsWithoutTokens ?? 0})` : undefined,
+    data.examples !== undefined
+      ? `- Examples: ${data.examples} (truncated texts: ${data.truncatedTexts ?? 0}, texts with no known token: ${data.textsWithoutTokens ?? 0})`
+      : undefined,
     ``,
     `## Labels`,
     ``,
@@ -45,9 +57,15 @@ export function renderModelCard(manifest: CardInput, weightBytes: number, prose?
     lines.push(``);
   }
   lines.push(`## Hyperparameters`, ``, `| option | value |`, `| --- | --- |`);
-  for (const [name, value] of Object.entries(options)) lines.push(`| ${escapeCell(name)} | ${escapeCell(JSON.stringify(value))} |`);
-  if (training.epochsRun !== undefined) lines.push(`| epochs run | ${training.epochsRun} (best ${training.bestEpoch}) |`);
-  lines.push(``, `Load with \`TextClassifier.load(dir)\` or \`headstart predict --model DIR\`; every file is checked against the sha256 in \`headstart.json\`.`, ``);
+  for (const [name, value] of Object.entries(options))
+    lines.push(`| ${escapeCell(name)} | ${escapeCell(JSON.stringify(value))} |`);
+  if (training.epochsRun !== undefined)
+    lines.push(`| epochs run | ${training.epochsRun} (best ${training.bestEpoch}) |`);
+  lines.push(
+    ``,
+    `Load with \`TextClassifier.load(dir)\` or \`headstart predict --model DIR\`; every file is checked against the sha256 in \`headstart.json\`.`,
+    ``,
+  );
   return lines.filter((line) => line !== undefined).join('\n');
 }
 

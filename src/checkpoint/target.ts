@@ -67,7 +67,8 @@ async function manifestFiles(dir: string): Promise<Set<string> | string> {
   const file = path.join(dir, MANIFEST_FILE);
   const stat = await fs.lstat(file).catch(() => undefined);
   if (!stat) return `no ${MANIFEST_FILE}`;
-  if (!stat.isFile() || stat.size > MAX_MANIFEST_BYTES) return `${MANIFEST_FILE} is not a regular file under ${MAX_MANIFEST_BYTES} bytes`;
+  if (!stat.isFile() || stat.size > MAX_MANIFEST_BYTES)
+    return `${MANIFEST_FILE} is not a regular file under ${MAX_MANIFEST_BYTES} bytes`;
   try {
     const manifest = parseManifest(await fs.readFile(file), file);
     return new Set([MANIFEST_FILE, ...manifest.files.map((record) => record.name)]);
@@ -85,7 +86,8 @@ async function assertWritableLocation(target: string): Promise<void> {
   for (;;) {
     const stat = await fs.stat(ancestor).catch(() => undefined);
     if (stat) {
-      if (!stat.isDirectory()) throw new UsageError('OUT_NOT_CHECKPOINT', `cannot write ${target}: ${ancestor} is not a directory`);
+      if (!stat.isDirectory())
+        throw new UsageError('OUT_NOT_CHECKPOINT', `cannot write ${target}: ${ancestor} is not a directory`);
       break;
     }
     const up = path.dirname(ancestor);

@@ -13,8 +13,24 @@ import { applyMix, evenMix, mixContents, mixFromManifest, withoutUnused, type Mi
 import { isSparseHead, type AnyHead } from '../heads/index.js';
 import type { LabelInput } from '../labels.js';
 import type { ClassificationReport, MultiLabelReport } from '../metrics/index.js';
-import { memberFeatures, predictMember, type Member, EncoderPool, type EncoderArgument, ComputedVectors } from '../members/index.js';
-import { decide, evaluationTargets, scorePredictions, textList, type LabelledScores, type Prediction, type PredictOptions, type Probabilities } from './decide.js';
+import {
+  memberFeatures,
+  predictMember,
+  type Member,
+  EncoderPool,
+  type EncoderArgument,
+  ComputedVectors,
+} from '../members/index.js';
+import {
+  decide,
+  evaluationTargets,
+  scorePredictions,
+  textList,
+  type LabelledScores,
+  type Prediction,
+  type PredictOptions,
+  type Probabilities,
+} from './decide.js';
 import { fitMembers, type TrainedState } from './fit.js';
 import type { FitOptions } from './options.js';
 import type { FitReport } from './report.js';
@@ -42,7 +58,11 @@ export class TextClassifier {
    * training texts (TF-IDF) and for encoders it was not made for.
    */
   static async create(
-    options: { encoder?: EncoderArgument; fuseWith?: EncoderArgument[]; cache?: EmbeddingCache } & EncoderLoadOptions = {},
+    options: {
+      encoder?: EncoderArgument;
+      fuseWith?: EncoderArgument[];
+      cache?: EmbeddingCache;
+    } & EncoderLoadOptions = {},
   ): Promise<TextClassifier> {
     const { encoder = 'potion', fuseWith = [], ...rest } = options;
     const pool = new EncoderPool();
@@ -72,7 +92,12 @@ export class TextClassifier {
     const pool = new EncoderPool();
     const members = await pool.loadMembers(checkpoint, options);
     const mix = mixFromManifest(manifest, members.length);
-    return TextClassifier.fromMembers(members, pool, { labels: [...manifest.labels], multiLabel: manifest.multiLabel, mix, training: manifest.training });
+    return TextClassifier.fromMembers(members, pool, {
+      labels: [...manifest.labels],
+      multiLabel: manifest.multiLabel,
+      mix,
+      training: manifest.training,
+    });
   }
 
   /**
@@ -85,9 +110,19 @@ export class TextClassifier {
   }
 
   /** How predictProba combines its parts, for exporters: members, fusion weights (0 skips one), prior correction, temperature. */
-  get composition(): { members: { encoder: Encoder; head: AnyHead }[]; weights: readonly number[]; prior?: Mix['prior']; temperature: number } {
+  get composition(): {
+    members: { encoder: Encoder; head: AnyHead }[];
+    weights: readonly number[];
+    prior?: Mix['prior'];
+    temperature: number;
+  } {
     this.requireHead();
-    return { members: this.members.map((m) => ({ encoder: m.encoder, head: m.head! })), weights: this.mix.weights, prior: this.mix.prior, temperature: this.mix.temperature };
+    return {
+      members: this.members.map((m) => ({ encoder: m.encoder, head: m.head! })),
+      weights: this.mix.weights,
+      prior: this.mix.prior,
+      temperature: this.mix.temperature,
+    };
   }
 
   /** The primary encoder (the first of several when encoders are fused). */
@@ -124,7 +159,9 @@ export class TextClassifier {
   async fit(texts: readonly string[], labels: LabelInput, options: FitOptions = {}): Promise<FitReport> {
     const { recipe = this.members.length === 1 ? 'auto' : 'single', budgetSeconds, onStage, ...fitOptions } = options;
     if (recipe !== 'auto' && recipe !== 'single') {
-      throw new UsageError('UNKNOWN_RECIPE', `unknown recipe ${JSON.stringify(recipe)}`, { hint: "use 'auto' (the default) or 'single'" });
+      throw new UsageError('UNKNOWN_RECIPE', `unknown recipe ${JSON.stringify(recipe)}`, {
+        hint: "use 'auto' (the default) or 'single'",
+      });
     }
     const task = trainableTask(texts, labels, options.multiLabel);
     if (recipe === 'single') {
@@ -133,11 +170,19 @@ export class TextClassifier {
       return report;
     }
     if (this.members.length > 1) {
-      throw new UsageError('RECIPE_NEEDS_ONE_ENCODER', 'the auto recipe chooses its own members, so it takes a classifier over one encoder', {
-        hint: "pass recipe: 'single' to train the encoders given with fuseWith",
-      });
+      throw new UsageError(
+        'RECIPE_NEEDS_ONE_ENCODER',
+        'the auto recipe chooses its own members, so it takes a classifier over one encoder',
+        {
+          hint: "pass recipe: 'single' to train the encoders given with fuseWith",
+        },
+      );
     }
-    return this.fitAuto(texts, task, { ...fitOptions, ...(budgetSeconds !== undefined && { budgetSeconds }), ...(onStage && { onStage }) });
+    return this.fitAuto(texts, task, {
+      ...fitOptions,
+      ...(budgetSeconds !== undefined && { budgetSeconds }),
+      ...(onStage && { onStage }),
+    });
   }
 
   /**
@@ -164,7 +209,12 @@ export class TextClassifier {
     if (member.pretrained) await this.pool.release(member.encoder, this.members);
     this.pool.takeOver(trained.pool);
     const { fit: fitReport, ...recipe } = report;
-    this.use({ labels: trained.labelList, multiLabel: trained.multi, mix: trained.mix, training: { ...trained.trainingRecord, recipe } });
+    this.use({
+      labels: trained.labelList,
+      multiLabel: trained.multi,
+      mix: trained.mix,
+      training: { ...trained.trainingRecord, recipe },
+    });
     return { ...fitReport, recipe };
   }
 
@@ -174,10 +224,14 @@ export class TextClassifier {
    * `embedded` (from `embedPrimary`) stands in for the primary encoder's vectors of `texts`; it is
    * ignored when it is dense and the primary head reads sparse rows, or the reverse.
    */
-  async predictProba(input: string | readonly string[], options: { signal?: AbortSignal; embedded?: Features } = {}): Promise<Probabilities> {
+  async predictProba(
+    input: string | readonly string[],
+    options: { signal?: AbortSignal; embedded?: Features } = {},
+  ): Promise<Probabilities> {
     const texts = textList(input, 'predictProba');
     const primaryHead = this.requireHead();
-    const given = options.embedded && isSparseMatrix(options.embedded) === isSparseHead(primaryHead) ? options.embedded : undefined;
+    const given =
+      options.embedded && isSparseMatrix(options.embedded) === isSparseHead(primaryHead) ? options.embedded : undefined;
     const computed = new ComputedVectors(texts.length);
     // The primary's vectors are needed for `info` even when its weight is 0.
     const primary = given ?? (await memberFeatures(this.members[0], texts, options.signal));
@@ -213,16 +267,28 @@ export class TextClassifier {
 
   /** Turns probabilities into predictions: argmax (single-label) or per-label thresholds (multi-label). */
   decide(probabilities: Probabilities, topK = 1): Prediction[] {
-    return decide(probabilities, topK, { labels: this.labelList, multiLabel: this.multi, thresholds: this.requireHead().thresholds });
+    return decide(probabilities, topK, {
+      labels: this.labelList,
+      multiLabel: this.multi,
+      thresholds: this.requireHead().thresholds,
+    });
   }
 
   /** Metrics on labelled texts. Labels the model does not know are a DataError listing them. `signal` stops it between embedding chunks. */
-  async evaluate(texts: readonly string[], labels: LabelInput, options: { signal?: AbortSignal } = {}): Promise<ClassificationReport | MultiLabelReport> {
+  async evaluate(
+    texts: readonly string[],
+    labels: LabelInput,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ClassificationReport | MultiLabelReport> {
     return (await this.evaluateWithScores(texts, labels, options)).report;
   }
 
   /** As evaluate(), keeping what the metrics were computed from: each row's probabilities and true label indices (a 0/1 row per text, multi-label). */
-  async evaluateWithScores(texts: readonly string[], labels: LabelInput, options: { signal?: AbortSignal } = {}): Promise<LabelledScores> {
+  async evaluateWithScores(
+    texts: readonly string[],
+    labels: LabelInput,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<LabelledScores> {
     const targets = evaluationTargets(texts, labels, { labels: this.labelList, multiLabel: this.multi });
     const probabilities = await this.predictProba(texts, { signal: options.signal });
     return scorePredictions(this.decide(probabilities), probabilities, targets, this.labelList);
@@ -233,7 +299,11 @@ export class TextClassifier {
    * complete). `extraTraining` joins the training record in `headstart.json`; `card` puts the
    * publisher's prose at the top of the model card (README.md).
    */
-  async save(dir: string, extraTraining: Record<string, unknown> = {}, options: { card?: ModelCardProse } = {}): Promise<void> {
+  async save(
+    dir: string,
+    extraTraining: Record<string, unknown> = {},
+    options: { card?: ModelCardProse } = {},
+  ): Promise<void> {
     const head = this.requireHead();
     await writeCheckpoint(dir, {
       encoder: this.encoder,
@@ -241,7 +311,10 @@ export class TextClassifier {
       labels: this.labelList,
       multiLabel: this.multi,
       training: { ...this.trainingRecord, ...extraTraining },
-      ...mixContents(this.mix, this.members.slice(1).map((m) => ({ encoder: m.encoder, head: m.head! }))),
+      ...mixContents(
+        this.mix,
+        this.members.slice(1).map((m) => ({ encoder: m.encoder, head: m.head! })),
+      ),
       ...(options.card && { card: options.card }),
     });
   }
@@ -257,7 +330,8 @@ export class TextClassifier {
     for (const member of unused) {
       this.members.splice(this.members.indexOf(member), 1);
       member.head?.dispose();
-      for (const encoder of [member.encoder, member.pretrained?.encoder]) if (encoder) await this.pool.release(encoder, this.members);
+      for (const encoder of [member.encoder, member.pretrained?.encoder])
+        if (encoder) await this.pool.release(encoder, this.members);
     }
   }
 
@@ -288,7 +362,8 @@ export class TextClassifier {
 
   private requireHead(): AnyHead {
     const head = this.members[0].head;
-    if (!head) throw new UsageError('NOT_TRAINED', 'the classifier has not been trained: call fit() or TextClassifier.load()');
+    if (!head)
+      throw new UsageError('NOT_TRAINED', 'the classifier has not been trained: call fit() or TextClassifier.load()');
     return head;
   }
 }

@@ -3,7 +3,12 @@ import type { Matrix, TextInfo } from '../encoders/index.js';
 import { DataError, UsageError } from '../errors.js';
 import type { LabelTargets } from '../heads/index.js';
 import { encodeTargets, isMultiLabelInput, unknownLabels, type LabelInput } from '../labels.js';
-import { classificationReport, multiLabelReport, type ClassificationReport, type MultiLabelReport } from '../metrics/index.js';
+import {
+  classificationReport,
+  multiLabelReport,
+  type ClassificationReport,
+  type MultiLabelReport,
+} from '../metrics/index.js';
 import { topIndices } from '../util/index.js';
 
 export interface Prediction {
@@ -61,44 +66,87 @@ export function decide(
 }
 
 /** Evaluation labels as targets, checked against the model's: the same kind, none it does not know. */
-export function evaluationTargets(texts: readonly string[], labels: LabelInput, model: { labels: readonly string[]; multiLabel: boolean }): LabelTargets {
+export function evaluationTargets(
+  texts: readonly string[],
+  labels: LabelInput,
+  model: { labels: readonly string[]; multiLabel: boolean },
+): LabelTargets {
   if (texts.length !== labels.length) {
     throw new UsageError('EVAL_LENGTH_MISMATCH', `evaluate got ${texts.length} texts but ${labels.length} labels`);
   }
   if (isMultiLabelInput(labels) !== model.multiLabel) {
-    throw new DataError('LABEL_KIND_MISMATCH', `the model is ${model.multiLabel ? 'multi-label' : 'single-label'} but the evaluation labels are not`);
+    throw new DataError(
+      'LABEL_KIND_MISMATCH',
+      `the model is ${model.multiLabel ? 'multi-label' : 'single-label'} but the evaluation labels are not`,
+    );
   }
   const unknown = unknownLabels(labels, model.labels);
   if (unknown.size > 0) {
     const listed = [...unknown].map(([label, count]) => `${JSON.stringify(label)} (${count})`).join(', ');
-    throw new DataError('UNKNOWN_LABEL', `evaluation data has labels the model was not trained on: ${listed}; the model knows ${model.labels.join(', ')}`);
+    throw new DataError(
+      'UNKNOWN_LABEL',
+      `evaluation data has labels the model was not trained on: ${listed}; the model knows ${model.labels.join(', ')}`,
+    );
   }
   return encodeTargets(labels, model.labels);
 }
 
 /** Metrics with the scores behind them; `targets` and `predicted` index the model's labels (0/1 rows of `dim`, multi-label). */
 export type LabelledScores =
-  | { kind: 'single'; report: ClassificationReport; probabilities: Probabilities; targets: Int32Array; predicted: Int32Array }
-  | { kind: 'multi'; report: MultiLabelReport; probabilities: Probabilities; targets: Uint8Array; predicted: Uint8Array };
+  | {
+      kind: 'single';
+      report: ClassificationReport;
+      probabilities: Probabilities;
+      targets: Int32Array;
+      predicted: Int32Array;
+    }
+  | {
+      kind: 'multi';
+      report: MultiLabelReport;
+      probabilities: Probabilities;
+      targets: Uint8Array;
+      predicted: Uint8Array;
+    };
 
 /** Metrics of `predictions` (decided from `probabilities`) against `targets` (from `evaluationTargets`). */
-export function scorePredictions(predictions: readonly Prediction[], probabilities: Probabilities, targets: LabelTargets, vocabulary: readonly string[]): LabelledScores {
+export function scorePredictions(
+  predictions: readonly Prediction[],
+  probabilities: Probabilities,
+  targets: LabelTargets,
+  vocabulary: readonly string[],
+): LabelledScores {
   const labelList = [...vocabulary];
   const index = new Map(labelList.map((label, i) => [label, i]));
   if (targets.kind === 'multi') {
     const predicted = new Uint8Array(targets.labels.length);
-    predictions.forEach((p, row) => p.labels!.forEach((label) => (predicted[row * labelList.length + index.get(label)!] = 1)));
-    return { kind: 'multi', report: multiLabelReport(targets.labels, predicted, labelList.length, labelList), probabilities, targets: targets.labels, predicted };
+    predictions.forEach((p, row) =>
+      p.labels!.forEach((label) => (predicted[row * labelList.length + index.get(label)!] = 1)),
+    );
+    return {
+      kind: 'multi',
+      report: multiLabelReport(targets.labels, predicted, labelList.length, labelList),
+      probabilities,
+      targets: targets.labels,
+      predicted,
+    };
   }
   const predicted = Int32Array.from(predictions, (p) => index.get(p.label)!);
-  return { kind: 'single', report: classificationReport(targets.labels, predicted, labelList), probabilities, targets: targets.labels, predicted };
+  return {
+    kind: 'single',
+    report: classificationReport(targets.labels, predicted, labelList),
+    probabilities,
+    targets: targets.labels,
+    predicted,
+  };
 }
 
 /** The texts to classify: one string, or an array (whose items the encoder checks are strings). */
 export function textList(texts: string | readonly string[], method: string): readonly string[] {
   if (typeof texts === 'string') return [texts];
   if (!Array.isArray(texts)) {
-    throw new TypeError(`${method} takes a string or an array of strings, got ${texts === null ? 'null' : typeof texts}`);
+    throw new TypeError(
+      `${method} takes a string or an array of strings, got ${texts === null ? 'null' : typeof texts}`,
+    );
   }
   return texts;
 }

@@ -27,7 +27,13 @@ export interface TrainedState {
  * Trains one head per member of `members` (in place: each gets its new head, and a fine-tuned one
  * its tuned encoder, owned by `pool`). Embeds each distinct text once.
  */
-export async function fitMembers(members: Member[], pool: EncoderPool, texts: readonly string[], labels: LabelInput, given: FitOptions): Promise<{ state: TrainedState; report: FitReport }> {
+export async function fitMembers(
+  members: Member[],
+  pool: EncoderPool,
+  texts: readonly string[],
+  labels: LabelInput,
+  given: FitOptions,
+): Promise<{ state: TrainedState; report: FitReport }> {
   // A member tuned by an earlier fit starts again from its pretrained encoder.
   const bases: Member[] = members.map((member) => (member.pretrained ? { ...member, ...member.pretrained } : member));
   const warnings = checkTrainingTask(texts, labels, bases[0].encoder);
@@ -44,7 +50,13 @@ export async function fitMembers(members: Member[], pool: EncoderPool, texts: re
   // Grouping costs up to a second on long texts, so only when a split is drawn.
   const groups = resolved.validationGroups ?? (resolved.validationSplit > 0 ? containmentGroups(texts) : undefined);
   const options: FitOptions = { ...given, validationGroups: groups };
-  const heldOut = validationSplit(targets, vocabulary.length, resolved.validationSplit, resolved.seed, groups).validation;
+  const heldOut = validationSplit(
+    targets,
+    vocabulary.length,
+    resolved.validationSplit,
+    resolved.seed,
+    groups,
+  ).validation;
   const plans = planMembers(bases, options, multiLabel, resolved.seed);
   const trainings: MemberTraining[] = [];
   const computed = new ComputedVectors(texts.length);
@@ -60,7 +72,9 @@ export async function fitMembers(members: Member[], pool: EncoderPool, texts: re
 
   const choice = chooseMix(
     trainings.map((t) => t.validationProbabilities),
-    targets.kind === 'single' ? { targets: Int32Array.from(heldOut, (row) => targets.labels[row]), trainLabels: targets.labels } : undefined,
+    targets.kind === 'single'
+      ? { targets: Int32Array.from(heldOut, (row) => targets.labels[row]), trainLabels: targets.labels }
+      : undefined,
     vocabulary.length,
     options,
   );
@@ -77,20 +91,34 @@ export async function fitMembers(members: Member[], pool: EncoderPool, texts: re
 
 function checkFusionOptions(members: number, multiLabel: boolean, options: FitOptions): void {
   if (multiLabel && members > 1) {
-    throw new UsageError('FUSION_MULTI_LABEL', 'fusing several encoders is supported for single-label data only', { hint: 'train with one encoder' });
+    throw new UsageError('FUSION_MULTI_LABEL', 'fusing several encoders is supported for single-label data only', {
+      hint: 'train with one encoder',
+    });
   }
-  const badWeights = (w: number[]) => w.length !== members || !w.every((v) => Number.isFinite(v) && v >= 0) || !w.some((v) => v > 0);
+  const badWeights = (w: number[]) =>
+    w.length !== members || !w.every((v) => Number.isFinite(v) && v >= 0) || !w.some((v) => v > 0);
   if (options.fusionWeights && badWeights(options.fusionWeights)) {
-    throw new UsageError('FUSION_WEIGHTS', `fusionWeights must be ${members} non-negative numbers, not all 0; got ${JSON.stringify(options.fusionWeights)}`);
+    throw new UsageError(
+      'FUSION_WEIGHTS',
+      `fusionWeights must be ${members} non-negative numbers, not all 0; got ${JSON.stringify(options.fusionWeights)}`,
+    );
   }
   const candidates = options.fusionCandidates;
   if (candidates && (candidates.length === 0 || candidates.some(badWeights))) {
-    throw new UsageError('FUSION_WEIGHTS', `fusionCandidates must be lists of ${members} non-negative numbers, not all 0; got ${JSON.stringify(candidates)}`);
+    throw new UsageError(
+      'FUSION_WEIGHTS',
+      `fusionCandidates must be lists of ${members} non-negative numbers, not all 0; got ${JSON.stringify(candidates)}`,
+    );
   }
 }
 
 /** Makes `tuned` the member's encoder (keeping the pretrained one), or goes back to the pretrained one. */
-async function useEncoder(member: Member, tuned: Encoder | undefined, pool: EncoderPool, members: readonly Member[]): Promise<void> {
+async function useEncoder(
+  member: Member,
+  tuned: Encoder | undefined,
+  pool: EncoderPool,
+  members: readonly Member[],
+): Promise<void> {
   const previous = member.pretrained && member.encoder;
   if (tuned) {
     member.pretrained ??= { encoder: member.encoder, cache: member.cache };

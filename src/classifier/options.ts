@@ -117,8 +117,11 @@ const UNRECORDED: readonly (keyof FitOptions)[] = ['onEpoch', 'onProgress', 'onW
  * dense one). TF-IDF with embeddings appended (concat) is read the same way. Why, with the
  * figures: docs/decisions/head-training.md.
  */
-export function defaultFitOptionsFor(encoder: Encoder): FitOptions & { head: HeadType; hidden: number; dropout: number; standardize: boolean } {
-  if (isSparseEncoder(encoder)) return { head: 'linear', hidden: 0, dropout: 0, standardize: false, learningRate: 0.05 };
+export function defaultFitOptionsFor(
+  encoder: Encoder,
+): FitOptions & { head: HeadType; hidden: number; dropout: number; standardize: boolean } {
+  if (isSparseEncoder(encoder))
+    return { head: 'linear', hidden: 0, dropout: 0, standardize: false, learningRate: 0.05 };
   return { head: 'mlp', hidden: 256, dropout: 0.3, standardize: true };
 }
 
@@ -132,16 +135,27 @@ export function memberOptions(encoder: Encoder, primary: boolean, options: FitOp
 
 /** The head training options among a member's options (no head shape, no refit). */
 export function trainOptionsOf(options: MemberFitOptions): Partial<TrainOptions> {
-  const { head: _head, hidden: _hidden, dropout: _dropout, standardize: _standardize, refit: _refit, ...train } = options;
+  const {
+    head: _head,
+    hidden: _hidden,
+    dropout: _dropout,
+    standardize: _standardize,
+    refit: _refit,
+    ...train
+  } = options;
   return definedOnly(train);
 }
 
 /** The options worth recording in a checkpoint. */
 export function recordedOptions(options: FitOptions): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(definedOnly(options)).filter(([key]) => !UNRECORDED.includes(key as keyof FitOptions)));
+  return Object.fromEntries(
+    Object.entries(definedOnly(options)).filter(([key]) => !UNRECORDED.includes(key as keyof FitOptions)),
+  );
 }
 
 /** The options whose scope `keep` accepts (an undeclared key, from untyped callers, counts as the primary's as it always did). */
 function pick<T extends object>(options: T, keep: (scope: Scope) => boolean): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([key]) => keep(OPTION_SCOPES[key as keyof FitOptions] ?? 'primary'))) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(options).filter(([key]) => keep(OPTION_SCOPES[key as keyof FitOptions] ?? 'primary')),
+  ) as Partial<T>;
 }

@@ -19,13 +19,20 @@ export function reportDataWarnings(dataset: Dataset): DataWarnings {
     const rows = conflicts.reduce((sum, conflict) => sum + conflict.lines.length, 0);
     const shown = conflicts
       .slice(0, SHOWN)
-      .map((c) => `lines ${c.lines.join(', ')}: ${c.labelSets.map((set) => set.join('+') || '(none)').join(' vs ')} for ${quote(c.text)}`)
+      .map(
+        (c) =>
+          `lines ${c.lines.join(', ')}: ${c.labelSets.map((set) => set.join('+') || '(none)').join(' vs ')} for ${quote(c.text)}`,
+      )
       .join('; ');
-    info(`warning: ${conflicts.length} text${conflicts.length === 1 ? '' : 's'} in ${dataset.file} appear${conflicts.length === 1 ? 's' : ''} with conflicting labels (${rows} rows): ${shown}${conflicts.length > SHOWN ? '; ...' : ''}`);
+    info(
+      `warning: ${conflicts.length} text${conflicts.length === 1 ? '' : 's'} in ${dataset.file} appear${conflicts.length === 1 ? 's' : ''} with conflicting labels (${rows} rows): ${shown}${conflicts.length > SHOWN ? '; ...' : ''}`,
+    );
   }
   const replaced = dataset.examples.filter((example) => example.invalidUtf8);
   if (replaced.length > 0) {
-    info(`warning: ${replaced.length} row${replaced.length === 1 ? '' : 's'} in ${dataset.file} had invalid UTF-8 replaced by U+FFFD (first: line ${replaced[0].line})`);
+    info(
+      `warning: ${replaced.length} row${replaced.length === 1 ? '' : 's'} in ${dataset.file} had invalid UTF-8 replaced by U+FFFD (first: line ${replaced[0].line})`,
+    );
   }
   return { conflictingTexts: conflicts.length, invalidUtf8Rows: replaced.length };
 }

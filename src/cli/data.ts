@@ -14,13 +14,24 @@ export interface DataFlags {
 /** --delimiter: one character, or a name for the one a shell makes awkward to type. */
 const DELIMITER_NAMES: Record<string, string> = { tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', pipe: '|' };
 
-export function readOptionsFrom(source: string, flags: DataFlags, labelled: boolean): { path: string; options: ReadOptions } {
+export function readOptionsFrom(
+  source: string,
+  flags: DataFlags,
+  labelled: boolean,
+): { path: string; options: ReadOptions } {
   const resolved = resolveDataSource(source);
-  const options: ReadOptions = { ...resolved.options, labelled, encoding: flags.encoding, onBadRow: flags.onBadRow, onNote: info };
+  const options: ReadOptions = {
+    ...resolved.options,
+    labelled,
+    encoding: flags.encoding,
+    onBadRow: flags.onBadRow,
+    onNote: info,
+  };
   if (flags.format !== 'auto') options.format = flags.format as ReadOptions['format'];
   if (flags.textField) options.textField = flags.textField;
   if (flags.labelField) options.labelField = flags.labelField;
-  if (flags.delimiter !== undefined) options.delimiter = DELIMITER_NAMES[flags.delimiter.toLowerCase()] ?? flags.delimiter;
+  if (flags.delimiter !== undefined)
+    options.delimiter = DELIMITER_NAMES[flags.delimiter.toLowerCase()] ?? flags.delimiter;
   if (flags.encoding === 'auto' && resolved.options.encoding) options.encoding = resolved.options.encoding;
   return { path: resolved.path, options };
 }
@@ -40,7 +51,11 @@ export async function loadLabelledData(
   const field = options.labelField ?? 'label';
   const lists = dataset.format === 'hoc';
   const given = examples.map((example) => (lists || example.labelList ? example.labels : example.labels[0]));
-  const labels = labelsOfOneKind(given, flags.multiLabel, (index) => ({ file: dataset.file, line: examples[index].line, field })) as string[] | string[][];
+  const labels = labelsOfOneKind(given, flags.multiLabel, (index) => ({
+    file: dataset.file,
+    line: examples[index].line,
+    field,
+  })) as string[] | string[][];
   return { dataset, texts, labels };
 }
 

@@ -15,7 +15,8 @@ export function integer(name: string, min = 0) {
 export function fraction(name: string, max = 1) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n < 0 || n > max) throw new InvalidArgumentError(`${name} must be a number in [0, ${max}]`);
+    if (!Number.isFinite(n) || n < 0 || n > max)
+      throw new InvalidArgumentError(`${name} must be a number in [0, ${max}]`);
     return n;
   };
 }
@@ -32,27 +33,49 @@ export function positiveNumber(name: string) {
 export function addDataOptions(command: Command, dataFlag = '--data <file>', required = true): Command {
   const dataHelp = 'data file (csv, tsv, jsonl, fpb, trec, hoc) or a corpus name such as fpb50, banking77-train';
   return (required ? command.requiredOption(dataFlag, dataHelp) : command.option(dataFlag, dataHelp))
-    .addOption(new Option('--format <format>', 'input format').choices(['auto', 'csv', 'tsv', 'jsonl', 'fpb', 'trec', 'hoc', 'lines']).default('auto'))
+    .addOption(
+      new Option('--format <format>', 'input format')
+        .choices(['auto', 'csv', 'tsv', 'jsonl', 'fpb', 'trec', 'hoc', 'lines'])
+        .default('auto'),
+    )
     .option('--text-field <name>', 'column or JSON field holding the text (default: text, or the corpus registry)')
     .option('--label-field <name>', 'column or JSON field holding the label (default: label, or the corpus registry)')
-    .option('--delimiter <char>', "field delimiter of csv input: one character, e.g. ';', or tab (default: ',', or ';' or tab when a .csv header has one of them and no comma)")
+    .option(
+      '--delimiter <char>',
+      "field delimiter of csv input: one character, e.g. ';', or tab (default: ',', or ';' or tab when a .csv header has one of them and no comma)",
+    )
     .addOption(
-      new Option('--encoding <encoding>', 'text encoding of the file; auto and utf-8 fail on invalid UTF-8 naming the byte (predict: see --strict), utf-8-replace reads it as U+FFFD and flags those rows; auto also reads UTF-16')
+      new Option(
+        '--encoding <encoding>',
+        'text encoding of the file; auto and utf-8 fail on invalid UTF-8 naming the byte (predict: see --strict), utf-8-replace reads it as U+FFFD and flags those rows; auto also reads UTF-16',
+      )
         .choices(['auto', 'utf-8', 'utf-8-replace', 'latin1'])
         .default('auto'),
     )
-    .addOption(new Option('--on-bad-row <policy>', 'what to do with empty texts, missing labels and malformed rows').choices(['fail', 'skip', 'warn']).default('fail'));
+    .addOption(
+      new Option('--on-bad-row <policy>', 'what to do with empty texts, missing labels and malformed rows')
+        .choices(['fail', 'skip', 'warn'])
+        .default('fail'),
+    );
 }
 
 /** --encoder and where to find models. */
 export function addEncoderOptions(command: Command): Command {
   return command
-    .option('--encoder <encoder>', 'potion (the embedded default), tfidf, hf:<hub id>, a model directory, or tfidf+potion (TF-IDF with the embeddings appended)', 'potion')
-    .option('--model-dir <dir>', 'directory holding the encoder model files (else $HEADSTART_MODELS/<name>, then the packaged default)')
+    .option(
+      '--encoder <encoder>',
+      'potion (the embedded default), tfidf, hf:<hub id>, a model directory, or tfidf+potion (TF-IDF with the embeddings appended)',
+      'potion',
+    )
+    .option(
+      '--model-dir <dir>',
+      'directory holding the encoder model files (else $HEADSTART_MODELS/<name>, then the packaged default)',
+    )
     .option('--allow-download', ALLOW_DOWNLOAD_HELP);
 }
 
-export const ALLOW_DOWNLOAD_HELP = 'download a hub model (hf:owner/name[@revision]) missing from the model folders into the cache ($HEADSTART_CACHE); also HEADSTART_ALLOW_DOWNLOAD=1';
+export const ALLOW_DOWNLOAD_HELP =
+  'download a hub model (hf:owner/name[@revision]) missing from the model folders into the cache ($HEADSTART_CACHE); also HEADSTART_ALLOW_DOWNLOAD=1';
 
 export function addTrainingOptions(command: Command): Command {
   return command
@@ -64,18 +87,39 @@ export function addTrainingOptions(command: Command): Command {
     .option('--learning-rate <lr>', 'Adam learning rate', positiveNumber('--learning-rate'))
     .option('--l2 <lambda>', 'L2 penalty on the weights', fraction('--l2', 10))
     .addOption(new Option('--class-weight <mode>', 'class weighting').choices(['balanced', 'none']))
-    .option('--validation-split <f>', 'fraction held out for early stopping (0 disables it)', fraction('--validation-split', 0.9))
+    .option(
+      '--validation-split <f>',
+      'fraction held out for early stopping (0 disables it)',
+      fraction('--validation-split', 0.9),
+    )
     .option('--patience <n>', 'early-stopping patience in epochs', integer('--patience', 1))
     .option('--seed <n>', `random seed (default ${DEFAULT_SEED}, as in the library)`, integer('--seed'), DEFAULT_SEED)
-    .option('--fine-tune', 'train the static encoder\'s embedding table together with the head (potion and other Model2Vec encoders; the auto recipe does by default)')
-    .option('--no-fine-tune', 'keep the table frozen, e.g. for models that predict together from one embedding (predict with several --model)')
-    .option('--table-learning-rate <lr>', 'with --fine-tune: Adam step size of the table rows', positiveNumber('--table-learning-rate'))
-    .option('--l2-pull <lambda>', 'with --fine-tune: pull of tuned rows towards their pretrained values', fraction('--l2-pull', 1000));
+    .option(
+      '--fine-tune',
+      "train the static encoder's embedding table together with the head (potion and other Model2Vec encoders; the auto recipe does by default)",
+    )
+    .option(
+      '--no-fine-tune',
+      'keep the table frozen, e.g. for models that predict together from one embedding (predict with several --model)',
+    )
+    .option(
+      '--table-learning-rate <lr>',
+      'with --fine-tune: Adam step size of the table rows',
+      positiveNumber('--table-learning-rate'),
+    )
+    .option(
+      '--l2-pull <lambda>',
+      'with --fine-tune: pull of tuned rows towards their pretrained values',
+      fraction('--l2-pull', 1000),
+    );
 }
 
 /** --multi-label: intent, so that a few list-valued labels in a file do not turn the model multi-label by accident. */
 export function addMultiLabelOption(command: Command): Command {
-  return command.option('--multi-label', 'train a multi-label model: a row may have a list of labels (JSONL arrays), a single label counts as a list of one');
+  return command.option(
+    '--multi-label',
+    'train a multi-label model: a row may have a list of labels (JSONL arrays), a single label counts as a list of one',
+  );
 }
 
 export interface TrainingFlags {
@@ -98,7 +142,10 @@ export interface TrainingFlags {
 
 export function fitOptionsFrom(flags: TrainingFlags): FitOptions {
   if (!flags.fineTune && (flags.tableLearningRate !== undefined || flags.l2Pull !== undefined)) {
-    throw new UsageError('FINE_TUNE_OPTION', '--table-learning-rate and --l2-pull apply to fine-tuning: add --fine-tune');
+    throw new UsageError(
+      'FINE_TUNE_OPTION',
+      '--table-learning-rate and --l2-pull apply to fine-tuning: add --fine-tune',
+    );
   }
   return {
     head: flags.head,
@@ -127,7 +174,6 @@ export function duration(name: string) {
   };
 }
 
-
 export interface RecipeFlags {
   recipe: Recipe;
   budget?: number;
@@ -137,11 +183,18 @@ export interface RecipeFlags {
 export function addRecipeOptions(command: Command): Command {
   return command
     .addOption(
-      new Option('--recipe <recipe>', 'auto: fuse the encoder with TF-IDF where held-out data says it helps, calibrated; single: one head over --encoder')
+      new Option(
+        '--recipe <recipe>',
+        'auto: fuse the encoder with TF-IDF where held-out data says it helps, calibrated; single: one head over --encoder',
+      )
         .choices(['auto', 'single'])
         .default('auto'),
     )
-    .option('--budget <duration>', 'time budget of the auto recipe (e.g. 60s, 2m; default 5m); past it fine-tuning, then the TF-IDF member, is dropped', duration('--budget'));
+    .option(
+      '--budget <duration>',
+      'time budget of the auto recipe (e.g. 60s, 2m; default 5m); past it fine-tuning, then the TF-IDF member, is dropped',
+      duration('--budget'),
+    );
 }
 
 /** --labels: label descriptions for zero-shot training, or a prior added to the data. */

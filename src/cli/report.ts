@@ -19,7 +19,9 @@ export async function prepareReport(report: string, inputs: readonly string[]): 
 }
 
 export function refuseMultiLabelReport(): never {
-  throw new UsageError('REPORT_MULTI_LABEL', '--report draws single-label results; this task is multi-label', { hint: 'leave --report out for a multi-label model' });
+  throw new UsageError('REPORT_MULTI_LABEL', '--report draws single-label results; this task is multi-label', {
+    hint: 'leave --report out for a multi-label model',
+  });
 }
 
 export async function saveReport(target: string, source: ReportSource): Promise<void> {

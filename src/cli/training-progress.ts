@@ -30,7 +30,10 @@ export function createTrainingProgress(budgetSeconds: number, intervalMs = inter
   const interactive = process.stderr.isTTY === true;
 
   const describe = (p: FitProgress): string => {
-    const step = p.epoch === 0 ? 'starting' : `${p.refit ? 'refit on all rows, ' : ''}${p.unit} ${p.epoch}${p.maxEpochs !== undefined && !p.refit ? `/${p.maxEpochs}` : ''}`;
+    const step =
+      p.epoch === 0
+        ? 'starting'
+        : `${p.refit ? 'refit on all rows, ' : ''}${p.unit} ${p.epoch}${p.maxEpochs !== undefined && !p.refit ? `/${p.maxEpochs}` : ''}`;
     return `${label}training ${p.name} (member ${p.member + 1}/${p.members}): ${step}`;
   };
   const clock = (): string => {
@@ -44,7 +47,10 @@ export function createTrainingProgress(budgetSeconds: number, intervalMs = inter
       info(`${describe(current)}, ${clock()}`);
       return;
     }
-    bar ??= new cliProgress.SingleBar({ stream: process.stderr, format: '{status} |{bar}| {clock}', hideCursor: true, linewrap: false, barsize: 20 }, cliProgress.Presets.shades_classic);
+    bar ??= new cliProgress.SingleBar(
+      { stream: process.stderr, format: '{status} |{bar}| {clock}', hideCursor: true, linewrap: false, barsize: 20 },
+      cliProgress.Presets.shades_classic,
+    );
     const total = current.refit ? current.epoch : (current.maxEpochs ?? 1);
     const payload = { status: describe(current), clock: clock() };
     if (!bar.isActive) {

@@ -12,7 +12,10 @@ export interface LabelConflict {
 /** Every text that appears with more than one label set, in order of first appearance. */
 export function findLabelConflicts(examples: Iterable<Example>): LabelConflict[] {
   // A text's first row is kept as plain fields; arrays are only allocated once the text repeats.
-  const seen = new Map<string, { line: number; key: string; labels: string[]; repeat?: LabelConflict & { keys: Set<string> } }>();
+  const seen = new Map<
+    string,
+    { line: number; key: string; labels: string[]; repeat?: LabelConflict & { keys: Set<string> } }
+  >();
   const conflicts: LabelConflict[] = [];
   for (const example of examples) {
     const key = [...example.labels].sort().join('\u0000');

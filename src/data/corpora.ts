@@ -39,8 +39,11 @@ let registry: CorpusEntry[] | undefined;
 const verifiedFiles = new Set<string>();
 
 export function listCorpora(): readonly CorpusEntry[] {
-  registry ??= (JSON.parse(readFileSync(new URL('../../corpora/registry.json', import.meta.url), 'utf8')) as { corpora: CorpusEntry[] })
-    .corpora;
+  registry ??= (
+    JSON.parse(readFileSync(new URL('../../corpora/registry.json', import.meta.url), 'utf8')) as {
+      corpora: CorpusEntry[];
+    }
+  ).corpora;
   return registry;
 }
 
@@ -52,9 +55,13 @@ export function resolveDataSource(nameOrPath: string): ResolvedSource {
     const known = listCorpora()
       .map((entry) => entry.name)
       .join(', ');
-    throw new DataError('UNKNOWN_SOURCE', `"${printable(nameOrPath)}" is neither an existing file nor a known corpus (known: ${known})`, {
-      hint: 'check the path, or use one of the corpus names',
-    });
+    throw new DataError(
+      'UNKNOWN_SOURCE',
+      `"${printable(nameOrPath)}" is neither an existing file nor a known corpus (known: ${known})`,
+      {
+        hint: 'check the path, or use one of the corpus names',
+      },
+    );
   }
   const root = process.env[CORPORA_ENV];
   if (!root) {
@@ -84,10 +91,14 @@ function verifyChecksum(corpus: CorpusEntry, file: string): void {
   }
   const actual = createHash('sha256').update(readFileSync(file)).digest('hex');
   if (actual !== corpus.sha256) {
-    throw new DataError('CHECKSUM_MISMATCH', `corpus '${corpus.name}' has sha256 ${actual}, the registry expects ${corpus.sha256}`, {
-      location: { file },
-      hint: 'the file was changed or is another version; restore the copy described in its PROVENANCE.txt',
-    });
+    throw new DataError(
+      'CHECKSUM_MISMATCH',
+      `corpus '${corpus.name}' has sha256 ${actual}, the registry expects ${corpus.sha256}`,
+      {
+        location: { file },
+        hint: 'the file was changed or is another version; restore the copy described in its PROVENANCE.txt',
+      },
+    );
   }
   verifiedFiles.add(file);
 }

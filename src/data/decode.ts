@@ -35,7 +35,8 @@ export async function* decodeLines(
     const body = bytes.subarray(bomLength);
     if (encoding === 'latin1') return { text: body.toString('latin1'), line, terminated, invalidUtf8: false };
     const valid = isUtf8(body);
-    if (valid || encoding === 'utf-8-replace') return { text: body.toString('utf8'), line, terminated, invalidUtf8: !valid };
+    if (valid || encoding === 'utf-8-replace')
+      return { text: body.toString('utf8'), line, terminated, invalidUtf8: !valid };
     throw invalidUtf8(file, line, lineStart + bomLength, body);
   };
 
@@ -71,10 +72,14 @@ function firstInvalidUtf8Offset(bytes: Buffer): number {
 function invalidUtf8(file: string, line: number, bodyStart: number, body: Buffer): DataError {
   const offset = firstInvalidUtf8Offset(body);
   const byte = body[offset];
-  return new DataError('INVALID_UTF8', `invalid UTF-8 at byte offset ${bodyStart + offset} (byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')}${latin1Diagnosis(body, byte)})`, {
-    location: { file, line },
-    hint: 'if the file is ISO-8859-1 (latin-1), pass --encoding latin1; to read it anyway, --encoding utf-8-replace replaces bad bytes with U+FFFD and flags the rows',
-  });
+  return new DataError(
+    'INVALID_UTF8',
+    `invalid UTF-8 at byte offset ${bodyStart + offset} (byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')}${latin1Diagnosis(body, byte)})`,
+    {
+      location: { file, line },
+      hint: 'if the file is ISO-8859-1 (latin-1), pass --encoding latin1; to read it anyway, --encoding utf-8-replace replaces bad bytes with U+FFFD and flags the rows',
+    },
+  );
 }
 
 /**

@@ -135,10 +135,14 @@ function pickColumns(spec: DelimitedSpec, columns: string[], headerLine: number 
   const find = (field: string, role: string, option: string): number => {
     const index = columns.indexOf(field);
     if (index !== -1) return index;
-    throw new DataError('MISSING_COLUMN', `no ${role} column "${field}"; columns found: ${printable(columns.join(', '))}`, {
-      location: location(field),
-      hint: `name the ${role} column with ${option}${spec.format === 'tsv' ? ' (BLUE HoC files need --format hoc)' : ''}`,
-    });
+    throw new DataError(
+      'MISSING_COLUMN',
+      `no ${role} column "${field}"; columns found: ${printable(columns.join(', '))}`,
+      {
+        location: location(field),
+        hint: `name the ${role} column with ${option}${spec.format === 'tsv' ? ' (BLUE HoC files need --format hoc)' : ''}`,
+      },
+    );
   };
   return {
     text: spec.textFields.map((field) => find(field, 'text', '--text-field')),
@@ -162,7 +166,8 @@ function parseHocLabels(raw: string, field: string): string[] {
   const present: string[] = [];
   for (const item of value.split(',')) {
     const match = HOC_ITEM.exec(item.trim());
-    if (!match) throw new RowProblem('BAD_LABEL', `label item "${printable(item)}" is not of the form ID_0 or ID_1`, field);
+    if (!match)
+      throw new RowProblem('BAD_LABEL', `label item "${printable(item)}" is not of the form ID_0 or ID_1`, field);
     if (match[2] === '1') present.push(match[1]);
   }
   return present;

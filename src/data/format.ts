@@ -37,16 +37,22 @@ export function chooseFormat(source: string, options: ReadOptions): FormatChoice
     if (delimited) return delimited;
   }
   if (delimiter !== undefined && !DELIMITED.includes(format)) {
-    throw new UsageError('DELIMITER_FORMAT', `a delimiter applies to csv, tsv and hoc input, but ${file} is read as ${format}`, {
-      hint: 'pass --format csv to read it as delimited text',
-    });
+    throw new UsageError(
+      'DELIMITER_FORMAT',
+      `a delimiter applies to csv, tsv and hoc input, but ${file} is read as ${format}`,
+      {
+        hint: 'pass --format csv to read it as delimited text',
+      },
+    );
   }
   if (format === 'lines' && options.labelled === true) throw unlabelled(source, delimiter);
   if (format === 'csv' && delimiter === undefined && source !== STDIN) {
     const detected = csvHeaderDelimiter(readHead(source));
     if (detected) {
       const name = delimiterName(detected);
-      options.onNote?.(`${file}: read with ${name} delimiters (its header has ${name}s and no commas); pass --delimiter to choose another`);
+      options.onNote?.(
+        `${file}: read with ${name} delimiters (its header has ${name}s and no commas); pass --delimiter to choose another`,
+      );
       return { format, delimiter: detected };
     }
   }
@@ -58,12 +64,23 @@ export function chooseFormat(source: string, options: ReadOptions): FormatChoice
  * is read as CSV (TSV when tab-delimited) if the rows after it have as many fields. If they do not,
  * a labelled read (which plain lines cannot serve) fails saying so; an unlabelled one reads lines.
  */
-function delimitedTextFile(source: string, options: ReadOptions, delimiter: string | undefined): FormatChoice | undefined {
+function delimitedTextFile(
+  source: string,
+  options: ReadOptions,
+  delimiter: string | undefined,
+): FormatChoice | undefined {
   const file = sourceName(source);
   const fields = DEFAULT_FIELDS.csv;
-  const wanted = [...[options.textField ?? fields.text].flat(), ...(options.labelled !== false ? [options.labelField ?? fields.label] : [])];
+  const wanted = [
+    ...[options.textField ?? fields.text].flat(),
+    ...(options.labelled !== false ? [options.labelField ?? fields.label] : []),
+  ];
   // The head is ISO-8859-1 (one character per byte): the names are compared in the same form.
-  const guess = guessDelimited(readHead(source), wanted.map((name) => Buffer.from(name).toString('latin1')), delimiter);
+  const guess = guessDelimited(
+    readHead(source),
+    wanted.map((name) => Buffer.from(name).toString('latin1')),
+    delimiter,
+  );
   if (!guess) return undefined;
   const tsv = guess.delimiter === '\t' && delimiter === undefined;
   const kind = tsv ? 'TSV' : csvKind(guess.delimiter);
@@ -85,7 +102,11 @@ function unlabelled(source: string, delimiter: string | undefined): DataError {
   const hint = guess?.consistent
     ? `it looks like ${csvKind(guess.delimiter)} with the columns ${printable(guess.columns.join(', '))}: pass ${csvFlags(guess.delimiter)} with --text-field and --label-field naming the text and label columns`
     : 'give a csv, tsv or jsonl file with text and label fields, or fpb lines (text@label); if this file is delimited, pass --format csv (and --delimiter)';
-  return new DataError('UNLABELLED_DATA', 'plain lines (format "lines") carry no labels, and this command needs labelled data', { location: { file: sourceName(source) }, hint });
+  return new DataError(
+    'UNLABELLED_DATA',
+    'plain lines (format "lines") carry no labels, and this command needs labelled data',
+    { location: { file: sourceName(source) }, hint },
+  );
 }
 
 function csvKind(delimiter: string): string {
@@ -93,15 +114,21 @@ function csvKind(delimiter: string): string {
 }
 
 function csvFlags(delimiter: string): string {
-  return delimiter === ',' ? '--format csv' : `--format csv --delimiter ${delimiter === '\t' ? 'tab' : `'${delimiter}'`}`;
+  return delimiter === ','
+    ? '--format csv'
+    : `--format csv --delimiter ${delimiter === '\t' ? 'tab' : `'${delimiter}'`}`;
 }
 
 /** One character, and not one the CSV syntax itself uses. */
 function checkedDelimiter(delimiter: string): string {
   if ([...delimiter].length !== 1 || ['"', '\r', '\n'].includes(delimiter)) {
-    throw new UsageError('BAD_DELIMITER', `the delimiter must be one character other than a quote or line break, got ${JSON.stringify(delimiter)}`, {
-      hint: "e.g. --delimiter ';' or --delimiter tab",
-    });
+    throw new UsageError(
+      'BAD_DELIMITER',
+      `the delimiter must be one character other than a quote or line break, got ${JSON.stringify(delimiter)}`,
+      {
+        hint: "e.g. --delimiter ';' or --delimiter tab",
+      },
+    );
   }
   return delimiter;
 }

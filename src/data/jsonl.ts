@@ -13,7 +13,11 @@ export interface JsonlSpec {
   onMultiLabel: () => void;
 }
 
-export async function* readJsonl(lines: AsyncIterable<DecodedLine>, spec: JsonlSpec, badRows: BadRows): AsyncGenerator<Example> {
+export async function* readJsonl(
+  lines: AsyncIterable<DecodedLine>,
+  spec: JsonlSpec,
+  badRows: BadRows,
+): AsyncGenerator<Example> {
   for await (const { text: raw, line, invalidUtf8 } of lines) {
     if (raw.trim() === '') continue;
     let example: Example;

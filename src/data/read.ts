@@ -68,7 +68,16 @@ export class RecordReader implements AsyncIterable<Example> {
       case 'hoc':
         yield* readDelimited(
           lines,
-          { file: this.file, format, delimiter: this.delimiter, textFields, labelField, idField: options.idField, header: options.header ?? true, rules },
+          {
+            file: this.file,
+            format,
+            delimiter: this.delimiter,
+            textFields,
+            labelField,
+            idField: options.idField,
+            header: options.header ?? true,
+            rules,
+          },
           badRows,
         );
         return;
@@ -100,12 +109,15 @@ export class RecordReader implements AsyncIterable<Example> {
     const requested = this.options.encoding ?? 'auto';
     let chunks: AsyncIterable<Buffer> = readChunks(this.source);
     if (requested !== 'latin1') chunks = await this.utf16AsUtf8(chunks, requested);
-    chunks = crLinesAsLf(chunks, () => this.options.onNote?.(`${this.file}: its lines end with CR (\\r) alone; read as lines split at each CR`));
+    chunks = crLinesAsLf(chunks, () =>
+      this.options.onNote?.(`${this.file}: its lines end with CR (\\r) alone; read as lines split at each CR`),
+    );
     if (requested === 'auto' && (this.format === 'fpb' || this.format === 'trec')) {
       const bytes = await readAll(chunks);
       return decodeLines(once(bytes), this.file, isUtf8(bytes) ? 'utf-8' : 'latin1');
     }
-    const encoding: ByteEncoding = requested !== 'auto' ? requested : this.options.onBadRow === 'flag' ? 'utf-8-replace' : 'utf-8';
+    const encoding: ByteEncoding =
+      requested !== 'auto' ? requested : this.options.onBadRow === 'flag' ? 'utf-8-replace' : 'utf-8';
     return decodeLines(chunks, this.file, encoding);
   }
 
@@ -126,9 +138,13 @@ export class RecordReader implements AsyncIterable<Example> {
   private noRows(skipped: SkippedRow[]): DataError {
     if (skipped.length === 0) return new DataError('NO_ROWS', 'no rows', { location: { file: this.file } });
     const first = skipped[0];
-    return new DataError('NO_ROWS', `no usable rows: all ${skipped.length} rows were bad (first: line ${first.line}, ${first.reason})`, {
-      location: { file: this.file },
-    });
+    return new DataError(
+      'NO_ROWS',
+      `no usable rows: all ${skipped.length} rows were bad (first: line ${first.line}, ${first.reason})`,
+      {
+        location: { file: this.file },
+      },
+    );
   }
 }
 

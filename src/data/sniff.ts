@@ -32,7 +32,11 @@ export type DelimitedGuess =
  * of the delimiters (only `delimiter` when given), has two or more columns including every name in
  * `wanted`; and whether the rows in `head` then all have that many fields (`consistent`).
  */
-export function guessDelimited(head: string, wanted: readonly string[], delimiter?: string): DelimitedGuess | undefined {
+export function guessDelimited(
+  head: string,
+  wanted: readonly string[],
+  delimiter?: string,
+): DelimitedGuess | undefined {
   for (const candidate of delimiter === undefined ? TEXT_FILE_DELIMITERS : [delimiter]) {
     const columns = parseRows(firstLine(head), candidate)?.[0]?.record.map((name) => name.trim());
     if (!columns || columns.length < 2 || !wanted.every((name) => columns.includes(name))) continue;

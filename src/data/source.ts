@@ -107,8 +107,12 @@ function fileError(source: string, error: unknown): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const fromSystem = typeof (error as NodeJS.ErrnoException | undefined)?.syscall === 'string';
   if (!fromSystem || code === undefined) return error;
-  return new DataError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', FILE_PROBLEMS[code] ?? `cannot read (${code})`, {
-    location: { file: sourceName(source) },
-    cause: error,
-  });
+  return new DataError(
+    code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE',
+    FILE_PROBLEMS[code] ?? `cannot read (${code})`,
+    {
+      location: { file: sourceName(source) },
+      cause: error,
+    },
+  );
 }

@@ -41,13 +41,19 @@ export function trainableTask(texts: readonly string[], labels: LabelInput, mult
   if (texts.length === 0) throw new DataError('NO_TRAINING_DATA', 'fit got no texts');
   texts.forEach((text, index) => {
     if (typeof text !== 'string' || text.trim() === '') {
-      throw new DataError('EMPTY_TEXT', 'training text is empty', { location: { index, field: 'text' }, hint: 'remove the row or read the file with --on-bad-row skip' });
+      throw new DataError('EMPTY_TEXT', 'training text is empty', {
+        location: { index, field: 'text' },
+        hint: 'remove the row or read the file with --on-bad-row skip',
+      });
     }
   });
   const vocabulary = labelVocabulary(labels);
   const task = labelsOfOneKind(labels, multiLabel);
   if (!isMultiLabelInput(task) && vocabulary.length < 2) {
-    throw new DataError('SINGLE_CLASS', `training data has only one class (${vocabulary[0]}); a classifier needs at least 2`);
+    throw new DataError(
+      'SINGLE_CLASS',
+      `training data has only one class (${vocabulary[0]}); a classifier needs at least 2`,
+    );
   }
   return task;
 }
@@ -57,7 +63,11 @@ export function trainableTask(texts: readonly string[], labels: LabelInput, mult
  * row has one; `multiLabel: true` reads single labels as one-label lists. A mix is refused naming
  * the first list row.
  */
-export function labelsOfOneKind(labels: readonly unknown[], multiLabel: boolean | undefined, locate: RowLocator = byIndex): LabelInput {
+export function labelsOfOneKind(
+  labels: readonly unknown[],
+  multiLabel: boolean | undefined,
+  locate: RowLocator = byIndex,
+): LabelInput {
   if (multiLabel === true) return labels.map((entry) => (typeof entry === 'string' ? [entry] : entry)) as string[][];
   let lists = 0;
   for (const entry of labels) if (Array.isArray(entry)) lists++;
@@ -65,10 +75,14 @@ export function labelsOfOneKind(labels: readonly unknown[], multiLabel: boolean 
   if (lists === labels.length && multiLabel === undefined) return labels as string[][];
   const first = labels.findIndex((entry) => Array.isArray(entry));
   const rest = lists === labels.length ? 'multiLabel is false' : 'the rest one label each';
-  throw new DataError('MIXED_LABEL_KINDS', `${count(lists)} of ${count(labels.length)} rows have a list of labels (the first is this one); ${rest}`, {
-    location: locate(first),
-    hint: 'to train a multi-label model pass --multi-label (library: multiLabel: true), which reads a single label as a one-label list; else give those rows one label each',
-  });
+  throw new DataError(
+    'MIXED_LABEL_KINDS',
+    `${count(lists)} of ${count(labels.length)} rows have a list of labels (the first is this one); ${rest}`,
+    {
+      location: locate(first),
+      hint: 'to train a multi-label model pass --multi-label (library: multiLabel: true), which reads a single label as a one-label list; else give those rows one label each',
+    },
+  );
 }
 
 /**
@@ -84,7 +98,8 @@ export function checkTrainingTask(texts: readonly string[], labels: LabelInput, 
 
 function labelCounts(labels: LabelInput): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const entry of labels) for (const label of typeof entry === 'string' ? [entry] : entry) counts.set(label, (counts.get(label) ?? 0) + 1);
+  for (const entry of labels)
+    for (const label of typeof entry === 'string' ? [entry] : entry) counts.set(label, (counts.get(label) ?? 0) + 1);
   return counts;
 }
 
@@ -92,9 +107,13 @@ function refuseSingleExampleLabels(counts: Map<string, number>): void {
   let single = 0;
   for (const n of counts.values()) if (n === 1) single++;
   if (single <= MAX_SINGLE_EXAMPLE_LABELS || single * 2 <= counts.size) return;
-  throw new DataError('SINGLE_EXAMPLE_LABELS', `${count(single)} of ${count(counts.size)} labels have one example; a classifier cannot learn them`, {
-    hint: 'check the label column (is it an id or the text?); merge rare labels, or collect more examples per label',
-  });
+  throw new DataError(
+    'SINGLE_EXAMPLE_LABELS',
+    `${count(single)} of ${count(counts.size)} labels have one example; a classifier cannot learn them`,
+    {
+      hint: 'check the label column (is it an id or the text?); merge rare labels, or collect more examples per label',
+    },
+  );
 }
 
 /** Labels equal once trimmed and lower-cased, which training would keep as separate classes. */
@@ -104,9 +123,13 @@ function caseCollisions(counts: Map<string, number>): TaskWarning[] {
     const key = label.trim().toLowerCase();
     groups.set(key, [...(groups.get(key) ?? []), label]);
   }
-  const colliding = [...groups.values()].filter((group) => group.length > 1).map((group) => group.sort((a, b) => counts.get(b)! - counts.get(a)!));
+  const colliding = [...groups.values()]
+    .filter((group) => group.length > 1)
+    .map((group) => group.sort((a, b) => counts.get(b)! - counts.get(a)!));
   if (colliding.length === 0) return [];
-  const shown = colliding.map((group) => group.map((label) => `${JSON.stringify(label)} (${count(counts.get(label)!)})`).join(' vs ')).join('; ');
+  const shown = colliding
+    .map((group) => group.map((label) => `${JSON.stringify(label)} (${count(counts.get(label)!)})`).join(' vs '))
+    .join('; ');
   return [
     {
       code: 'LABELS_DIFFER_IN_CASE',
@@ -122,7 +145,9 @@ function tokenlessTexts(texts: readonly string[], encoder: Encoder | undefined):
   const share = tokenless / texts.length;
   if (share <= TOKENLESS_WARN_SHARE) return [];
   const message = `${count(tokenless)} of ${count(texts.length)} training texts have no token the encoder knows (${Math.round(share * 100)}%)`;
-  const hint = 'is the text column right, and is the text in a language the encoder covers? --encoder tfidf learns its vocabulary from the data';
-  if (share > TOKENLESS_REFUSE_SHARE) throw new DataError('TEXTS_WITHOUT_TOKENS', `${message}: they all become the same zero vector`, { hint });
+  const hint =
+    'is the text column right, and is the text in a language the encoder covers? --encoder tfidf learns its vocabulary from the data';
+  if (share > TOKENLESS_REFUSE_SHARE)
+    throw new DataError('TEXTS_WITHOUT_TOKENS', `${message}: they all become the same zero vector`, { hint });
   return [{ code: 'TEXTS_WITHOUT_TOKENS', message: `${message}: they reach the head as zero vectors` }];
 }

@@ -19,7 +19,8 @@ const NUL_PAIR_SHARE = 0.75;
 
 export function detectUtf16(head: Buffer): Utf16 | undefined {
   // FF FE 00 00 is the UTF-32 LE mark, not UTF-16.
-  if (head[0] === 0xff && head[1] === 0xfe && !(head[2] === 0 && head[3] === 0)) return { encoding: 'utf-16le', evidence: 'byte order mark' };
+  if (head[0] === 0xff && head[1] === 0xfe && !(head[2] === 0 && head[3] === 0))
+    return { encoding: 'utf-16le', evidence: 'byte order mark' };
   if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', evidence: 'byte order mark' };
   const pairs = Math.min(SAMPLE_PAIRS, Math.floor(head.length / 2));
   if (pairs < MIN_PAIRS) return undefined;
@@ -51,7 +52,9 @@ export async function* utf16ToUtf8(chunks: AsyncIterable<Buffer>, encoding: Utf1
 }
 
 /** `chunks` as UTF-8 when their first chunk shows UTF-16 (`utf16` then says which), else unchanged. */
-export async function decodingUtf16(chunks: AsyncIterable<Buffer>): Promise<{ chunks: AsyncIterable<Buffer>; utf16?: Utf16 }> {
+export async function decodingUtf16(
+  chunks: AsyncIterable<Buffer>,
+): Promise<{ chunks: AsyncIterable<Buffer>; utf16?: Utf16 }> {
   const iterator = chunks[Symbol.asyncIterator]();
   const first = await iterator.next();
   const all = (async function* () {

@@ -20,7 +20,10 @@ export async function writeCsv(
 ): Promise<void> {
   const existing = await fs.lstat(file).catch(() => undefined);
   if (existing && !existing.isFile()) {
-    throw new UsageError('OUTPUT_NOT_FILE', `${file} is not a regular file (a directory, symbolic link or device): refusing to replace it`);
+    throw new UsageError(
+      'OUTPUT_NOT_FILE',
+      `${file} is not a regular file (a directory, symbolic link or device): refusing to replace it`,
+    );
   }
   const temporary = `${file}.tmp-${randomBytes(6).toString('hex')}`;
   try {

@@ -7,7 +7,14 @@
 import { describeSpec, TextClassifier } from '../classifier.js';
 import { recordParts } from '../classifier/index.js';
 import { EncoderPool } from '../members/index.js';
-import { isEncoder, type Encoder, type EncoderSpec, createEncoder, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
+import {
+  isEncoder,
+  type Encoder,
+  type EncoderSpec,
+  createEncoder,
+  type EncoderChoice,
+  type EncoderLoadOptions,
+} from '../encoders/index.js';
 import { evenMix } from '../fusion/index.js';
 import { DataError, UsageError } from '../errors.js';
 import { type HeadSpec, type SoftTargets, argmaxRows, DEFAULT_ALPHA, DEFAULT_SEED } from '../heads/index.js';
@@ -62,7 +69,15 @@ export interface DistillOptions extends EncoderLoadOptions {
 
 export interface DistillReport {
   teacher: { encoders: string[]; labels: string[] };
-  student: { encoder: string; head: HeadSpec; epochsRun: number; bestEpoch: number; refitEpochs?: number; trainSeconds: number; embedSeconds: number };
+  student: {
+    encoder: string;
+    head: HeadSpec;
+    epochsRun: number;
+    bestEpoch: number;
+    refitEpochs?: number;
+    trainSeconds: number;
+    embedSeconds: number;
+  };
   temperature: number;
   alpha: number;
   /** Labelled texts the student trained on (held-out ones excluded). */
@@ -81,7 +96,17 @@ export interface DistillReport {
 
 export async function distill(options: DistillOptions): Promise<{ classifier: TextClassifier; report: DistillReport }> {
   const started = performance.now();
-  const { teacher, texts, labels, unlabeledTexts = [], evaluation, signal, onStage = () => {}, modelDir, allowDownload } = options;
+  const {
+    teacher,
+    texts,
+    labels,
+    unlabeledTexts = [],
+    evaluation,
+    signal,
+    onStage = () => {},
+    modelDir,
+    allowDownload,
+  } = options;
   const temperature = options.temperature ?? DEFAULT_TEMPERATURE;
   const alpha = labels ? (options.alpha ?? DEFAULT_ALPHA) : 0;
   const holdOut = evaluation ? 0 : (options.holdOut ?? DEFAULT_HOLD_OUT);
@@ -98,7 +123,9 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
   const strata = hard ?? argmaxRows(teacherProbabilities.subarray(0, texts.length * numLabels), numLabels);
   // Held-out texts are compared on unseen text: a text stays with the texts that contain it (src/splits/containment.ts).
   const split =
-    holdOut > 0 ? groupedStratifiedSplit(strata, holdOut, options.student?.fit?.seed ?? DEFAULT_SEED, containmentGroups(texts)) : { train: Int32Array.from(texts.keys()), test: new Int32Array(0) };
+    holdOut > 0
+      ? groupedStratifiedSplit(strata, holdOut, options.student?.fit?.seed ?? DEFAULT_SEED, containmentGroups(texts))
+      : { train: Int32Array.from(texts.keys()), test: new Int32Array(0) };
   const trainRows = Int32Array.from([...split.train, ...Array.from(unlabeledTexts, (_, i) => texts.length + i)]);
   const allTexts = [...texts, ...unlabeledTexts];
   const targets: SoftTargets = {
@@ -117,8 +144,16 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
   try {
     warnings = checkTrainingTask(allTexts, labels ?? [], encoder);
     for (const warning of warnings) options.onWarning?.(warning);
-    onStage(`distill: training the student (${describeSpec(encoder.spec)}) on ${trainRows.length} soft labels at temperature ${temperature}`);
-    trained = await trainStudent(encoder, Array.from(trainRows, (row) => allTexts[row]), targets, numLabels, { ...options.student?.fit, signal });
+    onStage(
+      `distill: training the student (${describeSpec(encoder.spec)}) on ${trainRows.length} soft labels at temperature ${temperature}`,
+    );
+    trained = await trainStudent(
+      encoder,
+      Array.from(trainRows, (row) => allTexts[row]),
+      targets,
+      numLabels,
+      { ...options.student?.fit, signal },
+    );
   } catch (error) {
     await pool.dispose();
     throw error;
@@ -127,17 +162,32 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
     await pool.release(encoder, []);
     pool.own(trained.tunedEncoder);
   }
-  const record = trainingRecord(trained, teacher, targets, { temperature, alpha, labelledTexts: split.train.length, unlabeledTexts: unlabeledTexts.length });
+  const record = trainingRecord(trained, teacher, targets, {
+    temperature,
+    alpha,
+    labelledTexts: split.train.length,
+    unlabeledTexts: unlabeledTexts.length,
+  });
   const member = { encoder: trained.tunedEncoder ?? encoder, cache: undefined, head: trained.head };
-  const student = TextClassifier.fromMembers([member], pool, { labels: [...teacher.labels], multiLabel: false, mix: evenMix(1), training: record });
+  const student = TextClassifier.fromMembers([member], pool, {
+    labels: [...teacher.labels],
+    multiLabel: false,
+    mix: evenMix(1),
+    training: record,
+  });
 
   try {
     let comparison: DistillReport['comparison'];
     if (evaluation || split.test.length > 0) {
       const compareTexts = evaluation ? evaluation.texts : Array.from(split.test, (row) => texts[row]);
       const compareLabels = evaluation ? evaluationLabels : hard && Int32Array.from(split.test, (row) => hard[row]);
-      onStage(`distill: comparing teacher and student on ${compareTexts.length} ${evaluation ? 'evaluation' : 'held-out'} texts`);
-      const result = await compareOnTexts(teacher, student, compareTexts, compareLabels, { rounds: options.timingRounds, signal });
+      onStage(
+        `distill: comparing teacher and student on ${compareTexts.length} ${evaluation ? 'evaluation' : 'held-out'} texts`,
+      );
+      const result = await compareOnTexts(teacher, student, compareTexts, compareLabels, {
+        rounds: options.timingRounds,
+        signal,
+      });
       comparison = { source: evaluation ? 'evaluation' : 'held-out', ...result };
     }
     const report: DistillReport = {
@@ -179,13 +229,22 @@ function trainingRecord(
   const labelCounts = Object.fromEntries(teacher.labels.map((label) => [label, 0]));
   for (const index of argmaxRows(targets.probabilities, numLabels)) labelCounts[teacher.labels[index]]++;
   const { trained: described, epochs } = recordParts(trained, trained.options, labelCounts, trained.trainSeconds);
-  return { recipe: 'distill', ...described, distillation: { teacher: teacher.encoders.map((e) => describeSpec(e.spec)), ...distillation }, ...epochs };
+  return {
+    recipe: 'distill',
+    ...described,
+    distillation: { teacher: teacher.encoders.map((e) => describeSpec(e.spec)), ...distillation },
+    ...epochs,
+  };
 }
 
 /** Texts the teacher classifies per call: bounds the memory of its embeddings (dense TF-IDF rows are wide). */
 const LABEL_CHUNK = 4096;
 
-async function labelInChunks(teacher: TextClassifier, texts: readonly string[], signal: AbortSignal | undefined): Promise<Float32Array> {
+async function labelInChunks(
+  teacher: TextClassifier,
+  texts: readonly string[],
+  signal: AbortSignal | undefined,
+): Promise<Float32Array> {
   const numLabels = teacher.labels.length;
   const out = new Float32Array(texts.length * numLabels);
   for (let start = 0; start < texts.length; start += LABEL_CHUNK) {
@@ -208,28 +267,48 @@ function gather(matrix: Float32Array, width: number, rows: Int32Array): Float32A
 
 function checkInputs(options: DistillOptions, temperature: number, alpha: number, holdOut: number): void {
   const { teacher, texts, labels, unlabeledTexts = [], evaluation } = options;
-  if (!teacher.trained) throw new UsageError('NOT_TRAINED', 'the teacher has not been trained: call fit() or TextClassifier.load()');
+  if (!teacher.trained)
+    throw new UsageError('NOT_TRAINED', 'the teacher has not been trained: call fit() or TextClassifier.load()');
   if (teacher.multiLabel) {
-    throw new UsageError('DISTILL_MULTI_LABEL', 'distillation needs a single-label teacher; this one is multi-label', { hint: 'train a multi-label student directly with headstart train' });
+    throw new UsageError('DISTILL_MULTI_LABEL', 'distillation needs a single-label teacher; this one is multi-label', {
+      hint: 'train a multi-label student directly with headstart train',
+    });
   }
   if (!(typeof temperature === 'number' && temperature > 0 && Number.isFinite(temperature))) {
-    throw new UsageError('DISTILL_OPTION', `temperature must be a finite number > 0, got ${JSON.stringify(temperature)}`);
+    throw new UsageError(
+      'DISTILL_OPTION',
+      `temperature must be a finite number > 0, got ${JSON.stringify(temperature)}`,
+    );
   }
-  if (!(typeof alpha === 'number' && alpha >= 0 && alpha <= 1)) throw new UsageError('DISTILL_OPTION', `alpha must be a number in [0, 1], got ${JSON.stringify(alpha)}`);
-  if (!(typeof holdOut === 'number' && holdOut >= 0 && holdOut < 1)) throw new UsageError('DISTILL_OPTION', `holdOut must be a number in [0, 1), got ${JSON.stringify(holdOut)}`);
-  if (labels && labels.length !== texts.length) throw new UsageError('FIT_LENGTH_MISMATCH', `distill got ${texts.length} texts but ${labels.length} labels`);
-  if (labels?.some((label) => typeof label !== 'string')) throw new UsageError('DISTILL_OPTION', 'distill labels must be one string per text (single-label)');
+  if (!(typeof alpha === 'number' && alpha >= 0 && alpha <= 1))
+    throw new UsageError('DISTILL_OPTION', `alpha must be a number in [0, 1], got ${JSON.stringify(alpha)}`);
+  if (!(typeof holdOut === 'number' && holdOut >= 0 && holdOut < 1))
+    throw new UsageError('DISTILL_OPTION', `holdOut must be a number in [0, 1), got ${JSON.stringify(holdOut)}`);
+  if (labels && labels.length !== texts.length)
+    throw new UsageError('FIT_LENGTH_MISMATCH', `distill got ${texts.length} texts but ${labels.length} labels`);
+  if (labels?.some((label) => typeof label !== 'string'))
+    throw new UsageError('DISTILL_OPTION', 'distill labels must be one string per text (single-label)');
   if (texts.length === 0) throw new DataError('NO_TRAINING_DATA', 'distill got no texts');
   if (evaluation) {
-    if (evaluation.texts.length === 0) throw new DataError('NO_TRAINING_DATA', 'distill got an evaluation set without texts');
+    if (evaluation.texts.length === 0)
+      throw new DataError('NO_TRAINING_DATA', 'distill got an evaluation set without texts');
     if (evaluation.labels && evaluation.labels.length !== evaluation.texts.length) {
-      throw new UsageError('EVAL_LENGTH_MISMATCH', `the evaluation set has ${evaluation.texts.length} texts but ${evaluation.labels.length} labels`);
+      throw new UsageError(
+        'EVAL_LENGTH_MISMATCH',
+        `the evaluation set has ${evaluation.texts.length} texts but ${evaluation.labels.length} labels`,
+      );
     }
   }
-  for (const [field, list] of [['texts', texts], ['unlabeledTexts', unlabeledTexts]] as const) {
+  for (const [field, list] of [
+    ['texts', texts],
+    ['unlabeledTexts', unlabeledTexts],
+  ] as const) {
     list.forEach((text, index) => {
       if (typeof text !== 'string' || text.trim() === '') {
-        throw new DataError('EMPTY_TEXT', `${field} #${index} is empty`, { location: { index, field }, hint: 'remove the row or read the file with --on-bad-row skip' });
+        throw new DataError('EMPTY_TEXT', `${field} #${index} is empty`, {
+          location: { index, field },
+          hint: 'remove the row or read the file with --on-bad-row skip',
+        });
       }
     });
   }

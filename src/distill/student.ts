@@ -10,7 +10,15 @@ import type { Encoder, Features, StaticEncoder } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
 import { trainFineTunedMember, trainMember } from '../members/index.js';
 import { resolveFineTune, type FineTuneOption } from '../finetune/index.js';
-import { type Head, type HeadSpec, type SoftTargets, type TrainOptions, type TrainReport, resolveTrainOptions, validationSplit } from '../heads/index.js';
+import {
+  type Head,
+  type HeadSpec,
+  type SoftTargets,
+  type TrainOptions,
+  type TrainReport,
+  resolveTrainOptions,
+  validationSplit,
+} from '../heads/index.js';
 import { containmentGroups } from '../splits/index.js';
 import { definedOnly } from '../util/index.js';
 
@@ -18,7 +26,8 @@ import { definedOnly } from '../util/index.js';
  * Head shape and training options of the student (defaults: those of its encoder, as for `fit`);
  * `fineTune` trains a static encoder's table on the soft labels too.
  */
-export type StudentFitOptions = Pick<FitOptions, 'head' | 'hidden' | 'dropout' | 'standardize' | 'refit' | 'fineTune'> & Partial<TrainOptions>;
+export type StudentFitOptions = Pick<FitOptions, 'head' | 'hidden' | 'dropout' | 'standardize' | 'refit' | 'fineTune'> &
+  Partial<TrainOptions>;
 
 export interface StudentTraining {
   head: Head;
@@ -43,20 +52,45 @@ export async function trainStudent(
   given: StudentFitOptions,
 ): Promise<StudentTraining> {
   const defined = definedOnly(given);
-  const { head: type, hidden, dropout, standardize, refit = true, fineTune: fineTuneOption, ...train } = { ...defaultFitOptionsFor(encoder), ...defined };
+  const {
+    head: type,
+    hidden,
+    dropout,
+    standardize,
+    refit = true,
+    fineTune: fineTuneOption,
+    ...train
+  } = { ...defaultFitOptionsFor(encoder), ...defined };
   const requested = resolveTrainOptions(type, train);
   // Held out like a classifier's rows: a text with the texts that contain it (src/splits/containment.ts).
-  const resolved = requested.validationGroups || requested.validationSplit === 0 ? requested : { ...requested, validationGroups: containmentGroups(texts) };
+  const resolved =
+    requested.validationGroups || requested.validationSplit === 0
+      ? requested
+      : { ...requested, validationGroups: containmentGroups(texts) };
   const { onEpoch: _onEpoch, signal: _signal, validationGroups: _groups, ...recorded } = resolved;
-  if (Array.isArray(fineTuneOption)) throw new UsageError('DISTILL_OPTION', 'fineTune of a student is one setting (true or table options), not a list per encoder');
+  if (Array.isArray(fineTuneOption))
+    throw new UsageError(
+      'DISTILL_OPTION',
+      'fineTune of a student is one setting (true or table options), not a list per encoder',
+    );
   const fineTune = resolveFineTune(fineTuneOption as FineTuneOption | undefined);
   const options = { head: type, hidden, dropout, standardize, refit, ...recorded, ...(fineTune && { fineTune }) };
 
   // A student is trained like a classifier member, on the rows its head holds out for early stopping.
   const memberOptions = { head: type, hidden, dropout, standardize, refit, ...resolved };
-  const validationRows = validationSplit(targets, numLabels, resolved.validationSplit, resolved.seed, resolved.validationGroups).validation;
-  const tuned = fineTune ? await trainFineTunedMember(encoder, texts, targets, numLabels, validationRows, memberOptions, fineTune) : undefined;
-  const trained = tuned ?? (await trainMember({ encoder, cache: undefined }, texts, targets, numLabels, validationRows, memberOptions));
+  const validationRows = validationSplit(
+    targets,
+    numLabels,
+    resolved.validationSplit,
+    resolved.seed,
+    resolved.validationGroups,
+  ).validation;
+  const tuned = fineTune
+    ? await trainFineTunedMember(encoder, texts, targets, numLabels, validationRows, memberOptions, fineTune)
+    : undefined;
+  const trained =
+    tuned ??
+    (await trainMember({ encoder, cache: undefined }, texts, targets, numLabels, validationRows, memberOptions));
   return {
     head: trained.head as Head,
     tunedEncoder: tuned?.encoder,

@@ -21,7 +21,8 @@ export const DEFAULT_BATCH_PLAN: BatchPlanOptions = { tokenBudget: 1024, maxBatc
 
 export function checkBatchPlan(options: BatchPlanOptions): void {
   for (const [name, value] of Object.entries(options)) {
-    if (!Number.isInteger(value) || value < 1) throw new UsageError('BAD_BATCH_OPTION', `${name} must be a positive integer, got ${value}`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new UsageError('BAD_BATCH_OPTION', `${name} must be a positive integer, got ${value}`);
   }
 }
 

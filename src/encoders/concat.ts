@@ -10,7 +10,21 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EmbeddingCache } from '../embedding-cache.js';
 import { ModelError, UsageError } from '../errors.js';
-import { densify, isFittable, isSparseEncoder, type EmbedOptions, type EmbedResult, type EmbeddedTexts, type Encoder, type EncoderSpec, type FittableEncoder, type PretrainedSpec, type SparseEmbedResult, type SparseEncoder, type TextInfo } from './encoder.js';
+import {
+  densify,
+  isFittable,
+  isSparseEncoder,
+  type EmbedOptions,
+  type EmbedResult,
+  type EmbeddedTexts,
+  type Encoder,
+  type EncoderSpec,
+  type FittableEncoder,
+  type PretrainedSpec,
+  type SparseEmbedResult,
+  type SparseEncoder,
+  type TextInfo,
+} from './encoder.js';
 import { fingerprintParts } from './fingerprint.js';
 import { asFileSource, type FileSource } from '../util/index.js';
 import { fitStandardization, type Standardization } from '../heads/index.js';
@@ -51,14 +65,25 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
     this.denseCache = denseCache;
     this.ownsDense = !sharedDense;
     // A fine-tuned table's files live in its own member's checkpoint directory, not beside the TF-IDF state.
-    const pretrained = !isFittable(dense) && !isSparseEncoder(dense) && !(dense.spec.type === 'static' && dense.spec.tuned);
-    if (!pretrained) throw new UsageError('CONCAT_DENSE', `the dense part of a concatenation must be a pretrained encoder, not ${describeKind(dense.spec)}`);
-    if (!Number.isFinite(denseWeight) || denseWeight <= 0) throw new UsageError('INVALID_OPTION', `concat option denseWeight: must be a number > 0, got ${denseWeight}`);
+    const pretrained =
+      !isFittable(dense) && !isSparseEncoder(dense) && !(dense.spec.type === 'static' && dense.spec.tuned);
+    if (!pretrained)
+      throw new UsageError(
+        'CONCAT_DENSE',
+        `the dense part of a concatenation must be a pretrained encoder, not ${describeKind(dense.spec)}`,
+      );
+    if (!Number.isFinite(denseWeight) || denseWeight <= 0)
+      throw new UsageError('INVALID_OPTION', `concat option denseWeight: must be a number > 0, got ${denseWeight}`);
     this.maxEmbeddingsPerCall = Math.min(sparse.maxEmbeddingsPerCall, dense.maxEmbeddingsPerCall);
   }
 
   get spec(): EncoderSpec {
-    return { type: 'concat', tfidf: { ...this.sparse.options }, dense: this.dense.spec as PretrainedSpec, denseWeight: this.denseWeight };
+    return {
+      type: 'concat',
+      tfidf: { ...this.sparse.options },
+      dense: this.dense.spec as PretrainedSpec,
+      denseWeight: this.denseWeight,
+    };
   }
 
   get fitted(): boolean {
@@ -89,7 +114,12 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
     this.fittedOn = undefined;
     await this.sparse.fit(texts);
     const vectors = await this.embedDense(texts, {});
-    this.setState(fitStandardization(vectors, Int32Array.from({ length: vectors.rows }, (_, row) => row)));
+    this.setState(
+      fitStandardization(
+        vectors,
+        Int32Array.from({ length: vectors.rows }, (_, row) => row),
+      ),
+    );
     this.fittedOn = { texts, vectors };
   }
 
@@ -101,18 +131,25 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
    * `options.embedded`: the same texts already embedded by an encoder with this fingerprint (a fused
    * classifier's primary); used instead of embedding them again when it is the dense part's.
    */
-  async embedSparse(texts: readonly string[], options: EmbedOptions & { embedded?: EmbeddedTexts } = {}): Promise<SparseEmbedResult> {
+  async embedSparse(
+    texts: readonly string[],
+    options: EmbedOptions & { embedded?: EmbeddedTexts } = {},
+  ): Promise<SparseEmbedResult> {
     const { mean, std } = this.requireFitted();
     const words = await this.sparse.embedSparse(texts, options);
     const given = options.embedded;
     const fitted = this.fittedOn?.texts === texts ? this.fittedOn.vectors : undefined;
     this.fittedOn = undefined;
     const dense =
-      fitted ?? (given && given.fingerprint === this.dense.fingerprint && given.vectors.rows === texts.length ? given.vectors : await this.embedDense(texts, options));
+      fitted ??
+      (given && given.fingerprint === this.dense.fingerprint && given.vectors.rows === texts.length
+        ? given.vectors
+        : await this.embedDense(texts, options));
     const width = dense.dim;
     const scale = this.denseWeight / Math.sqrt(width);
     const indptr = new Int32Array(texts.length + 1);
-    for (let row = 0; row < texts.length; row++) indptr[row + 1] = indptr[row] + (words.indptr[row + 1] - words.indptr[row]) + width;
+    for (let row = 0; row < texts.length; row++)
+      indptr[row + 1] = indptr[row] + (words.indptr[row + 1] - words.indptr[row]) + width;
     const indices = new Int32Array(indptr[texts.length]);
     const values = new Float32Array(indptr[texts.length]);
     for (let row = 0; row < texts.length; row++) {
@@ -141,13 +178,22 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
     try {
       await writeFile(file, this.serializeState());
     } catch (cause) {
-      throw new ModelError('CONCAT_STATE_UNWRITABLE', `cannot write the concatenation's state: ${(cause as Error).message}`, { location: { file }, cause });
+      throw new ModelError(
+        'CONCAT_STATE_UNWRITABLE',
+        `cannot write the concatenation's state: ${(cause as Error).message}`,
+        { location: { file }, cause },
+      );
     }
     return [...files, CONCAT_STATE_FILE];
   }
 
   /** Reads the state written by `saveState` from `dir` (or its files already read) around an already loaded TF-IDF and dense encoder. */
-  static async loadState(from: string | FileSource, sparse: TfidfEncoder, dense: Encoder, options: { denseWeight: number; sharedDense?: boolean }): Promise<ConcatEncoder> {
+  static async loadState(
+    from: string | FileSource,
+    sparse: TfidfEncoder,
+    dense: Encoder,
+    options: { denseWeight: number; sharedDense?: boolean },
+  ): Promise<ConcatEncoder> {
     const files = asFileSource(from);
     const file = files.pathOf(CONCAT_STATE_FILE);
     const fail = (field: string | undefined, message: string): never => {
@@ -157,21 +203,29 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
     try {
       raw = JSON.parse((await files.read(CONCAT_STATE_FILE)).toString('utf8'));
     } catch (cause) {
-      throw new ModelError('CONCAT_STATE_UNREADABLE', `cannot read the concatenation's state: ${(cause as Error).message}`, { location: { file }, cause });
+      throw new ModelError(
+        'CONCAT_STATE_UNREADABLE',
+        `cannot read the concatenation's state: ${(cause as Error).message}`,
+        { location: { file }, cause },
+      );
     }
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail(undefined, 'not a JSON object');
     const { format, version, mean, std } = raw as Record<string, unknown>;
     if (format !== STATE_FORMAT) fail('format', `expected "${STATE_FORMAT}", got ${JSON.stringify(format)}`);
     if (version !== STATE_VERSION) fail('version', `expected ${STATE_VERSION}, got ${JSON.stringify(version)}`);
     const column = (name: string, value: unknown, valid: (v: number) => boolean, what: string): Float32Array => {
-      if (!Array.isArray(value) || value.length !== dense.dim) return fail(name, `must be a list of ${dense.dim} numbers, one per dense column`);
+      if (!Array.isArray(value) || value.length !== dense.dim)
+        return fail(name, `must be a list of ${dense.dim} numbers, one per dense column`);
       value.forEach((v, i) => {
         if (typeof v !== 'number' || !valid(v)) fail(`${name}[${i}]`, `must be ${what}, got ${JSON.stringify(v)}`);
       });
       return Float32Array.from(value as number[]);
     };
     const encoder = new ConcatEncoder(sparse, dense, options);
-    encoder.setState({ mean: column('mean', mean, Number.isFinite, 'a finite number'), std: column('std', std, (v) => Number.isFinite(v) && v > 0, 'a finite number > 0') });
+    encoder.setState({
+      mean: column('mean', mean, Number.isFinite, 'a finite number'),
+      std: column('std', std, (v) => Number.isFinite(v) && v > 0, 'a finite number > 0'),
+    });
     return encoder;
   }
 
@@ -186,16 +240,31 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
 
   private setState(state: ConcatState): void {
     this.state = state;
-    this.stateFingerprint = fingerprintParts(['concat-v1', this.sparse.fingerprint, this.dense.fingerprint, this.serializeState()]);
+    this.stateFingerprint = fingerprintParts([
+      'concat-v1',
+      this.sparse.fingerprint,
+      this.dense.fingerprint,
+      this.serializeState(),
+    ]);
   }
 
   private serializeState(): string {
     const { mean, std } = this.requireFitted();
-    return JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION, denseWeight: this.denseWeight, mean: Array.from(mean), std: Array.from(std) });
+    return JSON.stringify({
+      format: STATE_FORMAT,
+      version: STATE_VERSION,
+      denseWeight: this.denseWeight,
+      mean: Array.from(mean),
+      std: Array.from(std),
+    });
   }
 
   private requireFitted(): ConcatState {
-    if (!this.state) throw new UsageError('ENCODER_NOT_FITTED', 'the concatenated encoder is not fitted: call fit(texts) or loadState(dir) first');
+    if (!this.state)
+      throw new UsageError(
+        'ENCODER_NOT_FITTED',
+        'the concatenated encoder is not fitted: call fit(texts) or loadState(dir) first',
+      );
     return this.state;
   }
 }

@@ -155,7 +155,10 @@ export interface SparseEncoder extends Encoder {
    * offers vectors of the same texts that an encoder appending a dense encoder's output may use
    * instead of embedding again (src/encoders/concat.ts); others ignore it.
    */
-  embedSparse(texts: readonly string[], options?: EmbedOptions & { embedded?: EmbeddedTexts }): Promise<SparseEmbedResult>;
+  embedSparse(
+    texts: readonly string[],
+    options?: EmbedOptions & { embedded?: EmbeddedTexts },
+  ): Promise<SparseEmbedResult>;
 }
 
 /** An Encoder instance, as opposed to a name or a spec that names one. */

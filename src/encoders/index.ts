@@ -9,7 +9,12 @@ import path from 'node:path';
 import type { Encoder, EncoderSpec } from './encoder.js';
 import { ModelError, UsageError } from '../errors.js';
 import { DEFAULT_STATIC_MODEL, resolveStaticModel, STATIC_MODEL_FILE, StaticEncoder } from './static/index.js';
-import { downloadHubModel, locateModelDir, verifyIfDownloaded, type TransformerEncoderOptions } from './transformer/index.js';
+import {
+  downloadHubModel,
+  locateModelDir,
+  verifyIfDownloaded,
+  type TransformerEncoderOptions,
+} from './transformer/index.js';
 import { TfidfEncoder } from './lexical/index.js';
 import { ConcatEncoder } from './concat.js';
 import { cacheFor, type EmbeddingCache } from '../embedding-cache.js';
@@ -43,7 +48,10 @@ export interface EncoderLoadOptions {
   loaded?: Encoder;
 }
 
-export async function createEncoder(choice: EncoderChoice | EncoderSpec, options: EncoderLoadOptions = {}): Promise<Encoder> {
+export async function createEncoder(
+  choice: EncoderChoice | EncoderSpec,
+  options: EncoderLoadOptions = {},
+): Promise<Encoder> {
   if (typeof choice !== 'string') return loadEncoderFromSpec(choice, options);
   if (choice === 'potion' || choice === DEFAULT_STATIC_MODEL) return loadStatic(DEFAULT_STATIC_MODEL, options);
   if (choice === 'tfidf') return new TfidfEncoder();
@@ -52,8 +60,16 @@ export async function createEncoder(choice: EncoderChoice | EncoderSpec, options
   if (existsSync(choice)) {
     if (existsSync(path.join(choice, 'model.safetensors'))) return loadStatic(choice, options);
     // Recorded by its folder's name, as a static model is: a checkpoint finds it in the model folders.
-    if (existsSync(path.join(choice, 'onnx')) || existsSync(path.join(choice, 'config.json'))) return loadTransformer({ model: choice, name: path.basename(path.resolve(choice)), intraOpNumThreads: options.threads });
-    throw new UsageError('UNKNOWN_ENCODER_DIR', `${choice} holds neither a static model (model.safetensors) nor a transformer (onnx/, config.json)`);
+    if (existsSync(path.join(choice, 'onnx')) || existsSync(path.join(choice, 'config.json')))
+      return loadTransformer({
+        model: choice,
+        name: path.basename(path.resolve(choice)),
+        intraOpNumThreads: options.threads,
+      });
+    throw new UsageError(
+      'UNKNOWN_ENCODER_DIR',
+      `${choice} holds neither a static model (model.safetensors) nor a transformer (onnx/, config.json)`,
+    );
   }
   throw new UsageError('UNKNOWN_ENCODER', `unknown encoder ${JSON.stringify(choice)}`, {
     hint: 'use potion (the embedded default), tfidf, hf:<hub id>, an existing model directory, or tfidf+ before one of those',
@@ -78,11 +94,20 @@ function loadSpec(spec: EncoderSpec, options: EncoderLoadOptions, confined: bool
       if (!options.checkpointFiles) return Promise.resolve(new TfidfEncoder(spec));
       return TfidfEncoder.loadState(options.checkpointFiles);
     case 'transformer':
-      return loadTransformer({ ...spec, modelsDir: options.modelDir, intraOpNumThreads: options.threads, confined, allowDownload: options.allowDownload });
+      return loadTransformer({
+        ...spec,
+        modelsDir: options.modelDir,
+        intraOpNumThreads: options.threads,
+        confined,
+        allowDownload: options.allowDownload,
+      });
     case 'concat':
       return loadConcat(spec, options, confined);
     default:
-      throw new UsageError('UNKNOWN_ENCODER_TYPE', `unknown encoder type ${JSON.stringify((spec as { type: unknown }).type)}`);
+      throw new UsageError(
+        'UNKNOWN_ENCODER_TYPE',
+        `unknown encoder type ${JSON.stringify((spec as { type: unknown }).type)}`,
+      );
   }
 }
 
@@ -100,13 +125,25 @@ async function concatOf(denseChoice: EncoderChoice, options: EncoderLoadOptions)
 }
 
 /** The dense part is a pretrained encoder loaded like any other; the TF-IDF and z-score state come from the checkpoint. */
-async function loadConcat(spec: Extract<EncoderSpec, { type: 'concat' }>, options: EncoderLoadOptions, confined: boolean): Promise<Encoder> {
+async function loadConcat(
+  spec: Extract<EncoderSpec, { type: 'concat' }>,
+  options: EncoderLoadOptions,
+  confined: boolean,
+): Promise<Encoder> {
   const { checkpointFiles, cache, loaded, ...pretrained } = options;
   const sharedDense = loaded !== undefined && isDeepStrictEqual(loaded.spec, spec.dense);
   const dense = sharedDense ? loaded : await loadSpec(spec.dense, pretrained, confined);
   try {
-    if (!checkpointFiles) return new ConcatEncoder(new TfidfEncoder(spec.tfidf), dense, { denseWeight: spec.denseWeight, denseCache: cacheFor(cache, dense), sharedDense });
-    return await ConcatEncoder.loadState(checkpointFiles, await TfidfEncoder.loadState(checkpointFiles), dense, { denseWeight: spec.denseWeight, sharedDense });
+    if (!checkpointFiles)
+      return new ConcatEncoder(new TfidfEncoder(spec.tfidf), dense, {
+        denseWeight: spec.denseWeight,
+        denseCache: cacheFor(cache, dense),
+        sharedDense,
+      });
+    return await ConcatEncoder.loadState(checkpointFiles, await TfidfEncoder.loadState(checkpointFiles), dense, {
+      denseWeight: spec.denseWeight,
+      sharedDense,
+    });
   } catch (error) {
     if (!sharedDense) await dense.dispose();
     throw error;
@@ -114,27 +151,48 @@ async function loadConcat(spec: Extract<EncoderSpec, { type: 'concat' }>, option
 }
 
 /** A fine-tuned table lives in the checkpoint itself, so loading it needs no model directory. */
-function loadTunedStatic(spec: Extract<EncoderSpec, { type: 'static' }>, options: EncoderLoadOptions): Promise<Encoder> {
+function loadTunedStatic(
+  spec: Extract<EncoderSpec, { type: 'static' }>,
+  options: EncoderLoadOptions,
+): Promise<Encoder> {
   if (!options.checkpointFiles) {
-    throw new UsageError('TUNED_TABLE_NEEDS_CHECKPOINT', `the encoder spec of ${spec.model} names a fine-tuned table, which only a checkpoint directory holds`, {
-      hint: 'load it with TextClassifier.load(dir)',
-    });
+    throw new UsageError(
+      'TUNED_TABLE_NEEDS_CHECKPOINT',
+      `the encoder spec of ${spec.model} names a fine-tuned table, which only a checkpoint directory holds`,
+      {
+        hint: 'load it with TextClassifier.load(dir)',
+      },
+    );
   }
-  return StaticEncoder.load(options.checkpointFiles, { maxTokens: spec.maxTokens, modelName: spec.model, tuned: spec.tuned });
+  return StaticEncoder.load(options.checkpointFiles, {
+    maxTokens: spec.maxTokens,
+    modelName: spec.model,
+    tuned: spec.tuned,
+  });
 }
 
-async function loadStatic(nameOrDir: string, options: EncoderLoadOptions, { maxTokens, confined = false }: { maxTokens?: number; confined?: boolean } = {}): Promise<Encoder> {
-  const resolve = () => resolveStaticModel(nameOrDir, { modelDir: options.modelDir, confined, allowDownload: options.allowDownload });
+async function loadStatic(
+  nameOrDir: string,
+  options: EncoderLoadOptions,
+  { maxTokens, confined = false }: { maxTokens?: number; confined?: boolean } = {},
+): Promise<Encoder> {
+  const resolve = () =>
+    resolveStaticModel(nameOrDir, { modelDir: options.modelDir, confined, allowDownload: options.allowDownload });
   let resolved: ReturnType<typeof resolveStaticModel>;
   try {
     resolved = resolve();
   } catch (error) {
-    if (!(error instanceof ModelError && error.code === 'MODEL_NOT_FOUND') || options.modelDir !== undefined) throw error;
+    if (!(error instanceof ModelError && error.code === 'MODEL_NOT_FOUND') || options.modelDir !== undefined)
+      throw error;
     if (!(await downloadHubModel(nameOrDir, 'static', { allowDownload: options.allowDownload }))) throw error;
     resolved = resolve();
   }
   await verifyIfDownloaded(resolved.dir);
-  return StaticEncoder.load(resolved.dir, { maxTokens, modelName: resolved.name, ...(resolved.sha256 && { sha256: resolved.sha256 }) });
+  return StaticEncoder.load(resolved.dir, {
+    maxTokens,
+    modelName: resolved.name,
+    ...(resolved.sha256 && { sha256: resolved.sha256 }),
+  });
 }
 
 /**
@@ -142,10 +200,21 @@ async function loadStatic(nameOrDir: string, options: EncoderLoadOptions, { maxT
  * its hub id; anything else as a transformer. A download fetches what the repository's config.json says it is.
  */
 async function loadHubChoice(model: string, options: EncoderLoadOptions): Promise<Encoder> {
-  const transformer = () => loadTransformer({ model, modelsDir: options.modelDir, intraOpNumThreads: options.threads, allowDownload: options.allowDownload });
+  const transformer = () =>
+    loadTransformer({
+      model,
+      modelsDir: options.modelDir,
+      intraOpNumThreads: options.threads,
+      allowDownload: options.allowDownload,
+    });
   let dir: string;
   try {
-    dir = await locateModelDir(model, { modelsDir: options.modelDir, allowDownload: options.allowDownload, kind: 'auto', verify: false });
+    dir = await locateModelDir(model, {
+      modelsDir: options.modelDir,
+      allowDownload: options.allowDownload,
+      kind: 'auto',
+      verify: false,
+    });
   } catch (error) {
     // Not found: reported as for any transformer (a missing @huggingface/transformers first).
     if (error instanceof ModelError && error.code === 'MODEL_NOT_FOUND') return transformer();
@@ -168,8 +237,33 @@ async function loadTransformer(options: TransformerEncoderOptions): Promise<Enco
 }
 export { DEFAULT_DENSE_WEIGHT } from './concat.js';
 export { describeSpec, isPretrainedAsIs } from './describe.js';
-export { type EmbeddedTexts, type EmbedOptions, type EmbedResult, type Encoder, type EncoderSpec, type Features, type FittableEncoder, hasState, isEncoder, isFittable, isSparseEncoder, isSparseMatrix, knowsVocabulary, type Matrix, type SparseEmbedResult, type SparseEncoder, type SparseMatrix, type TextInfo } from './encoder.js';
+export {
+  type EmbeddedTexts,
+  type EmbedOptions,
+  type EmbedResult,
+  type Encoder,
+  type EncoderSpec,
+  type Features,
+  type FittableEncoder,
+  hasState,
+  isEncoder,
+  isFittable,
+  isSparseEncoder,
+  isSparseMatrix,
+  knowsVocabulary,
+  type Matrix,
+  type SparseEmbedResult,
+  type SparseEncoder,
+  type SparseMatrix,
+  type TextInfo,
+} from './encoder.js';
 export { l2NormalizeRows } from './pooling.js';
-export { CHARS_PER_TOKEN, float16ToNumber, numberToFloat16, StaticEncoder, WHITESPACE_SEARCH_CHARS } from './static/index.js';
+export {
+  CHARS_PER_TOKEN,
+  float16ToNumber,
+  numberToFloat16,
+  StaticEncoder,
+  WHITESPACE_SEARCH_CHARS,
+} from './static/index.js';
 export { DEFAULT_TFIDF_OPTIONS, TfidfEncoder } from './lexical/index.js';
 export { physicalCoreCount, TransformerEncoder } from './transformer/index.js';

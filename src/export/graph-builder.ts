@@ -63,8 +63,14 @@ export class GraphBuilder {
   }
 
   /** Adds one node; returns its output names (fresh ones unless `outputs` names them). */
-  node(opType: string, inputs: string[], attributes: Record<string, AttrValue> = {}, outputs: number | string[] = 1): string[] {
-    const outputNames = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(opType)) : outputs;
+  node(
+    opType: string,
+    inputs: string[],
+    attributes: Record<string, AttrValue> = {},
+    outputs: number | string[] = 1,
+  ): string[] {
+    const outputNames =
+      typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(opType)) : outputs;
     this.nodes.push({
       opType,
       name: this.fresh(`${opType}_node`),

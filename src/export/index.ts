@@ -36,7 +36,10 @@ export interface ExportResult {
 export async function exportModel(checkpointDir: string, options: ExportOptions): Promise<ExportResult> {
   const { out, format = 'onnx', ...loadOptions } = options;
   if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError('EXPORT_FORMAT', `export format ${JSON.stringify(format)} is not supported (supported: ${EXPORT_FORMATS.join(', ')})`);
+    throw new UsageError(
+      'EXPORT_FORMAT',
+      `export format ${JSON.stringify(format)} is not supported (supported: ${EXPORT_FORMATS.join(', ')})`,
+    );
   }
   const target = await checkExportTarget(out, checkpointDir);
   const proto = await importOptional<{ default: OnnxProtoModule }>('onnx-proto', 'headstart export --format onnx');
@@ -44,13 +47,23 @@ export async function exportModel(checkpointDir: string, options: ExportOptions)
   try {
     const plan = planExport(classifier, checkpointDir);
     const sidecar = sidecarFor(plan, path.basename(target.model), path.basename(path.resolve(checkpointDir)));
-    const graph = buildOnnxGraph(proto.default, plan, `headstart export of ${path.basename(path.resolve(checkpointDir))}; see ${sidecar.tokenizer.file} and headstart-onnx.json`);
+    const graph = buildOnnxGraph(
+      proto.default,
+      plan,
+      `headstart export of ${path.basename(path.resolve(checkpointDir))}; see ${sidecar.tokenizer.file} and headstart-onnx.json`,
+    );
     await writeExportFiles(target.dir, [
       [target.model, graph],
       [target.tokenizer, plan.tokenizer.tokenizerJson],
       [target.sidecar, `${JSON.stringify(sidecar, null, 2)}\n`],
     ]);
-    return { files: { model: target.model, tokenizer: target.tokenizer, sidecar: target.sidecar }, modelBytes: graph.byteLength, members: plan.members.length, opset: OPSET, sidecar };
+    return {
+      files: { model: target.model, tokenizer: target.tokenizer, sidecar: target.sidecar },
+      modelBytes: graph.byteLength,
+      members: plan.members.length,
+      opset: OPSET,
+      sidecar,
+    };
   } finally {
     await classifier.dispose();
   }

@@ -22,16 +22,20 @@ export function buildOnnxGraph(proto: OnnxProtoModule, plan: ExportPlan, docStri
   g.input(INPUT_IDS, 'int64', ['batch', 'sequence']);
   g.input(ATTENTION_MASK, 'int64', ['batch', 'sequence']);
   g.output(OUTPUT, 'float32', ['batch', labels]);
-  const axes = (name: string, values: number[]) => g.initializer(g.fresh(name), BigInt64Array.from(values, BigInt), [values.length]);
+  const axes = (name: string, values: number[]) =>
+    g.initializer(g.fresh(name), BigInt64Array.from(values, BigInt), [values.length]);
   const scalar = (name: string, value: number) => g.initializer(g.fresh(name), Float32Array.of(value), []);
-  const vector = (name: string, values: ArrayLike<number>) => g.initializer(g.fresh(name), Float32Array.from(values), [values.length]);
+  const vector = (name: string, values: ArrayLike<number>) =>
+    g.initializer(g.fresh(name), Float32Array.from(values), [values.length]);
 
   const axisOne = axes('axis_1', [1]);
   const mask = g.op('Unsqueeze', [g.op('Cast', [ATTENTION_MASK], { to: 1 }), axes('axis_2', [2])]);
   const vectors = plan.tables.map((table) => {
     // Model2Vec embeds the L2-normalised sum of the table rows of the ids (the mean's 1/n cancels).
     const stored = storedTable(table);
-    let rows = g.op('Gather', [g.initializer(g.fresh('embeddings'), stored, [table.rows, table.dim]), INPUT_IDS], { axis: 0 });
+    let rows = g.op('Gather', [g.initializer(g.fresh('embeddings'), stored, [table.rows, table.dim]), INPUT_IDS], {
+      axis: 0,
+    });
     if (!(stored instanceof Float32Array)) rows = g.op('Cast', [rows], { to: 1 });
     const sum = g.op('ReduceSum', [g.op('Mul', [rows, mask]), axisOne], { keepdims: 0 });
     const squares = g.op('ReduceSum', [g.op('Mul', [sum, sum]), axisOne], { keepdims: 1 });
@@ -40,10 +44,17 @@ export function buildOnnxGraph(proto: OnnxProtoModule, plan: ExportPlan, docStri
 
   const memberProbabilities = (member: ExportMember): string => {
     let x = vectors[member.table];
-    if (member.standardization) x = g.op('Div', [g.op('Sub', [x, vector('mean', member.standardization.mean)]), vector('std', member.standardization.std)]);
+    if (member.standardization)
+      x = g.op('Div', [
+        g.op('Sub', [x, vector('mean', member.standardization.mean)]),
+        vector('std', member.standardization.std),
+      ]);
     member.layers.forEach((layer, index) => {
       if (index > 0) x = g.op('Relu', [x]);
-      x = g.op('Add', [g.op('MatMul', [x, g.initializer(g.fresh('kernel'), layer.kernel, [layer.inputs, layer.units])]), vector('bias', layer.bias)]);
+      x = g.op('Add', [
+        g.op('MatMul', [x, g.initializer(g.fresh('kernel'), layer.kernel, [layer.inputs, layer.units])]),
+        vector('bias', layer.bias),
+      ]);
     });
     return plan.multiLabel ? g.op('Sigmoid', [x]) : g.op('Softmax', [x], { axis: -1 });
   };
@@ -51,15 +62,25 @@ export function buildOnnxGraph(proto: OnnxProtoModule, plan: ExportPlan, docStri
   let probabilities =
     parts.length === 1
       ? parts[0]
-      : parts.map((part, k) => g.op('Mul', [part, scalar('weight', plan.members[k].weight)])).reduce((sum, part) => g.op('Add', [sum, part]));
+      : parts
+          .map((part, k) => g.op('Mul', [part, scalar('weight', plan.members[k].weight)]))
+          .reduce((sum, part) => g.op('Add', [sum, part]));
   if (plan.prior) {
-    const corrected = g.op('Mul', [probabilities, vector('prior_factors', plan.prior.priors.map((p) => Math.pow(p, -plan.prior!.alpha)))]);
+    const corrected = g.op('Mul', [
+      probabilities,
+      vector(
+        'prior_factors',
+        plan.prior.priors.map((p) => Math.pow(p, -plan.prior!.alpha)),
+      ),
+    ]);
     probabilities = g.op('Div', [corrected, g.op('ReduceSum', [corrected, axisOne], { keepdims: 1 })]);
   }
   if (plan.temperature !== 1) {
     // softmax(log p / T) is p^(1/T) renormalised, as applyTemperature computes it.
     const logs = g.op('Log', [g.op('Max', [probabilities, scalar('floor', TEMPERATURE_FLOOR)])]);
-    probabilities = g.op('Softmax', [g.op('Mul', [logs, scalar('inverse_temperature', 1 / plan.temperature)])], { axis: -1 });
+    probabilities = g.op('Softmax', [g.op('Mul', [logs, scalar('inverse_temperature', 1 / plan.temperature)])], {
+      axis: -1,
+    });
   }
   g.op('Identity', [probabilities], {}, OUTPUT);
   return g.encode(proto, OPSET, 'headstart', docString);

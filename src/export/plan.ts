@@ -47,7 +47,9 @@ export interface ExportPlan {
 
 export function planExport(classifier: TextClassifier, modelDir: string): ExportPlan {
   const { members, weights, prior, temperature } = classifier.composition;
-  const used = members.map((member, index) => ({ ...member, index, weight: weights[index] })).filter((member) => member.weight > 0);
+  const used = members
+    .map((member, index) => ({ ...member, index, weight: weights[index] }))
+    .filter((member) => member.weight > 0);
   const encoders = used.map((member) => staticEncoderOf(member.encoder, member.index, modelDir));
   const tokenizer = sharedTokenizer(encoders, modelDir);
   const tables: ExportTable[] = [];
@@ -62,7 +64,12 @@ export function planExport(classifier: TextClassifier, modelDir: string): Export
       tableOf.set(encoder.fingerprint, table);
     }
     const head = member.head;
-    if (!(head instanceof TfHead)) throw unsupported(modelDir, member.index, 'its head reads sparse TF-IDF rows, which a static-encoder graph does not produce');
+    if (!(head instanceof TfHead))
+      throw unsupported(
+        modelDir,
+        member.index,
+        'its head reads sparse TF-IDF rows, which a static-encoder graph does not produce',
+      );
     const { layers, standardization } = head.parameters();
     return { table, weight: member.weight / total, layers, ...(standardization && { standardization }) };
   });
@@ -83,7 +90,11 @@ function staticEncoderOf(encoder: Encoder, index: number, modelDir: string): Sta
   if (encoder instanceof StaticEncoder) return encoder;
   const { spec } = encoder;
   if (spec.type === 'tfidf' || spec.type === 'concat') {
-    throw unsupported(modelDir, index, `its encoder is ${describeSpec(spec)}: TF-IDF tokenises with the natural library's word tokenizer and stemmer, which no ONNX operator reproduces`);
+    throw unsupported(
+      modelDir,
+      index,
+      `its encoder is ${describeSpec(spec)}: TF-IDF tokenises with the natural library's word tokenizer and stemmer, which no ONNX operator reproduces`,
+    );
   }
   throw unsupported(
     modelDir,
@@ -101,8 +112,16 @@ function sharedTokenizer(encoders: StaticEncoder[], modelDir: string): ExportTok
   const parts = first.tokenizerParts();
   for (const [k, encoder] of encoders.entries()) {
     const other = encoder.tokenizerParts();
-    if (encoder.maxTokens !== first.maxTokens || other.unknownId !== parts.unknownId || !Buffer.from(other.tokenizerJson).equals(Buffer.from(parts.tokenizerJson))) {
-      throw unsupported(modelDir, k, 'its encoder tokenizes differently from the first member, and the graph takes one sequence of token ids');
+    if (
+      encoder.maxTokens !== first.maxTokens ||
+      other.unknownId !== parts.unknownId ||
+      !Buffer.from(other.tokenizerJson).equals(Buffer.from(parts.tokenizerJson))
+    ) {
+      throw unsupported(
+        modelDir,
+        k,
+        'its encoder tokenizes differently from the first member, and the graph takes one sequence of token ids',
+      );
     }
   }
   return { tokenizerJson: parts.tokenizerJson, unknownId: parts.unknownId, maxTokens: first.maxTokens };

@@ -20,18 +20,24 @@ export interface ExportTarget {
 }
 
 export async function checkExportTarget(out: string, checkpointDir: string): Promise<ExportTarget> {
-  const refuse = (what: string, hint = 'give a new file path (e.g. model.onnx) in a directory of its own, or the path of an earlier export of this graph') =>
-    new UsageError('EXPORT_OUT_REFUSED', `--out ${out} ${what}: refusing to write the export there`, { hint });
+  const refuse = (
+    what: string,
+    hint = 'give a new file path (e.g. model.onnx) in a directory of its own, or the path of an earlier export of this graph',
+  ) => new UsageError('EXPORT_OUT_REFUSED', `--out ${out} ${what}: refusing to write the export there`, { hint });
   const model = path.resolve(out);
   const dir = path.dirname(model);
   const name = path.basename(model);
-  if (name === TOKENIZER_FILE || name === SIDECAR_FILE) throw refuse(`is named like a file the export writes beside the graph (${name})`);
+  if (name === TOKENIZER_FILE || name === SIDECAR_FILE)
+    throw refuse(`is named like a file the export writes beside the graph (${name})`);
   const checkpoint = path.resolve(checkpointDir);
-  if (dir === checkpoint || dir.startsWith(checkpoint + path.sep)) throw refuse('is inside the checkpoint being exported', 'write the export outside the checkpoint directory');
+  if (dir === checkpoint || dir.startsWith(checkpoint + path.sep))
+    throw refuse('is inside the checkpoint being exported', 'write the export outside the checkpoint directory');
   // Missing directories are created when writing: the nearest one that exists must be a writable directory.
   let existingDir = dir;
-  while (!(await fs.stat(existingDir).catch(() => undefined)) && path.dirname(existingDir) !== existingDir) existingDir = path.dirname(existingDir);
-  if (!(await fs.stat(existingDir)).isDirectory()) throw refuse(`is under ${existingDir}, which is not a directory`, 'fix the path');
+  while (!(await fs.stat(existingDir).catch(() => undefined)) && path.dirname(existingDir) !== existingDir)
+    existingDir = path.dirname(existingDir);
+  if (!(await fs.stat(existingDir)).isDirectory())
+    throw refuse(`is under ${existingDir}, which is not a directory`, 'fix the path');
   await fs.access(existingDir, constants.W_OK).catch((error: unknown) => {
     throw environmentError(error, existingDir);
   });
@@ -41,7 +47,12 @@ export async function checkExportTarget(out: string, checkpointDir: string): Pro
   for (const file of [target.model, target.tokenizer, target.sidecar]) {
     const stat = await fs.lstat(file).catch(() => undefined);
     if (!stat) continue;
-    if (!stat.isFile()) throw refuse(file === model ? 'is not a regular file (a directory, link or device)' : `has ${path.basename(file)} beside it, which is not a regular file`);
+    if (!stat.isFile())
+      throw refuse(
+        file === model
+          ? 'is not a regular file (a directory, link or device)'
+          : `has ${path.basename(file)} beside it, which is not a regular file`,
+      );
     existing.push(file);
   }
   if (existing.length > 0) {
@@ -49,7 +60,9 @@ export async function checkExportTarget(out: string, checkpointDir: string): Pro
     if (owner !== name) {
       const which = existing.map((file) => path.basename(file)).join(', ');
       throw refuse(
-        owner === undefined ? `would replace ${which}, which no earlier export wrote` : `would replace ${which}, which belong to the export of ${owner}`,
+        owner === undefined
+          ? `would replace ${which}, which no earlier export wrote`
+          : `would replace ${which}, which belong to the export of ${owner}`,
       );
     }
   }

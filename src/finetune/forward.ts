@@ -23,11 +23,19 @@ export function headInput(tf: Tf, context: ForwardContext, sums: Tensor2D): Tens
   const squares = tf.sum(tf.square(sums), 1, true);
   // An empty text sums to zero and stays zero, as in StaticEncoder.embed.
   const unit = tf.mul(sums, tf.rsqrt(tf.maximum(squares, 1e-30)));
-  return context.mean && context.inverseStd ? tf.mul(tf.sub(unit, context.mean), context.inverseStd) : (unit as Tensor2D);
+  return context.mean && context.inverseStd
+    ? tf.mul(tf.sub(unit, context.mean), context.inverseStd)
+    : (unit as Tensor2D);
 }
 
 /** Logits of the head's dense layers over explicit `weights` (kernel, bias per layer, in model order). */
-export function logitsOf(tf: Tf, spec: HeadSpec, x: Tensor2D, weights: readonly Tensor[], dropoutMask?: Tensor2D): Tensor2D {
+export function logitsOf(
+  tf: Tf,
+  spec: HeadSpec,
+  x: Tensor2D,
+  weights: readonly Tensor[],
+  dropoutMask?: Tensor2D,
+): Tensor2D {
   // Explicitly transposed gradients: tfjs' built-in MatMul gradient is several times slower on WASM (see network.ts).
   const affine = affineOfActivations(tf);
   if (spec.type === 'linear') return affine(x, weights[0], weights[1]);

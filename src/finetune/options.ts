@@ -23,19 +23,32 @@ export function resolveFineTune(option: FineTuneOption | undefined): FineTuneOpt
   if (option === undefined || option === false) return undefined;
   if (option === true) return { ...DEFAULT_FINE_TUNE_OPTIONS };
   if (typeof option !== 'object' || option === null) {
-    throw new UsageError('FINE_TUNE_OPTION', `option "fineTune" must be true, false or an object, got ${JSON.stringify(option)}`);
+    throw new UsageError(
+      'FINE_TUNE_OPTION',
+      `option "fineTune" must be true, false or an object, got ${JSON.stringify(option)}`,
+    );
   }
   const defined = definedOnly(option);
   const resolved: FineTuneOptions = { ...DEFAULT_FINE_TUNE_OPTIONS, ...defined };
   for (const key of Object.keys(resolved)) {
-    if (!(key in DEFAULT_FINE_TUNE_OPTIONS)) throw new UsageError('FINE_TUNE_OPTION', `unknown fineTune option "${key}" (known: ${Object.keys(DEFAULT_FINE_TUNE_OPTIONS).join(', ')})`);
+    if (!(key in DEFAULT_FINE_TUNE_OPTIONS))
+      throw new UsageError(
+        'FINE_TUNE_OPTION',
+        `unknown fineTune option "${key}" (known: ${Object.keys(DEFAULT_FINE_TUNE_OPTIONS).join(', ')})`,
+      );
   }
   const { tableLearningRate, l2Pull } = resolved;
   if (typeof tableLearningRate !== 'number' || !(tableLearningRate > 0) || !Number.isFinite(tableLearningRate)) {
-    throw new UsageError('FINE_TUNE_OPTION', `option "fineTune.tableLearningRate" must be a number > 0, got ${JSON.stringify(tableLearningRate)}`);
+    throw new UsageError(
+      'FINE_TUNE_OPTION',
+      `option "fineTune.tableLearningRate" must be a number > 0, got ${JSON.stringify(tableLearningRate)}`,
+    );
   }
   if (typeof l2Pull !== 'number' || !(l2Pull >= 0) || !Number.isFinite(l2Pull)) {
-    throw new UsageError('FINE_TUNE_OPTION', `option "fineTune.l2Pull" must be a number >= 0, got ${JSON.stringify(l2Pull)}`);
+    throw new UsageError(
+      'FINE_TUNE_OPTION',
+      `option "fineTune.l2Pull" must be a number >= 0, got ${JSON.stringify(l2Pull)}`,
+    );
   }
   return resolved;
 }

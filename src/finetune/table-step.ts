@@ -8,8 +8,25 @@
  */
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import type { Tf } from '../backend/index.js';
-import { copyRows, dropoutMask, type HeadSpec, type Targets, type TrainOptions, type Standardization, rowTargets, type Distillation, type RowTargets } from '../heads/index.js';
-import { heldOutMetrics, readHeldOutMetrics, variableSnapshots, type HeldOutMetrics, type Snapshots, type Network } from '../heads/training/index.js';
+import {
+  copyRows,
+  dropoutMask,
+  type HeadSpec,
+  type Targets,
+  type TrainOptions,
+  type Standardization,
+  rowTargets,
+  type Distillation,
+  type RowTargets,
+} from '../heads/index.js';
+import {
+  heldOutMetrics,
+  readHeldOutMetrics,
+  variableSnapshots,
+  type HeldOutMetrics,
+  type Snapshots,
+  type Network,
+} from '../heads/training/index.js';
 import type { Rng } from '../util/index.js';
 import { headInput, logitsOf, lossOf, type BatchDistillation, type ForwardContext } from './forward.js';
 import type { FineTuneOptions } from './options.js';
@@ -70,10 +87,16 @@ export class TableTrainer {
     this.context = {
       spec,
       l2: options.l2,
-      ...(standardization && { mean: tf.tensor1d(standardization.mean), inverseStd: tf.tensor1d(standardization.std.map((s) => 1 / s)) }),
+      ...(standardization && {
+        mean: tf.tensor1d(standardization.mean),
+        inverseStd: tf.tensor1d(standardization.std.map((s) => 1 / s)),
+      }),
     };
     this.optimizer = tf.train.adam(options.learningRate);
-    this.rowAdam = new RowAdam(table, dim, pretrained, { learningRate: fineTune.tableLearningRate, l2Pull: fineTune.l2Pull });
+    this.rowAdam = new RowAdam(table, dim, pretrained, {
+      learningRate: fineTune.tableLearningRate,
+      l2Pull: fineTune.l2Pull,
+    });
     this.slotOf = new Int32Array(table.length / dim).fill(-1);
     this.trainTargets = rowTargets(targets, trainRows, trainRows, spec.numLabels, options.classWeight);
   }
@@ -109,13 +132,34 @@ export class TableTrainer {
     const sums = sumRows(this.table, dim, this.tokenIds, rows);
     let sumGradients: Float32Array | undefined;
     const lossValue = tf.tidy(() => {
-      const batchTargets = tf.tensor2d(copyRows(this.trainTargets.targets, spec.numLabels, positions), [rows.length, spec.numLabels]);
+      const batchTargets = tf.tensor2d(copyRows(this.trainTargets.targets, spec.numLabels, positions), [
+        rows.length,
+        spec.numLabels,
+      ]);
       const weightWidth = spec.multiLabel ? spec.numLabels : 1;
-      const rowWeights = this.trainTargets.weights && tf.tensor(copyRows(this.trainTargets.weights, weightWidth, positions), spec.multiLabel ? [rows.length, spec.numLabels] : [rows.length]);
-      const mask = spec.type === 'mlp' && spec.dropout > 0 ? tf.tensor2d(dropoutMask(rows.length * spec.hidden, spec.dropout, this.rng), [rows.length, spec.hidden]) : undefined;
-      const distillation = this.trainTargets.distillation && batchDistillation(tf, this.trainTargets.distillation, spec.numLabels, positions);
+      const rowWeights =
+        this.trainTargets.weights &&
+        tf.tensor(
+          copyRows(this.trainTargets.weights, weightWidth, positions),
+          spec.multiLabel ? [rows.length, spec.numLabels] : [rows.length],
+        );
+      const mask =
+        spec.type === 'mlp' && spec.dropout > 0
+          ? tf.tensor2d(dropoutMask(rows.length * spec.hidden, spec.dropout, this.rng), [rows.length, spec.hidden])
+          : undefined;
+      const distillation =
+        this.trainTargets.distillation &&
+        batchDistillation(tf, this.trainTargets.distillation, spec.numLabels, positions);
       const lossFn = (s: Tensor, ...weights: Tensor[]) =>
-        lossOf(tf, this.context, logitsOf(tf, spec, headInput(tf, this.context, s as Tensor2D), weights, mask), batchTargets, rowWeights, weights, distillation);
+        lossOf(
+          tf,
+          this.context,
+          logitsOf(tf, spec, headInput(tf, this.context, s as Tensor2D), weights, mask),
+          batchTargets,
+          rowWeights,
+          weights,
+          distillation,
+        );
       const { value, grads } = tf.valueAndGrads(lossFn)([tf.tensor2d(sums, [rows.length, dim]), ...net.variables]);
       this.optimizer.applyGradients(net.variables.map((v, i) => ({ name: v.name, tensor: grads[i + 1] })));
       sumGradients = grads[0].dataSync() as Float32Array;
@@ -145,7 +189,8 @@ export class TableTrainer {
           touched.push(id);
           grads.fill(0, slot * dim, (slot + 1) * dim);
         }
-        for (let d = 0, target = slot * dim, source = i * dim; d < dim; d++) grads[target + d] += sumGradients[source + d];
+        for (let d = 0, target = slot * dim, source = i * dim; d < dim; d++)
+          grads[target + d] += sumGradients[source + d];
       }
     }
     const ids = Int32Array.from(touched);
@@ -157,25 +202,54 @@ export class TableTrainer {
   evaluate({ rows, targets: dense, weights, distillation }: HeldOutRows): HeldOutMetrics {
     const { tf, spec, net } = this;
     return readHeldOutMetrics(tf, () => {
-      const x = headInput(tf, this.context, tf.tensor2d(sumRows(this.table, this.dim, this.tokenIds, rows), [rows.length, this.dim]));
+      const x = headInput(
+        tf,
+        this.context,
+        tf.tensor2d(sumRows(this.table, this.dim, this.tokenIds, rows), [rows.length, this.dim]),
+      );
       const targets = tf.tensor2d(dense, [rows.length, spec.numLabels]);
-      const weightTensor = weights && tf.tensor(weights, spec.multiLabel ? [rows.length, spec.numLabels] : [rows.length]);
+      const weightTensor =
+        weights && tf.tensor(weights, spec.multiLabel ? [rows.length, spec.numLabels] : [rows.length]);
       const logits = logitsOf(tf, spec, x, net.variables);
       const all = Int32Array.from(rows.keys());
-      const loss = lossOf(tf, { ...this.context, l2: 0 }, logits, targets, weightTensor, net.variables, distillation && batchDistillation(tf, distillation, spec.numLabels, all));
+      const loss = lossOf(
+        tf,
+        { ...this.context, l2: 0 },
+        logits,
+        targets,
+        weightTensor,
+        net.variables,
+        distillation && batchDistillation(tf, distillation, spec.numLabels, all),
+      );
       return heldOutMetrics(tf, spec.multiLabel, logits, targets, loss);
     });
   }
 }
 
 /** The distillation settings for the batch at `positions` (indices into the rows `distillation` was built for). */
-function batchDistillation(tf: Tf, distillation: Distillation, numLabels: number, positions: Int32Array): BatchDistillation {
+function batchDistillation(
+  tf: Tf,
+  distillation: Distillation,
+  numLabels: number,
+  positions: Int32Array,
+): BatchDistillation {
   const { temperature, alpha, hardTargets } = distillation;
-  return { temperature, alpha, ...(hardTargets && { hard: tf.tensor2d(copyRows(hardTargets, numLabels, positions), [positions.length, numLabels]) }) };
+  return {
+    temperature,
+    alpha,
+    ...(hardTargets && {
+      hard: tf.tensor2d(copyRows(hardTargets, numLabels, positions), [positions.length, numLabels]),
+    }),
+  };
 }
 
 /** Per listed text, the sum of its tokens' table rows (`[rows.length, dim]`). */
-export function sumRows(table: Float32Array, dim: number, tokenIds: readonly Int32Array[], rows: Int32Array): Float32Array {
+export function sumRows(
+  table: Float32Array,
+  dim: number,
+  tokenIds: readonly Int32Array[],
+  rows: Int32Array,
+): Float32Array {
   const out = new Float32Array(rows.length * dim);
   for (let i = 0; i < rows.length; i++) {
     const ids = tokenIds[rows[i]];

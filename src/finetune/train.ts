@@ -6,8 +6,23 @@
  */
 import { loadTf } from '../backend/index.js';
 import { type Matrix, l2NormalizeRows, StaticEncoder } from '../encoders/index.js';
-import { type Head, type HeadSpec, type Targets, type TrainOptions, type TrainReport, fitStandardization, gatherRows } from '../heads/index.js';
-import { fitNetwork, divergenceCheck, EarlyStopping, epochReporter, runEpochs, TfHead } from '../heads/training/index.js';
+import {
+  type Head,
+  type HeadSpec,
+  type Targets,
+  type TrainOptions,
+  type TrainReport,
+  fitStandardization,
+  gatherRows,
+} from '../heads/index.js';
+import {
+  fitNetwork,
+  divergenceCheck,
+  EarlyStopping,
+  epochReporter,
+  runEpochs,
+  TfHead,
+} from '../heads/training/index.js';
 import type { Rng } from '../util/index.js';
 import type { FineTuneOptions } from './options.js';
 import { sumRows, TableTrainer } from './table-step.js';
@@ -46,11 +61,25 @@ export async function fineTuneStatic(
   const pretrained = table.slice();
   let encoder: StaticEncoder | undefined;
   const { state, report } = await fitNetwork(tf, spec, targets, options, (split) => {
-    const standardization = spec.standardize ? fitStandardization(pretrainedEmbeddings(table, dim, tokenIds), split.train) : undefined;
+    const standardization = spec.standardize
+      ? fitStandardization(pretrainedEmbeddings(table, dim, tokenIds), split.train)
+      : undefined;
     return {
       standardization,
       train: async (net, rng) => {
-        const trainer = new TableTrainer(tf, net, { spec, options, fineTune, table, pretrained, dim, tokenIds, targets, trainRows: split.train, standardization, rng });
+        const trainer = new TableTrainer(tf, net, {
+          spec,
+          options,
+          fineTune,
+          table,
+          pretrained,
+          dim,
+          tokenIds,
+          targets,
+          trainRows: split.train,
+          standardization,
+          rng,
+        });
         let trained: TrainReport;
         try {
           trained = await trainTable(trainer, split.validation, options, rng);
@@ -66,11 +95,20 @@ export async function fineTuneStatic(
       },
     };
   });
-  return { encoder: encoder!, head: new TfHead(tf, spec, state), report: { ...report, seconds: (performance.now() - started) / 1000 } };
+  return {
+    encoder: encoder!,
+    head: new TfHead(tf, spec, state),
+    report: { ...report, seconds: (performance.now() - started) / 1000 },
+  };
 }
 
 /** The epoch loop over the table and the head, with early stopping on the held-out rows. */
-async function trainTable(trainer: TableTrainer, validationRows: Int32Array, options: TrainOptions, rng: Rng): Promise<TrainReport> {
+async function trainTable(
+  trainer: TableTrainer,
+  validationRows: Int32Array,
+  options: TrainOptions,
+  rng: Rng,
+): Promise<TrainReport> {
   const heldOut = validationRows.length > 0 ? trainer.heldOut(validationRows) : undefined;
   const earlyStopping = new EarlyStopping(options.patience, trainer.snapshots());
   const history = await runEpochs({
@@ -81,7 +119,11 @@ async function trainTable(trainer: TableTrainer, validationRows: Int32Array, opt
     signal: options.signal,
     step: (positions) => trainer.step(positions),
     evaluate: heldOut && (() => trainer.evaluate(heldOut)),
-    callbacks: [divergenceCheck('fine-tuning', 'lower learningRate or fineTune.tableLearningRate'), epochReporter(options.onEpoch), earlyStopping],
+    callbacks: [
+      divergenceCheck('fine-tuning', 'lower learningRate or fineTune.tableLearningRate'),
+      epochReporter(options.onEpoch),
+      earlyStopping,
+    ],
   });
   return earlyStopping.report(history, 0);
 }

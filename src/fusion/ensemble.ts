@@ -54,7 +54,9 @@ export function simplexGrid(members: number, steps: number): number[][] {
   if (members === 1) return [[1]];
   const grid: number[][] = [];
   for (let first = 0; first <= steps; first++) {
-    for (const rest of simplexGrid(members - 1, steps - first).map((w) => w.map((v) => (v * (steps - first)) / steps))) {
+    for (const rest of simplexGrid(members - 1, steps - first).map((w) =>
+      w.map((v) => (v * (steps - first)) / steps),
+    )) {
       grid.push([first / steps, ...rest].map((v) => Math.round(v * 1000) / 1000));
     }
   }
@@ -69,7 +71,12 @@ export function simplexGrid(members: number, steps: number): number[][] {
  * the weaker correction). Why, with the figures: docs/decisions/fusion-choice.md.
  * `targets` are class indices of the held-out rows.
  */
-export function chooseWeights(parts: readonly Float32Array[], dim: number, targets: Int32Array, options: ChoiceOptions = {}): WeightChoice {
+export function chooseWeights(
+  parts: readonly Float32Array[],
+  dim: number,
+  targets: Int32Array,
+  options: ChoiceOptions = {},
+): WeightChoice {
   const { steps = 10, priorAlphas = [0], priors } = options;
   const labels = Array.from({ length: dim }, (_, i) => String(i));
   const score = (weights: number[], priorAlpha: number, belief?: Float32Array): WeightCandidate => {
@@ -92,9 +99,15 @@ export function chooseWeights(parts: readonly Float32Array[], dim: number, targe
   const mixes = (options.weights ?? simplexGrid(parts.length, steps)).map((weights) => score(weights, 0));
   mixes.sort((a, b) => a.nll - b.nll || spread(a.weights) - spread(b.weights));
   const chosenMix = mixes[0];
-  const belief = priorAlphas.some((alpha) => alpha > 0) ? applyTemperature(averageProbabilities(parts, chosenMix.weights), dim, chosenMix.temperature) : undefined;
+  const belief = priorAlphas.some((alpha) => alpha > 0)
+    ? applyTemperature(averageProbabilities(parts, chosenMix.weights), dim, chosenMix.temperature)
+    : undefined;
   const corrections = priorAlphas.filter((alpha) => alpha > 0).map((alpha) => score(chosenMix.weights, alpha, belief));
-  const best = [chosenMix, ...corrections].sort((a, b) => b.expectedMacroF1 - a.expectedMacroF1 || a.priorAlpha - b.priorAlpha)[0];
-  const others = [...corrections, ...mixes].filter((c) => c !== best).sort((a, b) => a.nll - b.nll || spread(a.weights) - spread(b.weights));
+  const best = [chosenMix, ...corrections].sort(
+    (a, b) => b.expectedMacroF1 - a.expectedMacroF1 || a.priorAlpha - b.priorAlpha,
+  )[0];
+  const others = [...corrections, ...mixes]
+    .filter((c) => c !== best)
+    .sort((a, b) => a.nll - b.nll || spread(a.weights) - spread(b.weights));
   return { weights: best.weights, priorAlpha: best.priorAlpha, candidates: [best, ...others] };
 }

@@ -3,7 +3,14 @@
  * weights), divided by the class priors to a chosen strength, then temperature-scaled. Chosen on
  * the held-out rows at training, applied at prediction, saved and loaded here alone.
  */
-import { applyTemperature, fitTemperature, type Calibration, classPriors, correctForPrior, PRIOR_ALPHAS } from '../calibration/index.js';
+import {
+  applyTemperature,
+  fitTemperature,
+  type Calibration,
+  classPriors,
+  correctForPrior,
+  PRIOR_ALPHAS,
+} from '../calibration/index.js';
 import type { CheckpointContents, Manifest } from '../checkpoint/index.js';
 import { averageProbabilities, chooseWeights, type WeightChoice } from './ensemble.js';
 
@@ -52,7 +59,8 @@ export function chooseMix(
 ): MixChoice {
   const given = options.fusionWeights && [...options.fusionWeights];
   const probabilities = parts.every((p) => p !== undefined) ? (parts as Float32Array[]) : undefined;
-  if (!held || held.targets.length === 0 || !probabilities) return { mix: { ...evenMix(parts.length), ...(given && { weights: given }) } };
+  if (!held || held.targets.length === 0 || !probabilities)
+    return { mix: { ...evenMix(parts.length), ...(given && { weights: given }) } };
 
   const choosePrior = options.priorCorrection === true && held.targets.length >= MIN_PRIOR_CHOICE_ROWS;
   const priors = classPriors(held.trainLabels, numLabels);
@@ -70,8 +78,14 @@ export function chooseMix(
   }
   const mix: Mix = { weights, ...(priorAlpha > 0 && { prior: { alpha: priorAlpha, priors } }), temperature: 1 };
   const calibration =
-    options.calibrate !== false && held.targets.length >= MIN_CALIBRATION_ROWS ? fitTemperature(applyMix(mix, probabilities, numLabels), numLabels, held.targets) : undefined;
-  return { mix: { ...mix, temperature: calibration?.temperature ?? 1 }, ...(fusion && { fusion }), ...(calibration && { calibration }) };
+    options.calibrate !== false && held.targets.length >= MIN_CALIBRATION_ROWS
+      ? fitTemperature(applyMix(mix, probabilities, numLabels), numLabels, held.targets)
+      : undefined;
+  return {
+    mix: { ...mix, temperature: calibration?.temperature ?? 1 },
+    ...(fusion && { fusion }),
+    ...(calibration && { calibration }),
+  };
 }
 
 /** The mixed probabilities; `parts` holds one matrix per member, or undefined for a member of weight 0. */
@@ -94,7 +108,10 @@ export function withoutUnused(mix: Mix): Mix {
 }
 
 /** The mix's part of a checkpoint (the fusion weights go with the fused members, `fused`). */
-export function mixContents(mix: Mix, fused: NonNullable<CheckpointContents['fusion']>['members']): Pick<CheckpointContents, 'fusion' | 'calibration' | 'priorCorrection'> {
+export function mixContents(
+  mix: Mix,
+  fused: NonNullable<CheckpointContents['fusion']>['members'],
+): Pick<CheckpointContents, 'fusion' | 'calibration' | 'priorCorrection'> {
   return {
     ...(fused.length > 0 && { fusion: { weights: mix.weights, members: fused } }),
     ...(mix.temperature !== 1 && { calibration: { temperature: mix.temperature } }),
@@ -105,7 +122,9 @@ export function mixContents(mix: Mix, fused: NonNullable<CheckpointContents['fus
 export function mixFromManifest(manifest: Manifest, members: number): Mix {
   return {
     weights: manifest.fusion ? [...manifest.fusion.weights] : evenMix(members).weights,
-    ...(manifest.priorCorrection && { prior: { alpha: manifest.priorCorrection.alpha, priors: [...manifest.priorCorrection.priors] } }),
+    ...(manifest.priorCorrection && {
+      prior: { alpha: manifest.priorCorrection.alpha, priors: [...manifest.priorCorrection.priors] },
+    }),
     temperature: manifest.calibration?.temperature ?? 1,
   };
 }

@@ -15,7 +15,8 @@ export { defaultTrainOptions } from './options.js';
 /** An untrained head; throws ModelError on an unknown type and UsageError on other bad spec fields. */
 export async function createHead(spec: HeadSpec): Promise<Head> {
   assertHeadSpec(spec);
-  if (spec.input === 'sparse') throw new UsageError('HEAD_SPEC', 'a head over sparse rows is made with createSparseHead');
+  if (spec.input === 'sparse')
+    throw new UsageError('HEAD_SPEC', 'a head over sparse rows is made with createSparseHead');
   return new TfHead(await loadTf(), spec);
 }
 
@@ -29,7 +30,10 @@ export async function linearHeadFromWeights(spec: HeadSpec, kernel: Float32Array
     throw new UsageError('HEAD_SPEC', 'given weights make a dense linear head without standardisation only');
   }
   if (kernel.length !== spec.inputDim * spec.numLabels || bias.length !== spec.numLabels) {
-    throw new UsageError('HEAD_SPEC', `weights of ${kernel.length} + ${bias.length} values do not fit a [${spec.inputDim}, ${spec.numLabels}] kernel and a [${spec.numLabels}] bias`);
+    throw new UsageError(
+      'HEAD_SPEC',
+      `weights of ${kernel.length} + ${bias.length} values do not fit a [${spec.inputDim}, ${spec.numLabels}] kernel and a [${spec.numLabels}] bias`,
+    );
   }
   const tf = await loadTf();
   const net = buildNetwork(tf, spec, () => 0);
@@ -53,7 +57,9 @@ export async function loadHead(from: string | FileSource, spec?: HeadSpec): Prom
   const head = await loadAnyHead(files, spec);
   if (!isSparseHead(head)) return head;
   head.dispose();
-  throw new ModelError('HEAD_SPEC_MISMATCH', 'the stored head reads sparse rows; load it with loadAnyHead', { location: { file: files.pathOf(HEAD_FILE), field: 'spec.input' } });
+  throw new ModelError('HEAD_SPEC_MISMATCH', 'the stored head reads sparse rows; load it with loadAnyHead', {
+    location: { file: files.pathOf(HEAD_FILE), field: 'spec.input' },
+  });
 }
 
 /**
@@ -67,7 +73,10 @@ export async function loadAnyHead(from: string | FileSource, spec?: HeadSpec): P
   const stored = await readHeadState(files);
   if (stored.spec.input === 'sparse') {
     if (spec) assertSameSpec(stored.spec, spec, headFile);
-    return new SparseLinearHead(stored.spec, { parameters: await readSparseParameters(files, stored), thresholds: stored.thresholds });
+    return new SparseLinearHead(stored.spec, {
+      parameters: await readSparseParameters(files, stored),
+      thresholds: stored.thresholds,
+    });
   }
   const tf = await loadTf();
   const { state, model } = await readHead(tf, files);
@@ -86,9 +95,13 @@ function assertSameSpec(stored: HeadSpec, expected: HeadSpec, headFile: string):
   if (stored.type === 'mlp') fields.push('hidden', 'dropout');
   for (const field of fields) {
     if (stored[field] !== expected[field]) {
-      throw new ModelError('HEAD_SPEC_MISMATCH', `stored ${field} is ${JSON.stringify(stored[field])} but ${JSON.stringify(expected[field])} was expected`, {
-        location: { file: headFile, field: `spec.${field}` },
-      });
+      throw new ModelError(
+        'HEAD_SPEC_MISMATCH',
+        `stored ${field} is ${JSON.stringify(stored[field])} but ${JSON.stringify(expected[field])} was expected`,
+        {
+          location: { file: headFile, field: `spec.${field}` },
+        },
+      );
     }
   }
 }

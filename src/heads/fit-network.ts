@@ -38,7 +38,13 @@ export async function fitNetwork(
   options: TrainOptions,
   prepare: (split: ValidationSplit) => InputTraining,
 ): Promise<{ state: TrainedState; report: TrainReport }> {
-  const split = validationSplit(targets, spec.numLabels, options.validationSplit, options.seed, options.validationGroups);
+  const split = validationSplit(
+    targets,
+    spec.numLabels,
+    options.validationSplit,
+    options.seed,
+    options.validationGroups,
+  );
   const inputs = prepare(split);
   const rng = createRng(options.initSeed ?? options.seed);
   const net = buildNetwork(tf, spec, () => Math.floor(rng() * 2 ** 31));

@@ -1,7 +1,21 @@
 /** Public face of heads/: what other folders of src/ may import. */
 export { copyRows, dropoutMask } from './batch.js';
 export { createHead, createSparseHead, linearHeadFromWeights, loadAnyHead } from './factory.js';
-export { type AnyHead, type DenseLayerParameters, type EpochLog, type Head, type HeadSpec, type HeadType, isSparseHead, type LabelTargets, type SoftTargets, type SparseHead, type Targets, type TrainOptions, type TrainReport } from './head.js';
+export {
+  type AnyHead,
+  type DenseLayerParameters,
+  type EpochLog,
+  type Head,
+  type HeadSpec,
+  type HeadType,
+  isSparseHead,
+  type LabelTargets,
+  type SoftTargets,
+  type SparseHead,
+  type Targets,
+  type TrainOptions,
+  type TrainReport,
+} from './head.js';
 export { DEFAULT_SEED, defaultTrainOptions, resolveTrainOptions } from './options.js';
 export { SPARSE_TRAIN_DEFAULTS } from './sparse-linear.js';
 export { validationSplit } from './split.js';

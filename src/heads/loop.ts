@@ -113,7 +113,13 @@ export class EarlyStopping<S> implements TrainingCallback {
 
   /** The report of a run with `history`: the best epoch is the last one when nothing was held out. */
   report(history: EpochLog[], seconds: number): TrainReport {
-    return { epochsRun: history.length, bestEpoch: this.best?.epoch ?? history.length, bestValLoss: this.best?.loss, history, seconds };
+    return {
+      epochsRun: history.length,
+      bestEpoch: this.best?.epoch ?? history.length,
+      bestValLoss: this.best?.loss,
+      history,
+      seconds,
+    };
   }
 }
 
@@ -130,7 +136,8 @@ export function variableSnapshots(tf: Tf, variables: readonly Variable[]): Snaps
 export function divergenceCheck(what: string, hint: string): TrainingCallback {
   return {
     onEpochTrained(log) {
-      if (!Number.isFinite(log.loss)) throw new DataError('HEAD_DIVERGED', `${what} loss became ${log.loss} in epoch ${log.epoch}`, { hint });
+      if (!Number.isFinite(log.loss))
+        throw new DataError('HEAD_DIVERGED', `${what} loss became ${log.loss} in epoch ${log.epoch}`, { hint });
     },
   };
 }
@@ -146,7 +153,9 @@ export function epochReporter(onEpoch: ((log: EpochLog) => void) | undefined): T
  * 0.5 for multi-label.
  */
 export function heldOutMetrics(tf: Tf, multiLabel: boolean, logits: Tensor2D, targets: Tensor2D, loss: Scalar): Tensor {
-  const correct = multiLabel ? tf.equal(tf.cast(tf.greater(logits, 0), 'float32'), targets) : tf.equal(tf.argMax(logits, 1), tf.argMax(targets, 1));
+  const correct = multiLabel
+    ? tf.equal(tf.cast(tf.greater(logits, 0), 'float32'), targets)
+    : tf.equal(tf.argMax(logits, 1), tf.argMax(targets, 1));
   return tf.stack([loss, tf.mean(tf.cast(correct, 'float32'))]);
 }
 

@@ -7,7 +7,13 @@ import type { Tf } from '../backend/index.js';
  * label (the stable max(z,0) - z*y + log(1 + e^-|z|) form). `weights` is per row (single) or per row
  * and label (multi); the mean is over all terms.
  */
-export function crossEntropy(tf: Tf, logits: Tensor2D, targets: Tensor2D, weights: Tensor | undefined, multiLabel: boolean): Scalar {
+export function crossEntropy(
+  tf: Tf,
+  logits: Tensor2D,
+  targets: Tensor2D,
+  weights: Tensor | undefined,
+  multiLabel: boolean,
+): Scalar {
   const terms = multiLabel
     ? tf.add(tf.sub(tf.relu(logits), tf.mul(logits, targets)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))))
     : tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1));

@@ -34,7 +34,15 @@ export function buildNetwork(tf: Tf, spec: HeadSpec, nextSeed: () => number): Ne
   const model = tf.sequential({ name: `${spec.type}_head` });
   const kernelInitializer = () => tf.initializers.glorotUniform({ seed: nextSeed() });
   if (spec.type === 'mlp') {
-    model.add(tf.layers.dense({ name: HIDDEN, inputShape: [spec.inputDim], units: spec.hidden, activation: 'relu', kernelInitializer: kernelInitializer() }));
+    model.add(
+      tf.layers.dense({
+        name: HIDDEN,
+        inputShape: [spec.inputDim],
+        units: spec.hidden,
+        activation: 'relu',
+        kernelInitializer: kernelInitializer(),
+      }),
+    );
     model.add(tf.layers.dropout({ name: 'dropout', rate: spec.dropout }));
   }
   model.add(
@@ -110,10 +118,14 @@ function denseVariables(model: LayersModel, name: string, inputs: number, units:
   const [kernel, bias] = (layer?.trainableWeights ?? []).map((w) => w.read() as Variable);
   const shapeOk = kernel?.shape.join() === `${inputs},${units}` && bias?.shape.join() === `${units}`;
   if (!shapeOk) {
-    throw new ModelError('HEAD_MODEL_MISMATCH', `model has no dense layer "${name}" with a [${inputs}, ${units}] kernel and a bias`, {
-      location: { field: name },
-      hint: 'model.json does not belong to this head.json',
-    });
+    throw new ModelError(
+      'HEAD_MODEL_MISMATCH',
+      `model has no dense layer "${name}" with a [${inputs}, ${units}] kernel and a bias`,
+      {
+        location: { field: name },
+        hint: 'model.json does not belong to this head.json',
+      },
+    );
   }
   return [kernel, bias];
 }

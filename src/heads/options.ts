@@ -38,7 +38,10 @@ export function resolveTrainOptions(type: HeadType, given: Partial<TrainOptions>
   requireNumber('l2', options.l2, (v) => v >= 0, 'a number >= 0');
   requireNumber('validationSplit', options.validationSplit, (v) => v >= 0 && v < 1, 'a number in [0, 1)');
   if (options.classWeight !== 'balanced' && options.classWeight !== 'none') {
-    throw new UsageError('HEAD_OPTION', `option "classWeight" must be "balanced" or "none", got ${JSON.stringify(options.classWeight)}`);
+    throw new UsageError(
+      'HEAD_OPTION',
+      `option "classWeight" must be "balanced" or "none", got ${JSON.stringify(options.classWeight)}`,
+    );
   }
   if (options.validationGroups !== undefined && !(options.validationGroups instanceof Int32Array)) {
     throw new UsageError('HEAD_OPTION', 'option "validationGroups" must be an Int32Array (one group id per row)');

@@ -93,10 +93,14 @@ export async function readHead(tf: Tf, from: string | FileSource): Promise<{ sta
   const weights = await readBytes(files, WEIGHTS_FILE);
   const expected = weightSpecs.reduce((total, w) => total + weightBytes(w, modelFile), 0);
   if (weights.byteLength !== expected) {
-    throw new ModelError('HEAD_WEIGHTS_SIZE', `${weights.byteLength} bytes, but ${MODEL_FILE} lists ${expected} bytes of weights`, {
-      location: { file: weightsFile },
-      hint: 'the file is truncated or belongs to another model; save the head again',
-    });
+    throw new ModelError(
+      'HEAD_WEIGHTS_SIZE',
+      `${weights.byteLength} bytes, but ${MODEL_FILE} lists ${expected} bytes of weights`,
+      {
+        location: { file: weightsFile },
+        hint: 'the file is truncated or belongs to another model; save the head again',
+      },
+    );
   }
   try {
     const model = await tf.loadLayersModel(
@@ -111,23 +115,40 @@ export async function readHead(tf: Tf, from: string | FileSource): Promise<{ sta
     );
     return { state, model };
   } catch (error) {
-    throw new ModelError('HEAD_MODEL_INVALID', `TF.js cannot build the model: ${error instanceof Error ? error.message : String(error)}`, {
-      location: { file: modelFile },
-      cause: error,
-    });
+    throw new ModelError(
+      'HEAD_MODEL_INVALID',
+      `TF.js cannot build the model: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        location: { file: modelFile },
+        cause: error,
+      },
+    );
   }
 }
 
 function parseHeadJson(value: unknown, file: string): HeadState {
   const json = value as Partial<HeadJson>;
-  const fail = (field: string, message: string) => new ModelError('HEAD_FILE_INVALID', message, { location: { file, field } });
+  const fail = (field: string, message: string) =>
+    new ModelError('HEAD_FILE_INVALID', message, { location: { file, field } });
   if (json?.format !== FORMAT) throw fail('format', `expected "${FORMAT}", got ${JSON.stringify(json?.format)}`);
   if (json.version !== FORMAT_VERSION) {
-    throw fail('version', `format version ${JSON.stringify(json.version)} is not supported (expected ${FORMAT_VERSION})`);
+    throw fail(
+      'version',
+      `format version ${JSON.stringify(json.version)} is not supported (expected ${FORMAT_VERSION})`,
+    );
   }
   if (typeof json.spec !== 'object' || json.spec === null) throw fail('spec', 'missing head spec');
   const { type, inputDim, numLabels, multiLabel, hidden, dropout, standardize, input } = json.spec;
-  const spec: HeadSpec = { type, inputDim, numLabels, multiLabel, hidden, dropout, standardize, ...(input !== undefined && { input }) };
+  const spec: HeadSpec = {
+    type,
+    inputDim,
+    numLabels,
+    multiLabel,
+    hidden,
+    dropout,
+    standardize,
+    ...(input !== undefined && { input }),
+  };
   try {
     assertHeadSpec(spec);
     if (input !== undefined) assertSparseSpec(spec);
@@ -142,15 +163,21 @@ function parseHeadJson(value: unknown, file: string): HeadState {
   if (json.standardization != null) {
     const { mean, std } = json.standardization;
     state.standardization = {
-      mean: finiteArray(mean, spec.inputDim, () => fail('standardization.mean', `must be ${spec.inputDim} finite numbers`)),
-      std: finiteArray(std, spec.inputDim, () => fail('standardization.std', `must be ${spec.inputDim} finite numbers`)),
+      mean: finiteArray(mean, spec.inputDim, () =>
+        fail('standardization.mean', `must be ${spec.inputDim} finite numbers`),
+      ),
+      std: finiteArray(std, spec.inputDim, () =>
+        fail('standardization.std', `must be ${spec.inputDim} finite numbers`),
+      ),
     };
     if (state.standardization.std.some((s) => s <= 0)) throw fail('standardization.std', 'must be positive');
   } else if (spec.standardize) {
     throw fail('standardization', 'spec.standardize is true but no mean/std is stored');
   }
   if (json.thresholds != null) {
-    state.thresholds = finiteArray(json.thresholds, spec.numLabels, () => fail('thresholds', `must be ${spec.numLabels} finite numbers`));
+    state.thresholds = finiteArray(json.thresholds, spec.numLabels, () =>
+      fail('thresholds', `must be ${spec.numLabels} finite numbers`),
+    );
   } else if (spec.multiLabel) {
     throw fail('thresholds', 'a multi-label head needs one threshold per label');
   }
@@ -158,7 +185,12 @@ function parseHeadJson(value: unknown, file: string): HeadState {
 }
 
 function finiteArray(value: unknown, length: number, fail: () => Error): Float32Array {
-  if (!Array.isArray(value) || value.length !== length || !value.every((v) => typeof v === 'number' && Number.isFinite(v))) throw fail();
+  if (
+    !Array.isArray(value) ||
+    value.length !== length ||
+    !value.every((v) => typeof v === 'number' && Number.isFinite(v))
+  )
+    throw fail();
   return Float32Array.from(value as number[]);
 }
 
@@ -175,9 +207,13 @@ function manifestWeights(json: Partial<io.ModelJSON>, file: string): io.WeightsM
     Array.isArray(manifest[0].weights) &&
     manifest[0].weights.every(isObject);
   if (!valid) {
-    throw new ModelError('HEAD_MODEL_INVALID', `expected a TF.js layers model whose weights are all in "${WEIGHTS_FILE}"`, {
-      location: { file, field: 'weightsManifest' },
-    });
+    throw new ModelError(
+      'HEAD_MODEL_INVALID',
+      `expected a TF.js layers model whose weights are all in "${WEIGHTS_FILE}"`,
+      {
+        location: { file, field: 'weightsManifest' },
+      },
+    );
   }
   return manifest[0].weights;
 }
@@ -189,9 +225,13 @@ function weightBytes(weight: io.WeightsManifestEntry, file: string): number {
   const size = Object.hasOwn(BYTES_PER_VALUE, dtype) ? BYTES_PER_VALUE[dtype] : undefined;
   const shapeOk = Array.isArray(weight.shape) && weight.shape.every((d) => Number.isSafeInteger(d) && d >= 0);
   if (size === undefined || !shapeOk) {
-    throw new ModelError('HEAD_MODEL_INVALID', `weight "${weight.name}" has unsupported dtype ${JSON.stringify(dtype)} or shape ${JSON.stringify(weight.shape)}`, {
-      location: { file, field: 'weightsManifest' },
-    });
+    throw new ModelError(
+      'HEAD_MODEL_INVALID',
+      `weight "${weight.name}" has unsupported dtype ${JSON.stringify(dtype)} or shape ${JSON.stringify(weight.shape)}`,
+      {
+        location: { file, field: 'weightsManifest' },
+      },
+    );
   }
   return weight.shape.reduce((n, d) => n * d, 1) * size;
 }
@@ -206,10 +246,14 @@ async function readJson(files: FileSource, name: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ModelError('HEAD_FILE_INVALID', `not valid JSON: ${error instanceof Error ? error.message : String(error)}`, {
-      location: { file },
-      cause: error,
-    });
+    throw new ModelError(
+      'HEAD_FILE_INVALID',
+      `not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        location: { file },
+        cause: error,
+      },
+    );
   }
 }
 
@@ -220,10 +264,14 @@ export async function readBytes(files: FileSource, name: string): Promise<Buffer
     return await files.read(name);
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new ModelError(missing ? 'HEAD_FILE_MISSING' : 'HEAD_FILE_UNREADABLE', missing ? 'file not found' : `cannot read: ${(error as Error).message}`, {
-      location: { file },
-      hint: missing ? 'point at a directory written by head.save()' : undefined,
-      cause: error,
-    });
+    throw new ModelError(
+      missing ? 'HEAD_FILE_MISSING' : 'HEAD_FILE_UNREADABLE',
+      missing ? 'file not found' : `cannot read: ${(error as Error).message}`,
+      {
+        location: { file },
+        hint: missing ? 'point at a directory written by head.save()' : undefined,
+        cause: error,
+      },
+    );
   }
 }

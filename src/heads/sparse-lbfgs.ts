@@ -29,7 +29,11 @@ const ARMIJO = 1e-4;
 const MAX_BACKTRACKS = 40;
 
 /** Minimises `objective` from `w` (updated in place). */
-export async function minimizeLbfgs(objective: Objective, w: Float64Array, options: LbfgsOptions): Promise<LbfgsResult> {
+export async function minimizeLbfgs(
+  objective: Objective,
+  w: Float64Array,
+  options: LbfgsOptions,
+): Promise<LbfgsResult> {
   const n = w.length;
   const gradient = new Float64Array(n);
   let value = objective(w, gradient);
@@ -88,7 +92,12 @@ export async function minimizeLbfgs(objective: Objective, w: Float64Array, optio
 }
 
 /** The two-loop recursion: direction = -H g, with H from the stored pairs (scaled identity first). */
-function searchDirection(gradient: Float64Array, pairs: { s: Float64Array; y: Float64Array; rho: number }[], out: Float64Array, alphas: Float64Array): void {
+function searchDirection(
+  gradient: Float64Array,
+  pairs: { s: Float64Array; y: Float64Array; rho: number }[],
+  out: Float64Array,
+  alphas: Float64Array,
+): void {
   for (let i = 0; i < out.length; i++) out[i] = -gradient[i];
   for (let k = pairs.length - 1; k >= 0; k--) {
     const { s, y, rho } = pairs[k];

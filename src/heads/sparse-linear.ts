@@ -67,7 +67,11 @@ export class SparseLinearHead implements SparseHead {
     const { spec } = this;
     assertSparseMatrix(x, spec.inputDim);
     assertTargets(y, x.rows, spec);
-    if (y.kind === 'soft') throw new UsageError('HEAD_TARGETS', 'a head over sparse rows learns hard labels only, not soft (distillation) targets');
+    if (y.kind === 'soft')
+      throw new UsageError(
+        'HEAD_TARGETS',
+        'a head over sparse rows learns hard labels only, not soft (distillation) targets',
+      );
     const defined = definedOnly(given ?? {});
     const options = resolveTrainOptions(spec.type, { ...SPARSE_TRAIN_DEFAULTS, ...defined });
     options.signal?.throwIfAborted();
@@ -85,7 +89,10 @@ export class SparseLinearHead implements SparseHead {
 
     const w = new Float64Array((spec.inputDim + 1) * spec.numLabels);
     const history: EpochLog[] = [];
-    const pairs = Math.max(MIN_LBFGS_PAIRS, Math.min(MAX_LBFGS_PAIRS, Math.floor(LBFGS_MEMORY_BYTES / (16 * w.length))));
+    const pairs = Math.max(
+      MIN_LBFGS_PAIRS,
+      Math.min(MAX_LBFGS_PAIRS, Math.floor(LBFGS_MEMORY_BYTES / (16 * w.length))),
+    );
     await minimizeLbfgs((point, gradient) => linearObjective(train, point, shape, options.l2, gradient), w, {
       maxIterations: options.epochs,
       memory: pairs,
@@ -93,7 +100,8 @@ export class SparseLinearHead implements SparseHead {
       signal: options.signal,
       onIteration: (epoch, value, point) => {
         const log: EpochLog = { epoch, loss: value / train.rows.length };
-        if (!Number.isFinite(log.loss)) throw new DataError('HEAD_DIVERGED', `training loss became ${log.loss} in iteration ${epoch}`);
+        if (!Number.isFinite(log.loss))
+          throw new DataError('HEAD_DIVERGED', `training loss became ${log.loss} in iteration ${epoch}`);
         if (validation) Object.assign(log, evaluate(validation, point, shape));
         history.push(log);
         options.onEpoch?.(log);
@@ -104,7 +112,12 @@ export class SparseLinearHead implements SparseHead {
     let thresholds: Float32Array | undefined;
     if (spec.multiLabel) {
       thresholds = validation
-        ? tuneThresholds(linearProbabilities(x, Float64Array.from(parameters), shape, validation.rows), validation.targets, validation.rows.length, spec.numLabels)
+        ? tuneThresholds(
+            linearProbabilities(x, Float64Array.from(parameters), shape, validation.rows),
+            validation.targets,
+            validation.rows.length,
+            spec.numLabels,
+          )
         : new Float32Array(spec.numLabels).fill(DEFAULT_THRESHOLD);
     }
     this.setState({ parameters, thresholds });
@@ -120,7 +133,11 @@ export class SparseLinearHead implements SparseHead {
   predictProba(x: SparseMatrix): Float32Array {
     const { weights } = this.trained('predict');
     assertSparseMatrix(x, this.spec.inputDim);
-    return linearProbabilities(x, weights, { dim: this.spec.inputDim, numLabels: this.spec.numLabels, multiLabel: this.spec.multiLabel });
+    return linearProbabilities(x, weights, {
+      dim: this.spec.inputDim,
+      numLabels: this.spec.numLabels,
+      multiLabel: this.spec.multiLabel,
+    });
   }
 
   save(dir: string): Promise<string[]> {
@@ -138,14 +155,20 @@ export class SparseLinearHead implements SparseHead {
 
   private trained(action: string): SparseTrainedState & { weights: Float64Array } {
     if (!this.state) {
-      throw new UsageError('HEAD_NOT_TRAINED', `cannot ${action}: the head has not been trained`, { hint: 'call fit() first, or loadAnyHead()' });
+      throw new UsageError('HEAD_NOT_TRAINED', `cannot ${action}: the head has not been trained`, {
+        hint: 'call fit() first, or loadAnyHead()',
+      });
     }
     return this.state;
   }
 }
 
 /** Weighted mean validation loss and accuracy (argmax single-label; per label at 0.5 multi-label), in one pass. */
-function evaluate(validation: SparsePart, w: Float64Array, shape: LinearShape): { valLoss: number; valAccuracy: number } {
+function evaluate(
+  validation: SparsePart,
+  w: Float64Array,
+  shape: LinearShape,
+): { valLoss: number; valAccuracy: number } {
   const { rows, targets, weights } = validation;
   const { numLabels, multiLabel } = shape;
   const probabilities = linearProbabilities(validation.x, w, shape, rows);
@@ -158,7 +181,9 @@ function evaluate(validation: SparsePart, w: Float64Array, shape: LinearShape): 
       for (let c = 0; c < numLabels; c++) {
         const p = probabilities[at + c];
         const y = targets[at + c];
-        loss -= (weights ? weights[at + c] : 1) * (y * Math.log(Math.max(p, floor)) + (1 - y) * Math.log(Math.max(1 - p, floor)));
+        loss -=
+          (weights ? weights[at + c] : 1) *
+          (y * Math.log(Math.max(p, floor)) + (1 - y) * Math.log(Math.max(1 - p, floor)));
         if ((p > 0.5 ? 1 : 0) === y) correct++;
       }
       continue;

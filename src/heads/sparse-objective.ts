@@ -26,7 +26,16 @@ export interface SparsePart {
  * (V8 does not vectorise it; docs/decisions/performance.md). Each
  * label's sum adds in the same order either way, so the result is exact.
  */
-function logitsOf(indptr: Int32Array, indices: Int32Array, values: Float32Array, row: number, w: Float64Array, numLabels: number, biasOffset: number, out: Float64Array): void {
+function logitsOf(
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: Float32Array,
+  row: number,
+  w: Float64Array,
+  numLabels: number,
+  biasOffset: number,
+  out: Float64Array,
+): void {
   const end = indptr[row + 1];
   if (numLabels === 2) {
     let z0 = w[biasOffset];
@@ -62,7 +71,15 @@ function logitsOf(indptr: Int32Array, indices: Int32Array, values: Float32Array,
 }
 
 /** Adds `delta` times row `row` into the gradient, unrolled like `logitsOf`. */
-function addRowGradient(indptr: Int32Array, indices: Int32Array, values: Float32Array, row: number, delta: Float64Array, numLabels: number, gradient: Float64Array): void {
+function addRowGradient(
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: Float32Array,
+  row: number,
+  delta: Float64Array,
+  numLabels: number,
+  gradient: Float64Array,
+): void {
   const end = indptr[row + 1];
   if (numLabels === 2) {
     const d0 = delta[0];
@@ -114,7 +131,13 @@ function toProbabilities(z: Float64Array, multiLabel: boolean): void {
  * The summed (weighted) cross-entropy of `part` plus `l2` * sum of squared weights (biases are not
  * penalised); writes its gradient into `gradient`.
  */
-export function linearObjective(part: SparsePart, w: Float64Array, shape: LinearShape, l2: number, gradient: Float64Array): number {
+export function linearObjective(
+  part: SparsePart,
+  w: Float64Array,
+  shape: LinearShape,
+  l2: number,
+  gradient: Float64Array,
+): number {
   const { dim, numLabels, multiLabel } = shape;
   const { x, rows, targets, weights } = part;
   const { indptr, indices, values } = x;
@@ -159,7 +182,12 @@ export function linearObjective(part: SparsePart, w: Float64Array, shape: Linear
 }
 
 /** `[rows.length, numLabels]` probabilities of the listed rows of `x` (every row when `rows` is omitted). */
-export function linearProbabilities(x: SparseMatrix, w: Float64Array, shape: LinearShape, rows?: Int32Array): Float32Array {
+export function linearProbabilities(
+  x: SparseMatrix,
+  w: Float64Array,
+  shape: LinearShape,
+  rows?: Int32Array,
+): Float32Array {
   const count = rows ? rows.length : x.rows;
   const out = new Float32Array(count * shape.numLabels);
   const z = new Float64Array(shape.numLabels);

@@ -11,7 +11,10 @@ import { HEAD_FILE, readBytes, WEIGHTS_FILE, writeHeadState, type HeadState } fr
 
 export async function writeSparseHead(dir: string, state: HeadState, parameters: Float32Array): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, WEIGHTS_FILE), new Uint8Array(parameters.buffer, parameters.byteOffset, parameters.byteLength));
+  await writeFile(
+    path.join(dir, WEIGHTS_FILE),
+    new Uint8Array(parameters.buffer, parameters.byteOffset, parameters.byteLength),
+  );
   await writeHeadState(dir, state);
   return [HEAD_FILE, WEIGHTS_FILE];
 }
@@ -23,13 +26,18 @@ export async function readSparseParameters(from: string | FileSource, state: Hea
   const bytes = await readBytes(files, WEIGHTS_FILE);
   const expected = (state.spec.inputDim + 1) * state.spec.numLabels * Float32Array.BYTES_PER_ELEMENT;
   if (bytes.byteLength !== expected) {
-    throw new ModelError('HEAD_WEIGHTS_SIZE', `${bytes.byteLength} bytes, but a sparse head of ${state.spec.inputDim} inputs and ${state.spec.numLabels} labels has ${expected}`, {
-      location: { file },
-      hint: 'the file is truncated or belongs to another model; save the head again',
-    });
+    throw new ModelError(
+      'HEAD_WEIGHTS_SIZE',
+      `${bytes.byteLength} bytes, but a sparse head of ${state.spec.inputDim} inputs and ${state.spec.numLabels} labels has ${expected}`,
+      {
+        location: { file },
+        hint: 'the file is truncated or belongs to another model; save the head again',
+      },
+    );
   }
   const parameters = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const bad = parameters.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) throw new ModelError('HEAD_MODEL_INVALID', `parameter ${bad} is ${parameters[bad]}`, { location: { file } });
+  if (bad >= 0)
+    throw new ModelError('HEAD_MODEL_INVALID', `parameter ${bad} is ${parameters[bad]}`, { location: { file } });
   return parameters;
 }

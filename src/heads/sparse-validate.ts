@@ -5,9 +5,18 @@ import type { HeadSpec } from './head.js';
 
 /** A sparse head is linear, never standardised (z-scoring would densify the rows). */
 export function assertSparseSpec(spec: HeadSpec): void {
-  if (spec.input !== 'sparse') throw new UsageError('HEAD_SPEC', `head spec "input" must be "sparse" for a sparse head, got ${JSON.stringify(spec.input)}`);
-  if (spec.type !== 'linear') throw new UsageError('HEAD_SPEC', `a head over sparse rows is "linear", got ${JSON.stringify(spec.type)}`);
-  if (spec.standardize) throw new UsageError('HEAD_SPEC', 'a head over sparse rows cannot standardize its input (it would densify the rows)');
+  if (spec.input !== 'sparse')
+    throw new UsageError(
+      'HEAD_SPEC',
+      `head spec "input" must be "sparse" for a sparse head, got ${JSON.stringify(spec.input)}`,
+    );
+  if (spec.type !== 'linear')
+    throw new UsageError('HEAD_SPEC', `a head over sparse rows is "linear", got ${JSON.stringify(spec.type)}`);
+  if (spec.standardize)
+    throw new UsageError(
+      'HEAD_SPEC',
+      'a head over sparse rows cannot standardize its input (it would densify the rows)',
+    );
 }
 
 /** Shape agrees with `inputDim`, the CSR arrays are consistent and every value is finite; names the first bad row. */
@@ -16,18 +25,34 @@ export function assertSparseMatrix(x: SparseMatrix, inputDim: number, name = 'x'
   if (!(indptr instanceof Int32Array) || !(indices instanceof Int32Array) || !(values instanceof Float32Array)) {
     throw new UsageError('HEAD_INPUT', `${name} must hold Int32Array indptr and indices and Float32Array values`);
   }
-  if (!Number.isSafeInteger(rows) || rows < 0 || !Number.isSafeInteger(dim) || indptr.length !== rows + 1 || indptr[0] !== 0 || indices.length !== values.length || indptr[rows] !== values.length) {
-    throw new UsageError('HEAD_INPUT', `${name} claims ${rows} sparse rows but its indptr (${indptr.length} entries) does not match its ${values.length} values`);
+  if (
+    !Number.isSafeInteger(rows) ||
+    rows < 0 ||
+    !Number.isSafeInteger(dim) ||
+    indptr.length !== rows + 1 ||
+    indptr[0] !== 0 ||
+    indices.length !== values.length ||
+    indptr[rows] !== values.length
+  ) {
+    throw new UsageError(
+      'HEAD_INPUT',
+      `${name} claims ${rows} sparse rows but its indptr (${indptr.length} entries) does not match its ${values.length} values`,
+    );
   }
   if (dim !== inputDim) {
-    throw new DataError('HEAD_INPUT_DIM', `${name} has shape [${rows}, ${dim}] but the head expects [rows, ${inputDim}]`, {
-      hint: 'embed with the same encoder the head was created or trained for',
-    });
+    throw new DataError(
+      'HEAD_INPUT_DIM',
+      `${name} has shape [${rows}, ${dim}] but the head expects [rows, ${inputDim}]`,
+      {
+        hint: 'embed with the same encoder the head was created or trained for',
+      },
+    );
   }
   for (let row = 0; row < rows; row++) {
     if (indptr[row + 1] < indptr[row]) throw new UsageError('HEAD_INPUT', `${name} indptr decreases at row ${row}`);
     for (let k = indptr[row]; k < indptr[row + 1]; k++) {
-      if (indices[k] < 0 || indices[k] >= dim) throw new UsageError('HEAD_INPUT', `${name} row ${row} has column ${indices[k]}, outside [0, ${dim - 1}]`);
+      if (indices[k] < 0 || indices[k] >= dim)
+        throw new UsageError('HEAD_INPUT', `${name} row ${row} has column ${indices[k]}, outside [0, ${dim - 1}]`);
       if (!Number.isFinite(values[k])) {
         throw new DataError('HEAD_INPUT_NOT_FINITE', `${name} row ${row}, column ${indices[k]} is ${values[k]}`, {
           location: { index: row, field: name },

@@ -22,10 +22,19 @@ export interface ValidationSplit {
  * group's first row; when that would leave a class without a training row, or no group can be
  * spared, rows are split one by one instead. Every group of one row gives the row-wise split.
  */
-export function validationSplit(y: Targets, numLabels: number, fraction: number, seed: number, groups?: Int32Array): ValidationSplit {
+export function validationSplit(
+  y: Targets,
+  numLabels: number,
+  fraction: number,
+  seed: number,
+  groups?: Int32Array,
+): ValidationSplit {
   const strata = strataOf(y, numLabels);
   if (groups && groups.length !== strata.length) {
-    throw new UsageError('HEAD_OPTION', `option "validationGroups" has ${groups.length} group ids for ${strata.length} rows`);
+    throw new UsageError(
+      'HEAD_OPTION',
+      `option "validationGroups" has ${groups.length} group ids for ${strata.length} rows`,
+    );
   }
   const sizes = new Int32Array(numLabels + 1);
   for (const stratum of strata) sizes[stratum]++;

@@ -23,7 +23,12 @@ export function denseTargets(y: Targets, rows: Int32Array, numLabels: number): F
  * negatives n / (2 * negatives), one weight per row and label; a label that is all-positive or
  * all-negative in training keeps weight 1.
  */
-export function balancedWeights(given: Targets, countRows: Int32Array, rows: Int32Array, numLabels: number): Float32Array {
+export function balancedWeights(
+  given: Targets,
+  countRows: Int32Array,
+  rows: Int32Array,
+  numLabels: number,
+): Float32Array {
   const n = countRows.length;
   const y: Targets = given.kind === 'soft' ? { kind: 'single', labels: softClasses(given, numLabels) } : given;
   if (y.kind === 'single') {
@@ -33,7 +38,8 @@ export function balancedWeights(given: Targets, countRows: Int32Array, rows: Int
     return Float32Array.from(rows, (row) => n / (present * counts[y.labels[row]]));
   }
   const positives = new Int32Array(numLabels);
-  for (const row of countRows) for (let label = 0; label < numLabels; label++) positives[label] += y.labels[row * numLabels + label];
+  for (const row of countRows)
+    for (let label = 0; label < numLabels; label++) positives[label] += y.labels[row * numLabels + label];
   const out = new Float32Array(rows.length * numLabels);
   rows.forEach((row, i) => {
     for (let label = 0; label < numLabels; label++) {
@@ -60,7 +66,8 @@ export function argmaxRows(probabilities: Float32Array, numLabels: number): Int3
   const rows = probabilities.length / numLabels;
   return Int32Array.from({ length: rows }, (_, row) => {
     let best = 0;
-    for (let label = 1; label < numLabels; label++) if (probabilities[row * numLabels + label] > probabilities[row * numLabels + best]) best = label;
+    for (let label = 1; label < numLabels; label++)
+      if (probabilities[row * numLabels + label] > probabilities[row * numLabels + best]) best = label;
     return best;
   });
 }
@@ -94,7 +101,13 @@ export interface RowTargets {
   distillation?: Distillation;
 }
 
-export function rowTargets(y: Targets, trainRows: Int32Array, rows: Int32Array, numLabels: number, classWeight: TrainOptions['classWeight']): RowTargets {
+export function rowTargets(
+  y: Targets,
+  trainRows: Int32Array,
+  rows: Int32Array,
+  numLabels: number,
+  classWeight: TrainOptions['classWeight'],
+): RowTargets {
   return {
     targets: denseTargets(y, rows, numLabels),
     weights: classWeight === 'balanced' ? balancedWeights(y, trainRows, rows, numLabels) : undefined,

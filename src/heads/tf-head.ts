@@ -91,7 +91,9 @@ export class TfHead implements Head {
 
   private trained(action: string): TrainedState {
     if (!this.state) {
-      throw new UsageError('HEAD_NOT_TRAINED', `cannot ${action}: the head has not been trained`, { hint: 'call fit() first, or loadHead()' });
+      throw new UsageError('HEAD_NOT_TRAINED', `cannot ${action}: the head has not been trained`, {
+        hint: 'call fit() first, or loadHead()',
+      });
     }
     return this.state;
   }

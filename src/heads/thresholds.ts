@@ -7,7 +7,12 @@ export const DEFAULT_THRESHOLD = 0.5;
  * halfway between the lowest score predicted positive and the next one down. A label without
  * positives in `targets` keeps the default.
  */
-export function tuneThresholds(probs: Float32Array, targets: Float32Array, rows: number, numLabels: number): Float32Array {
+export function tuneThresholds(
+  probs: Float32Array,
+  targets: Float32Array,
+  rows: number,
+  numLabels: number,
+): Float32Array {
   const thresholds = new Float32Array(numLabels).fill(DEFAULT_THRESHOLD);
   const order = new Int32Array(rows);
   for (let label = 0; label < numLabels; label++) {

@@ -9,7 +9,15 @@ import type { Tf } from '../backend/index.js';
 import type { Rng } from '../util/index.js';
 import { copyRows, dropoutMask } from './batch.js';
 import type { HeadSpec, TrainOptions, TrainReport } from './head.js';
-import { divergenceCheck, EarlyStopping, epochReporter, heldOutMetrics, readHeldOutMetrics, runEpochs, variableSnapshots } from './loop.js';
+import {
+  divergenceCheck,
+  EarlyStopping,
+  epochReporter,
+  heldOutMetrics,
+  readHeldOutMetrics,
+  runEpochs,
+  variableSnapshots,
+} from './loop.js';
 import { crossEntropy, distillationLoss, l2Penalty } from './loss.js';
 import type { Network } from './network.js';
 import type { Distillation } from './targets.js';
@@ -46,8 +54,11 @@ export async function trainNetwork(
   const toTensors = (part: TrainingPart): PartTensors => ({
     x: tf.tensor2d(part.x, [part.rows, spec.inputDim]),
     targets: tf.tensor2d(part.targets, [part.rows, spec.numLabels]),
-    weights: part.weights && (spec.multiLabel ? tf.tensor2d(part.weights, [part.rows, spec.numLabels]) : tf.tensor1d(part.weights)),
-    hardTargets: part.distillation?.hardTargets && tf.tensor2d(part.distillation.hardTargets, [part.rows, spec.numLabels]),
+    weights:
+      part.weights &&
+      (spec.multiLabel ? tf.tensor2d(part.weights, [part.rows, spec.numLabels]) : tf.tensor1d(part.weights)),
+    hardTargets:
+      part.distillation?.hardTargets && tf.tensor2d(part.distillation.hardTargets, [part.rows, spec.numLabels]),
     distillation: part.distillation,
   });
   const validationTensors = validation && toTensors(validation);
@@ -65,21 +76,37 @@ export async function trainNetwork(
           hardTargets: train.distillation.hardTargets && copyRows(train.distillation.hardTargets, spec.numLabels, rows),
         },
       });
-      const mask = spec.type === 'mlp' && spec.dropout > 0 ? tf.tensor2d(dropoutMask(rows.length * spec.hidden, spec.dropout, rng), [rows.length, spec.hidden]) : undefined;
-      return optimizer.minimize(() => {
-        const loss = partLoss(tf, net.trainingLogits(batch.x, mask), batch, spec);
-        return options.l2 > 0 ? tf.add(loss, l2Penalty(tf, net.kernels, options.l2)) : loss;
-      }, true, net.variables)!;
+      const mask =
+        spec.type === 'mlp' && spec.dropout > 0
+          ? tf.tensor2d(dropoutMask(rows.length * spec.hidden, spec.dropout, rng), [rows.length, spec.hidden])
+          : undefined;
+      return optimizer.minimize(
+        () => {
+          const loss = partLoss(tf, net.trainingLogits(batch.x, mask), batch, spec);
+          return options.l2 > 0 ? tf.add(loss, l2Penalty(tf, net.kernels, options.l2)) : loss;
+        },
+        true,
+        net.variables,
+      )!;
     });
     const value = cost.dataSync()[0];
     cost.dispose();
     return value;
   };
   // Validation loss without the L2 term.
-  const evaluate = validationTensors && (() => readHeldOutMetrics(tf, () => {
-    const logits = net.logits(validationTensors.x);
-    return heldOutMetrics(tf, spec.multiLabel, logits, validationTensors.targets, partLoss(tf, logits, validationTensors, spec));
-  }));
+  const evaluate =
+    validationTensors &&
+    (() =>
+      readHeldOutMetrics(tf, () => {
+        const logits = net.logits(validationTensors.x);
+        return heldOutMetrics(
+          tf,
+          spec.multiLabel,
+          logits,
+          validationTensors.targets,
+          partLoss(tf, logits, validationTensors, spec),
+        );
+      }));
 
   const earlyStopping = new EarlyStopping(options.patience, variableSnapshots(tf, net.variables));
   try {
@@ -91,7 +118,11 @@ export async function trainNetwork(
       signal: options.signal,
       step,
       evaluate,
-      callbacks: [divergenceCheck('training', 'lower learningRate, or train with standardize on'), epochReporter(options.onEpoch), earlyStopping],
+      callbacks: [
+        divergenceCheck('training', 'lower learningRate, or train with standardize on'),
+        epochReporter(options.onEpoch),
+        earlyStopping,
+      ],
     });
     return earlyStopping.report(history, (performance.now() - started) / 1000);
   } finally {

@@ -13,18 +13,27 @@ export function assertHeadSpec(spec: HeadSpec): void {
   }
   for (const field of ['multiLabel', 'standardize'] as const) {
     if (typeof spec[field] !== 'boolean') {
-      throw new UsageError('HEAD_SPEC', `head spec "${field}" must be true or false, got ${JSON.stringify(spec[field])}`);
+      throw new UsageError(
+        'HEAD_SPEC',
+        `head spec "${field}" must be true or false, got ${JSON.stringify(spec[field])}`,
+      );
     }
   }
   requirePositiveInteger('inputDim', spec.inputDim);
   requirePositiveInteger('numLabels', spec.numLabels);
   if (!spec.multiLabel && spec.numLabels < 2) {
-    throw new UsageError('HEAD_SPEC', `head spec "numLabels" is ${spec.numLabels}: a single-label head needs at least 2 classes`);
+    throw new UsageError(
+      'HEAD_SPEC',
+      `head spec "numLabels" is ${spec.numLabels}: a single-label head needs at least 2 classes`,
+    );
   }
   if (spec.type === 'mlp') {
     requirePositiveInteger('hidden', spec.hidden);
     if (typeof spec.dropout !== 'number' || !(spec.dropout >= 0 && spec.dropout < 1)) {
-      throw new UsageError('HEAD_SPEC', `head spec "dropout" must be a number in [0, 1), got ${JSON.stringify(spec.dropout)}`);
+      throw new UsageError(
+        'HEAD_SPEC',
+        `head spec "dropout" must be a number in [0, 1), got ${JSON.stringify(spec.dropout)}`,
+      );
     }
   }
 }
@@ -44,9 +53,13 @@ export function assertMatrix(x: Matrix, inputDim: number, name = 'x'): void {
     throw new UsageError('HEAD_INPUT', `${name} claims shape [${x.rows}, ${x.dim}] but holds ${x.data.length} values`);
   }
   if (x.dim !== inputDim) {
-    throw new DataError('HEAD_INPUT_DIM', `${name} has shape [${x.rows}, ${x.dim}] but the head expects [rows, ${inputDim}]`, {
-      hint: 'embed with the same encoder the head was created or trained for',
-    });
+    throw new DataError(
+      'HEAD_INPUT_DIM',
+      `${name} has shape [${x.rows}, ${x.dim}] but the head expects [rows, ${inputDim}]`,
+      {
+        hint: 'embed with the same encoder the head was created or trained for',
+      },
+    );
   }
   const { data, dim } = x;
   for (let i = 0; i < data.length; i++) {
@@ -63,12 +76,19 @@ export function assertMatrix(x: Matrix, inputDim: number, name = 'x'): void {
 /** Targets match the spec and the number of rows; single-label training sets hold at least 2 classes. */
 export function assertTargets(y: Targets, rows: number, spec: HeadSpec): void {
   if (y.kind === 'soft') {
-    if (spec.multiLabel) throw new UsageError('HEAD_TARGETS', 'soft targets (distillation) need a single-label head, but the head is multi-label');
+    if (spec.multiLabel)
+      throw new UsageError(
+        'HEAD_TARGETS',
+        'soft targets (distillation) need a single-label head, but the head is multi-label',
+      );
     return assertSoftTargets(y, rows, spec.numLabels);
   }
   const expectedKind = spec.multiLabel ? 'multi' : 'single';
   if (y.kind !== expectedKind) {
-    throw new UsageError('HEAD_TARGETS', `targets are "${y.kind}"-label but the head is ${spec.multiLabel ? 'multi' : 'single'}-label`);
+    throw new UsageError(
+      'HEAD_TARGETS',
+      `targets are "${y.kind}"-label but the head is ${spec.multiLabel ? 'multi' : 'single'}-label`,
+    );
   }
   if (y.kind === 'single') assertSingleTargets(y.labels, rows, spec.numLabels);
   else assertMultiTargets(y.labels, rows, spec.numLabels);
@@ -94,23 +114,34 @@ function assertSingleTargets(labels: Int32Array, rows: number, numLabels: number
     }
   }
   if (distinct < 2) {
-    throw new DataError('HEAD_SINGLE_CLASS', `every training row has label ${labels[0]}: a classifier needs at least 2 classes`, {
-      hint: 'add examples of another class',
-    });
+    throw new DataError(
+      'HEAD_SINGLE_CLASS',
+      `every training row has label ${labels[0]}: a classifier needs at least 2 classes`,
+      {
+        hint: 'add examples of another class',
+      },
+    );
   }
 }
 
 function assertMultiTargets(labels: Uint8Array, rows: number, numLabels: number): void {
   if (!(labels instanceof Uint8Array) || labels.length !== rows * numLabels) {
-    throw new UsageError('HEAD_TARGETS', `multi-label targets must be a [${rows}, ${numLabels}] 0/1 Uint8Array, got ${labels.length} values`);
+    throw new UsageError(
+      'HEAD_TARGETS',
+      `multi-label targets must be a [${rows}, ${numLabels}] 0/1 Uint8Array, got ${labels.length} values`,
+    );
   }
   if (rows === 0) throw new DataError('HEAD_NO_ROWS', 'no training rows');
   for (let i = 0; i < labels.length; i++) {
     if (labels[i] > 1) {
       const row = Math.floor(i / numLabels);
-      throw new DataError('HEAD_LABEL_RANGE', `multi-label target for label ${i - row * numLabels} is ${labels[i]}, expected 0 or 1`, {
-        location: { index: row, field: 'labels' },
-      });
+      throw new DataError(
+        'HEAD_LABEL_RANGE',
+        `multi-label target for label ${i - row * numLabels} is ${labels[i]}, expected 0 or 1`,
+        {
+          location: { index: row, field: 'labels' },
+        },
+      );
     }
   }
 }
@@ -122,13 +153,22 @@ function assertSoftTargets(y: SoftTargets, rows: number, numLabels: number): voi
   const { probabilities, temperature = 1, labels, alpha = 0 } = y;
   if (!(probabilities instanceof Float32Array) || probabilities.length !== rows * numLabels) {
     const got = probabilities instanceof Float32Array ? `${probabilities.length} values` : 'another type';
-    throw new UsageError('HEAD_TARGETS', `soft targets must be a [${rows}, ${numLabels}] Float32Array of probabilities, got ${got}`);
+    throw new UsageError(
+      'HEAD_TARGETS',
+      `soft targets must be a [${rows}, ${numLabels}] Float32Array of probabilities, got ${got}`,
+    );
   }
   if (typeof temperature !== 'number' || !(temperature > 0 && Number.isFinite(temperature))) {
-    throw new UsageError('HEAD_TARGETS', `soft targets "temperature" must be a finite number > 0, got ${JSON.stringify(temperature)}`);
+    throw new UsageError(
+      'HEAD_TARGETS',
+      `soft targets "temperature" must be a finite number > 0, got ${JSON.stringify(temperature)}`,
+    );
   }
   if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) {
-    throw new UsageError('HEAD_TARGETS', `soft targets "alpha" must be a number in [0, 1], got ${JSON.stringify(alpha)}`);
+    throw new UsageError(
+      'HEAD_TARGETS',
+      `soft targets "alpha" must be a number in [0, 1], got ${JSON.stringify(alpha)}`,
+    );
   }
   if (rows === 0) throw new DataError('HEAD_NO_ROWS', 'no training rows');
   for (let row = 0; row < rows; row++) {
@@ -136,9 +176,13 @@ function assertSoftTargets(y: SoftTargets, rows: number, numLabels: number): voi
     for (let label = 0; label < numLabels; label++) {
       const p = probabilities[row * numLabels + label];
       if (!(p >= 0 && p <= 1)) {
-        throw new DataError('HEAD_SOFT_TARGETS', `soft target row ${row}, label ${label} is ${p}, not a probability in [0, 1]`, {
-          location: { index: row, field: 'probabilities' },
-        });
+        throw new DataError(
+          'HEAD_SOFT_TARGETS',
+          `soft target row ${row}, label ${label} is ${p}, not a probability in [0, 1]`,
+          {
+            location: { index: row, field: 'probabilities' },
+          },
+        );
       }
       sum += p;
     }
@@ -151,11 +195,16 @@ function assertSoftTargets(y: SoftTargets, rows: number, numLabels: number): voi
   }
   if (labels === undefined) return;
   if (!(labels instanceof Int32Array) || labels.length !== rows) {
-    throw new UsageError('HEAD_TARGETS', `soft targets have ${rows} rows but their hard "labels" are not an Int32Array of ${rows}`);
+    throw new UsageError(
+      'HEAD_TARGETS',
+      `soft targets have ${rows} rows but their hard "labels" are not an Int32Array of ${rows}`,
+    );
   }
   labels.forEach((label, index) => {
     if (label < -1 || label >= numLabels) {
-      throw new DataError('HEAD_LABEL_RANGE', `hard label ${label} is outside [0, ${numLabels - 1}] (or -1 for none)`, { location: { index, field: 'label' } });
+      throw new DataError('HEAD_LABEL_RANGE', `hard label ${label} is outside [0, ${numLabels - 1}] (or -1 for none)`, {
+        location: { index, field: 'label' },
+      });
     }
   });
 }

@@ -20,7 +20,14 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { EnvironmentError, environmentError, HeadstartError } from '../errors.js';
 import { acquireLock, type Lock } from '../util/index.js';
-import { hasManifest, MANIFEST_FILE, manifestPath, readManifest, type DownloadedFile, type DownloadManifest } from './manifest.js';
+import {
+  hasManifest,
+  MANIFEST_FILE,
+  manifestPath,
+  readManifest,
+  type DownloadedFile,
+  type DownloadManifest,
+} from './manifest.js';
 import { cachedModelDir, type HubRef } from './settings.js';
 
 export interface DownloadRequest {
@@ -68,7 +75,12 @@ export async function downloadModel(request: DownloadRequest): Promise<string> {
     for (const name of request.filesFor(await readConfig(path.join(staging, 'config.json')))) {
       files[name] ??= await fetchFile(hub, request, staging, name);
     }
-    const manifest: DownloadManifest = { repo: request.ref.repo, revision: request.ref.revision, hub: request.hubUrl, files };
+    const manifest: DownloadManifest = {
+      repo: request.ref.repo,
+      revision: request.ref.revision,
+      hub: request.hubUrl,
+      files,
+    };
     await place(staging, target, manifest, Object.keys(files));
     return target;
   } catch (error) {
@@ -82,10 +94,18 @@ export async function downloadModel(request: DownloadRequest): Promise<string> {
 
 async function missingFiles(target: string, request: DownloadRequest): Promise<string[]> {
   const { files } = readManifest(target);
-  return request.filesFor(await readConfig(path.join(target, 'config.json'))).filter((name) => !Object.hasOwn(files, name));
+  return request
+    .filesFor(await readConfig(path.join(target, 'config.json')))
+    .filter((name) => !Object.hasOwn(files, name));
 }
 
-async function addFiles(hub: HubModule, request: DownloadRequest, staging: string, target: string, names: readonly string[]): Promise<void> {
+async function addFiles(
+  hub: HubModule,
+  request: DownloadRequest,
+  staging: string,
+  target: string,
+  names: readonly string[],
+): Promise<void> {
   const manifest = readManifest(target);
   for (const name of names) manifest.files[name] = await fetchFile(hub, request, staging, name);
   try {
@@ -119,10 +139,17 @@ async function waitForLock(target: string): Promise<Lock> {
 }
 
 /** Fetches one file into `staging/<name>`, resuming a `.part` left by an earlier try; returns its record. */
-async function fetchFile(hub: HubModule, request: DownloadRequest, staging: string, name: string): Promise<DownloadedFile> {
+async function fetchFile(
+  hub: HubModule,
+  request: DownloadRequest,
+  staging: string,
+  name: string,
+): Promise<DownloadedFile> {
   const { ref, hubUrl } = request;
   const repo = { type: 'model' as const, name: ref.repo };
-  const info = await hubCall(request, name, () => hub.fileDownloadInfo({ repo, path: name, revision: ref.revision, hubUrl }));
+  const info = await hubCall(request, name, () =>
+    hub.fileDownloadInfo({ repo, path: name, revision: ref.revision, hubUrl }),
+  );
   if (!info) throw notFound(request, name);
   const final = path.join(staging, name);
   const part = `${final}.part`;
@@ -133,7 +160,8 @@ async function fetchFile(hub: HubModule, request: DownloadRequest, staging: stri
     if (done !== undefined) {
       // Left by a try that failed on a later file: kept only if it is still the hub's current file.
       const hashes = await hashFile(final, done);
-      if (done === info.size && etagMatches(info.etag, hashes)) return { size: done, sha256: hashes.sha256, etag: info.etag };
+      if (done === info.size && etagMatches(info.etag, hashes))
+        return { size: done, sha256: hashes.sha256, etag: info.etag };
       await fs.rm(final, { force: true });
     }
     let offset = (await fileSize(part)) ?? 0;
@@ -151,9 +179,13 @@ async function fetchFile(hub: HubModule, request: DownloadRequest, staging: stri
     if (size !== info.size || !etagMatches(info.etag, hashes)) {
       await fs.rm(part, { force: true });
       await fs.rm(etagFile, { force: true });
-      throw new EnvironmentError('DOWNLOAD_CORRUPT', `${name} of ${describe(ref)} from ${hubUrl} does not match what the hub advertises (${size} bytes, sha256 ${hashes.sha256}; expected ${info.size} bytes, ETag ${info.etag}): not placed`, {
-        hint: 'run again to download it afresh; if it keeps failing, the host or a proxy alters the file',
-      });
+      throw new EnvironmentError(
+        'DOWNLOAD_CORRUPT',
+        `${name} of ${describe(ref)} from ${hubUrl} does not match what the hub advertises (${size} bytes, sha256 ${hashes.sha256}; expected ${info.size} bytes, ETag ${info.etag}): not placed`,
+        {
+          hint: 'run again to download it afresh; if it keeps failing, the host or a proxy alters the file',
+        },
+      );
     }
     await fs.rename(part, final);
     await fs.rm(etagFile, { force: true });
@@ -164,10 +196,23 @@ async function fetchFile(hub: HubModule, request: DownloadRequest, staging: stri
 }
 
 /** Appends the bytes from `offset` on to `part` (an HTTP Range request when offset > 0), then fsyncs it. */
-async function transfer(hub: HubModule, request: DownloadRequest, name: string, info: DownloadInfo, part: string, offset: number): Promise<void> {
+async function transfer(
+  hub: HubModule,
+  request: DownloadRequest,
+  name: string,
+  info: DownloadInfo,
+  part: string,
+  offset: number,
+): Promise<void> {
   const { ref, hubUrl } = request;
   const blob = await hubCall(request, name, () =>
-    hub.downloadFile({ repo: { type: 'model', name: ref.repo }, path: name, revision: ref.revision, hubUrl, downloadInfo: info }),
+    hub.downloadFile({
+      repo: { type: 'model', name: ref.repo },
+      path: name,
+      revision: ref.revision,
+      hubUrl,
+      downloadInfo: info,
+    }),
   );
   if (!blob) throw notFound(request, name);
   const body = (offset > 0 ? blob.slice(offset) : blob).stream() as unknown as WebReadableStream<Uint8Array>;
@@ -187,7 +232,12 @@ async function transfer(hub: HubModule, request: DownloadRequest, name: string, 
 }
 
 /** Writes the manifest, fsyncs every file and folder of `staging`, and renames it to `target`. */
-async function place(staging: string, target: string, manifest: DownloadManifest, names: readonly string[]): Promise<void> {
+async function place(
+  staging: string,
+  target: string,
+  manifest: DownloadManifest,
+  names: readonly string[],
+): Promise<void> {
   try {
     const manifestFile = path.join(staging, MANIFEST_FILE);
     await fs.writeFile(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -216,11 +266,14 @@ async function syncPath(file: string, flags: 'r' | 'r+'): Promise<void> {
 async function readConfig(file: string): Promise<Record<string, unknown>> {
   try {
     const config = JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
-    if (typeof config === 'object' && config !== null && !Array.isArray(config)) return config as Record<string, unknown>;
+    if (typeof config === 'object' && config !== null && !Array.isArray(config))
+      return config as Record<string, unknown>;
   } catch {
     // reported below
   }
-  throw new EnvironmentError('HUB_BAD_RESPONSE', 'the downloaded config.json is not a JSON object', { location: { file } });
+  throw new EnvironmentError('HUB_BAD_RESPONSE', 'the downloaded config.json is not a JSON object', {
+    location: { file },
+  });
 }
 
 interface FileHashes {
@@ -264,31 +317,56 @@ async function hubCall<T>(request: DownloadRequest, name: string, call: () => Pr
     if (typeof status === 'number') {
       throw new EnvironmentError('HUB_HTTP_ERROR', `${request.hubUrl} answered HTTP ${status} for ${where}`, {
         cause,
-        hint: status === 401 || status === 403 ? 'the model is private or gated: download it by hand and pass its folder (--model-dir)' : 'try again later',
+        hint:
+          status === 401 || status === 403
+            ? 'the model is private or gated: download it by hand and pass its folder (--model-dir)'
+            : 'try again later',
       });
     }
     const code = ((cause as Error).cause as NodeJS.ErrnoException | undefined)?.code;
     if (cause instanceof TypeError) {
-      throw new EnvironmentError('HUB_UNREACHABLE', `cannot reach the hub at ${request.hubUrl}${code ? ` (${code})` : ''} to fetch ${where}`, {
-        cause,
-        hint: 'check the network connection, or HEADSTART_HUB_URL if you set it',
-      });
+      throw new EnvironmentError(
+        'HUB_UNREACHABLE',
+        `cannot reach the hub at ${request.hubUrl}${code ? ` (${code})` : ''} to fetch ${where}`,
+        {
+          cause,
+          hint: 'check the network connection, or HEADSTART_HUB_URL if you set it',
+        },
+      );
     }
-    throw new EnvironmentError('HUB_BAD_RESPONSE', `${request.hubUrl} gave an unexpected answer for ${where}: ${(cause as Error).message}`, { cause });
+    throw new EnvironmentError(
+      'HUB_BAD_RESPONSE',
+      `${request.hubUrl} gave an unexpected answer for ${where}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
 }
 
 function notFound(request: DownloadRequest, name: string, cause?: unknown): EnvironmentError {
-  return new EnvironmentError('HUB_FILE_NOT_FOUND', `${name} not found in ${describe(request.ref)} on ${request.hubUrl} (HTTP 404)`, {
-    cause,
-    hint: 'check the model id and revision; headstart downloads Model2Vec models and ONNX models in the transformers.js layout (onnx/model.onnx)',
-  });
+  return new EnvironmentError(
+    'HUB_FILE_NOT_FOUND',
+    `${name} not found in ${describe(request.ref)} on ${request.hubUrl} (HTTP 404)`,
+    {
+      cause,
+      hint: 'check the model id and revision; headstart downloads Model2Vec models and ONNX models in the transformers.js layout (onnx/model.onnx)',
+    },
+  );
 }
 
-function interrupted(request: DownloadRequest, name: string, got: number, size: number, reason: string): EnvironmentError {
-  return new EnvironmentError('DOWNLOAD_INTERRUPTED', `download of ${name} of ${describe(request.ref)} stopped after ${got} of ${size} bytes (${reason})`, {
-    hint: 'run again: the download resumes where it stopped',
-  });
+function interrupted(
+  request: DownloadRequest,
+  name: string,
+  got: number,
+  size: number,
+  reason: string,
+): EnvironmentError {
+  return new EnvironmentError(
+    'DOWNLOAD_INTERRUPTED',
+    `download of ${name} of ${describe(request.ref)} stopped after ${got} of ${size} bytes (${reason})`,
+    {
+      hint: 'run again: the download resumes where it stopped',
+    },
+  );
 }
 
 function describe(ref: HubRef): string {

@@ -38,10 +38,17 @@ export function readManifest(dir: string): DownloadManifest {
   try {
     manifest = JSON.parse(readFileSync(file, 'utf8')) as Partial<DownloadManifest>;
   } catch (cause) {
-    throw new ModelError('MODEL_FILE_INVALID', `not a readable download record: ${(cause as Error).message}`, { location: { file }, cause, hint: redownloadHint(dir) });
+    throw new ModelError('MODEL_FILE_INVALID', `not a readable download record: ${(cause as Error).message}`, {
+      location: { file },
+      cause,
+      hint: redownloadHint(dir),
+    });
   }
   if (typeof manifest.files !== 'object' || manifest.files === null || Object.keys(manifest.files).length === 0) {
-    throw new ModelError('MODEL_FILE_INVALID', 'the download record lists no files', { location: { file, field: 'files' }, hint: redownloadHint(dir) });
+    throw new ModelError('MODEL_FILE_INVALID', 'the download record lists no files', {
+      location: { file, field: 'files' },
+      hint: redownloadHint(dir),
+    });
   }
   return manifest as DownloadManifest;
 }
@@ -58,14 +65,21 @@ export async function verifyCachedModel(dir: string): Promise<void> {
   for (const [name, recorded] of Object.entries(manifest.files)) {
     const file = path.join(dir, name);
     if (!statSync(file, { throwIfNoEntry: false })?.isFile()) {
-      throw new ModelError('MODEL_FILE_MISSING', `a downloaded file is missing from the cache`, { location: { file }, hint: redownloadHint(dir) });
-    }
-    const digest = await sha256OfFile(file);
-    if (digest !== recorded.sha256) {
-      throw new ModelError('MODEL_HASH_MISMATCH', `sha256 ${digest} does not match ${recorded.sha256}, recorded when it was downloaded: the cached file was changed`, {
+      throw new ModelError('MODEL_FILE_MISSING', `a downloaded file is missing from the cache`, {
         location: { file },
         hint: redownloadHint(dir),
       });
+    }
+    const digest = await sha256OfFile(file);
+    if (digest !== recorded.sha256) {
+      throw new ModelError(
+        'MODEL_HASH_MISMATCH',
+        `sha256 ${digest} does not match ${recorded.sha256}, recorded when it was downloaded: the cached file was changed`,
+        {
+          location: { file },
+          hint: redownloadHint(dir),
+        },
+      );
     }
   }
 }

@@ -40,7 +40,9 @@ export function hubUrl(env: NodeJS.ProcessEnv = process.env): string {
   try {
     new URL(url);
   } catch {
-    throw new UsageError('BAD_HUB_URL', `HEADSTART_HUB_URL is not a URL: ${JSON.stringify(url)}`, { hint: `unset it to use ${DEFAULT_HUB_URL}` });
+    throw new UsageError('BAD_HUB_URL', `HEADSTART_HUB_URL is not a URL: ${JSON.stringify(url)}`, {
+      hint: `unset it to use ${DEFAULT_HUB_URL}`,
+    });
   }
   return url.replace(/\/+$/, '');
 }
@@ -48,7 +50,10 @@ export function hubUrl(env: NodeJS.ProcessEnv = process.env): string {
 /** `$HEADSTART_CACHE`, else `$XDG_CACHE_HOME/headstart`, else `~/.cache/headstart`. */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.HEADSTART_CACHE) return path.resolve(env.HEADSTART_CACHE);
-  return path.join(env.XDG_CACHE_HOME ? path.resolve(env.XDG_CACHE_HOME) : path.join(os.homedir(), '.cache'), 'headstart');
+  return path.join(
+    env.XDG_CACHE_HOME ? path.resolve(env.XDG_CACHE_HOME) : path.join(os.homedir(), '.cache'),
+    'headstart',
+  );
 }
 
 /** The folder a downloaded model is placed in: `<cache>/models/<owner>/<name>/<revision>`. */
@@ -56,5 +61,7 @@ export function cachedModelDir(root: string, ref: HubRef): string {
   return path.join(root, 'models', ...ref.repo.split('/'), ref.revision);
 }
 
-export const ALLOW_DOWNLOAD_ADVICE = 'pass --allow-download (library: allowDownload: true; or HEADSTART_ALLOW_DOWNLOAD=1) to download it from the Hugging Face hub into the cache';
-export const DOWNLOAD_NEEDS_HUB_ID = 'name a hub model as owner/name[@revision] and pass --allow-download to download it';
+export const ALLOW_DOWNLOAD_ADVICE =
+  'pass --allow-download (library: allowDownload: true; or HEADSTART_ALLOW_DOWNLOAD=1) to download it from the Hugging Face hub into the cache';
+export const DOWNLOAD_NEEDS_HUB_ID =
+  'name a hub model as owner/name[@revision] and pass --allow-download to download it';

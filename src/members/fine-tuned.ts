@@ -12,9 +12,13 @@ import { refitEpochCount, trainWithRefit } from './refit.js';
 /** UsageError unless `encoder` is a static encoder (the only kind whose table can be tuned). */
 export function assertFineTunable(encoder: Encoder): asserts encoder is StaticEncoder {
   if (!(encoder instanceof StaticEncoder)) {
-    throw new UsageError('FINE_TUNE_UNSUPPORTED', `option "fineTune" needs a static (Model2Vec) encoder, not ${encoder.spec.type}`, {
-      hint: 'use --encoder potion (or another Model2Vec directory), or train without --fine-tune',
-    });
+    throw new UsageError(
+      'FINE_TUNE_UNSUPPORTED',
+      `option "fineTune" needs a static (Model2Vec) encoder, not ${encoder.spec.type}`,
+      {
+        hint: 'use --encoder potion (or another Model2Vec directory), or train without --fine-tune',
+      },
+    );
   }
 }
 
@@ -33,18 +37,33 @@ export async function trainFineTunedMember(
   const embedSeconds = (performance.now() - started) / 1000;
 
   const { head: type, hidden, dropout, standardize, refit, ...train } = options;
-  const spec: HeadSpec = { type, inputDim: encoder.dim, numLabels, multiLabel: targets.kind === 'multi', hidden, dropout, standardize };
+  const spec: HeadSpec = {
+    type,
+    inputDim: encoder.dim,
+    numLabels,
+    multiLabel: targets.kind === 'multi',
+    hidden,
+    dropout,
+    standardize,
+  };
   const resolved = resolveTrainOptions(type, train);
   const trained = await trainWithRefit<FineTuneResult & { dispose(): void }>({
     heldOut: validationRows.length > 0,
     refit: refit && !spec.multiLabel,
     run: async (earlyStopped) => {
-      const runOptions = earlyStopped ? { ...resolved, validationSplit: 0, epochs: refitEpochCount(earlyStopped) } : resolved;
+      const runOptions = earlyStopped
+        ? { ...resolved, validationSplit: 0, epochs: refitEpochCount(earlyStopped) }
+        : resolved;
       const result = await fineTuneStatic(encoder, texts, targets, spec, runOptions, fineTune, tokenIds);
       return { ...result, dispose: () => result.head.dispose() };
     },
     heldOutProbabilities: async (run) =>
-      run.head.predictProba(await run.encoder.embed(Array.from(validationRows, (row) => texts[row]), { signal: resolved.signal })),
+      run.head.predictProba(
+        await run.encoder.embed(
+          Array.from(validationRows, (row) => texts[row]),
+          { signal: resolved.signal },
+        ),
+      ),
   });
   const { final } = trained;
   try {
@@ -57,7 +76,10 @@ export async function trainFineTunedMember(
       embedSeconds,
       report: trained.report,
       validationProbabilities: trained.validationProbabilities,
-      ...(trained.refitReport && { refitEpochs: refitEpochCount(trained.report), refitSeconds: trained.refitReport.seconds }),
+      ...(trained.refitReport && {
+        refitEpochs: refitEpochCount(trained.report),
+        refitSeconds: trained.refitReport.seconds,
+      }),
     };
   } catch (error) {
     final.dispose();

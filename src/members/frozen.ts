@@ -1,7 +1,26 @@
 /** A member whose head trains over the frozen vectors of its encoder (pretrained, TF-IDF, or both). */
 import { type Features, type Matrix, type SparseMatrix, isFittable, isSparseMatrix } from '../encoders/index.js';
-import { isSparseHead, type AnyHead, type HeadSpec, type Targets, type TrainOptions, createHead, createSparseHead, resolveTrainOptions, SPARSE_TRAIN_DEFAULTS } from '../heads/index.js';
-import { memberFeatures, predictMember, readsSparseRows, selectRows, selectSparseRows, type Member, type MemberFitOptions, type MemberTraining } from './member.js';
+import {
+  isSparseHead,
+  type AnyHead,
+  type HeadSpec,
+  type Targets,
+  type TrainOptions,
+  createHead,
+  createSparseHead,
+  resolveTrainOptions,
+  SPARSE_TRAIN_DEFAULTS,
+} from '../heads/index.js';
+import {
+  memberFeatures,
+  predictMember,
+  readsSparseRows,
+  selectRows,
+  selectSparseRows,
+  type Member,
+  type MemberFitOptions,
+  type MemberTraining,
+} from './member.js';
 import { refitEpochCount, trainWithRefit } from './refit.js';
 import type { ComputedVectors } from './vectors.js';
 
@@ -34,7 +53,9 @@ export async function trainMember(
   };
   const resolved = resolveTrainOptions(type, sparse ? { ...SPARSE_TRAIN_DEFAULTS, ...train } : train);
   const fit = (head: AnyHead, trainOptions: Partial<TrainOptions>) =>
-    isSparseHead(head) ? head.fit(embedded as SparseMatrix, targets, trainOptions) : head.fit(embedded as Matrix, targets, trainOptions);
+    isSparseHead(head)
+      ? head.fit(embedded as SparseMatrix, targets, trainOptions)
+      : head.fit(embedded as Matrix, targets, trainOptions);
   const trained = await trainWithRefit({
     heldOut: validationRows.length > 0,
     refit: refit && !spec.multiLabel,
@@ -42,7 +63,12 @@ export async function trainMember(
       const head = sparse ? createSparseHead(spec) : await createHead(spec);
       try {
         // The sparse head is fitted to convergence (its iteration cap bounds the refit as well).
-        const report = await fit(head, earlyStopped ? { ...resolved, validationSplit: 0, ...(!sparse && { epochs: refitEpochCount(earlyStopped) }) } : resolved);
+        const report = await fit(
+          head,
+          earlyStopped
+            ? { ...resolved, validationSplit: 0, ...(!sparse && { epochs: refitEpochCount(earlyStopped) }) }
+            : resolved,
+        );
         return { head, report, dispose: () => head.dispose() };
       } catch (error) {
         head.dispose();
@@ -50,7 +76,10 @@ export async function trainMember(
       }
     },
     heldOutProbabilities: async ({ head }) =>
-      predictMember(head, isSparseMatrix(embedded) ? selectSparseRows(embedded, validationRows) : selectRows(embedded, validationRows)),
+      predictMember(
+        head,
+        isSparseMatrix(embedded) ? selectSparseRows(embedded, validationRows) : selectRows(embedded, validationRows),
+      ),
   });
   return {
     kind: 'frozen',
@@ -60,6 +89,9 @@ export async function trainMember(
     embedSeconds,
     report: trained.report,
     validationProbabilities: trained.validationProbabilities,
-    ...(trained.refitReport && { refitEpochs: trained.refitReport.epochsRun, refitSeconds: trained.refitReport.seconds }),
+    ...(trained.refitReport && {
+      refitEpochs: trained.refitReport.epochsRun,
+      refitSeconds: trained.refitReport.seconds,
+    }),
   };
 }

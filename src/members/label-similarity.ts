@@ -40,9 +40,13 @@ export async function trainLabelSimilarityMember(
 ): Promise<Extract<MemberTraining, { kind: 'label-similarity' }>> {
   const started = performance.now();
   if (isSparseEncoder(member.encoder)) {
-    throw new UsageError('LABEL_SIMILARITY_ENCODER', `label similarity needs a pretrained dense encoder, not ${member.encoder.spec.type}`);
+    throw new UsageError(
+      'LABEL_SIMILARITY_ENCODER',
+      `label similarity needs a pretrained dense encoder, not ${member.encoder.spec.type}`,
+    );
   }
-  if (targets.kind !== 'single') throw new UsageError('LABEL_SIMILARITY_TARGETS', 'label similarity is for single-label data with hard labels');
+  if (targets.kind !== 'single')
+    throw new UsageError('LABEL_SIMILARITY_TARGETS', 'label similarity is for single-label data with hard labels');
   const embedded = (await memberFeatures(member, texts, options.signal, options.computed, false)) as EmbedResult;
   const labelVectors = await embedLabels(member, vocabulary, options.labelTexts, options.signal);
   const embedSeconds = (performance.now() - started) / 1000;
@@ -60,11 +64,21 @@ export async function trainLabelSimilarityMember(
 
   const kernel = new Float32Array(embedded.dim * numLabels);
   for (let label = 0; label < numLabels; label++) {
-    for (let j = 0; j < embedded.dim; j++) kernel[j * numLabels + label] = scale * labelVectors.data[label * embedded.dim + j];
+    for (let j = 0; j < embedded.dim; j++)
+      kernel[j * numLabels + label] = scale * labelVectors.data[label * embedded.dim + j];
   }
-  const spec: HeadSpec = { type: 'linear', inputDim: embedded.dim, numLabels, multiLabel: false, hidden: 0, dropout: 0, standardize: false };
+  const spec: HeadSpec = {
+    type: 'linear',
+    inputDim: embedded.dim,
+    numLabels,
+    multiLabel: false,
+    hidden: 0,
+    dropout: 0,
+    standardize: false,
+  };
   const head = await linearHeadFromWeights(spec, kernel, new Float32Array(numLabels));
-  const validationProbabilities = validationRows.length > 0 ? predictMember(head, selectRows(embedded, validationRows)) : undefined;
+  const validationProbabilities =
+    validationRows.length > 0 ? predictMember(head, selectRows(embedded, validationRows)) : undefined;
   const seconds = (performance.now() - started) / 1000 - embedSeconds;
   return {
     kind: 'label-similarity',
@@ -79,7 +93,12 @@ export async function trainLabelSimilarityMember(
 }
 
 /** One unit vector per label: the mean of its texts' vectors (its name as words by default). */
-async function embedLabels(member: Member, vocabulary: readonly string[], labelTexts: LabelTexts | undefined, signal: AbortSignal | undefined): Promise<Matrix> {
+async function embedLabels(
+  member: Member,
+  vocabulary: readonly string[],
+  labelTexts: LabelTexts | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Matrix> {
   const textsOf = vocabulary.map((label) => labelTexts?.[label] ?? [labelAsText(label)]);
   const flat = textsOf.flat();
   const result = await member.encoder.embed(flat, { signal });
@@ -89,9 +108,13 @@ async function embedLabels(member: Member, vocabulary: readonly string[], labelT
   textsOf.forEach((labelTextList, label) => {
     for (const text of labelTextList) {
       if (result.info[offset].empty) {
-        throw new DataError('LABEL_TEXT_UNKNOWN', `label ${JSON.stringify(vocabulary[label])}: ${JSON.stringify(text)} has no token the encoder knows`, {
-          hint: 'describe the label in words (--labels "label: description")',
-        });
+        throw new DataError(
+          'LABEL_TEXT_UNKNOWN',
+          `label ${JSON.stringify(vocabulary[label])}: ${JSON.stringify(text)} has no token the encoder knows`,
+          {
+            hint: 'describe the label in words (--labels "label: description")',
+          },
+        );
       }
       for (let j = 0; j < dim; j++) data[label * dim + j] += result.data[offset * dim + j];
       offset++;

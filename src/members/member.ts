@@ -3,10 +3,27 @@
  * (frozen head, fine-tuned table, label similarity; src/members/train.ts) predicts the same way:
  * its head over its encoder's vectors, sparse or dense as the head reads them.
  */
-import { type EmbedResult, type Encoder, type Features, type Matrix, type SparseMatrix, isSparseEncoder, isSparseMatrix, type StaticEncoder } from '../encoders/index.js';
+import {
+  type EmbedResult,
+  type Encoder,
+  type Features,
+  type Matrix,
+  type SparseMatrix,
+  isSparseEncoder,
+  isSparseMatrix,
+  type StaticEncoder,
+} from '../encoders/index.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
 import { UsageError } from '../errors.js';
-import { isSparseHead, type AnyHead, type HeadSpec, type HeadType, type TrainOptions, type TrainReport, gatherRows } from '../heads/index.js';
+import {
+  isSparseHead,
+  type AnyHead,
+  type HeadSpec,
+  type HeadType,
+  type TrainOptions,
+  type TrainReport,
+  gatherRows,
+} from '../heads/index.js';
 import type { ComputedVectors } from './vectors.js';
 
 export interface Member {
@@ -48,7 +65,11 @@ export type MemberTraining =
   /** The fitted scale, and the share of training rows the label texts alone classify correctly. */
   | (TrainingCommon & { kind: 'label-similarity'; labelSimilarity: { scale: number; trainingAccuracy: number } });
 
-export function embedWith(member: Member, texts: readonly string[], signal: AbortSignal | undefined): Promise<EmbedResult> {
+export function embedWith(
+  member: Member,
+  texts: readonly string[],
+  signal: AbortSignal | undefined,
+): Promise<EmbedResult> {
   return member.cache ? member.cache.embed(member.encoder, texts, { signal }) : member.encoder.embed(texts, { signal });
 }
 
@@ -66,14 +87,20 @@ export async function memberFeatures(
 ): Promise<Features> {
   const given = computed?.for(member.encoder);
   if (sparse && isSparseEncoder(member.encoder)) return member.encoder.embedSparse(texts, { signal, embedded: given });
-  const own = given?.fingerprint === member.encoder.fingerprint && given.vectors.rows === texts.length ? given.vectors : undefined;
+  const own =
+    given?.fingerprint === member.encoder.fingerprint && given.vectors.rows === texts.length
+      ? given.vectors
+      : undefined;
   return own ?? embedWith(member, texts, signal);
 }
 
 /** The head's probabilities for `x`; a dense head given sparse rows (or the reverse) is a UsageError. */
 export function predictMember(head: AnyHead, x: Matrix | SparseMatrix): Float32Array {
   if (isSparseHead(head) !== isSparseMatrix(x)) {
-    throw new UsageError('HEAD_INPUT_KIND', `the head reads ${isSparseHead(head) ? 'sparse' : 'dense'} rows but was given ${isSparseMatrix(x) ? 'sparse' : 'dense'} ones`);
+    throw new UsageError(
+      'HEAD_INPUT_KIND',
+      `the head reads ${isSparseHead(head) ? 'sparse' : 'dense'} rows but was given ${isSparseMatrix(x) ? 'sparse' : 'dense'} ones`,
+    );
   }
   return isSparseHead(head) ? head.predictProba(x as SparseMatrix) : head.predictProba(x as Matrix);
 }

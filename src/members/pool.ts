@@ -5,7 +5,17 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { cacheFor, type EmbeddingCache } from '../embedding-cache.js';
-import { isEncoder, type Encoder, type EncoderSpec, describeSpec, isPretrainedAsIs, createEncoder, loadEncoderFromSpec, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
+import {
+  isEncoder,
+  type Encoder,
+  type EncoderSpec,
+  describeSpec,
+  isPretrainedAsIs,
+  createEncoder,
+  loadEncoderFromSpec,
+  type EncoderChoice,
+  type EncoderLoadOptions,
+} from '../encoders/index.js';
 import { ModelError } from '../errors.js';
 import { loadAnyHead, type HeadSpec } from '../heads/index.js';
 import { verifiedFiles, type LoadedCheckpoint } from '../checkpoint/index.js';
@@ -44,7 +54,10 @@ export class EncoderPool {
    * One member per encoder choice (the first is the primary); an Encoder instance is shared, not
    * owned. The primary named again (another head over the same vectors) shares its instance.
    */
-  async createMembers(choices: readonly EncoderArgument[], options: { cache?: EmbeddingCache } & EncoderLoadOptions): Promise<Member[]> {
+  async createMembers(
+    choices: readonly EncoderArgument[],
+    options: { cache?: EmbeddingCache } & EncoderLoadOptions,
+  ): Promise<Member[]> {
     const { cache, ...loadOptions } = options;
     const members: Member[] = [];
     try {
@@ -53,7 +66,11 @@ export class EncoderPool {
           members.push({ encoder: members[0].encoder, cache: members[0].cache });
           continue;
         }
-        const instance = isEncoder(choice) ? choice : this.own(await createEncoder(choice, { ...loadOptions, cache, loaded: members[0]?.encoder ?? loadOptions.loaded }));
+        const instance = isEncoder(choice)
+          ? choice
+          : this.own(
+              await createEncoder(choice, { ...loadOptions, cache, loaded: members[0]?.encoder ?? loadOptions.loaded }),
+            );
         members.push({ encoder: instance, cache: cacheFor(cache, instance) });
       }
     } catch (error) {
@@ -67,17 +84,27 @@ export class EncoderPool {
   async loadMembers(checkpoint: LoadedCheckpoint, options: EncoderLoadOptions): Promise<Member[]> {
     const { manifest } = checkpoint;
     const members: Member[] = [];
-    const loadMember = async ({ spec, fingerprint }: { spec: EncoderSpec; fingerprint: string }, headSpec: HeadSpec, files: FileSource, field: string) => {
+    const loadMember = async (
+      { spec, fingerprint }: { spec: EncoderSpec; fingerprint: string },
+      headSpec: HeadSpec,
+      files: FileSource,
+      field: string,
+    ) => {
       const primary = members[0]?.encoder;
       const shared = primary !== undefined && isPretrainedAsIs(primary.spec) && isDeepStrictEqual(primary.spec, spec);
-      const encoder = shared ? primary : this.own(await loadEncoderFromSpec(spec, { ...options, checkpointFiles: files, loaded: primary }));
+      const encoder = shared
+        ? primary
+        : this.own(await loadEncoderFromSpec(spec, { ...options, checkpointFiles: files, loaded: primary }));
       const member: Member = { encoder, cache: undefined };
       members.push(member);
       if (encoder.fingerprint !== fingerprint) {
         throw new ModelError(
           'CHECKPOINT_ENCODER_MISMATCH',
           `the encoder found for ${describeSpec(spec)} (fingerprint ${encoder.fingerprint.slice(0, 12)}) is not the one this model was trained with (${fingerprint.slice(0, 12)})`,
-          { location: { file: checkpoint.manifestPath, field }, hint: 'point HEADSTART_MODELS or --model-dir at the same encoder files used for training' },
+          {
+            location: { file: checkpoint.manifestPath, field },
+            hint: 'point HEADSTART_MODELS or --model-dir at the same encoder files used for training',
+          },
         );
       }
       member.head = await loadAnyHead(files, headSpec);
@@ -85,7 +112,12 @@ export class EncoderPool {
     try {
       await loadMember(manifest.encoder, manifest.head.spec, verifiedFiles(checkpoint), 'encoder.fingerprint');
       for (const [index, extra] of (manifest.fusion?.members ?? []).entries()) {
-        await loadMember(extra.encoder, extra.head.spec, verifiedFiles(checkpoint, extra.prefix), `fusion.members.${index}.encoder.fingerprint`);
+        await loadMember(
+          extra.encoder,
+          extra.head.spec,
+          verifiedFiles(checkpoint, extra.prefix),
+          `fusion.members.${index}.encoder.fingerprint`,
+        );
       }
       return members;
     } catch (error) {

@@ -25,13 +25,30 @@ export interface TrainingData {
 }
 
 /** Trains `member` as `plan` says, reusing the vectors in `computed` and keeping its own there. */
-export async function trainPlanned(member: Member, plan: MemberPlan, data: TrainingData, computed: ComputedVectors): Promise<MemberTraining> {
+export async function trainPlanned(
+  member: Member,
+  plan: MemberPlan,
+  data: TrainingData,
+  computed: ComputedVectors,
+): Promise<MemberTraining> {
   const { texts, targets, vocabulary, heldOut } = data;
   let training: MemberTraining;
   if (plan.kind === 'label-similarity') {
-    training = await trainLabelSimilarityMember(member, texts, targets, vocabulary, heldOut, { signal: plan.options.signal, labelTexts: plan.labelTexts, computed });
+    training = await trainLabelSimilarityMember(member, texts, targets, vocabulary, heldOut, {
+      signal: plan.options.signal,
+      labelTexts: plan.labelTexts,
+      computed,
+    });
   } else if (plan.kind === 'fine-tuned') {
-    training = await trainFineTunedMember(member.encoder, texts, targets, vocabulary.length, heldOut, plan.options, plan.fineTune);
+    training = await trainFineTunedMember(
+      member.encoder,
+      texts,
+      targets,
+      vocabulary.length,
+      heldOut,
+      plan.options,
+      plan.fineTune,
+    );
   } else {
     training = await trainMember(member, texts, targets, vocabulary.length, heldOut, plan.options, computed);
   }

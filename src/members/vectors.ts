@@ -15,7 +15,8 @@ export class ComputedVectors {
   /** Keeps `features` as `encoder`'s vectors of the texts (sparse rows are not reused). */
   add(encoder: Encoder, features: Features): void {
     const { fingerprint } = encoder;
-    if (isSparseMatrix(features) || features.rows !== this.rows || this.kept.some((k) => k.fingerprint === fingerprint)) return;
+    if (isSparseMatrix(features) || features.rows !== this.rows || this.kept.some((k) => k.fingerprint === fingerprint))
+      return;
     this.kept.push({ fingerprint, vectors: features });
   }
 

@@ -14,11 +14,20 @@ export interface ReliabilityBin {
  * `probs` is row-major [rows, numLabels]. Rows fall into `bins` equal-width confidence bins
  * (lo, hi] by their top probability (confidence 0 joins the first).
  */
-export function reliabilityBins(probs: Float32Array, numLabels: number, yTrue: ArrayLike<number>, bins = 15): ReliabilityBin[] {
+export function reliabilityBins(
+  probs: Float32Array,
+  numLabels: number,
+  yTrue: ArrayLike<number>,
+  bins = 15,
+): ReliabilityBin[] {
   if (numLabels <= 0 || probs.length !== yTrue.length * numLabels) {
-    throw new UsageError('METRICS_LENGTH_MISMATCH', `probs has ${probs.length} entries; expected ${yTrue.length} rows x ${numLabels} labels`);
+    throw new UsageError(
+      'METRICS_LENGTH_MISMATCH',
+      `probs has ${probs.length} entries; expected ${yTrue.length} rows x ${numLabels} labels`,
+    );
   }
-  if (!Number.isInteger(bins) || bins < 1) throw new UsageError('METRICS_BAD_BINS', `bins must be a positive integer, got ${bins}`);
+  if (!Number.isInteger(bins) || bins < 1)
+    throw new UsageError('METRICS_BAD_BINS', `bins must be a positive integer, got ${bins}`);
   const rows = yTrue.length;
   if (rows === 0) throw new UsageError('METRICS_EMPTY', 'cannot score zero examples');
   const count = new Float64Array(bins);
@@ -43,7 +52,12 @@ export function reliabilityBins(probs: Float32Array, numLabels: number, yTrue: A
 }
 
 /** ECE = sum over reliability bins of |accuracy - mean confidence| * share of rows. */
-export function expectedCalibrationError(probs: Float32Array, numLabels: number, yTrue: ArrayLike<number>, bins = 15): number {
+export function expectedCalibrationError(
+  probs: Float32Array,
+  numLabels: number,
+  yTrue: ArrayLike<number>,
+  bins = 15,
+): number {
   const binned = reliabilityBins(probs, numLabels, yTrue, bins);
   return binned.reduce((ece, bin) => ece + (Math.abs(bin.accuracy - bin.meanConfidence) * bin.count) / yTrue.length, 0);
 }

@@ -37,7 +37,8 @@ export function classificationReport(
   }
   if (yTrue.length === 0) throw new UsageError('METRICS_EMPTY', 'cannot score zero examples');
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  for (let i = 0; i < yTrue.length; i++) confusion[labelIndex(yTrue, i, k, 'yTrue')][labelIndex(yPred, i, k, 'yPred')]++;
+  for (let i = 0; i < yTrue.length; i++)
+    confusion[labelIndex(yTrue, i, k, 'yTrue')][labelIndex(yPred, i, k, 'yPred')]++;
 
   const perClass: ClassMetrics[] = [];
   let correct = 0;

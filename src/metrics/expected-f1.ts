@@ -12,7 +12,10 @@ import { ratio } from './classification.js';
 export function expectedMacroF1(decisions: Int32Array, belief: Float32Array, numLabels: number): number {
   const rows = decisions.length;
   if (numLabels <= 0 || belief.length !== rows * numLabels) {
-    throw new UsageError('METRICS_LENGTH_MISMATCH', `belief has ${belief.length} entries; expected ${rows} rows x ${numLabels} labels`);
+    throw new UsageError(
+      'METRICS_LENGTH_MISMATCH',
+      `belief has ${belief.length} entries; expected ${rows} rows x ${numLabels} labels`,
+    );
   }
   if (rows === 0) throw new UsageError('METRICS_EMPTY', 'cannot score zero examples');
   const truePositives = new Float64Array(numLabels);
@@ -21,7 +24,10 @@ export function expectedMacroF1(decisions: Int32Array, belief: Float32Array, num
   for (let row = 0; row < rows; row++) {
     const decision = decisions[row];
     if (!Number.isInteger(decision) || decision < 0 || decision >= numLabels) {
-      throw new UsageError('METRICS_BAD_LABEL', `decisions[${row}] = ${decision} is not a label index in [0, ${numLabels})`);
+      throw new UsageError(
+        'METRICS_BAD_LABEL',
+        `decisions[${row}] = ${decision} is not a label index in [0, ${numLabels})`,
+      );
     }
     for (let j = 0; j < numLabels; j++) mass[j] += belief[row * numLabels + j];
     truePositives[decision] += belief[row * numLabels + decision];

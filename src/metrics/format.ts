@@ -10,8 +10,12 @@ export function formatConfusion(confusion: readonly (readonly number[])[], label
   const corner = 'true \\ pred';
   const rowNames = labels.map((label, i) => `${i} ${label}`);
   const nameWidth = Math.max(corner.length, ...rowNames.map((name) => name.length));
-  const cellWidth = Math.max(String(labels.length - 1).length, ...confusion.flat().map((count) => String(count).length));
-  const cells = (values: readonly (string | number)[]) => values.map((value) => String(value).padStart(cellWidth)).join(' ');
+  const cellWidth = Math.max(
+    String(labels.length - 1).length,
+    ...confusion.flat().map((count) => String(count).length),
+  );
+  const cells = (values: readonly (string | number)[]) =>
+    values.map((value) => String(value).padStart(cellWidth)).join(' ');
   const header = `${corner.padEnd(nameWidth)}  ${cells(labels.map((_, i) => i))}`;
   const rows = confusion.map((row, i) => `${rowNames[i].padEnd(nameWidth)}  ${cells(row)}`);
   return [header, ...rows].join('\n');

@@ -20,7 +20,10 @@ export function multiLabelReport(
   labels: readonly string[],
 ): MultiLabelReport {
   if (labels.length !== numLabels) {
-    throw new UsageError('METRICS_LABEL_COUNT', `numLabels is ${numLabels} but ${labels.length} label names were given`);
+    throw new UsageError(
+      'METRICS_LABEL_COUNT',
+      `numLabels is ${numLabels} but ${labels.length} label names were given`,
+    );
   }
   if (yTrue.length !== yPred.length || numLabels <= 0 || yTrue.length % numLabels !== 0) {
     throw new UsageError(

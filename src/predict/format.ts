@@ -39,9 +39,14 @@ export function checkHeadNames(names: readonly string[]): void {
   const seen = new Set<string>();
   for (const name of names) {
     if (name === '' || RESERVED_FIELDS.has(name)) {
-      throw new UsageError('HEAD_NAME_INVALID', `head name "${name}" cannot be used as an output field`, { hint: 'name the model with --model NAME=DIR' });
+      throw new UsageError('HEAD_NAME_INVALID', `head name "${name}" cannot be used as an output field`, {
+        hint: 'name the model with --model NAME=DIR',
+      });
     }
-    if (seen.has(name)) throw new UsageError('HEAD_NAME_DUPLICATE', `two models are both named "${name}"`, { hint: 'name them apart with --model NAME=DIR' });
+    if (seen.has(name))
+      throw new UsageError('HEAD_NAME_DUPLICATE', `two models are both named "${name}"`, {
+        hint: 'name them apart with --model NAME=DIR',
+      });
     seen.add(name);
   }
 }
@@ -52,17 +57,29 @@ export function csvHeader(heads: readonly HeadShape[], settings: RowSettings): s
 }
 
 /** Output text for a chunk of rows; `predictions[h][i]` is head h's prediction for row i. */
-export function formatRows(rows: readonly InputRow[], heads: readonly HeadShape[], predictions: RowPredictions, settings: RowSettings): string {
+export function formatRows(
+  rows: readonly InputRow[],
+  heads: readonly HeadShape[],
+  predictions: RowPredictions,
+  settings: RowSettings,
+): string {
   if (settings.format === 'csv') {
     const records = rows.map((row, i) => csvRecord(row, heads, predictions, i, settings.topK));
     return stringify(records, { quoted_empty: true });
   }
   let out = '';
-  for (let i = 0; i < rows.length; i++) out += `${JSON.stringify(jsonRecord(rows[i], heads, predictions, i, settings.topK))}\n`;
+  for (let i = 0; i < rows.length; i++)
+    out += `${JSON.stringify(jsonRecord(rows[i], heads, predictions, i, settings.topK))}\n`;
   return out;
 }
 
-function jsonRecord(row: InputRow, heads: readonly HeadShape[], predictions: RowPredictions, i: number, topK: number): Record<string, unknown> {
+function jsonRecord(
+  row: InputRow,
+  heads: readonly HeadShape[],
+  predictions: RowPredictions,
+  i: number,
+  topK: number,
+): Record<string, unknown> {
   const record: Record<string, unknown> = { id: row.id, line: row.line };
   const first = predictions[0][i];
   if (heads.length === 1 && heads[0].name === '') Object.assign(record, headFields(first, heads[0].multiLabel, topK));
@@ -75,7 +92,12 @@ function jsonRecord(row: InputRow, heads: readonly HeadShape[], predictions: Row
 }
 
 /** One text's fields of a single-head `predict` JSONL row, without id and line: what `headstart serve` answers per text. */
-export function predictionFields(prediction: Prediction, multiLabel: boolean, topK: number, invalidUtf8: boolean): Record<string, unknown> {
+export function predictionFields(
+  prediction: Prediction,
+  multiLabel: boolean,
+  topK: number,
+  invalidUtf8: boolean,
+): Record<string, unknown> {
   const fields = headFields(prediction, multiLabel, topK);
   if (prediction.truncated) fields.truncated = true;
   if (prediction.empty) fields.empty = true;
@@ -108,7 +130,13 @@ function csvColumns(heads: readonly HeadShape[], settings: RowSettings): string[
 }
 
 /** CSV cells: multi-label sets joined with '|', scores as a JSON object; empty cells where there is no prediction. */
-function csvRecord(row: InputRow, heads: readonly HeadShape[], predictions: RowPredictions, i: number, topK: number): (string | number)[] {
+function csvRecord(
+  row: InputRow,
+  heads: readonly HeadShape[],
+  predictions: RowPredictions,
+  i: number,
+  topK: number,
+): (string | number)[] {
   const cells: (string | number)[] = [row.id, row.line];
   heads.forEach((head, h) => {
     const prediction = predictions[h][i];
@@ -117,7 +145,12 @@ function csvRecord(row: InputRow, heads: readonly HeadShape[], predictions: RowP
     if (topK > 1 || head.multiLabel) cells.push(prediction ? JSON.stringify(scoresOf(prediction)) : '');
   });
   const first = predictions[0][i];
-  cells.push(String(first?.truncated ?? false), String(first?.empty ?? false), String(row.invalidUtf8 ?? false), row.error ?? '');
+  cells.push(
+    String(first?.truncated ?? false),
+    String(first?.empty ?? false),
+    String(row.invalidUtf8 ?? false),
+    row.error ?? '',
+  );
   return cells;
 }
 

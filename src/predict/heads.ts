@@ -7,7 +7,14 @@ import path from 'node:path';
 import { TextClassifier } from '../classifier.js';
 import type { EncoderLoadOptions } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
-import { checkHeadNames, formatRows, type HeadShape, type InputRow, type RowPredictions, type RowSettings } from './format.js';
+import {
+  checkHeadNames,
+  formatRows,
+  type HeadShape,
+  type InputRow,
+  type RowPredictions,
+  type RowSettings,
+} from './format.js';
 
 export interface ModelRef {
   /** Output field for this head; '' when it is the only head. */
@@ -61,7 +68,9 @@ export class HeadSet {
           throw new UsageError(
             'HEADS_ENCODER_MISMATCH',
             `models ${refs[0].dir} and ${refs[i].dir} were trained on different encoders (fingerprints ${base.slice(0, 12)} and ${classifier.encoder.fingerprint.slice(0, 12)})`,
-            { hint: 'heads predicted together share one embedding per text: train them on the same encoder, or run predict once per model' },
+            {
+              hint: 'heads predicted together share one embedding per text: train them on the same encoder, or run predict once per model',
+            },
           );
         }
       });

@@ -6,4 +6,12 @@ export { OutputJournal, type RunIdentity } from './journal.js';
 export { rowCollector } from './memory.js';
 export type { ChunkRunner } from './pipeline.js';
 export { runPredict } from './run.js';
-export { deserializeError, localRunner, type SerializedError, serializeError, siblingModule, startWorkerThread, threadRunner } from './runners.js';
+export {
+  deserializeError,
+  localRunner,
+  type SerializedError,
+  serializeError,
+  siblingModule,
+  startWorkerThread,
+  threadRunner,
+} from './runners.js';

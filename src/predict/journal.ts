@@ -39,7 +39,8 @@ type JournalState = z.infer<typeof journalSchema>;
 const WHAT_CHANGED: Record<keyof RunIdentity, string> = {
   input: 'the input file changed',
   models: 'the model(s) changed',
-  settings: 'the output or reading options (--top-k, --output-format, --strict, fields, encoding or input format) changed',
+  settings:
+    'the output or reading options (--top-k, --output-format, --strict, fields, encoding or input format) changed',
 };
 
 export class OutputJournal {
@@ -67,7 +68,11 @@ export class OutputJournal {
    * `committedRows` says how many input records are already written. Holds a lock on `output`
    * until `finish` or `close`, so a second run writing the same output is refused.
    */
-  static async open(output: string, identity: RunIdentity, resume: boolean): Promise<{ journal: OutputJournal; committedRows: number; resumed: boolean }> {
+  static async open(
+    output: string,
+    identity: RunIdentity,
+    resume: boolean,
+  ): Promise<{ journal: OutputJournal; committedRows: number; resumed: boolean }> {
     const lock = await acquireLock(output);
     try {
       const previous = await leftovers(output, resume);
@@ -76,26 +81,43 @@ export class OutputJournal {
       if (resume && previous) {
         for (const key of Object.keys(WHAT_CHANGED) as (keyof RunIdentity)[]) {
           if (previous.identity[key] !== identity[key]) {
-            throw new UsageError('RESUME_MISMATCH', `cannot resume ${output}: ${WHAT_CHANGED[key]} since the interrupted run (${key} sha256 ${previous.identity[key].slice(0, 12)}, now ${identity[key].slice(0, 12)})`, {
-              hint: 'rerun without --resume to start over',
-            });
+            throw new UsageError(
+              'RESUME_MISMATCH',
+              `cannot resume ${output}: ${WHAT_CHANGED[key]} since the interrupted run (${key} sha256 ${previous.identity[key].slice(0, 12)}, now ${identity[key].slice(0, 12)})`,
+              {
+                hint: 'rerun without --resume to start over',
+              },
+            );
           }
         }
         const file = await openPartial(output, OPEN_EXISTING);
         const size = (await file.stat()).size;
         if (size < previous.bytes) {
           await file.close();
-          throw new UsageError('RESUME_PARTIAL_SHORT', `cannot resume ${output}: ${OutputJournal.partialPath(output)} has ${size} bytes but ${previous.bytes} were committed`, {
-            hint: 'rerun without --resume to start over',
-          });
+          throw new UsageError(
+            'RESUME_PARTIAL_SHORT',
+            `cannot resume ${output}: ${OutputJournal.partialPath(output)} has ${size} bytes but ${previous.bytes} were committed`,
+            {
+              hint: 'rerun without --resume to start over',
+            },
+          );
         }
         await file.truncate(previous.bytes);
-        return { journal: new OutputJournal(output, file, lock, previous), committedRows: previous.rows, resumed: true };
+        return {
+          journal: new OutputJournal(output, file, lock, previous),
+          committedRows: previous.rows,
+          resumed: true,
+        };
       }
       // Starting over: what an interrupted run left is ours to discard (leftovers checked it is).
       if (previous) await fs.rm(OutputJournal.partialPath(output), { force: true });
       const file = await openPartial(output, CREATE_NEW);
-      const journal = new OutputJournal(output, file, lock, { version: JOURNAL_VERSION, identity, bytes: 0, ...NO_COUNTS });
+      const journal = new OutputJournal(output, file, lock, {
+        version: JOURNAL_VERSION,
+        identity,
+        bytes: 0,
+        ...NO_COUNTS,
+      });
       await journal.writeState();
       return { journal, committedRows: 0, resumed: false };
     } catch (error) {
@@ -117,7 +139,12 @@ export class OutputJournal {
     let written = 0;
     try {
       while (written < bytes.length) {
-        const { bytesWritten } = await this.file.write(bytes, written, bytes.length - written, this.state.bytes + written);
+        const { bytesWritten } = await this.file.write(
+          bytes,
+          written,
+          bytes.length - written,
+          this.state.bytes + written,
+        );
         written += bytesWritten;
       }
       await this.file.datasync();
@@ -135,7 +162,10 @@ export class OutputJournal {
       await this.file.close();
       const existing = await fs.lstat(this.output).catch(() => undefined);
       if (existing && !existing.isFile()) {
-        throw new UsageError('OUTPUT_NOT_FILE', `${this.output} was replaced by something that is not a regular file during the run: the output is left in ${OutputJournal.partialPath(this.output)}`);
+        throw new UsageError(
+          'OUTPUT_NOT_FILE',
+          `${this.output} was replaced by something that is not a regular file during the run: the output is left in ${OutputJournal.partialPath(this.output)}`,
+        );
       }
       await fs.rename(OutputJournal.partialPath(this.output), this.output);
       await fs.rm(OutputJournal.progressPath(this.output), { force: true });
@@ -188,7 +218,8 @@ async function openExclusive(file: string): Promise<fs.FileHandle> {
     return await fs.open(file, CREATE_NEW, 0o644);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ELOOP') throw unsafe(file, 'appeared while this run held the lock on the output');
+    if (code === 'EEXIST' || code === 'ELOOP')
+      throw unsafe(file, 'appeared while this run held the lock on the output');
     throw error;
   }
 }
@@ -200,9 +231,12 @@ async function openPartial(output: string, flags: number): Promise<fs.FileHandle
     handle = await fs.open(file, flags, 0o644);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ELOOP') throw unsafe(file, 'appeared while this run held the lock on the output');
+    if (code === 'EEXIST' || code === 'ELOOP')
+      throw unsafe(file, 'appeared while this run held the lock on the output');
     if (code === 'ENOENT' && flags === OPEN_EXISTING) {
-      throw new UsageError('RESUME_PARTIAL_SHORT', `cannot resume ${output}: ${file} is missing`, { hint: 'rerun without --resume to start over' });
+      throw new UsageError('RESUME_PARTIAL_SHORT', `cannot resume ${output}: ${file} is missing`, {
+        hint: 'rerun without --resume to start over',
+      });
     }
     throw environmentError(cause, file);
   }
@@ -237,11 +271,19 @@ async function leftovers(output: string, resume: boolean): Promise<JournalState 
   const record = await readJournal(output);
   if (record) return record;
   if (resume && present.includes(OutputJournal.progressPath(output))) {
-    throw new UsageError('RESUME_RECORD_INVALID', `cannot resume ${output}: ${OutputJournal.progressPath(output)} is not a progress record this version wrote`, { hint: 'rerun without --resume to start over' });
+    throw new UsageError(
+      'RESUME_RECORD_INVALID',
+      `cannot resume ${output}: ${OutputJournal.progressPath(output)} is not a progress record this version wrote`,
+      { hint: 'rerun without --resume to start over' },
+    );
   }
-  throw new UsageError('JOURNAL_FILE_UNSAFE', `${present.join(', ')} already exist${present.length === 1 ? 's' : ''} without a progress record of an interrupted headstart run: refusing to overwrite`, {
-    hint: 'move or delete those files, or choose another --output',
-  });
+  throw new UsageError(
+    'JOURNAL_FILE_UNSAFE',
+    `${present.join(', ')} already exist${present.length === 1 ? 's' : ''} without a progress record of an interrupted headstart run: refusing to overwrite`,
+    {
+      hint: 'move or delete those files, or choose another --output',
+    },
+  );
 }
 
 async function readJournal(output: string): Promise<JournalState | undefined> {

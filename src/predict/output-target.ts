@@ -36,7 +36,11 @@ export async function inspectOutput(output: string | undefined, input: string): 
   if (stat.isCharacterDevice() || stat.isFIFO()) return { kind: 'stream', path: output };
   if (!stat.isFile()) throw notAFile(output, 'is a block device or socket');
   if (input !== STDIN && sameFile(stat, await fs.stat(input).catch(() => undefined))) {
-    throw new UsageError('OUTPUT_IS_INPUT', `--output ${output} is the --input file: the predictions would replace the data`, { hint: 'write the predictions to another file' });
+    throw new UsageError(
+      'OUTPUT_IS_INPUT',
+      `--output ${output} is the --input file: the predictions would replace the data`,
+      { hint: 'write the predictions to another file' },
+    );
   }
   const real = await fs.realpath(output);
   await assertWritableDirectory(path.dirname(real), output);
@@ -48,14 +52,18 @@ function sameFile(a: Stats, b: Stats | undefined): boolean {
 }
 
 function notAFile(output: string, what: string): UsageError {
-  return new UsageError('OUTPUT_NOT_FILE', `--output ${output} ${what}`, { hint: 'give a regular file, a new path, a character device or FIFO, or leave --output out for stdout' });
+  return new UsageError('OUTPUT_NOT_FILE', `--output ${output} ${what}`, {
+    hint: 'give a regular file, a new path, a character device or FIFO, or leave --output out for stdout',
+  });
 }
 
 /** The journal and the final rename need the output's directory to exist and be writable. */
 async function assertWritableDirectory(dir: string, output: string): Promise<void> {
   const stat = await fs.stat(dir).catch(() => undefined);
   if (!stat?.isDirectory()) {
-    throw new UsageError('OUTPUT_DIR_MISSING', `cannot write --output ${output}: directory ${dir} does not exist`, { hint: 'create the directory first, or fix the path' });
+    throw new UsageError('OUTPUT_DIR_MISSING', `cannot write --output ${output}: directory ${dir} does not exist`, {
+      hint: 'create the directory first, or fix the path',
+    });
   }
   await fs.access(dir, constants.W_OK).catch((error: unknown) => {
     throw environmentError(error, dir);

@@ -24,7 +24,11 @@ export interface StreamOptions {
   onResult(result: ChunkResult): Promise<void>;
 }
 
-export async function classifyStream(records: AsyncIterable<InputRow>, runner: ChunkRunner, options: StreamOptions): Promise<void> {
+export async function classifyStream(
+  records: AsyncIterable<InputRow>,
+  runner: ChunkRunner,
+  options: StreamOptions,
+): Promise<void> {
   const pending: Promise<ChunkResult>[] = [];
   const submit = (chunk: Chunk) => {
     const result = runner.run(chunk);

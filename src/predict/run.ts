@@ -50,7 +50,10 @@ export async function runPredict(options: PredictRunOptions): Promise<PredictSum
   const target = await inspectOutput(options.output, options.input);
   const inputIsFile = options.input !== STDIN && (await isRegularFileOrMissing(options.input));
   if (options.resume && (target.kind !== 'file' || !inputIsFile)) {
-    throw new UsageError('RESUME_NEEDS_FILES', '--resume needs --input and --output to be regular files (stdin, stdout, devices, FIFOs and process substitutions cannot be resumed)');
+    throw new UsageError(
+      'RESUME_NEEDS_FILES',
+      '--resume needs --input and --output to be regular files (stdin, stdout, devices, FIFOs and process substitutions cannot be resumed)',
+    );
   }
   const heads = await HeadSet.load(options.models, options.loadOptions);
   let runner: ChunkRunner | undefined;
@@ -68,14 +71,19 @@ export async function runPredict(options: PredictRunOptions): Promise<PredictSum
     const opened = await openSink(target, identity, options.resume ?? false);
     sink = opened;
     const resumed = 'resumed' in opened && opened.resumed;
-    if (options.settings.format === 'csv' && !resumed) await sink.write({ text: csvHeader(heads.shapes, options.settings), ...NO_COUNTS });
+    if (options.settings.format === 'csv' && !resumed)
+      await sink.write({ text: csvHeader(heads.shapes, options.settings), ...NO_COUNTS });
     const reader = readRecords(options.input, options.readOptions);
     const headerLines = reader.format === 'csv' || reader.format === 'tsv' ? 1 : 0;
     const estimatedRows = input && Math.max(0, input.lines - headerLines);
     options.onStart?.({ estimatedRows, resumedRows: sink.resumedRows });
 
     options.signal?.throwIfAborted();
-    runner = await options.createRunner(heads, identity, estimatedRows === undefined ? undefined : Math.max(0, estimatedRows - sink.resumedRows));
+    runner = await options.createRunner(
+      heads,
+      identity,
+      estimatedRows === undefined ? undefined : Math.max(0, estimatedRows - sink.resumedRows),
+    );
     const output = sink;
     const collect = rowCollector();
     await classifyStream(reader, runner, {
@@ -100,7 +108,11 @@ export async function runPredict(options: PredictRunOptions): Promise<PredictSum
   }
 }
 
-async function openSink(target: OutputTarget, identity: RunIdentity, resume: boolean): Promise<Sink & { resumed?: boolean }> {
+async function openSink(
+  target: OutputTarget,
+  identity: RunIdentity,
+  resume: boolean,
+): Promise<Sink & { resumed?: boolean }> {
   switch (target.kind) {
     case 'stdout':
       return streamSink(process.stdout);

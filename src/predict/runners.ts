@@ -36,12 +36,14 @@ export interface SerializedError {
 }
 
 export function serializeError(error: unknown): SerializedError {
-  if (error instanceof HeadstartError) return { message: error.message, category: error.category, code: error.code, hint: error.hint };
+  if (error instanceof HeadstartError)
+    return { message: error.message, category: error.category, code: error.code, hint: error.hint };
   return { message: error instanceof Error ? error.message : String(error) };
 }
 
 export function deserializeError(error: SerializedError): Error {
-  if (error.category && error.code) return new HeadstartError(error.category, error.code, error.message, { hint: error.hint });
+  if (error.category && error.code)
+    return new HeadstartError(error.category, error.code, error.message, { hint: error.hint });
   return new Error(error.message);
 }
 

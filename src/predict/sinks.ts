@@ -68,7 +68,11 @@ export async function deviceSink(file: string): Promise<Sink> {
   };
 }
 
-export async function journalSink(output: string, identity: RunIdentity, resume: boolean): Promise<Sink & { resumed: boolean }> {
+export async function journalSink(
+  output: string,
+  identity: RunIdentity,
+  resume: boolean,
+): Promise<Sink & { resumed: boolean }> {
   const { journal, committedRows, resumed } = await OutputJournal.open(output, identity, resume);
   return {
     resumed,

@@ -6,7 +6,9 @@ import { UsageError } from '../errors.js';
 const MAX_RECONNECT_DELAY_MS = 1000;
 
 function invalid(url: string, why: string): UsageError {
-  return new UsageError('QUEUE_URL_INVALID', `--queue "${url}": ${why}`, { hint: 'use redis://HOST:PORT or redis://HOST:PORT/DB (DB a number), rediss:// for TLS' });
+  return new UsageError('QUEUE_URL_INVALID', `--queue "${url}": ${why}`, {
+    hint: 'use redis://HOST:PORT or redis://HOST:PORT/DB (DB a number), rediss:// for TLS',
+  });
 }
 
 /**
@@ -21,7 +23,8 @@ export function connectionFrom(url: string): RedisOptions {
   } catch {
     throw invalid(url, 'not a URL');
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw invalid(url, `scheme "${parsed.protocol.slice(0, -1)}" is not redis or rediss`);
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
+    throw invalid(url, `scheme "${parsed.protocol.slice(0, -1)}" is not redis or rediss`);
   if (!parsed.hostname) throw invalid(url, 'no host');
   const db = parsed.pathname.replace(/^\//, '');
   if (db !== '' && !/^\d+$/.test(db)) throw invalid(url, `database "${decodeURIComponent(db)}" is not a number`);

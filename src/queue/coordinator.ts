@@ -87,8 +87,12 @@ export class QueueCoordinator {
     const { bullmq, Redis } = await loadQueuePackages('predict --queue');
     const { Queue, QueueEvents } = bullmq;
     const health = new RedisHealth(options.url, Redis, {
-      onDown: (reason) => options.log(`lost the connection to Redis at ${health.url} (${reason}); reconnecting, giving up after ${secondsText(options.outageMs)}`),
-      onUp: (downForMs) => options.log(`Redis at ${health.url} is back after ${secondsText(downForMs)}; checking the chunks in flight`),
+      onDown: (reason) =>
+        options.log(
+          `lost the connection to Redis at ${health.url} (${reason}); reconnecting, giving up after ${secondsText(options.outageMs)}`,
+        ),
+      onUp: (downForMs) =>
+        options.log(`Redis at ${health.url} is back after ${secondsText(downForMs)}; checking the chunks in flight`),
     });
     try {
       await health.firstConnection(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
@@ -102,7 +106,9 @@ export class QueueCoordinator {
     // Connection errors are reported once by `health`; without listeners BullMQ prints each one as a stack dump.
     queue.on('error', () => undefined);
     events.on('error', () => undefined);
-    events.on('completed', ({ jobId, returnvalue }) => coordinator.finish(jobId, returnvalue as unknown as ChunkResult));
+    events.on('completed', ({ jobId, returnvalue }) =>
+      coordinator.finish(jobId, returnvalue as unknown as ChunkResult),
+    );
     events.on('failed', ({ jobId, failedReason }) => coordinator.fail(jobId, failedReason));
     // Redis could go again between the health check and BullMQ's own connections: wait for those with a bound too.
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -111,7 +117,17 @@ export class QueueCoordinator {
       await Promise.race([
         Promise.all([queue.waitUntilReady(), events.waitUntilReady()]),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new EnvironmentError('QUEUE_UNREACHABLE', `cannot reach Redis at ${health.url}: no answer after ${secondsText(timeoutMs)}`, { hint: 'start redis-server, or check --queue' })), timeoutMs);
+          timer = setTimeout(
+            () =>
+              reject(
+                new EnvironmentError(
+                  'QUEUE_UNREACHABLE',
+                  `cannot reach Redis at ${health.url}: no answer after ${secondsText(timeoutMs)}`,
+                  { hint: 'start redis-server, or check --queue' },
+                ),
+              ),
+            timeoutMs,
+          );
         }),
       ]);
     } catch (error) {
@@ -145,7 +161,10 @@ export class QueueCoordinator {
       dropLateConnectionErrors();
       this.stop(new QueueLostError('the queue connection was closed'));
       const polite = Promise.allSettled([this.events.close(), this.queue.close()]);
-      const timedOut = await Promise.race([polite.then(() => false), new Promise<boolean>((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS, true).unref())]);
+      const timedOut = await Promise.race([
+        polite.then(() => false),
+        new Promise<boolean>((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS, true).unref()),
+      ]);
       if (timedOut) await Promise.allSettled([this.events.disconnect(), this.queue.disconnect()]);
       this.health.close();
     })();
@@ -155,7 +174,9 @@ export class QueueCoordinator {
   private submit(chunk: Chunk): Promise<ChunkResult> {
     if (this.failure) return Promise.reject(this.failure);
     const jobId = this.jobId(chunk);
-    const result = new Promise<ChunkResult>((resolve, reject) => this.waiting.set(jobId, { chunk, queued: false, resolve, reject }));
+    const result = new Promise<ChunkResult>((resolve, reject) =>
+      this.waiting.set(jobId, { chunk, queued: false, resolve, reject }),
+    );
     // Not awaited: while Redis is down the commands wait in ioredis's offline queue, and the watchdog may give up first.
     const queued = () => {
       const waiter = this.waiting.get(jobId);
@@ -169,7 +190,8 @@ export class QueueCoordinator {
       .catch((error: Error) => {
         // A connection dropped mid-command: the poll finds the job (or its absence) and queues it again if need be.
         queued();
-        if (!this.failure && !this.closing) this.options.log(`${rowsOf(chunk)}: could not queue the job (${error.message}); trying again`);
+        if (!this.failure && !this.closing)
+          this.options.log(`${rowsOf(chunk)}: could not queue the job (${error.message}); trying again`);
       });
     return result;
   }
@@ -185,7 +207,13 @@ export class QueueCoordinator {
   private async enqueue(jobId: string, chunk: Chunk): Promise<void> {
     const run = this.run!;
     if ((await this.queue.getJobState(jobId)) === 'failed') await this.queue.remove(jobId);
-    const data: ChunkJobData = { models: run.models, modelsDigest: run.runId.models, loadOptions: run.loadOptions, settings: run.settings, chunk };
+    const data: ChunkJobData = {
+      models: run.models,
+      modelsDigest: run.runId.models,
+      loadOptions: run.loadOptions,
+      settings: run.settings,
+      chunk,
+    };
     await this.queue.add(CHUNK_JOB, data, { jobId, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 100 } });
   }
 
@@ -200,7 +228,9 @@ export class QueueCoordinator {
       if (state === 'completed') this.finish(jobId, job.returnvalue);
       else this.fail(jobId, job.failedReason);
     } else if (state === 'unknown' && this.waiting.has(jobId)) {
-      this.options.log(`${rowsOf(waiter.chunk)}: the job is gone from Redis (restarted without persistence?); queuing it again`);
+      this.options.log(
+        `${rowsOf(waiter.chunk)}: the job is gone from Redis (restarted without persistence?); queuing it again`,
+      );
       await this.enqueue(jobId, waiter.chunk);
     }
   }
@@ -223,7 +253,9 @@ export class QueueCoordinator {
   }
 
   private fail(jobId: string, reason: string): void {
-    this.settle(jobId, (waiter) => waiter.reject(new DataError('CHUNK_FAILED', `${rowsOf(waiter.chunk)} failed on a worker: ${reason}`)));
+    this.settle(jobId, (waiter) =>
+      waiter.reject(new DataError('CHUNK_FAILED', `${rowsOf(waiter.chunk)} failed on a worker: ${reason}`)),
+    );
   }
 
   private settle(jobId: string, how: (waiter: Waiter) => void): void {
@@ -250,11 +282,17 @@ export class QueueCoordinator {
     if (downFor !== undefined) {
       if (downFor >= outageMs) {
         this.stop(
-          new QueueLostError(`lost Redis at ${this.health.url}: unreachable for ${secondsText(downFor)} (${this.health.reason})`, {
-            hint: 'the rows written so far are kept: once Redis is back, rerun the same command with --resume',
-          }),
+          new QueueLostError(
+            `lost Redis at ${this.health.url}: unreachable for ${secondsText(downFor)} (${this.health.reason})`,
+            {
+              hint: 'the rows written so far are kept: once Redis is back, rerun the same command with --resume',
+            },
+          ),
         );
-      } else log(`Redis at ${this.health.url} unreachable for ${secondsText(downFor)} (${this.health.reason}); giving up after ${secondsText(outageMs)}`);
+      } else
+        log(
+          `Redis at ${this.health.url} unreachable for ${secondsText(downFor)} (${this.health.reason}); giving up after ${secondsText(outageMs)}`,
+        );
       return;
     }
     const idleMs = Date.now() - this.lastFinished;
@@ -264,7 +302,9 @@ export class QueueCoordinator {
       const queued = counts.waiting + counts.delayed + counts.prioritized;
       const total = this.run?.expectedChunks === undefined ? '' : ` of ${Math.max(this.run.expectedChunks, this.done)}`;
       const noWorker = counts.active === 0 ? `; is \`headstart worker --queue ${this.health.url}\` running?` : '';
-      log(`waiting for workers: ${this.done}${total} chunks done, ${counts.active} active, ${queued} queued; none finished for ${secondsText(idleMs)}${noWorker}`);
+      log(
+        `waiting for workers: ${this.done}${total} chunks done, ${counts.active} active, ${queued} queued; none finished for ${secondsText(idleMs)}${noWorker}`,
+      );
     } catch {
       // Redis went away between the check and the count: the next report says so.
     }

@@ -28,7 +28,11 @@ export class RedisHealth {
   private connectedOnce = false;
   private closed = false;
 
-  constructor(url: string, RedisClient: typeof Redis, private readonly events: HealthEvents = {}) {
+  constructor(
+    url: string,
+    RedisClient: typeof Redis,
+    private readonly events: HealthEvents = {},
+  ) {
     this.url = redactedUrl(url);
     this.client = new RedisClient({ ...connectionFrom(url), commandTimeout: PING_TIMEOUT_MS });
     // With a listener attached, ioredis no longer prints "[ioredis] Unhandled error event" stack dumps.
@@ -55,7 +59,11 @@ export class RedisHealth {
         this.client.once('error', onError);
       });
     } catch (cause) {
-      throw new EnvironmentError('QUEUE_UNREACHABLE', `cannot reach Redis at ${this.url}: ${(cause as Error).message}`, { cause, hint: 'start redis-server, or check --queue' });
+      throw new EnvironmentError(
+        'QUEUE_UNREACHABLE',
+        `cannot reach Redis at ${this.url}: ${(cause as Error).message}`,
+        { cause, hint: 'start redis-server, or check --queue' },
+      );
     } finally {
       clearTimeout(timer);
       if (onReady) this.client.off('ready', onReady);

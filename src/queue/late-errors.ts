@@ -5,12 +5,25 @@
  * clean shutdown. Once a queue client starts closing, such late connection errors are dropped;
  * any other unhandled rejection is rethrown, as Node would by default.
  */
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 
 function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as NodeJS.ErrnoException).code;
-  return (code !== undefined && CONNECTION_CODES.has(code)) || error.name === 'ConnectionClosedError' || /^Connection is closed\.?$/.test(error.message);
+  return (
+    (code !== undefined && CONNECTION_CODES.has(code)) ||
+    error.name === 'ConnectionClosedError' ||
+    /^Connection is closed\.?$/.test(error.message)
+  );
 }
 
 let installed = false;

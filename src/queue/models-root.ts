@@ -10,7 +10,9 @@ import { UsageError } from '../errors.js';
 export async function resolveModelsRoot(root: string): Promise<string> {
   const real = await fs.realpath(root).catch(() => undefined);
   if (real === undefined || !(await fs.stat(real)).isDirectory()) {
-    throw new UsageError('MODELS_ROOT_INVALID', `--models-root ${root} is not a directory`, { hint: 'give the folder holding the model directories the jobs name' });
+    throw new UsageError('MODELS_ROOT_INVALID', `--models-root ${root} is not a directory`, {
+      hint: 'give the folder holding the model directories the jobs name',
+    });
   }
   return real;
 }

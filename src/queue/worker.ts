@@ -54,14 +54,21 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     let heads = loaded.get(key);
     if (!heads) {
       heads = (async () => {
-        const named = [...data.models.map((model) => model.dir), ...(data.loadOptions.modelDir === undefined ? [] : [data.loadOptions.modelDir])];
+        const named = [
+          ...data.models.map((model) => model.dir),
+          ...(data.loadOptions.modelDir === undefined ? [] : [data.loadOptions.modelDir]),
+        ];
         const outside = await firstOutsideRoot(named, modelsRoot);
         if (outside !== undefined) {
-          throw new UnrecoverableError(`the model directory ${outside} is outside this worker's models root ${modelsRoot}; start the worker with --models-root set to a folder that holds it`);
+          throw new UnrecoverableError(
+            `the model directory ${outside} is outside this worker's models root ${modelsRoot}; start the worker with --models-root set to a folder that holds it`,
+          );
         }
         const local = await digestModels(data.models);
         if (local !== data.modelsDigest) {
-          throw new UnrecoverableError(`the models at ${data.models.map((m) => m.dir).join(', ')} on this worker differ from the coordinator's`);
+          throw new UnrecoverableError(
+            `the models at ${data.models.map((m) => m.dir).join(', ')} on this worker differ from the coordinator's`,
+          );
         }
         return HeadSet.load(data.models, { ...data.loadOptions, allowDownload: options.allowDownload });
       })();
@@ -110,8 +117,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   });
   const status = setInterval(() => {
     const downFor = health.downFor();
-    if (downFor !== undefined) log(`${who}: waiting for Redis at ${health.url} (unreachable for ${secondsText(downFor)}: ${health.reason})`);
-    else if (active === 0 && Date.now() - idleSince >= options.statusMs) log(`${who}: waiting for chunks on ${options.queueName} (idle for ${secondsText(Date.now() - idleSince)}; ${done} done so far)`);
+    if (downFor !== undefined)
+      log(`${who}: waiting for Redis at ${health.url} (unreachable for ${secondsText(downFor)}: ${health.reason})`);
+    else if (active === 0 && Date.now() - idleSince >= options.statusMs)
+      log(
+        `${who}: waiting for chunks on ${options.queueName} (idle for ${secondsText(Date.now() - idleSince)}; ${done} done so far)`,
+      );
     else void health.check();
   }, options.statusMs);
   return {

@@ -17,7 +17,16 @@
 import { TextClassifier, type FitOptions, type FitReport } from '../classifier.js';
 import { type EpochLog, DEFAULT_SEED } from '../heads/index.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
-import { isEncoder, type Encoder, type EncoderSpec, DEFAULT_TFIDF_OPTIONS, DEFAULT_DENSE_WEIGHT, createEncoder, type EncoderChoice, type EncoderLoadOptions } from '../encoders/index.js';
+import {
+  isEncoder,
+  type Encoder,
+  type EncoderSpec,
+  DEFAULT_TFIDF_OPTIONS,
+  DEFAULT_DENSE_WEIGHT,
+  createEncoder,
+  type EncoderChoice,
+  type EncoderLoadOptions,
+} from '../encoders/index.js';
 import { isMultiLabelInput, type LabelInput } from '../labels.js';
 import { DataError } from '../errors.js';
 import { checkTrainingTask, trainableTask } from '../data/index.js';
@@ -67,7 +76,11 @@ export interface AutoReport {
   fit: FitReport;
 }
 
-export async function trainAuto(texts: readonly string[], labels: LabelInput, options: AutoOptions = {}): Promise<{ classifier: TextClassifier; report: AutoReport }> {
+export async function trainAuto(
+  texts: readonly string[],
+  labels: LabelInput,
+  options: AutoOptions = {},
+): Promise<{ classifier: TextClassifier; report: AutoReport }> {
   const { encoder = 'potion', ...rest } = options;
   const started = performance.now();
   // The pretrained encoder is loaded once (AutoOptions are EncoderLoadOptions): every classifier
@@ -90,7 +103,16 @@ async function trainAutoWith(
   options: Omit<AutoOptions, 'encoder'>,
   started: number,
 ): Promise<{ classifier: TextClassifier; report: AutoReport }> {
-  const { cache, budgetSeconds = DEFAULT_BUDGET_SECONDS, fit = {}, minFusionExamples = MIN_FUSION_EXAMPLES, labelTexts, signal, onStage, ...load } = options;
+  const {
+    cache,
+    budgetSeconds = DEFAULT_BUDGET_SECONDS,
+    fit = {},
+    minFusionExamples = MIN_FUSION_EXAMPLES,
+    labelTexts,
+    signal,
+    onStage,
+    ...load
+  } = options;
   // Checked once here: the classifiers trained below check again, but only this warns.
   const labels = trainableTask(texts, given, fit.multiLabel);
   const warnings = checkTrainingTask(texts, labels, encoder);
@@ -99,12 +121,27 @@ async function trainAutoWith(
   // Class imbalance: a prior correction whose strength is chosen on held-out rows, not fixed
   // balanced class weights (see docs/decisions/fusion-choice.md).
   // Every classifier trained here is one the recipe configured: 'single' keeps fit() from running auto again.
-  const fitOptions: FitOptions = { priorCorrection: true, ...definedOnly(memberFit), recipe: 'single', ...(signal && { signal }) };
+  const fitOptions: FitOptions = {
+    priorCorrection: true,
+    ...definedOnly(memberFit),
+    recipe: 'single',
+    ...(signal && { signal }),
+  };
   const single = async (reason: string, defaults: FitOptions = {}) => {
-    const { classifier, report } = await TextClassifier.train(texts, labels, { ...defaults, ...fitOptions }, { encoder, cache, ...load });
+    const { classifier, report } = await TextClassifier.train(
+      texts,
+      labels,
+      { ...defaults, ...fitOptions },
+      { encoder, cache, ...load },
+    );
     return { classifier, report: summary(report, 'pretrained', reason) };
   };
-  const summary = (report: FitReport, chosen: string, reason: string, weights = report.fusion?.weights ?? [1]): AutoReport => ({
+  const summary = (
+    report: FitReport,
+    chosen: string,
+    reason: string,
+    weights = report.fusion?.weights ?? [1],
+  ): AutoReport => ({
     recipe: 'auto',
     chosen,
     reason,
@@ -117,7 +154,9 @@ async function trainAutoWith(
 
   const primary = encoder.spec;
   if (primary.type === 'tfidf' || primary.type === 'concat') {
-    return single(`the encoder is TF-IDF already: nothing to fuse${isMultiLabelInput(labels) ? ' (multi-label data)' : ''}`);
+    return single(
+      `the encoder is TF-IDF already: nothing to fuse${isMultiLabelInput(labels) ? ' (multi-label data)' : ''}`,
+    );
   }
   // The TF-IDF member reads sparse rows (src/heads/sparse-linear.ts): its full vocabulary costs seconds, not gigabytes.
   const tfidf: EncoderSpec = { type: 'tfidf', ...DEFAULT_TFIDF_OPTIONS };
@@ -125,10 +164,15 @@ async function trainAutoWith(
   // static encoder's head; a transformer gets plain TF-IDF, since a second transformer pass would
   // double the cost of every prediction.
   const withEmbeddings: EncoderSpec | undefined =
-    primary.type === 'static' && !primary.tuned ? { type: 'concat', tfidf: { ...DEFAULT_TFIDF_OPTIONS }, dense: primary, denseWeight: DEFAULT_DENSE_WEIGHT } : undefined;
+    primary.type === 'static' && !primary.tuned
+      ? { type: 'concat', tfidf: { ...DEFAULT_TFIDF_OPTIONS }, dense: primary, denseWeight: DEFAULT_DENSE_WEIGHT }
+      : undefined;
   const lexical = withEmbeddings ?? tfidf;
   if (isMultiLabelInput(labels)) {
-    if (texts.length < minFusionExamples) return single(`multi-label data, ${texts.length} examples (< ${minFusionExamples}): one head over the pretrained encoder`);
+    if (texts.length < minFusionExamples)
+      return single(
+        `multi-label data, ${texts.length} examples (< ${minFusionExamples}): one head over the pretrained encoder`,
+      );
     // The concatenation shares the encoder rather than loading it again from its spec.
     const candidateLoad: EncoderLoadOptions = { ...load, loaded: encoder };
     const candidates: HeadCandidate[] = [
@@ -136,20 +180,48 @@ async function trainAutoWith(
       {
         name: lexicalName(lexical),
         encoder: lexical,
-        fit: { recipe: 'single', ...(fit.seed !== undefined && { seed: fit.seed }), ...(signal && { signal }), ...(fit.onProgress && { onProgress: fit.onProgress }) },
+        fit: {
+          recipe: 'single',
+          ...(fit.seed !== undefined && { seed: fit.seed }),
+          ...(signal && { signal }),
+          ...(fit.onProgress && { onProgress: fit.onProgress }),
+        },
         cache,
       },
     ];
     onStage?.(`auto: multi-label data: scoring the pretrained and ${lexicalName(lexical)} heads on a held-out 10%`);
     const deadline = AbortSignal.timeout(budgetSeconds * 1000);
-    const { best, scores } = await chooseMultiLabelHead(texts, labels, candidates, { seed: fit.seed ?? DEFAULT_SEED, deadline, load: candidateLoad });
+    const { best, scores } = await chooseMultiLabelHead(texts, labels, candidates, {
+      seed: fit.seed ?? DEFAULT_SEED,
+      deadline,
+      load: candidateLoad,
+    });
     const winner = candidates[best];
-    const described = scores.map((s) => `${s.name} ${s.macroF1 === undefined ? `did not finish within ${budgetSeconds} s` : s.macroF1.toFixed(4)}`).join(', ');
-    const { classifier, report } = await TextClassifier.train(texts, labels, winner.fit, { encoder: winner.encoder, cache: winner.cache, ...candidateLoad });
+    const described = scores
+      .map(
+        (s) =>
+          `${s.name} ${s.macroF1 === undefined ? `did not finish within ${budgetSeconds} s` : s.macroF1.toFixed(4)}`,
+      )
+      .join(', ');
+    const { classifier, report } = await TextClassifier.train(texts, labels, winner.fit, {
+      encoder: winner.encoder,
+      cache: winner.cache,
+      ...candidateLoad,
+    });
     const reason = `multi-label data (fusion is single-label only): the head with the best held-out macro-F1 (${described}), retrained on every row`;
     return { classifier, report: summary(report, winner.name, reason) };
   }
-  if (texts.length < minFusionExamples) return trainFewShot(texts, labels, { encoder, withEmbeddings, fitOptions, minFusionExamples, labelTexts, cache, load, summary });
+  if (texts.length < minFusionExamples)
+    return trainFewShot(texts, labels, {
+      encoder,
+      withEmbeddings,
+      fitOptions,
+      minFusionExamples,
+      labelTexts,
+      cache,
+      load,
+      summary,
+    });
 
   let skipped = '';
   // A static encoder is fine-tuned with its head (an explicit fit.fineTune wins) and also kept
@@ -158,11 +230,24 @@ async function trainAutoWith(
   let tune = fit.fineTune === undefined && primary.type === 'static';
   for (;;) {
     const deadline = AbortSignal.timeout(budgetSeconds * 1000);
-    const classifier = await TextClassifier.create({ encoder, fuseWith: tune ? [lexical, encoder] : [lexical], cache, ...load });
-    onStage?.(`auto: training ${tune ? 'fine-tuned and frozen static' : classifier.encoder.spec.type} + ${lexicalName(lexical)} heads (budget ${budgetSeconds} s)`);
+    const classifier = await TextClassifier.create({
+      encoder,
+      fuseWith: tune ? [lexical, encoder] : [lexical],
+      cache,
+      ...load,
+    });
+    onStage?.(
+      `auto: training ${tune ? 'fine-tuned and frozen static' : classifier.encoder.spec.type} + ${lexicalName(lexical)} heads (budget ${budgetSeconds} s)`,
+    );
     const projection = tune ? overrunProjection(budgetSeconds, fitOptions.onEpoch) : undefined;
     const stops = [deadline, ...(signal ? [signal] : []), ...(projection ? [projection.signal] : [])];
-    const tuning: FitOptions = tune ? { fineTune: [true, undefined, undefined], fusionCandidates: EITHER_TUNED_OR_FROZEN, onEpoch: projection!.onEpoch } : {};
+    const tuning: FitOptions = tune
+      ? {
+          fineTune: [true, undefined, undefined],
+          fusionCandidates: EITHER_TUNED_OR_FROZEN,
+          onEpoch: projection!.onEpoch,
+        }
+      : {};
     let report: FitReport;
     try {
       report = await classifier.fit(texts, labels, { ...fitOptions, ...tuning, signal: AbortSignal.any(stops) });
@@ -171,29 +256,43 @@ async function trainAutoWith(
       const overran = deadline.aborted || projection?.signal.aborted;
       if (!overran || signal?.aborted) throw error;
       if (tune) {
-        const why = deadline.aborted ? 'did not finish' : `would not finish (projected ${projection!.projectedSeconds().toFixed(0)} s)`;
-        onStage?.(`auto: fine-tuning ${why} within ${budgetSeconds} s; training the frozen encoder's head alone with TF-IDF`);
+        const why = deadline.aborted
+          ? 'did not finish'
+          : `would not finish (projected ${projection!.projectedSeconds().toFixed(0)} s)`;
+        onStage?.(
+          `auto: fine-tuning ${why} within ${budgetSeconds} s; training the frozen encoder's head alone with TF-IDF`,
+        );
         tune = false;
         skipped = `fine-tuning ${why} within the ${budgetSeconds} s budget, so the table stayed frozen; `;
         continue;
       }
-      onStage?.(`auto: the fused training did not finish within ${budgetSeconds} s; training the pretrained head alone`);
+      onStage?.(
+        `auto: the fused training did not finish within ${budgetSeconds} s; training the pretrained head alone`,
+      );
       return single(`${skipped}the TF-IDF member did not finish within the ${budgetSeconds} s budget`);
     }
-    const names = classifier.encoders.map((e, i) => (i === 1 ? lexicalName(e.spec) : e.spec.type === 'static' && e.spec.tuned ? 'fine-tuned' : 'pretrained'));
+    const names = classifier.encoders.map((e, i) =>
+      i === 1 ? lexicalName(e.spec) : e.spec.type === 'static' && e.spec.tuned ? 'fine-tuned' : 'pretrained',
+    );
     // The static head not chosen (and TF-IDF, if unused) need not be saved, loaded or run.
     await classifier.dropUnusedMembers();
     const choice = report.fusion;
     if (!choice) {
-      return { classifier, report: summary(report, 'fusion', `${skipped}no held-out split (too few examples per class): equal weights`) };
+      return {
+        classifier,
+        report: summary(report, 'fusion', `${skipped}no held-out split (too few examples per class): equal weights`),
+      };
     }
     const used = names.filter((_, i) => choice.weights[i] > 0);
     const chosen = used.length === 1 ? used[0] : 'fusion';
-    const scored = (c: (typeof choice.candidates)[number]) => `log-loss ${c.nll.toFixed(4)}, macro-F1 ${c.macroF1.toFixed(4)}`;
+    const scored = (c: (typeof choice.candidates)[number]) =>
+      `log-loss ${c.nll.toFixed(4)}, macro-F1 ${c.macroF1.toFixed(4)}`;
     const chosenScores = `${scored(choice.candidates[0])}, expected macro-F1 ${choice.candidates[0].expectedMacroF1.toFixed(4)}`;
     const scores = [`chosen ${choice.weights.join('/')} with prior correction ${choice.priorAlpha}: ${chosenScores}`];
     names.forEach((name, i) => {
-      const alone = choice.candidates.find((c) => c.priorAlpha === 0 && c.weights.every((w, j) => w === (j === i ? 1 : 0)));
+      const alone = choice.candidates.find(
+        (c) => c.priorAlpha === 0 && c.weights.every((w, j) => w === (j === i ? 1 : 0)),
+      );
       if (alone) scores.push(`${name} alone ${scored(alone)}`);
     });
     const reason = `${skipped}the ${names.join('/')} mix with the lowest held-out log-loss (of ${choice.candidates.filter((c) => c.priorAlpha === 0).length}), then the prior correction with the best macro-F1 expected under its calibrated held-out probabilities (${scores.join('; ')})`;
@@ -217,24 +316,39 @@ interface FewShotContext {
  * out: the regression when no word occurs in two texts, the prior when a label name has no token the
  * encoder knows.
  */
-async function trainFewShot(texts: readonly string[], labels: LabelInput, context: FewShotContext): Promise<{ classifier: TextClassifier; report: AutoReport }> {
+async function trainFewShot(
+  texts: readonly string[],
+  labels: LabelInput,
+  context: FewShotContext,
+): Promise<{ classifier: TextClassifier; report: AutoReport }> {
   const { encoder, withEmbeddings, fitOptions, minFusionExamples, labelTexts, cache, load, summary } = context;
   let lexical = withEmbeddings;
   let prior = true;
   const left: string[] = [];
   for (;;) {
     const trained = lexical ? 2 : 1;
-    const weights = [...Array<number>(trained).fill((prior ? 1 - FEW_SHOT_PRIOR_WEIGHT : 1) / trained), ...(prior ? [FEW_SHOT_PRIOR_WEIGHT] : [])];
+    const weights = [
+      ...Array<number>(trained).fill((prior ? 1 - FEW_SHOT_PRIOR_WEIGHT : 1) / trained),
+      ...(prior ? [FEW_SHOT_PRIOR_WEIGHT] : []),
+    ];
     const fuseWith = [...(lexical ? [lexical] : []), ...(prior ? [encoder] : [])];
     const fit: FitOptions = {
       validationSplit: 0,
       epochs: FEW_SHOT_EPOCHS,
       ...(fuseWith.length > 0 && { fusionWeights: weights }),
-      ...(prior && { labelSimilarity: weights.map((_, i) => i === weights.length - 1), ...(labelTexts && { labelTexts }) }),
+      ...(prior && {
+        labelSimilarity: weights.map((_, i) => i === weights.length - 1),
+        ...(labelTexts && { labelTexts }),
+      }),
       ...fitOptions,
     };
     try {
-      const { classifier, report } = await TextClassifier.train(texts, labels, fit, { encoder, fuseWith, cache, ...load });
+      const { classifier, report } = await TextClassifier.train(texts, labels, fit, {
+        encoder,
+        fuseWith,
+        cache,
+        ...load,
+      });
       const parts = ['the pretrained head', ...(lexical ? ['a TF-IDF+embeddings regression'] : [])];
       const similarity = report.members.at(-1)?.labelSimilarity;
       if (prior && similarity) {
@@ -242,7 +356,10 @@ async function trainFewShot(texts: readonly string[], labels: LabelInput, contex
           `the texts' similarity to the ${labelTexts ? 'label descriptions' : 'label names'} (a zero-shot prior: alone it classifies ${(100 * similarity.trainingAccuracy).toFixed(0)}% of the training rows; fitted scale ${similarity.scale.toFixed(1)})`,
         );
       }
-      const mix = parts.length === 1 ? `${parts[0]} is used alone` : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)} are averaged with weights ${weights.map((w) => +w.toFixed(2)).join('/')}`;
+      const mix =
+        parts.length === 1
+          ? `${parts[0]} is used alone`
+          : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)} are averaged with weights ${weights.map((w) => +w.toFixed(2)).join('/')}`;
       const why = `${texts.length} examples (< ${minFusionExamples}): too few to choose a mix or stop early on held-out rows, so every row trains for ${FEW_SHOT_EPOCHS} epochs and ${mix}${left.map((l) => `; ${l}`).join('')}`;
       return { classifier, report: summary(report, fuseWith.length > 0 ? 'fusion' : 'pretrained', why, weights) };
     } catch (error) {
@@ -260,8 +377,14 @@ async function trainFewShot(texts: readonly string[], labels: LabelInput, contex
 }
 
 /** Weights over (fine-tuned, TF-IDF, frozen): TF-IDF mixed in steps of 0.1 with one of the two static heads. */
-const EITHER_TUNED_OR_FROZEN: number[][] = Array.from({ length: 11 }, (_, k) => [k / 10, (10 - k) / 10]).flatMap(([w, t]) =>
-  w === 0 ? [[0, 1, 0]] : [[w, t, 0], [0, t, w]],
+const EITHER_TUNED_OR_FROZEN: number[][] = Array.from({ length: 11 }, (_, k) => [k / 10, (10 - k) / 10]).flatMap(
+  ([w, t]) =>
+    w === 0
+      ? [[0, 1, 0]]
+      : [
+          [w, t, 0],
+          [0, t, w],
+        ],
 );
 
 /**

@@ -36,19 +36,37 @@ export async function chooseMultiLabelHead(
   candidates: readonly HeadCandidate[],
   options: { seed: number; deadline: AbortSignal; load: EncoderLoadOptions },
 ): Promise<{ best: number; scores: CandidateScore[] }> {
-  const split = groupedStratifiedSplit(labelSetStrata(labels), HELD_OUT_FRACTION, options.seed, containmentGroups(texts));
+  const split = groupedStratifiedSplit(
+    labelSetStrata(labels),
+    HELD_OUT_FRACTION,
+    options.seed,
+    containmentGroups(texts),
+  );
   const pick = <T>(items: readonly T[], rows: Int32Array) => Array.from(rows, (row) => items[row]);
   const scores: CandidateScore[] = [];
   for (const [index, candidate] of candidates.entries()) {
-    const signal = index === 0 ? candidate.fit.signal : candidate.fit.signal ? AbortSignal.any([candidate.fit.signal, options.deadline]) : options.deadline;
+    const signal =
+      index === 0
+        ? candidate.fit.signal
+        : candidate.fit.signal
+          ? AbortSignal.any([candidate.fit.signal, options.deadline])
+          : options.deadline;
     try {
-      const { classifier } = await TextClassifier.train(pick(texts, split.train), pick(labels, split.train), { ...candidate.fit, signal }, {
-        encoder: candidate.encoder,
-        cache: candidate.cache,
-        ...options.load,
-      });
+      const { classifier } = await TextClassifier.train(
+        pick(texts, split.train),
+        pick(labels, split.train),
+        { ...candidate.fit, signal },
+        {
+          encoder: candidate.encoder,
+          cache: candidate.cache,
+          ...options.load,
+        },
+      );
       try {
-        scores.push({ name: candidate.name, macroF1: (await classifier.evaluate(pick(texts, split.test), pick(labels, split.test))).macroF1 });
+        scores.push({
+          name: candidate.name,
+          macroF1: (await classifier.evaluate(pick(texts, split.test), pick(labels, split.test))).macroF1,
+        });
       } finally {
         await classifier.dispose();
       }

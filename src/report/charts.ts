@@ -13,12 +13,24 @@ const MAX_LABELLED_CELLS = 20;
  * hundred of the 5,929 are empty, and each drawn cell costs the file about 150 bytes); the colour
  * scale is logarithmic-like (symlog) so a single mistake still shows beside a diagonal of hundreds.
  */
-export function confusionChart(title: string, labels: readonly string[], confusion: readonly (readonly number[])[]): TopLevelSpec {
+export function confusionChart(
+  title: string,
+  labels: readonly string[],
+  confusion: readonly (readonly number[])[],
+): TopLevelSpec {
   const values: Row[] = [];
-  confusion.forEach((row, t) => row.forEach((count, p) => count > 0 && values.push({ actual: labels[t], predicted: labels[p], count })));
+  confusion.forEach((row, t) =>
+    row.forEach((count, p) => count > 0 && values.push({ actual: labels[t], predicted: labels[p], count })),
+  );
   const many = labels.length > MAX_LABELLED_CELLS;
   const side = many ? labels.length * 11 : Math.max(160, labels.length * 40);
-  const axis = (name: string) => ({ field: name, type: 'nominal' as const, sort: [...labels], scale: { domain: [...labels] }, axis: { labelLimit: 320, labelFontSize: many ? 9 : 11 } });
+  const axis = (name: string) => ({
+    field: name,
+    type: 'nominal' as const,
+    sort: [...labels],
+    scale: { domain: [...labels] },
+    axis: { labelLimit: 320, labelFontSize: many ? 9 : 11 },
+  });
   return {
     $schema: SCHEMA,
     title,
@@ -27,8 +39,20 @@ export function confusionChart(title: string, labels: readonly string[], confusi
     data: { values },
     encoding: { x: { ...axis('predicted'), title: 'predicted' }, y: { ...axis('actual'), title: 'true' } },
     layer: [
-      { mark: 'rect', encoding: { color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues', type: many ? 'symlog' : 'linear' } } } },
-      ...(many ? [] : [{ mark: { type: 'text' as const, fontSize: 10 }, encoding: { text: { field: 'count', type: 'quantitative' as const } } }]),
+      {
+        mark: 'rect',
+        encoding: {
+          color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues', type: many ? 'symlog' : 'linear' } },
+        },
+      },
+      ...(many
+        ? []
+        : [
+            {
+              mark: { type: 'text' as const, fontSize: 10 },
+              encoding: { text: { field: 'count', type: 'quantitative' as const } },
+            },
+          ]),
     ],
     config: { view: { stroke: '#ccc' } },
   } as TopLevelSpec;
@@ -38,7 +62,12 @@ export function confusionChart(title: string, labels: readonly string[], confusi
 export function perClassChart(title: string, perClass: readonly ClassMetrics[]): TopLevelSpec {
   const order = [...perClass].sort((a, b) => a.f1 - b.f1 || a.label.localeCompare(b.label)).map((c) => c.label);
   const values: Row[] = perClass.flatMap((c) =>
-    (['precision', 'recall', 'f1'] as const).map((metric) => ({ label: c.label, metric: metric === 'f1' ? 'F1' : metric, value: c[metric], support: c.support })),
+    (['precision', 'recall', 'f1'] as const).map((metric) => ({
+      label: c.label,
+      metric: metric === 'f1' ? 'F1' : metric,
+      value: c[metric],
+      support: c.support,
+    })),
   );
   return {
     $schema: SCHEMA,
@@ -81,10 +110,18 @@ export function reliabilityChart(title: string, bins: readonly ReliabilityBin[])
       {
         data: { values },
         mark: { type: 'point', filled: true, color: '#d62728' },
-        encoding: { x: { field: 'meanConfidence', type: 'quantitative' }, y: { field: 'accuracy', type: 'quantitative' } },
+        encoding: {
+          x: { field: 'meanConfidence', type: 'quantitative' },
+          y: { field: 'accuracy', type: 'quantitative' },
+        },
       },
       {
-        data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
+        data: {
+          values: [
+            { x: 0, y: 0 },
+            { x: 1, y: 1 },
+          ],
+        },
         mark: { type: 'line', color: '#888', strokeDash: [4, 4] },
         encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
       },
@@ -93,7 +130,11 @@ export function reliabilityChart(title: string, bins: readonly ReliabilityBin[])
 }
 
 /** Rows per top-probability bin, stacked correct / incorrect. */
-export function scoreHistogramChart(title: string, rows: readonly { score: number; correct: boolean }[], bins = 20): TopLevelSpec {
+export function scoreHistogramChart(
+  title: string,
+  rows: readonly { score: number; correct: boolean }[],
+  bins = 20,
+): TopLevelSpec {
   const counts = new Map<string, Row>();
   for (const { score, correct } of rows) {
     const bin = Math.min(bins - 1, Math.max(0, Math.ceil(score * bins) - 1));
@@ -114,13 +155,21 @@ export function scoreHistogramChart(title: string, rows: readonly { score: numbe
       x: { field: 'lo', type: 'quantitative', scale: { domain: [0, 1] }, title: 'top probability' },
       x2: { field: 'hi' },
       y: { aggregate: 'sum', field: 'rows', type: 'quantitative', stack: 'zero', title: 'rows' },
-      color: { field: 'outcome', type: 'nominal', scale: { domain: ['correct', 'incorrect'], range: ['#4c78a8', '#e45756'] }, title: null },
+      color: {
+        field: 'outcome',
+        type: 'nominal',
+        scale: { domain: ['correct', 'incorrect'], range: ['#4c78a8', '#e45756'] },
+        title: null,
+      },
     },
   } as TopLevelSpec;
 }
 
 /** Each fold's accuracy and macro-F1 as a point, with the mean as a tick. */
-export function foldSpreadChart(title: string, folds: readonly { fold: number; accuracy: number; macroF1: number }[]): TopLevelSpec {
+export function foldSpreadChart(
+  title: string,
+  folds: readonly { fold: number; accuracy: number; macroF1: number }[],
+): TopLevelSpec {
   const values: Row[] = folds.flatMap((f) => [
     { metric: 'accuracy', fold: `fold ${f.fold + 1}`, value: f.accuracy },
     { metric: 'macro-F1', fold: `fold ${f.fold + 1}`, value: f.macroF1 },
@@ -133,8 +182,18 @@ export function foldSpreadChart(title: string, folds: readonly { fold: number; a
     height: 110,
     data: { values },
     layer: [
-      { mark: { type: 'point', filled: true, size: 70 }, encoding: { x: { field: 'value', type: 'quantitative', scale: { zero: false }, title: 'score' }, y, color: { field: 'fold', type: 'nominal', title: null } } },
-      { mark: { type: 'tick', color: 'black', thickness: 2 }, encoding: { x: { aggregate: 'mean', field: 'value', type: 'quantitative' }, y } },
+      {
+        mark: { type: 'point', filled: true, size: 70 },
+        encoding: {
+          x: { field: 'value', type: 'quantitative', scale: { zero: false }, title: 'score' },
+          y,
+          color: { field: 'fold', type: 'nominal', title: null },
+        },
+      },
+      {
+        mark: { type: 'tick', color: 'black', thickness: 2 },
+        encoding: { x: { aggregate: 'mean', field: 'value', type: 'quantitative' }, y },
+      },
     ],
   } as TopLevelSpec;
 }

@@ -1,5 +1,10 @@
 /** What the report shows, worked out from an evaluation's scores (metrics from src/metrics, nothing recomputed another way). */
-import { expectedCalibrationError, reliabilityBins, type ClassificationReport, type ReliabilityBin } from '../metrics/index.js';
+import {
+  expectedCalibrationError,
+  reliabilityBins,
+  type ClassificationReport,
+  type ReliabilityBin,
+} from '../metrics/index.js';
 
 /** An evaluation as the report needs it: `probabilities` is row-major [rows, labels.length]; `targets` and `predicted` index `labels`. */
 export interface ScoredRows {
@@ -36,7 +41,10 @@ export const MISTAKES_SHOWN = 20;
 export function reportContent(scored: ScoredRows): ReportContent {
   const { labels, texts, probabilities, targets, predicted } = scored;
   const dim = labels.length;
-  const scores = Array.from(predicted, (label, row) => ({ score: probabilities[row * dim + label], correct: label === targets[row] }));
+  const scores = Array.from(predicted, (label, row) => ({
+    score: probabilities[row * dim + label],
+    correct: label === targets[row],
+  }));
   const wrong = scores.flatMap((s, row) => (s.correct ? [] : [row]));
   wrong.sort((a, b) => scores[b].score - scores[a].score || a - b);
   const mistakes = wrong.slice(0, MISTAKES_SHOWN).map((row) => ({

@@ -27,10 +27,30 @@ export async function buildReport(source: ReportSource): Promise<string> {
   const perClass = report.perClass.map((c, i) => ({ ...c, label: labels[i] }));
   const pooled = source.command === 'cv' ? ' (pooled out-of-fold predictions)' : '';
   const charts = [
-    { id: 'confusion', heading: `Confusion matrix${pooled}`, note: 'rows: true label, columns: predicted label; colour: number of rows (empty cells are blank)', spec: confusionChart('', labels, report.confusion) },
-    { id: 'per-class', heading: 'Precision, recall and F1 per class', note: 'classes sorted by F1, worst first', spec: perClassChart('', perClass) },
-    { id: 'reliability', heading: `Reliability diagram (ECE ${content.ece.toFixed(4)})`, note: `${content.bins.length} equal-width bins of top probability; bars: accuracy per bin, dots: at each bin's mean confidence, dashed: perfect calibration`, spec: reliabilityChart('', content.bins) },
-    { id: 'scores', heading: 'Top-probability histogram', note: 'rows by the probability of their predicted label, correct and incorrect stacked', spec: scoreHistogramChart('', content.scores) },
+    {
+      id: 'confusion',
+      heading: `Confusion matrix${pooled}`,
+      note: 'rows: true label, columns: predicted label; colour: number of rows (empty cells are blank)',
+      spec: confusionChart('', labels, report.confusion),
+    },
+    {
+      id: 'per-class',
+      heading: 'Precision, recall and F1 per class',
+      note: 'classes sorted by F1, worst first',
+      spec: perClassChart('', perClass),
+    },
+    {
+      id: 'reliability',
+      heading: `Reliability diagram (ECE ${content.ece.toFixed(4)})`,
+      note: `${content.bins.length} equal-width bins of top probability; bars: accuracy per bin, dots: at each bin's mean confidence, dashed: perfect calibration`,
+      spec: reliabilityChart('', content.bins),
+    },
+    {
+      id: 'scores',
+      heading: 'Top-probability histogram',
+      note: 'rows by the probability of their predicted label, correct and incorrect stacked',
+      spec: scoreHistogramChart('', content.scores),
+    },
   ];
   if (source.folds) {
     const accuracy = meanStd(source.folds.map((f) => f.accuracy));

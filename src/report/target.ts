@@ -19,13 +19,19 @@ export async function checkReportTarget(report: string, inputs: readonly string[
   if (!stat && (await fs.lstat(report).catch(() => undefined))) throw notAFile(report, 'is a symbolic link to nothing');
   if (stat?.isDirectory()) throw notAFile(report, 'is a directory');
   if (stat && !stat.isFile()) throw notAFile(report, 'is a device, FIFO or socket');
-  const target = stat ? await fs.realpath(report) : path.join(await fs.realpath(await existingDirectory(report)), path.basename(report));
+  const target = stat
+    ? await fs.realpath(report)
+    : path.join(await fs.realpath(await existingDirectory(report)), path.basename(report));
   for (const input of inputs) {
     const real = await fs.realpath(input).catch(() => path.resolve(input));
     if (target === real || target.startsWith(real + path.sep)) {
-      throw new UsageError('REPORT_IS_INPUT', `--report ${report} is ${target === real ? '' : 'inside '}${input}, an input of this run: the report would replace it`, {
-        hint: 'write the report to another file, e.g. report.html',
-      });
+      throw new UsageError(
+        'REPORT_IS_INPUT',
+        `--report ${report} is ${target === real ? '' : 'inside '}${input}, an input of this run: the report would replace it`,
+        {
+          hint: 'write the report to another file, e.g. report.html',
+        },
+      );
     }
   }
   await fs.access(path.dirname(target), constants.W_OK).catch((error: unknown) => {
@@ -43,11 +49,15 @@ async function existingDirectory(report: string): Promise<string> {
   const dir = path.dirname(path.resolve(report));
   const stat = await fs.stat(dir).catch(() => undefined);
   if (!stat?.isDirectory()) {
-    throw new UsageError('REPORT_DIR_MISSING', `cannot write --report ${report}: directory ${dir} does not exist`, { hint: 'create the directory first, or fix the path' });
+    throw new UsageError('REPORT_DIR_MISSING', `cannot write --report ${report}: directory ${dir} does not exist`, {
+      hint: 'create the directory first, or fix the path',
+    });
   }
   return dir;
 }
 
 function notAFile(report: string, what: string): UsageError {
-  return new UsageError('REPORT_NOT_FILE', `--report ${report} ${what}`, { hint: 'give a new path or an existing regular file, e.g. report.html' });
+  return new UsageError('REPORT_NOT_FILE', `--report ${report} ${what}`, {
+    hint: 'give a new path or an existing regular file, e.g. report.html',
+  });
 }

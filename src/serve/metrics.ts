@@ -17,7 +17,12 @@ export function createMetrics({ collectDefaultMetrics, Counter, Histogram, Regis
   collectDefaultMetrics({ register: registry, prefix: 'headstart_' });
   return {
     registry,
-    requests: new Counter({ name: 'headstart_http_requests_total', help: 'HTTP requests answered, by route and status', labelNames: ['route', 'method', 'status'], registers: [registry] }),
+    requests: new Counter({
+      name: 'headstart_http_requests_total',
+      help: 'HTTP requests answered, by route and status',
+      labelNames: ['route', 'method', 'status'],
+      registers: [registry],
+    }),
     latency: new Histogram({
       name: 'headstart_http_request_duration_seconds',
       help: 'Time from a request arriving to its response being sent',
@@ -32,6 +37,11 @@ export function createMetrics({ collectDefaultMetrics, Counter, Histogram, Regis
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
       registers: [registry],
     }),
-    texts: new Counter({ name: 'headstart_texts_classified_total', help: 'Texts classified', labelNames: ['model'], registers: [registry] }),
+    texts: new Counter({
+      name: 'headstart_texts_classified_total',
+      help: 'Texts classified',
+      labelNames: ['model'],
+      registers: [registry],
+    }),
   };
 }

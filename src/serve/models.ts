@@ -33,7 +33,10 @@ export function parseModelRefs(values: readonly string[]): ModelRef[] {
   });
   const seen = new Set<string>();
   for (const ref of refs) {
-    if (seen.has(ref.name)) throw new UsageError('MODEL_NAME_DUPLICATE', `two models are both named "${ref.name}"`, { hint: 'name them apart with --model NAME=DIR' });
+    if (seen.has(ref.name))
+      throw new UsageError('MODEL_NAME_DUPLICATE', `two models are both named "${ref.name}"`, {
+        hint: 'name them apart with --model NAME=DIR',
+      });
     seen.add(ref.name);
   }
   return refs;
@@ -61,10 +64,23 @@ export class ModelSet {
   resolve(name: string | undefined): ServedModel {
     if (name === undefined) {
       if (this.models.size === 1) return this.models.values().next().value!;
-      throw new Refusal(400, new DataError('REQUEST_MODEL_REQUIRED', `this server holds ${this.models.size} models; say which with "model"`, { hint: `one of ${this.quotedNames()}` }));
+      throw new Refusal(
+        400,
+        new DataError(
+          'REQUEST_MODEL_REQUIRED',
+          `this server holds ${this.models.size} models; say which with "model"`,
+          { hint: `one of ${this.quotedNames()}` },
+        ),
+      );
     }
     const model = this.models.get(name);
-    if (!model) throw new Refusal(404, new DataError('MODEL_NOT_SERVED', `no model named ${JSON.stringify(name)} is served`, { hint: `one of ${this.quotedNames()} (GET /v1/models lists them)` }));
+    if (!model)
+      throw new Refusal(
+        404,
+        new DataError('MODEL_NOT_SERVED', `no model named ${JSON.stringify(name)} is served`, {
+          hint: `one of ${this.quotedNames()} (GET /v1/models lists them)`,
+        }),
+      );
     return model;
   }
 

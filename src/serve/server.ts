@@ -66,7 +66,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const workers = options.workers ?? 0;
     let pool: ThreadPool | undefined;
     try {
-      if (workers > 0) pool = await startThreadPool(workers, { refs: options.models, loadOptions: options.loadOptions ?? {} });
+      if (workers > 0)
+        pool = await startThreadPool(workers, { refs: options.models, loadOptions: options.loadOptions ?? {} });
     } catch (error) {
       await models.dispose();
       throw error;
@@ -75,7 +76,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const batchers = new Map(
       models.names.map((name) => {
         const { classifier } = models.resolve(name);
-        const classify = pool ? (texts: readonly string[]) => pool.classify(name, texts) : (texts: readonly string[]) => classifyRanked(classifier, texts);
+        const classify = pool
+          ? (texts: readonly string[]) => pool.classify(name, texts)
+          : (texts: readonly string[]) => classifyRanked(classifier, texts);
         const onBatch = (size: number) => {
           metrics.batchSize.observe({ model: name }, size);
           metrics.texts.inc({ model: name }, size);
@@ -102,10 +105,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
 }
 
-function defineRoutes(app: FastifyInstance, options: ServeOptions, metrics: ServerMetrics, current: () => Loaded | undefined): void {
+function defineRoutes(
+  app: FastifyInstance,
+  options: ServeOptions,
+  metrics: ServerMetrics,
+  current: () => Loaded | undefined,
+): void {
   const serving = (): Loaded => {
     const loaded = current();
-    if (!loaded) throw new Refusal(503, new UsageError('SERVER_NOT_READY', 'the models are still loading', { hint: 'retry when GET /readyz answers 200' }));
+    if (!loaded)
+      throw new Refusal(
+        503,
+        new UsageError('SERVER_NOT_READY', 'the models are still loading', {
+          hint: 'retry when GET /readyz answers 200',
+        }),
+      );
     return loaded;
   };
 
@@ -131,24 +145,39 @@ function defineRoutes(app: FastifyInstance, options: ServeOptions, metrics: Serv
     return { status: 'ready', models: options.models.map((ref) => ref.name) };
   });
   app.get('/v1/models', async () => ({ models: serving().models.describe() }));
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
 
   app.post('/v1/classify', async (request) => {
     const body = request.body as ReturnType<typeof parseBody> | undefined;
-    if (body === undefined) throw new Refusal(400, new DataError('REQUEST_JSON_INVALID', 'the request has no body', { hint: 'send a JSON object such as {"texts": ["..."]}' }));
+    if (body === undefined)
+      throw new Refusal(
+        400,
+        new DataError('REQUEST_JSON_INVALID', 'the request has no body', {
+          hint: 'send a JSON object such as {"texts": ["..."]}',
+        }),
+      );
     const input = readClassifyRequest(body.value, body.invalidUtf8, { maxTexts: options.maxTexts });
     const { models, batchers } = serving();
     const { name, classifier } = models.resolve(input.model);
     checkTopK(input.topK, classifier.labels.length);
     const predictions = await batchers.get(name)!.submit(input.texts);
     const results = predictions.map((prediction, i) =>
-      predictionFields({ ...prediction, top: prediction.top.slice(0, input.topK) }, classifier.multiLabel, input.topK, input.invalidUtf8[i]),
+      predictionFields(
+        { ...prediction, top: prediction.top.slice(0, input.topK) },
+        classifier.multiLabel,
+        input.topK,
+        input.invalidUtf8[i],
+      ),
     );
     return { model: name, results };
   });
 
   app.setNotFoundHandler(async (request, reply) => {
-    const error = new UsageError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url}`, { hint: 'POST /v1/classify, GET /v1/models, /healthz, /readyz, /metrics' });
+    const error = new UsageError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url}`, {
+      hint: 'POST /v1/classify, GET /v1/models, /healthz, /readyz, /metrics',
+    });
     return reply.code(404).send(errorBody(error));
   });
 
@@ -163,7 +192,12 @@ function defineRoutes(app: FastifyInstance, options: ServeOptions, metrics: Serv
 /** fastify's own 4xx (body too large, a malformed request) in the server's error shape. */
 function fromFastify(error: FastifyError, bodyLimit: number): Refusal | undefined {
   if (error.statusCode === 413) {
-    return new Refusal(413, new DataError('REQUEST_TOO_LARGE', `the request body is over the limit of ${bodyLimit} bytes`, { hint: 'send fewer texts per request (or start the server with a larger --body-limit)' }));
+    return new Refusal(
+      413,
+      new DataError('REQUEST_TOO_LARGE', `the request body is over the limit of ${bodyLimit} bytes`, {
+        hint: 'send fewer texts per request (or start the server with a larger --body-limit)',
+      }),
+    );
   }
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     return new Refusal(error.statusCode, new DataError('REQUEST_BODY_INVALID', error.message));
@@ -178,8 +212,16 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
     await app.close();
     const errno = thrown as NodeJS.ErrnoException;
     const where = `${host}:${port}`;
-    if (errno.code === 'EADDRINUSE') throw new EnvironmentError('PORT_IN_USE', `cannot listen on ${where}: the port is in use (EADDRINUSE)`, { hint: 'stop what holds it, or pick another --port', cause: thrown });
-    if (typeof errno.code === 'string') throw new EnvironmentError('BIND_FAILED', `cannot listen on ${where} (${errno.code})`, { hint: 'check --host names an address of this machine, and that the port is allowed', cause: thrown });
+    if (errno.code === 'EADDRINUSE')
+      throw new EnvironmentError('PORT_IN_USE', `cannot listen on ${where}: the port is in use (EADDRINUSE)`, {
+        hint: 'stop what holds it, or pick another --port',
+        cause: thrown,
+      });
+    if (typeof errno.code === 'string')
+      throw new EnvironmentError('BIND_FAILED', `cannot listen on ${where} (${errno.code})`, {
+        hint: 'check --host names an address of this machine, and that the port is allowed',
+        cause: thrown,
+      });
     throw thrown;
   }
   const address = app.server.address();

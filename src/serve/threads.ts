@@ -30,7 +30,8 @@ const ENTRY = siblingModule(import.meta.url, 'thread-worker');
 
 export async function startThreadPool(count: number, job: ThreadJob): Promise<ThreadPool> {
   const idle: Worker[] = [];
-  const waiting: { message: BatchMessage; resolve(predictions: Prediction[]): void; reject(error: unknown): void }[] = [];
+  const waiting: { message: BatchMessage; resolve(predictions: Prediction[]): void; reject(error: unknown): void }[] =
+    [];
   const pending = new Map<number, { resolve(predictions: Prediction[]): void; reject(error: unknown): void }>();
   let nextId = 0;
   const dispatch = () => {

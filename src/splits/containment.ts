@@ -16,7 +16,12 @@ const WORD = /[\p{L}\p{N}]+/gu;
  */
 export function containmentGroups(texts: readonly string[]): Int32Array {
   const ids = new Map<string, number>();
-  const words = texts.map((text) => Int32Array.from(text.toLowerCase().match(WORD) ?? [], (word) => ids.get(word) ?? ids.set(word, ids.size).get(word)!));
+  const words = texts.map((text) =>
+    Int32Array.from(
+      text.toLowerCase().match(WORD) ?? [],
+      (word) => ids.get(word) ?? ids.set(word, ids.size).get(word)!,
+    ),
+  );
   // Texts that may sit inside another, by hash of their words.
   const byHash = new Map<number, number[]>();
   words.forEach((w, index) => {

@@ -11,12 +11,22 @@ import { stratifiedSplit } from './stratified.js';
  * the stratum of each group's first row. When every group is one row, when no group can be spared,
  * or when the grouped split would leave a stratum without a training row, rows are split one by one.
  */
-export function groupedStratifiedSplit(strata: Int32Array, fraction: number, seed: number, groups?: Int32Array): { train: Int32Array; test: Int32Array } {
+export function groupedStratifiedSplit(
+  strata: Int32Array,
+  fraction: number,
+  seed: number,
+  groups?: Int32Array,
+): { train: Int32Array; test: Int32Array } {
   return (groups && groupedSplit(strata, groups, fraction, seed)) ?? stratifiedSplit(strata, fraction, seed);
 }
 
 /** The split of whole groups, or undefined when every group is one row or it cannot keep every stratum in training. */
-function groupedSplit(strata: Int32Array, groups: Int32Array, fraction: number, seed: number): { train: Int32Array; test: Int32Array } | undefined {
+function groupedSplit(
+  strata: Int32Array,
+  groups: Int32Array,
+  fraction: number,
+  seed: number,
+): { train: Int32Array; test: Int32Array } | undefined {
   const firstRow = new Map<number, number>();
   groups.forEach((group, row) => {
     if (!firstRow.has(group)) firstRow.set(group, row);
@@ -25,7 +35,11 @@ function groupedSplit(strata: Int32Array, groups: Int32Array, fraction: number, 
   const leaders = Int32Array.from(firstRow.values());
   let heldGroups: Set<number>;
   try {
-    const { test } = stratifiedSplit(Int32Array.from(leaders, (row) => strata[row]), fraction, seed);
+    const { test } = stratifiedSplit(
+      Int32Array.from(leaders, (row) => strata[row]),
+      fraction,
+      seed,
+    );
     heldGroups = new Set(Array.from(test, (k) => groups[leaders[k]]));
   } catch (error) {
     if (error instanceof UsageError && error.code === 'SPLIT_TOO_SMALL') return undefined;

@@ -28,7 +28,8 @@ export function filesInMemory(dir: string, files: ReadonlyMap<string, Buffer>, p
     read: async (name) => {
       const bytes = files.get(prefix + name);
       // Shaped like fs's error so every loader reports a missing file the same way for both sources.
-      if (bytes === undefined) throw Object.assign(new Error(`ENOENT: no such file, open '${pathOf(name)}'`), { code: 'ENOENT' });
+      if (bytes === undefined)
+        throw Object.assign(new Error(`ENOENT: no such file, open '${pathOf(name)}'`), { code: 'ENOENT' });
       return bytes;
     },
   };

@@ -44,16 +44,24 @@ export async function acquireLock(target: string): Promise<Lock> {
     }
     const holder = await readOwner(file);
     if (holder && isAlive(holder)) {
-      throw new EnvironmentError('OUTPUT_LOCKED', `${target} is locked by another headstart run (pid ${holder.pid} on ${holder.host})`, {
-        location: { file },
-        hint: `wait for that run to finish; if pid ${holder.pid} is not headstart, delete ${file}`,
-      });
+      throw new EnvironmentError(
+        'OUTPUT_LOCKED',
+        `${target} is locked by another headstart run (pid ${holder.pid} on ${holder.host})`,
+        {
+          location: { file },
+          hint: `wait for that run to finish; if pid ${holder.pid} is not headstart, delete ${file}`,
+        },
+      );
     }
     if (attempt > 0 || holder === undefined) {
-      throw new EnvironmentError('OUTPUT_LOCKED', `${target} is locked: ${file} exists but names no live owner this run can check`, {
-        location: { file },
-        hint: `if no other headstart run is writing ${target}, delete ${file}`,
-      });
+      throw new EnvironmentError(
+        'OUTPUT_LOCKED',
+        `${target} is locked: ${file} exists but names no live owner this run can check`,
+        {
+          location: { file },
+          hint: `if no other headstart run is writing ${target}, delete ${file}`,
+        },
+      );
     }
     // The owner died without releasing it (SIGKILL, crash): the lock is stale.
     await fs.rm(file, { force: true });

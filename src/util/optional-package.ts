@@ -20,9 +20,13 @@ export async function importOptional<T>(specifier: string, feature: string, inst
     return (await optionalImporter.import(specifier)) as T;
   } catch (error) {
     if (!isMissingPackage(error, specifier)) throw error;
-    throw new UsageError('OPTIONAL_PACKAGE_MISSING', `${feature} needs the optional package ${specifier}, which is not installed: npm install ${install}`, {
-      cause: error,
-    });
+    throw new UsageError(
+      'OPTIONAL_PACKAGE_MISSING',
+      `${feature} needs the optional package ${specifier}, which is not installed: npm install ${install}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

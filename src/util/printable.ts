@@ -28,7 +28,13 @@ export function printable(text: string, max = PRINTABLE_MAX): string {
 }
 
 function unprintable(code: number): boolean {
-  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 || (code >= 0xd800 && code <= 0xdfff);
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    (code >= 0xd800 && code <= 0xdfff)
+  );
 }
 
 function escape(code: number): string {

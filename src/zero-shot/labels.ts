@@ -18,23 +18,39 @@ export interface LabelDescription {
  * new entry, so descriptions may contain commas; `|` separates several descriptions of one label.
  */
 export function parseLabelDescriptions(value: string): LabelDescription[] {
-  const entries = value.split(/,(?=\s*[^,:|]+:)/).map((part) => part.trim()).filter((part) => part !== '');
+  const entries = value
+    .split(/,(?=\s*[^,:|]+:)/)
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   const seen = new Set<string>();
   const parsed: LabelDescription[] = [];
   for (const entry of entries) {
     const colon = entry.indexOf(':');
     const label = colon > 0 ? entry.slice(0, colon).trim() : '';
-    const descriptions = colon > 0 ? entry.slice(colon + 1).split('|').map((d) => d.trim()).filter((d) => d !== '') : [];
+    const descriptions =
+      colon > 0
+        ? entry
+            .slice(colon + 1)
+            .split('|')
+            .map((d) => d.trim())
+            .filter((d) => d !== '')
+        : [];
     if (label === '' || descriptions.length === 0) {
-      throw new UsageError('BAD_LABEL_DESCRIPTIONS', `--labels entry ${JSON.stringify(entry)} is not "label: description"`, {
-        hint: 'write --labels "positive: good news for the company, negative: bad news for the company"',
-      });
+      throw new UsageError(
+        'BAD_LABEL_DESCRIPTIONS',
+        `--labels entry ${JSON.stringify(entry)} is not "label: description"`,
+        {
+          hint: 'write --labels "positive: good news for the company, negative: bad news for the company"',
+        },
+      );
     }
-    if (seen.has(label)) throw new UsageError('BAD_LABEL_DESCRIPTIONS', `--labels names ${JSON.stringify(label)} twice`);
+    if (seen.has(label))
+      throw new UsageError('BAD_LABEL_DESCRIPTIONS', `--labels names ${JSON.stringify(label)} twice`);
     seen.add(label);
     for (const description of descriptions) parsed.push({ label, description });
   }
-  if (seen.size < 2) throw new UsageError('BAD_LABEL_DESCRIPTIONS', `--labels needs at least 2 labels, got ${seen.size}`);
+  if (seen.size < 2)
+    throw new UsageError('BAD_LABEL_DESCRIPTIONS', `--labels needs at least 2 labels, got ${seen.size}`);
   return parsed;
 }
 

@@ -35,7 +35,9 @@ interface TrainFlags extends DataFlags, TrainingFlags, RecipeFlags {
 }
 
 export function registerTrain(program: Command): void {
-  const command = program.command('train').description('train a classifier on a labelled file and save it as a checkpoint');
+  const command = program
+    .command('train')
+    .description('train a classifier on a labelled file and save it as a checkpoint');
   addDataOptions(command, '--data <file>', false);
   addEncoderOptions(command);
   addTrainingOptions(command);
@@ -43,7 +45,10 @@ export function registerTrain(program: Command): void {
   addRecipeOptions(command);
   addLabelDescriptionOption(command);
   command
-    .requiredOption('--out <dir>', 'checkpoint directory to write: a new path, an empty directory or an earlier checkpoint (replaced atomically)')
+    .requiredOption(
+      '--out <dir>',
+      'checkpoint directory to write: a new path, an empty directory or an earlier checkpoint (replaced atomically)',
+    )
     .option('--eval-data <file>', 'labelled file to score the trained model on (recorded in the model card)')
     .option('--json', 'print one JSON object with the results as the last line of stdout')
     .action(async (flags: TrainFlags) => {
@@ -51,17 +56,25 @@ export function registerTrain(program: Command): void {
       await checkCheckpointTarget(flags.out, definedPaths(flags.data, flags.evalData));
       const descriptions = flags.labels !== undefined ? parseLabelDescriptions(flags.labels) : [];
       if (flags.data === undefined && descriptions.length === 0) {
-        throw new UsageError('MISSING_DATA', 'train needs --data, or --labels to train a zero-shot classifier from label descriptions');
+        throw new UsageError(
+          'MISSING_DATA',
+          'train needs --data, or --labels to train a zero-shot classifier from label descriptions',
+        );
       }
       const loaded = flags.data !== undefined ? await loadLabelledData(flags.data, flags) : undefined;
       const dataset = loaded?.dataset;
-      if (dataset) info(`read ${dataset.examples.length} examples, ${dataset.labelSet.length} labels from ${dataset.file}${dataset.skipped.length ? ` (${dataset.skipped.length} rows skipped)` : ''}`);
+      if (dataset)
+        info(
+          `read ${dataset.examples.length} examples, ${dataset.labelSet.length} labels from ${dataset.file}${dataset.skipped.length ? ` (${dataset.skipped.length} rows skipped)` : ''}`,
+        );
       if (loaded && descriptions.length > 0 && Array.isArray(loaded.labels[0])) {
         throw new UsageError('BAD_LABEL_DESCRIPTIONS', '--labels works with single-label data only');
       }
       const texts = [...(loaded?.texts ?? []), ...descriptions.map((d) => d.description)];
-      const labels = [...((loaded?.labels as string[] | undefined) ?? []), ...descriptions.map((d) => d.label)] as string[] | string[][];
-      if (descriptions.length > 0) info(`${loaded ? 'added' : 'zero-shot: training on'} ${descriptions.length} label descriptions`);
+      const labels = [...((loaded?.labels as string[] | undefined) ?? []), ...descriptions.map((d) => d.label)] as
+        string[] | string[][];
+      if (descriptions.length > 0)
+        info(`${loaded ? 'added' : 'zero-shot: training on'} ${descriptions.length} label descriptions`);
       const zeroShot = loaded === undefined;
       const warnings = dataset ? reportDataWarnings(dataset) : {};
       // Read before training, so a bad file is refused before minutes of work rather than after.
@@ -75,7 +88,10 @@ export function registerTrain(program: Command): void {
         signal,
         onWarning: printTaskWarning,
         onEpoch: (log: { epoch: number; loss: number; valLoss?: number }) => {
-          if (log.epoch % 10 === 0) say(`epoch ${log.epoch}: loss ${log.loss.toFixed(4)}${log.valLoss !== undefined ? ` val_loss ${log.valLoss.toFixed(4)}` : ''}`);
+          if (log.epoch % 10 === 0)
+            say(
+              `epoch ${log.epoch}: loss ${log.loss.toFixed(4)}${log.valLoss !== undefined ? ` val_loss ${log.valLoss.toFixed(4)}` : ''}`,
+            );
         },
         ...(progress && { onProgress: progress.update }),
       };
@@ -85,29 +101,58 @@ export function registerTrain(program: Command): void {
       if (auto) {
         const labelTexts = descriptions.length > 0 ? descriptionsByLabel(descriptions) : undefined;
         try {
-          ({ classifier, report: autoReport } = await trainAuto(texts, labels, { encoder: flags.encoder, modelDir: flags.modelDir, allowDownload: flags.allowDownload, budgetSeconds: flags.budget, fit, labelTexts, signal, onStage: say }));
+          ({ classifier, report: autoReport } = await trainAuto(texts, labels, {
+            encoder: flags.encoder,
+            modelDir: flags.modelDir,
+            allowDownload: flags.allowDownload,
+            budgetSeconds: flags.budget,
+            fit,
+            labelTexts,
+            signal,
+            onStage: say,
+          }));
         } finally {
           progress?.stop();
         }
         report = autoReport.fit;
-        info(`auto recipe chose ${autoReport.chosen} (weights ${autoReport.weights.map((w) => +w.toFixed(3)).join('/')} over ${autoReport.encoders.join(' + ')}): ${autoReport.reason}`);
+        info(
+          `auto recipe chose ${autoReport.chosen} (weights ${autoReport.weights.map((w) => +w.toFixed(3)).join('/')} over ${autoReport.encoders.join(' + ')}): ${autoReport.reason}`,
+        );
       } else {
-        ({ classifier, report } = await TextClassifier.train(texts, labels, { ...fit, recipe: 'single' }, { encoder: flags.encoder, modelDir: flags.modelDir, allowDownload: flags.allowDownload }));
+        ({ classifier, report } = await TextClassifier.train(
+          texts,
+          labels,
+          { ...fit, recipe: 'single' },
+          { encoder: flags.encoder, modelDir: flags.modelDir, allowDownload: flags.allowDownload },
+        ));
       }
       try {
         if (report.calibration) {
           const c = report.calibration;
-          info(`calibration: temperature ${c.temperature.toFixed(3)}, held-out ECE ${c.eceBefore.toFixed(4)} -> ${c.eceAfter.toFixed(4)} (${c.rows} rows)`);
+          info(
+            `calibration: temperature ${c.temperature.toFixed(3)}, held-out ECE ${c.eceBefore.toFixed(4)} -> ${c.eceAfter.toFixed(4)} (${c.rows} rows)`,
+          );
         }
-        info(`trained ${report.epochsRun} epochs (best ${report.bestEpoch}) in ${report.seconds.toFixed(1)} s; embedding took ${report.embedSeconds.toFixed(1)} s`);
+        info(
+          `trained ${report.epochsRun} epochs (best ${report.bestEpoch}) in ${report.seconds.toFixed(1)} s; embedding took ${report.embedSeconds.toFixed(1)} s`,
+        );
         let metrics: Record<string, number> | undefined;
         if (evaluation) {
           metrics = summariseMetrics(await classifier.evaluate(evaluation.texts, evaluation.labels));
-          info(`eval on ${evaluation.dataset.file}: ${Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
+          info(
+            `eval on ${evaluation.dataset.file}: ${Object.entries(metrics)
+              .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+              .join(', ')}`,
+          );
         }
         signal.throwIfAborted();
         await classifier.save(flags.out, {
-          data: { ...(classifier.training.data as object), source: dataset?.file ?? 'label descriptions', skippedRows: dataset?.skipped.length ?? 0, ...warnings },
+          data: {
+            ...(classifier.training.data as object),
+            source: dataset?.file ?? 'label descriptions',
+            skippedRows: dataset?.skipped.length ?? 0,
+            ...warnings,
+          },
           ...(descriptions.length > 0 && { labelDescriptions: descriptions }),
           ...(metrics ? { metrics } : {}),
           ...(autoReport && { recipe: recipeRecord(autoReport) }),

@@ -14,7 +14,17 @@ import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { RegexpTokenizer } from 'natural/lib/natural/tokenizers/index.js';
 import { DataError, ModelError, UsageError } from '../../errors.js';
-import { densify, type EmbedOptions, type EmbedResult, type EncoderSpec, type FittableEncoder, type SparseEmbedResult, type SparseEncoder, type TextInfo, type TfidfSettings } from '../encoder.js';
+import {
+  densify,
+  type EmbedOptions,
+  type EmbedResult,
+  type EncoderSpec,
+  type FittableEncoder,
+  type SparseEmbedResult,
+  type SparseEncoder,
+  type TextInfo,
+  type TfidfSettings,
+} from '../encoder.js';
 import { fingerprintParts } from '../fingerprint.js';
 import { asFileSource, type FileSource, definedOnly } from '../../util/index.js';
 
@@ -28,7 +38,12 @@ export type TfidfOptions = TfidfSettings;
  * 1-2-grams, min_df 2, sublinear tf. Heads read these rows sparse, so the vocabulary is capped only
  * against pathological corpora. The figures and the variants rejected: docs/decisions/lexical-features.md.
  */
-export const DEFAULT_TFIDF_OPTIONS: Readonly<TfidfOptions> = { ngramMax: 2, minDf: 2, maxFeatures: 200_000, sublinearTf: true };
+export const DEFAULT_TFIDF_OPTIONS: Readonly<TfidfOptions> = {
+  ngramMax: 2,
+  minDf: 2,
+  maxFeatures: 200_000,
+  sublinearTf: true,
+};
 
 interface TfidfState {
   terms: string[];
@@ -97,9 +112,13 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
       kept = kept.slice(0, this.options.maxFeatures);
     }
     if (kept.length === 0) {
-      throw new DataError('TFIDF_EMPTY_VOCABULARY', `no term occurs in at least minDf=${this.options.minDf} of the ${texts.length} texts`, {
-        hint: 'lower minDf or fit on more texts',
-      });
+      throw new DataError(
+        'TFIDF_EMPTY_VOCABULARY',
+        `no term occurs in at least minDf=${this.options.minDf} of the ${texts.length} texts`,
+        {
+          hint: 'lower minDf or fit on more texts',
+        },
+      );
     }
     kept.sort(([termA], [termB]) => compareTerms(termA, termB));
     const idf = Float32Array.from(kept, ([, entry]) => Math.log((1 + texts.length) / (1 + entry.df)) + 1);
@@ -141,7 +160,10 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
     try {
       await writeFile(file, this.serializeState());
     } catch (cause) {
-      throw new ModelError('TFIDF_STATE_UNWRITABLE', `cannot write TF-IDF state: ${(cause as Error).message}`, { location: { file }, cause });
+      throw new ModelError('TFIDF_STATE_UNWRITABLE', `cannot write TF-IDF state: ${(cause as Error).message}`, {
+        location: { file },
+        cause,
+      });
     }
     return [TFIDF_STATE_FILE];
   }
@@ -157,14 +179,19 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
     try {
       raw = JSON.parse((await files.read(TFIDF_STATE_FILE)).toString('utf8'));
     } catch (cause) {
-      throw new ModelError('TFIDF_STATE_UNREADABLE', `cannot read TF-IDF state: ${(cause as Error).message}`, { location: { file }, cause });
+      throw new ModelError('TFIDF_STATE_UNREADABLE', `cannot read TF-IDF state: ${(cause as Error).message}`, {
+        location: { file },
+        cause,
+      });
     }
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail(undefined, 'not a JSON object');
     const { format, version, options, terms, idf } = raw as Record<string, unknown>;
     if (format !== STATE_FORMAT) fail('format', `expected "${STATE_FORMAT}", got ${JSON.stringify(format)}`);
     if (version !== STATE_VERSION) fail('version', `expected ${STATE_VERSION}, got ${JSON.stringify(version)}`);
     if (options === null || typeof options !== 'object' || Array.isArray(options)) fail('options', 'not an object');
-    const encoder = new TfidfEncoder(checkOptions(options as Partial<TfidfOptions>, (field, message) => fail(`options.${field}`, message)));
+    const encoder = new TfidfEncoder(
+      checkOptions(options as Partial<TfidfOptions>, (field, message) => fail(`options.${field}`, message)),
+    );
     encoder.setState(checkState(terms, idf, fail));
     return encoder;
   }
@@ -174,7 +201,9 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
   /** The text's terms in order: its words, then (with ngramMax 2) its word pairs. */
   private terms(text: string, index: number): string[] {
     if (typeof text !== 'string') {
-      throw new DataError('TEXT_NOT_STRING', `expected a string, got ${text === null ? 'null' : typeof text}`, { location: { index } });
+      throw new DataError('TEXT_NOT_STRING', `expected a string, got ${text === null ? 'null' : typeof text}`, {
+        location: { index },
+      });
     }
     const words = wordTokenizer.tokenize(text.toLowerCase()) ?? [];
     if (this.options.ngramMax === 1) return words;
@@ -184,7 +213,11 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
   }
 
   /** The text's L2-normalised tf-idf weights by ascending column, and how many of its terms are known. */
-  private weighOne(text: string, index: number, idf: Float32Array): { entries: { columns: Int32Array; weights: Float64Array }; tokens: number } {
+  private weighOne(
+    text: string,
+    index: number,
+    idf: Float32Array,
+  ): { entries: { columns: Int32Array; weights: Float64Array }; tokens: number } {
     const counts = new Map<number, number>();
     let tokens = 0;
     for (const term of this.terms(text, index)) {
@@ -215,11 +248,21 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
 
   private serializeState(): string {
     const { terms, idf } = this.requireFitted();
-    return JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION, options: this.options, terms, idf: Array.from(idf) });
+    return JSON.stringify({
+      format: STATE_FORMAT,
+      version: STATE_VERSION,
+      options: this.options,
+      terms,
+      idf: Array.from(idf),
+    });
   }
 
   private requireFitted(): TfidfState {
-    if (!this.state) throw new UsageError('ENCODER_NOT_FITTED', 'the TF-IDF encoder is not fitted: call fit(texts) or loadState(dir) first');
+    if (!this.state)
+      throw new UsageError(
+        'ENCODER_NOT_FITTED',
+        'the TF-IDF encoder is not fitted: call fit(texts) or loadState(dir) first',
+      );
     return this.state;
   }
 }
@@ -232,9 +275,12 @@ function compareTerms(a: string, b: string): number {
 function checkOptions(options: Partial<TfidfOptions>, fail: (field: string, message: string) => never): TfidfOptions {
   const { ngramMax, minDf, maxFeatures, sublinearTf } = options;
   if (ngramMax !== 1 && ngramMax !== 2) fail('ngramMax', `must be 1 or 2, got ${JSON.stringify(ngramMax)}`);
-  if (!Number.isSafeInteger(minDf) || minDf! < 1) fail('minDf', `must be a positive integer, got ${JSON.stringify(minDf)}`);
-  if (!Number.isSafeInteger(maxFeatures) || maxFeatures! < 1) fail('maxFeatures', `must be a positive integer, got ${JSON.stringify(maxFeatures)}`);
-  if (typeof sublinearTf !== 'boolean') fail('sublinearTf', `must be true or false, got ${JSON.stringify(sublinearTf)}`);
+  if (!Number.isSafeInteger(minDf) || minDf! < 1)
+    fail('minDf', `must be a positive integer, got ${JSON.stringify(minDf)}`);
+  if (!Number.isSafeInteger(maxFeatures) || maxFeatures! < 1)
+    fail('maxFeatures', `must be a positive integer, got ${JSON.stringify(maxFeatures)}`);
+  if (typeof sublinearTf !== 'boolean')
+    fail('sublinearTf', `must be true or false, got ${JSON.stringify(sublinearTf)}`);
   return { ngramMax: ngramMax!, minDf: minDf!, maxFeatures: maxFeatures!, sublinearTf: sublinearTf! };
 }
 
@@ -242,13 +288,16 @@ function checkState(terms: unknown, idf: unknown, fail: (field: string, message:
   if (!Array.isArray(terms) || terms.length === 0) return fail('terms', 'must be a non-empty list of strings');
   const seen = new Set<string>();
   terms.forEach((term, i) => {
-    if (typeof term !== 'string' || term.length === 0) fail(`terms[${i}]`, `must be a non-empty string, got ${JSON.stringify(term)}`);
+    if (typeof term !== 'string' || term.length === 0)
+      fail(`terms[${i}]`, `must be a non-empty string, got ${JSON.stringify(term)}`);
     if (seen.has(term)) fail(`terms[${i}]`, `duplicate term ${JSON.stringify(term)}`);
     seen.add(term);
   });
-  if (!Array.isArray(idf) || idf.length !== terms.length) fail('idf', `must be a list of ${terms.length} numbers, one per term`);
+  if (!Array.isArray(idf) || idf.length !== terms.length)
+    fail('idf', `must be a list of ${terms.length} numbers, one per term`);
   (idf as unknown[]).forEach((value, i) => {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 1) fail(`idf[${i}]`, `must be a finite number >= 1, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 1)
+      fail(`idf[${i}]`, `must be a finite number >= 1, got ${JSON.stringify(value)}`);
   });
   return { terms: terms as string[], idf: Float32Array.from(idf as number[]) };
 }

@@ -47,7 +47,8 @@ export class ChunkCacheTokenizer {
     private readonly tokenizer: Tokenizer,
     private readonly maxEntries = DEFAULT_CHUNK_CACHE_ENTRIES,
   ) {
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1)
+      throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);
     this.internals = fastPathInternals(tokenizer);
   }
 

@@ -13,9 +13,13 @@ export function loadTable(file: SafetensorsFile, fileName: string): { table: Flo
   const candidates = names.filter((name) => name !== SCALE_TENSOR);
   const tableName = file.tensors.has(TABLE_TENSOR) ? TABLE_TENSOR : candidates.length === 1 ? candidates[0] : undefined;
   if (tableName === undefined) {
-    throw new ModelError('STATIC_TABLE_MISSING', `no "${TABLE_TENSOR}" tensor and not exactly one tensor to use instead (tensors: ${names.join(', ') || 'none'})`, {
-      location: { file: fileName },
-    });
+    throw new ModelError(
+      'STATIC_TABLE_MISSING',
+      `no "${TABLE_TENSOR}" tensor and not exactly one tensor to use instead (tensors: ${names.join(', ') || 'none'})`,
+      {
+        location: { file: fileName },
+      },
+    );
   }
   const unsupported = names.filter((name) => name !== tableName && name !== SCALE_TENSOR);
   if (unsupported.length > 0) {
@@ -27,9 +31,13 @@ export function loadTable(file: SafetensorsFile, fileName: string): { table: Flo
   }
   const tensor = file.tensors.get(tableName)!;
   if (tensor.shape.length !== 2 || tensor.shape[0] === 0 || tensor.shape[1] === 0) {
-    throw new ModelError('STATIC_TABLE_SHAPE', `expected a non-empty [vocabulary, dim] table, got shape ${JSON.stringify(tensor.shape)}`, {
-      location: { file: fileName, field: tableName },
-    });
+    throw new ModelError(
+      'STATIC_TABLE_SHAPE',
+      `expected a non-empty [vocabulary, dim] table, got shape ${JSON.stringify(tensor.shape)}`,
+      {
+        location: { file: fileName, field: tableName },
+      },
+    );
   }
   const table = tensorToFloat32(tensor, fileName, readScale(file, fileName));
   return { table, rows: tensor.shape[0], dim: tensor.shape[1] };
@@ -57,18 +65,28 @@ function readScale(file: SafetensorsFile, fileName: string): number | Float32Arr
   return scale;
 }
 
-export function loadTokenizer(bytes: Uint8Array, fileName: string, rows: number): { tokenizer: Tokenizer; unkId: number } {
+export function loadTokenizer(
+  bytes: Uint8Array,
+  fileName: string,
+  rows: number,
+): { tokenizer: Tokenizer; unkId: number } {
   let json: { model?: { unk_token?: unknown } };
   try {
     json = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch (cause) {
-    throw new ModelError('TOKENIZER_INVALID', `not valid JSON: ${(cause as Error).message}`, { location: { file: fileName }, cause });
+    throw new ModelError('TOKENIZER_INVALID', `not valid JSON: ${(cause as Error).message}`, {
+      location: { file: fileName },
+      cause,
+    });
   }
   let tokenizer: Tokenizer;
   try {
     tokenizer = new Tokenizer(json, {});
   } catch (cause) {
-    throw new ModelError('TOKENIZER_INVALID', `cannot build the tokenizer: ${(cause as Error).message}`, { location: { file: fileName }, cause });
+    throw new ModelError('TOKENIZER_INVALID', `cannot build the tokenizer: ${(cause as Error).message}`, {
+      location: { file: fileName },
+      cause,
+    });
   }
   const vocab = tokenizer.get_vocab(true);
   let maxId = -1;
@@ -101,6 +119,9 @@ export async function readModelFile(files: FileSource, name: string): Promise<Ui
   try {
     return await files.read(name);
   } catch (cause) {
-    throw new ModelError('MODEL_FILE_UNREADABLE', `cannot read model file: ${(cause as Error).message}`, { location: { file: files.pathOf(name) }, cause });
+    throw new ModelError('MODEL_FILE_UNREADABLE', `cannot read model file: ${(cause as Error).message}`, {
+      location: { file: files.pathOf(name) },
+      cause,
+    });
   }
 }

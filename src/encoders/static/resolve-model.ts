@@ -9,7 +9,15 @@ import path from 'node:path';
 import { ModelError } from '../../errors.js';
 import { STATIC_MODEL_FILE, STATIC_TOKENIZER_FILE } from './static.js';
 import { packagedModel, type PackagedModelHashes } from './packaged-models.js';
-import { hasManifest, ALLOW_DOWNLOAD_ADVICE, cacheRoot, cachedModelDir, downloadAllowed, DOWNLOAD_NEEDS_HUB_ID, parseHubRef } from '../../hub/index.js';
+import {
+  hasManifest,
+  ALLOW_DOWNLOAD_ADVICE,
+  cacheRoot,
+  cachedModelDir,
+  downloadAllowed,
+  DOWNLOAD_NEEDS_HUB_ID,
+  parseHubRef,
+} from '../../hub/index.js';
 
 export const DEFAULT_STATIC_MODEL = 'potion-base-4m-int8';
 /** The Hugging Face hub repository the default model was quantised from. */
@@ -53,14 +61,22 @@ export function resolveStaticModel(nameOrDir: string | undefined, options: Resol
   for (const candidate of candidates) {
     if (!holdsStaticModel(candidate) || (candidate === cached && !hasManifest(cached))) continue;
     const dir = path.resolve(candidate);
-    const resolved: ResolvedModel = { name: nameOrDir !== undefined && !nameIsDirectory ? nameOrDir : path.basename(dir), dir };
+    const resolved: ResolvedModel = {
+      name: nameOrDir !== undefined && !nameIsDirectory ? nameOrDir : path.basename(dir),
+      dir,
+    };
     return packaged && candidate === packaged.dir ? { ...resolved, sha256: packaged.sha256 } : resolved;
   }
 
-  const looked = candidates.length ? candidates.map((dir) => path.resolve(dir)).join(', ') : 'nowhere, HEADSTART_MODELS is not set';
+  const looked = candidates.length
+    ? candidates.map((dir) => path.resolve(dir)).join(', ')
+    : 'nowhere, HEADSTART_MODELS is not set';
   const message = `model not found: ${name} (looked in: ${looked}). Set HEADSTART_MODELS to the folder that contains it, or pass the model directory (library: modelDir, CLI: --model-dir DIR).`;
   let hint: string;
-  if (!downloadAllowed(options.allowDownload, env)) hint = ref ? ALLOW_DOWNLOAD_ADVICE : `or ${DOWNLOAD_NEEDS_HUB_ID}${name === DEFAULT_STATIC_MODEL ? ` (the default model came from ${DEFAULT_STATIC_HUB_ID})` : ''}`;
+  if (!downloadAllowed(options.allowDownload, env))
+    hint = ref
+      ? ALLOW_DOWNLOAD_ADVICE
+      : `or ${DOWNLOAD_NEEDS_HUB_ID}${name === DEFAULT_STATIC_MODEL ? ` (the default model came from ${DEFAULT_STATIC_HUB_ID})` : ''}`;
   else hint = ref ? 'the download did not place it: run again' : DOWNLOAD_NEEDS_HUB_ID;
   throw new ModelError('MODEL_NOT_FOUND', message, { hint });
 }

@@ -115,11 +115,17 @@ export function parseSafetensors(
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let expected = 0;
   for (const entry of entries) {
-    if (entry.begin > expected) fail(`gap in the data section: bytes ${expected}..${entry.begin} belong to no tensor`, `${entry.name}.data_offsets`);
-    if (entry.begin < expected) fail(`data_offsets overlap the previous tensor (which ends at byte ${expected})`, `${entry.name}.data_offsets`);
+    if (entry.begin > expected)
+      fail(
+        `gap in the data section: bytes ${expected}..${entry.begin} belong to no tensor`,
+        `${entry.name}.data_offsets`,
+      );
+    if (entry.begin < expected)
+      fail(`data_offsets overlap the previous tensor (which ends at byte ${expected})`, `${entry.name}.data_offsets`);
     expected = entry.end;
   }
-  if (expected !== dataLength) fail(`data section has ${dataLength - expected} trailing bytes that belong to no tensor`);
+  if (expected !== dataLength)
+    fail(`data section has ${dataLength - expected} trailing bytes that belong to no tensor`);
 
   const tensors = new Map<string, SafeTensor>();
   for (const { name, dtype, shape, begin, end } of entries) {
@@ -142,13 +148,15 @@ function parseHeaderJson(raw: Uint8Array, fail: (message: string, field?: string
   } catch (cause) {
     return fail(`header is not valid JSON: ${(cause as Error).message}`, 'header');
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object', 'header');
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    fail('header is not a JSON object', 'header');
   return header as Record<string, unknown>;
 }
 
 function parseMetadata(value: unknown, fail: (message: string, field?: string) => never): Record<string, string> {
   if (value === undefined) return {};
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('must be an object of strings', '__metadata__');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    fail('must be an object of strings', '__metadata__');
   const metadata: Record<string, string> = {};
   for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
     if (typeof entry !== 'string') fail(`value is ${JSON.stringify(entry)}, expected a string`, `__metadata__.${key}`);
@@ -178,11 +186,17 @@ function parseTensorEntry(
     !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
     offsets[0] > offsets[1]
   ) {
-    fail(`data_offsets ${JSON.stringify(offsets)} is not a [begin, end] pair of integers with begin <= end`, `${name}.data_offsets`);
+    fail(
+      `data_offsets ${JSON.stringify(offsets)} is not a [begin, end] pair of integers with begin <= end`,
+      `${name}.data_offsets`,
+    );
   }
   const [begin, end] = offsets as [number, number];
   if (end > dataLength) {
-    fail(`data_offsets [${begin}, ${end}] run past the end of the ${dataLength}-byte data section`, `${name}.data_offsets`);
+    fail(
+      `data_offsets [${begin}, ${end}] run past the end of the ${dataLength}-byte data section`,
+      `${name}.data_offsets`,
+    );
   }
   const elements = (shape as number[]).reduce((product, d) => product * d, 1);
   const expectedBytes = elements * DTYPE_BYTES[dtype as SafetensorsDtype];
@@ -218,18 +232,26 @@ export function tensorToFloat32(tensor: SafeTensor, file: string, scale?: number
       for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
       break;
     default:
-      throw new ModelError('SAFETENSORS_DTYPE', `cannot use dtype ${dtype} as float32 (supported: I8, F16, BF16, F32)`, {
-        location: { file, field: `${tensor.name}.dtype` },
-      });
+      throw new ModelError(
+        'SAFETENSORS_DTYPE',
+        `cannot use dtype ${dtype} as float32 (supported: I8, F16, BF16, F32)`,
+        {
+          location: { file, field: `${tensor.name}.dtype` },
+        },
+      );
   }
   if (typeof scale === 'number') {
     for (let i = 0; i < count; i++) out[i] *= scale;
   } else if (scale) {
     const [rows, rowLength] = tensor.shape;
     if (tensor.shape.length !== 2 || scale.length !== rows) {
-      throw new ModelError('SAFETENSORS_SCALE', `${scale.length} per-row scales do not fit shape ${JSON.stringify(tensor.shape)}`, {
-        location: { file, field: tensor.name },
-      });
+      throw new ModelError(
+        'SAFETENSORS_SCALE',
+        `${scale.length} per-row scales do not fit shape ${JSON.stringify(tensor.shape)}`,
+        {
+          location: { file, field: tensor.name },
+        },
+      );
     }
     for (let row = 0; row < rows; row++) {
       for (let i = row * rowLength, end = i + rowLength; i < end; i++) out[i] *= scale[row];
@@ -248,12 +270,18 @@ export interface TensorToWrite {
  * Serialises float tensors as a safetensors file (F32, or F16 rounded to nearest even). The header
  * is padded with spaces to a multiple of 8 bytes, as the reference writer does.
  */
-export function serializeSafetensors(tensors: Record<string, TensorToWrite>, metadata: Record<string, string> = {}): Uint8Array {
+export function serializeSafetensors(
+  tensors: Record<string, TensorToWrite>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const header: Record<string, unknown> = Object.keys(metadata).length > 0 ? { __metadata__: metadata } : {};
   let offset = 0;
   for (const [name, tensor] of Object.entries(tensors)) {
     const elements = tensor.shape.reduce((product, d) => product * d, 1);
-    if (elements !== tensor.values.length) throw new RangeError(`tensor ${name} has ${tensor.values.length} values for shape ${JSON.stringify(tensor.shape)}`);
+    if (elements !== tensor.values.length)
+      throw new RangeError(
+        `tensor ${name} has ${tensor.values.length} values for shape ${JSON.stringify(tensor.shape)}`,
+      );
     const bytes = elements * DTYPE_BYTES[tensor.dtype];
     header[name] = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;

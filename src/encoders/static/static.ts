@@ -46,7 +46,10 @@ export interface TunedTableFiles {
   tokenizer: string;
 }
 
-export const TUNED_TABLE_FILES: TunedTableFiles = { table: 'tuned-table.safetensors', tokenizer: 'tuned-tokenizer.json' };
+export const TUNED_TABLE_FILES: TunedTableFiles = {
+  table: 'tuned-table.safetensors',
+  tokenizer: 'tuned-tokenizer.json',
+};
 
 export class StaticEncoder implements VocabularyEncoder {
   readonly spec: EncoderSpec;
@@ -95,13 +98,28 @@ export class StaticEncoder implements VocabularyEncoder {
 
     const expected = options.sha256;
     // A table on disk without a hash to check is read by path, so its size is checked before it is read.
-    const tableSource = expected ? await readVerified(files, tableName, expected.table) : typeof from === 'string' ? modelFile : await readModelFile(files, tableName);
+    const tableSource = expected
+      ? await readVerified(files, tableName, expected.table)
+      : typeof from === 'string'
+        ? modelFile
+        : await readModelFile(files, tableName);
     const safetensors = await readSafetensors(tableSource, { name: modelFile });
     const { table, rows, dim } = loadTable(safetensors, modelFile);
-    const tokenizerBytes = expected ? await readVerified(files, tokenizerName, expected.tokenizer) : await readModelFile(files, tokenizerName);
+    const tokenizerBytes = expected
+      ? await readVerified(files, tokenizerName, expected.tokenizer)
+      : await readModelFile(files, tokenizerName);
     const { tokenizer, unkId } = loadTokenizer(tokenizerBytes, tokenizerFile, rows);
     const modelName = options.modelName ?? path.basename(path.dirname(path.resolve(modelFile)));
-    return new StaticEncoder(table, dim, new ChunkCacheTokenizer(tokenizer), tokenizerBytes, unkId, maxTokens, modelName, options.tuned !== undefined);
+    return new StaticEncoder(
+      table,
+      dim,
+      new ChunkCacheTokenizer(tokenizer),
+      tokenizerBytes,
+      unkId,
+      maxTokens,
+      modelName,
+      options.tuned !== undefined,
+    );
   }
 
   /**
@@ -111,10 +129,22 @@ export class StaticEncoder implements VocabularyEncoder {
    */
   static fromTable(base: StaticEncoder, table: Float32Array): StaticEncoder {
     if (table.length !== base.table.length) {
-      throw new UsageError('STATIC_TABLE_SIZE', `the new table has ${table.length} values but the encoder's has ${base.table.length}`);
+      throw new UsageError(
+        'STATIC_TABLE_SIZE',
+        `the new table has ${table.length} values but the encoder's has ${base.table.length}`,
+      );
     }
     const rounded = roundToFloat16(table);
-    return new StaticEncoder(rounded, base.dim, base.tokenizer, base.tokenizerBytes, base.unkId, base.maxTokens, base.modelName, true);
+    return new StaticEncoder(
+      rounded,
+      base.dim,
+      base.tokenizer,
+      base.tokenizerBytes,
+      base.unkId,
+      base.maxTokens,
+      base.modelName,
+      true,
+    );
   }
 
   private get modelName(): string {
@@ -137,7 +167,10 @@ export class StaticEncoder implements VocabularyEncoder {
     const tuned = this.spec.type === 'static' ? this.spec.tuned : undefined;
     if (!tuned) return [];
     const rows = this.table.length / this.dim;
-    await writeFile(path.join(dir, tuned.table), serializeSafetensors({ [TABLE_TENSOR]: { dtype: 'F16', shape: [rows, this.dim], values: this.table } }));
+    await writeFile(
+      path.join(dir, tuned.table),
+      serializeSafetensors({ [TABLE_TENSOR]: { dtype: 'F16', shape: [rows, this.dim], values: this.table } }),
+    );
     await writeFile(path.join(dir, tuned.tokenizer), this.tokenizerBytes);
     return [tuned.table, tuned.tokenizer];
   }
@@ -184,7 +217,9 @@ export class StaticEncoder implements VocabularyEncoder {
   /** Writes the vector of `texts[index]` into row `index` of `out`. */
   private embedOne(text: string, index: number, out: Float32Array): TextInfo {
     if (typeof text !== 'string') {
-      throw new DataError('TEXT_NOT_STRING', `expected a string, got ${text === null ? 'null' : typeof text}`, { location: { index } });
+      throw new DataError('TEXT_NOT_STRING', `expected a string, got ${text === null ? 'null' : typeof text}`, {
+        location: { index },
+      });
     }
     const { ids, truncated } = this.tokenize(text);
     const { table, dim, accumulator: sum } = this;
@@ -206,9 +241,13 @@ export class StaticEncoder implements VocabularyEncoder {
     let squares = 0;
     for (let d = 0; d < dim; d++) squares += sum[d] * sum[d];
     if (!Number.isFinite(squares)) {
-      throw new DataError('EMBEDDING_NOT_FINITE', 'embedding is NaN or Inf: the model table holds a non-finite value for one of its tokens', {
-        location: { index },
-      });
+      throw new DataError(
+        'EMBEDDING_NOT_FINITE',
+        'embedding is NaN or Inf: the model table holds a non-finite value for one of its tokens',
+        {
+          location: { index },
+        },
+      );
     }
     // The mean's 1/n cancels out in the normalisation, so the sum is normalised directly.
     const tokens = ids.length;

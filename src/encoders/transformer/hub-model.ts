@@ -3,7 +3,16 @@
  * then in the download cache, and downloaded into it only when the caller opted in.
  */
 import { ModelError } from '../../errors.js';
-import { downloadModel, hasManifest, verifyCachedModel, cacheRoot, cachedModelDir, downloadAllowed, hubUrl, parseHubRef } from '../../hub/index.js';
+import {
+  downloadModel,
+  hasManifest,
+  verifyCachedModel,
+  cacheRoot,
+  cachedModelDir,
+  downloadAllowed,
+  hubUrl,
+  parseHubRef,
+} from '../../hub/index.js';
 import type { TransformerDtype } from '../encoder.js';
 import { STATIC_MODEL_FILE, STATIC_TOKENIZER_FILE } from '../static/index.js';
 import { onnxFileFor, resolveModelDir } from './transformer-files.js';
@@ -37,7 +46,11 @@ export function cachedHubModel(name: string, env: NodeJS.ProcessEnv = process.en
  * Downloads `name` into the cache when it is a hub id and downloading is allowed, returning its
  * folder; undefined otherwise, so that the caller reports the model as not found.
  */
-export async function downloadHubModel(name: string, kind: HubModelKind, options: HubModelOptions & { dtype?: TransformerDtype } = {}): Promise<string | undefined> {
+export async function downloadHubModel(
+  name: string,
+  kind: HubModelKind,
+  options: HubModelOptions & { dtype?: TransformerDtype } = {},
+): Promise<string | undefined> {
   const env = options.env ?? process.env;
   const ref = parseHubRef(name);
   if (!ref || !downloadAllowed(options.allowDownload, env)) return undefined;
@@ -46,7 +59,8 @@ export async function downloadHubModel(name: string, kind: HubModelKind, options
     ref,
     hubUrl: hubUrl(env),
     cacheRoot: cacheRoot(env),
-    filesFor: (config) => (kind === 'static' || (kind === 'auto' && config.model_type === 'model2vec') ? STATIC_FILES : transformer),
+    filesFor: (config) =>
+      kind === 'static' || (kind === 'auto' && config.model_type === 'model2vec') ? STATIC_FILES : transformer,
   });
 }
 
@@ -61,7 +75,13 @@ export async function verifyIfDownloaded(dir: string): Promise<void> {
  */
 export async function locateModelDir(
   model: string,
-  options: HubModelOptions & { modelsDir?: string; confined?: boolean; kind: HubModelKind; dtype?: TransformerDtype; verify?: boolean },
+  options: HubModelOptions & {
+    modelsDir?: string;
+    confined?: boolean;
+    kind: HubModelKind;
+    dtype?: TransformerDtype;
+    verify?: boolean;
+  },
 ): Promise<string> {
   const env = options.env ?? process.env;
   let dir: string;

@@ -5,7 +5,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ModelError, UsageError } from '../../errors.js';
-import { hasManifest, ALLOW_DOWNLOAD_ADVICE, cacheRoot, cachedModelDir, DOWNLOAD_NEEDS_HUB_ID, parseHubRef } from '../../hub/index.js';
+import {
+  hasManifest,
+  ALLOW_DOWNLOAD_ADVICE,
+  cacheRoot,
+  cachedModelDir,
+  DOWNLOAD_NEEDS_HUB_ID,
+  parseHubRef,
+} from '../../hub/index.js';
 import type { TransformerDtype } from '../encoder.js';
 
 /** transformers.js' file name for each dtype (DEFAULT_DTYPE_SUFFIX_MAPPING), under `onnx/`. */
@@ -58,14 +65,19 @@ export function resolveModelDir(
   const cached = ref && cachedModelDir(cacheRoot(env), ref);
   if (cached && hasManifest(cached)) return cached;
   if (cached) candidates.push(cached);
-  throw new ModelError('MODEL_NOT_FOUND', `model not found: "${model}" (looked in ${candidates.join(', ') || 'no folder: HEADSTART_MODELS is not set'}; offline, nothing is downloaded)`, {
-    hint: `set HEADSTART_MODELS to the folder that holds the model, or pass the model directory; or ${ref ? ALLOW_DOWNLOAD_ADVICE : DOWNLOAD_NEEDS_HUB_ID}`,
-  });
+  throw new ModelError(
+    'MODEL_NOT_FOUND',
+    `model not found: "${model}" (looked in ${candidates.join(', ') || 'no folder: HEADSTART_MODELS is not set'}; offline, nothing is downloaded)`,
+    {
+      hint: `set HEADSTART_MODELS to the folder that holds the model, or pass the model directory; or ${ref ? ALLOW_DOWNLOAD_ADVICE : DOWNLOAD_NEEDS_HUB_ID}`,
+    },
+  );
 }
 
 export function locateModelFiles(dir: string, dtype: TransformerDtype): TransformerModelFiles {
   const onnxName = ONNX_FILE_BY_DTYPE[dtype];
-  if (!onnxName) throw new UsageError('BAD_DTYPE', `unknown dtype "${dtype}"; expected one of ${TRANSFORMER_DTYPES.join(', ')}`);
+  if (!onnxName)
+    throw new UsageError('BAD_DTYPE', `unknown dtype "${dtype}"; expected one of ${TRANSFORMER_DTYPES.join(', ')}`);
   const file = (name: string, what: string) => {
     const full = path.join(dir, name);
     if (!existsSync(full)) {
@@ -102,7 +114,10 @@ function readJsonObject(file: string): Record<string, unknown> {
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (cause) {
-    throw new ModelError('MODEL_FILE_INVALID', `not valid JSON: ${(cause as Error).message}`, { location: { file }, cause });
+    throw new ModelError('MODEL_FILE_INVALID', `not valid JSON: ${(cause as Error).message}`, {
+      location: { file },
+      cause,
+    });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ModelError('MODEL_FILE_INVALID', 'expected a JSON object', { location: { file } });
@@ -114,14 +129,21 @@ function readJsonObject(file: string): Record<string, unknown> {
  * A positive integer field; `undefined` when absent and optional. Tokenizer configs write
  * "no limit" as a huge number (1e30), which counts as absent.
  */
-function positiveInteger(json: Record<string, unknown>, field: string, file: string, required: boolean): number | undefined {
+function positiveInteger(
+  json: Record<string, unknown>,
+  field: string,
+  file: string,
+  required: boolean,
+): number | undefined {
   const value = json[field];
   if (value === undefined || value === null || (typeof value === 'number' && value > Number.MAX_SAFE_INTEGER)) {
     if (!required) return undefined;
     throw new ModelError('MODEL_CONFIG_FIELD', 'required field is missing', { location: { file, field } });
   }
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new ModelError('MODEL_CONFIG_FIELD', `expected a positive integer, got ${JSON.stringify(value)}`, { location: { file, field } });
+    throw new ModelError('MODEL_CONFIG_FIELD', `expected a positive integer, got ${JSON.stringify(value)}`, {
+      location: { file, field },
+    });
   }
   return value;
 }

@@ -34,13 +34,20 @@ export function detectSpecialTokenLayout(tokenizer: PreTrainedTokenizer): Specia
       return { before, after: full.length - before - content.length };
     }
   }
-  throw new ModelError('TOKENIZER_LAYOUT', `cannot find the text's tokens inside the special-token template (${JSON.stringify(full)})`);
+  throw new ModelError(
+    'TOKENIZER_LAYOUT',
+    `cannot find the text's tokens inside the special-token template (${JSON.stringify(full)})`,
+  );
 }
 
 /** Tokens left for the text itself within `maxTokens`; throws if the special tokens take them all. */
 export function contentRoom(maxTokens: number, layout: SpecialTokenLayout): number {
   const room = maxTokens - layout.before - layout.after;
-  if (room < 1) throw new UsageError('MAX_TOKENS_TOO_SMALL', `maxTokens ${maxTokens} leaves no room for text next to ${layout.before + layout.after} special tokens`);
+  if (room < 1)
+    throw new UsageError(
+      'MAX_TOKENS_TOO_SMALL',
+      `maxTokens ${maxTokens} leaves no room for text next to ${layout.before + layout.after} special tokens`,
+    );
   return room;
 }
 
@@ -57,7 +64,10 @@ export function tokenizeTexts(
     const typeIds = encoded.token_type_ids?.[i] ?? new Array<number>(ids.length).fill(0);
     const contentTokens = ids.length - layout.before - layout.after;
     if (contentTokens <= room) return { ids, typeIds, contentTokens, truncated: false };
-    const keep = (list: number[]) => [...list.slice(0, layout.before + room), ...list.slice(list.length - layout.after)];
+    const keep = (list: number[]) => [
+      ...list.slice(0, layout.before + room),
+      ...list.slice(list.length - layout.after),
+    ];
     return { ids: keep(ids), typeIds: keep(typeIds), contentTokens: room, truncated: true };
   });
 }

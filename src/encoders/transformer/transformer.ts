@@ -18,12 +18,27 @@ import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/
 import { DataError, ModelError, UsageError } from '../../errors.js';
 import { importOptional } from '../../util/index.js';
 import { checkBatchPlan, DEFAULT_BATCH_PLAN, planBatches, type BatchPlanOptions } from '../batching.js';
-import type { EmbedOptions, EmbedResult, Encoder, EncoderSpec, Matrix, Pooling, TextInfo, TransformerDtype } from '../encoder.js';
+import type {
+  EmbedOptions,
+  EmbedResult,
+  Encoder,
+  EncoderSpec,
+  Matrix,
+  Pooling,
+  TextInfo,
+  TransformerDtype,
+} from '../encoder.js';
 import { assertFinite, clsPool, l2NormalizeRows, meanPool, type TokenStates } from '../pooling.js';
 import { locateModelDir } from './hub-model.js';
 import { locateModelFiles, type TransformerModelFiles } from './transformer-files.js';
 import { physicalCoreCount } from './transformer-threads.js';
-import { contentRoom, detectSpecialTokenLayout, tokenizeTexts, type SpecialTokenLayout, type TokenizedText } from './transformer-tokens.js';
+import {
+  contentRoom,
+  detectSpecialTokenLayout,
+  tokenizeTexts,
+  type SpecialTokenLayout,
+  type TokenizedText,
+} from './transformer-tokens.js';
 
 export type TransformerSpec = Extract<EncoderSpec, { type: 'transformer' }>;
 
@@ -86,17 +101,29 @@ export class TransformerEncoder implements Encoder {
   ) {}
 
   static async load(options: TransformerEncoderOptions): Promise<TransformerEncoder> {
-    const { AutoModel, AutoTokenizer, env, Tensor } = await importOptional<typeof import('@huggingface/transformers')>('@huggingface/transformers', 'a transformer encoder');
+    const { AutoModel, AutoTokenizer, env, Tensor } = await importOptional<typeof import('@huggingface/transformers')>(
+      '@huggingface/transformers',
+      'a transformer encoder',
+    );
     // transformers.js only reads the directory resolved here (downloads, when allowed, are headstart's: hub-model.ts).
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
 
     const dtype = options.dtype ?? 'fp32';
-    const dir = await locateModelDir(options.model, { modelsDir: options.modelsDir, confined: options.confined, allowDownload: options.allowDownload, kind: 'transformer', dtype });
+    const dir = await locateModelDir(options.model, {
+      modelsDir: options.modelsDir,
+      confined: options.confined,
+      allowDownload: options.allowDownload,
+      kind: 'transformer',
+      dtype,
+    });
     const files = locateModelFiles(dir, dtype);
     const maxTokens = options.maxTokens ?? files.tokenLimit;
     if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > files.tokenLimit) {
-      throw new UsageError('BAD_MAX_TOKENS', `maxTokens must be an integer from 1 to the model's limit ${files.tokenLimit}, got ${maxTokens}`);
+      throw new UsageError(
+        'BAD_MAX_TOKENS',
+        `maxTokens must be an integer from 1 to the model's limit ${files.tokenLimit}, got ${maxTokens}`,
+      );
     }
     const spec: TransformerSpec = {
       type: 'transformer',
@@ -119,10 +146,13 @@ export class TransformerEncoder implements Encoder {
       interOpNumThreads: options.interOpNumThreads ?? 1,
     };
     for (const [name, value] of Object.entries(threads)) {
-      if (!Number.isInteger(value) || value < 1) throw new UsageError('BAD_THREADS', `${name} must be a positive integer, got ${value}`);
+      if (!Number.isInteger(value) || value < 1)
+        throw new UsageError('BAD_THREADS', `${name} must be a positive integer, got ${value}`);
     }
 
-    const tokenizer = await loadPart(files.tokenizerPath, 'tokenizer', () => AutoTokenizer.from_pretrained(dir, { local_files_only: true }));
+    const tokenizer = await loadPart(files.tokenizerPath, 'tokenizer', () =>
+      AutoTokenizer.from_pretrained(dir, { local_files_only: true }),
+    );
     const model = await loadPart(files.onnxPath, 'model', () =>
       AutoModel.from_pretrained(dir, {
         local_files_only: true,
@@ -135,7 +165,17 @@ export class TransformerEncoder implements Encoder {
       const layout = detectSpecialTokenLayout(tokenizer);
       contentRoom(maxTokens, layout);
       const fingerprint = await fingerprintOf(files, spec);
-      return new TransformerEncoder(spec, files.hiddenSize, fingerprint, tokenizer, model, Tensor, layout, batchPlan, files);
+      return new TransformerEncoder(
+        spec,
+        files.hiddenSize,
+        fingerprint,
+        tokenizer,
+        model,
+        Tensor,
+        layout,
+        batchPlan,
+        files,
+      );
     } catch (error) {
       await model.dispose();
       throw error;
@@ -148,9 +188,13 @@ export class TransformerEncoder implements Encoder {
 
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {
     if (this.spec.pooling === 'none') {
-      throw new UsageError('POOLING_NONE', 'this encoder has pooling "none": it has token states, not one vector per text', {
-        hint: 'call embedTokens() for the token states, or choose pooling mean or cls',
-      });
+      throw new UsageError(
+        'POOLING_NONE',
+        'this encoder has pooling "none": it has token states, not one vector per text',
+        {
+          hint: 'call embedTokens() for the token states, or choose pooling mean or cls',
+        },
+      );
     }
     const pool = this.spec.pooling === 'cls' ? clsPool : meanPool;
     const data = new Float32Array(texts.length * this.dim);
@@ -202,7 +246,8 @@ export class TransformerEncoder implements Encoder {
   ): Promise<TextInfo[]> {
     if (this.disposed) throw new UsageError('ENCODER_DISPOSED', 'this encoder has been disposed');
     texts.forEach((text, index) => {
-      if (typeof text !== 'string') throw new DataError('TEXT_NOT_STRING', `expected a string, got ${typeof text}`, { location: { index } });
+      if (typeof text !== 'string')
+        throw new DataError('TEXT_NOT_STRING', `expected a string, got ${typeof text}`, { location: { index } });
     });
     signal?.throwIfAborted();
     const tokenized = tokenizeTexts(this.tokenizer, texts, this.spec.maxTokens, this.layout);
@@ -242,7 +287,11 @@ export class TransformerEncoder implements Encoder {
     const dims = [batch.length, seq];
     const inputs = {
       input_ids: new this.Tensor('int64', ids, dims),
-      attention_mask: new this.Tensor('int64', BigInt64Array.from(mask, (m) => BigInt(m)), dims),
+      attention_mask: new this.Tensor(
+        'int64',
+        BigInt64Array.from(mask, (m) => BigInt(m)),
+        dims,
+      ),
       token_type_ids: new this.Tensor('int64', typeIds, dims),
     };
     let outputs: Record<string, Tensor> | undefined;
@@ -250,9 +299,13 @@ export class TransformerEncoder implements Encoder {
       outputs = (await this.model(inputs)) as Record<string, Tensor>;
       const hidden = outputs.last_hidden_state;
       if (!hidden || hidden.dims.length !== 3 || hidden.dims[2] !== this.dim) {
-        throw new ModelError('MODEL_OUTPUT', `expected output last_hidden_state [batch, seq, ${this.dim}], got ${describeOutputs(outputs)}`, {
-          location: { file: path.relative(process.cwd(), this.files.onnxPath) },
-        });
+        throw new ModelError(
+          'MODEL_OUTPUT',
+          `expected output last_hidden_state [batch, seq, ${this.dim}], got ${describeOutputs(outputs)}`,
+          {
+            location: { file: path.relative(process.cwd(), this.files.onnxPath) },
+          },
+        );
       }
       // The data array stays valid after dispose(), which only drops the tensor's reference to it.
       return { states: { data: hidden.data as Float32Array, batch: batch.length, seq, dim: this.dim }, mask };
@@ -267,7 +320,10 @@ async function loadPart<T>(file: string, what: string, load: () => Promise<T>): 
   try {
     return await load();
   } catch (cause) {
-    throw new ModelError('MODEL_LOAD_FAILED', `cannot load the ${what}: ${(cause as Error).message}`, { location: { file }, cause });
+    throw new ModelError('MODEL_LOAD_FAILED', `cannot load the ${what}: ${(cause as Error).message}`, {
+      location: { file },
+      cause,
+    });
   }
 }
 
@@ -284,6 +340,8 @@ async function fingerprintOf(files: TransformerModelFiles, spec: TransformerSpec
     hash.update(`${path.relative(files.dir, file)}\0`);
     for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   }
-  hash.update(JSON.stringify({ dtype: spec.dtype, pooling: spec.pooling, normalize: spec.normalize, maxTokens: spec.maxTokens }));
+  hash.update(
+    JSON.stringify({ dtype: spec.dtype, pooling: spec.pooling, normalize: spec.normalize, maxTokens: spec.maxTokens }),
+  );
   return hash.digest('hex');
 }
