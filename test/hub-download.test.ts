@@ -249,8 +249,26 @@ describe('hub download (opt-in)', () => {
       const error = await rejection(createEncoder(choice, { allowDownload: true }));
       expect(error.code).toBe('MODEL_HASH_MISMATCH');
       expect(error.message).toContain(tokenizer);
+      expect(error.message).toContain('recorded when it was downloaded');
       expect(error.hint).toContain(`delete ${modelFolder(STATIC_REPO)}`);
     }
+  });
+
+  it('checks the files a cached static model is computed from, as it parses them, and not config.json', async () => {
+    const encoder = await createEncoder(`hf:${STATIC_REPO}`, { allowDownload: true });
+    const expected = await encoder.embed(['a cached model']);
+    await encoder.dispose();
+    const config = path.join(modelFolder(STATIC_REPO), 'config.json');
+    writeFileSync(config, readFileSync(config, 'utf8') + '\n');
+    const reloaded = await createEncoder(`hf:${STATIC_REPO}`);
+    expect(await reloaded.embed(['a cached model'])).toEqual(expected);
+    await reloaded.dispose();
+    const table = path.join(modelFolder(STATIC_REPO), 'model.safetensors');
+    const bytes = readFileSync(table);
+    bytes[bytes.length - 1] ^= 1;
+    writeFileSync(table, bytes);
+    const error = await rejection(createEncoder(`hf:${STATIC_REPO}`));
+    expect([error.code, error.location?.file]).toEqual(['MODEL_HASH_MISMATCH', table]);
   });
 
   it('lets one of two simultaneous loads download the model while the other waits for it', async () => {

@@ -8,13 +8,14 @@ import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
 import type { Encoder, EncoderSpec } from './encoder.js';
 import { ModelError, UsageError } from '../errors.js';
-import { DEFAULT_STATIC_MODEL, resolveStaticModel, STATIC_MODEL_FILE, StaticEncoder } from './static/index.js';
 import {
-  downloadHubModel,
-  locateModelDir,
-  verifyIfDownloaded,
-  type TransformerEncoderOptions,
-} from './transformer/index.js';
+  DEFAULT_STATIC_MODEL,
+  downloadedModelHashes,
+  resolveStaticModel,
+  STATIC_MODEL_FILE,
+  StaticEncoder,
+} from './static/index.js';
+import { downloadHubModel, locateModelDir, type TransformerEncoderOptions } from './transformer/index.js';
 import { TfidfEncoder } from './lexical/index.js';
 import { ConcatEncoder } from './concat.js';
 import { cacheFor, type EmbeddingCache } from '../embedding-cache.js';
@@ -187,7 +188,6 @@ async function loadStatic(
     if (!(await downloadHubModel(nameOrDir, 'static', { allowDownload: options.allowDownload }))) throw error;
     resolved = resolve();
   }
-  await verifyIfDownloaded(resolved.dir);
   return StaticEncoder.load(resolved.dir, {
     maxTokens,
     modelName: resolved.name,
@@ -221,8 +221,8 @@ async function loadHubChoice(model: string, options: EncoderLoadOptions): Promis
     throw error;
   }
   if (existsSync(path.join(dir, STATIC_MODEL_FILE)) && !existsSync(path.join(dir, 'onnx'))) {
-    await verifyIfDownloaded(dir);
-    return StaticEncoder.load(dir, { modelName: model });
+    const sha256 = downloadedModelHashes(dir);
+    return StaticEncoder.load(dir, { modelName: model, ...(sha256 && { sha256 }) });
   }
   return transformer();
 }

@@ -1,6 +1,6 @@
 /** Public face of hub/: what other folders of src/ may import. */
 export { downloadModel } from './download.js';
-export { hasManifest, verifyCachedModel } from './manifest.js';
+export { hasManifest, recordedHashes, verifyCachedModel } from './manifest.js';
 export {
   ALLOW_DOWNLOAD_ADVICE,
   cachedModelDir,

@@ -59,6 +59,26 @@ export async function sha256OfFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/**
+ * The sha256 recorded at download for each of `names`, for a loader that hashes the bytes it parses
+ * (so nothing is read twice and nothing changes between the check and the read), with the hint to give
+ * when one differs. A file the record does not list is refused: it cannot be checked.
+ */
+export function recordedHashes(dir: string, names: readonly string[]): { sha256: string[]; hint: string } {
+  const manifest = readManifest(dir);
+  const sha256 = names.map((name) => {
+    const recorded = Object.hasOwn(manifest.files, name) ? manifest.files[name] : undefined;
+    if (typeof recorded?.sha256 !== 'string') {
+      throw new ModelError('MODEL_FILE_INVALID', `the download record has no sha256 for ${name}`, {
+        location: { file: manifestPath(dir), field: `files.${name}` },
+        hint: redownloadHint(dir),
+      });
+    }
+    return recorded.sha256;
+  });
+  return { sha256, hint: redownloadHint(dir) };
+}
+
 /** Refuses a cached model whose files are missing or differ from the sha256 recorded at download. */
 export async function verifyCachedModel(dir: string): Promise<void> {
   const manifest = readManifest(dir);

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelError } from '../../errors.js';
 import type { FileSource } from '../../util/index.js';
+import type { ExpectedModelHashes } from './packaged-models.js';
 import { tensorToFloat32, type SafetensorsFile } from './safetensors.js';
 
 export const TABLE_TENSOR = 'embeddings';
@@ -103,17 +104,27 @@ export function loadTokenizer(
   return { tokenizer, unkId };
 }
 
-export async function readVerified(files: FileSource, name: string, sha256: string): Promise<Uint8Array> {
+export async function readVerified(
+  files: FileSource,
+  name: string,
+  sha256: string,
+  {
+    recordedAs = "the packaged model's",
+    hint = PACKAGED_MODEL_DAMAGED,
+  }: Omit<ExpectedModelHashes, 'table' | 'tokenizer'>,
+): Promise<Uint8Array> {
   const bytes = await readModelFile(files, name);
   const digest = createHash('sha256').update(bytes).digest('hex');
   if (digest !== sha256) {
-    throw new ModelError('MODEL_HASH_MISMATCH', `sha256 ${digest} does not match ${sha256}, the packaged model's`, {
+    throw new ModelError('MODEL_HASH_MISMATCH', `sha256 ${digest} does not match ${sha256}, ${recordedAs}`, {
       location: { file: files.pathOf(name) },
-      hint: 'the copy of the model installed with headstart is damaged: reinstall headstart',
+      hint,
     });
   }
   return bytes;
 }
+
+const PACKAGED_MODEL_DAMAGED = 'the copy of the model installed with headstart is damaged: reinstall headstart';
 
 export async function readModelFile(files: FileSource, name: string): Promise<Uint8Array> {
   try {

@@ -13,6 +13,14 @@ export interface PackagedModelHashes {
   tokenizer: string;
 }
 
+/** The hashes a loaded model's files must have, and what to say when one differs. */
+export interface ExpectedModelHashes extends PackagedModelHashes {
+  /** Whose hashes they are, ending the mismatch message: "the packaged model's" (the default). */
+  recordedAs?: string;
+  /** What to do about a mismatch (default: reinstall headstart, for the packaged model). */
+  hint?: string;
+}
+
 /** This module sits in src/encoders (tsx) or dist/encoders (built), two levels below the package root. */
 const PACKAGED_MODELS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../models');
 

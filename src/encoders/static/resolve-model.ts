@@ -8,9 +8,10 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { ModelError } from '../../errors.js';
 import { STATIC_MODEL_FILE, STATIC_TOKENIZER_FILE } from './static.js';
-import { packagedModel, type PackagedModelHashes } from './packaged-models.js';
+import { packagedModel, type ExpectedModelHashes } from './packaged-models.js';
 import {
   hasManifest,
+  recordedHashes,
   ALLOW_DOWNLOAD_ADVICE,
   cacheRoot,
   cachedModelDir,
@@ -37,8 +38,8 @@ export interface ResolveModelOptions {
 export interface ResolvedModel {
   name: string;
   dir: string;
-  /** Set for the packaged copy: the hashes its files must have. */
-  sha256?: PackagedModelHashes;
+  /** The hashes its files must have: set for the packaged copy and for a download (from its record). */
+  sha256?: ExpectedModelHashes;
 }
 
 export function resolveStaticModel(nameOrDir: string | undefined, options: ResolveModelOptions = {}): ResolvedModel {
@@ -65,7 +66,8 @@ export function resolveStaticModel(nameOrDir: string | undefined, options: Resol
       name: nameOrDir !== undefined && !nameIsDirectory ? nameOrDir : path.basename(dir),
       dir,
     };
-    return packaged && candidate === packaged.dir ? { ...resolved, sha256: packaged.sha256 } : resolved;
+    if (packaged && candidate === packaged.dir) return { ...resolved, sha256: packaged.sha256 };
+    return candidate === cached ? { ...resolved, sha256: downloadedModelHashes(dir)! } : resolved;
   }
 
   const looked = candidates.length
@@ -79,6 +81,18 @@ export function resolveStaticModel(nameOrDir: string | undefined, options: Resol
       : `or ${DOWNLOAD_NEEDS_HUB_ID}${name === DEFAULT_STATIC_MODEL ? ` (the default model came from ${DEFAULT_STATIC_HUB_ID})` : ''}`;
   else hint = ref ? 'the download did not place it: run again' : DOWNLOAD_NEEDS_HUB_ID;
   throw new ModelError('MODEL_NOT_FOUND', message, { hint });
+}
+
+/**
+ * The hashes recorded when `dir` was downloaded (undefined for a folder headstart did not download).
+ * Only the files the encoder reads are checked, as it parses them: `config.json` and the rest were
+ * checked at download and cannot change what the encoder computes.
+ */
+export function downloadedModelHashes(dir: string): ExpectedModelHashes | undefined {
+  if (!hasManifest(dir)) return undefined;
+  const { sha256, hint } = recordedHashes(dir, [STATIC_MODEL_FILE, STATIC_TOKENIZER_FILE]);
+  const [table, tokenizer] = sha256 as [string, string];
+  return { table, tokenizer, recordedAs: 'recorded when it was downloaded: the cached file was changed', hint };
 }
 
 function holdsStaticModel(dir: string): boolean {

@@ -14,7 +14,7 @@ import { roundToFloat16 } from './float16.js';
 import { loadTable, loadTokenizer, readModelFile, readVerified, TABLE_TENSOR } from './model-files.js';
 import { readSafetensors, serializeSafetensors } from './safetensors.js';
 import { ChunkCacheTokenizer } from './chunk-cache-tokenizer.js';
-import type { PackagedModelHashes } from './packaged-models.js';
+import type { ExpectedModelHashes } from './packaged-models.js';
 import { asFileSource, type FileSource } from '../../util/index.js';
 
 export const STATIC_MODEL_FILE = 'model.safetensors';
@@ -36,8 +36,8 @@ export interface StaticEncoderOptions {
   modelName?: string;
   /** A fine-tuned table saved in a checkpoint: its file names in `dir` (instead of the model's). */
   tuned?: TunedTableFiles;
-  /** The sha256 each file must have (the packaged default model); the bytes hashed are the bytes parsed. */
-  sha256?: PackagedModelHashes;
+  /** The sha256 each file must have (the packaged model, a download's record); the bytes hashed are the bytes parsed. */
+  sha256?: ExpectedModelHashes;
 }
 
 /** The files of a fine-tuned table inside a checkpoint (plain names). */
@@ -99,14 +99,14 @@ export class StaticEncoder implements VocabularyEncoder {
     const expected = options.sha256;
     // A table on disk without a hash to check is read by path, so its size is checked before it is read.
     const tableSource = expected
-      ? await readVerified(files, tableName, expected.table)
+      ? await readVerified(files, tableName, expected.table, expected)
       : typeof from === 'string'
         ? modelFile
         : await readModelFile(files, tableName);
     const safetensors = await readSafetensors(tableSource, { name: modelFile });
     const { table, rows, dim } = loadTable(safetensors, modelFile);
     const tokenizerBytes = expected
-      ? await readVerified(files, tokenizerName, expected.tokenizer)
+      ? await readVerified(files, tokenizerName, expected.tokenizer, expected)
       : await readModelFile(files, tokenizerName);
     const { tokenizer, unkId } = loadTokenizer(tokenizerBytes, tokenizerFile, rows);
     const modelName = options.modelName ?? path.basename(path.dirname(path.resolve(modelFile)));

@@ -65,7 +65,7 @@ export async function downloadHubModel(
 }
 
 /** Checks a folder from the download cache against its manifest; other folders are the user's own and are read as they are. */
-export async function verifyIfDownloaded(dir: string): Promise<void> {
+async function verifyIfDownloaded(dir: string): Promise<void> {
   if (hasManifest(dir)) await verifyCachedModel(dir);
 }
 
