@@ -41,7 +41,7 @@ export interface QueueRunOptions {
   /** Chunks queued at once (x2 in flight, with the ones waiting to be written). */
   parallelism?: number;
   /** Chunks the run is expected to have, for status lines (undefined for stdin). */
-  expectedChunks?: number;
+  expectedChunks?: number | undefined;
 }
 
 /** Enough queued chunks to keep a handful of workers busy while bounding Redis and coordinator memory. */

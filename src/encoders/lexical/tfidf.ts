@@ -63,7 +63,7 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
   private state?: TfidfState;
   private stateFingerprint?: string;
 
-  constructor(options: Partial<TfidfOptions> = {}) {
+  constructor(options: { [K in keyof TfidfOptions]?: TfidfOptions[K] | undefined } = {}) {
     const given = definedOnly(options);
     this.options = checkOptions({ ...DEFAULT_TFIDF_OPTIONS, ...given }, (field, message) => {
       throw new UsageError('INVALID_OPTION', `TF-IDF option ${field}: ${message}`);

@@ -31,11 +31,11 @@ export const CHARS_PER_TOKEN = 12;
 export const WHITESPACE_SEARCH_CHARS = 100;
 
 export interface StaticEncoderOptions {
-  maxTokens?: number;
+  maxTokens?: number | undefined;
   /** Name recorded in `spec.model`; defaults to the directory's base name. */
   modelName?: string;
   /** A fine-tuned table saved in a checkpoint: its file names in `dir` (instead of the model's). */
-  tuned?: TunedTableFiles;
+  tuned?: TunedTableFiles | undefined;
   /** The sha256 each file must have (the packaged default model); the bytes hashed are the bytes parsed. */
   sha256?: PackagedModelHashes;
 }

@@ -53,7 +53,7 @@ export interface TransformerModelFiles {
 export function resolveModelDir(
   model: string,
   modelsDir: string | undefined,
-  { confined = false, env = process.env }: { confined?: boolean; env?: NodeJS.ProcessEnv } = {},
+  { confined = false, env = process.env }: { confined?: boolean | undefined; env?: NodeJS.ProcessEnv } = {},
 ): string {
   const candidates = confined ? [] : [path.resolve(model)];
   if (modelsDir && !path.isAbsolute(model)) {

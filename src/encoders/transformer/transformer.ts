@@ -52,17 +52,17 @@ export interface TransformerEncoderOptions extends Partial<BatchPlanOptions> {
   /** L2-normalise pooled vectors. Default true. */
   normalize?: boolean;
   /** Longest input in tokens, special tokens included. Default and maximum: the model's limit. */
-  maxTokens?: number;
+  maxTokens?: number | undefined;
   /** Default: physical cores. */
-  intraOpNumThreads?: number;
+  intraOpNumThreads?: number | undefined;
   /** Default 1. */
   interOpNumThreads?: number;
   /** Where hub ids are looked up (then in the download cache). Default: $HEADSTART_MODELS. */
-  modelsDir?: string;
+  modelsDir?: string | undefined;
   /** Download a hub id missing from the model folders and the cache. Default: HEADSTART_ALLOW_DOWNLOAD=1. */
-  allowDownload?: boolean;
+  allowDownload?: boolean | undefined;
   /** Look `model` up under `modelsDir` only, never as a directory of its own (a checkpoint's model name). */
-  confined?: boolean;
+  confined?: boolean | undefined;
   /** The name recorded in `spec.model` (default: `model`), which a checkpoint looks up under the models folder. */
   name?: string;
 }
