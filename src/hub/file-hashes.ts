@@ -1,21 +1,22 @@
 /** The hashes a downloaded file is checked by: sha256 (LFS ETags, the manifest) and git's blob sha1 (small files' ETags). */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { createReadStream } from 'node:fs';
 
 export interface FileHashes {
   sha256: string;
   /** git's blob id: sha1 of `blob <size>\0` and the bytes, the ETag of a file not stored in LFS. */
-  gitSha1: string;
+  gitSha1?: string;
 }
 
-export async function hashFile(file: string, size: number): Promise<FileHashes> {
+/** The sha256 of a file and, given its size as `gitBlobSize`, its git blob sha1 (a cache check needs only the sha256). */
+export async function hashFile(file: string, gitBlobSize?: number): Promise<FileHashes> {
   const sha256 = createHash('sha256');
-  const sha1 = createHash('sha1').update(`blob ${size}\0`);
-  for await (const chunk of (await fs.open(file, 'r')).createReadStream()) {
+  const sha1 = gitBlobSize === undefined ? undefined : createHash('sha1').update(`blob ${gitBlobSize}\0`);
+  for await (const chunk of createReadStream(file)) {
     sha256.update(chunk as Buffer);
-    sha1.update(chunk as Buffer);
+    sha1?.update(chunk as Buffer);
   }
-  return { sha256: sha256.digest('hex'), gitSha1: sha1.digest('hex') };
+  return sha1 ? { sha256: sha256.digest('hex'), gitSha1: sha1.digest('hex') } : { sha256: sha256.digest('hex') };
 }
 
 /** An ETag that is neither a sha256 nor a git sha1 says nothing about the bytes; the size check still applies. */
