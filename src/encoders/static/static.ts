@@ -12,7 +12,8 @@ import type { EmbedOptions, EmbedResult, EncoderSpec, TextInfo, VocabularyEncode
 import { fingerprintParts } from '../fingerprint.js';
 import { roundToFloat16 } from './float16.js';
 import { loadTable, loadTokenizer, readModelFile, readVerified, TABLE_TENSOR } from './model-files.js';
-import { readSafetensors, serializeSafetensors } from './safetensors.js';
+import { readSafetensors } from './safetensors.js';
+import { serializeSafetensors } from './safetensors-write.js';
 import { ChunkCacheTokenizer } from './chunk-cache-tokenizer.js';
 import type { PackagedModelHashes } from './packaged-models.js';
 import { asFileSource, type FileSource } from '../../util/index.js';
