@@ -146,7 +146,7 @@ interface Outcome {
   testRows: number;
   single: Scores;
   /** `members`: what the recipe fused; `bytes`: the size of its checkpoint. */
-  auto?: Scores & { members: string; bytes: number };
+  auto?: (Scores & { members: string; bytes: number }) | undefined;
   labels: number;
   shippedRows: number;
   shippedSeconds: number;

@@ -45,7 +45,7 @@ export interface CrossValidateOptions {
   /** 'auto' (default, as for fit() and `headstart train`): the auto recipe with `encoder` as its pretrained encoder; 'single': one head over `encoder`. */
   recipe?: Recipe;
   /** Budget per fold for the auto recipe, in seconds. */
-  budgetSeconds?: number;
+  budgetSeconds?: number | undefined;
   /** Called as each fold (0-based) starts training. */
   onFoldStart?: (fold: number) => void;
   onFold?: (result: FoldResult) => void;

@@ -7,25 +7,25 @@ import { printable } from './util/index.js';
 export type ErrorCategory = 'usage' | 'data' | 'model' | 'environment' | 'interrupted' | 'internal';
 
 export interface ErrorLocation {
-  file?: string;
+  file?: string | undefined;
   /** 1-based line (or record) number in `file`. */
-  line?: number;
-  field?: string;
+  line?: number | undefined;
+  field?: string | undefined;
   /** 0-based index of the text in an in-memory batch. */
-  index?: number;
+  index?: number | undefined;
 }
 
 export class HeadstartError extends Error {
   readonly code: string;
   readonly category: ErrorCategory;
-  readonly hint?: string;
+  readonly hint?: string | undefined;
   readonly location: ErrorLocation;
 
   constructor(
     category: ErrorCategory,
     code: string,
     message: string,
-    options: { hint?: string; location?: ErrorLocation; cause?: unknown } = {},
+    options: { hint?: string | undefined; location?: ErrorLocation; cause?: unknown } = {},
   ) {
     super(withLocation(message, options.location), { cause: options.cause });
     this.name = new.target.name;
@@ -38,28 +38,40 @@ export class HeadstartError extends Error {
 
 /** Bad command-line or API arguments. */
 export class UsageError extends HeadstartError {
-  constructor(code: string, message: string, options?: { hint?: string; cause?: unknown }) {
+  constructor(code: string, message: string, options?: { hint?: string | undefined; cause?: unknown }) {
     super('usage', code, message, options);
   }
 }
 
 /** Bad input data: files, rows, fields, texts, labels. */
 export class DataError extends HeadstartError {
-  constructor(code: string, message: string, options?: { hint?: string; location?: ErrorLocation; cause?: unknown }) {
+  constructor(
+    code: string,
+    message: string,
+    options?: { hint?: string | undefined; location?: ErrorLocation; cause?: unknown },
+  ) {
     super('data', code, message, options);
   }
 }
 
 /** Models, encoders and checkpoints that cannot be found, loaded or trusted. */
 export class ModelError extends HeadstartError {
-  constructor(code: string, message: string, options?: { hint?: string; location?: ErrorLocation; cause?: unknown }) {
+  constructor(
+    code: string,
+    message: string,
+    options?: { hint?: string | undefined; location?: ErrorLocation; cause?: unknown },
+  ) {
     super('model', code, message, options);
   }
 }
 
 /** The machine, not the input: a full disk, a read-only or forbidden location, an output another run holds. */
 export class EnvironmentError extends HeadstartError {
-  constructor(code: string, message: string, options?: { hint?: string; location?: ErrorLocation; cause?: unknown }) {
+  constructor(
+    code: string,
+    message: string,
+    options?: { hint?: string | undefined; location?: ErrorLocation; cause?: unknown },
+  ) {
     super('environment', code, message, options);
   }
 }
@@ -113,7 +125,7 @@ export class InterruptedError extends HeadstartError {
  * wrong with the input or the command, and `--resume` continues once Redis is back.
  */
 export class QueueLostError extends HeadstartError {
-  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(message: string, options: { hint?: string | undefined; cause?: unknown } = {}) {
     super('environment', 'QUEUE_LOST', message, options);
   }
 }

@@ -15,7 +15,7 @@ export interface FitProgress {
   /** 0 as the member starts (embedding, tokenising), then each epoch (L-BFGS iteration) as it ends. */
   epoch: number;
   /** The cap on the early-stopping run's epochs; undefined for a member that trains no epochs (label similarity). */
-  maxEpochs?: number;
+  maxEpochs?: number | undefined;
   /** The run on all rows after early stopping (its epochs count from 1 again). */
   refit: boolean;
   /** 'iteration' for heads fitted by L-BFGS over sparse rows, else 'epoch'. */

@@ -46,7 +46,7 @@ export interface AccuracyRow {
   testExamples: number;
   multiLabel: boolean;
   /** Why the training data was cut, when it was. */
-  note?: string;
+  note?: string | undefined;
 }
 
 export interface ConfusionResult {
@@ -100,7 +100,7 @@ export class EncoderPool {
 interface Evaluated {
   score: FoldScore;
   labels: string[];
-  confusion?: number[][];
+  confusion?: number[][] | undefined;
 }
 
 async function trainAndScore(
@@ -146,7 +146,7 @@ async function trainAndScore(
 export async function protocolSplits(
   protocol: Protocol,
   limits: RunLimits,
-): Promise<{ splits: { train: LabelledData; test: LabelledData }[]; note?: string }> {
+): Promise<{ splits: { train: LabelledData; test: LabelledData }[]; note?: string | undefined }> {
   if (protocol.kind === 'split') {
     const fullTrain = await loadLabelled(protocol.train);
     const fullTest = await loadLabelled(protocol.test);

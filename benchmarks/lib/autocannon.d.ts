@@ -10,7 +10,7 @@ declare module 'autocannon' {
     url: string;
     connections?: number;
     pipelining?: number;
-    duration?: number;
+    duration?: number | undefined;
     amount?: number;
     timeout?: number;
     requests?: Request[];

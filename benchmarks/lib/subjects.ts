@@ -33,7 +33,7 @@ export interface Subject {
   /** FLOPs the model executes for one embed call with these token counts (undefined: not a matrix model). */
   flops?(lengths: readonly number[]): number;
   /** The transformers.js feature-extraction pipeline over the same model, when it applies. */
-  naive?: (texts: readonly string[]) => Promise<void>;
+  naive?: ((texts: readonly string[]) => Promise<void>) | undefined;
   naiveFlops?(lengths: readonly number[]): number;
   dispose(): Promise<void>;
 }
@@ -119,7 +119,7 @@ export interface TransformerSubjectOptions {
   dtype: TransformerDtype;
   threads: number;
   tokenBudget?: number;
-  maxTokens?: number;
+  maxTokens?: number | undefined;
   withNaive?: boolean;
 }
 

@@ -61,7 +61,7 @@ export class TextClassifier {
     options: {
       encoder?: EncoderArgument;
       fuseWith?: EncoderArgument[];
-      cache?: EmbeddingCache;
+      cache?: EmbeddingCache | undefined;
     } & EncoderLoadOptions = {},
   ): Promise<TextClassifier> {
     const { encoder = 'potion', fuseWith = [], ...rest } = options;
@@ -226,7 +226,7 @@ export class TextClassifier {
    */
   async predictProba(
     input: string | readonly string[],
-    options: { signal?: AbortSignal; embedded?: Features } = {},
+    options: { signal?: AbortSignal | undefined; embedded?: Features } = {},
   ): Promise<Probabilities> {
     const texts = textList(input, 'predictProba');
     const primaryHead = this.requireHead();

@@ -26,7 +26,7 @@ export interface Prediction {
 export interface PredictOptions {
   /** How many labels each prediction's `top` lists, best first (default 1). */
   topK?: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 export interface Probabilities extends Matrix {

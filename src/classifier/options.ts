@@ -22,7 +22,7 @@ export interface FitOptions extends Partial<TrainOptions> {
    */
   recipe?: Recipe;
   /** The auto recipe's time budget in seconds (default 300). */
-  budgetSeconds?: number;
+  budgetSeconds?: number | undefined;
   /** The auto recipe's progress messages (which members it trains, what it chose). */
   onStage?: (message: string) => void;
   head?: HeadType;
@@ -59,7 +59,7 @@ export interface FitOptions extends Partial<TrainOptions> {
    */
   labelSimilarity?: readonly boolean[];
   /** What label similarity embeds for each label (several texts are averaged); default: the label's name as words. */
-  labelTexts?: LabelTexts;
+  labelTexts?: LabelTexts | undefined;
   /** Which member trains and its epochs, for progress displays (observation only: src/fit-progress.ts). */
   onProgress?: (progress: FitProgress) => void;
   /**

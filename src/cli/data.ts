@@ -4,11 +4,11 @@ import { info } from './output.js';
 
 export interface DataFlags {
   format: string;
-  textField?: string;
-  labelField?: string;
+  textField?: string | undefined;
+  labelField?: string | undefined;
   encoding: 'auto' | 'utf-8' | 'latin1';
   onBadRow: 'fail' | 'skip' | 'warn';
-  delimiter?: string;
+  delimiter?: string | undefined;
 }
 
 /** --delimiter: one character, or a name for the one a shell makes awkward to type. */
@@ -27,7 +27,7 @@ export function readOptionsFrom(
     onBadRow: flags.onBadRow,
     onNote: info,
   };
-  if (flags.format !== 'auto') options.format = flags.format as ReadOptions['format'];
+  if (flags.format !== 'auto') options.format = flags.format as NonNullable<ReadOptions['format']>;
   if (flags.textField) options.textField = flags.textField;
   if (flags.labelField) options.labelField = flags.labelField;
   if (flags.delimiter !== undefined)
@@ -42,7 +42,7 @@ export function readOptionsFrom(
  */
 export async function loadLabelledData(
   source: string,
-  flags: DataFlags & { multiLabel?: boolean },
+  flags: DataFlags & { multiLabel?: boolean | undefined },
 ): Promise<{ dataset: Dataset; texts: string[]; labels: string[] | string[][] }> {
   const { path, options } = readOptionsFrom(source, flags, true);
   const dataset = await readDataset(path, options);

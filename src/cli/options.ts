@@ -2,6 +2,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { FitOptions, Recipe } from '../classifier.js';
 import { UsageError } from '../errors.js';
+import { definedOnly } from '../util/index.js';
 import { DEFAULT_SEED } from '../heads/index.js';
 
 export function integer(name: string, min = 0) {
@@ -147,7 +148,7 @@ export function fitOptionsFrom(flags: TrainingFlags): FitOptions {
       '--table-learning-rate and --l2-pull apply to fine-tuning: add --fine-tune',
     );
   }
-  return {
+  return definedOnly({
     head: flags.head,
     hidden: flags.hidden,
     dropout: flags.dropout,
@@ -161,7 +162,7 @@ export function fitOptionsFrom(flags: TrainingFlags): FitOptions {
     seed: flags.seed,
     fineTune: flags.fineTune ? { tableLearningRate: flags.tableLearningRate, l2Pull: flags.l2Pull } : flags.fineTune,
     multiLabel: flags.multiLabel,
-  };
+  });
 }
 
 /** A duration such as 60s, 2m, 1.5m or a plain number of seconds. */

@@ -16,11 +16,11 @@ export interface CorpusEntry {
   path: string;
   sha256: string;
   format: DataFormat;
-  textField?: string | string[];
-  labelField?: string;
-  idField?: string;
-  header?: string[];
-  labelMap?: Record<string, string>;
+  textField?: string | string[] | undefined;
+  labelField?: string | undefined;
+  idField?: string | undefined;
+  header?: string[] | undefined;
+  labelMap?: Record<string, string> | undefined;
   /** Number of examples, from PROVENANCE.txt. */
   rows: number;
   license: string;

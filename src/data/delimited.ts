@@ -15,10 +15,10 @@ export interface DelimitedSpec {
   file: string;
   format: 'csv' | 'tsv' | 'hoc';
   /** Default ',' for csv, tab for tsv and hoc. */
-  delimiter?: string;
+  delimiter?: string | undefined;
   textFields: string[];
   labelField: string;
-  idField?: string;
+  idField?: string | undefined;
   header: boolean | string[];
   rules: RowRules;
 }
@@ -120,8 +120,8 @@ function countNewlines(record: string[]): number {
 
 interface ColumnPicks {
   text: number[];
-  label?: number;
-  id?: number;
+  label?: number | undefined;
+  id?: number | undefined;
 }
 
 function pickColumns(spec: DelimitedSpec, columns: string[], headerLine: number | undefined): ColumnPicks {

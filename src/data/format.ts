@@ -24,7 +24,7 @@ const DELIMITED: readonly DataFormat[] = ['csv', 'tsv', 'hoc'];
 export interface FormatChoice {
   format: DataFormat;
   /** csv, tsv and hoc: the field delimiter; undefined for the format's own (',' or tab). */
-  delimiter?: string;
+  delimiter?: string | undefined;
 }
 
 export function chooseFormat(source: string, options: ReadOptions): FormatChoice {

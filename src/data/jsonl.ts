@@ -7,7 +7,7 @@ import type { Example } from './types.js';
 export interface JsonlSpec {
   textFields: string[];
   labelField: string;
-  idField?: string;
+  idField?: string | undefined;
   rules: RowRules;
   /** Called once the first array-valued label is seen. */
   onMultiLabel: () => void;

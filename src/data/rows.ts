@@ -18,7 +18,7 @@ export interface RowRules {
   labelled: boolean;
   textField: string;
   labelField: string;
-  labelMap?: Record<string, string>;
+  labelMap?: Record<string, string> | undefined;
 }
 
 /** Checks the text and maps the labels; throws RowProblem. Unlabelled rows keep empty texts (the predictor flags them). */

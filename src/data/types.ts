@@ -54,11 +54,11 @@ export interface ReadOptions {
    */
   format?: DataFormat | 'auto';
   /** Column or JSON field holding the text; several are joined with '. '. Default 'text' ('sentence' for hoc). */
-  textField?: string | string[];
+  textField?: string | string[] | undefined;
   /** Default 'label' ('labels' for hoc). */
-  labelField?: string;
+  labelField?: string | undefined;
   /** Column or JSON field used as the example id (default: the line number). */
-  idField?: string;
+  idField?: string | undefined;
   /**
    * false for prediction input: no label is read and empty texts are yielded, not rejected. Default
    * true, except for plain lines, which carry no labels: `true` with lines is a DataError (UNLABELLED_DATA).
@@ -69,9 +69,9 @@ export interface ReadOptions {
    * csv/tsv only. true (default): the first row names the columns. A list: the file has no header and
    * these are the column names. false: no header; columns are named "1", "2", ... (1-based, like `cut -f`).
    */
-  header?: boolean | string[];
+  header?: boolean | string[] | undefined;
   /** Renames raw labels (e.g. '1' -> 'neoplasms'); a label missing from the map is a bad row. */
-  labelMap?: Record<string, string>;
+  labelMap?: Record<string, string> | undefined;
   /** Default 'fail'. With 'flag', encoding 'auto' reads invalid UTF-8 as U+FFFD (flagged) rather than failing. */
   onBadRow?: BadRowPolicy;
   /**

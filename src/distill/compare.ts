@@ -36,7 +36,7 @@ export async function compareOnTexts(
   student: TextClassifier,
   texts: readonly string[],
   labels: Int32Array | undefined,
-  options: { rounds?: number; signal?: AbortSignal } = {},
+  options: { rounds?: number | undefined; signal?: AbortSignal | undefined } = {},
 ): Promise<Comparison> {
   const { rounds = 2, signal } = options;
   const sides = [teacher, student];

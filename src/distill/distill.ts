@@ -37,7 +37,7 @@ export interface DistillOptions extends EncoderLoadOptions {
   /** Their true labels, if known: mixed into the loss with weight `alpha`. */
   labels?: readonly string[];
   /** Extra in-domain texts without labels: the student learns the teacher's soft labels of them too. */
-  unlabeledTexts?: readonly string[];
+  unlabeledTexts?: readonly string[] | undefined;
   student?: {
     /**
      * 'potion' (default), 'tfidf', a model directory, `hf:<id>`, an EncoderSpec or an Encoder (not
@@ -51,7 +51,7 @@ export interface DistillOptions extends EncoderLoadOptions {
   /** Weight of the hard-label loss where labels exist, in [0, 1] (default 0.5). */
   alpha?: number;
   /** Texts (and labels) to compare teacher and student on; else a held-out split of `texts`. */
-  evaluation?: { texts: readonly string[]; labels?: readonly string[] };
+  evaluation?: { texts: readonly string[]; labels?: readonly string[] } | undefined;
   /**
    * Without `evaluation`: the share of `texts` held out from the student (stratified, a text kept
    * with the texts that contain it) to compare

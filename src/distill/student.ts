@@ -32,13 +32,13 @@ export type StudentFitOptions = Pick<FitOptions, 'head' | 'hidden' | 'dropout' |
 export interface StudentTraining {
   head: Head;
   /** With `fineTune`: the encoder over the tuned table, which the student uses (and owns) instead of the given one. */
-  tunedEncoder?: StaticEncoder;
+  tunedEncoder?: StaticEncoder | undefined;
   spec: HeadSpec;
   embedded: Features;
   embedSeconds: number;
   /** The early-stopping run. */
   report: TrainReport;
-  refitEpochs?: number;
+  refitEpochs?: number | undefined;
   trainSeconds: number;
   /** The options used, for the checkpoint (no callbacks or signals). */
   options: Record<string, unknown>;

@@ -45,10 +45,10 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
   private stateFingerprint?: string;
 
   readonly denseWeight: number;
-  private readonly denseCache?: EmbeddingCache;
+  private readonly denseCache?: EmbeddingCache | undefined;
   private readonly ownsDense: boolean;
   /** The texts `fit` last saw and their dense vectors, until the next `embedSparse`. */
-  private fittedOn?: { texts: readonly string[]; vectors: EmbedResult };
+  private fittedOn?: { texts: readonly string[]; vectors: EmbedResult } | undefined;
 
   /**
    * `sparse` is owned (disposed with this encoder), and so is `dense` unless `sharedDense` says it
@@ -58,7 +58,7 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
   constructor(
     private readonly sparse: TfidfEncoder,
     private readonly dense: Encoder,
-    options: { denseWeight?: number; denseCache?: EmbeddingCache; sharedDense?: boolean } = {},
+    options: { denseWeight?: number; denseCache?: EmbeddingCache | undefined; sharedDense?: boolean } = {},
   ) {
     const { denseWeight = DEFAULT_DENSE_WEIGHT, denseCache, sharedDense = false } = options;
     this.denseWeight = denseWeight;
@@ -133,7 +133,7 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
    */
   async embedSparse(
     texts: readonly string[],
-    options: EmbedOptions & { embedded?: EmbeddedTexts } = {},
+    options: EmbedOptions & { embedded?: EmbeddedTexts | undefined } = {},
   ): Promise<SparseEmbedResult> {
     const { mean, std } = this.requireFitted();
     const words = await this.sparse.embedSparse(texts, options);

@@ -13,7 +13,7 @@ export type PretrainedSpec =
       model: string;
       maxTokens: number;
       /** A fine-tuned table stored in the checkpoint under these file names (tokenizer copied beside it). */
-      tuned?: { table: string; tokenizer: string };
+      tuned?: { table: string; tokenizer: string } | undefined;
     }
   | {
       type: 'transformer';
@@ -98,7 +98,7 @@ export function isSparseMatrix(x: Matrix | SparseMatrix): x is SparseMatrix {
 }
 
 export interface EmbedOptions {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 export interface Encoder {
@@ -157,7 +157,7 @@ export interface SparseEncoder extends Encoder {
    */
   embedSparse(
     texts: readonly string[],
-    options?: EmbedOptions & { embedded?: EmbeddedTexts },
+    options?: EmbedOptions & { embedded?: EmbeddedTexts | undefined },
   ): Promise<SparseEmbedResult>;
 }
 

@@ -30,18 +30,18 @@ export type EncoderChoice = string;
 
 export interface EncoderLoadOptions {
   /** Directory holding the model files, searched alone instead of `$HEADSTART_MODELS/<name>` and the packaged copy. */
-  modelDir?: string;
+  modelDir?: string | undefined;
   /**
    * Download a hub model that is in neither the model folders nor the cache (`$HEADSTART_CACHE`),
    * from `$HEADSTART_HUB_URL` (default https://huggingface.co). Default: HEADSTART_ALLOW_DOWNLOAD=1; never otherwise.
    */
-  allowDownload?: boolean;
+  allowDownload?: boolean | undefined;
   /** A checkpoint's directory or its files already read, for encoders that keep their state there (TF-IDF, a fine-tuned table). */
   checkpointFiles?: string | FileSource;
   /** ONNX Runtime intra-op threads of a transformer encoder's session (default: physical cores). */
-  threads?: number;
+  threads?: number | undefined;
   /** Embeddings of the dense part of a concatenation, shared with a member over the same encoder. */
-  cache?: EmbeddingCache;
+  cache?: EmbeddingCache | undefined;
   /**
    * An encoder already loaded (the classifier's primary, else one the caller holds): a concatenation whose dense part has the
    * same spec uses it instead of loading another copy, and leaves disposing it to its owner.

@@ -13,8 +13,8 @@ export interface FineTuneOptions {
   l2Pull: number;
 }
 
-/** `true` for the defaults, or some options to override them. */
-export type FineTuneOption = boolean | Partial<FineTuneOptions>;
+/** `true` for the defaults, or some options to override them (an undefined one keeps its default). */
+export type FineTuneOption = boolean | { [K in keyof FineTuneOptions]?: FineTuneOptions[K] | undefined };
 
 export const DEFAULT_FINE_TUNE_OPTIONS: FineTuneOptions = { tableLearningRate: 3e-3, l2Pull: 0 };
 

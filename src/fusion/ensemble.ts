@@ -46,7 +46,7 @@ export interface ChoiceOptions {
   priorAlphas?: readonly number[];
   priors?: readonly number[];
   /** Only these weight vectors (default: the whole simplex grid). */
-  weights?: number[][];
+  weights?: number[][] | undefined;
 }
 
 /** Every weight vector on the simplex with steps of `1 / steps` (the single members included). */

@@ -18,8 +18,8 @@ import { DEFAULT_THRESHOLD, tuneThresholds } from './thresholds.js';
 /** What a trained TfHead holds. */
 export interface TrainedState {
   net: Network;
-  standardization?: Standardization;
-  thresholds?: Float32Array;
+  standardization?: Standardization | undefined;
+  thresholds?: Float32Array | undefined;
 }
 
 /** How one kind of input trains, prepared once the validation rows are known. */

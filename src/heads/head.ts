@@ -16,7 +16,7 @@ export interface HeadSpec {
   /** Z-score inputs with the training mean/std (stored with the head). */
   standardize: boolean;
   /** 'sparse': the head reads CSR rows (TF-IDF) and is a `SparseHead`; absent: dense rows. */
-  input?: 'sparse';
+  input?: 'sparse' | undefined;
 }
 
 export interface TrainOptions {
@@ -44,8 +44,8 @@ export interface TrainOptions {
    * A group id per row: rows of one group stay on one side of the validation split (TextClassifier
    * passes texts contained in other texts: src/splits/containment.ts). Default: every row alone.
    */
-  validationGroups?: Int32Array;
-  signal?: AbortSignal;
+  validationGroups?: Int32Array | undefined;
+  signal?: AbortSignal | undefined;
   onEpoch?: (log: EpochLog) => void;
 }
 
@@ -59,7 +59,7 @@ export interface EpochLog {
 export interface TrainReport {
   epochsRun: number;
   bestEpoch: number;
-  bestValLoss?: number;
+  bestValLoss?: number | undefined;
   history: EpochLog[];
   seconds: number;
 }

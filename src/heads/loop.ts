@@ -34,11 +34,11 @@ export interface EpochLoop {
   batchSize: number;
   /** Draws the shuffles (and whatever `step` draws, interleaved in call order). */
   rng: Rng;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Trains on the rows at `positions` and returns their mean loss. */
   step(positions: Int32Array): number;
   /** Held-out metrics of the current weights; absent without held-out rows. */
-  evaluate?(): HeldOutMetrics;
+  evaluate?: (() => HeldOutMetrics) | undefined;
   /** Called in order; the loop disposes them all when it ends, however it ends. */
   callbacks: TrainingCallback[];
 }

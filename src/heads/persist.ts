@@ -10,7 +10,7 @@ import type { io } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Tf } from '../backend/index.js';
 import { HeadstartError, ModelError } from '../errors.js';
-import { asFileSource, type FileSource } from '../util/index.js';
+import { asFileSource, definedOnly, type FileSource } from '../util/index.js';
 import type { HeadSpec } from './head.js';
 import type { Standardization } from './standardize.js';
 import { assertSparseSpec } from './sparse-validate.js';
@@ -24,8 +24,8 @@ const FORMAT_VERSION = 1;
 
 export interface HeadState {
   spec: HeadSpec;
-  standardization?: Standardization;
-  thresholds?: Float32Array;
+  standardization?: Standardization | undefined;
+  thresholds?: Float32Array | undefined;
 }
 
 interface HeadJson {
@@ -47,9 +47,7 @@ export async function writeHead(tf: Tf, dir: string, model: LayersModel, state: 
   );
   const { modelTopology, weightSpecs, weightData, format, generatedBy, convertedBy } = artifacts!;
   const modelJson: io.ModelJSON = {
-    format,
-    generatedBy,
-    convertedBy,
+    ...definedOnly({ format, generatedBy, convertedBy }),
     modelTopology: modelTopology as object,
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: weightSpecs ?? [] }],
   };

@@ -15,7 +15,7 @@ export interface LbfgsOptions {
   memory: number;
   /** Stop when an iteration improves the objective by less than this, relative to its size. */
   relativeTolerance: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Called after every iteration with the current point; return true to stop. */
   onIteration?: (iteration: number, value: number, w: Float64Array) => boolean;
 }

@@ -39,7 +39,7 @@ export const SPARSE_TRAIN_DEFAULTS: Readonly<Partial<TrainOptions>> = { l2: 0.05
 export interface SparseTrainedState {
   /** `[inputDim, numLabels]` row-major weights followed by `numLabels` biases. */
   parameters: Float32Array;
-  thresholds?: Float32Array;
+  thresholds?: Float32Array | undefined;
 }
 
 export class SparseLinearHead implements SparseHead {

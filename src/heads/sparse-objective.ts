@@ -17,7 +17,7 @@ export interface SparsePart {
   x: SparseMatrix;
   rows: Int32Array;
   targets: Float32Array;
-  weights?: Float32Array;
+  weights?: Float32Array | undefined;
 }
 
 /**

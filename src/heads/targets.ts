@@ -77,7 +77,7 @@ export interface Distillation {
   temperature: number;
   alpha: number;
   /** One-hot hard labels, all-zero rows where there is none. */
-  hardTargets?: Float32Array;
+  hardTargets?: Float32Array | undefined;
 }
 
 /** How soft targets are learned, for `rows`: temperature, alpha, hard labels as one-hot rows (all zero where a row has none). */
@@ -97,8 +97,8 @@ export function distillationOf(y: Targets, rows: Int32Array, numLabels: number):
 /** What the loss of `rows` needs: dense targets, 'balanced' weights (counted on `trainRows`) and soft-target settings. */
 export interface RowTargets {
   targets: Float32Array;
-  weights?: Float32Array;
-  distillation?: Distillation;
+  weights?: Float32Array | undefined;
+  distillation?: Distillation | undefined;
 }
 
 export function rowTargets(

@@ -68,7 +68,7 @@ export class TfHead implements Head {
   }
 
   /** The trained weights as plain arrays (dense layers in order, ReLU between them) and the standardisation. */
-  parameters(): { layers: DenseLayerParameters[]; standardization?: Standardization } {
+  parameters(): { layers: DenseLayerParameters[]; standardization?: Standardization | undefined } {
     const { net, standardization } = this.trained('read the parameters of');
     const layers: DenseLayerParameters[] = [];
     for (let i = 0; i < net.variables.length; i += 2) {

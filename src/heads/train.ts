@@ -28,17 +28,17 @@ export interface TrainingPart {
   rows: number;
   targets: Float32Array;
   /** Per row (single-label) or per row and label (multi-label). */
-  weights?: Float32Array;
+  weights?: Float32Array | undefined;
   /** Soft targets (knowledge distillation): `targets` are probability rows learned with distillationLoss. */
-  distillation?: Distillation;
+  distillation?: Distillation | undefined;
 }
 
 interface PartTensors {
   x: Tensor2D;
   targets: Tensor2D;
-  weights?: Tensor;
-  hardTargets?: Tensor2D;
-  distillation?: Distillation;
+  weights?: Tensor | undefined;
+  hardTargets?: Tensor2D | undefined;
+  distillation?: Distillation | undefined;
 }
 
 export async function trainNetwork(

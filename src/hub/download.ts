@@ -12,13 +12,12 @@
  * transformers.js' own hub code (getModelFile) is not exported, writes without resume or checks,
  * and is an optional package, while Model2Vec models must download without it.
  */
-import { createHash } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { EnvironmentError, environmentError, HeadstartError } from '../errors.js';
+import { EnvironmentError, environmentError } from '../errors.js';
 import { acquireLock, type Lock } from '../util/index.js';
 import {
   hasManifest,
@@ -28,6 +27,8 @@ import {
   type DownloadedFile,
   type DownloadManifest,
 } from './manifest.js';
+import { etagMatches, hashFile } from './file-hashes.js';
+import { describe, hubCall, interrupted, notFound } from './hub-errors.js';
 import { cachedModelDir, type HubRef } from './settings.js';
 
 export interface DownloadRequest {
@@ -276,99 +277,7 @@ async function readConfig(file: string): Promise<Record<string, unknown>> {
   });
 }
 
-interface FileHashes {
-  sha256: string;
-  /** git's blob id: sha1 of `blob <size>\0` and the bytes, the ETag of a file not stored in LFS. */
-  gitSha1: string;
-}
-
-async function hashFile(file: string, size: number): Promise<FileHashes> {
-  const sha256 = createHash('sha256');
-  const sha1 = createHash('sha1').update(`blob ${size}\0`);
-  for await (const chunk of (await fs.open(file, 'r')).createReadStream()) {
-    sha256.update(chunk as Buffer);
-    sha1.update(chunk as Buffer);
-  }
-  return { sha256: sha256.digest('hex'), gitSha1: sha1.digest('hex') };
-}
-
-/** An ETag that is neither a sha256 nor a git sha1 says nothing about the bytes; the size check still applies. */
-function etagMatches(etag: string, hashes: FileHashes): boolean {
-  const value = etag.replace(/^W\//, '').replace(/"/g, '').toLowerCase();
-  if (/^[0-9a-f]{64}$/.test(value)) return value === hashes.sha256;
-  if (/^[0-9a-f]{40}$/.test(value)) return value === hashes.gitSha1;
-  return true;
-}
-
 async function fileSize(file: string): Promise<number | undefined> {
   const stat = await fs.stat(file).catch(() => undefined);
   return stat?.isFile() ? stat.size : undefined;
-}
-
-/** Runs a request of @huggingface/hub, turning its failures into one-line environment errors naming the host, repo and file. */
-async function hubCall<T>(request: DownloadRequest, name: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (cause) {
-    if (cause instanceof HeadstartError) throw cause;
-    const status = (cause as { statusCode?: unknown }).statusCode;
-    if (status === 404) throw notFound(request, name, cause);
-    const where = `${name} of ${describe(request.ref)}`;
-    if (typeof status === 'number') {
-      throw new EnvironmentError('HUB_HTTP_ERROR', `${request.hubUrl} answered HTTP ${status} for ${where}`, {
-        cause,
-        hint:
-          status === 401 || status === 403
-            ? 'the model is private or gated: download it by hand and pass its folder (--model-dir)'
-            : 'try again later',
-      });
-    }
-    const code = ((cause as Error).cause as NodeJS.ErrnoException | undefined)?.code;
-    if (cause instanceof TypeError) {
-      throw new EnvironmentError(
-        'HUB_UNREACHABLE',
-        `cannot reach the hub at ${request.hubUrl}${code ? ` (${code})` : ''} to fetch ${where}`,
-        {
-          cause,
-          hint: 'check the network connection, or HEADSTART_HUB_URL if you set it',
-        },
-      );
-    }
-    throw new EnvironmentError(
-      'HUB_BAD_RESPONSE',
-      `${request.hubUrl} gave an unexpected answer for ${where}: ${(cause as Error).message}`,
-      { cause },
-    );
-  }
-}
-
-function notFound(request: DownloadRequest, name: string, cause?: unknown): EnvironmentError {
-  return new EnvironmentError(
-    'HUB_FILE_NOT_FOUND',
-    `${name} not found in ${describe(request.ref)} on ${request.hubUrl} (HTTP 404)`,
-    {
-      cause,
-      hint: 'check the model id and revision; headstart downloads Model2Vec models and ONNX models in the transformers.js layout (onnx/model.onnx)',
-    },
-  );
-}
-
-function interrupted(
-  request: DownloadRequest,
-  name: string,
-  got: number,
-  size: number,
-  reason: string,
-): EnvironmentError {
-  return new EnvironmentError(
-    'DOWNLOAD_INTERRUPTED',
-    `download of ${name} of ${describe(request.ref)} stopped after ${got} of ${size} bytes (${reason})`,
-    {
-      hint: 'run again: the download resumes where it stopped',
-    },
-  );
-}
-
-function describe(ref: HubRef): string {
-  return `${ref.repo}@${ref.revision}`;
 }

@@ -3,10 +3,10 @@
  * file. It is written last, inside the folder before the folder is renamed into place, and checked
  * every time the model is loaded from the cache, so a file changed since the download is refused.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ModelError } from '../errors.js';
+import { hashFile } from './file-hashes.js';
 
 export const MANIFEST_FILE = 'headstart-download.json';
 
@@ -53,12 +53,6 @@ export function readManifest(dir: string): DownloadManifest {
   return manifest as DownloadManifest;
 }
 
-export async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /**
  * The sha256 recorded at download for each of `names`, for a loader that hashes the bytes it parses
  * (so nothing is read twice and nothing changes between the check and the read), with the hint to give
@@ -90,7 +84,7 @@ export async function verifyCachedModel(dir: string): Promise<void> {
         hint: redownloadHint(dir),
       });
     }
-    const digest = await sha256OfFile(file);
+    const { sha256: digest } = await hashFile(file);
     if (digest !== recorded.sha256) {
       throw new ModelError(
         'MODEL_HASH_MISMATCH',

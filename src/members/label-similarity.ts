@@ -36,7 +36,7 @@ export async function trainLabelSimilarityMember(
   targets: Targets,
   vocabulary: readonly string[],
   validationRows: Int32Array,
-  options: { signal?: AbortSignal; labelTexts?: LabelTexts; computed?: ComputedVectors },
+  options: { signal?: AbortSignal | undefined; labelTexts?: LabelTexts | undefined; computed?: ComputedVectors },
 ): Promise<Extract<MemberTraining, { kind: 'label-similarity' }>> {
   const started = performance.now();
   if (isSparseEncoder(member.encoder)) {

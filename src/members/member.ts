@@ -29,7 +29,7 @@ import type { ComputedVectors } from './vectors.js';
 export interface Member {
   encoder: Encoder;
   cache: EmbeddingCache | undefined;
-  head?: AnyHead;
+  head?: AnyHead | undefined;
   /** The pretrained encoder, kept when `encoder` is a fine-tuned copy of it (the next fit starts from it). */
   pretrained?: { encoder: Encoder; cache: EmbeddingCache | undefined };
 }
@@ -51,10 +51,10 @@ interface TrainingCommon {
   /** The early-stopping run (the one with validation history). */
   report: TrainReport;
   /** Epochs of the final all-rows run, when there was one. */
-  refitEpochs?: number;
+  refitEpochs?: number | undefined;
   refitSeconds?: number;
   /** Probabilities of the early-stopping head on the held-out rows. */
-  validationProbabilities?: Float32Array;
+  validationProbabilities?: Float32Array | undefined;
 }
 
 /** What training one member produced, tagged by the member's kind. */

@@ -56,7 +56,7 @@ export class EncoderPool {
    */
   async createMembers(
     choices: readonly EncoderArgument[],
-    options: { cache?: EmbeddingCache } & EncoderLoadOptions,
+    options: { cache?: EmbeddingCache | undefined } & EncoderLoadOptions,
   ): Promise<Member[]> {
     const { cache, ...loadOptions } = options;
     const members: Member[] = [];

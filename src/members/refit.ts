@@ -18,7 +18,7 @@ export interface Refitted<R extends Run> {
   final: R;
   /** The early-stopping run's report (the one with validation history). */
   report: TrainReport;
-  validationProbabilities?: Float32Array;
+  validationProbabilities?: Float32Array | undefined;
   /** The all-rows run's report. */
   refitReport?: TrainReport;
 }

@@ -14,7 +14,7 @@ export type MemberPlan =
   | { kind: 'frozen'; options: MemberFitOptions }
   | { kind: 'fine-tuned'; options: MemberFitOptions; fineTune: FineTuneOptions }
   /** `options` only describe the member to progress displays: it learns one scale, not a head. */
-  | { kind: 'label-similarity'; options: MemberFitOptions; labelTexts?: LabelTexts };
+  | { kind: 'label-similarity'; options: MemberFitOptions; labelTexts?: LabelTexts | undefined };
 
 export interface TrainingData {
   texts: readonly string[];

@@ -21,10 +21,10 @@ export interface PredictRunOptions {
   input: string;
   readOptions: ReadOptions;
   /** A path (journaled and resumable when it is a regular file or a new path), or undefined or '-' for stdout. */
-  output?: string;
+  output?: string | undefined;
   settings: RowSettings;
   chunkRows: number;
-  resume?: boolean;
+  resume?: boolean | undefined;
   /**
    * Builds the runner; `heads` are loaded on this thread for checking and for in-process runs.
    * `rowsToDo` estimates the rows left to classify (undefined for stdin).
@@ -34,7 +34,7 @@ export interface PredictRunOptions {
   inFlightPerWorker?: number;
   onRows?(rows: number): void;
   /** Called once the input is measured: an estimate of its rows (undefined for stdin). */
-  onStart?(info: { estimatedRows?: number; resumedRows: number }): void;
+  onStart?(info: { estimatedRows?: number | undefined; resumedRows: number }): void;
   /** Stops the run after the chunk being written (leaving a journaled output resumable). */
   signal?: AbortSignal;
 }

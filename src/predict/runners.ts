@@ -32,7 +32,7 @@ export interface SerializedError {
   message: string;
   category?: ErrorCategory;
   code?: string;
-  hint?: string;
+  hint?: string | undefined;
 }
 
 export function serializeError(error: unknown): SerializedError {

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { EncoderLoadOptions } from '../encoders/index.js';
 import type { RowSettings, Chunk, ChunkResult, ModelRef, RunIdentity, ChunkRunner } from '../predict/index.js';
 import type { Queue, QueueEvents } from 'bullmq';
-import { DataError, EnvironmentError, QueueLostError } from '../errors.js';
+import { DataError, QueueLostError } from '../errors.js';
 import { loadQueuePackages } from './bullmq.js';
 import { connectionFrom } from './connection.js';
 import { RedisHealth, secondsText } from './health.js';
@@ -41,7 +41,7 @@ export interface QueueRunOptions {
   /** Chunks queued at once (x2 in flight, with the ones waiting to be written). */
   parallelism?: number;
   /** Chunks the run is expected to have, for status lines (undefined for stdin). */
-  expectedChunks?: number;
+  expectedChunks?: number | undefined;
 }
 
 /** Enough queued chunks to keep a handful of workers busy while bounding Redis and coordinator memory. */
@@ -111,30 +111,14 @@ export class QueueCoordinator {
     );
     events.on('failed', ({ jobId, failedReason }) => coordinator.fail(jobId, failedReason));
     // Redis could go again between the health check and BullMQ's own connections: wait for those with a bound too.
-    const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
+      await health.readyWithin(
         Promise.all([queue.waitUntilReady(), events.waitUntilReady()]),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(
-                new EnvironmentError(
-                  'QUEUE_UNREACHABLE',
-                  `cannot reach Redis at ${health.url}: no answer after ${secondsText(timeoutMs)}`,
-                  { hint: 'start redis-server, or check --queue' },
-                ),
-              ),
-            timeoutMs,
-          );
-        }),
-      ]);
+        options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      );
     } catch (error) {
       await coordinator.close();
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
     return coordinator;
   }

@@ -71,6 +71,29 @@ export class RedisHealth {
     }
   }
 
+  /** Waits for `ready` (other clients' connections to the same Redis) at most `timeoutMs`, then fails with QUEUE_UNREACHABLE. */
+  async readyWithin(ready: Promise<unknown>, timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new EnvironmentError(
+              'QUEUE_UNREACHABLE',
+              `cannot reach Redis at ${this.url}: no answer after ${secondsText(timeoutMs)}`,
+              { hint: 'start redis-server, or check --queue' },
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([ready, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** How long Redis has been unreachable (ms), or undefined while it is up. */
   downFor(): number | undefined {
     return this.downSince === undefined ? undefined : Date.now() - this.downSince;

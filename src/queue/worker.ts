@@ -21,11 +21,11 @@ export interface QueueWorkerOptions {
   /** How often to say what the worker waits for (Redis, or chunks) while it has nothing to do. */
   statusMs: number;
   /** Model directories (and a `modelDir`) a job names must be inside this directory (default: the working directory). */
-  modelsRoot?: string;
+  modelsRoot?: string | undefined;
   /** Download missing hub models (default: HEADSTART_ALLOW_DOWNLOAD=1): the worker's choice, never a job's. */
-  allowDownload?: boolean;
+  allowDownload?: boolean | undefined;
   log(message: string): void;
-  onJob?(event: 'started' | 'completed', job: Job<ChunkJobData>): void;
+  onJob?: ((event: 'started' | 'completed', job: Job<ChunkJobData>) => void) | undefined;
 }
 
 export interface QueueWorker {

@@ -51,16 +51,16 @@ const FEW_SHOT_PRIOR_WEIGHT = 0.4;
 export interface AutoOptions extends EncoderLoadOptions {
   /** The pretrained encoder (default potion). */
   encoder?: EncoderChoice | EncoderSpec | Encoder;
-  cache?: EmbeddingCache;
+  cache?: EmbeddingCache | undefined;
   /** Wall-clock budget for the fused training; default 300 s. */
-  budgetSeconds?: number;
+  budgetSeconds?: number | undefined;
   /** Options for the pretrained encoder's head (shared ones such as seed also reach the TF-IDF head). */
   fit?: FitOptions;
   /** Fewer training texts than this are too few to choose a mix on held-out rows (default 500): see FEW_SHOT_PRIOR_WEIGHT. */
   minFusionExamples?: number;
   /** What stands for each label in the few-shot label-similarity prior (default: the label names as words). */
-  labelTexts?: LabelTexts;
-  signal?: AbortSignal;
+  labelTexts?: LabelTexts | undefined;
+  signal?: AbortSignal | undefined;
   onStage?: (message: string) => void;
 }
 

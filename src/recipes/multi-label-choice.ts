@@ -15,7 +15,7 @@ export interface HeadCandidate {
   name: string;
   encoder: EncoderChoice | EncoderSpec | Encoder;
   fit: FitOptions;
-  cache?: EmbeddingCache;
+  cache?: EmbeddingCache | undefined;
 }
 
 export interface CandidateScore {

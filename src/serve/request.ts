@@ -11,7 +11,7 @@ export interface RequestLimits {
 export interface ClassifyRequest {
   texts: string[];
   topK: number;
-  model?: string;
+  model?: string | undefined;
   /** Per text: it held bytes that are not UTF-8, read as U+FFFD. */
   invalidUtf8: boolean[];
 }

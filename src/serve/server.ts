@@ -45,7 +45,7 @@ export interface RunningServer {
 interface Loaded {
   models: ModelSet;
   batchers: Map<string, MicroBatcher<Prediction>>;
-  pool?: ThreadPool;
+  pool?: ThreadPool | undefined;
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {

@@ -27,10 +27,15 @@ import {
 } from '../encoder.js';
 import { fingerprintParts } from '../fingerprint.js';
 import { asFileSource, type FileSource, definedOnly } from '../../util/index.js';
+import {
+  checkOptions,
+  parseTfidfState,
+  serializeTfidfState,
+  TFIDF_STATE_FILE,
+  type TfidfState,
+} from './tfidf-state.js';
 
-export const TFIDF_STATE_FILE = 'tfidf.json';
-const STATE_FORMAT = 'headstart-tfidf';
-const STATE_VERSION = 1;
+export { TFIDF_STATE_FILE };
 
 export type TfidfOptions = TfidfSettings;
 
@@ -45,11 +50,6 @@ export const DEFAULT_TFIDF_OPTIONS: Readonly<TfidfOptions> = {
   sublinearTf: true,
 };
 
-interface TfidfState {
-  terms: string[];
-  idf: Float32Array;
-}
-
 /** scikit-learn's default token pattern `(?u)\b\w\w+\b`, with \w spelled out for JavaScript. */
 const wordTokenizer = new RegexpTokenizer({ pattern: /[\p{L}\p{N}_]{2,}/gu, gaps: false });
 
@@ -63,7 +63,7 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
   private state?: TfidfState;
   private stateFingerprint?: string;
 
-  constructor(options: Partial<TfidfOptions> = {}) {
+  constructor(options: { [K in keyof TfidfOptions]?: TfidfOptions[K] | undefined } = {}) {
     const given = definedOnly(options);
     this.options = checkOptions({ ...DEFAULT_TFIDF_OPTIONS, ...given }, (field, message) => {
       throw new UsageError('INVALID_OPTION', `TF-IDF option ${field}: ${message}`);
@@ -184,15 +184,9 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
         cause,
       });
     }
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail(undefined, 'not a JSON object');
-    const { format, version, options, terms, idf } = raw as Record<string, unknown>;
-    if (format !== STATE_FORMAT) fail('format', `expected "${STATE_FORMAT}", got ${JSON.stringify(format)}`);
-    if (version !== STATE_VERSION) fail('version', `expected ${STATE_VERSION}, got ${JSON.stringify(version)}`);
-    if (options === null || typeof options !== 'object' || Array.isArray(options)) fail('options', 'not an object');
-    const encoder = new TfidfEncoder(
-      checkOptions(options as Partial<TfidfOptions>, (field, message) => fail(`options.${field}`, message)),
-    );
-    encoder.setState(checkState(terms, idf, fail));
+    const { options, state } = parseTfidfState(raw, fail);
+    const encoder = new TfidfEncoder(options);
+    encoder.setState(state);
     return encoder;
   }
 
@@ -247,14 +241,7 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
   }
 
   private serializeState(): string {
-    const { terms, idf } = this.requireFitted();
-    return JSON.stringify({
-      format: STATE_FORMAT,
-      version: STATE_VERSION,
-      options: this.options,
-      terms,
-      idf: Array.from(idf),
-    });
+    return serializeTfidfState(this.options, this.requireFitted());
   }
 
   private requireFitted(): TfidfState {
@@ -270,34 +257,4 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
 /** Code-unit order, the same for every locale. */
 function compareTerms(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function checkOptions(options: Partial<TfidfOptions>, fail: (field: string, message: string) => never): TfidfOptions {
-  const { ngramMax, minDf, maxFeatures, sublinearTf } = options;
-  if (ngramMax !== 1 && ngramMax !== 2) fail('ngramMax', `must be 1 or 2, got ${JSON.stringify(ngramMax)}`);
-  if (!Number.isSafeInteger(minDf) || minDf! < 1)
-    fail('minDf', `must be a positive integer, got ${JSON.stringify(minDf)}`);
-  if (!Number.isSafeInteger(maxFeatures) || maxFeatures! < 1)
-    fail('maxFeatures', `must be a positive integer, got ${JSON.stringify(maxFeatures)}`);
-  if (typeof sublinearTf !== 'boolean')
-    fail('sublinearTf', `must be true or false, got ${JSON.stringify(sublinearTf)}`);
-  return { ngramMax: ngramMax!, minDf: minDf!, maxFeatures: maxFeatures!, sublinearTf: sublinearTf! };
-}
-
-function checkState(terms: unknown, idf: unknown, fail: (field: string, message: string) => never): TfidfState {
-  if (!Array.isArray(terms) || terms.length === 0) return fail('terms', 'must be a non-empty list of strings');
-  const seen = new Set<string>();
-  terms.forEach((term, i) => {
-    if (typeof term !== 'string' || term.length === 0)
-      fail(`terms[${i}]`, `must be a non-empty string, got ${JSON.stringify(term)}`);
-    if (seen.has(term)) fail(`terms[${i}]`, `duplicate term ${JSON.stringify(term)}`);
-    seen.add(term);
-  });
-  if (!Array.isArray(idf) || idf.length !== terms.length)
-    fail('idf', `must be a list of ${terms.length} numbers, one per term`);
-  (idf as unknown[]).forEach((value, i) => {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 1)
-      fail(`idf[${i}]`, `must be a finite number >= 1, got ${JSON.stringify(value)}`);
-  });
-  return { terms: terms as string[], idf: Float32Array.from(idf as number[]) };
 }

@@ -26,11 +26,11 @@ export const DEFAULT_STATIC_HUB_ID = 'minishlab/potion-base-4M';
 
 export interface ResolveModelOptions {
   /** `--model-dir`: the model's own directory, or a folder holding `<name>/`. Searched alone when given. */
-  modelDir?: string;
+  modelDir?: string | undefined;
   /** Whether the caller downloads a hub id that is not found (only the error's advice depends on it). Defaults to `HEADSTART_ALLOW_DOWNLOAD=1`. */
-  allowDownload?: boolean;
+  allowDownload?: boolean | undefined;
   /** Look the name up in the model folders only, never as a directory of its own (a checkpoint's model name). */
-  confined?: boolean;
+  confined?: boolean | undefined;
   /** Environment to read HEADSTART_MODELS, HEADSTART_CACHE and HEADSTART_ALLOW_DOWNLOAD from; defaults to `process.env`. */
   env?: NodeJS.ProcessEnv;
 }

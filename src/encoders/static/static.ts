@@ -12,7 +12,8 @@ import type { EmbedOptions, EmbedResult, EncoderSpec, TextInfo, VocabularyEncode
 import { fingerprintParts } from '../fingerprint.js';
 import { roundToFloat16 } from './float16.js';
 import { loadTable, loadTokenizer, readModelFile, readVerified, TABLE_TENSOR } from './model-files.js';
-import { readSafetensors, serializeSafetensors } from './safetensors.js';
+import { readSafetensors } from './safetensors.js';
+import { serializeSafetensors } from './safetensors-write.js';
 import { ChunkCacheTokenizer } from './chunk-cache-tokenizer.js';
 import type { ExpectedModelHashes } from './packaged-models.js';
 import { asFileSource, type FileSource } from '../../util/index.js';
@@ -31,11 +32,11 @@ export const CHARS_PER_TOKEN = 12;
 export const WHITESPACE_SEARCH_CHARS = 100;
 
 export interface StaticEncoderOptions {
-  maxTokens?: number;
+  maxTokens?: number | undefined;
   /** Name recorded in `spec.model`; defaults to the directory's base name. */
   modelName?: string;
   /** A fine-tuned table saved in a checkpoint: its file names in `dir` (instead of the model's). */
-  tuned?: TunedTableFiles;
+  tuned?: TunedTableFiles | undefined;
   /** The sha256 each file must have (the packaged model, a download's record); the bytes hashed are the bytes parsed. */
   sha256?: ExpectedModelHashes;
 }

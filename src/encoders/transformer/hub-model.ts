@@ -22,7 +22,7 @@ export type HubModelKind = 'static' | 'transformer' | 'auto';
 
 export interface HubModelOptions {
   /** `--allow-download`; defaults to HEADSTART_ALLOW_DOWNLOAD=1. */
-  allowDownload?: boolean;
+  allowDownload?: boolean | undefined;
   /** Environment to read HEADSTART_* from; defaults to `process.env`. */
   env?: NodeJS.ProcessEnv;
 }
@@ -76,8 +76,8 @@ async function verifyIfDownloaded(dir: string): Promise<void> {
 export async function locateModelDir(
   model: string,
   options: HubModelOptions & {
-    modelsDir?: string;
-    confined?: boolean;
+    modelsDir?: string | undefined;
+    confined?: boolean | undefined;
     kind: HubModelKind;
     dtype?: TransformerDtype;
     verify?: boolean;

@@ -2,7 +2,8 @@
  * Finds a transformer model on disk (a directory, a hub id under the models directory or in the
  * download cache) and reads what the encoder needs from its config files. Nothing here touches the network.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ModelError, UsageError } from '../../errors.js';
 import {
@@ -14,6 +15,7 @@ import {
   parseHubRef,
 } from '../../hub/index.js';
 import type { TransformerDtype } from '../encoder.js';
+import type { TransformerSpec } from './transformer-options.js';
 
 /** transformers.js' file name for each dtype (DEFAULT_DTYPE_SUFFIX_MAPPING), under `onnx/`. */
 const ONNX_FILE_BY_DTYPE: Record<TransformerDtype, string> = {
@@ -53,7 +55,7 @@ export interface TransformerModelFiles {
 export function resolveModelDir(
   model: string,
   modelsDir: string | undefined,
-  { confined = false, env = process.env }: { confined?: boolean; env?: NodeJS.ProcessEnv } = {},
+  { confined = false, env = process.env }: { confined?: boolean | undefined; env?: NodeJS.ProcessEnv } = {},
 ): string {
   const candidates = confined ? [] : [path.resolve(model)];
   if (modelsDir && !path.isAbsolute(model)) {
@@ -146,4 +148,17 @@ function positiveInteger(
     });
   }
   return value;
+}
+
+/** sha256 over the ONNX weights, config and tokenizer files, and the options that change vectors. */
+export async function fingerprintOf(files: TransformerModelFiles, spec: TransformerSpec): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of [files.onnxPath, files.configPath, files.tokenizerPath, files.tokenizerConfigPath]) {
+    hash.update(`${path.relative(files.dir, file)}\0`);
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  }
+  hash.update(
+    JSON.stringify({ dtype: spec.dtype, pooling: spec.pooling, normalize: spec.normalize, maxTokens: spec.maxTokens }),
+  );
+  return hash.digest('hex');
 }

@@ -11,27 +11,16 @@
  * tokenizers do); `empty` marks texts with no token of their own (empty or whitespace-only):
  * those are not run through the model and get an all-zero vector, like in every other encoder.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import { DataError, ModelError, UsageError } from '../../errors.js';
 import { importOptional } from '../../util/index.js';
-import { checkBatchPlan, DEFAULT_BATCH_PLAN, planBatches, type BatchPlanOptions } from '../batching.js';
-import type {
-  EmbedOptions,
-  EmbedResult,
-  Encoder,
-  EncoderSpec,
-  Matrix,
-  Pooling,
-  TextInfo,
-  TransformerDtype,
-} from '../encoder.js';
+import { planBatches, type BatchPlanOptions } from '../batching.js';
+import type { EmbedOptions, EmbedResult, Encoder, Matrix, TextInfo } from '../encoder.js';
 import { assertFinite, clsPool, l2NormalizeRows, meanPool, type TokenStates } from '../pooling.js';
 import { locateModelDir } from './hub-model.js';
-import { locateModelFiles, type TransformerModelFiles } from './transformer-files.js';
-import { physicalCoreCount } from './transformer-threads.js';
+import { fingerprintOf, locateModelFiles, type TransformerModelFiles } from './transformer-files.js';
+import { transformerSettings, type TransformerEncoderOptions, type TransformerSpec } from './transformer-options.js';
 import {
   contentRoom,
   detectSpecialTokenLayout,
@@ -40,41 +29,15 @@ import {
   type TokenizedText,
 } from './transformer-tokens.js';
 
-export type TransformerSpec = Extract<EncoderSpec, { type: 'transformer' }>;
-
-export interface TransformerEncoderOptions extends Partial<BatchPlanOptions> {
-  /** A model directory, or a hub id (e.g. `Xenova/all-MiniLM-L6-v2`) looked up under `modelsDir`. */
-  model: string;
-  /** Default fp32 (`onnx/model.onnx`); q8 is `onnx/model_quantized.onnx`. */
-  dtype?: TransformerDtype;
-  /** Default mean. With `none`, use `embedTokens`: `embed` needs one vector per text. */
-  pooling?: Pooling;
-  /** L2-normalise pooled vectors. Default true. */
-  normalize?: boolean;
-  /** Longest input in tokens, special tokens included. Default and maximum: the model's limit. */
-  maxTokens?: number;
-  /** Default: physical cores. */
-  intraOpNumThreads?: number;
-  /** Default 1. */
-  interOpNumThreads?: number;
-  /** Where hub ids are looked up (then in the download cache). Default: $HEADSTART_MODELS. */
-  modelsDir?: string;
-  /** Download a hub id missing from the model folders and the cache. Default: HEADSTART_ALLOW_DOWNLOAD=1. */
-  allowDownload?: boolean;
-  /** Look `model` up under `modelsDir` only, never as a directory of its own (a checkpoint's model name). */
-  confined?: boolean;
-  /** The name recorded in `spec.model` (default: `model`), which a checkpoint looks up under the models folder. */
-  name?: string;
-}
-
 /** Token states of each text, unpadded: `rows` = the text's tokens (so no mask is needed). */
+export type { TransformerEncoderOptions, TransformerSpec };
+
 export interface TokenStatesResult {
   states: Matrix[];
   info: TextInfo[];
 }
 
 const MAX_EMBEDDINGS_PER_CALL = 2048;
-const POOLINGS: readonly Pooling[] = ['mean', 'cls', 'none'];
 
 /** Loads a transformer encoder: `TransformerEncoder.load`. */
 export function loadTransformerEncoder(options: TransformerEncoderOptions): Promise<TransformerEncoder> {
@@ -118,37 +81,7 @@ export class TransformerEncoder implements Encoder {
       dtype,
     });
     const files = locateModelFiles(dir, dtype);
-    const maxTokens = options.maxTokens ?? files.tokenLimit;
-    if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > files.tokenLimit) {
-      throw new UsageError(
-        'BAD_MAX_TOKENS',
-        `maxTokens must be an integer from 1 to the model's limit ${files.tokenLimit}, got ${maxTokens}`,
-      );
-    }
-    const spec: TransformerSpec = {
-      type: 'transformer',
-      model: options.name ?? options.model,
-      dtype,
-      pooling: options.pooling ?? 'mean',
-      normalize: options.normalize ?? true,
-      maxTokens,
-    };
-    if (!POOLINGS.includes(spec.pooling)) {
-      throw new UsageError('BAD_POOLING', `unknown pooling "${spec.pooling}"; expected one of ${POOLINGS.join(', ')}`);
-    }
-    const batchPlan: BatchPlanOptions = {
-      tokenBudget: options.tokenBudget ?? DEFAULT_BATCH_PLAN.tokenBudget,
-      maxBatchSize: options.maxBatchSize ?? DEFAULT_BATCH_PLAN.maxBatchSize,
-    };
-    checkBatchPlan(batchPlan);
-    const threads = {
-      intraOpNumThreads: options.intraOpNumThreads ?? physicalCoreCount(),
-      interOpNumThreads: options.interOpNumThreads ?? 1,
-    };
-    for (const [name, value] of Object.entries(threads)) {
-      if (!Number.isInteger(value) || value < 1)
-        throw new UsageError('BAD_THREADS', `${name} must be a positive integer, got ${value}`);
-    }
+    const { spec, batchPlan, threads } = transformerSettings(options, dtype, files.tokenLimit);
 
     const tokenizer = await loadPart(files.tokenizerPath, 'tokenizer', () =>
       AutoTokenizer.from_pretrained(dir, { local_files_only: true }),
@@ -163,7 +96,7 @@ export class TransformerEncoder implements Encoder {
     );
     try {
       const layout = detectSpecialTokenLayout(tokenizer);
-      contentRoom(maxTokens, layout);
+      contentRoom(spec.maxTokens, layout);
       const fingerprint = await fingerprintOf(files, spec);
       return new TransformerEncoder(
         spec,
@@ -331,17 +264,4 @@ function describeOutputs(outputs: Record<string, Tensor>): string {
   return Object.entries(outputs)
     .map(([name, tensor]) => `${name} [${tensor.dims.join(', ')}]`)
     .join(', ');
-}
-
-/** sha256 over the ONNX weights, config and tokenizer files, and the options that change vectors. */
-async function fingerprintOf(files: TransformerModelFiles, spec: TransformerSpec): Promise<string> {
-  const hash = createHash('sha256');
-  for (const file of [files.onnxPath, files.configPath, files.tokenizerPath, files.tokenizerConfigPath]) {
-    hash.update(`${path.relative(files.dir, file)}\0`);
-    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  }
-  hash.update(
-    JSON.stringify({ dtype: spec.dtype, pooling: spec.pooling, normalize: spec.normalize, maxTokens: spec.maxTokens }),
-  );
-  return hash.digest('hex');
 }
