@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TextClassifier } from '../src/classifier.js';
+import { StaticEncoder } from '../src/encoders/index.js';
 import { readRecords } from '../src/data/index.js';
 import { formatRows, type InputRow } from '../src/predict/format.js';
 
@@ -41,6 +42,8 @@ rmSync(one);
 stages.startup = JSON.parse(cli.stdout.trim().split('\n').at(-1)!).cpuSeconds * 1000;
 
 const classifier = await TextClassifier.load(modelDir);
+const encoder = classifier.encoder;
+if (!(encoder instanceof StaticEncoder)) throw new Error(`${modelDir}: the stages are those of a static encoder`);
 const rows = await time('readParse', async () => {
   const read: InputRow[] = [];
   for await (const r of readRecords(input, { labelled: false, onBadRow: 'flag', encoding: 'auto' }))
@@ -54,7 +57,7 @@ for (let start = 0; start < rows.length; start += CHUNK) {
   const texts = chunk.map((row) => row.text);
   const embedded = await time('tokenizeAndEmbed', () => classifier.embedPrimary(texts));
   // Again on the now warm chunk cache, as most chunks find it: the tokenizing share of the line above.
-  await time('tokenize', () => texts.forEach((text) => classifier.encoder.tokenize(text)));
+  await time('tokenize', () => texts.forEach((text) => encoder.tokenize(text)));
   const probabilities = await time('head', () => classifier.predictProba(texts, { embedded }));
   const predictions = await time('decide', () => classifier.decide(probabilities));
   const text = await time('serialise', () =>
