@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
-import { autoWorkers, threadsPerWorker } from '../src/cli/commands/predict.js';
+import { autoWorkers, threadsPerWorker } from '../src/predict/index.js';
 import { readDataset } from '../src/data/index.js';
 import { HeadSet } from '../src/predict/heads.js';
 import { OutputJournal } from '../src/predict/journal.js';

@@ -11,16 +11,10 @@ import { type Encoder, type Features, isSparseMatrix, type EncoderLoadOptions } 
 import { UsageError } from '../errors.js';
 import { applyMix, evenMix, mixContents, mixFromManifest, withoutUnused, type Mix } from '../fusion/index.js';
 import { isSparseHead, type AnyHead } from '../heads/index.js';
+import { memberProbabilities } from '../inference/index.js';
 import type { LabelInput } from '../labels.js';
 import type { ClassificationReport, MultiLabelReport } from '../metrics/index.js';
-import {
-  memberFeatures,
-  predictMember,
-  type Member,
-  EncoderPool,
-  type EncoderArgument,
-  ComputedVectors,
-} from '../members/index.js';
+import { memberFeatures, type Member, EncoderPool, type EncoderArgument, ComputedVectors } from '../members/index.js';
 import {
   decide,
   evaluationTargets,
@@ -244,7 +238,7 @@ export class TextClassifier {
       }
       const embedded = index === 0 ? primary : await memberFeatures(member, texts, options.signal, computed);
       computed.add(member.encoder, embedded);
-      parts.push(predictMember(member.head!, embedded));
+      parts.push(memberProbabilities(member.head!, embedded));
     }
     const data = applyMix(this.mix, parts, this.labelList.length);
     return { data, rows: primary.rows, dim: this.labelList.length, labels: this.labelList, info: primary.info };

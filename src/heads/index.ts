@@ -19,5 +19,6 @@ export {
 export { DEFAULT_SEED, defaultTrainOptions, resolveTrainOptions } from './options.js';
 export { SPARSE_TRAIN_DEFAULTS } from './sparse-linear.js';
 export { validationSplit } from './split.js';
+export { assertMatrix } from './validate.js';
 export { fitStandardization, gatherRows, type Standardization } from './standardize.js';
 export { argmaxRows, DEFAULT_ALPHA, type Distillation, rowTargets, type RowTargets } from './targets.js';

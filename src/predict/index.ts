@@ -15,3 +15,4 @@ export {
   startWorkerThread,
   threadRunner,
 } from './runners.js';
+export { autoWorkers, THREADS_FROM_ROWS, threadsPerWorker, TWO_CORE_THREADS_FROM_ROWS } from './workers.js';

@@ -1,0 +1,88 @@
+/**
+ * Where `predict`'s time goes, stage by stage, in CPU milliseconds per 100k rows (one thread, in
+ * process): read+parse, tokenize+embed (and of it, tokenizing on a warm chunk cache), head, decide,
+ * serialise, write (fsynced per chunk, as the journal does); start-up is a 1-row CLI run's CPU.
+ * Used for the per-row budget in docs/decisions/performance.md.
+ *
+ *   npm run build && npx tsx benchmarks/predict-stages.ts MODEL_DIR INPUT.jsonl
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, fdatasyncSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TextClassifier } from '../src/classifier.js';
+import { StaticEncoder } from '../src/encoders/index.js';
+import { readRecords } from '../src/data/index.js';
+import { formatRows, type InputRow } from '../src/predict/format.js';
+
+const [modelDir, input] = process.argv.slice(2);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CHUNK = 2048;
+const cpu = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+const stages: Record<string, number> = {};
+const time = async <T>(stage: string, work: () => Promise<T> | T): Promise<T> => {
+  const started = cpu();
+  const value = await work();
+  stages[stage] = (stages[stage] ?? 0) + cpu() - started;
+  return value;
+};
+
+const one = path.join(os.tmpdir(), `predict-stages-${process.pid}.jsonl`);
+writeFileSync(one, `${readFileSync(input, 'utf8').split('\n')[0]}\n`);
+const cli = spawnSync(
+  process.execPath,
+  [path.join(root, 'dist/cli/main.js'), 'predict', '--model', modelDir, '--input', one, '--json'],
+  { encoding: 'utf8' },
+);
+rmSync(one);
+stages.startup = JSON.parse(cli.stdout.trim().split('\n').at(-1)!).cpuSeconds * 1000;
+
+const classifier = await TextClassifier.load(modelDir);
+const encoder = classifier.encoder;
+if (!(encoder instanceof StaticEncoder)) throw new Error(`${modelDir}: the stages are those of a static encoder`);
+const rows = await time('readParse', async () => {
+  const read: InputRow[] = [];
+  for await (const r of readRecords(input, { labelled: false, onBadRow: 'flag', encoding: 'auto' }))
+    read.push({ id: r.id, line: r.line, text: r.text });
+  return read;
+});
+const output = path.join(os.tmpdir(), `predict-stages-${process.pid}.out`);
+const fd = openSync(output, 'w');
+for (let start = 0; start < rows.length; start += CHUNK) {
+  const chunk = rows.slice(start, start + CHUNK);
+  const texts = chunk.map((row) => row.text);
+  const embedded = await time('tokenizeAndEmbed', () => classifier.embedPrimary(texts));
+  // Again on the now warm chunk cache, as most chunks find it: the tokenizing share of the line above.
+  await time('tokenize', () => texts.forEach((text) => encoder.tokenize(text)));
+  const probabilities = await time('head', () => classifier.predictProba(texts, { embedded }));
+  const predictions = await time('decide', () => classifier.decide(probabilities));
+  const text = await time('serialise', () =>
+    formatRows(chunk, [{ name: '', multiLabel: classifier.multiLabel }], [predictions], { format: 'jsonl', topK: 1 }),
+  );
+  await time('write', () => {
+    writeSync(fd, text);
+    fdatasyncSync(fd);
+  });
+}
+closeSync(fd);
+rmSync(output);
+await classifier.dispose();
+stages.embed = stages.tokenizeAndEmbed - stages.tokenize;
+const per100k = (ms: number) => Math.round((ms * 100_000) / rows.length);
+console.log(`${rows.length} rows, ${modelDir}: CPU ms per 100k rows (µs per row = value / 100)`);
+for (const stage of [
+  'startup',
+  'readParse',
+  'tokenizeAndEmbed',
+  'tokenize',
+  'embed',
+  'head',
+  'decide',
+  'serialise',
+  'write',
+])
+  console.log(`${stage.padEnd(10)} ${stage === 'startup' ? Math.round(stages[stage]) : per100k(stages[stage])}`);

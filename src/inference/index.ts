@@ -1,0 +1,2 @@
+/** Public face of inference/: prediction-time kernels for trained heads. */
+export { memberProbabilities } from './member.js';
