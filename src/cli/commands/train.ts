@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { TextClassifier, type FitReport } from '../../classifier.js';
+import { recipeEntries, TextClassifier, type FitReport } from '../../classifier.js';
 import { trainAuto, type AutoReport } from '../../recipes/index.js';
 import { definedPaths, loadLabelledData, type DataFlags } from '../data.js';
 import {
@@ -155,7 +155,7 @@ export function registerTrain(program: Command): void {
           },
           ...(descriptions.length > 0 && { labelDescriptions: descriptions }),
           ...(metrics ? { metrics } : {}),
-          ...(autoReport && { recipe: recipeRecord(autoReport) }),
+          ...(autoReport && recipeEntries(classifier.training, recipeRecord(autoReport))),
         });
         info(`saved ${flags.out}`);
         if (flags.json) {
