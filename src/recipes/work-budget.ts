@@ -73,7 +73,7 @@ function countWork(
   return { rows: texts.length, labels: labelSet.size, tokens, words, denseDim: lexicalDenseDim };
 }
 
-export function estimateWork(counts: WorkCounts, limitSeconds = WORK_LIMIT_SECONDS): WorkEstimate {
+export function estimateWork(counts: WorkCounts): WorkEstimate {
   const { rows, labels, tokens, words, denseDim } = counts;
   const nonZeros = 2 * words + rows * denseDim;
   return {
@@ -81,7 +81,7 @@ export function estimateWork(counts: WorkCounts, limitSeconds = WORK_LIMIT_SECON
     fineTuneSeconds: EPOCHS_PROJECTED * (rows * PACE.fineTuneRow + tokens * PACE.fineTuneToken),
     lexicalSeconds: LEXICAL_ITERATIONS_PROJECTED * nonZeros * (labels + 1) * PACE.lexicalFeatureLabel,
     frozenSeconds: EPOCHS_PROJECTED * rows * (PACE.frozenRow + labels * PACE.frozenRowLabel),
-    limitSeconds,
+    limitSeconds: WORK_LIMIT_SECONDS,
   };
 }
 
@@ -99,11 +99,16 @@ export function membersWithin(estimate: WorkEstimate, wantFineTune: boolean): { 
   };
 }
 
-/** One line for reasons and stage messages: the estimate of what is trained, against the limit. */
-function describeEstimate(estimate: WorkEstimate, parts: { fineTune: boolean; lexical: boolean }): string {
+/** One line for reasons and stage messages: the estimate of the candidates, what is left out, the limit. */
+function describeEstimate(
+  estimate: WorkEstimate,
+  parts: { fineTune: boolean; lexical: boolean },
+  wantFineTune: boolean,
+): string {
   const { fineTuneSeconds, lexicalSeconds, frozenSeconds, limitSeconds, counts } = estimate;
   const s = (seconds: number) => `${seconds.toFixed(0)} s`;
-  return `counted work for ${counts.rows} rows, ${counts.tokens} tokens, ${counts.labels} labels: fine-tuning ${s(fineTuneSeconds)}${parts.fineTune ? '' : ' (left out)'}, TF-IDF ${s(lexicalSeconds)}${parts.lexical ? '' : ' (left out)'}, frozen head ${s(frozenSeconds)} of a ${s(limitSeconds)} limit (seconds of the reference machine)`;
+  const fineTune = wantFineTune ? `fine-tuning ${s(fineTuneSeconds)}${parts.fineTune ? '' : ' (left out)'}, ` : '';
+  return `counted work for ${counts.rows} rows, ${counts.tokens} tokens, ${counts.labels} labels: ${fineTune}TF-IDF ${s(lexicalSeconds)}${parts.lexical ? '' : ' (left out)'}, frozen head ${s(frozenSeconds)} of a ${s(limitSeconds)} limit (seconds of the reference machine)`;
 }
 
 export interface CountedPlan extends ReturnType<typeof membersWithin> {
@@ -122,5 +127,5 @@ export function planByCountedWork(
 ): CountedPlan {
   const work = estimateWork(countWork(texts, labels, encoder, lexicalDenseDim));
   const within = membersWithin(work, wantFineTune);
-  return { work, ...within, described: describeEstimate(work, within) };
+  return { work, ...within, described: describeEstimate(work, within, wantFineTune) };
 }

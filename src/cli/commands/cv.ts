@@ -54,7 +54,7 @@ export function registerCv(program: Command): void {
         modelDir: flags.modelDir,
         allowDownload: flags.allowDownload,
       });
-      // The auto recipe trains for minutes per fold: show which member is training, against the fold's budget.
+      // The auto recipe trains for minutes per fold: show which member is training (against the fold's budget, if given).
       const progress = flags.recipe === 'auto' ? createTrainingProgress(flags.budget) : undefined;
       const say = progress ? progress.stage : info;
       try {
