@@ -6,5 +6,6 @@ export { TextClassifier } from './classifier/index.js';
 export type { LabelledScores, Prediction, PredictOptions, Probabilities } from './classifier/index.js';
 export { defaultFitOptionsFor, type FitOptions, type Recipe } from './classifier/index.js';
 export type { FitReport, MemberReport, RecipeSummary } from './classifier/index.js';
+export { recipeEntries } from './classifier/index.js';
 export type { TrainedState } from './classifier/index.js';
 export { describeSpec } from './encoders/index.js';

@@ -44,7 +44,7 @@ export interface CrossValidateOptions {
   fit?: FitOptions;
   /** 'auto' (default, as for fit() and `headstart train`): the auto recipe with `encoder` as its pretrained encoder; 'single': one head over `encoder`. */
   recipe?: Recipe;
-  /** Budget per fold for the auto recipe, in seconds. */
+  /** A wall-clock budget per fold for the auto recipe, in seconds (not reproducible; default: counted work). */
   budgetSeconds?: number | undefined;
   /** Called as each fold (0-based) starts training. */
   onFoldStart?: (fold: number) => void;

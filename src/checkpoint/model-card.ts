@@ -32,7 +32,7 @@ export function renderModelCard(manifest: CardInput, weightBytes: number, prose?
       ``,
     ]),
     ...(prose ? [`## Model`, ``] : []),
-    `${manifest.multiLabel ? 'Multi-label' : 'Single-label'} text classifier over ${labels.length} labels, trained with headstart ${manifest.libraryVersion} on ${manifest.createdAt}.`,
+    `${manifest.multiLabel ? 'Multi-label' : 'Single-label'} text classifier over ${labels.length} labels, trained with headstart ${manifest.libraryVersion}.`,
     ``,
     `- Encoder: \`${JSON.stringify(encoder.spec)}\` (fingerprint \`${encoder.fingerprint.slice(0, 16)}…\`)`,
     `- Head: ${head.spec.type}${head.spec.type === 'mlp' ? ` (hidden ${head.spec.hidden}, dropout ${head.spec.dropout})` : ''}, input ${head.spec.inputDim}-d, standardised inputs: ${head.spec.standardize ? 'yes' : 'no'}`,

@@ -27,7 +27,7 @@ import {
 } from './decide.js';
 import { fitMembers, type TrainedState } from './fit.js';
 import type { FitOptions } from './options.js';
-import type { FitReport } from './report.js';
+import { recipeEntries, type FitReport } from './report.js';
 
 export class TextClassifier {
   private labelList: string[] = [];
@@ -207,7 +207,7 @@ export class TextClassifier {
       labels: trained.labelList,
       multiLabel: trained.multi,
       mix: trained.mix,
-      training: { ...trained.trainingRecord, recipe },
+      training: { ...trained.trainingRecord, ...recipeEntries(trained.trainingRecord, recipe) },
     });
     return { ...fitReport, recipe };
   }

@@ -3,4 +3,4 @@ export { TextClassifier } from './classifier.js';
 export type { LabelledScores, Prediction, PredictOptions, Probabilities } from './decide.js';
 export type { TrainedState } from './fit.js';
 export { defaultFitOptionsFor, type FitOptions, type Recipe } from './options.js';
-export { type FitReport, type MemberReport, type RecipeSummary, recordParts } from './report.js';
+export { type FitReport, type MemberReport, type RecipeSummary, recipeEntries, recordParts } from './report.js';

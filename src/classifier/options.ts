@@ -21,7 +21,7 @@ export interface FitOptions extends Partial<TrainOptions> {
    * `fuseWith` (the default when there are several: they are the members).
    */
   recipe?: Recipe;
-  /** The auto recipe's time budget in seconds (default 300). */
+  /** A wall-clock budget for the auto recipe, in seconds (not reproducible); without it auto decides from counted work. */
   budgetSeconds?: number | undefined;
   /** The auto recipe's progress messages (which members it trains, what it chose). */
   onStage?: (message: string) => void;

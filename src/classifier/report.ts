@@ -55,7 +55,8 @@ export function countLabels(labels: LabelInput, vocabulary: readonly string[]): 
 
 /**
  * The parts of a training record every trained model has (a classifier's primary member, a
- * distilled student): what trained, with which options, on what data; then its epochs.
+ * distilled student): what trained, with which options, on what data; then its epochs; and apart,
+ * its durations, the only part that differs between two runs on the same data and seed.
  */
 export function recordParts(
   primary: Pick<MemberTraining, 'spec' | 'embedded' | 'report' | 'refitEpochs'>,
@@ -63,7 +64,7 @@ export function recordParts(
   labelCounts: Record<string, number>,
   trainSeconds: number,
   warnings: readonly TaskWarning[] = [],
-): { trained: Record<string, unknown>; epochs: Record<string, unknown> } {
+): { trained: Record<string, unknown>; epochs: Record<string, unknown>; timings: Record<string, unknown> } {
   const { info } = primary.embedded;
   return {
     trained: {
@@ -82,8 +83,8 @@ export function recordParts(
       bestEpoch: primary.report.bestEpoch,
       bestValLoss: primary.report.bestValLoss,
       ...(primary.refitEpochs !== undefined && { refitEpochs: primary.refitEpochs }),
-      trainSeconds,
     },
+    timings: { trainSeconds },
   };
 }
 
@@ -123,14 +124,29 @@ export function fitReportOf(
     ...(calibration && { calibration }),
     warnings,
   };
-  const { trained, epochs } = recordParts(primary, recordedOptions(options), labelCounts, report.seconds, warnings);
+  const parts = recordParts(primary, recordedOptions(options), labelCounts, report.seconds, warnings);
+  const several = trainings.length > 1;
   const record = {
-    ...trained,
-    ...epochs,
-    ...(trainings.length > 1 && { members, fusionWeights: mix.weights }),
+    ...parts.trained,
+    ...parts.epochs,
+    ...(several && { members: members.map(({ trainSeconds: _t, embedSeconds: _e, ...member }) => member) }),
+    ...(several && { fusionWeights: mix.weights }),
     ...(fusion && { heldOutChoice: fusion.candidates.slice(0, 5) }),
     ...(mix.prior && { priorCorrection: mix.prior }),
     ...(calibration && { calibration }),
+    timings: {
+      ...parts.timings,
+      ...(several && { members: members.map(({ trainSeconds, embedSeconds }) => ({ trainSeconds, embedSeconds })) }),
+    },
   };
   return { report, record };
+}
+
+/** The auto recipe's summary for a training `record`: its duration joins the record's other timings. */
+export function recipeEntries(
+  record: Readonly<Record<string, unknown>>,
+  recipe: RecipeSummary,
+): Record<string, unknown> {
+  const { seconds: recipeSeconds, ...summary } = recipe;
+  return { recipe: summary, timings: { ...(record.timings as object), recipeSeconds } };
 }

@@ -193,7 +193,7 @@ export function addRecipeOptions(command: Command): Command {
     )
     .option(
       '--budget <duration>',
-      'time budget of the auto recipe (e.g. 60s, 2m; default 5m); past it fine-tuning, then the TF-IDF member, is dropped',
+      'wall-clock budget of the auto recipe (e.g. 60s, 2m): past it fine-tuning, then the TF-IDF member, is dropped, so the model depends on how busy the machine is; without it auto decides from counted work, the same on any machine',
       duration('--budget'),
     );
 }

@@ -1,6 +1,7 @@
 /**
  * Progress of a long training run (the auto recipe) on stderr: which member is training, its epoch
- * (or L-BFGS iteration) of the most it may take, and the time spent against the budget. On a
+ * (or L-BFGS iteration) of the most it may take, and the time spent (against the budget, when one
+ * is given). On a
  * terminal one cli-progress line redrawn in place; otherwise (logs, CI) a plain line at each new
  * member and at most one per interval between, the interval from HEADSTART_PROGRESS_INTERVAL_MS
  * (default 2 s). It only reads what training reports.
@@ -16,12 +17,15 @@ export interface TrainingProgress {
   /** A stage of the recipe, or any other message: printed at once, as a line of its own. */
   stage(message: string): void;
   update(progress: FitProgress): void;
-  /** Starts the budget clock again, e.g. for each cross-validation fold, and prefixes lines with `label`. */
+  /** Starts the clock again, e.g. for each cross-validation fold, and prefixes lines with `label`. */
   restart(label: string): void;
   stop(): void;
 }
 
-export function createTrainingProgress(budgetSeconds: number, intervalMs = intervalFromEnv()): TrainingProgress {
+export function createTrainingProgress(
+  budgetSeconds: number | undefined,
+  intervalMs = intervalFromEnv(),
+): TrainingProgress {
   let started = performance.now();
   let label = '';
   let current: FitProgress | undefined;
@@ -38,6 +42,7 @@ export function createTrainingProgress(budgetSeconds: number, intervalMs = inter
   };
   const clock = (): string => {
     const elapsed = (performance.now() - started) / 1000;
+    if (budgetSeconds === undefined) return `${elapsed.toFixed(0)} s`;
     return `${elapsed.toFixed(0)} s of the ${budgetSeconds} s budget (${Math.max(0, budgetSeconds - elapsed).toFixed(0)} s left)`;
   };
   const print = () => {

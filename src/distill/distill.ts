@@ -228,12 +228,17 @@ function trainingRecord(
   const numLabels = teacher.labels.length;
   const labelCounts = Object.fromEntries(teacher.labels.map((label) => [label, 0]));
   for (const index of argmaxRows(targets.probabilities, numLabels)) labelCounts[teacher.labels[index]]++;
-  const { trained: described, epochs } = recordParts(trained, trained.options, labelCounts, trained.trainSeconds);
+  const {
+    trained: described,
+    epochs,
+    timings,
+  } = recordParts(trained, trained.options, labelCounts, trained.trainSeconds);
   return {
     recipe: 'distill',
     ...described,
     distillation: { teacher: teacher.encoders.map((e) => describeSpec(e.spec)), ...distillation },
     ...epochs,
+    timings,
   };
 }
 

@@ -6,16 +6,19 @@
  * blend to "TF-IDF only") is chosen by log-loss on the heads' stratified held-out split of the
  * training data, then a prior correction for rare classes by expected macro-F1 (src/fusion/ensemble.ts);
  * every head is retrained on all rows and the chosen mix temperature-scaled. A static encoder is
- * trained both fine-tuned and frozen, and the held-out choice takes TF-IDF with one of them. The
- * members must finish within the time budget: past it they are trained again without fine-tuning,
- * and past it again the pretrained head is used alone. Under 500 texts nothing is held out and the
+ * trained both fine-tuned and frozen, and the held-out choice takes TF-IDF with one of them. Before
+ * training, the members' work is counted (work-budget.ts): fine-tuning is left out when it would not
+ * fit the limit, then TF-IDF, so the same data and seed give the same model on any machine. A
+ * wall-clock budget the user gives (wall-clock-budget.ts) keeps the older behaviour instead: past it
+ * the members are trained again without fine-tuning, and past it again the pretrained head is used
+ * alone. Under 500 texts nothing is held out and the
  * mix is fixed, with the texts' similarity to the label names as a zero-shot prior
  * (FEW_SHOT_PRIOR_WEIGHT).
  * Multi-label data gets one head, pretrained or the TF-IDF(+embeddings) regression, whichever scores
  * better on held-out rows (multi-label-choice.ts).
  */
 import { TextClassifier, type FitOptions, type FitReport } from '../classifier.js';
-import { type EpochLog, DEFAULT_SEED } from '../heads/index.js';
+import { DEFAULT_SEED } from '../heads/index.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
 import {
   isEncoder,
@@ -33,9 +36,9 @@ import { checkTrainingTask, trainableTask } from '../data/index.js';
 import { chooseMultiLabelHead, type HeadCandidate } from './multi-label-choice.js';
 import type { LabelTexts } from '../members/index.js';
 import { definedOnly } from '../util/index.js';
+import { wallClockAttempt } from './wall-clock-budget.js';
+import { planByCountedWork, type WorkEstimate } from './work-budget.js';
 
-/** Figures behind these settings: docs/decisions/auto-recipe.md. */
-export const DEFAULT_BUDGET_SECONDS = 300;
 /** Below this many training texts the held-out split (10%) is too small to choose a mix on: see FEW_SHOT_PRIOR_WEIGHT. */
 const MIN_FUSION_EXAMPLES = 500;
 /** Below MIN_FUSION_EXAMPLES the heads train on every row for this many epochs (no held-out split to stop early on). */
@@ -52,7 +55,11 @@ export interface AutoOptions extends EncoderLoadOptions {
   /** The pretrained encoder (default potion). */
   encoder?: EncoderChoice | EncoderSpec | Encoder;
   cache?: EmbeddingCache | undefined;
-  /** Wall-clock budget for the fused training; default 300 s. */
+  /**
+   * A wall-clock budget for the fused training, in seconds: past it fine-tuning, then TF-IDF, is
+   * dropped, so the model depends on how busy the machine is. Without it (the default) the members
+   * are chosen before training from counted work (work-budget.ts): reproducible.
+   */
   budgetSeconds?: number | undefined;
   /** Options for the pretrained encoder's head (shared ones such as seed also reach the TF-IDF head). */
   fit?: FitOptions;
@@ -71,7 +78,10 @@ export interface AutoReport {
   reason: string;
   weights: number[];
   encoders: string[];
-  budgetSeconds: number;
+  /** The wall-clock budget the user gave, when one was given. */
+  budgetSeconds?: number;
+  /** Without a wall-clock budget: the counted work the members were chosen by. */
+  work?: WorkEstimate;
   seconds: number;
   fit: FitReport;
 }
@@ -105,7 +115,7 @@ async function trainAutoWith(
 ): Promise<{ classifier: TextClassifier; report: AutoReport }> {
   const {
     cache,
-    budgetSeconds = DEFAULT_BUDGET_SECONDS,
+    budgetSeconds,
     fit = {},
     minFusionExamples = MIN_FUSION_EXAMPLES,
     labelTexts,
@@ -136,6 +146,7 @@ async function trainAutoWith(
     );
     return { classifier, report: summary(report, 'pretrained', reason) };
   };
+  let work: WorkEstimate | undefined;
   const summary = (
     report: FitReport,
     chosen: string,
@@ -147,7 +158,8 @@ async function trainAutoWith(
     reason,
     weights,
     encoders: report.members.map((m) => m.encoder),
-    budgetSeconds,
+    ...(budgetSeconds !== undefined && { budgetSeconds }),
+    ...(work && { work }),
     seconds: (performance.now() - started) / 1000,
     fit: { ...report, warnings },
   });
@@ -168,11 +180,19 @@ async function trainAutoWith(
       ? { type: 'concat', tfidf: { ...DEFAULT_TFIDF_OPTIONS }, dense: primary, denseWeight: DEFAULT_DENSE_WEIGHT }
       : undefined;
   const lexical = withEmbeddings ?? tfidf;
+  const counted = (wantFineTune: boolean) =>
+    budgetSeconds === undefined
+      ? planByCountedWork(texts, labels, encoder, withEmbeddings ? encoder.dim : 0, wantFineTune)
+      : undefined;
   if (isMultiLabelInput(labels)) {
     if (texts.length < minFusionExamples)
       return single(
         `multi-label data, ${texts.length} examples (< ${minFusionExamples}): one head over the pretrained encoder`,
       );
+    const plan = counted(false);
+    work = plan?.work;
+    if (plan && !plan.lexical)
+      return single(`multi-label data: ${plan.described}, so one head over the pretrained encoder`);
     // The concatenation shares the encoder rather than loading it again from its spec.
     const candidateLoad: EncoderLoadOptions = { ...load, loaded: encoder };
     const candidates: HeadCandidate[] = [
@@ -190,10 +210,9 @@ async function trainAutoWith(
       },
     ];
     onStage?.(`auto: multi-label data: scoring the pretrained and ${lexicalName(lexical)} heads on a held-out 10%`);
-    const deadline = AbortSignal.timeout(budgetSeconds * 1000);
     const { best, scores } = await chooseMultiLabelHead(texts, labels, candidates, {
       seed: fit.seed ?? DEFAULT_SEED,
-      deadline,
+      ...(budgetSeconds !== undefined && { deadline: AbortSignal.timeout(budgetSeconds * 1000) }),
       load: candidateLoad,
     });
     const winner = candidates[best];
@@ -228,8 +247,14 @@ async function trainAutoWith(
   // frozen; the held-out choice takes TF-IDF mixed with either of them, never both (why:
   // docs/decisions/auto-recipe.md).
   let tune = fit.fineTune === undefined && primary.type === 'static';
+  const plan = counted(tune);
+  if (plan) {
+    work = plan.work;
+    if (!plan.lexical) return single(`${plan.described}, so the pretrained head alone`);
+    if (tune && !plan.fineTune) skipped = `${plan.described}, so the table stayed frozen; `;
+    tune = plan.fineTune;
+  }
   for (;;) {
-    const deadline = AbortSignal.timeout(budgetSeconds * 1000);
     const classifier = await TextClassifier.create({
       encoder,
       fuseWith: tune ? [lexical, encoder] : [lexical],
@@ -237,28 +262,29 @@ async function trainAutoWith(
       ...load,
     });
     onStage?.(
-      `auto: training ${tune ? 'fine-tuned and frozen static' : classifier.encoder.spec.type} + ${lexicalName(lexical)} heads (budget ${budgetSeconds} s)`,
+      `auto: training ${tune ? 'fine-tuned and frozen static' : classifier.encoder.spec.type} + ${lexicalName(lexical)} heads (${plan ? plan.described : `wall-clock budget ${budgetSeconds} s`})`,
     );
-    const projection = tune ? overrunProjection(budgetSeconds, fitOptions.onEpoch) : undefined;
-    const stops = [deadline, ...(signal ? [signal] : []), ...(projection ? [projection.signal] : [])];
+    const attempt = budgetSeconds === undefined ? undefined : wallClockAttempt(budgetSeconds, tune, fitOptions.onEpoch);
+    const stops = [attempt?.signal, signal].filter((stop) => stop !== undefined);
     const tuning: FitOptions = tune
       ? {
           fineTune: [true, undefined, undefined],
           fusionCandidates: EITHER_TUNED_OR_FROZEN,
-          onEpoch: projection!.onEpoch,
+          ...(attempt?.onEpoch && { onEpoch: attempt.onEpoch }),
         }
       : {};
     let report: FitReport;
     try {
-      report = await classifier.fit(texts, labels, { ...fitOptions, ...tuning, signal: AbortSignal.any(stops) });
+      report = await classifier.fit(texts, labels, {
+        ...fitOptions,
+        ...tuning,
+        ...(stops.length > 0 && { signal: AbortSignal.any(stops) }),
+      });
     } catch (error) {
       await classifier.dispose();
-      const overran = deadline.aborted || projection?.signal.aborted;
-      if (!overran || signal?.aborted) throw error;
+      const why = attempt?.overrun();
+      if (why === undefined || signal?.aborted) throw error;
       if (tune) {
-        const why = deadline.aborted
-          ? 'did not finish'
-          : `would not finish (projected ${projection!.projectedSeconds().toFixed(0)} s)`;
         onStage?.(
           `auto: fine-tuning ${why} within ${budgetSeconds} s; training the frozen encoder's head alone with TF-IDF`,
         );
@@ -386,37 +412,6 @@ const EITHER_TUNED_OR_FROZEN: number[][] = Array.from({ length: 11 }, (_, k) => 
           [0, t, w],
         ],
 );
-
-/**
- * Epochs of fine-tuning (early-stopping run plus refit) that auto budgets for: runs stop after
- * 15-30 epochs (patience 10) and the refit repeats most of them.
- */
-const FINE_TUNE_EPOCHS_PROJECTED = 40;
-
-/**
- * An abort signal that fires at the primary member's second epoch when, at the pace of that epoch,
- * fine-tuning would not fit the budget: a large training set gives up after two epochs instead of
- * the whole budget. The first epoch is not the pace: it also pays for tokenising and set-up.
- */
-function overrunProjection(budgetSeconds: number, onEpoch: FitOptions['onEpoch']) {
-  const controller = new AbortController();
-  const started = performance.now();
-  let firstEpochEnd = 0;
-  let projected = 0;
-  return {
-    signal: controller.signal,
-    projectedSeconds: () => projected,
-    onEpoch: (log: EpochLog) => {
-      onEpoch?.(log);
-      if (projected > 0) return;
-      const elapsed = (performance.now() - started) / 1000;
-      if (log.epoch === 1) firstEpochEnd = elapsed;
-      if (log.epoch !== 2) return;
-      projected = elapsed + (FINE_TUNE_EPOCHS_PROJECTED - 2) * (elapsed - firstEpochEnd);
-      if (projected > budgetSeconds) controller.abort();
-    },
-  };
-}
 
 function lexicalName(spec: EncoderSpec): string {
   return spec.type === 'concat' ? 'tfidf+embeddings' : 'tfidf';

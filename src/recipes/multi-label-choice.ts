@@ -28,13 +28,14 @@ const HELD_OUT_FRACTION = 0.1;
 
 /**
  * The index of the candidate with the best held-out macro-F1 (ties: the earlier one), and every
- * candidate's score. A candidate after the first that `deadline` stops is skipped.
+ * candidate's score. A candidate after the first that `deadline` (a wall-clock budget the user
+ * gave) stops is skipped.
  */
 export async function chooseMultiLabelHead(
   texts: readonly string[],
   labels: readonly (readonly string[])[],
   candidates: readonly HeadCandidate[],
-  options: { seed: number; deadline: AbortSignal; load: EncoderLoadOptions },
+  options: { seed: number; deadline?: AbortSignal; load: EncoderLoadOptions },
 ): Promise<{ best: number; scores: CandidateScore[] }> {
   const split = groupedStratifiedSplit(
     labelSetStrata(labels),
@@ -45,12 +46,8 @@ export async function chooseMultiLabelHead(
   const pick = <T>(items: readonly T[], rows: Int32Array) => Array.from(rows, (row) => items[row]);
   const scores: CandidateScore[] = [];
   for (const [index, candidate] of candidates.entries()) {
-    const signal =
-      index === 0
-        ? candidate.fit.signal
-        : candidate.fit.signal
-          ? AbortSignal.any([candidate.fit.signal, options.deadline])
-          : options.deadline;
+    const stops = [candidate.fit.signal, index === 0 ? undefined : options.deadline].filter((s) => s !== undefined);
+    const signal = stops.length > 1 ? AbortSignal.any(stops) : stops[0];
     try {
       const { classifier } = await TextClassifier.train(
         pick(texts, split.train),
@@ -71,7 +68,7 @@ export async function chooseMultiLabelHead(
         await classifier.dispose();
       }
     } catch (error) {
-      if (index === 0 || !options.deadline.aborted || candidate.fit.signal?.aborted) throw error;
+      if (index === 0 || !options.deadline?.aborted || candidate.fit.signal?.aborted) throw error;
       scores.push({ name: candidate.name });
     }
   }

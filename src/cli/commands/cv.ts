@@ -15,7 +15,6 @@ import {
 } from '../options.js';
 import { interruptSignal } from '../interrupt.js';
 import { info, printJsonResult } from '../output.js';
-import { DEFAULT_BUDGET_SECONDS } from '../../recipes/index.js';
 import { createTrainingProgress } from '../training-progress.js';
 import { printTaskWarning } from '../data-warnings.js';
 import { addReportOption, prepareReport, refuseMultiLabelReport, saveReport } from '../report.js';
@@ -55,9 +54,8 @@ export function registerCv(program: Command): void {
         modelDir: flags.modelDir,
         allowDownload: flags.allowDownload,
       });
-      // The auto recipe trains for minutes per fold: show which member is training, against the fold's budget.
-      const progress =
-        flags.recipe === 'auto' ? createTrainingProgress(flags.budget ?? DEFAULT_BUDGET_SECONDS) : undefined;
+      // The auto recipe trains for minutes per fold: show which member is training (against the fold's budget, if given).
+      const progress = flags.recipe === 'auto' ? createTrainingProgress(flags.budget) : undefined;
       const say = progress ? progress.stage : info;
       try {
         const result = await crossValidate(encoder, texts, labels, {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { TextClassifier, type FitReport } from '../../classifier.js';
-import { DEFAULT_BUDGET_SECONDS, trainAuto, type AutoReport } from '../../recipes/index.js';
+import { recipeEntries, TextClassifier, type FitReport } from '../../classifier.js';
+import { trainAuto, type AutoReport } from '../../recipes/index.js';
 import { definedPaths, loadLabelledData, type DataFlags } from '../data.js';
 import {
   addDataOptions,
@@ -80,7 +80,7 @@ export function registerTrain(program: Command): void {
       // Read before training, so a bad file is refused before minutes of work rather than after.
       const evaluation = flags.evalData ? await loadLabelledData(flags.evalData, flags) : undefined;
       const auto = flags.recipe === 'auto' && !zeroShot;
-      const progress = auto ? createTrainingProgress(flags.budget ?? DEFAULT_BUDGET_SECONDS) : undefined;
+      const progress = auto ? createTrainingProgress(flags.budget) : undefined;
       const say = progress ? progress.stage : info;
       const fit = {
         ...(zeroShot ? ZERO_SHOT_FIT_OPTIONS : {}),
@@ -155,7 +155,7 @@ export function registerTrain(program: Command): void {
           },
           ...(descriptions.length > 0 && { labelDescriptions: descriptions }),
           ...(metrics ? { metrics } : {}),
-          ...(autoReport && { recipe: recipeRecord(autoReport) }),
+          ...(autoReport && recipeEntries(classifier.training, recipeRecord(autoReport))),
         });
         info(`saved ${flags.out}`);
         if (flags.json) {
