@@ -82,7 +82,7 @@ export async function crossValidate(
   const results: FoldResult[] = [];
   const outOfFold = options.keepScores && !multiLabel ? emptyScores(labelVocabulary(labels), texts.length) : undefined;
   for (const [fold, split] of stratifiedKFold(strata, options.folds, options.seed).entries()) {
-    const pick = <T>(items: readonly T[], indices: Int32Array): T[] => Array.from(indices, (i) => items[i]);
+    const pick = <T>(items: readonly T[], indices: Int32Array): T[] => Array.from(indices, (i) => items[i]!);
     const trainTexts = pick(texts, split.train);
     const trainLabels = pick(labels as readonly unknown[], split.train) as unknown as LabelInput;
     const fit: FitOptions = {
@@ -145,9 +145,10 @@ function keepFoldScores(
   const { data, dim, labels } = scored.probabilities;
   const toGlobal = labels.map((label) => global.get(label)!);
   rows.forEach((row, i) => {
-    for (let j = 0; j < dim; j++) pooled.probabilities[row * pooled.labels.length + toGlobal[j]] = data[i * dim + j];
-    pooled.targets[row] = toGlobal[scored.targets[i]];
-    pooled.predicted[row] = toGlobal[scored.predicted[i]];
+    // Every fold's labels are among the pooled ones, and its rows index its targets and predictions.
+    for (let j = 0; j < dim; j++) pooled.probabilities[row * pooled.labels.length + toGlobal[j]!] = data[i * dim + j]!;
+    pooled.targets[row] = toGlobal[scored.targets[i]!]!;
+    pooled.predicted[row] = toGlobal[scored.predicted[i]!]!;
   });
 }
 

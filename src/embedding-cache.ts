@@ -36,13 +36,13 @@ export class EmbeddingCache {
     });
     if (missing.length > 0) {
       const fresh = await encoder.embed(
-        missing.map((i) => texts[i]),
+        missing.map((i) => texts[i]!),
         options,
       );
       missing.forEach((textIndex, row) => {
-        this.rows.set(keys[textIndex], {
+        this.rows.set(keys[textIndex]!, {
           vector: fresh.data.slice(row * fresh.dim, (row + 1) * fresh.dim),
-          info: fresh.info[row],
+          info: fresh.info[row]!,
         });
       });
     }

@@ -10,7 +10,7 @@ export const PRIOR_ALPHAS = [0, 0.25, 0.5, 0.75, 1];
 /** Class frequencies of single-label targets (each at least one count, so none is zero). */
 export function classPriors(labels: Int32Array, numLabels: number): number[] {
   const counts = new Array<number>(numLabels).fill(1);
-  for (const label of labels) counts[label]++;
+  for (const label of labels) counts[label]!++;
   const total = counts.reduce((a, b) => a + b, 0);
   return counts.map((c) => c / total);
 }
@@ -27,8 +27,8 @@ export function correctForPrior(
   const factors = priors.map((p) => Math.pow(p, -alpha));
   for (let start = 0; start < out.length; start += dim) {
     let sum = 0;
-    for (let j = 0; j < dim; j++) sum += out[start + j] *= factors[j];
-    if (sum > 0) for (let j = 0; j < dim; j++) out[start + j] /= sum;
+    for (let j = 0; j < dim; j++) sum += out[start + j]! *= factors[j]!;
+    if (sum > 0) for (let j = 0; j < dim; j++) out[start + j]! /= sum;
   }
   return out;
 }

@@ -21,14 +21,14 @@ export function applyTemperature(probs: Float32Array, dim: number, t: number): F
   for (let start = 0; start < probs.length; start += dim) {
     // Work in logs relative to the row maximum so tiny probabilities do not underflow.
     let max = -Infinity;
-    for (let j = 0; j < dim; j++) max = Math.max(max, Math.log(Math.max(probs[start + j], FLOOR)));
+    for (let j = 0; j < dim; j++) max = Math.max(max, Math.log(Math.max(probs[start + j]!, FLOOR)));
     let sum = 0;
     for (let j = 0; j < dim; j++) {
-      const value = Math.exp((Math.log(Math.max(probs[start + j], FLOOR)) - max) * power);
+      const value = Math.exp((Math.log(Math.max(probs[start + j]!, FLOOR)) - max) * power);
       out[start + j] = value;
       sum += value;
     }
-    for (let j = 0; j < dim; j++) out[start + j] /= sum;
+    for (let j = 0; j < dim; j++) out[start + j]! /= sum;
   }
   return out;
 }
@@ -36,7 +36,7 @@ export function applyTemperature(probs: Float32Array, dim: number, t: number): F
 /** Mean negative log-likelihood of the true classes. */
 export function negativeLogLikelihood(probs: Float32Array, dim: number, targets: ArrayLike<number>): number {
   let total = 0;
-  for (let row = 0; row < targets.length; row++) total -= Math.log(Math.max(probs[row * dim + targets[row]], FLOOR));
+  for (let row = 0; row < targets.length; row++) total -= Math.log(Math.max(probs[row * dim + targets[row]!]!, FLOOR));
   return total / targets.length;
 }
 
@@ -54,7 +54,7 @@ function scaledNegativeLogLikelihood(
   const logs = Float64Array.from(probs, (p) => Math.log(Math.max(p, FLOOR)));
   const maxima = Float64Array.from({ length: targets.length }, (_, row) => {
     let max = -Infinity;
-    for (let j = row * dim; j < (row + 1) * dim; j++) max = Math.max(max, logs[j]);
+    for (let j = row * dim; j < (row + 1) * dim; j++) max = Math.max(max, logs[j]!);
     return max;
   });
   return (t) => {
@@ -63,10 +63,10 @@ function scaledNegativeLogLikelihood(
     let total = 0;
     for (let row = 0; row < targets.length; row++) {
       const start = row * dim;
-      const max = maxima[row];
+      const max = maxima[row]!;
       let sum = 0;
-      for (let j = 0; j < dim; j++) sum += Math.exp((logs[start + j] - max) * power);
-      const value = Math.fround(Math.exp((logs[start + targets[row]] - max) * power));
+      for (let j = 0; j < dim; j++) sum += Math.exp((logs[start + j]! - max) * power);
+      const value = Math.fround(Math.exp((logs[start + targets[row]!]! - max) * power));
       total -= Math.log(Math.max(Math.fround(value / sum), FLOOR));
     }
     return total / targets.length;

@@ -123,12 +123,12 @@ export function sealManifest(manifest: Omit<Manifest, 'manifestSha256'>): string
 
 function verifySeal(text: string, file: string): void {
   const seals = [...text.matchAll(SEAL)];
-  if (seals.length !== 1) {
+  const [seal] = seals;
+  if (!seal || seals.length !== 1) {
     throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `manifest has ${seals.length} manifestSha256 values, not one`, {
       location: { file, field: 'manifestSha256' },
     });
   }
-  const [seal] = seals;
   const unsealed =
     text.slice(0, seal.index) + `"manifestSha256": "${UNSEALED}"` + text.slice(seal.index + seal[0].length);
   const actual = sha256(unsealed);
@@ -179,10 +179,14 @@ export function parseManifest(bytes: Buffer, file: string): Manifest {
   verifySeal(text, file);
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `invalid manifest: ${issue.message}`, {
-      location: { file, field: issue.path.join('.') || undefined },
-    });
+    const [issue] = parsed.error.issues;
+    throw new ModelError(
+      'CHECKPOINT_MANIFEST_INVALID',
+      `invalid manifest: ${issue?.message ?? 'does not match the schema'}`,
+      {
+        location: { file, field: issue?.path.join('.') || undefined },
+      },
+    );
   }
   const manifest = parsed.data;
   if (manifest.head.spec.numLabels !== manifest.labels.length) {

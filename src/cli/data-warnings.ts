@@ -29,9 +29,10 @@ export function reportDataWarnings(dataset: Dataset): DataWarnings {
     );
   }
   const replaced = dataset.examples.filter((example) => example.invalidUtf8);
-  if (replaced.length > 0) {
+  const [firstReplaced] = replaced;
+  if (firstReplaced) {
     info(
-      `warning: ${replaced.length} row${replaced.length === 1 ? '' : 's'} in ${dataset.file} had invalid UTF-8 replaced by U+FFFD (first: line ${replaced[0].line})`,
+      `warning: ${replaced.length} row${replaced.length === 1 ? '' : 's'} in ${dataset.file} had invalid UTF-8 replaced by U+FFFD (first: line ${firstReplaced.line})`,
     );
   }
   return { conflictingTexts: conflicts.length, invalidUtf8Rows: replaced.length };

@@ -53,7 +53,7 @@ export async function loadLabelledData(
   const given = examples.map((example) => (lists || example.labelList ? example.labels : example.labels[0]));
   const labels = labelsOfOneKind(given, flags.multiLabel, (index) => ({
     file: dataset.file,
-    line: examples[index].line,
+    line: examples[index]?.line,
     field,
   })) as string[] | string[][];
   return { dataset, texts, labels };

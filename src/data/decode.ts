@@ -44,7 +44,7 @@ export async function* decodeLines(
     let from = 0;
     for (let lf = chunk.indexOf(LF, from); lf !== -1; lf = chunk.indexOf(LF, from)) {
       pending.push(chunk.subarray(from, lf));
-      const bytes = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+      const bytes = (pending.length === 1 && pending[0]) || Buffer.concat(pending);
       yield decode(bytes, true);
       lineStart += bytes.length + 1;
       line++;
@@ -71,7 +71,8 @@ function firstInvalidUtf8Offset(bytes: Buffer): number {
 
 function invalidUtf8(file: string, line: number, bodyStart: number, body: Buffer): DataError {
   const offset = firstInvalidUtf8Offset(body);
-  const byte = body[offset];
+  // The body failed to decode, so it has a byte at the first invalid offset.
+  const byte = body[offset] ?? 0;
   return new DataError(
     'INVALID_UTF8',
     `invalid UTF-8 at byte offset ${bodyStart + offset} (byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')}${latin1Diagnosis(body, byte)})`,

@@ -71,9 +71,9 @@ export async function* readDelimited(
             `expected ${columns.length} fields (${printable(columns.join(', '))}), found ${record.length}`,
           );
         }
-        const text = joinText(picks.text.map((i) => record[i]));
-        const id = picks.id === undefined ? String(line) : record[picks.id];
-        const labels = spec.rules.labelled ? parseLabels(record[picks.label!], spec.labelField) : [];
+        const text = joinText(picks.text.map((i) => fieldAt(record, i)));
+        const id = picks.id === undefined ? String(line) : fieldAt(record, picks.id);
+        const labels = spec.rules.labelled ? parseLabels(fieldAt(record, picks.label!), spec.labelField) : [];
         example = buildExample(spec.rules, line, id, text, labels);
       } catch (error) {
         if (!(error instanceof RowProblem)) throw error;
@@ -157,6 +157,13 @@ function singleLabel(raw: string, field: string): string[] {
   return [label];
 }
 
+/** The record's field at a picked column: the record was checked to have one field per column. */
+function fieldAt(record: readonly string[], column: number): string {
+  const value = record[column];
+  if (value === undefined) throw new RowProblem('FIELD_COUNT', `no field ${column + 1}`);
+  return value;
+}
+
 const HOC_ITEM = /^(\d+)_([01])$/;
 
 /** BLUE HoC labels: "0_1,1_0,...,9_0" -> the ids marked 1, e.g. ['0']; all-zero is a valid empty set. */
@@ -168,7 +175,7 @@ function parseHocLabels(raw: string, field: string): string[] {
     const match = HOC_ITEM.exec(item.trim());
     if (!match)
       throw new RowProblem('BAD_LABEL', `label item "${printable(item)}" is not of the form ID_0 or ID_1`, field);
-    if (match[2] === '1') present.push(match[1]);
+    if (match[2] === '1') present.push(match[1]!);
   }
   return present;
 }

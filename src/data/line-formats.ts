@@ -52,8 +52,9 @@ const TREC_LINE = /^([^\s:]+):(\S+) (.*)$/;
 export function trecParser(labelled: boolean, fine: boolean): LineParser {
   return (line) => {
     const match = TREC_LINE.exec(line);
-    if (!labelled) return { text: match ? match[3] : line, labels: [] };
+    if (!labelled) return { text: match ? match[3]! : line, labels: [] };
     if (!match) throw new RowProblem('BAD_LINE', 'expected "COARSE:fine question text"', 'label');
-    return { text: match[3], labels: [fine ? `${match[1]}:${match[2]}` : match[1]] };
+    const [, coarse, fineLabel, text] = match as unknown as [string, string, string, string];
+    return { text, labels: [fine ? `${coarse}:${fineLabel}` : coarse] };
   };
 }

@@ -136,8 +136,8 @@ export class RecordReader implements AsyncIterable<Example> {
   }
 
   private noRows(skipped: SkippedRow[]): DataError {
-    if (skipped.length === 0) return new DataError('NO_ROWS', 'no rows', { location: { file: this.file } });
-    const first = skipped[0];
+    const [first] = skipped;
+    if (!first) return new DataError('NO_ROWS', 'no rows', { location: { file: this.file } });
     return new DataError(
       'NO_ROWS',
       `no usable rows: all ${skipped.length} rows were bad (first: line ${first.line}, ${first.reason})`,

@@ -30,7 +30,8 @@ export function buildExample(rules: RowRules, line: number, id: string, text: st
 
 function mapLabel(rules: RowRules, label: string): string {
   const map = rules.labelMap!;
-  if (Object.hasOwn(map, label)) return map[label];
+  const mapped = Object.hasOwn(map, label) ? map[label] : undefined;
+  if (mapped !== undefined) return mapped;
   throw new RowProblem(
     'UNKNOWN_LABEL',
     `label "${printable(label)}" is not in the label map (known: ${Object.keys(map).join(', ')})`,
@@ -40,7 +41,8 @@ function mapLabel(rules: RowRules, label: string): string {
 
 /** Joins several text fields with '. ', leaving out blank ones; a single field is kept exactly. */
 export function joinText(parts: string[]): string {
-  if (parts.length === 1) return parts[0];
+  const [only] = parts;
+  if (parts.length === 1 && only !== undefined) return only;
   return parts.filter((part) => part.trim() !== '').join('. ');
 }
 
@@ -72,8 +74,8 @@ export class BadRows {
 
   /** With policy 'warn', prints one summary line to stderr. */
   finish(): void {
-    if (this.policy !== 'warn' || this.skipped.length === 0) return;
-    const first = this.skipped[0];
+    const [first] = this.skipped;
+    if (this.policy !== 'warn' || !first) return;
     const count = this.skipped.length;
     process.stderr.write(
       `warning: skipped ${count} bad row${count === 1 ? '' : 's'} in ${this.file} (first: line ${first.line}, ${first.reason})\n`,

@@ -56,7 +56,7 @@ export function resolveFormat(source: string, format: DataFormat | 'auto'): Data
       hint: 'pass the format (--format csv|tsv|jsonl|fpb|trec|hoc|lines), or use .csv, .tsv, .jsonl or .txt',
     });
   }
-  if (byExtension === 'lines' && FPB_LINE.test(readHead(source).split('\n', 1)[0])) return 'fpb';
+  if (byExtension === 'lines' && FPB_LINE.test(readHead(source).split('\n', 1)[0] ?? '')) return 'fpb';
   return byExtension;
 }
 

@@ -46,7 +46,7 @@ export interface EncoderLoadOptions {
    * An encoder already loaded (the classifier's primary, else one the caller holds): a concatenation whose dense part has the
    * same spec uses it instead of loading another copy, and leaves disposing it to its owner.
    */
-  loaded?: Encoder;
+  loaded?: Encoder | undefined;
 }
 
 export async function createEncoder(

@@ -83,7 +83,9 @@ export class GraphBuilder {
 
   /** Shorthand for a node with one output. */
   op(opType: string, inputs: string[], attributes: Record<string, AttrValue> = {}, outputName?: string): string {
-    return this.node(opType, inputs, attributes, outputName ? [outputName] : 1)[0];
+    const output = outputName || this.fresh(opType);
+    this.node(opType, inputs, attributes, [output]);
+    return output;
   }
 
   encode(proto: OnnxProtoModule, opsetVersion: number, producer: string, docString = ''): Uint8Array {

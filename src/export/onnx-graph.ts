@@ -43,7 +43,8 @@ export function buildOnnxGraph(proto: OnnxProtoModule, plan: ExportPlan, docStri
   });
 
   const memberProbabilities = (member: ExportMember): string => {
-    let x = vectors[member.table];
+    // planExport numbers the tables a member reads from those it plans.
+    let x = vectors[member.table]!;
     if (member.standardization)
       x = g.op('Div', [
         g.op('Sub', [x, vector('mean', member.standardization.mean)]),
@@ -58,12 +59,13 @@ export function buildOnnxGraph(proto: OnnxProtoModule, plan: ExportPlan, docStri
     });
     return plan.multiLabel ? g.op('Sigmoid', [x]) : g.op('Softmax', [x], { axis: -1 });
   };
-  const parts = plan.members.map(memberProbabilities);
+  const parts = plan.members.map((member) => ({ member, probabilities: memberProbabilities(member) }));
+  const [only] = parts;
   let probabilities =
-    parts.length === 1
-      ? parts[0]
+    parts.length === 1 && only
+      ? only.probabilities
       : parts
-          .map((part, k) => g.op('Mul', [part, scalar('weight', plan.members[k].weight)]))
+          .map((part) => g.op('Mul', [part.probabilities, scalar('weight', part.member.weight)]))
           .reduce((sum, part) => g.op('Add', [sum, part]));
   if (plan.prior) {
     const corrected = g.op('Mul', [

@@ -48,7 +48,7 @@ export interface ExportPlan {
 export function planExport(classifier: TextClassifier, modelDir: string): ExportPlan {
   const { members, weights, prior, temperature } = classifier.composition;
   const used = members
-    .map((member, index) => ({ ...member, index, weight: weights[index] }))
+    .map((member, index) => ({ ...member, index, weight: weights[index] ?? 0 }))
     .filter((member) => member.weight > 0);
   const encoders = used.map((member) => staticEncoderOf(member.encoder, member.index, modelDir));
   const tokenizer = sharedTokenizer(encoders, modelDir);
@@ -56,7 +56,7 @@ export function planExport(classifier: TextClassifier, modelDir: string): Export
   const tableOf = new Map<string, number>();
   const total = used.reduce((sum, member) => sum + member.weight, 0);
   const planned = used.map((member, k) => {
-    const encoder = encoders[k];
+    const encoder = encoders[k]!;
     let table = tableOf.get(encoder.fingerprint);
     if (table === undefined) {
       const values = encoder.copyTable();
@@ -73,7 +73,7 @@ export function planExport(classifier: TextClassifier, modelDir: string): Export
     const { layers, standardization } = head.parameters();
     return { table, weight: member.weight / total, layers, ...(standardization && { standardization }) };
   });
-  const primary = members[0].head;
+  const primary = members[0]!.head;
   return {
     labels: [...classifier.labels],
     multiLabel: classifier.multiLabel,
@@ -108,7 +108,8 @@ function staticEncoderOf(encoder: Encoder, index: number, modelDir: string): Sta
 
 /** Every member must read the same ids: one tokenizer, one unknown id, one token limit. */
 function sharedTokenizer(encoders: StaticEncoder[], modelDir: string): ExportTokenizer {
-  const first = encoders[0];
+  const [first] = encoders;
+  if (!first) throw unsupported(modelDir, 0, 'no member has a positive weight');
   const parts = first.tokenizerParts();
   for (const [k, encoder] of encoders.entries()) {
     const other = encoder.tokenizerParts();

@@ -38,10 +38,12 @@ export function logitsOf(
 ): Tensor2D {
   // Explicitly transposed gradients: tfjs' built-in MatMul gradient is several times slower on WASM (see network.ts).
   const affine = affineOfActivations(tf);
-  if (spec.type === 'linear') return affine(x, weights[0], weights[1]);
-  let hidden = tf.relu(affine(x, weights[0], weights[1]));
+  // A linear head's variables are [kernel, bias]; an MLP's add the output layer's.
+  const [kernel, bias, outputKernel, outputBias] = weights as [Tensor, Tensor, Tensor?, Tensor?];
+  if (spec.type === 'linear') return affine(x, kernel, bias);
+  let hidden = tf.relu(affine(x, kernel, bias));
   if (dropoutMask) hidden = tf.mul(hidden, dropoutMask);
-  return affine(hidden, weights[2], weights[3]);
+  return affine(hidden, outputKernel!, outputBias!);
 }
 
 /** Soft targets' settings and, for rows with a label, the one-hot hard targets (see heads/loss.ts). */

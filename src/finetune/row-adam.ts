@@ -37,11 +37,12 @@ export class RowAdam {
     // Bias correction with the global step count, as SparseAdam does.
     const stepSize = (learningRate * Math.sqrt(1 - beta2 ** this.steps)) / (1 - beta1 ** this.steps);
     for (let k = 0; k < rows.length; k++) {
-      for (let d = 0, i = rows[k] * dim, g = k * dim; d < dim; d++, i++, g++) {
-        const grad = grads[g] + l2Pull * (table[i] - pretrained[i]);
-        m[i] = beta1 * m[i] + (1 - beta1) * grad;
-        v[i] = beta2 * v[i] + (1 - beta2) * grad * grad;
-        table[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) + epsilon);
+      // Indices within the row's bounds by construction: '!' keeps this per-element loop check-free.
+      for (let d = 0, i = rows[k]! * dim, g = k * dim; d < dim; d++, i++, g++) {
+        const grad = grads[g]! + l2Pull * (table[i]! - pretrained[i]!);
+        m[i] = beta1 * m[i]! + (1 - beta1) * grad;
+        v[i] = beta2 * v[i]! + (1 - beta2) * grad * grad;
+        table[i]! -= (stepSize * m[i]!) / (Math.sqrt(v[i]!) + epsilon);
       }
     }
   }

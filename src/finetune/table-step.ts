@@ -128,7 +128,7 @@ export class TableTrainer {
   /** One batch of training rows (`positions` index `trainRows`); returns the batch loss. */
   step(positions: Int32Array): number {
     const { tf, spec, net, dim } = this;
-    const rows = Int32Array.from(positions, (p) => this.trainRows[p]);
+    const rows = Int32Array.from(positions, (p) => this.trainRows[p]!);
     const sums = sumRows(this.table, dim, this.tokenIds, rows);
     let sumGradients: Float32Array | undefined;
     const lossValue = tf.tidy(() => {
@@ -161,11 +161,12 @@ export class TableTrainer {
           distillation,
         );
       const { value, grads } = tf.valueAndGrads(lossFn)([tf.tensor2d(sums, [rows.length, dim]), ...net.variables]);
-      this.optimizer.applyGradients(net.variables.map((v, i) => ({ name: v.name, tensor: grads[i + 1] })));
-      sumGradients = grads[0].dataSync() as Float32Array;
+      const [sumGradient, ...variableGradients] = grads;
+      this.optimizer.applyGradients(net.variables.map((v, i) => ({ name: v.name, tensor: variableGradients[i]! })));
+      sumGradients = sumGradient!.dataSync() as Float32Array;
       return value;
     });
-    const loss = lossValue.dataSync()[0];
+    const loss = lossValue.dataSync()[0]!;
     lossValue.dispose();
     this.updateTable(rows, sumGradients!);
     return loss;
@@ -175,22 +176,22 @@ export class TableTrainer {
   private updateTable(rows: Int32Array, sumGradients: Float32Array): void {
     const { dim, slotOf } = this;
     let tokens = 0;
-    for (const row of rows) tokens += this.tokenIds[row].length;
+    for (const row of rows) tokens += this.tokenIds[row]!.length;
     if (this.gradBuffer.length < tokens * dim) this.gradBuffer = new Float32Array(tokens * dim);
     const grads = this.gradBuffer;
     const touched: number[] = [];
     for (let i = 0; i < rows.length; i++) {
-      const ids = this.tokenIds[rows[i]];
+      const ids = this.tokenIds[rows[i]!]!;
       for (let t = 0; t < ids.length; t++) {
-        const id = ids[t];
-        let slot = slotOf[id];
+        const id = ids[t]!;
+        let slot = slotOf[id]!;
         if (slot === -1) {
           slot = slotOf[id] = touched.length;
           touched.push(id);
           grads.fill(0, slot * dim, (slot + 1) * dim);
         }
         for (let d = 0, target = slot * dim, source = i * dim; d < dim; d++)
-          grads[target + d] += sumGradients[source + d];
+          grads[target + d]! += sumGradients[source + d]!;
       }
     }
     const ids = Int32Array.from(touched);
@@ -252,9 +253,9 @@ export function sumRows(
 ): Float32Array {
   const out = new Float32Array(rows.length * dim);
   for (let i = 0; i < rows.length; i++) {
-    const ids = tokenIds[rows[i]];
+    const ids = tokenIds[rows[i]!]!;
     for (let t = 0; t < ids.length; t++) {
-      for (let d = 0, source = ids[t] * dim, target = i * dim; d < dim; d++) out[target + d] += table[source + d];
+      for (let d = 0, source = ids[t]! * dim, target = i * dim; d < dim; d++) out[target + d]! += table[source + d]!;
     }
   }
   return out;

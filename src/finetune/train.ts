@@ -90,7 +90,7 @@ export async function fineTuneStatic(
         return trained;
       },
       heldOutInputs: async () => {
-        const embedded = await encoder!.embed(Array.from(split.validation, (row) => texts[row]));
+        const embedded = await encoder!.embed(Array.from(split.validation, (row) => texts[row]!));
         return { data: gatherRows(embedded, undefined, standardization), rows: embedded.rows, dim: embedded.dim };
       },
     };
@@ -140,5 +140,5 @@ function scaleToUnitRms(table: Float32Array): void {
   let squares = 0;
   for (const v of table) squares += v * v;
   const rms = Math.sqrt(squares / table.length);
-  if (rms > 0) for (let i = 0; i < table.length; i++) table[i] /= rms;
+  if (rms > 0) for (let i = 0; i < table.length; i++) table[i]! /= rms;
 }

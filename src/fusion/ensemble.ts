@@ -9,11 +9,11 @@ import { argmaxRows } from '../heads/index.js';
 /** Weighted average of equally shaped row-major probability matrices; weights are normalised. */
 export function averageProbabilities(parts: readonly Float32Array[], weights: readonly number[]): Float32Array {
   const total = weights.reduce((sum, w) => sum + w, 0);
-  const out = new Float32Array(parts[0].length);
+  const out = new Float32Array(parts[0]?.length ?? 0);
   parts.forEach((part, k) => {
-    const w = weights[k] / total;
+    const w = (weights[k] ?? 0) / total;
     if (w === 0) return;
-    for (let i = 0; i < out.length; i++) out[i] += w * part[i];
+    for (let i = 0; i < out.length; i++) out[i]! += w * part[i]!;
   });
   return out;
 }
@@ -98,14 +98,15 @@ export function chooseWeights(
   const spread = (w: number[]) => Math.max(...w) - Math.min(...w);
   const mixes = (options.weights ?? simplexGrid(parts.length, steps)).map((weights) => score(weights, 0));
   mixes.sort((a, b) => a.nll - b.nll || spread(a.weights) - spread(b.weights));
-  const chosenMix = mixes[0];
+  // The grid (or the weights given, checked non-empty) has at least one mix.
+  const chosenMix = mixes[0]!;
   const belief = priorAlphas.some((alpha) => alpha > 0)
     ? applyTemperature(averageProbabilities(parts, chosenMix.weights), dim, chosenMix.temperature)
     : undefined;
   const corrections = priorAlphas.filter((alpha) => alpha > 0).map((alpha) => score(chosenMix.weights, alpha, belief));
-  const best = [chosenMix, ...corrections].sort(
+  const [best = chosenMix] = [chosenMix, ...corrections].sort(
     (a, b) => b.expectedMacroF1 - a.expectedMacroF1 || a.priorAlpha - b.priorAlpha,
-  )[0];
+  );
   const others = [...corrections, ...mixes]
     .filter((c) => c !== best)
     .sort((a, b) => a.nll - b.nll || spread(a.weights) - spread(b.weights));

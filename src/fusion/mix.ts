@@ -93,10 +93,10 @@ export function applyMix(mix: Mix, parts: readonly (Float32Array | undefined)[],
   const used = mix.weights.flatMap((weight, i) => (weight > 0 ? [i] : []));
   const mixed =
     used.length === 1
-      ? parts[used[0]]!
+      ? parts[used[0]!]!
       : averageProbabilities(
           used.map((i) => parts[i]!),
-          used.map((i) => mix.weights[i]),
+          used.map((i) => mix.weights[i]!),
         );
   const corrected = mix.prior ? correctForPrior(mixed, numLabels, mix.prior.priors, mix.prior.alpha) : mixed;
   return mix.temperature === 1 ? corrected : applyTemperature(corrected, numLabels, mix.temperature);

@@ -60,7 +60,7 @@ export async function trainFineTunedMember(
     heldOutProbabilities: async (run) =>
       run.head.predictProba(
         await run.encoder.embed(
-          Array.from(validationRows, (row) => texts[row]),
+          Array.from(validationRows, (row) => texts[row]!),
           { signal: resolved.signal },
         ),
       ),

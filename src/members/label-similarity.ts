@@ -57,15 +57,15 @@ export async function trainLabelSimilarityMember(
   validationRows.forEach((row) => (held[row] = 1));
   const fitRows = Int32Array.from({ length: texts.length }, (_, row) => row).filter((row) => held[row] === 0);
   const fitProbabilities = softmaxRows(similarities, numLabels, fitRows, REFERENCE_SCALE);
-  const fitTargets = Int32Array.from(fitRows, (row) => targets.labels[row]);
+  const fitTargets = Int32Array.from(fitRows, (row) => targets.labels[row]!);
   const scale = REFERENCE_SCALE / fitTemperature(fitProbabilities, numLabels, fitTargets).temperature;
   const predicted = argmaxRows(similarities, numLabels);
-  const trainingAccuracy = fitTargets.filter((label, i) => predicted[fitRows[i]] === label).length / fitRows.length;
+  const trainingAccuracy = fitTargets.filter((label, i) => predicted[fitRows[i]!] === label).length / fitRows.length;
 
   const kernel = new Float32Array(embedded.dim * numLabels);
   for (let label = 0; label < numLabels; label++) {
     for (let j = 0; j < embedded.dim; j++)
-      kernel[j * numLabels + label] = scale * labelVectors.data[label * embedded.dim + j];
+      kernel[j * numLabels + label] = scale * labelVectors.data[label * embedded.dim + j]!;
   }
   const spec: HeadSpec = {
     type: 'linear',
@@ -107,7 +107,7 @@ async function embedLabels(
   let offset = 0;
   textsOf.forEach((labelTextList, label) => {
     for (const text of labelTextList) {
-      if (result.info[offset].empty) {
+      if (result.info[offset]!.empty) {
         throw new DataError(
           'LABEL_TEXT_UNKNOWN',
           `label ${JSON.stringify(vocabulary[label])}: ${JSON.stringify(text)} has no token the encoder knows`,
@@ -116,13 +116,13 @@ async function embedLabels(
           },
         );
       }
-      for (let j = 0; j < dim; j++) data[label * dim + j] += result.data[offset * dim + j];
+      for (let j = 0; j < dim; j++) data[label * dim + j]! += result.data[offset * dim + j]!;
       offset++;
     }
     let norm = 0;
-    for (let j = 0; j < dim; j++) norm += data[label * dim + j] ** 2;
+    for (let j = 0; j < dim; j++) norm += data[label * dim + j]! ** 2;
     norm = Math.sqrt(norm) || 1;
-    for (let j = 0; j < dim; j++) data[label * dim + j] /= norm;
+    for (let j = 0; j < dim; j++) data[label * dim + j]! /= norm;
   });
   return { data, rows: vocabulary.length, dim };
 }
@@ -133,7 +133,7 @@ function multiplyTransposed(a: Matrix, b: Matrix): Float32Array {
   for (let i = 0; i < a.rows; i++) {
     for (let k = 0; k < b.rows; k++) {
       let sum = 0;
-      for (let j = 0; j < a.dim; j++) sum += a.data[i * a.dim + j] * b.data[k * b.dim + j];
+      for (let j = 0; j < a.dim; j++) sum += a.data[i * a.dim + j]! * b.data[k * b.dim + j]!;
       out[i * b.rows + k] = sum;
     }
   }
@@ -144,10 +144,10 @@ function softmaxRows(scores: Float32Array, dim: number, rows: Int32Array, scale:
   const out = new Float32Array(rows.length * dim);
   rows.forEach((row, i) => {
     let max = -Infinity;
-    for (let j = 0; j < dim; j++) max = Math.max(max, scale * scores[row * dim + j]);
+    for (let j = 0; j < dim; j++) max = Math.max(max, scale * scores[row * dim + j]!);
     let sum = 0;
-    for (let j = 0; j < dim; j++) sum += out[i * dim + j] = Math.exp(scale * scores[row * dim + j] - max);
-    for (let j = 0; j < dim; j++) out[i * dim + j] /= sum;
+    for (let j = 0; j < dim; j++) sum += out[i * dim + j] = Math.exp(scale * scores[row * dim + j]! - max);
+    for (let j = 0; j < dim; j++) out[i * dim + j]! /= sum;
   });
   return out;
 }

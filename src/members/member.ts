@@ -113,9 +113,10 @@ export function selectRows(x: Matrix, rows: Int32Array): Matrix {
 /** The rows of a CSR matrix listed in `rows`. */
 export function selectSparseRows(x: SparseMatrix, rows: Int32Array): SparseMatrix {
   const indptr = new Int32Array(rows.length + 1);
-  rows.forEach((row, i) => (indptr[i + 1] = indptr[i] + x.indptr[row + 1] - x.indptr[row]));
-  const indices = new Int32Array(indptr[rows.length]);
-  const values = new Float32Array(indptr[rows.length]);
+  rows.forEach((row, i) => (indptr[i + 1] = indptr[i]! + x.indptr[row + 1]! - x.indptr[row]!));
+  const nonZeros = indptr[rows.length]!;
+  const indices = new Int32Array(nonZeros);
+  const values = new Float32Array(nonZeros);
   rows.forEach((row, i) => {
     indices.set(x.indices.subarray(x.indptr[row], x.indptr[row + 1]), indptr[i]);
     values.set(x.values.subarray(x.indptr[row], x.indptr[row + 1]), indptr[i]);

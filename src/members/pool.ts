@@ -61,9 +61,10 @@ export class EncoderPool {
     const { cache, ...loadOptions } = options;
     const members: Member[] = [];
     try {
-      for (const [index, choice] of choices.entries()) {
-        if (index > 0 && choice === choices[0] && isPretrainedAsIs(members[0].encoder.spec)) {
-          members.push({ encoder: members[0].encoder, cache: members[0].cache });
+      for (const choice of choices) {
+        const [first] = members;
+        if (first && choice === choices[0] && isPretrainedAsIs(first.encoder.spec)) {
+          members.push({ encoder: first.encoder, cache: first.cache });
           continue;
         }
         const instance = isEncoder(choice)

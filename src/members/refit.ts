@@ -52,6 +52,7 @@ export async function trainWithRefit<R extends Run>(options: {
 /** The epoch count for the all-rows run: the earliest epoch with the best held-out accuracy. */
 export function refitEpochCount(report: TrainReport): number {
   let best = report.history[0];
+  if (!best) return 1;
   for (const log of report.history) if ((log.valAccuracy ?? -1) > (best.valAccuracy ?? -1)) best = log;
   return Math.max(1, best.epoch);
 }

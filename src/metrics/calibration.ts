@@ -35,19 +35,19 @@ export function reliabilityBins(
   const correctSum = new Float64Array(bins);
   for (let row = 0; row < rows; row++) {
     let best = 0;
-    for (let j = 1; j < numLabels; j++) if (probs[row * numLabels + j] > probs[row * numLabels + best]) best = j;
-    const confidence = probs[row * numLabels + best];
+    for (let j = 1; j < numLabels; j++) if (probs[row * numLabels + j]! > probs[row * numLabels + best]!) best = j;
+    const confidence = probs[row * numLabels + best]!;
     const bin = Math.min(bins - 1, Math.max(0, Math.ceil(confidence * bins) - 1));
-    count[bin]++;
-    confidenceSum[bin] += confidence;
-    if (best === yTrue[row]) correctSum[bin]++;
+    count[bin]!++;
+    confidenceSum[bin]! += confidence;
+    if (best === yTrue[row]) correctSum[bin]!++;
   }
   return Array.from(count, (n, b) => ({
     lo: b / bins,
     hi: (b + 1) / bins,
     count: n,
-    meanConfidence: n > 0 ? confidenceSum[b] / n : 0,
-    accuracy: n > 0 ? correctSum[b] / n : 0,
+    meanConfidence: n > 0 ? confidenceSum[b]! / n : 0,
+    accuracy: n > 0 ? correctSum[b]! / n : 0,
   }));
 }
 

@@ -37,19 +37,20 @@ export function classificationReport(
   }
   if (yTrue.length === 0) throw new UsageError('METRICS_EMPTY', 'cannot score zero examples');
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  // confusion is k x k and labelIndex checks each index is in [0, k).
   for (let i = 0; i < yTrue.length; i++)
-    confusion[labelIndex(yTrue, i, k, 'yTrue')][labelIndex(yPred, i, k, 'yPred')]++;
+    confusion[labelIndex(yTrue, i, k, 'yTrue')]![labelIndex(yPred, i, k, 'yPred')]!++;
 
   const perClass: ClassMetrics[] = [];
   let correct = 0;
   let macroSum = 0;
   let present = 0;
   let weightedSum = 0;
-  for (let c = 0; c < k; c++) {
-    const tp = confusion[c][c];
-    const support = sum(confusion[c]);
-    const predicted = confusion.reduce((total, row) => total + row[c], 0);
-    const metrics = scores(labels[c], tp, predicted - tp, support - tp);
+  for (const [c, row] of confusion.entries()) {
+    const tp = row[c]!;
+    const support = sum(row);
+    const predicted = confusion.reduce((total, other) => total + other[c]!, 0);
+    const metrics = scores(labels[c]!, tp, predicted - tp, support - tp);
     perClass.push(metrics);
     correct += tp;
     weightedSum += metrics.f1 * support;
@@ -90,7 +91,7 @@ function sum(values: readonly number[]): number {
 
 function labelIndex(values: ArrayLike<number>, i: number, k: number, name: string): number {
   const value = values[i];
-  if (!Number.isInteger(value) || value < 0 || value >= k) {
+  if (value === undefined || !Number.isInteger(value) || value < 0 || value >= k) {
     throw new UsageError('METRICS_BAD_LABEL', `${name}[${i}] = ${value} is not a label index in [0, ${k})`);
   }
   return value;

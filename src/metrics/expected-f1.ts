@@ -23,18 +23,18 @@ export function expectedMacroF1(decisions: Int32Array, belief: Float32Array, num
   const mass = new Float64Array(numLabels);
   for (let row = 0; row < rows; row++) {
     const decision = decisions[row];
-    if (!Number.isInteger(decision) || decision < 0 || decision >= numLabels) {
+    if (decision === undefined || !Number.isInteger(decision) || decision < 0 || decision >= numLabels) {
       throw new UsageError(
         'METRICS_BAD_LABEL',
         `decisions[${row}] = ${decision} is not a label index in [0, ${numLabels})`,
       );
     }
-    for (let j = 0; j < numLabels; j++) mass[j] += belief[row * numLabels + j];
-    truePositives[decision] += belief[row * numLabels + decision];
-    decided[decision]++;
+    for (let j = 0; j < numLabels; j++) mass[j]! += belief[row * numLabels + j]!;
+    truePositives[decision]! += belief[row * numLabels + decision]!;
+    decided[decision]!++;
   }
   // 2TP + FP + FN = (TP + FP) + (TP + FN): the rows decided as the class plus its expected support.
   let sum = 0;
-  for (let j = 0; j < numLabels; j++) sum += ratio(2 * truePositives[j], decided[j] + mass[j]);
+  for (let j = 0; j < numLabels; j++) sum += ratio(2 * truePositives[j]!, decided[j]! + mass[j]!);
   return sum / numLabels;
 }

@@ -17,6 +17,6 @@ export function formatConfusion(confusion: readonly (readonly number[])[], label
   const cells = (values: readonly (string | number)[]) =>
     values.map((value) => String(value).padStart(cellWidth)).join(' ');
   const header = `${corner.padEnd(nameWidth)}  ${cells(labels.map((_, i) => i))}`;
-  const rows = confusion.map((row, i) => `${rowNames[i].padEnd(nameWidth)}  ${cells(row)}`);
+  const rows = confusion.map((row, i) => `${(rowNames[i] ?? String(i)).padEnd(nameWidth)}  ${cells(row)}`);
   return [header, ...rows].join('\n');
 }

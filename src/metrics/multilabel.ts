@@ -42,14 +42,14 @@ export function multiLabelReport(
     for (let j = 0; j < numLabels; j++) {
       const t = yTrue[row * numLabels + j] !== 0;
       const p = yPred[row * numLabels + j] !== 0;
-      if (t && p) tp[j]++;
-      else if (p) fp[j]++;
-      else if (t) fn[j]++;
+      if (t && p) tp[j]!++;
+      else if (p) fp[j]!++;
+      else if (t) fn[j]!++;
       if (t !== p) same = false;
     }
     if (same) exact++;
   }
-  const perLabel = labels.map((label, j) => scores(label, tp[j], fp[j], fn[j]));
+  const perLabel = labels.map((label, j) => scores(label, tp[j]!, fp[j]!, fn[j]!));
   const total = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
   return {
     microF1: ratio(2 * total(tp), 2 * total(tp) + total(fp) + total(fn)),

@@ -283,7 +283,7 @@ export class QueueCoordinator {
     if (this.waiting.size === 0 || idleMs < statusMs) return;
     try {
       const counts = await this.queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
-      const queued = counts.waiting + counts.delayed + counts.prioritized;
+      const queued = (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0);
       const total = this.run?.expectedChunks === undefined ? '' : ` of ${Math.max(this.run.expectedChunks, this.done)}`;
       const noWorker = counts.active === 0 ? `; is \`headstart worker --queue ${this.health.url}\` running?` : '';
       log(

@@ -20,7 +20,10 @@ export function confusionChart(
 ): TopLevelSpec {
   const values: Row[] = [];
   confusion.forEach((row, t) =>
-    row.forEach((count, p) => count > 0 && values.push({ actual: labels[t], predicted: labels[p], count })),
+    row.forEach(
+      (count, p) =>
+        count > 0 && values.push({ actual: labels[t] ?? String(t), predicted: labels[p] ?? String(p), count }),
+    ),
   );
   const many = labels.length > MAX_LABELLED_CELLS;
   const side = many ? labels.length * 11 : Math.max(160, labels.length * 40);

@@ -41,19 +41,23 @@ export const MISTAKES_SHOWN = 20;
 export function reportContent(scored: ScoredRows): ReportContent {
   const { labels, texts, probabilities, targets, predicted } = scored;
   const dim = labels.length;
+  // Rows index texts, targets and predicted alike, and labels index each row's probabilities.
   const scores = Array.from(predicted, (label, row) => ({
-    score: probabilities[row * dim + label],
+    score: probabilities[row * dim + label]!,
     correct: label === targets[row],
   }));
-  const wrong = scores.flatMap((s, row) => (s.correct ? [] : [row]));
-  wrong.sort((a, b) => scores[b].score - scores[a].score || a - b);
-  const mistakes = wrong.slice(0, MISTAKES_SHOWN).map((row) => ({
-    text: texts[row],
-    actual: labels[targets[row]],
-    predicted: labels[predicted[row]],
-    confidence: scores[row].score,
-    actualProbability: probabilities[row * dim + targets[row]],
-  }));
+  const wrong = scores.flatMap((s, row) => (s.correct ? [] : [{ row, score: s.score }]));
+  wrong.sort((a, b) => b.score - a.score || a.row - b.row);
+  const mistakes = wrong.slice(0, MISTAKES_SHOWN).map(({ row, score }) => {
+    const target = targets[row]!;
+    return {
+      text: texts[row]!,
+      actual: labels[target]!,
+      predicted: labels[predicted[row]!]!,
+      confidence: score,
+      actualProbability: probabilities[row * dim + target]!,
+    };
+  });
   return {
     rows: targets.length,
     ece: expectedCalibrationError(probabilities, dim, targets, CALIBRATION_BINS),

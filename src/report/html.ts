@@ -7,7 +7,7 @@ import { printable } from '../util/index.js';
 
 /** Text from user data (file names, labels, texts) as HTML: control characters shown escaped (\x00), markup characters as entities. */
 export function escapeHtml(text: string, max = 2_000): string {
-  return printable(text, max).replace(/[&<>"']/g, (char) => ENTITIES[char]);
+  return printable(text, max).replace(/[&<>"']/g, (char) => ENTITIES[char] ?? char);
 }
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

@@ -24,7 +24,7 @@ export async function buildReport(source: ReportSource): Promise<string> {
   const content = reportContent(source);
   const { report } = source;
   const labels = source.labels.map((label) => printable(label, LABEL_MAX));
-  const perClass = report.perClass.map((c, i) => ({ ...c, label: labels[i] }));
+  const perClass = report.perClass.map((c, i) => ({ ...c, label: labels[i] ?? c.label }));
   const pooled = source.command === 'cv' ? ' (pooled out-of-fold predictions)' : '';
   const charts = [
     {

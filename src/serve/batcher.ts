@@ -75,11 +75,13 @@ export class MicroBatcher<R> {
   }
 
   private take(): Waiting<R>[] {
-    const batch = [this.queue.shift()!];
-    let texts = batch[0].texts.length;
-    while (this.queue.length > 0 && texts + this.queue[0].texts.length <= this.settings.maxBatch) {
-      texts += this.queue[0].texts.length;
-      batch.push(this.queue.shift()!);
+    const first = this.queue.shift()!;
+    const batch = [first];
+    let texts = first.texts.length;
+    for (let next = this.queue[0]; next && texts + next.texts.length <= this.settings.maxBatch; next = this.queue[0]) {
+      texts += next.texts.length;
+      batch.push(next);
+      this.queue.shift();
     }
     this.queuedTexts -= texts;
     return batch;

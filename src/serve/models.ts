@@ -29,7 +29,7 @@ const NAMED = /^([A-Za-z_][\w.-]*)=(.+)$/;
 export function parseModelRefs(values: readonly string[]): ModelRef[] {
   const refs = values.map((value) => {
     const match = NAMED.exec(value);
-    return match ? { name: match[1], dir: match[2] } : { name: path.basename(path.resolve(value)), dir: value };
+    return match ? { name: match[1]!, dir: match[2]! } : { name: path.basename(path.resolve(value)), dir: value };
   });
   const seen = new Set<string>();
   for (const ref of refs) {

@@ -168,7 +168,7 @@ function defineRoutes(
         { ...prediction, top: prediction.top.slice(0, input.topK) },
         classifier.multiLabel,
         input.topK,
-        input.invalidUtf8[i],
+        input.invalidUtf8[i] ?? false,
       ),
     );
     return { model: name, results };

@@ -34,19 +34,19 @@ export function containmentGroups(texts: readonly string[]): Int32Array {
   const group = new Int32Array(texts.length).fill(-1);
   // Longest first, so a text not claimed yet is contained in no longer text: it roots a group, and
   // everything inside it (inside its pieces too) is found among its own spans.
-  const order = Array.from(texts.keys()).sort((a, b) => words[b].length - words[a].length || a - b);
+  const order = Array.from(texts.keys()).sort((a, b) => words[b]!.length - words[a]!.length || a - b);
   for (const root of order) {
     if (group[root] !== -1) continue;
     group[root] = root;
-    const w = words[root];
+    const w = words[root]!;
     for (let start = 0; start < w.length; start++) {
       let hash = HASH_SEED;
       for (let end = start; end < w.length && end - start < MAX_CONTAINED_WORDS; end++) {
-        hash = extendHash(hash, w[end]);
+        hash = extendHash(hash, w[end]!);
         const bucket = byHash.get(finishHash(hash, end - start + 1));
         if (!bucket) continue;
         for (const member of bucket) {
-          if (group[member] === -1 && sameWords(words[member], w, start, end + 1)) group[member] = root;
+          if (group[member] === -1 && sameWords(words[member]!, w, start, end + 1)) group[member] = root;
         }
       }
     }
@@ -66,7 +66,7 @@ function finishHash(hash: number, length: number): number {
 
 function spanHash(w: Int32Array, start: number, end: number): number {
   let hash = HASH_SEED;
-  for (let i = start; i < end; i++) hash = extendHash(hash, w[i]);
+  for (let i = start; i < end; i++) hash = extendHash(hash, w[i]!);
   return finishHash(hash, end - start);
 }
 

@@ -36,11 +36,11 @@ function groupedSplit(
   let heldGroups: Set<number>;
   try {
     const { test } = stratifiedSplit(
-      Int32Array.from(leaders, (row) => strata[row]),
+      Int32Array.from(leaders, (row) => strata[row]!),
       fraction,
       seed,
     );
-    heldGroups = new Set(Array.from(test, (k) => groups[leaders[k]]));
+    heldGroups = new Set(Array.from(test, (k) => groups[leaders[k]!]!));
   } catch (error) {
     if (error instanceof UsageError && error.code === 'SPLIT_TOO_SMALL') return undefined;
     throw error;
@@ -50,7 +50,7 @@ function groupedSplit(
   const train: number[] = [];
   const test: number[] = [];
   groups.forEach((group, row) => {
-    const stratum = strata[row];
+    const stratum = strata[row]!;
     sizes.set(stratum, (sizes.get(stratum) ?? 0) + 1);
     if (!heldGroups.has(group)) return train.push(row);
     test.push(row);

@@ -57,7 +57,7 @@ export function stratifiedSplit(strata: ArrayLike<number>, testFraction: number,
     }
   }
   const inTest = new Int32Array(strata.length);
-  for (const { members, count } of quotas) for (let i = 0; i < count; i++) inTest[members[i]] = 1;
+  for (const { members, count } of quotas) for (const member of members.slice(0, count)) inTest[member] = 1;
   return partition(inTest, (flag) => flag === 1);
 }
 
@@ -76,9 +76,10 @@ export function labelSetStrata(labelLists: readonly (readonly string[])[]): Int3
 function shuffledStrata(strata: ArrayLike<number>, rng: Rng): number[][] {
   const groups = new Map<number, number[]>();
   for (let i = 0; i < strata.length; i++) {
-    const members = groups.get(strata[i]);
+    const stratum = strata[i]!;
+    const members = groups.get(stratum);
     if (members) members.push(i);
-    else groups.set(strata[i], [i]);
+    else groups.set(stratum, [i]);
   }
   return [...groups.keys()].sort((a, b) => a - b).map((key) => shuffleInPlace(groups.get(key)!, rng));
 }

@@ -5,11 +5,13 @@
  */
 export function topIndices(scores: ArrayLike<number>, k: number): number[] {
   const top: number[] = [];
+  // Indices within bounds throughout: `!` rather than checks in the per-label loop.
   for (let i = 0; i < scores.length; i++) {
-    if (top.length === k && !(scores[i] > scores[top[k - 1]])) continue;
+    const score = scores[i]!;
+    if (top.length === k && !(score > scores[top[k - 1]!]!)) continue;
     // After every index with a score at least as high: ties keep index order.
     let at = top.length === k ? k - 1 : top.length;
-    while (at > 0 && scores[top[at - 1]] < scores[i]) at--;
+    while (at > 0 && scores[top[at - 1]!]! < score) at--;
     if (top.length === k) top.pop();
     top.splice(at, 0, i);
   }
