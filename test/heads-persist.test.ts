@@ -7,7 +7,7 @@ import type { Matrix } from '../src/encoders/encoder.js';
 import { ModelError } from '../src/errors.js';
 import { createHead, loadHead } from '../src/heads/factory.js';
 import type { Head, HeadSpec, Targets } from '../src/heads/head.js';
-import { PREDICT_BATCH_ROWS } from '../src/heads/predict.js';
+import { PREDICT_BATCH_ROWS } from '../src/heads/dense/predict.js';
 import { createRng } from '../src/util/random.js';
 import { tempDir } from './helpers.js';
 

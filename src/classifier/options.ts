@@ -113,7 +113,7 @@ const UNRECORDED: readonly (keyof FitOptions)[] = ['onEpoch', 'onProgress', 'onW
 /**
  * Defaults by encoder kind. Dense pretrained embeddings: a standardised MLP. TF-IDF's sparse
  * features: plain softmax regression without standardisation, which reads the rows sparse
- * (src/heads/sparse-linear.ts, L-BFGS; `learningRate` applies only if the head is switched to a
+ * (src/heads/sparse/linear.ts, L-BFGS; `learningRate` applies only if the head is switched to a
  * dense one). TF-IDF with embeddings appended (concat) is read the same way. Why, with the
  * figures: docs/decisions/head-training.md.
  */

@@ -44,7 +44,7 @@ export function logitsOf(
   return affine(hidden, weights[2], weights[3]);
 }
 
-/** Soft targets' settings and, for rows with a label, the one-hot hard targets (see heads/loss.ts). */
+/** Soft targets' settings and, for rows with a label, the one-hot hard targets (see heads/dense/loss.ts). */
 export interface BatchDistillation {
   temperature: number;
   alpha: number;

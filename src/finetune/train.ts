@@ -1,6 +1,6 @@
 /**
  * Fine-tuning a static (Model2Vec) encoder's embedding table together with its head: the head
- * network's training skeleton (heads/fit-network.ts) and epoch loop (heads/loop.ts) driving the
+ * network's training skeleton (heads/dense/fit-network.ts) and epoch loop (heads/loop.ts) driving the
  * table step (table-step.ts). Early stopping keeps the table and head of the epoch with the best
  * validation loss.
  */

@@ -2,11 +2,9 @@
 import { loadTf } from '../backend/index.js';
 import { ModelError, UsageError } from '../errors.js';
 import { isSparseHead, type AnyHead, type Head, type HeadSpec, type SparseHead } from './head.js';
-import { buildNetwork, networkFromModel } from './network.js';
-import { HEAD_FILE, readHead, readHeadState } from './persist.js';
-import { SparseLinearHead } from './sparse-linear.js';
-import { readSparseParameters } from './sparse-persist.js';
-import { TfHead } from './tf-head.js';
+import { buildNetwork, networkFromModel, readHead, TfHead } from './dense/index.js';
+import { HEAD_FILE, readHeadState } from './head-file.js';
+import { readSparseParameters, SparseLinearHead } from './sparse/index.js';
 import { assertHeadSpec } from './validate.js';
 import { asFileSource, type FileSource } from '../util/index.js';
 

@@ -1,5 +1,5 @@
 /** Public face of heads/: what other folders of src/ may import. */
-export { copyRows, dropoutMask } from './batch.js';
+export { copyRows, dropoutMask } from './dense/index.js';
 export { createHead, createSparseHead, linearHeadFromWeights, loadAnyHead } from './factory.js';
 export {
   type AnyHead,
@@ -17,7 +17,7 @@ export {
   type TrainReport,
 } from './head.js';
 export { DEFAULT_SEED, defaultTrainOptions, resolveTrainOptions } from './options.js';
-export { SPARSE_TRAIN_DEFAULTS } from './sparse-linear.js';
+export { SPARSE_TRAIN_DEFAULTS } from './sparse/index.js';
 export { validationSplit } from './split.js';
 export { fitStandardization, gatherRows, type Standardization } from './standardize.js';
 export { argmaxRows, DEFAULT_ALPHA, type Distillation, rowTargets, type RowTargets } from './targets.js';

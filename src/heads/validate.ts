@@ -38,6 +38,22 @@ export function assertHeadSpec(spec: HeadSpec): void {
   }
 }
 
+/** A sparse head is linear, never standardised (z-scoring would densify the rows). */
+export function assertSparseSpec(spec: HeadSpec): void {
+  if (spec.input !== 'sparse')
+    throw new UsageError(
+      'HEAD_SPEC',
+      `head spec "input" must be "sparse" for a sparse head, got ${JSON.stringify(spec.input)}`,
+    );
+  if (spec.type !== 'linear')
+    throw new UsageError('HEAD_SPEC', `a head over sparse rows is "linear", got ${JSON.stringify(spec.type)}`);
+  if (spec.standardize)
+    throw new UsageError(
+      'HEAD_SPEC',
+      'a head over sparse rows cannot standardize its input (it would densify the rows)',
+    );
+}
+
 function requirePositiveInteger(field: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
     throw new UsageError('HEAD_SPEC', `head spec "${field}" must be an integer >= 1, got ${JSON.stringify(value)}`);

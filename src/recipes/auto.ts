@@ -158,7 +158,7 @@ async function trainAutoWith(
       `the encoder is TF-IDF already: nothing to fuse${isMultiLabelInput(labels) ? ' (multi-label data)' : ''}`,
     );
   }
-  // The TF-IDF member reads sparse rows (src/heads/sparse-linear.ts): its full vocabulary costs seconds, not gigabytes.
+  // The TF-IDF member reads sparse rows (src/heads/sparse/linear.ts): its full vocabulary costs seconds, not gigabytes.
   const tfidf: EncoderSpec = { type: 'tfidf', ...DEFAULT_TFIDF_OPTIONS };
   // TF-IDF with a static encoder's embeddings appended (one regression over both) stands beside a
   // static encoder's head; a transformer gets plain TF-IDF, since a second transformer pass would

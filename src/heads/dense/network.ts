@@ -5,9 +5,9 @@
  */
 import type { GradSaveFunc, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { Tf } from '../backend/index.js';
-import { ModelError } from '../errors.js';
-import type { HeadSpec } from './head.js';
+import type { Tf } from '../../backend/index.js';
+import { ModelError } from '../../errors.js';
+import type { HeadSpec } from '../head.js';
 
 const HIDDEN = 'hidden';
 const LOGITS = 'logits';

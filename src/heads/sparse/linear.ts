@@ -9,19 +9,19 @@
  * iteration but does not stop the fit (stopping at its minimum underfits small sets: see
  * docs/decisions/lexical-features.md).
  */
-import type { SparseMatrix } from '../encoders/index.js';
-import { DataError, UsageError } from '../errors.js';
-import type { EpochLog, HeadSpec, SparseHead, Targets, TrainOptions, TrainReport } from './head.js';
-import { resolveTrainOptions } from './options.js';
-import { minimizeLbfgs } from './sparse-lbfgs.js';
-import { linearObjective, linearProbabilities, type LinearShape, type SparsePart } from './sparse-objective.js';
-import { writeSparseHead } from './sparse-persist.js';
-import { assertSparseMatrix, assertSparseSpec } from './sparse-validate.js';
-import { validationSplit } from './split.js';
-import { balancedWeights, denseTargets } from './targets.js';
-import { DEFAULT_THRESHOLD, tuneThresholds } from './thresholds.js';
-import { assertTargets } from './validate.js';
-import { definedOnly } from '../util/index.js';
+import type { SparseMatrix } from '../../encoders/index.js';
+import { DataError, UsageError } from '../../errors.js';
+import type { EpochLog, HeadSpec, SparseHead, Targets, TrainOptions, TrainReport } from '../head.js';
+import { resolveTrainOptions } from '../options.js';
+import { minimizeLbfgs } from './lbfgs.js';
+import { linearObjective, linearProbabilities, type LinearShape, type SparsePart } from './objective.js';
+import { writeSparseHead } from './persist.js';
+import { assertSparseMatrix } from './validate.js';
+import { validationSplit } from '../split.js';
+import { balancedWeights, denseTargets } from '../targets.js';
+import { DEFAULT_THRESHOLD, tuneThresholds } from '../thresholds.js';
+import { assertSparseSpec, assertTargets } from '../validate.js';
+import { definedOnly } from '../../util/index.js';
 
 /** Memory for L-BFGS's curvature pairs; fewer pairs are kept for very wide weight vectors. */
 const LBFGS_MEMORY_BYTES = 512 * 1024 * 1024;
