@@ -39,7 +39,8 @@ export function progressMember(
   role: MemberRole,
   options: { head: HeadType; epochs?: number },
 ): Omit<FitProgress, 'epoch' | 'refit'> {
-  const cap = options.epochs ?? (role.sparse ? SPARSE_TRAIN_DEFAULTS.epochs : defaultTrainOptions(options.head).epochs);
+  const cap =
+    options.epochs ?? (role.sparse ? SPARSE_TRAIN_DEFAULTS.maxIterations : defaultTrainOptions(options.head).epochs);
   return {
     member: index,
     members,

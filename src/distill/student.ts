@@ -11,7 +11,7 @@ import { UsageError } from '../errors.js';
 import { trainFineTunedMember, trainMember } from '../members/index.js';
 import { resolveFineTune, type FineTuneOption } from '../finetune/index.js';
 import {
-  type Head,
+  type AnyHead,
   type HeadSpec,
   type SoftTargets,
   type TrainOptions,
@@ -30,7 +30,7 @@ export type StudentFitOptions = Pick<FitOptions, 'head' | 'hidden' | 'dropout' |
   Partial<TrainOptions>;
 
 export interface StudentTraining {
-  head: Head;
+  head: AnyHead;
   /** With `fineTune`: the encoder over the tuned table, which the student uses (and owns) instead of the given one. */
   tunedEncoder?: StaticEncoder;
   spec: HeadSpec;
@@ -92,7 +92,7 @@ export async function trainStudent(
     tuned ??
     (await trainMember({ encoder, cache: undefined }, texts, targets, numLabels, validationRows, memberOptions));
   return {
-    head: trained.head as Head,
+    head: trained.head,
     tunedEncoder: tuned?.encoder,
     spec: trained.spec,
     embedded: trained.embedded,

@@ -8,7 +8,7 @@ import { loadTf } from '../backend/index.js';
 import { type Matrix, l2NormalizeRows, StaticEncoder } from '../encoders/index.js';
 import {
   type Head,
-  type HeadSpec,
+  type DenseHeadSpec,
   type Targets,
   type TrainOptions,
   type TrainReport,
@@ -48,7 +48,7 @@ export async function fineTuneStatic(
   base: StaticEncoder,
   texts: readonly string[],
   targets: Targets,
-  spec: HeadSpec,
+  spec: DenseHeadSpec,
   options: TrainOptions,
   fineTune: FineTuneOptions,
   tokenIds: readonly Int32Array[] = tokenizeAll(base, texts),

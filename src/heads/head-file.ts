@@ -9,7 +9,7 @@ import { HeadstartError, ModelError } from '../errors.js';
 import { asFileSource, type FileSource } from '../util/index.js';
 import type { HeadSpec } from './head.js';
 import type { Standardization } from './standardize.js';
-import { assertHeadSpec, assertSparseSpec } from './validate.js';
+import { assertHeadSpec } from './validate.js';
 
 export const HEAD_FILE = 'head.json';
 export const WEIGHTS_FILE = 'weights.bin';
@@ -62,20 +62,9 @@ function parseHeadJson(value: unknown, file: string): HeadState {
     );
   }
   if (typeof json.spec !== 'object' || json.spec === null) throw fail('spec', 'missing head spec');
-  const { type, inputDim, numLabels, multiLabel, hidden, dropout, standardize, input } = json.spec;
-  const spec: HeadSpec = {
-    type,
-    inputDim,
-    numLabels,
-    multiLabel,
-    hidden,
-    dropout,
-    standardize,
-    ...(input !== undefined && { input }),
-  };
+  const spec = specFields(json.spec);
   try {
     assertHeadSpec(spec);
-    if (input !== undefined) assertSparseSpec(spec);
   } catch (error) {
     if (!(error instanceof HeadstartError)) throw error;
     throw new ModelError(error instanceof ModelError ? error.code : 'HEAD_FILE_INVALID', error.message, {
@@ -106,6 +95,23 @@ function parseHeadJson(value: unknown, file: string): HeadState {
     throw fail('thresholds', 'a multi-label head needs one threshold per label');
   }
   return state;
+}
+
+/** The spec's own fields, dropping any others the file holds; checked by the caller. */
+function specFields(stored: HeadSpec): HeadSpec {
+  const { type, inputDim, numLabels, multiLabel, hidden, dropout, standardize } = stored;
+  return stored.input === undefined
+    ? { type, inputDim, numLabels, multiLabel, hidden, dropout, standardize }
+    : {
+        type: stored.type,
+        inputDim,
+        numLabels,
+        multiLabel,
+        hidden,
+        dropout,
+        standardize: stored.standardize,
+        input: stored.input,
+      };
 }
 
 function finiteArray(value: unknown, length: number, fail: () => Error): Float32Array {

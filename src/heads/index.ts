@@ -3,21 +3,32 @@ export { copyRows, dropoutMask } from './dense/index.js';
 export { createHead, createSparseHead, linearHeadFromWeights, loadAnyHead } from './factory.js';
 export {
   type AnyHead,
+  type DenseHeadSpec,
   type DenseLayerParameters,
   type EpochLog,
   type Head,
+  type HeadInput,
   type HeadSpec,
+  type HeadSpecOf,
   type HeadType,
   isSparseHead,
   type LabelTargets,
   type SoftTargets,
   type SparseHead,
+  type SparseHeadSpec,
+  type SparseTrainOptions,
   type Targets,
   type TrainOptions,
+  type TrainOptionsOf,
   type TrainReport,
 } from './head.js';
-export { DEFAULT_SEED, defaultTrainOptions, resolveTrainOptions } from './options.js';
-export { SPARSE_TRAIN_DEFAULTS } from './sparse/index.js';
+export {
+  DEFAULT_SEED,
+  defaultTrainOptions,
+  resolveSparseTrainOptions,
+  resolveTrainOptions,
+  SPARSE_TRAIN_DEFAULTS,
+} from './options.js';
 export { validationSplit } from './split.js';
 export { fitStandardization, gatherRows, type Standardization } from './standardize.js';
 export { argmaxRows, DEFAULT_ALPHA, type Distillation, rowTargets, type RowTargets } from './targets.js';

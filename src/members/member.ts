@@ -96,13 +96,12 @@ export async function memberFeatures(
 
 /** The head's probabilities for `x`; a dense head given sparse rows (or the reverse) is a UsageError. */
 export function predictMember(head: AnyHead, x: Matrix | SparseMatrix): Float32Array {
-  if (isSparseHead(head) !== isSparseMatrix(x)) {
-    throw new UsageError(
-      'HEAD_INPUT_KIND',
-      `the head reads ${isSparseHead(head) ? 'sparse' : 'dense'} rows but was given ${isSparseMatrix(x) ? 'sparse' : 'dense'} ones`,
-    );
-  }
-  return isSparseHead(head) ? head.predictProba(x as SparseMatrix) : head.predictProba(x as Matrix);
+  if (isSparseHead(head) && isSparseMatrix(x)) return head.predictProba(x);
+  if (!isSparseHead(head) && !isSparseMatrix(x)) return head.predictProba(x);
+  throw new UsageError(
+    'HEAD_INPUT_KIND',
+    `the head reads ${isSparseHead(head) ? 'sparse' : 'dense'} rows but was given ${isSparseMatrix(x) ? 'sparse' : 'dense'} ones`,
+  );
 }
 
 /** The rows of `x` listed in `rows`, as a matrix. */

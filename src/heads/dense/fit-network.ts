@@ -7,7 +7,7 @@
 import type { Tf } from '../../backend/index.js';
 import type { Matrix } from '../../encoders/index.js';
 import { createRng, type Rng } from '../../util/index.js';
-import type { HeadSpec, Targets, TrainOptions, TrainReport } from '../head.js';
+import type { DenseHeadSpec, Targets, TrainOptions, TrainReport } from '../head.js';
 import { buildNetwork, type Network } from './network.js';
 import { predictProbabilities } from './predict.js';
 import { validationSplit, type ValidationSplit } from '../split.js';
@@ -33,7 +33,7 @@ export interface InputTraining {
 
 export async function fitNetwork(
   tf: Tf,
-  spec: HeadSpec,
+  spec: DenseHeadSpec,
   targets: Targets,
   options: TrainOptions,
   prepare: (split: ValidationSplit) => InputTraining,

@@ -2,7 +2,7 @@
 import type { Tf } from '../../backend/index.js';
 import type { Matrix } from '../../encoders/index.js';
 import { UsageError } from '../../errors.js';
-import type { DenseLayerParameters, Head, HeadSpec, Targets, TrainOptions, TrainReport } from '../head.js';
+import type { DenseLayerParameters, Head, DenseHeadSpec, Targets, TrainOptions, TrainReport } from '../head.js';
 import { fitNetwork, type TrainedState } from './fit-network.js';
 import { resolveTrainOptions } from '../options.js';
 import { writeHead } from './persist.js';
@@ -13,12 +13,12 @@ import { trainNetwork, type TrainingPart } from './train.js';
 import { assertMatrix, assertTargets } from '../validate.js';
 
 export class TfHead implements Head {
-  readonly spec: HeadSpec;
+  readonly spec: DenseHeadSpec;
   private state: TrainedState | undefined;
 
   constructor(
     private readonly tf: Tf,
-    spec: HeadSpec,
+    spec: DenseHeadSpec,
     trained?: TrainedState,
   ) {
     this.spec = Object.freeze({ ...spec });
