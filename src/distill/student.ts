@@ -6,7 +6,7 @@
  */
 import type { FitOptions } from '../classifier.js';
 import { defaultFitOptionsFor } from '../classifier.js';
-import type { Encoder, Features, StaticEncoder } from '../encoders/index.js';
+import type { Encoder, Features, TunableEncoder } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
 import { trainFineTunedMember, trainMember } from '../members/index.js';
 import { resolveFineTune, type FineTuneOption } from '../finetune/index.js';
@@ -32,7 +32,7 @@ export type StudentFitOptions = Pick<FitOptions, 'head' | 'hidden' | 'dropout' |
 export interface StudentTraining {
   head: AnyHead;
   /** With `fineTune`: the encoder over the tuned table, which the student uses (and owns) instead of the given one. */
-  tunedEncoder?: StaticEncoder;
+  tunedEncoder?: TunableEncoder;
   spec: HeadSpec;
   embedded: Features;
   embedSeconds: number;

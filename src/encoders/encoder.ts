@@ -142,6 +142,23 @@ export function hasState(encoder: Encoder): encoder is StatefulEncoder {
   return typeof (encoder as Partial<StatefulEncoder>).saveState === 'function';
 }
 
+/**
+ * An encoder whose token table can be trained with a head (fine-tuning): a text's vector is the
+ * L2-normalised mean of its tokens' rows of a `[vocabulary, dim]` table (Model2Vec static encoders).
+ */
+export interface TunableEncoder extends StatefulEncoder {
+  /** The table row of every token the text keeps, in order. */
+  tokenize(text: string): { ids: number[]; truncated: boolean };
+  /** A copy of the `[vocabulary, dim]` table, row-major. */
+  copyTable(): Float32Array;
+  /** This encoder over another table of the same shape (a tuned one); its spec is marked `tuned`. */
+  withTable(table: Float32Array): TunableEncoder;
+}
+
+export function isTunable(encoder: Encoder): encoder is TunableEncoder {
+  return typeof (encoder as Partial<TunableEncoder>).withTable === 'function';
+}
+
 /** Dense vectors of the same texts from the encoder with this fingerprint (a fused classifier's primary). */
 export interface EmbeddedTexts {
   fingerprint: string;

@@ -11,7 +11,7 @@ import {
   type SparseMatrix,
   isSparseEncoder,
   isSparseMatrix,
-  type StaticEncoder,
+  type TunableEncoder,
 } from '../encoders/index.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
 import { UsageError } from '../errors.js';
@@ -61,7 +61,7 @@ interface TrainingCommon {
 export type MemberTraining =
   | (TrainingCommon & { kind: 'frozen' })
   /** `encoder`: the encoder over the tuned table, to use (and own) in place of the pretrained one. */
-  | (TrainingCommon & { kind: 'fine-tuned'; encoder: StaticEncoder })
+  | (TrainingCommon & { kind: 'fine-tuned'; encoder: TunableEncoder })
   /** The fitted scale, and the share of training rows the label texts alone classify correctly. */
   | (TrainingCommon & { kind: 'label-similarity'; labelSimilarity: { scale: number; trainingAccuracy: number } });
 

@@ -22,8 +22,12 @@ import {
   type Encoder,
   type EncoderSpec,
   DEFAULT_TFIDF_OPTIONS,
-  DEFAULT_DENSE_WEIGHT,
   createEncoder,
+  isLexicalSpec,
+  isTunable,
+  isTunedSpec,
+  lexicalName,
+  tfidfWithEmbeddingsOf,
   type EncoderChoice,
   type EncoderLoadOptions,
 } from '../encoders/index.js';
@@ -153,7 +157,7 @@ async function trainAutoWith(
   });
 
   const primary = encoder.spec;
-  if (primary.type === 'tfidf' || primary.type === 'concat') {
+  if (isLexicalSpec(primary)) {
     return single(
       `the encoder is TF-IDF already: nothing to fuse${isMultiLabelInput(labels) ? ' (multi-label data)' : ''}`,
     );
@@ -163,10 +167,7 @@ async function trainAutoWith(
   // TF-IDF with a static encoder's embeddings appended (one regression over both) stands beside a
   // static encoder's head; a transformer gets plain TF-IDF, since a second transformer pass would
   // double the cost of every prediction.
-  const withEmbeddings: EncoderSpec | undefined =
-    primary.type === 'static' && !primary.tuned
-      ? { type: 'concat', tfidf: { ...DEFAULT_TFIDF_OPTIONS }, dense: primary, denseWeight: DEFAULT_DENSE_WEIGHT }
-      : undefined;
+  const withEmbeddings = tfidfWithEmbeddingsOf(primary);
   const lexical = withEmbeddings ?? tfidf;
   if (isMultiLabelInput(labels)) {
     if (texts.length < minFusionExamples)
@@ -227,7 +228,7 @@ async function trainAutoWith(
   // A static encoder is fine-tuned with its head (an explicit fit.fineTune wins) and also kept
   // frozen; the held-out choice takes TF-IDF mixed with either of them, never both (why:
   // docs/decisions/auto-recipe.md).
-  let tune = fit.fineTune === undefined && primary.type === 'static';
+  let tune = fit.fineTune === undefined && isTunable(encoder);
   for (;;) {
     const deadline = AbortSignal.timeout(budgetSeconds * 1000);
     const classifier = await TextClassifier.create({
@@ -272,7 +273,7 @@ async function trainAutoWith(
       return single(`${skipped}the TF-IDF member did not finish within the ${budgetSeconds} s budget`);
     }
     const names = classifier.encoders.map((e, i) =>
-      i === 1 ? lexicalName(e.spec) : e.spec.type === 'static' && e.spec.tuned ? 'fine-tuned' : 'pretrained',
+      i === 1 ? lexicalName(e.spec) : isTunedSpec(e.spec) ? 'fine-tuned' : 'pretrained',
     );
     // The static head not chosen (and TF-IDF, if unused) need not be saved, loaded or run.
     await classifier.dropUnusedMembers();
@@ -416,8 +417,4 @@ function overrunProjection(budgetSeconds: number, onEpoch: FitOptions['onEpoch']
       if (projected > budgetSeconds) controller.abort();
     },
   };
-}
-
-function lexicalName(spec: EncoderSpec): string {
-  return spec.type === 'concat' ? 'tfidf+embeddings' : 'tfidf';
 }
