@@ -2,6 +2,7 @@
  * The one interface every encoder implements (static Model2Vec, transformer, TF-IDF).
  * Shaped after the Vercel AI SDK embedding model: a per-call cap and an abort signal.
  */
+import { UsageError } from '../errors.js';
 
 export type TransformerDtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4';
 export type Pooling = 'mean' | 'cls' | 'none';
@@ -84,8 +85,28 @@ export interface SparseEmbedResult extends SparseMatrix {
 export type Features = EmbedResult | SparseEmbedResult;
 
 /** The dense form of sparse rows (zeros materialised), for callers that ask a sparse encoder for `embed`. */
+/**
+ * The most values sparse rows are densified into (1 GiB of float32): a dense head over TF-IDF's
+ * vocabulary (up to 200k terms) needs rows x vocabulary of them, and more would exhaust the memory.
+ */
+export const MAX_DENSIFIED_VALUES = 2 ** 28;
+
+/** UsageError when `rows` sparse rows of `dim` columns would densify into more than MAX_DENSIFIED_VALUES values. */
+export function assertDensifiable(rows: number, dim: number): void {
+  if (rows * dim <= MAX_DENSIFIED_VALUES) return;
+  const gigabytes = ((rows * dim * Float32Array.BYTES_PER_ELEMENT) / 2 ** 30).toFixed(1);
+  throw new UsageError(
+    'DENSE_ROWS_TOO_LARGE',
+    `${rows} rows of ${dim} sparse features would densify into ${gigabytes} GiB, over the ${(MAX_DENSIFIED_VALUES * Float32Array.BYTES_PER_ELEMENT) / 2 ** 30} GiB limit`,
+    {
+      hint: 'a linear head without standardize reads TF-IDF rows sparse; or lower the TF-IDF maxFeatures, or embed fewer texts per call',
+    },
+  );
+}
+
 export function densify(sparse: SparseEmbedResult): EmbedResult {
   const { rows, dim, indptr, indices, values, info } = sparse;
+  assertDensifiable(rows, dim);
   const data = new Float32Array(rows * dim);
   for (let row = 0; row < rows; row++) {
     for (let k = indptr[row]; k < indptr[row + 1]; k++) data[row * dim + indices[k]] = values[k];

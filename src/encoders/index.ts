@@ -260,6 +260,7 @@ export {
   type TunableEncoder,
 } from './encoder.js';
 export { isLexicalSpec, isTunedSpec, lexicalName, tfidfWithEmbeddingsOf } from './kinds.js';
+export { embedAll } from './embed-all.js';
 export { l2NormalizeRows } from './pooling.js';
 export {
   CHARS_PER_TOKEN,

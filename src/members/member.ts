@@ -5,6 +5,7 @@
  */
 import {
   type EmbedResult,
+  embedAll,
   type Encoder,
   type Features,
   type Matrix,
@@ -70,7 +71,9 @@ export function embedWith(
   texts: readonly string[],
   signal: AbortSignal | undefined,
 ): Promise<EmbedResult> {
-  return member.cache ? member.cache.embed(member.encoder, texts, { signal }) : member.encoder.embed(texts, { signal });
+  return member.cache
+    ? member.cache.embed(member.encoder, texts, { signal })
+    : embedAll(member.encoder, texts, { signal });
 }
 
 /**
