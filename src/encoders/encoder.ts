@@ -89,7 +89,7 @@ export type Features = EmbedResult | SparseEmbedResult;
  * The most values sparse rows are densified into (1 GiB of float32): a dense head over TF-IDF's
  * vocabulary (up to 200k terms) needs rows x vocabulary of them, and more would exhaust the memory.
  */
-export const MAX_DENSIFIED_VALUES = 2 ** 28;
+const MAX_DENSIFIED_VALUES = 2 ** 28;
 
 /** UsageError when `rows` sparse rows of `dim` columns would densify into more than MAX_DENSIFIED_VALUES values. */
 export function assertDensifiable(rows: number, dim: number): void {

@@ -235,7 +235,6 @@ async function loadTransformer(options: TransformerEncoderOptions): Promise<Enco
   const { loadTransformerEncoder } = await import('./transformer/transformer.js');
   return loadTransformerEncoder(options);
 }
-export { DEFAULT_DENSE_WEIGHT } from './concat.js';
 export { describeSpec, isPretrainedAsIs, modelsOf, shortSpecName } from './describe.js';
 export {
   type EmbeddedTexts,

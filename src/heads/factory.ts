@@ -16,8 +16,6 @@ import { readSparseParameters, SparseLinearHead } from './sparse/index.js';
 import { assertDenseSpec, assertHeadSpec } from './validate.js';
 import { asFileSource, type FileSource } from '../util/index.js';
 
-export { defaultTrainOptions } from './options.js';
-
 /** An untrained head; throws ModelError on an unknown type and UsageError on other bad spec fields. */
 export async function createHead(spec: DenseHeadSpec): Promise<Head> {
   assertDenseSpec(spec);

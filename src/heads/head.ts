@@ -111,13 +111,13 @@ export interface SoftTargets {
 }
 
 /** The rows a head reads: dense (`Matrix`) or sparse (`SparseMatrix`, CSR). */
-export type HeadInput = Matrix | SparseMatrix;
+type HeadInput = Matrix | SparseMatrix;
 
 /** The spec of a head over `X`. */
-export type HeadSpecOf<X extends HeadInput> = X extends SparseMatrix ? SparseHeadSpec : DenseHeadSpec;
+type HeadSpecOf<X extends HeadInput> = X extends SparseMatrix ? SparseHeadSpec : DenseHeadSpec;
 
 /** The training options of a head over `X`. */
-export type TrainOptionsOf<X extends HeadInput> = X extends SparseMatrix ? SparseTrainOptions : TrainOptions;
+type TrainOptionsOf<X extends HeadInput> = X extends SparseMatrix ? SparseTrainOptions : TrainOptions;
 
 /** A classification head over rows of type `X`. */
 export interface Head<X extends HeadInput = Matrix> {

@@ -7,9 +7,7 @@ export {
   type DenseLayerParameters,
   type EpochLog,
   type Head,
-  type HeadInput,
   type HeadSpec,
-  type HeadSpecOf,
   type HeadType,
   isSparseHead,
   type LabelTargets,
@@ -19,7 +17,6 @@ export {
   type SparseTrainOptions,
   type Targets,
   type TrainOptions,
-  type TrainOptionsOf,
   type TrainReport,
 } from './head.js';
 export {

@@ -66,11 +66,7 @@ export type MemberTraining =
   /** The fitted scale, and the share of training rows the label texts alone classify correctly. */
   | (TrainingCommon & { kind: 'label-similarity'; labelSimilarity: { scale: number; trainingAccuracy: number } });
 
-export function embedWith(
-  member: Member,
-  texts: readonly string[],
-  signal: AbortSignal | undefined,
-): Promise<EmbedResult> {
+function embedWith(member: Member, texts: readonly string[], signal: AbortSignal | undefined): Promise<EmbedResult> {
   return member.cache
     ? member.cache.embed(member.encoder, texts, { signal })
     : embedAll(member.encoder, texts, { signal });

@@ -53,7 +53,7 @@ export interface TunedTableFiles {
   tokenizer: string;
 }
 
-export const TUNED_TABLE_FILES: TunedTableFiles = {
+const TUNED_TABLE_FILES: TunedTableFiles = {
   table: 'tuned-table.safetensors',
   tokenizer: 'tuned-tokenizer.json',
 };

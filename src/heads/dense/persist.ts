@@ -22,7 +22,7 @@ import {
   type HeadState,
 } from '../head-file.js';
 
-export const MODEL_FILE = 'model.json';
+const MODEL_FILE = 'model.json';
 
 /** Writes the three files into `dir` (created if missing); returns their names. */
 export async function writeHead(tf: Tf, dir: string, model: LayersModel, state: HeadState): Promise<string[]> {
