@@ -4,7 +4,14 @@
  * (not TF-IDF): the cache is bound to one encoder fingerprint.
  */
 import { createHash } from 'node:crypto';
-import { isFittable, type EmbedOptions, type EmbedResult, type Encoder, type TextInfo } from './encoders/index.js';
+import {
+  embedAll,
+  isFittable,
+  type EmbedOptions,
+  type EmbedResult,
+  type Encoder,
+  type TextInfo,
+} from './encoders/index.js';
 
 /** `cache` when it was made for `encoder` (never for one fitted on training texts), else undefined. */
 export function cacheFor(cache: EmbeddingCache | undefined, encoder: Encoder): EmbeddingCache | undefined {
@@ -35,7 +42,8 @@ export class EmbeddingCache {
       }
     });
     if (missing.length > 0) {
-      const fresh = await encoder.embed(
+      const fresh = await embedAll(
+        encoder,
         missing.map((i) => texts[i]!),
         options,
       );

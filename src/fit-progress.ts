@@ -2,8 +2,7 @@
  * Progress of `TextClassifier.fit`, member by member, for people watching a long run. Observation
  * only: the hooks here read the epoch logs the trainers already make and change nothing they do.
  */
-import path from 'node:path';
-import type { EncoderSpec } from './encoders/index.js';
+import { type EncoderSpec, shortSpecName } from './encoders/index.js';
 import { type EpochLog, type HeadType, defaultTrainOptions, SPARSE_TRAIN_DEFAULTS } from './heads/index.js';
 
 export interface FitProgress {
@@ -39,7 +38,8 @@ export function progressMember(
   role: MemberRole,
   options: { head: HeadType; epochs?: number },
 ): Omit<FitProgress, 'epoch' | 'refit'> {
-  const cap = options.epochs ?? (role.sparse ? SPARSE_TRAIN_DEFAULTS.epochs : defaultTrainOptions(options.head).epochs);
+  const cap =
+    options.epochs ?? (role.sparse ? SPARSE_TRAIN_DEFAULTS.maxIterations : defaultTrainOptions(options.head).epochs);
   return {
     member: index,
     members,
@@ -50,15 +50,10 @@ export function progressMember(
 }
 
 function memberName(spec: EncoderSpec, role: MemberRole): string {
-  if (role.labelSimilarity) return `${encoderName(spec)} label-similarity prior`;
+  if (role.labelSimilarity) return `${shortSpecName(spec)} label-similarity prior`;
   const kind = role.sparse ? 'regression' : 'head';
-  if (role.fineTuned) return `fine-tuned ${encoderName(spec)} ${kind}`;
-  return `${role.besideFineTuned ? 'frozen ' : ''}${encoderName(spec)} ${kind}`;
-}
-
-function encoderName(spec: EncoderSpec): string {
-  if (spec.type === 'concat') return `tfidf+${encoderName(spec.dense)}`;
-  return spec.type === 'tfidf' ? 'tfidf' : path.basename(spec.model);
+  if (role.fineTuned) return `fine-tuned ${shortSpecName(spec)} ${kind}`;
+  return `${role.besideFineTuned ? 'frozen ' : ''}${shortSpecName(spec)} ${kind}`;
 }
 
 /**

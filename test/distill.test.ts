@@ -10,7 +10,7 @@ import type { Matrix } from '../src/encoders/encoder.js';
 import { DataError, UsageError } from '../src/errors.js';
 import { createHead } from '../src/heads/factory.js';
 import type { HeadSpec, SoftTargets } from '../src/heads/head.js';
-import { distillationLoss } from '../src/heads/loss.js';
+import { distillationLoss } from '../src/heads/dense/loss.js';
 import { createRng } from '../src/util/random.js';
 import { describeWithCorpora, headstart, repoRoot, sampleCsv, tempDir } from './helpers.js';
 

@@ -6,8 +6,8 @@ import { loadTf } from '../src/backend/tf.js';
 import type { Matrix } from '../src/encoders/encoder.js';
 import { ModelError } from '../src/errors.js';
 import { createHead, loadHead } from '../src/heads/factory.js';
-import type { Head, HeadSpec, Targets } from '../src/heads/head.js';
-import { PREDICT_BATCH_ROWS } from '../src/heads/predict.js';
+import type { Head, DenseHeadSpec, Targets } from '../src/heads/head.js';
+import { PREDICT_BATCH_ROWS } from '../src/heads/dense/predict.js';
 import { createRng } from '../src/util/random.js';
 import { tempDir } from './helpers.js';
 
@@ -32,7 +32,7 @@ function data(rows: number, seed: number): { x: Matrix; single: Targets; multi: 
   };
 }
 
-function spec(overrides: Partial<HeadSpec>): HeadSpec {
+function spec(overrides: Partial<DenseHeadSpec>): DenseHeadSpec {
   return {
     type: 'linear',
     inputDim: DIM,
@@ -48,7 +48,7 @@ function spec(overrides: Partial<HeadSpec>): HeadSpec {
 const train = data(300, 1);
 const root = tempDir('headstart-heads-');
 
-async function trained(headSpec: HeadSpec, dir: string): Promise<Head> {
+async function trained(headSpec: DenseHeadSpec, dir: string): Promise<Head> {
   const head = await createHead(headSpec);
   await head.fit(train.x, headSpec.multiLabel ? train.multi : train.single, { epochs: 20 });
   await head.save(dir);

@@ -3,7 +3,7 @@ import { loadTf } from '../src/backend/tf.js';
 import type { Matrix } from '../src/encoders/encoder.js';
 import { DataError, ModelError, UsageError } from '../src/errors.js';
 import { createHead } from '../src/heads/factory.js';
-import type { HeadSpec, HeadType, Targets, TrainOptions } from '../src/heads/head.js';
+import type { DenseHeadSpec, HeadType, Targets, TrainOptions } from '../src/heads/head.js';
 import { validationSplit } from '../src/heads/split.js';
 import { balancedWeights } from '../src/heads/targets.js';
 import { tuneThresholds } from '../src/heads/thresholds.js';
@@ -62,7 +62,12 @@ function argmaxRows(probs: Float32Array, numLabels: number): Int32Array {
   return out;
 }
 
-function spec(type: HeadType, inputDim: number, numLabels: number, overrides: Partial<HeadSpec> = {}): HeadSpec {
+function spec(
+  type: HeadType,
+  inputDim: number,
+  numLabels: number,
+  overrides: Partial<DenseHeadSpec> = {},
+): DenseHeadSpec {
   return { type, inputDim, numLabels, multiLabel: false, hidden: 32, dropout: 0.2, standardize: true, ...overrides };
 }
 

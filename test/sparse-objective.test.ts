@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SparseMatrix } from '../src/encoders/encoder.js';
-import { linearObjective, linearProbabilities, type LinearShape } from '../src/heads/sparse-objective.js';
+import { linearObjective, linearProbabilities, type LinearShape } from '../src/heads/sparse/objective.js';
 
 /** A random CSR matrix, targets and weights for `numLabels` labels, from fast-check's seeded draws. */
 const problem = (numLabels: number, multiLabel: boolean) =>

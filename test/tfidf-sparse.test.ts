@@ -8,7 +8,7 @@ import type { SparseMatrix } from '../src/encoders/encoder.js';
 import { TfidfEncoder } from '../src/encoders/lexical/tfidf.js';
 import { predictMember, selectSparseRows } from '../src/members/member.js';
 import { createHead, createSparseHead, loadAnyHead, loadHead } from '../src/heads/factory.js';
-import type { HeadSpec } from '../src/heads/head.js';
+import type { SparseHeadSpec } from '../src/heads/head.js';
 import { createRng } from '../src/util/random.js';
 import { headstart, potionDir, sampleCsv, tempDir } from './helpers.js';
 
@@ -23,7 +23,7 @@ const corpus = [
   '',
 ];
 
-function sparseSpec(inputDim: number, numLabels: number, multiLabel = false): HeadSpec {
+function sparseSpec(inputDim: number, numLabels: number, multiLabel = false): SparseHeadSpec {
   return {
     type: 'linear',
     inputDim,
@@ -150,6 +150,19 @@ describe('sparse linear head', () => {
     expect((await fitOnce()).probabilities).toEqual(first.probabilities);
   });
 
+  it('bounds its L-BFGS iterations by maxIterations, its own option, not by epochs', async () => {
+    const iterations = async (options: Record<string, number>) => {
+      const head = createSparseHead(sparseSpec(300, 3));
+      const report = await head.fit(train.x, { kind: 'single', labels: train.labels }, options);
+      head.dispose();
+      return report.epochsRun;
+    };
+    expect(await iterations({ maxIterations: 2 })).toBe(2);
+    expect(await iterations({ maxIterations: 2, epochs: 1 })).toBe(2);
+    expect(await iterations({ epochs: 1 })).toBe(await iterations({}));
+    await expect(iterations({ maxIterations: 0 })).rejects.toMatchObject({ code: 'HEAD_OPTION' });
+  });
+
   it('penalises weights by l2: a stronger penalty gives flatter probabilities', async () => {
     const maxProbability = async (l2: number) => {
       const head = createSparseHead(sparseSpec(300, 3));
@@ -196,14 +209,16 @@ describe('sparse linear head', () => {
 
   it('refuses dense rows for a sparse head and sparse rows for a dense one', async () => {
     const sparse = createSparseHead(sparseSpec(300, 3));
-    await sparse.fit(train.x, { kind: 'single', labels: train.labels }, { epochs: 3 });
+    await sparse.fit(train.x, { kind: 'single', labels: train.labels }, { maxIterations: 3 });
     expect(() => predictMember(sparse, { data: new Float32Array(300), rows: 1, dim: 300 })).toThrow(
       expect.objectContaining({ code: 'HEAD_INPUT_KIND' }),
     );
-    const dense = await createHead({ ...sparseSpec(300, 3), input: undefined });
+    const dense = await createHead({ ...sparseSpec(300, 3), standardize: false, input: undefined });
     expect(() => predictMember(dense, test.x)).toThrow(expect.objectContaining({ code: 'HEAD_INPUT_KIND' }));
     dense.dispose();
+    // @ts-expect-error a caller without types is refused at run time
     expect(() => createSparseHead({ ...sparseSpec(300, 3), type: 'mlp', hidden: 8 })).toThrow(/linear/);
+    // @ts-expect-error a caller without types is refused at run time
     await expect(createHead(sparseSpec(300, 3))).rejects.toThrow(/createSparseHead/);
     const bad = { ...test.x, values: test.x.values.slice() };
     bad.values[bad.indptr[2]] = Number.NaN;

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, ModelError, UsageError } from '../src/errors.js';
-import { isFittable } from '../src/encoders/encoder.js';
+import { densify, type Encoder, isFittable } from '../src/encoders/encoder.js';
+import { embedAll } from '../src/encoders/embed-all.js';
 import { TFIDF_STATE_FILE, TfidfEncoder } from '../src/encoders/lexical/tfidf.js';
 import { createRng, shuffleInPlace } from '../src/util/random.js';
 
@@ -193,5 +194,56 @@ describe('TfidfEncoder state', () => {
     }
     await writeFile(file, '{"format": ');
     await expect(TfidfEncoder.loadState(dir)).rejects.toThrow(/cannot read TF-IDF state/);
+  });
+});
+
+describe('the embedding caller', () => {
+  /** A dense encoder whose vector of a text is its length and 1, recording each call's size. */
+  function countingEncoder(maxEmbeddingsPerCall: number): Encoder & { calls: number[] } {
+    const calls: number[] = [];
+    return {
+      calls,
+      spec: { type: 'static', model: 'counting', maxTokens: 100 },
+      dim: 2,
+      maxTokens: 100,
+      maxEmbeddingsPerCall,
+      fingerprint: '0'.repeat(64),
+      embed: async (texts) => {
+        calls.push(texts.length);
+        return {
+          data: Float32Array.from(texts.flatMap((text) => [text.length, 1])),
+          rows: texts.length,
+          dim: 2,
+          info: texts.map((text) => ({ tokens: text.length, truncated: false, empty: text.length === 0 })),
+        };
+      },
+      dispose: async () => {},
+    };
+  }
+
+  it('splits the texts into calls of at most maxEmbeddingsPerCall, keeping their order', async () => {
+    const encoder = countingEncoder(3);
+    const texts = ['a', 'bb', 'ccc', 'dddd', 'eeeee', 'ffffff', 'g'];
+    const result = await embedAll(encoder, texts);
+    expect(encoder.calls).toEqual([3, 3, 1]);
+    expect(result.rows).toBe(7);
+    expect(Array.from(result.data)).toEqual(texts.flatMap((text) => [text.length, 1]));
+    expect(result.info.map((info) => info.tokens)).toEqual(texts.map((text) => text.length));
+  });
+
+  it('refuses to densify sparse rows beyond 1 GiB, before allocating them', () => {
+    const rows = 2000;
+    const huge = {
+      rows,
+      dim: 200_000,
+      indptr: new Int32Array(rows + 1),
+      indices: new Int32Array(0),
+      values: new Float32Array(0),
+      info: [],
+    };
+    expect(() => densify(huge)).toThrow(
+      expect.objectContaining({ code: 'DENSE_ROWS_TOO_LARGE', message: expect.stringContaining('1.5 GiB') }),
+    );
+    expect(densify({ ...huge, rows: 1, indptr: new Int32Array(2) }).data.length).toBe(200_000);
   });
 });

@@ -6,14 +6,15 @@
  * checkpoint's own verified files, never through this name.
  */
 import path from 'node:path';
-import type { EncoderSpec } from '../encoders/index.js';
+import { type EncoderSpec, modelsOf } from '../encoders/index.js';
 import { ModelError } from '../errors.js';
 
 /** Refuses an encoder spec (and a concatenation's dense part) whose model name leaves the model folders. */
 export function assertConfinedEncoder(spec: EncoderSpec, manifestPath: string, field: string): void {
-  if (spec.type === 'concat') return assertConfinedEncoder(spec.dense, manifestPath, `${field}.dense`);
-  if (spec.type === 'tfidf') return;
-  const model = spec.model;
+  for (const { model, field: within } of modelsOf(spec)) assertConfinedModel(model, manifestPath, `${field}${within}`);
+}
+
+function assertConfinedModel(model: string, manifestPath: string, field: string): void {
   const absolute = path.posix.isAbsolute(model) || path.win32.isAbsolute(model);
   if (absolute || model.split(/[\\/]/).includes('..')) {
     throw new ModelError(

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ModelError } from '../errors.js';
+import type { HeadSpec } from '../heads/index.js';
 
 export const CHECKPOINT_FORMAT = 'headstart-checkpoint';
 /** 2: the manifest carries the sha256 of its own text (`manifestSha256`). */
@@ -50,17 +51,29 @@ const encoderSpec = z.discriminatedUnion('type', [
   }),
 ]);
 
-const headSpec = z.strictObject({
-  type: z.enum(['linear', 'mlp']),
-  inputDim: z.number().int().positive(),
-  numLabels: z.number().int().min(1),
-  multiLabel: z.boolean(),
-  hidden: z.number().int().nonnegative(),
-  dropout: z.number().min(0).max(1),
-  standardize: z.boolean(),
-  /** 'sparse': a linear head over CSR rows (TF-IDF); absent in checkpoints of dense heads. */
-  input: z.literal('sparse').optional(),
-});
+const headSpec = z
+  .strictObject({
+    type: z.enum(['linear', 'mlp']),
+    inputDim: z.number().int().positive(),
+    numLabels: z.number().int().min(1),
+    multiLabel: z.boolean(),
+    hidden: z.number().int().nonnegative(),
+    dropout: z.number().min(0).max(1),
+    standardize: z.boolean(),
+    /** 'sparse': a linear head over CSR rows (TF-IDF); absent in checkpoints of dense heads. */
+    input: z.literal('sparse').optional(),
+  })
+  .transform((spec, context): HeadSpec => {
+    const { type, standardize, input, ...shape } = spec;
+    if (input === undefined) return { type, ...shape, standardize };
+    if (type === 'linear' && !standardize) return { type, ...shape, standardize, input };
+    context.addIssue({
+      code: 'custom',
+      message: 'a head over sparse rows is linear and unstandardised',
+      path: ['input'],
+    });
+    return z.NEVER;
+  });
 
 const encoderRecord = z.strictObject({
   spec: encoderSpec,

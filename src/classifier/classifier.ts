@@ -2,19 +2,19 @@
  * TextClassifier: encoders (text -> vector) plus the heads trained on them (vector -> labels).
  * The library's main entry point; the CLI is a thin layer over it. The class holds the state and
  * delegates: members and their encoders (src/members/), training (fit.ts), the mix of the members'
- * probabilities (src/fusion/mix.ts), the decision rule (decide.ts).
+ * probabilities (infer.ts, src/fusion/mix.ts), the decision rule (decide.ts), saving and loading
+ * (persist.ts).
  */
-import { readCheckpoint, writeCheckpoint, type ModelCardProse } from '../checkpoint/index.js';
+import type { ModelCardProse } from '../checkpoint/index.js';
 import { trainableTask } from '../data/index.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
-import { type Encoder, type Features, isSparseMatrix, type EncoderLoadOptions } from '../encoders/index.js';
+import type { Encoder, EncoderLoadOptions, Features } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
-import { applyMix, evenMix, mixContents, mixFromManifest, withoutUnused, type Mix } from '../fusion/index.js';
-import { isSparseHead, type AnyHead } from '../heads/index.js';
-import { memberProbabilities } from '../inference/index.js';
+import { evenMix, withoutUnused, type Mix } from '../fusion/index.js';
+import type { AnyHead } from '../heads/index.js';
 import type { LabelInput } from '../labels.js';
 import type { ClassificationReport, MultiLabelReport } from '../metrics/index.js';
-import { memberFeatures, type Member, EncoderPool, type EncoderArgument, ComputedVectors } from '../members/index.js';
+import { memberFeatures, type Member, EncoderPool, type EncoderArgument } from '../members/index.js';
 import {
   decide,
   evaluationTargets,
@@ -25,21 +25,21 @@ import {
   type PredictOptions,
   type Probabilities,
 } from './decide.js';
+import { fitAuto } from './fit-auto.js';
 import { fitMembers, type TrainedState } from './fit.js';
-import type { FitOptions } from './options.js';
-import { recipeEntries, type FitReport } from './report.js';
+import { mixedProbabilities } from './infer.js';
+import { assertAutoOverOneEncoder, recipeOf, type FitOptions } from './options.js';
+import { loadCheckpoint, saveCheckpoint } from './persist.js';
+import type { FitReport } from './report.js';
 
 export class TextClassifier {
-  private labelList: string[] = [];
-  private multi = false;
-  private trainingRecord: Record<string, unknown> = {};
-  private mix: Mix;
+  private state: TrainedState;
 
   private constructor(
     private readonly members: Member[],
     private readonly pool: EncoderPool,
   ) {
-    this.mix = evenMix(members.length);
+    this.state = { labels: [], multiLabel: false, mix: evenMix(members.length), training: {} };
   }
 
   /**
@@ -81,17 +81,8 @@ export class TextClassifier {
 
   /** Loads a checkpoint saved by `save`, verifying every file's sha256 and each encoder's fingerprint. */
   static async load(dir: string, options: EncoderLoadOptions = {}): Promise<TextClassifier> {
-    const checkpoint = await readCheckpoint(dir);
-    const { manifest } = checkpoint;
-    const pool = new EncoderPool();
-    const members = await pool.loadMembers(checkpoint, options);
-    const mix = mixFromManifest(manifest, members.length);
-    return TextClassifier.fromMembers(members, pool, {
-      labels: [...manifest.labels],
-      multiLabel: manifest.multiLabel,
-      mix,
-      training: manifest.training,
-    });
+    const { members, pool, state } = await loadCheckpoint(dir, options);
+    return TextClassifier.fromMembers(members, pool, state);
   }
 
   /**
@@ -101,6 +92,15 @@ export class TextClassifier {
    */
   static fromMembers(members: Member[], pool: EncoderPool, state: TrainedState): TextClassifier {
     return new TextClassifier(members, pool).use(state);
+  }
+
+  /**
+   * Its members, the pool owning their encoders and its state, for the classifier that takes them
+   * over (the auto recipe's). Not part of the package's API.
+   * @internal
+   */
+  handOver(): { members: Member[]; pool: EncoderPool; state: TrainedState } {
+    return { members: this.members, pool: this.pool, state: this.state };
   }
 
   /** How predictProba combines its parts, for exporters: members, fusion weights (0 skips one), prior correction, temperature. */
@@ -113,9 +113,9 @@ export class TextClassifier {
     this.requireHead();
     return {
       members: this.members.map((m) => ({ encoder: m.encoder, head: m.head! })),
-      weights: this.mix.weights,
-      prior: this.mix.prior,
-      temperature: this.mix.temperature,
+      weights: this.state.mix.weights,
+      prior: this.state.mix.prior,
+      temperature: this.state.mix.temperature,
     };
   }
 
@@ -130,11 +130,11 @@ export class TextClassifier {
   }
 
   get labels(): readonly string[] {
-    return this.labelList;
+    return this.state.labels;
   }
 
   get multiLabel(): boolean {
-    return this.multi;
+    return this.state.multiLabel;
   }
 
   get trained(): boolean {
@@ -143,7 +143,7 @@ export class TextClassifier {
 
   /** What `fit` recorded: options, data summary, metrics. Saved into the checkpoint. */
   get training(): Readonly<Record<string, unknown>> {
-    return this.trainingRecord;
+    return this.state.training;
   }
 
   /**
@@ -151,65 +151,22 @@ export class TextClassifier {
    * with the auto recipe, or with `recipe: 'single'` one head per encoder (see FitOptions.recipe).
    */
   async fit(texts: readonly string[], labels: LabelInput, options: FitOptions = {}): Promise<FitReport> {
-    const { recipe = this.members.length === 1 ? 'auto' : 'single', budgetSeconds, onStage, ...fitOptions } = options;
-    if (recipe !== 'auto' && recipe !== 'single') {
-      throw new UsageError('UNKNOWN_RECIPE', `unknown recipe ${JSON.stringify(recipe)}`, {
-        hint: "use 'auto' (the default) or 'single'",
-      });
-    }
+    const { recipe: _recipe, budgetSeconds, onStage, ...fitOptions } = options;
+    const recipe = recipeOf(options.recipe, this.members.length);
     const task = trainableTask(texts, labels, options.multiLabel);
     if (recipe === 'single') {
       const { state, report } = await fitMembers(this.members, this.pool, texts, task, fitOptions);
       this.use(state);
       return report;
     }
-    if (this.members.length > 1) {
-      throw new UsageError(
-        'RECIPE_NEEDS_ONE_ENCODER',
-        'the auto recipe chooses its own members, so it takes a classifier over one encoder',
-        {
-          hint: "pass recipe: 'single' to train the encoders given with fuseWith",
-        },
-      );
-    }
-    return this.fitAuto(texts, task, {
+    assertAutoOverOneEncoder(this.members.length);
+    const { state, report } = await fitAuto(this.members, this.pool, texts, task, {
       ...fitOptions,
       ...(budgetSeconds !== undefined && { budgetSeconds }),
       ...(onStage && { onStage }),
     });
-  }
-
-  /**
-   * The auto recipe over this classifier's (pretrained) encoder. The classifier it trains hands its
-   * members over to this one, which keeps owning the encoder it was created with.
-   */
-  private async fitAuto(texts: readonly string[], labels: LabelInput, options: FitOptions): Promise<FitReport> {
-    const { budgetSeconds, onStage, labelTexts, signal, ...fit } = options;
-    // Imported when used: the recipe builds on this class.
-    const { trainAuto } = await import('../recipes/auto.js');
-    const [member] = this.members;
-    const base = member.pretrained ?? member;
-    const { classifier: trained, report } = await trainAuto(texts, labels, {
-      encoder: base.encoder,
-      ...(base.cache && { cache: base.cache }),
-      fit,
-      ...(budgetSeconds !== undefined && { budgetSeconds }),
-      ...(labelTexts && { labelTexts }),
-      ...(signal && { signal }),
-      ...(onStage && { onStage }),
-    });
-    member.head?.dispose();
-    this.members.splice(0, this.members.length, ...trained.members);
-    if (member.pretrained) await this.pool.release(member.encoder, this.members);
-    this.pool.takeOver(trained.pool);
-    const { fit: fitReport, ...recipe } = report;
-    this.use({
-      labels: trained.labelList,
-      multiLabel: trained.multi,
-      mix: trained.mix,
-      training: { ...trained.trainingRecord, ...recipeEntries(trained.trainingRecord, recipe) },
-    });
-    return { ...fitReport, recipe };
+    this.use(state);
+    return report;
   }
 
   /**
@@ -223,25 +180,8 @@ export class TextClassifier {
     options: { signal?: AbortSignal | undefined; embedded?: Features } = {},
   ): Promise<Probabilities> {
     const texts = textList(input, 'predictProba');
-    const primaryHead = this.requireHead();
-    const given =
-      options.embedded && isSparseMatrix(options.embedded) === isSparseHead(primaryHead) ? options.embedded : undefined;
-    const computed = new ComputedVectors(texts.length);
-    // The primary's vectors are needed for `info` even when its weight is 0.
-    const primary = given ?? (await memberFeatures(this.members[0], texts, options.signal));
-    computed.add(this.members[0].encoder, primary);
-    const parts: (Float32Array | undefined)[] = [];
-    for (const [index, member] of this.members.entries()) {
-      if (this.mix.weights[index] === 0) {
-        parts.push(undefined);
-        continue;
-      }
-      const embedded = index === 0 ? primary : await memberFeatures(member, texts, options.signal, computed);
-      computed.add(member.encoder, embedded);
-      parts.push(memberProbabilities(member.head!, embedded));
-    }
-    const data = applyMix(this.mix, parts, this.labelList.length);
-    return { data, rows: primary.rows, dim: this.labelList.length, labels: this.labelList, info: primary.info };
+    this.requireHead();
+    return mixedProbabilities(this.members, this.state.mix, this.state.labels, texts, options);
   }
 
   /** The primary encoder's vectors of `texts`, sparse or dense as the primary head reads them. */
@@ -262,8 +202,8 @@ export class TextClassifier {
   /** Turns probabilities into predictions: argmax (single-label) or per-label thresholds (multi-label). */
   decide(probabilities: Probabilities, topK = 1): Prediction[] {
     return decide(probabilities, topK, {
-      labels: this.labelList,
-      multiLabel: this.multi,
+      labels: this.state.labels,
+      multiLabel: this.state.multiLabel,
       thresholds: this.requireHead().thresholds,
     });
   }
@@ -283,9 +223,9 @@ export class TextClassifier {
     labels: LabelInput,
     options: { signal?: AbortSignal } = {},
   ): Promise<LabelledScores> {
-    const targets = evaluationTargets(texts, labels, { labels: this.labelList, multiLabel: this.multi });
+    const targets = evaluationTargets(texts, labels, { labels: this.state.labels, multiLabel: this.state.multiLabel });
     const probabilities = await this.predictProba(texts, { signal: options.signal });
-    return scorePredictions(this.decide(probabilities), probabilities, targets, this.labelList);
+    return scorePredictions(this.decide(probabilities), probabilities, targets, this.state.labels);
   }
 
   /**
@@ -298,19 +238,13 @@ export class TextClassifier {
     extraTraining: Record<string, unknown> = {},
     options: { card?: ModelCardProse } = {},
   ): Promise<void> {
-    const head = this.requireHead();
-    await writeCheckpoint(dir, {
-      encoder: this.encoder,
-      head,
-      labels: this.labelList,
-      multiLabel: this.multi,
-      training: { ...this.trainingRecord, ...extraTraining },
-      ...mixContents(
-        this.mix,
-        this.members.slice(1).map((m) => ({ encoder: m.encoder, head: m.head! })),
-      ),
-      ...(options.card && { card: options.card }),
-    });
+    this.requireHead();
+    await saveCheckpoint(
+      dir,
+      this.members,
+      { ...this.state, training: { ...this.state.training, ...extraTraining } },
+      options,
+    );
   }
 
   /**
@@ -318,9 +252,9 @@ export class TextClassifier {
    * checkpoint and loading it no longer need them; probabilities are unchanged.
    */
   async dropUnusedMembers(): Promise<void> {
-    const unused = this.members.filter((_, i) => i > 0 && this.mix.weights[i] === 0);
+    const unused = this.members.filter((_, i) => i > 0 && this.state.mix.weights[i] === 0);
     if (unused.length === 0) return;
-    this.mix = withoutUnused(this.mix);
+    this.state = { ...this.state, mix: withoutUnused(this.state.mix) };
     for (const member of unused) {
       this.members.splice(this.members.indexOf(member), 1);
       member.head?.dispose();
@@ -347,10 +281,7 @@ export class TextClassifier {
   }
 
   private use(state: TrainedState): this {
-    this.labelList = state.labels;
-    this.multi = state.multiLabel;
-    this.mix = state.mix;
-    this.trainingRecord = state.training;
+    this.state = state;
     return this;
   }
 

@@ -9,9 +9,32 @@ import type { HeadType, TrainOptions } from '../heads/index.js';
 import type { LabelTexts, MemberFitOptions } from '../members/index.js';
 import type { TaskWarning } from '../data/index.js';
 import type { FitProgress } from '../fit-progress.js';
+import { UsageError } from '../errors.js';
 import { definedOnly } from '../util/index.js';
 
 export type Recipe = 'auto' | 'single';
+
+/** The recipe asked for (default: auto over one encoder, single over several); UsageError on an unknown one. */
+export function recipeOf(recipe: unknown, members: number): Recipe {
+  const chosen = recipe ?? (members === 1 ? 'auto' : 'single');
+  if (chosen !== 'auto' && chosen !== 'single') {
+    throw new UsageError('UNKNOWN_RECIPE', `unknown recipe ${JSON.stringify(chosen)}`, {
+      hint: "use 'auto' (the default) or 'single'",
+    });
+  }
+  return chosen;
+}
+
+/** UsageError unless the classifier the auto recipe trains has one encoder (auto chooses the others). */
+export function assertAutoOverOneEncoder(members: number): void {
+  if (members > 1) {
+    throw new UsageError(
+      'RECIPE_NEEDS_ONE_ENCODER',
+      'the auto recipe chooses its own members, so it takes a classifier over one encoder',
+      { hint: "pass recipe: 'single' to train the encoders given with fuseWith" },
+    );
+  }
+}
 
 export interface FitOptions extends Partial<TrainOptions> {
   /**
@@ -113,7 +136,7 @@ const UNRECORDED: readonly (keyof FitOptions)[] = ['onEpoch', 'onProgress', 'onW
 /**
  * Defaults by encoder kind. Dense pretrained embeddings: a standardised MLP. TF-IDF's sparse
  * features: plain softmax regression without standardisation, which reads the rows sparse
- * (src/heads/sparse-linear.ts, L-BFGS; `learningRate` applies only if the head is switched to a
+ * (src/heads/sparse/linear.ts, L-BFGS; `learningRate` applies only if the head is switched to a
  * dense one). TF-IDF with embeddings appended (concat) is read the same way. Why, with the
  * figures: docs/decisions/head-training.md.
  */

@@ -47,7 +47,7 @@ export interface FitReport extends TrainReport {
 }
 
 /** How many texts carry each label. */
-export function countLabels(labels: LabelInput, vocabulary: readonly string[]): Record<string, number> {
+function countLabels(labels: LabelInput, vocabulary: readonly string[]): Record<string, number> {
   const counts: Record<string, number> = Object.fromEntries(vocabulary.map((label) => [label, 0]));
   for (const entry of labels) for (const label of typeof entry === 'string' ? [entry] : entry) counts[label]++;
   return counts;

@@ -6,12 +6,12 @@
  */
 import type { FitOptions } from '../classifier.js';
 import { defaultFitOptionsFor } from '../classifier.js';
-import type { Encoder, Features, StaticEncoder } from '../encoders/index.js';
+import type { Encoder, Features, TunableEncoder } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
 import { trainFineTunedMember, trainMember } from '../members/index.js';
 import { resolveFineTune, type FineTuneOption } from '../finetune/index.js';
 import {
-  type Head,
+  type AnyHead,
   type HeadSpec,
   type SoftTargets,
   type TrainOptions,
@@ -30,9 +30,9 @@ export type StudentFitOptions = Pick<FitOptions, 'head' | 'hidden' | 'dropout' |
   Partial<TrainOptions>;
 
 export interface StudentTraining {
-  head: Head;
+  head: AnyHead;
   /** With `fineTune`: the encoder over the tuned table, which the student uses (and owns) instead of the given one. */
-  tunedEncoder?: StaticEncoder | undefined;
+  tunedEncoder?: TunableEncoder | undefined;
   spec: HeadSpec;
   embedded: Features;
   embedSeconds: number;
@@ -92,7 +92,7 @@ export async function trainStudent(
     tuned ??
     (await trainMember({ encoder, cache: undefined }, texts, targets, numLabels, validationRows, memberOptions));
   return {
-    head: trained.head as Head,
+    head: trained.head,
     tunedEncoder: tuned?.encoder,
     spec: trained.spec,
     embedded: trained.embedded,

@@ -30,7 +30,7 @@ import { asFileSource, type FileSource } from '../util/index.js';
 import { fitStandardization, type Standardization } from '../heads/index.js';
 import type { TfidfEncoder } from './lexical/index.js';
 
-export const CONCAT_STATE_FILE = 'concat.json';
+const CONCAT_STATE_FILE = 'concat.json';
 const STATE_FORMAT = 'headstart-concat';
 const STATE_VERSION = 1;
 

@@ -2,6 +2,7 @@
  * The one interface every encoder implements (static Model2Vec, transformer, TF-IDF).
  * Shaped after the Vercel AI SDK embedding model: a per-call cap and an abort signal.
  */
+import { UsageError } from '../errors.js';
 
 export type TransformerDtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4';
 export type Pooling = 'mean' | 'cls' | 'none';
@@ -84,8 +85,28 @@ export interface SparseEmbedResult extends SparseMatrix {
 export type Features = EmbedResult | SparseEmbedResult;
 
 /** The dense form of sparse rows (zeros materialised), for callers that ask a sparse encoder for `embed`. */
+/**
+ * The most values sparse rows are densified into (1 GiB of float32): a dense head over TF-IDF's
+ * vocabulary (up to 200k terms) needs rows x vocabulary of them, and more would exhaust the memory.
+ */
+const MAX_DENSIFIED_VALUES = 2 ** 28;
+
+/** UsageError when `rows` sparse rows of `dim` columns would densify into more than MAX_DENSIFIED_VALUES values. */
+export function assertDensifiable(rows: number, dim: number): void {
+  if (rows * dim <= MAX_DENSIFIED_VALUES) return;
+  const gigabytes = ((rows * dim * Float32Array.BYTES_PER_ELEMENT) / 2 ** 30).toFixed(1);
+  throw new UsageError(
+    'DENSE_ROWS_TOO_LARGE',
+    `${rows} rows of ${dim} sparse features would densify into ${gigabytes} GiB, over the ${(MAX_DENSIFIED_VALUES * Float32Array.BYTES_PER_ELEMENT) / 2 ** 30} GiB limit`,
+    {
+      hint: 'a linear head without standardize reads TF-IDF rows sparse; or lower the TF-IDF maxFeatures, or embed fewer texts per call',
+    },
+  );
+}
+
 export function densify(sparse: SparseEmbedResult): EmbedResult {
   const { rows, dim, indptr, indices, values, info } = sparse;
+  assertDensifiable(rows, dim);
   const data = new Float32Array(rows * dim);
   for (let row = 0; row < rows; row++) {
     for (let k = indptr[row]; k < indptr[row + 1]; k++) data[row * dim + indices[k]] = values[k];
@@ -140,6 +161,23 @@ export function knowsVocabulary(encoder: Encoder): encoder is VocabularyEncoder 
 
 export function hasState(encoder: Encoder): encoder is StatefulEncoder {
   return typeof (encoder as Partial<StatefulEncoder>).saveState === 'function';
+}
+
+/**
+ * An encoder whose token table can be trained with a head (fine-tuning): a text's vector is the
+ * L2-normalised mean of its tokens' rows of a `[vocabulary, dim]` table (Model2Vec static encoders).
+ */
+export interface TunableEncoder extends StatefulEncoder {
+  /** The table row of every token the text keeps, in order. */
+  tokenize(text: string): { ids: number[]; truncated: boolean };
+  /** A copy of the `[vocabulary, dim]` table, row-major. */
+  copyTable(): Float32Array;
+  /** This encoder over another table of the same shape (a tuned one); its spec is marked `tuned`. */
+  withTable(table: Float32Array): TunableEncoder;
+}
+
+export function isTunable(encoder: Encoder): encoder is TunableEncoder {
+  return typeof (encoder as Partial<TunableEncoder>).withTable === 'function';
 }
 
 /** Dense vectors of the same texts from the encoder with this fingerprint (a fused classifier's primary). */

@@ -235,8 +235,7 @@ async function loadTransformer(options: TransformerEncoderOptions): Promise<Enco
   const { loadTransformerEncoder } = await import('./transformer/transformer.js');
   return loadTransformerEncoder(options);
 }
-export { DEFAULT_DENSE_WEIGHT } from './concat.js';
-export { describeSpec, isPretrainedAsIs } from './describe.js';
+export { describeSpec, isPretrainedAsIs, modelsOf, shortSpecName } from './describe.js';
 export {
   type EmbeddedTexts,
   type EmbedOptions,
@@ -250,13 +249,17 @@ export {
   isFittable,
   isSparseEncoder,
   isSparseMatrix,
+  isTunable,
   knowsVocabulary,
   type Matrix,
   type SparseEmbedResult,
   type SparseEncoder,
   type SparseMatrix,
   type TextInfo,
+  type TunableEncoder,
 } from './encoder.js';
+export { isLexicalSpec, isTunedSpec, lexicalName, tfidfWithEmbeddingsOf } from './kinds.js';
+export { embedAll } from './embed-all.js';
 export { l2NormalizeRows } from './pooling.js';
 export {
   CHARS_PER_TOKEN,

@@ -6,7 +6,7 @@
  */
 import type { TextClassifier } from '../classifier.js';
 import { describeSpec } from '../classifier.js';
-import { type Encoder, StaticEncoder } from '../encoders/index.js';
+import { type Encoder, isLexicalSpec, StaticEncoder } from '../encoders/index.js';
 import { ModelError } from '../errors.js';
 import { type Standardization, type DenseLayerParameters } from '../heads/index.js';
 import { TfHead } from '../heads/training/index.js';
@@ -89,7 +89,7 @@ export function planExport(classifier: TextClassifier, modelDir: string): Export
 function staticEncoderOf(encoder: Encoder, index: number, modelDir: string): StaticEncoder {
   if (encoder instanceof StaticEncoder) return encoder;
   const { spec } = encoder;
-  if (spec.type === 'tfidf' || spec.type === 'concat') {
+  if (isLexicalSpec(spec)) {
     throw unsupported(
       modelDir,
       index,

@@ -6,12 +6,12 @@
  */
 import type { Scalar, Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import type { Tf } from '../backend/index.js';
-import type { HeadSpec } from '../heads/index.js';
+import type { DenseHeadSpec } from '../heads/index.js';
 import { crossEntropy, distillationLoss, affineOfActivations } from '../heads/training/index.js';
 
 /** What the forward pass needs besides the batch: the standardisation and the loss settings. */
 export interface ForwardContext {
-  spec: HeadSpec;
+  spec: DenseHeadSpec;
   /** Standardisation mean and 1/std as `[dim]` tensors (absent when the head does not standardise). */
   mean?: Tensor1D;
   inverseStd?: Tensor1D;
@@ -31,7 +31,7 @@ export function headInput(tf: Tf, context: ForwardContext, sums: Tensor2D): Tens
 /** Logits of the head's dense layers over explicit `weights` (kernel, bias per layer, in model order). */
 export function logitsOf(
   tf: Tf,
-  spec: HeadSpec,
+  spec: DenseHeadSpec,
   x: Tensor2D,
   weights: readonly Tensor[],
   dropoutMask?: Tensor2D,
@@ -46,7 +46,7 @@ export function logitsOf(
   return affine(hidden, outputKernel!, outputBias!);
 }
 
-/** Soft targets' settings and, for rows with a label, the one-hot hard targets (see heads/loss.ts). */
+/** Soft targets' settings and, for rows with a label, the one-hot hard targets (see heads/dense/loss.ts). */
 export interface BatchDistillation {
   temperature: number;
   alpha: number;

@@ -11,7 +11,7 @@ import type { Tf } from '../backend/index.js';
 import {
   copyRows,
   dropoutMask,
-  type HeadSpec,
+  type DenseHeadSpec,
   type Targets,
   type TrainOptions,
   type Standardization,
@@ -38,7 +38,7 @@ export interface HeldOutRows extends RowTargets {
 }
 
 export interface TableTrainerSetup {
-  spec: HeadSpec;
+  spec: DenseHeadSpec;
   options: TrainOptions;
   fineTune: FineTuneOptions;
   /** The table being tuned (in unit-RMS units), updated in place; and its pretrained values. */
@@ -54,7 +54,7 @@ export interface TableTrainerSetup {
 
 /** The batch step and evaluation of one table and one network; holds the tensors that live across steps. */
 export class TableTrainer {
-  private readonly spec: HeadSpec;
+  private readonly spec: DenseHeadSpec;
   private readonly options: TrainOptions;
   private readonly table: Float32Array;
   private readonly dim: number;

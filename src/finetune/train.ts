@@ -1,14 +1,14 @@
 /**
  * Fine-tuning a static (Model2Vec) encoder's embedding table together with its head: the head
- * network's training skeleton (heads/fit-network.ts) and epoch loop (heads/loop.ts) driving the
+ * network's training skeleton (heads/dense/fit-network.ts) and epoch loop (heads/loop.ts) driving the
  * table step (table-step.ts). Early stopping keeps the table and head of the epoch with the best
  * validation loss.
  */
 import { loadTf } from '../backend/index.js';
-import { type Matrix, l2NormalizeRows, StaticEncoder } from '../encoders/index.js';
+import { type Matrix, l2NormalizeRows, type TunableEncoder } from '../encoders/index.js';
 import {
   type Head,
-  type HeadSpec,
+  type DenseHeadSpec,
   type Targets,
   type TrainOptions,
   type TrainReport,
@@ -29,13 +29,13 @@ import { sumRows, TableTrainer } from './table-step.js';
 
 export interface FineTuneResult {
   /** The encoder over the tuned table (rounded to float16, as checkpoints store it). */
-  encoder: StaticEncoder;
+  encoder: TunableEncoder;
   head: Head;
   report: TrainReport;
 }
 
 /** Token ids of every text, as the static encoder feeds them to its table. */
-export function tokenizeAll(encoder: StaticEncoder, texts: readonly string[]): Int32Array[] {
+export function tokenizeAll(encoder: TunableEncoder, texts: readonly string[]): Int32Array[] {
   return texts.map((text) => Int32Array.from(encoder.tokenize(text).ids));
 }
 
@@ -45,10 +45,10 @@ export function tokenizeAll(encoder: StaticEncoder, texts: readonly string[]): I
  * step size and L2 pull from `fineTune`. Seeded and deterministic.
  */
 export async function fineTuneStatic(
-  base: StaticEncoder,
+  base: TunableEncoder,
   texts: readonly string[],
   targets: Targets,
-  spec: HeadSpec,
+  spec: DenseHeadSpec,
   options: TrainOptions,
   fineTune: FineTuneOptions,
   tokenIds: readonly Int32Array[] = tokenizeAll(base, texts),
@@ -59,7 +59,7 @@ export async function fineTuneStatic(
   const table = base.copyTable();
   scaleToUnitRms(table);
   const pretrained = table.slice();
-  let encoder: StaticEncoder | undefined;
+  let encoder: TunableEncoder | undefined;
   const { state, report } = await fitNetwork(tf, spec, targets, options, (split) => {
     const standardization = spec.standardize
       ? fitStandardization(pretrainedEmbeddings(table, dim, tokenIds), split.train)
@@ -86,7 +86,7 @@ export async function fineTuneStatic(
         } finally {
           trainer.dispose();
         }
-        encoder = StaticEncoder.fromTable(base, table);
+        encoder = base.withTable(table);
         return trained;
       },
       heldOutInputs: async () => {

@@ -3,7 +3,7 @@
  * own encoder), with the weights chosen on held-out rows.
  */
 import { classificationReport, expectedMacroF1 } from '../metrics/index.js';
-import { applyTemperature, fitTemperature, correctForPrior } from '../calibration/index.js';
+import { applyTemperature, type Calibration, fitTemperature, correctForPrior } from '../calibration/index.js';
 import { argmaxRows } from '../heads/index.js';
 
 /** Weighted average of equally shaped row-major probability matrices; weights are normalised. */
@@ -69,21 +69,26 @@ export function simplexGrid(members: number, steps: number): number[][] {
  * own temperature scaling (ties: the more even mix); then for those weights the prior-correction
  * strength with the best macro-F1 expected under the mix's calibrated held-out probabilities (ties:
  * the weaker correction). Why, with the figures: docs/decisions/fusion-choice.md.
- * `targets` are class indices of the held-out rows.
+ * `targets` are class indices of the held-out rows. `calibration` is the chosen mix's temperature fit.
  */
 export function chooseWeights(
   parts: readonly Float32Array[],
   dim: number,
   targets: Int32Array,
   options: ChoiceOptions = {},
-): WeightChoice {
+): WeightChoice & { calibration: Calibration } {
   const { steps = 10, priorAlphas = [0], priors } = options;
   const labels = Array.from({ length: dim }, (_, i) => String(i));
-  const score = (weights: number[], priorAlpha: number, belief?: Float32Array): WeightCandidate => {
+  const score = (
+    weights: number[],
+    priorAlpha: number,
+    belief?: Float32Array,
+  ): WeightCandidate & { calibration: Calibration } => {
     const mixed = averageProbabilities(parts, weights);
     const adjusted = priors && priorAlpha > 0 ? correctForPrior(mixed, dim, priors, priorAlpha) : mixed;
     const predicted = argmaxRows(adjusted, dim);
-    const { temperature, nllAfter: nll } = fitTemperature(adjusted, dim, targets);
+    const calibration = fitTemperature(adjusted, dim, targets);
+    const { temperature, nllAfter: nll } = calibration;
     // A correction changes decisions, not beliefs: it is scored under its uncorrected mix's calibrated probabilities.
     const calibrated = belief ?? applyTemperature(mixed, dim, temperature);
     return {
@@ -93,6 +98,7 @@ export function chooseWeights(
       expectedMacroF1: expectedMacroF1(predicted, calibrated, dim),
       nll,
       temperature,
+      calibration,
     };
   };
   const spread = (w: number[]) => Math.max(...w) - Math.min(...w);
@@ -110,5 +116,6 @@ export function chooseWeights(
   const others = [...corrections, ...mixes]
     .filter((c) => c !== best)
     .sort((a, b) => a.nll - b.nll || spread(a.weights) - spread(b.weights));
-  return { weights: best.weights, priorAlpha: best.priorAlpha, candidates: [best, ...others] };
+  const candidates = [best, ...others].map(({ calibration: _calibration, ...candidate }) => candidate);
+  return { weights: best.weights, priorAlpha: best.priorAlpha, candidates, calibration: best.calibration };
 }

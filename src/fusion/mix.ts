@@ -67,19 +67,23 @@ export function chooseMix(
   let weights = given ?? evenMix(parts.length).weights;
   let priorAlpha = 0;
   let fusion: WeightChoice | undefined;
+  // The chosen candidate's temperature was fitted on the same mixed probabilities: it is reused.
+  let chosenCalibration: Calibration | undefined;
   if ((parts.length > 1 && !given) || choosePrior) {
-    fusion = chooseWeights(probabilities, numLabels, held.targets, {
+    const { calibration, ...choice } = chooseWeights(probabilities, numLabels, held.targets, {
       priors,
       priorAlphas: choosePrior ? PRIOR_ALPHAS : [0],
       weights: given ? [weights] : options.fusionCandidates,
     });
-    weights = fusion.weights;
-    priorAlpha = fusion.priorAlpha;
+    fusion = choice;
+    chosenCalibration = calibration;
+    weights = choice.weights;
+    priorAlpha = choice.priorAlpha;
   }
   const mix: Mix = { weights, ...(priorAlpha > 0 && { prior: { alpha: priorAlpha, priors } }), temperature: 1 };
   const calibration =
     options.calibrate !== false && held.targets.length >= MIN_CALIBRATION_ROWS
-      ? fitTemperature(applyMix(mix, probabilities, numLabels), numLabels, held.targets)
+      ? (chosenCalibration ?? fitTemperature(applyMix(mix, probabilities, numLabels), numLabels, held.targets))
       : undefined;
   return {
     mix: { ...mix, temperature: calibration?.temperature ?? 1 },

@@ -1,22 +1,25 @@
 /** Creating and loading heads; the only place that picks an implementation by head type. */
 import { loadTf } from '../backend/index.js';
 import { ModelError, UsageError } from '../errors.js';
-import { isSparseHead, type AnyHead, type Head, type HeadSpec, type SparseHead } from './head.js';
-import { buildNetwork, networkFromModel } from './network.js';
-import { HEAD_FILE, readHead, readHeadState } from './persist.js';
-import { SparseLinearHead } from './sparse-linear.js';
-import { readSparseParameters } from './sparse-persist.js';
-import { TfHead } from './tf-head.js';
-import { assertHeadSpec } from './validate.js';
+import {
+  isSparseHead,
+  type AnyHead,
+  type DenseHeadSpec,
+  type Head,
+  type HeadSpec,
+  type SparseHead,
+  type SparseHeadSpec,
+} from './head.js';
+import { buildNetwork, networkFromModel, readHead, TfHead } from './dense/index.js';
+import { HEAD_FILE, readHeadState } from './head-file.js';
+import { readSparseParameters, SparseLinearHead } from './sparse/index.js';
+import { assertDenseSpec, assertHeadSpec } from './validate.js';
 import { asFileSource, type FileSource } from '../util/index.js';
 
-export { defaultTrainOptions } from './options.js';
-
 /** An untrained head; throws ModelError on an unknown type and UsageError on other bad spec fields. */
-export async function createHead(spec: HeadSpec): Promise<Head> {
+export async function createHead(spec: DenseHeadSpec): Promise<Head> {
+  assertDenseSpec(spec);
   assertHeadSpec(spec);
-  if (spec.input === 'sparse')
-    throw new UsageError('HEAD_SPEC', 'a head over sparse rows is made with createSparseHead');
   return new TfHead(await loadTf(), spec);
 }
 
@@ -24,9 +27,14 @@ export async function createHead(spec: HeadSpec): Promise<Head> {
  * A dense linear head whose weights are given instead of trained: `kernel` is `[inputDim, numLabels]`
  * row-major, `bias` `[numLabels]`. It predicts, saves and loads like a trained one.
  */
-export async function linearHeadFromWeights(spec: HeadSpec, kernel: Float32Array, bias: Float32Array): Promise<Head> {
+export async function linearHeadFromWeights(
+  spec: DenseHeadSpec,
+  kernel: Float32Array,
+  bias: Float32Array,
+): Promise<Head> {
+  assertDenseSpec(spec);
   assertHeadSpec(spec);
-  if (spec.type !== 'linear' || spec.input === 'sparse' || spec.standardize) {
+  if (spec.type !== 'linear' || spec.standardize) {
     throw new UsageError('HEAD_SPEC', 'given weights make a dense linear head without standardisation only');
   }
   if (kernel.length !== spec.inputDim * spec.numLabels || bias.length !== spec.numLabels) {
@@ -46,7 +54,7 @@ export async function linearHeadFromWeights(spec: HeadSpec, kernel: Float32Array
 }
 
 /** An untrained head over sparse (CSR) rows: `spec.input` "sparse", type "linear". */
-export function createSparseHead(spec: HeadSpec): SparseHead {
+export function createSparseHead(spec: SparseHeadSpec): SparseHead {
   assertHeadSpec(spec);
   return new SparseLinearHead(spec);
 }
@@ -71,9 +79,10 @@ export async function loadAnyHead(from: string | FileSource, spec?: HeadSpec): P
   const files = asFileSource(from);
   const headFile = files.pathOf(HEAD_FILE);
   const stored = await readHeadState(files);
-  if (stored.spec.input === 'sparse') {
-    if (spec) assertSameSpec(stored.spec, spec, headFile);
-    return new SparseLinearHead(stored.spec, {
+  const storedSpec = stored.spec;
+  if (storedSpec.input === 'sparse') {
+    if (spec) assertSameSpec(storedSpec, spec, headFile);
+    return new SparseLinearHead(storedSpec, {
       parameters: await readSparseParameters(files, stored),
       thresholds: stored.thresholds,
     });
@@ -81,9 +90,9 @@ export async function loadAnyHead(from: string | FileSource, spec?: HeadSpec): P
   const tf = await loadTf();
   const { state, model } = await readHead(tf, files);
   try {
-    if (spec) assertSameSpec(state.spec, spec, headFile);
-    const net = networkFromModel(tf, model, state.spec);
-    return new TfHead(tf, state.spec, { net, standardization: state.standardization, thresholds: state.thresholds });
+    if (spec) assertSameSpec(storedSpec, spec, headFile);
+    const net = networkFromModel(tf, model, storedSpec);
+    return new TfHead(tf, storedSpec, { net, standardization: state.standardization, thresholds: state.thresholds });
   } catch (error) {
     model.dispose();
     throw error;

@@ -3,8 +3,7 @@ import type { Matrix, SparseMatrix } from '../encoders/index.js';
 
 export type HeadType = 'linear' | 'mlp';
 
-export interface HeadSpec {
-  type: HeadType;
+interface HeadSpecShape {
   inputDim: number;
   numLabels: number;
   /** Sigmoid outputs with per-label thresholds instead of one softmax. */
@@ -15,9 +14,26 @@ export interface HeadSpec {
   dropout: number;
   /** Z-score inputs with the training mean/std (stored with the head). */
   standardize: boolean;
-  /** 'sparse': the head reads CSR rows (TF-IDF) and is a `SparseHead`; absent: dense rows. */
-  input?: 'sparse' | undefined;
 }
+
+/** A head over dense rows, trained in TensorFlow.js: one dense layer (`linear`) or an MLP. */
+export interface DenseHeadSpec extends HeadSpecShape {
+  type: HeadType;
+  input?: undefined;
+}
+
+/** A head over sparse (CSR) rows: softmax regression fitted by L-BFGS, never standardised. */
+export interface SparseHeadSpec extends HeadSpecShape {
+  type: 'linear';
+  input: 'sparse';
+  standardize: false;
+}
+
+/**
+ * What a head is, told apart by `input` alone ('sparse', or absent for dense rows: the form
+ * `head.json` has always stored, so saved heads load unchanged).
+ */
+export type HeadSpec = DenseHeadSpec | SparseHeadSpec;
 
 export interface TrainOptions {
   epochs: number;
@@ -48,6 +64,15 @@ export interface TrainOptions {
   signal?: AbortSignal | undefined;
   onEpoch?: (log: EpochLog) => void;
 }
+
+/**
+ * Training options of a head over sparse rows, fitted by L-BFGS to convergence: `maxIterations`
+ * bounds the iterations; the validation split is held out for reporting and thresholds only.
+ */
+export type SparseTrainOptions = Pick<
+  TrainOptions,
+  'l2' | 'classWeight' | 'validationSplit' | 'seed' | 'validationGroups' | 'signal' | 'onEpoch'
+> & { maxIterations: number };
 
 export interface EpochLog {
   epoch: number;
@@ -85,29 +110,32 @@ export interface SoftTargets {
   alpha?: number;
 }
 
-export interface Head {
-  readonly spec: HeadSpec;
+/** The rows a head reads: dense (`Matrix`) or sparse (`SparseMatrix`, CSR). */
+type HeadInput = Matrix | SparseMatrix;
+
+/** The spec of a head over `X`. */
+type HeadSpecOf<X extends HeadInput> = X extends SparseMatrix ? SparseHeadSpec : DenseHeadSpec;
+
+/** The training options of a head over `X`. */
+type TrainOptionsOf<X extends HeadInput> = X extends SparseMatrix ? SparseTrainOptions : TrainOptions;
+
+/** A classification head over rows of type `X`. */
+export interface Head<X extends HeadInput = Matrix> {
+  readonly spec: HeadSpecOf<X>;
   /** Per-label decision thresholds (multi-label only; tuned on the validation split, else 0.5). */
   readonly thresholds: Float32Array | undefined;
-  fit(x: Matrix, y: Targets, options?: Partial<TrainOptions>): Promise<TrainReport>;
+  fit(x: X, y: Targets, options?: Partial<TrainOptionsOf<X>>): Promise<TrainReport>;
   /** `[rows, numLabels]` probabilities: softmax rows (single-label) or independent sigmoids (multi-label). */
-  predictProba(x: Matrix): Float32Array;
+  predictProba(x: X): Float32Array;
   /** Writes the head into `dir`; returns the plain file names written. */
   save(dir: string): Promise<string[]>;
   dispose(): void;
 }
 
-/** A linear head over sparse rows: the same contract as `Head`, for CSR input. */
-export interface SparseHead {
-  readonly spec: HeadSpec;
-  readonly thresholds: Float32Array | undefined;
-  fit(x: SparseMatrix, y: Targets, options?: Partial<TrainOptions>): Promise<TrainReport>;
-  predictProba(x: SparseMatrix): Float32Array;
-  save(dir: string): Promise<string[]>;
-  dispose(): void;
-}
+/** A linear head over sparse rows. */
+export type SparseHead = Head<SparseMatrix>;
 
-export type AnyHead = Head | SparseHead;
+export type AnyHead = Head<Matrix> | Head<SparseMatrix>;
 
 export function isSparseHead(head: AnyHead): head is SparseHead {
   return head.spec.input === 'sparse';

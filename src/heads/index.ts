@@ -1,8 +1,9 @@
 /** Public face of heads/: what other folders of src/ may import. */
-export { copyRows, dropoutMask } from './batch.js';
+export { copyRows, dropoutMask } from './dense/index.js';
 export { createHead, createSparseHead, linearHeadFromWeights, loadAnyHead } from './factory.js';
 export {
   type AnyHead,
+  type DenseHeadSpec,
   type DenseLayerParameters,
   type EpochLog,
   type Head,
@@ -12,12 +13,19 @@ export {
   type LabelTargets,
   type SoftTargets,
   type SparseHead,
+  type SparseHeadSpec,
+  type SparseTrainOptions,
   type Targets,
   type TrainOptions,
   type TrainReport,
 } from './head.js';
-export { DEFAULT_SEED, defaultTrainOptions, resolveTrainOptions } from './options.js';
-export { SPARSE_TRAIN_DEFAULTS } from './sparse-linear.js';
+export {
+  DEFAULT_SEED,
+  defaultTrainOptions,
+  resolveSparseTrainOptions,
+  resolveTrainOptions,
+  SPARSE_TRAIN_DEFAULTS,
+} from './options.js';
 export { validationSplit } from './split.js';
 export { assertMatrix } from './validate.js';
 export { fitStandardization, gatherRows, type Standardization } from './standardize.js';

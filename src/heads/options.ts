@@ -4,7 +4,7 @@
  * What they were tuned on: docs/decisions/head-training.md.
  */
 import { UsageError } from '../errors.js';
-import type { HeadType, TrainOptions } from './head.js';
+import type { HeadType, SparseTrainOptions, TrainOptions } from './head.js';
 import { definedOnly } from '../util/index.js';
 
 /** The seed of every random choice (splits, initialisation, batch order) when none is given: the library's, the CLI's and the recipes'. */
@@ -50,6 +50,30 @@ export function resolveTrainOptions(type: HeadType, given: Partial<TrainOptions>
     throw new UsageError('HEAD_OPTION', 'option "onEpoch" must be a function');
   }
   return options;
+}
+
+/**
+ * The sparse head's defaults: at most 100 L-BFGS iterations (scikit-learn's max_iter) and the penalty
+ * on the summed loss of scikit-learn's C = 10 (the l2 values compared: docs/decisions/lexical-features.md).
+ */
+export const SPARSE_TRAIN_DEFAULTS = { maxIterations: 100, l2: 0.05 } as const satisfies Partial<SparseTrainOptions>;
+
+/** Sparse-head defaults overridden by the options given; throws UsageError naming the bad option. */
+export function resolveSparseTrainOptions(given: Partial<SparseTrainOptions> = {}): SparseTrainOptions {
+  const { maxIterations, ...shared } = { ...SPARSE_TRAIN_DEFAULTS, ...definedOnly(given) };
+  requireInteger('maxIterations', maxIterations, 1);
+  const { l2, classWeight, validationSplit, seed, validationGroups, signal, onEpoch } = resolveTrainOptions(
+    'linear',
+    shared,
+  );
+  return {
+    maxIterations,
+    l2,
+    classWeight,
+    validationSplit,
+    seed,
+    ...definedOnly({ validationGroups, signal, onEpoch }),
+  };
 }
 
 function requireInteger(name: string, value: unknown, min?: number): void {

@@ -81,7 +81,7 @@ export interface Distillation {
 }
 
 /** How soft targets are learned, for `rows`: temperature, alpha, hard labels as one-hot rows (all zero where a row has none). */
-export function distillationOf(y: Targets, rows: Int32Array, numLabels: number): Distillation | undefined {
+function distillationOf(y: Targets, rows: Int32Array, numLabels: number): Distillation | undefined {
   if (y.kind !== 'soft') return undefined;
   const distillation: Distillation = { temperature: y.temperature ?? 1, alpha: y.alpha ?? DEFAULT_ALPHA };
   if (y.labels) {

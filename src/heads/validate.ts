@@ -1,11 +1,12 @@
 /** Checks of head specs, embedding matrices and targets before any tensor is made. */
 import { DataError, ModelError, UsageError } from '../errors.js';
 import type { Matrix } from '../encoders/index.js';
-import type { HeadSpec, SoftTargets, Targets } from './head.js';
+import type { DenseHeadSpec, HeadSpec, SoftTargets, SparseHeadSpec, Targets } from './head.js';
 
 const HEAD_TYPES = ['linear', 'mlp'];
 
 export function assertHeadSpec(spec: HeadSpec): void {
+  if (spec.input !== undefined) assertSparseSpec(spec);
   if (!HEAD_TYPES.includes(spec.type)) {
     throw new ModelError('HEAD_TYPE_UNKNOWN', `unknown head type ${JSON.stringify(spec.type)}`, {
       hint: `use one of: ${HEAD_TYPES.join(', ')}`,
@@ -36,6 +37,31 @@ export function assertHeadSpec(spec: HeadSpec): void {
       );
     }
   }
+}
+
+/** A dense head's spec: sparse ones (checked at run time for callers without types) are refused. */
+export function assertDenseSpec(spec: HeadSpec): asserts spec is DenseHeadSpec {
+  if (spec.input !== undefined)
+    throw new UsageError('HEAD_SPEC', 'a head over sparse rows is made with createSparseHead');
+}
+
+/** A spec's fields before its kind is checked (from a file, or a caller without types). */
+type UncheckedSpec = Omit<DenseHeadSpec, 'input'> & { input?: 'sparse' };
+
+/** A sparse head is linear, never standardised (z-scoring would densify the rows). */
+export function assertSparseSpec(spec: UncheckedSpec): asserts spec is SparseHeadSpec {
+  if (spec.input !== 'sparse')
+    throw new UsageError(
+      'HEAD_SPEC',
+      `head spec "input" must be "sparse" for a sparse head, got ${JSON.stringify(spec.input)}`,
+    );
+  if (spec.type !== 'linear')
+    throw new UsageError('HEAD_SPEC', `a head over sparse rows is "linear", got ${JSON.stringify(spec.type)}`);
+  if (spec.standardize)
+    throw new UsageError(
+      'HEAD_SPEC',
+      'a head over sparse rows cannot standardize its input (it would densify the rows)',
+    );
 }
 
 function requirePositiveInteger(field: string, value: unknown): void {

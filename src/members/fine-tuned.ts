@@ -2,16 +2,16 @@
  * A member whose static encoder is fine-tuned with its head: the same refit skeleton as a frozen
  * member (src/members/refit.ts), plus the tuned encoder that replaces the pretrained one.
  */
-import { type Encoder, StaticEncoder } from '../encoders/index.js';
+import { type Encoder, isTunable, type TunableEncoder } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
 import { type HeadSpec, type Targets, resolveTrainOptions } from '../heads/index.js';
 import { type FineTuneOptions, fineTuneStatic, tokenizeAll, type FineTuneResult } from '../finetune/index.js';
 import type { MemberFitOptions, MemberTraining } from './member.js';
 import { refitEpochCount, trainWithRefit } from './refit.js';
 
-/** UsageError unless `encoder` is a static encoder (the only kind whose table can be tuned). */
-export function assertFineTunable(encoder: Encoder): asserts encoder is StaticEncoder {
-  if (!(encoder instanceof StaticEncoder)) {
+/** UsageError unless `encoder` has a table that can be tuned (static encoders). */
+export function assertFineTunable(encoder: Encoder): asserts encoder is TunableEncoder {
+  if (!isTunable(encoder)) {
     throw new UsageError(
       'FINE_TUNE_UNSUPPORTED',
       `option "fineTune" needs a static (Model2Vec) encoder, not ${encoder.spec.type}`,

@@ -1,15 +1,16 @@
 /** A member whose head trains over the frozen vectors of its encoder (pretrained, TF-IDF, or both). */
 import { type Features, type Matrix, type SparseMatrix, isFittable, isSparseMatrix } from '../encoders/index.js';
 import {
-  isSparseHead,
   type AnyHead,
+  type DenseHeadSpec,
   type HeadSpec,
+  type SparseHeadSpec,
   type Targets,
-  type TrainOptions,
+  type TrainReport,
   createHead,
   createSparseHead,
+  resolveSparseTrainOptions,
   resolveTrainOptions,
-  SPARSE_TRAIN_DEFAULTS,
 } from '../heads/index.js';
 import {
   memberFeatures,
@@ -41,35 +42,18 @@ export async function trainMember(
   const embedded: Features = await memberFeatures(member, texts, options.signal, computed, sparse);
   const embedSeconds = (performance.now() - started) / 1000;
 
-  const spec: HeadSpec = {
-    type,
-    inputDim: embedded.dim,
-    numLabels,
-    multiLabel: targets.kind === 'multi',
-    hidden,
-    dropout,
-    standardize,
-    ...(sparse && { input: 'sparse' as const }),
-  };
-  const resolved = resolveTrainOptions(type, sparse ? { ...SPARSE_TRAIN_DEFAULTS, ...train } : train);
-  const fit = (head: AnyHead, trainOptions: Partial<TrainOptions>) =>
-    isSparseHead(head)
-      ? head.fit(embedded as SparseMatrix, targets, trainOptions)
-      : head.fit(embedded as Matrix, targets, trainOptions);
+  const shape = { inputDim: embedded.dim, numLabels, multiLabel: targets.kind === 'multi', hidden, dropout };
+  const trainer = isSparseMatrix(embedded)
+    ? sparseTrainer({ type: 'linear', ...shape, standardize: false, input: 'sparse' }, embedded, targets, train)
+    : denseTrainer({ type, ...shape, standardize }, embedded, targets, train);
+  const { spec } = trainer;
   const trained = await trainWithRefit({
     heldOut: validationRows.length > 0,
     refit: refit && !spec.multiLabel,
     run: async (earlyStopped) => {
-      const head = sparse ? createSparseHead(spec) : await createHead(spec);
+      const { head, fit } = await trainer.create(earlyStopped);
       try {
-        // The sparse head is fitted to convergence (its iteration cap bounds the refit as well).
-        const report = await fit(
-          head,
-          earlyStopped
-            ? { ...resolved, validationSplit: 0, ...(!sparse && { epochs: refitEpochCount(earlyStopped) }) }
-            : resolved,
-        );
-        return { head, report, dispose: () => head.dispose() };
+        return { head, report: await fit(), dispose: () => head.dispose() };
       } catch (error) {
         head.dispose();
         throw error;
@@ -93,5 +77,46 @@ export async function trainMember(
       refitEpochs: trained.refitReport.epochsRun,
       refitSeconds: trained.refitReport.seconds,
     }),
+  };
+}
+
+/** How one head of the member is made and trained: the early-stopping run, or (given its report) the refit. */
+interface Trainer {
+  spec: HeadSpec;
+  create(earlyStopped?: TrainReport): Promise<{ head: AnyHead; fit: () => Promise<TrainReport> }>;
+}
+
+type TrainSettings = Omit<MemberFitOptions, 'head' | 'hidden' | 'dropout' | 'standardize' | 'refit'>;
+
+function denseTrainer(spec: DenseHeadSpec, x: Matrix, targets: Targets, train: TrainSettings): Trainer {
+  const resolved = resolveTrainOptions(spec.type, train);
+  return {
+    spec,
+    create: async (earlyStopped) => {
+      const head = await createHead(spec);
+      const options = earlyStopped
+        ? { ...resolved, validationSplit: 0, epochs: refitEpochCount(earlyStopped) }
+        : resolved;
+      return { head, fit: () => head.fit(x, targets, options) };
+    },
+  };
+}
+
+/**
+ * The classifier's `epochs` bounds a sparse head's L-BFGS iterations (SPARSE_TRAIN_DEFAULTS when not
+ * given); the head is fitted to convergence, so its iteration cap bounds the refit as well.
+ */
+function sparseTrainer(spec: SparseHeadSpec, x: SparseMatrix, targets: Targets, train: TrainSettings): Trainer {
+  const resolved = resolveSparseTrainOptions({
+    ...train,
+    ...(train.epochs !== undefined && { maxIterations: train.epochs }),
+  });
+  return {
+    spec,
+    create: async (earlyStopped) => {
+      const head = createSparseHead(spec);
+      const options = earlyStopped ? { ...resolved, validationSplit: 0 } : resolved;
+      return { head, fit: () => head.fit(x, targets, options) };
+    },
   };
 }

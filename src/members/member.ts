@@ -5,13 +5,14 @@
  */
 import {
   type EmbedResult,
+  embedAll,
   type Encoder,
   type Features,
   type Matrix,
   type SparseMatrix,
   isSparseEncoder,
   isSparseMatrix,
-  type StaticEncoder,
+  type TunableEncoder,
 } from '../encoders/index.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
 import { UsageError } from '../errors.js';
@@ -61,16 +62,14 @@ interface TrainingCommon {
 export type MemberTraining =
   | (TrainingCommon & { kind: 'frozen' })
   /** `encoder`: the encoder over the tuned table, to use (and own) in place of the pretrained one. */
-  | (TrainingCommon & { kind: 'fine-tuned'; encoder: StaticEncoder })
+  | (TrainingCommon & { kind: 'fine-tuned'; encoder: TunableEncoder })
   /** The fitted scale, and the share of training rows the label texts alone classify correctly. */
   | (TrainingCommon & { kind: 'label-similarity'; labelSimilarity: { scale: number; trainingAccuracy: number } });
 
-export function embedWith(
-  member: Member,
-  texts: readonly string[],
-  signal: AbortSignal | undefined,
-): Promise<EmbedResult> {
-  return member.cache ? member.cache.embed(member.encoder, texts, { signal }) : member.encoder.embed(texts, { signal });
+function embedWith(member: Member, texts: readonly string[], signal: AbortSignal | undefined): Promise<EmbedResult> {
+  return member.cache
+    ? member.cache.embed(member.encoder, texts, { signal })
+    : embedAll(member.encoder, texts, { signal });
 }
 
 /**
@@ -96,13 +95,12 @@ export async function memberFeatures(
 
 /** The head's probabilities for `x`; a dense head given sparse rows (or the reverse) is a UsageError. */
 export function predictMember(head: AnyHead, x: Matrix | SparseMatrix): Float32Array {
-  if (isSparseHead(head) !== isSparseMatrix(x)) {
-    throw new UsageError(
-      'HEAD_INPUT_KIND',
-      `the head reads ${isSparseHead(head) ? 'sparse' : 'dense'} rows but was given ${isSparseMatrix(x) ? 'sparse' : 'dense'} ones`,
-    );
-  }
-  return isSparseHead(head) ? head.predictProba(x as SparseMatrix) : head.predictProba(x as Matrix);
+  if (isSparseHead(head) && isSparseMatrix(x)) return head.predictProba(x);
+  if (!isSparseHead(head) && !isSparseMatrix(x)) return head.predictProba(x);
+  throw new UsageError(
+    'HEAD_INPUT_KIND',
+    `the head reads ${isSparseHead(head) ? 'sparse' : 'dense'} rows but was given ${isSparseMatrix(x) ? 'sparse' : 'dense'} ones`,
+  );
 }
 
 /** The rows of `x` listed in `rows`, as a matrix. */

@@ -25,8 +25,12 @@ import {
   type Encoder,
   type EncoderSpec,
   DEFAULT_TFIDF_OPTIONS,
-  DEFAULT_DENSE_WEIGHT,
   createEncoder,
+  isLexicalSpec,
+  isTunable,
+  isTunedSpec,
+  lexicalName,
+  tfidfWithEmbeddingsOf,
   type EncoderChoice,
   type EncoderLoadOptions,
 } from '../encoders/index.js';
@@ -165,20 +169,17 @@ async function trainAutoWith(
   });
 
   const primary = encoder.spec;
-  if (primary.type === 'tfidf' || primary.type === 'concat') {
+  if (isLexicalSpec(primary)) {
     return single(
       `the encoder is TF-IDF already: nothing to fuse${isMultiLabelInput(labels) ? ' (multi-label data)' : ''}`,
     );
   }
-  // The TF-IDF member reads sparse rows (src/heads/sparse-linear.ts): its full vocabulary costs seconds, not gigabytes.
+  // The TF-IDF member reads sparse rows (src/heads/sparse/linear.ts): its full vocabulary costs seconds, not gigabytes.
   const tfidf: EncoderSpec = { type: 'tfidf', ...DEFAULT_TFIDF_OPTIONS };
   // TF-IDF with a static encoder's embeddings appended (one regression over both) stands beside a
   // static encoder's head; a transformer gets plain TF-IDF, since a second transformer pass would
   // double the cost of every prediction.
-  const withEmbeddings: EncoderSpec | undefined =
-    primary.type === 'static' && !primary.tuned
-      ? { type: 'concat', tfidf: { ...DEFAULT_TFIDF_OPTIONS }, dense: primary, denseWeight: DEFAULT_DENSE_WEIGHT }
-      : undefined;
+  const withEmbeddings = tfidfWithEmbeddingsOf(primary);
   const lexical = withEmbeddings ?? tfidf;
   const counted = (wantFineTune: boolean) =>
     budgetSeconds === undefined
@@ -246,7 +247,7 @@ async function trainAutoWith(
   // A static encoder is fine-tuned with its head (an explicit fit.fineTune wins) and also kept
   // frozen; the held-out choice takes TF-IDF mixed with either of them, never both (why:
   // docs/decisions/auto-recipe.md).
-  let tune = fit.fineTune === undefined && primary.type === 'static';
+  let tune = fit.fineTune === undefined && isTunable(encoder);
   const plan = counted(tune);
   if (plan) {
     work = plan.work;
@@ -298,7 +299,7 @@ async function trainAutoWith(
       return single(`${skipped}the TF-IDF member did not finish within the ${budgetSeconds} s budget`);
     }
     const names = classifier.encoders.map((e, i) =>
-      i === 1 ? lexicalName(e.spec) : e.spec.type === 'static' && e.spec.tuned ? 'fine-tuned' : 'pretrained',
+      i === 1 ? lexicalName(e.spec) : isTunedSpec(e.spec) ? 'fine-tuned' : 'pretrained',
     );
     // The static head not chosen (and TF-IDF, if unused) need not be saved, loaded or run.
     await classifier.dropUnusedMembers();
@@ -412,7 +413,3 @@ const EITHER_TUNED_OR_FROZEN: number[][] = Array.from({ length: 11 }, (_, k) => 
           [0, t, w],
         ],
 );
-
-function lexicalName(spec: EncoderSpec): string {
-  return spec.type === 'concat' ? 'tfidf+embeddings' : 'tfidf';
-}

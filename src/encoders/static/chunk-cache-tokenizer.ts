@@ -13,7 +13,7 @@
  */
 import type { Tokenizer } from '@huggingface/tokenizers';
 
-export const DEFAULT_CHUNK_CACHE_ENTRIES = 100_000;
+const DEFAULT_CHUNK_CACHE_ENTRIES = 100_000;
 /** Longer chunks are encoded uncached, which bounds the cache's memory (~25 MB at 100k entries). */
 export const MAX_CACHED_CHUNK_LENGTH = 64;
 

@@ -22,7 +22,7 @@ import {
 
 export const DEFAULT_STATIC_MODEL = 'potion-base-4m-int8';
 /** The Hugging Face hub repository the default model was quantised from. */
-export const DEFAULT_STATIC_HUB_ID = 'minishlab/potion-base-4M';
+const DEFAULT_STATIC_HUB_ID = 'minishlab/potion-base-4M';
 
 export interface ResolveModelOptions {
   /** `--model-dir`: the model's own directory, or a folder holding `<name>/`. Searched alone when given. */

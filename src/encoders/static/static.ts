@@ -8,7 +8,14 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { DataError, UsageError } from '../../errors.js';
-import type { EmbedOptions, EmbedResult, EncoderSpec, TextInfo, VocabularyEncoder } from '../encoder.js';
+import type {
+  EmbedOptions,
+  EmbedResult,
+  EncoderSpec,
+  TextInfo,
+  TunableEncoder,
+  VocabularyEncoder,
+} from '../encoder.js';
 import { fingerprintParts } from '../fingerprint.js';
 import { roundToFloat16 } from './float16.js';
 import { loadTable, loadTokenizer, readModelFile, readVerified, TABLE_TENSOR } from './model-files.js';
@@ -47,12 +54,12 @@ export interface TunedTableFiles {
   tokenizer: string;
 }
 
-export const TUNED_TABLE_FILES: TunedTableFiles = {
+const TUNED_TABLE_FILES: TunedTableFiles = {
   table: 'tuned-table.safetensors',
   tokenizer: 'tuned-tokenizer.json',
 };
 
-export class StaticEncoder implements VocabularyEncoder {
+export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
   readonly spec: EncoderSpec;
   readonly dim: number;
   readonly maxTokens: number;
@@ -146,6 +153,10 @@ export class StaticEncoder implements VocabularyEncoder {
       base.modelName,
       true,
     );
+  }
+
+  withTable(table: Float32Array): StaticEncoder {
+    return StaticEncoder.fromTable(this, table);
   }
 
   private get modelName(): string {

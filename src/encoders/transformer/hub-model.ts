@@ -35,7 +35,7 @@ function transformerFiles(dtype: TransformerDtype): string[] {
 }
 
 /** The cache folder of `name` when it is a hub id with a complete download; nothing is read but its manifest's presence. */
-export function cachedHubModel(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+function cachedHubModel(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const ref = parseHubRef(name);
   if (!ref) return undefined;
   const dir = cachedModelDir(cacheRoot(env), ref);

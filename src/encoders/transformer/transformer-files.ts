@@ -27,7 +27,7 @@ const ONNX_FILE_BY_DTYPE: Record<TransformerDtype, string> = {
   q4: 'model_q4.onnx',
 };
 
-export const TRANSFORMER_DTYPES = Object.keys(ONNX_FILE_BY_DTYPE) as TransformerDtype[];
+const TRANSFORMER_DTYPES = Object.keys(ONNX_FILE_BY_DTYPE) as TransformerDtype[];
 
 /** The ONNX file transformers.js loads for `dtype`, relative to the model folder. */
 export function onnxFileFor(dtype: TransformerDtype): string {

@@ -2,7 +2,14 @@
  * Face of heads/ for the folders that train in TensorFlow.js (finetune/, export/): the epoch loop,
  * losses and networks. Kept apart from heads/index.ts so the published types stay free of TensorFlow.js.
  */
-export { fitNetwork } from '../fit-network.js';
+export {
+  affineOfActivations,
+  crossEntropy,
+  distillationLoss,
+  fitNetwork,
+  type Network,
+  TfHead,
+} from '../dense/index.js';
 export {
   divergenceCheck,
   EarlyStopping,
@@ -14,6 +21,3 @@ export {
   type Snapshots,
   variableSnapshots,
 } from '../loop.js';
-export { crossEntropy, distillationLoss } from '../loss.js';
-export { affineOfActivations, type Network } from '../network.js';
-export { TfHead } from '../tf-head.js';

@@ -1,9 +1,9 @@
 /** Batched inference, so large inputs never need one huge tensor. */
-import type { Tf } from '../backend/index.js';
-import type { Matrix } from '../encoders/index.js';
-import { DataError } from '../errors.js';
+import type { Tf } from '../../backend/index.js';
+import type { Matrix } from '../../encoders/index.js';
+import { DataError } from '../../errors.js';
 import type { Network } from './network.js';
-import { gatherRows, type Standardization } from './standardize.js';
+import { gatherRows, type Standardization } from '../standardize.js';
 
 export const PREDICT_BATCH_ROWS = 4096;
 

@@ -1,6 +1,6 @@
 /** Weighted cross-entropy on logits, averaged over the batch like Keras' sample weights. */
 import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs-core';
-import type { Tf } from '../backend/index.js';
+import type { Tf } from '../../backend/index.js';
 
 /**
  * Single-label: softmax cross-entropy per row; multi-label: sigmoid binary cross-entropy per row and

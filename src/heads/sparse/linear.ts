@@ -4,24 +4,23 @@
  * scikit-learn's LogisticRegression is. A gradient costs one pass over the non-zeros, so a
  * vocabulary of 100k+ terms trains in seconds where dense rows cost minutes and gigabytes.
  * Weights start at zero and every row is used in every iteration: the result depends on the seed
- * only through the validation split. Fitted to convergence (or `epochs` iterations), as
+ * only through the validation split. Fitted to convergence (or `maxIterations` iterations), as
  * scikit-learn does: the L2 penalty is the regulariser. The validation loss is reported after every
  * iteration but does not stop the fit (stopping at its minimum underfits small sets: see
  * docs/decisions/lexical-features.md).
  */
-import type { SparseMatrix } from '../encoders/index.js';
-import { DataError, UsageError } from '../errors.js';
-import type { EpochLog, HeadSpec, SparseHead, Targets, TrainOptions, TrainReport } from './head.js';
-import { resolveTrainOptions } from './options.js';
-import { minimizeLbfgs } from './sparse-lbfgs.js';
-import { linearObjective, linearProbabilities, type LinearShape, type SparsePart } from './sparse-objective.js';
-import { writeSparseHead } from './sparse-persist.js';
-import { assertSparseMatrix, assertSparseSpec } from './sparse-validate.js';
-import { validationSplit } from './split.js';
-import { balancedWeights, denseTargets } from './targets.js';
-import { DEFAULT_THRESHOLD, tuneThresholds } from './thresholds.js';
-import { assertTargets } from './validate.js';
-import { definedOnly } from '../util/index.js';
+import type { SparseMatrix } from '../../encoders/index.js';
+import { DataError, UsageError } from '../../errors.js';
+import type { EpochLog, SparseHead, SparseHeadSpec, SparseTrainOptions, Targets, TrainReport } from '../head.js';
+import { resolveSparseTrainOptions } from '../options.js';
+import { minimizeLbfgs } from './lbfgs.js';
+import { linearObjective, linearProbabilities, type LinearShape, type SparsePart } from './objective.js';
+import { writeSparseHead } from './persist.js';
+import { assertSparseMatrix } from './validate.js';
+import { validationSplit } from '../split.js';
+import { balancedWeights, denseTargets } from '../targets.js';
+import { DEFAULT_THRESHOLD, tuneThresholds } from '../thresholds.js';
+import { assertSparseSpec, assertTargets } from '../validate.js';
 
 /** Memory for L-BFGS's curvature pairs; fewer pairs are kept for very wide weight vectors. */
 const LBFGS_MEMORY_BYTES = 512 * 1024 * 1024;
@@ -30,12 +29,6 @@ const MIN_LBFGS_PAIRS = 3;
 /** Stop once an iteration improves the objective by less than this fraction. */
 const RELATIVE_TOLERANCE = 1e-6;
 
-/**
- * At most 100 L-BFGS iterations (scikit-learn's max_iter); the penalty on the summed loss is
- * scikit-learn's C = 10 (the l2 values compared: docs/decisions/lexical-features.md).
- */
-export const SPARSE_TRAIN_DEFAULTS: Readonly<Partial<TrainOptions>> = { l2: 0.05, epochs: 100 };
-
 export interface SparseTrainedState {
   /** `[inputDim, numLabels]` row-major weights followed by `numLabels` biases. */
   parameters: Float32Array;
@@ -43,11 +36,11 @@ export interface SparseTrainedState {
 }
 
 export class SparseLinearHead implements SparseHead {
-  readonly spec: HeadSpec;
+  readonly spec: SparseHeadSpec;
   /** `weights`: the float32 parameters widened once, so prediction runs in float64 like training. */
   private state: (SparseTrainedState & { weights: Float64Array }) | undefined;
 
-  constructor(spec: HeadSpec, trained?: SparseTrainedState) {
+  constructor(spec: SparseHeadSpec, trained?: SparseTrainedState) {
     assertSparseSpec(spec);
     this.spec = Object.freeze({ ...spec });
     if (trained) this.setState(trained);
@@ -58,11 +51,11 @@ export class SparseLinearHead implements SparseHead {
   }
 
   /**
-   * Trains from zero weights (a second call replaces the previous ones); `epochs` bounds the L-BFGS
-   * iterations, `learningRate` and `batchSize` do not apply. On abort the signal's reason is thrown
+   * Trains from zero weights (a second call replaces the previous ones); `maxIterations` bounds the
+   * L-BFGS iterations. On abort the signal's reason is thrown
    * and the head keeps its previous state.
    */
-  async fit(x: SparseMatrix, y: Targets, given?: Partial<TrainOptions>): Promise<TrainReport> {
+  async fit(x: SparseMatrix, y: Targets, given?: Partial<SparseTrainOptions>): Promise<TrainReport> {
     const started = performance.now();
     const { spec } = this;
     assertSparseMatrix(x, spec.inputDim);
@@ -72,8 +65,7 @@ export class SparseLinearHead implements SparseHead {
         'HEAD_TARGETS',
         'a head over sparse rows learns hard labels only, not soft (distillation) targets',
       );
-    const defined = definedOnly(given ?? {});
-    const options = resolveTrainOptions(spec.type, { ...SPARSE_TRAIN_DEFAULTS, ...defined });
+    const options = resolveSparseTrainOptions(given);
     options.signal?.throwIfAborted();
 
     const shape: LinearShape = { dim: spec.inputDim, numLabels: spec.numLabels, multiLabel: spec.multiLabel };
@@ -94,7 +86,7 @@ export class SparseLinearHead implements SparseHead {
       Math.min(MAX_LBFGS_PAIRS, Math.floor(LBFGS_MEMORY_BYTES / (16 * w.length))),
     );
     await minimizeLbfgs((point, gradient) => linearObjective(train, point, shape, options.l2, gradient), w, {
-      maxIterations: options.epochs,
+      maxIterations: options.maxIterations,
       memory: pairs,
       relativeTolerance: RELATIVE_TOLERANCE,
       signal: options.signal,

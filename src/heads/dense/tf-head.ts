@@ -1,24 +1,24 @@
 /** The one Head implementation: `linear` and `mlp` differ only in the network `buildNetwork` makes. */
-import type { Tf } from '../backend/index.js';
-import type { Matrix } from '../encoders/index.js';
-import { UsageError } from '../errors.js';
-import type { DenseLayerParameters, Head, HeadSpec, Targets, TrainOptions, TrainReport } from './head.js';
+import type { Tf } from '../../backend/index.js';
+import type { Matrix } from '../../encoders/index.js';
+import { UsageError } from '../../errors.js';
+import type { DenseLayerParameters, Head, DenseHeadSpec, Targets, TrainOptions, TrainReport } from '../head.js';
 import { fitNetwork, type TrainedState } from './fit-network.js';
-import { resolveTrainOptions } from './options.js';
+import { resolveTrainOptions } from '../options.js';
 import { writeHead } from './persist.js';
 import { predictProbabilities } from './predict.js';
-import { fitStandardization, gatherRows, type Standardization } from './standardize.js';
-import { rowTargets } from './targets.js';
+import { fitStandardization, gatherRows, type Standardization } from '../standardize.js';
+import { rowTargets } from '../targets.js';
 import { trainNetwork, type TrainingPart } from './train.js';
-import { assertMatrix, assertTargets } from './validate.js';
+import { assertMatrix, assertTargets } from '../validate.js';
 
 export class TfHead implements Head {
-  readonly spec: HeadSpec;
+  readonly spec: DenseHeadSpec;
   private state: TrainedState | undefined;
 
   constructor(
     private readonly tf: Tf,
-    spec: HeadSpec,
+    spec: DenseHeadSpec,
     trained?: TrainedState,
   ) {
     this.spec = Object.freeze({ ...spec });

@@ -5,9 +5,9 @@
  */
 import type { GradSaveFunc, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { Tf } from '../backend/index.js';
-import { ModelError } from '../errors.js';
-import type { HeadSpec } from './head.js';
+import type { Tf } from '../../backend/index.js';
+import { ModelError } from '../../errors.js';
+import type { DenseHeadSpec } from '../head.js';
 
 const HIDDEN = 'hidden';
 const LOGITS = 'logits';
@@ -30,7 +30,7 @@ export interface Network {
 }
 
 /** A freshly initialised network: Glorot-uniform kernels seeded from `nextSeed`, zero biases. */
-export function buildNetwork(tf: Tf, spec: HeadSpec, nextSeed: () => number): Network {
+export function buildNetwork(tf: Tf, spec: DenseHeadSpec, nextSeed: () => number): Network {
   const model = tf.sequential({ name: `${spec.type}_head` });
   const kernelInitializer = () => tf.initializers.glorotUniform({ seed: nextSeed() });
   if (spec.type === 'mlp') {
@@ -58,7 +58,7 @@ export function buildNetwork(tf: Tf, spec: HeadSpec, nextSeed: () => number): Ne
 }
 
 /** Wraps a built or loaded model, checking it has the layers and shapes `spec` describes. */
-export function networkFromModel(tf: Tf, model: LayersModel, spec: HeadSpec): Network {
+export function networkFromModel(tf: Tf, model: LayersModel, spec: DenseHeadSpec): Network {
   const hidden = spec.type === 'mlp' ? denseVariables(model, HIDDEN, spec.inputDim, spec.hidden) : undefined;
   const output = denseVariables(model, LOGITS, hidden ? spec.hidden : spec.inputDim, spec.numLabels);
   const dense = hidden ? [hidden, output] : [output];

@@ -4,7 +4,7 @@
  * L-BFGS over typed arrays with a per-iteration callback and an abort signal; scikit-learn's
  * LogisticRegression uses the same method (scipy's L-BFGS-B) by default.
  */
-import { eventLoopCheckpoint } from '../util/index.js';
+import { eventLoopCheckpoint } from '../../util/index.js';
 
 /** Writes the gradient at `w` into `gradient` and returns the objective. */
 export type Objective = (w: Float64Array, gradient: Float64Array) => number;

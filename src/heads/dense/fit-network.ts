@@ -4,16 +4,16 @@
  * in one `_train` with a `freeze` flag: hold out validation rows, standardise on the training
  * rows, build the seeded network, train it, tune multi-label thresholds on the held-out rows.
  */
-import type { Tf } from '../backend/index.js';
-import type { Matrix } from '../encoders/index.js';
-import { createRng, type Rng } from '../util/index.js';
-import type { HeadSpec, Targets, TrainOptions, TrainReport } from './head.js';
+import type { Tf } from '../../backend/index.js';
+import type { Matrix } from '../../encoders/index.js';
+import { createRng, type Rng } from '../../util/index.js';
+import type { DenseHeadSpec, Targets, TrainOptions, TrainReport } from '../head.js';
 import { buildNetwork, type Network } from './network.js';
 import { predictProbabilities } from './predict.js';
-import { validationSplit, type ValidationSplit } from './split.js';
-import type { Standardization } from './standardize.js';
-import { denseTargets } from './targets.js';
-import { DEFAULT_THRESHOLD, tuneThresholds } from './thresholds.js';
+import { validationSplit, type ValidationSplit } from '../split.js';
+import type { Standardization } from '../standardize.js';
+import { denseTargets } from '../targets.js';
+import { DEFAULT_THRESHOLD, tuneThresholds } from '../thresholds.js';
 
 /** What a trained TfHead holds. */
 export interface TrainedState {
@@ -33,7 +33,7 @@ export interface InputTraining {
 
 export async function fitNetwork(
   tf: Tf,
-  spec: HeadSpec,
+  spec: DenseHeadSpec,
   targets: Targets,
   options: TrainOptions,
   prepare: (split: ValidationSplit) => InputTraining,

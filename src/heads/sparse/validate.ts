@@ -1,23 +1,6 @@
-/** Checks of sparse head specs and CSR inputs, before any training or prediction. */
-import type { SparseMatrix } from '../encoders/index.js';
-import { DataError, UsageError } from '../errors.js';
-import type { HeadSpec } from './head.js';
-
-/** A sparse head is linear, never standardised (z-scoring would densify the rows). */
-export function assertSparseSpec(spec: HeadSpec): void {
-  if (spec.input !== 'sparse')
-    throw new UsageError(
-      'HEAD_SPEC',
-      `head spec "input" must be "sparse" for a sparse head, got ${JSON.stringify(spec.input)}`,
-    );
-  if (spec.type !== 'linear')
-    throw new UsageError('HEAD_SPEC', `a head over sparse rows is "linear", got ${JSON.stringify(spec.type)}`);
-  if (spec.standardize)
-    throw new UsageError(
-      'HEAD_SPEC',
-      'a head over sparse rows cannot standardize its input (it would densify the rows)',
-    );
-}
+/** Checks of CSR inputs, before any training or prediction. */
+import type { SparseMatrix } from '../../encoders/index.js';
+import { DataError, UsageError } from '../../errors.js';
 
 /** Shape agrees with `inputDim`, the CSR arrays are consistent and every value is finite; names the first bad row. */
 export function assertSparseMatrix(x: SparseMatrix, inputDim: number, name = 'x'): void {

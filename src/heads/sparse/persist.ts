@@ -5,9 +5,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelError } from '../errors.js';
-import { asFileSource, type FileSource } from '../util/index.js';
-import { HEAD_FILE, readBytes, WEIGHTS_FILE, writeHeadState, type HeadState } from './persist.js';
+import { ModelError } from '../../errors.js';
+import { asFileSource, type FileSource } from '../../util/index.js';
+import { HEAD_FILE, readBytes, WEIGHTS_FILE, writeHeadState, type HeadState } from '../head-file.js';
 
 export async function writeSparseHead(dir: string, state: HeadState, parameters: Float32Array): Promise<string[]> {
   await mkdir(dir, { recursive: true });

@@ -5,10 +5,10 @@
  * failure nor abort leaks tensors.
  */
 import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs-core';
-import type { Tf } from '../backend/index.js';
-import type { Rng } from '../util/index.js';
+import type { Tf } from '../../backend/index.js';
+import type { Rng } from '../../util/index.js';
 import { copyRows, dropoutMask } from './batch.js';
-import type { HeadSpec, TrainOptions, TrainReport } from './head.js';
+import type { DenseHeadSpec, TrainOptions, TrainReport } from '../head.js';
 import {
   divergenceCheck,
   EarlyStopping,
@@ -17,10 +17,10 @@ import {
   readHeldOutMetrics,
   runEpochs,
   variableSnapshots,
-} from './loop.js';
+} from '../loop.js';
 import { crossEntropy, distillationLoss, l2Penalty } from './loss.js';
 import type { Network } from './network.js';
-import type { Distillation } from './targets.js';
+import type { Distillation } from '../targets.js';
 
 /** Rows already standardised, with dense targets and optional loss weights. */
 export interface TrainingPart {
@@ -44,7 +44,7 @@ interface PartTensors {
 export async function trainNetwork(
   tf: Tf,
   net: Network,
-  spec: HeadSpec,
+  spec: DenseHeadSpec,
   train: TrainingPart,
   validation: TrainingPart | undefined,
   options: TrainOptions,
@@ -134,7 +134,7 @@ export async function trainNetwork(
   }
 }
 
-function partLoss(tf: Tf, logits: Tensor2D, part: PartTensors, spec: HeadSpec): Scalar {
+function partLoss(tf: Tf, logits: Tensor2D, part: PartTensors, spec: DenseHeadSpec): Scalar {
   return part.distillation
     ? distillationLoss(tf, logits, part.targets, part.hardTargets, part.weights, part.distillation)
     : crossEntropy(tf, logits, part.targets, part.weights, spec.multiLabel);

@@ -4,7 +4,7 @@
  * `numLabels` biases. Single-label: softmax cross-entropy; multi-label: per-label sigmoid
  * binary cross-entropy.
  */
-import type { SparseMatrix } from '../encoders/index.js';
+import type { SparseMatrix } from '../../encoders/index.js';
 
 export interface LinearShape {
   dim: number;
