@@ -1,5 +1,4 @@
 /** Face of heads/dense/: the heads over dense rows, trained in TensorFlow.js. */
-export { copyRows, dropoutMask } from './batch.js';
 export { fitNetwork } from './fit-network.js';
 export { crossEntropy, distillationLoss } from './loss.js';
 export { affineOfActivations, buildNetwork, type Network, networkFromModel } from './network.js';

@@ -7,7 +7,7 @@
 import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import type { Tf } from '../../backend/index.js';
 import type { Rng } from '../../util/index.js';
-import { copyRows, dropoutMask } from './batch.js';
+import { copyRows, dropoutMask } from '../batch.js';
 import type { DenseHeadSpec, TrainOptions, TrainReport } from '../head.js';
 import {
   divergenceCheck,

@@ -2,7 +2,7 @@
  * Mini-batches built in JS: rows are copied out and uploaded, which is cheaper than tf.gather/slice
  * on the WASM backend (they copy or walk the whole source tensor).
  */
-import type { Rng } from '../../util/index.js';
+import type { Rng } from '../util/index.js';
 
 /** The given rows of a row-major array whose rows are `width` long. */
 export function copyRows(source: Float32Array, width: number, rows: Int32Array): Float32Array {
