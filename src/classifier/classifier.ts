@@ -320,11 +320,12 @@ export class TextClassifier {
   }
 
   /**
-   * Removes the fused members whose weight is 0 (never the primary), so that predictions, the
-   * checkpoint and loading it no longer need them; probabilities are unchanged.
+   * Removes the members whose weight is 0, the primary included (the first member left becomes the
+   * primary), and the encoders only they used, so that predictions, the checkpoint and loading it
+   * no longer need them; probabilities are unchanged.
    */
   async dropUnusedMembers(): Promise<void> {
-    const unused = this.members.filter((_, i) => i > 0 && this.mix.weights[i] === 0);
+    const unused = this.members.filter((_, i) => this.mix.weights[i] === 0);
     if (unused.length === 0) return;
     this.mix = withoutUnused(this.mix);
     for (const member of unused) {
