@@ -34,6 +34,7 @@ import {
 import { fitMembers, type TrainedState } from './fit.js';
 import type { FitOptions } from './options.js';
 import type { FitReport } from './report.js';
+import { definedOnly } from '../util/index.js';
 
 export class TextClassifier {
   private labelList: string[] = [];
@@ -157,7 +158,13 @@ export class TextClassifier {
    * with the auto recipe, or with `recipe: 'single'` one head per encoder (see FitOptions.recipe).
    */
   async fit(texts: readonly string[], labels: LabelInput, options: FitOptions = {}): Promise<FitReport> {
-    const { recipe = this.members.length === 1 ? 'auto' : 'single', budgetSeconds, onStage, ...fitOptions } = options;
+    const {
+      recipe = this.members.length === 1 ? 'auto' : 'single',
+      budgetSeconds,
+      keepEnsemble,
+      onStage,
+      ...fitOptions
+    } = options;
     if (recipe !== 'auto' && recipe !== 'single') {
       throw new UsageError('UNKNOWN_RECIPE', `unknown recipe ${JSON.stringify(recipe)}`, {
         hint: "use 'auto' (the default) or 'single'",
@@ -180,7 +187,7 @@ export class TextClassifier {
     }
     return this.fitAuto(texts, task, {
       ...fitOptions,
-      ...(budgetSeconds !== undefined && { budgetSeconds }),
+      ...definedOnly({ budgetSeconds, keepEnsemble }),
       ...(onStage && { onStage }),
     });
   }
@@ -190,7 +197,7 @@ export class TextClassifier {
    * members over to this one, which keeps owning the encoder it was created with.
    */
   private async fitAuto(texts: readonly string[], labels: LabelInput, options: FitOptions): Promise<FitReport> {
-    const { budgetSeconds, onStage, labelTexts, signal, ...fit } = options;
+    const { budgetSeconds, keepEnsemble, onStage, labelTexts, signal, ...fit } = options;
     // Imported when used: the recipe builds on this class.
     const { trainAuto } = await import('../recipes/auto.js');
     const [member] = this.members;
@@ -199,7 +206,7 @@ export class TextClassifier {
       encoder: base.encoder,
       ...(base.cache && { cache: base.cache }),
       fit,
-      ...(budgetSeconds !== undefined && { budgetSeconds }),
+      ...definedOnly({ budgetSeconds, keepEnsemble }),
       ...(labelTexts && { labelTexts }),
       ...(signal && { signal }),
       ...(onStage && { onStage }),

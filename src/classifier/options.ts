@@ -23,6 +23,8 @@ export interface FitOptions extends Partial<TrainOptions> {
   recipe?: Recipe;
   /** The auto recipe's time budget in seconds (default 300). */
   budgetSeconds?: number;
+  /** The auto recipe keeps its fused ensemble rather than a distilled student that scores as well (src/recipes/auto-student.ts). */
+  keepEnsemble?: boolean;
   /** The auto recipe's progress messages (which members it trains, what it chose). */
   onStage?: (message: string) => void;
   head?: HeadType;
@@ -77,6 +79,7 @@ type Scope = 'classifier' | 'primary' | 'shared';
 const OPTION_SCOPES = {
   recipe: 'classifier',
   budgetSeconds: 'classifier',
+  keepEnsemble: 'classifier',
   onStage: 'classifier',
   calibrate: 'classifier',
   fusionWeights: 'classifier',

@@ -177,9 +177,10 @@ export function duration(name: string) {
 export interface RecipeFlags {
   recipe: Recipe;
   budget?: number;
+  keepEnsemble?: boolean;
 }
 
-/** --recipe and --budget: how the classifier is put together. */
+/** --recipe, --budget and --keep-ensemble: how the classifier is put together. */
 export function addRecipeOptions(command: Command): Command {
   return command
     .addOption(
@@ -194,6 +195,10 @@ export function addRecipeOptions(command: Command): Command {
       '--budget <duration>',
       'time budget of the auto recipe (e.g. 60s, 2m; default 5m); past it fine-tuning, then the TF-IDF member, is dropped',
       duration('--budget'),
+    )
+    .option(
+      '--keep-ensemble',
+      'auto: keep the fused ensemble even when one fast distilled student scores as well on held-out rows',
     );
 }
 

@@ -31,6 +31,7 @@ import { isMultiLabelInput, type LabelInput } from '../labels.js';
 import { DataError } from '../errors.js';
 import { checkTrainingTask, trainableTask } from '../data/index.js';
 import { chooseMultiLabelHead, type HeadCandidate } from './multi-label-choice.js';
+import { withStudent, type StudentChoice } from './auto-student.js';
 import type { LabelTexts } from '../members/index.js';
 import { definedOnly } from '../util/index.js';
 
@@ -60,20 +61,25 @@ export interface AutoOptions extends EncoderLoadOptions {
   minFusionExamples?: number;
   /** What stands for each label in the few-shot label-similarity prior (default: the label names as words). */
   labelTexts?: LabelTexts;
+  /** Keep the fused ensemble even when a distilled student scores as well on held-out rows (auto-student.ts). */
+  keepEnsemble?: boolean;
   signal?: AbortSignal;
   onStage?: (message: string) => void;
 }
 
 export interface AutoReport {
   recipe: 'auto';
-  /** 'pretrained', 'fine-tuned' (the pretrained encoder with its table tuned), 'tfidf' or 'fusion'. */
+  /** 'pretrained', 'fine-tuned' (the pretrained encoder with its table tuned), 'tfidf', 'fusion' or 'student' (distilled from the fusion). */
   chosen: string;
   reason: string;
   weights: number[];
   encoders: string[];
   budgetSeconds: number;
   seconds: number;
+  /** The fit of the ensemble (the student's teacher, when the student was kept). */
   fit: FitReport;
+  /** The distilled student's held-out check, when one was trained. */
+  student?: StudentChoice;
 }
 
 export async function trainAuto(
@@ -109,6 +115,7 @@ async function trainAutoWith(
     fit = {},
     minFusionExamples = MIN_FUSION_EXAMPLES,
     labelTexts,
+    keepEnsemble = false,
     signal,
     onStage,
     ...load
@@ -296,7 +303,11 @@ async function trainAutoWith(
       if (alone) scores.push(`${name} alone ${scored(alone)}`);
     });
     const reason = `${skipped}the ${names.join('/')} mix with the lowest held-out log-loss (of ${choice.candidates.filter((c) => c.priorAlpha === 0).length}), then the prior correction with the best macro-F1 expected under its calibrated held-out probabilities (${scores.join('; ')})`;
-    return { classifier, report: summary(report, chosen, reason) };
+    const fused = { classifier, report: summary(report, chosen, reason) };
+    // Only when the table could be fine-tuned within the budget: the student is a fine-tuned table.
+    if (!tune || keepEnsemble) return fused;
+    const context = { encoder, cache, texts, labels: labels as readonly string[], fit: fitOptions, signal, onStage };
+    return withStudent(fused, context);
   }
 }
 

@@ -106,6 +106,7 @@ export function registerTrain(program: Command): void {
             modelDir: flags.modelDir,
             allowDownload: flags.allowDownload,
             budgetSeconds: flags.budget,
+            keepEnsemble: flags.keepEnsemble,
             fit,
             labelTexts,
             signal,
