@@ -18,7 +18,11 @@ const probe = ['Operating profit rose to EUR 13.1 mn.', 'The company said it wil
 
 describe("auto's distilled student", () => {
   it('is checked against the fused ensemble on its held-out rows, and the report says which was kept and why', async () => {
-    const { classifier, report } = await trainAuto(texts, labels, { fit: { seed: SEED }, minFusionExamples: 0 });
+    const { classifier, report } = await trainAuto(texts, labels, {
+      fit: { seed: SEED },
+      minFusionExamples: 0,
+      student: true,
+    });
     const student = report.student!;
     const encoder = await createEncoder('potion');
     const { heldOut } = heldOutRows(encoder, texts, encodeTargets(labels, classifier.labels), 3, {
@@ -41,12 +45,13 @@ describe("auto's distilled student", () => {
 
   it('replaces the ensemble only when it keeps up: a kept student is one fine-tuned head that saves and loads alone', async () => {
     const encoder = await createEncoder('potion');
-    const { classifier: ensemble } = await trainAuto(texts, labels, {
+    // Off by default: the ensemble is returned as trained.
+    const { classifier: ensemble, report } = await trainAuto(texts, labels, {
       encoder,
       fit: { seed: SEED },
       minFusionExamples: 0,
-      keepEnsemble: true,
     });
+    expect(report.student).toBeUndefined();
     expect(ensemble.encoders.length).toBeGreaterThan(1);
     const context = { encoder, cache: undefined, texts, labels, fit: { seed: SEED, priorCorrection: true } };
     const beaten = await distilStudent(ensemble, { ...context, ensembleScores: { macroF1: 1, logLoss: 0 } });

@@ -21,12 +21,7 @@ function heldOutScores(reason: string): Record<string, number> {
 
 describe('the auto recipe', () => {
   it('fuses fine-tuned or frozen potion with TF-IDF+embeddings, says what it chose and why, and saves a loadable checkpoint', async () => {
-    const { classifier, report } = await trainAuto(texts, labels, {
-      fit: { seed: 0 },
-      minFusionExamples: 0,
-      keepEnsemble: true,
-    });
-    expect(report.student).toBeUndefined();
+    const { classifier, report } = await trainAuto(texts, labels, { fit: { seed: 0 }, minFusionExamples: 0 });
     expect(report.encoders).toEqual([
       'static:potion-base-4m-int8 (fine-tuned)',
       'tfidf+static:potion-base-4m-int8',

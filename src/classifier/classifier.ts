@@ -161,7 +161,7 @@ export class TextClassifier {
     const {
       recipe = this.members.length === 1 ? 'auto' : 'single',
       budgetSeconds,
-      keepEnsemble,
+      student,
       onStage,
       ...fitOptions
     } = options;
@@ -187,7 +187,7 @@ export class TextClassifier {
     }
     return this.fitAuto(texts, task, {
       ...fitOptions,
-      ...definedOnly({ budgetSeconds, keepEnsemble }),
+      ...definedOnly({ budgetSeconds, student }),
       ...(onStage && { onStage }),
     });
   }
@@ -197,7 +197,7 @@ export class TextClassifier {
    * members over to this one, which keeps owning the encoder it was created with.
    */
   private async fitAuto(texts: readonly string[], labels: LabelInput, options: FitOptions): Promise<FitReport> {
-    const { budgetSeconds, keepEnsemble, onStage, labelTexts, signal, ...fit } = options;
+    const { budgetSeconds, student, onStage, labelTexts, signal, ...fit } = options;
     // Imported when used: the recipe builds on this class.
     const { trainAuto } = await import('../recipes/auto.js');
     const [member] = this.members;
@@ -206,7 +206,7 @@ export class TextClassifier {
       encoder: base.encoder,
       ...(base.cache && { cache: base.cache }),
       fit,
-      ...definedOnly({ budgetSeconds, keepEnsemble }),
+      ...definedOnly({ budgetSeconds, student }),
       ...(labelTexts && { labelTexts }),
       ...(signal && { signal }),
       ...(onStage && { onStage }),

@@ -23,8 +23,8 @@ export interface FitOptions extends Partial<TrainOptions> {
   recipe?: Recipe;
   /** The auto recipe's time budget in seconds (default 300). */
   budgetSeconds?: number;
-  /** The auto recipe keeps its fused ensemble rather than a distilled student that scores as well (src/recipes/auto-student.ts). */
-  keepEnsemble?: boolean;
+  /** The auto recipe distils its fused ensemble into one fast student, kept when it scores as well (src/recipes/auto-student.ts). */
+  student?: boolean;
   /** The auto recipe's progress messages (which members it trains, what it chose). */
   onStage?: (message: string) => void;
   head?: HeadType;
@@ -79,7 +79,7 @@ type Scope = 'classifier' | 'primary' | 'shared';
 const OPTION_SCOPES = {
   recipe: 'classifier',
   budgetSeconds: 'classifier',
-  keepEnsemble: 'classifier',
+  student: 'classifier',
   onStage: 'classifier',
   calibrate: 'classifier',
   fusionWeights: 'classifier',

@@ -177,10 +177,10 @@ export function duration(name: string) {
 export interface RecipeFlags {
   recipe: Recipe;
   budget?: number;
-  keepEnsemble?: boolean;
+  student?: boolean;
 }
 
-/** --recipe, --budget and --keep-ensemble: how the classifier is put together. */
+/** --recipe, --budget and --student: how the classifier is put together. */
 export function addRecipeOptions(command: Command): Command {
   return command
     .addOption(
@@ -197,8 +197,8 @@ export function addRecipeOptions(command: Command): Command {
       duration('--budget'),
     )
     .option(
-      '--keep-ensemble',
-      'auto: keep the fused ensemble even when one fast distilled student scores as well on held-out rows',
+      '--student',
+      'auto: distil a fused ensemble into one fast student (fine-tuned potion + MLP), kept when it scores as well on held-out rows',
     );
 }
 

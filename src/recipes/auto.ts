@@ -61,8 +61,11 @@ export interface AutoOptions extends EncoderLoadOptions {
   minFusionExamples?: number;
   /** What stands for each label in the few-shot label-similarity prior (default: the label names as words). */
   labelTexts?: LabelTexts;
-  /** Keep the fused ensemble even when a distilled student scores as well on held-out rows (auto-student.ts). */
-  keepEnsemble?: boolean;
+  /**
+   * Distil a fused ensemble into one fast student, kept when it scores as well on held-out rows
+   * (auto-student.ts). Off by default: that check still favours the student (docs/decisions/auto-recipe.md).
+   */
+  student?: boolean;
   signal?: AbortSignal;
   onStage?: (message: string) => void;
 }
@@ -115,7 +118,7 @@ async function trainAutoWith(
     fit = {},
     minFusionExamples = MIN_FUSION_EXAMPLES,
     labelTexts,
-    keepEnsemble = false,
+    student = false,
     signal,
     onStage,
     ...load
@@ -305,7 +308,7 @@ async function trainAutoWith(
     const reason = `${skipped}the ${names.join('/')} mix with the lowest held-out log-loss (of ${choice.candidates.filter((c) => c.priorAlpha === 0).length}), then the prior correction with the best macro-F1 expected under its calibrated held-out probabilities (${scores.join('; ')})`;
     const fused = { classifier, report: summary(report, chosen, reason) };
     // Only when the table could be fine-tuned within the budget: the student is a fine-tuned table.
-    if (!tune || keepEnsemble) return fused;
+    if (!tune || !student) return fused;
     const context = { encoder, cache, texts, labels: labels as readonly string[], fit: fitOptions, signal, onStage };
     return withStudent(fused, context);
   }

@@ -67,7 +67,7 @@ export function registerCv(program: Command): void {
             ...fitOptionsFrom(flags),
             signal,
             onWarning: printTaskWarning,
-            keepEnsemble: flags.keepEnsemble,
+            student: flags.student,
             ...(progress && { onProgress: progress.update }),
           },
           recipe: flags.recipe,

@@ -106,7 +106,7 @@ export function registerTrain(program: Command): void {
             modelDir: flags.modelDir,
             allowDownload: flags.allowDownload,
             budgetSeconds: flags.budget,
-            keepEnsemble: flags.keepEnsemble,
+            student: flags.student,
             fit,
             labelTexts,
             signal,
