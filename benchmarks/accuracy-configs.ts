@@ -68,8 +68,12 @@ export const ACCURACY_CONFIGS: AccuracyConfig[] = [
     description:
       'the auto recipe (headstart train default): MLPs over potion frozen and fine-tuned and the tfidf+potion regression, mixed by held-out log-loss with a prior correction chosen by expected macro-F1 under the calibrated held-out probabilities, refit, temperature-scaled; multi-label: the better of potion and tfidf+potion on held-out rows; under 500 rows: the potion MLP and the tfidf+potion regression (0.3 each) and the label-name similarity prior (0.4), on every row',
     encoder: 'potion',
-    train: async ({ encoder, cache, texts, labels, seed }) =>
-      (await trainAuto(texts, labels, { encoder, cache, fit: { seed } })).classifier,
+    train: async ({ encoder, cache, texts, labels, seed }) => {
+      const { classifier, report } = await trainAuto(texts, labels, { encoder, cache, fit: { seed } });
+      // What auto chose goes to the log (stderr) with the run's other progress lines.
+      console.error(`auto: ${texts.length} rows: chose ${report.chosen} (${report.reason})`);
+      return classifier;
+    },
   },
 ];
 

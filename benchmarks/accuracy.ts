@@ -3,10 +3,14 @@
  * corpora (k-fold CV or the official split), training time, k-shot learning curves, confusion
  * matrices of the best finance and medical models, and published reference points.
  *
- *   npx tsx benchmarks/accuracy.ts [--quick] [--json] [--out DIR]
+ *   npx tsx benchmarks/accuracy.ts [--quick] [--json] [--out DIR] [--configs a,b] [--corpora x,y]
+ *
+ * --configs / --corpora measure only those (the accuracy table alone: no learning curves) and write
+ * accuracy-<configs>.md, so a partial run never overwrites the full one.
  */
 import path from 'node:path';
 import { printJsonResult, reportError } from '../src/cli/output.js';
+import { UsageError } from '../src/errors.js';
 import { ACCURACY_CONFIGS, LEARNING_CURVE_CONFIGS, type AccuracyConfig } from './accuracy-configs.js';
 import {
   describeProtocol,
@@ -39,6 +43,8 @@ export const PROTOCOLS: Protocol[] = [
 
 export interface AccuracyPlan {
   quick: boolean;
+  /** Result file name (default `accuracy` or `accuracy-quick`): `accuracy-<configs>` for a filtered run. */
+  name?: string;
   protocols: Protocol[];
   configs: AccuracyConfig[];
   limits: RunLimits;
@@ -123,7 +129,7 @@ export async function runAccuracy(
     await pool.dispose();
   }
 
-  const name = resultName('accuracy', plan.quick);
+  const name = plan.name ?? resultName('accuracy', plan.quick);
   const best = plan.confusionCorpora.flatMap((corpus) => bestConfusion(corpus, accuracy, confusions));
   const plots: string[] = [];
   if (points.length > 0) {
@@ -256,14 +262,37 @@ export function accuracyMarkdown(result: AccuracyResult, plan: AccuracyPlan): st
   return lines.join('\n');
 }
 
+/** The plan restricted to some configs and corpora: the accuracy table alone, under its own result name. */
+export function filteredPlan(plan: AccuracyPlan, configs?: string[], corpora?: string[]): AccuracyPlan {
+  if (!configs && !corpora) return plan;
+  const unknown = [
+    ...(configs ?? []).filter((c) => !plan.configs.some((k) => k.name === c)),
+    ...(corpora ?? []).filter((c) => !plan.protocols.some((p) => p.corpus === c)),
+  ];
+  if (unknown.length > 0)
+    throw new UsageError('BENCH_ARGS', `unknown config or corpus: ${unknown.join(', ')}`, {
+      hint: `configs: ${plan.configs.map((c) => c.name).join(', ')}; corpora: ${plan.protocols.map((p) => p.corpus).join(', ')}`,
+    });
+  const kept = plan.configs.filter((c) => !configs || configs.includes(c.name));
+  return {
+    ...plan,
+    name: `${resultName('accuracy', plan.quick)}-${kept.map((c) => c.name.replace(/[^a-z0-9]+/gi, '-')).join('-')}`,
+    configs: kept,
+    protocols: plan.protocols.filter((p) => !corpora || corpora.includes(p.corpus)),
+    learningCurve: { ...plan.learningCurve, corpora: [] },
+    confusionCorpora: [],
+  };
+}
+
 async function main(): Promise<void> {
   useSharedCorpora();
-  const flags = parseBenchFlags(process.argv.slice(2));
-  const result = await runAccuracy(accuracyPlan(flags.quick), flags.out, (line) => console.error(line));
+  const flags = parseBenchFlags(process.argv.slice(2), ['configs', 'corpora']);
+  const plan = filteredPlan(accuracyPlan(flags.quick), flags.lists.configs, flags.lists.corpora);
+  const result = await runAccuracy(plan, flags.out, (line) => console.error(line));
   if (flags.json) printJsonResult(result);
   else
     console.log(
-      `accuracy: ${result.accuracy.length} rows, ${result.learningCurve.length} learning-curve points in ${result.totalSeconds} s; see ${path.join(flags.out, `${resultName('accuracy', flags.quick)}.md`)}`,
+      `accuracy: ${result.accuracy.length} rows, ${result.learningCurve.length} learning-curve points in ${result.totalSeconds} s; see ${path.join(flags.out, `${plan.name ?? resultName('accuracy', flags.quick)}.md`)}`,
     );
 }
 

@@ -6,7 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ACCURACY_CONFIGS } from '../benchmarks/accuracy-configs.js';
-import { runAccuracy, type AccuracyPlan } from '../benchmarks/accuracy.js';
+import { accuracyPlan, filteredPlan, runAccuracy, type AccuracyPlan } from '../benchmarks/accuracy.js';
+import { parseBenchFlags } from '../benchmarks/lib/output.js';
+import { UsageError } from '../src/errors.js';
 import { bertFlopsPerSequence } from '../benchmarks/lib/flops.js';
 import { percentile } from '../benchmarks/lib/measure.js';
 import { scalingExponent } from '../benchmarks/lib/throughput-runs.js';
@@ -48,6 +50,18 @@ describe('benchmark helpers', () => {
 });
 
 describe('bench:accuracy harness', () => {
+  it('measures only the configs and corpora asked for, under its own result name', () => {
+    const flags = parseBenchFlags(['--configs', 'auto', '--corpora', 'fpb50,trec'], ['configs', 'corpora']);
+    expect(flags.lists).toEqual({ configs: ['auto'], corpora: ['fpb50', 'trec'] });
+    const plan = filteredPlan(accuracyPlan(false), flags.lists.configs, flags.lists.corpora);
+    expect(plan.name).toBe('accuracy-auto');
+    expect(plan.configs.map((c) => c.name)).toEqual(['auto']);
+    expect(plan.protocols.map((p) => p.corpus)).toEqual(['fpb50', 'trec']);
+    expect(plan.learningCurve.corpora).toEqual([]);
+    expect(filteredPlan(accuracyPlan(false))).toEqual(accuracyPlan(false));
+    expect(() => filteredPlan(accuracyPlan(false), ['nope'])).toThrow(UsageError);
+  });
+
   it('produces the accuracy and learning-curve schema on a tiny corpus', async () => {
     const out = tempDir('headstart-bench-acc-');
     const configs = ACCURACY_CONFIGS.filter((c) => c.name === 'potion+linear' || c.name === 'tfidf');

@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
-import { createEncoder } from '../src/encoders/index.js';
+import { createEncoder, DEFAULT_DENSE_WEIGHT, DEFAULT_TFIDF_OPTIONS } from '../src/encoders/index.js';
+import { DEFAULT_STATIC_MODEL } from '../src/encoders/static/index.js';
 import { readDataset } from '../src/data/index.js';
 import { averageProbabilities, chooseWeights, simplexGrid } from '../src/fusion/ensemble.js';
 import { ModelError, UsageError } from '../src/errors.js';
@@ -151,6 +152,43 @@ describe('a classifier fusing potion and TF-IDF', () => {
     );
     await classifier.dispose();
     await tfidfOnly.dispose();
+  });
+});
+
+describe('a fusion whose primary has weight 0', () => {
+  it('drops the primary and every encoder only it used: the checkpoint holds one member, predictions unchanged', async () => {
+    // The auto recipe's shape: a fine-tuned potion head, TF-IDF with potion's embeddings, a frozen potion head.
+    const lexical = {
+      type: 'concat',
+      tfidf: { ...DEFAULT_TFIDF_OPTIONS },
+      dense: { type: 'static', model: DEFAULT_STATIC_MODEL, maxTokens: 512 },
+      denseWeight: DEFAULT_DENSE_WEIGHT,
+    } as const;
+    const classifier = await TextClassifier.create({ encoder: 'potion', fuseWith: [lexical, 'potion'] });
+    await classifier.fit(texts, labels, {
+      recipe: 'single',
+      seed: 0,
+      epochs: 3,
+      fineTune: [true, undefined, undefined],
+      fusionWeights: [0, 1, 0],
+    });
+    expect(classifier.encoders.map((e) => e.spec.type)).toEqual(['static', 'concat', 'static']);
+    const before = await classifier.predictProba(probe);
+    await classifier.dropUnusedMembers();
+    expect(classifier.encoders.map((e) => e.spec.type)).toEqual(['concat']);
+    expect(classifier.composition.weights).toEqual([1]);
+    expect(Array.from((await classifier.predictProba(probe)).data)).toEqual(Array.from(before.data));
+
+    const dir = path.join(tempDir(), 'pruned');
+    await classifier.save(dir);
+    await classifier.dispose();
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'headstart.json'), 'utf8'));
+    expect(manifest.encoder.spec.type).toBe('concat');
+    expect(manifest.fusion).toBeUndefined();
+    const loaded = await TextClassifier.load(dir);
+    expect(loaded.encoders.map((e) => e.spec.type)).toEqual(['concat']);
+    expect(Array.from((await loaded.predictProba(probe)).data)).toEqual(Array.from(before.data));
+    await loaded.dispose();
   });
 });
 

@@ -7,6 +7,8 @@ import { applyMix, chooseMix, mixContents, mixFromManifest, withoutUnused, type 
 import type { Manifest } from '../src/checkpoint/manifest.js';
 import { memberFeatures } from '../src/members/member.js';
 import { EncoderPool } from '../src/members/pool.js';
+import { ConcatEncoder } from '../src/encoders/concat.js';
+import { TfidfEncoder } from '../src/encoders/lexical/index.js';
 import { ComputedVectors } from '../src/members/vectors.js';
 
 /** A dense stand-in encoder that counts its embed and dispose calls. */
@@ -64,6 +66,17 @@ describe('EncoderPool', () => {
     expect((tuned as ReturnType<typeof fakeEncoder>).disposals).toBe(0);
     await pool.dispose();
     expect((tuned as ReturnType<typeof fakeEncoder>).disposals).toBe(1);
+  });
+
+  it('keeps an encoder a remaining concatenation appends, even when no member has it as its own', async () => {
+    const pool = new EncoderPool();
+    const dense = fakeEncoder('a');
+    pool.own(dense);
+    const concat = new ConcatEncoder(new TfidfEncoder(), dense, { sharedDense: true });
+    await pool.release(dense, [{ encoder: concat, cache: undefined }]);
+    expect(dense.disposals).toBe(0);
+    await pool.release(dense, []);
+    expect(dense.disposals).toBe(1);
   });
 });
 
@@ -143,7 +156,7 @@ describe('Mix', () => {
     expect(sharper[3]).toBeGreaterThan(0.55);
   });
 
-  it('saves and loads its three fields together, and drops unused members but never the primary', () => {
+  it('saves and loads its three fields together, and drops members of weight 0, the primary too', () => {
     const mix: Mix = { weights: [0, 0.6, 0.4], prior: { alpha: 0.5, priors: [0.3, 0.7] }, temperature: 1.25 };
     const contents = mixContents(mix, [{}, {}] as never);
     const manifest = {
@@ -153,7 +166,7 @@ describe('Mix', () => {
     } as unknown as Manifest;
     expect(mixFromManifest(manifest, 3)).toEqual(mix);
     expect(mixContents({ weights: [1], temperature: 1 }, [])).toEqual({});
-    expect(withoutUnused({ weights: [0, 0.6, 0, 0.4], temperature: 1 }).weights).toEqual([0, 0.6, 0.4]);
+    expect(withoutUnused({ weights: [0, 0.6, 0, 0.4], temperature: 1 }).weights).toEqual([0.6, 0.4]);
   });
 
   it('without held-out probabilities keeps the given weights (or even ones), uncalibrated', () => {

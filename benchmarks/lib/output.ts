@@ -19,9 +19,12 @@ export interface BenchFlags {
   quick: boolean;
   json: boolean;
   out: string;
+  /** The comma-separated values of the benchmark's own `lists` flags (absent when not given). */
+  lists: Record<string, string[] | undefined>;
 }
 
-export function parseBenchFlags(argv: string[]): BenchFlags {
+/** The shared flags, plus `--<name> a,b` for each of `lists`. */
+export function parseBenchFlags(argv: string[], lists: readonly string[] = []): BenchFlags {
   try {
     const { values } = parseArgs({
       args: argv,
@@ -29,12 +32,23 @@ export function parseBenchFlags(argv: string[]): BenchFlags {
         quick: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         out: { type: 'string', default: defaultResultsDir },
+        ...Object.fromEntries(lists.map((name) => [name, { type: 'string' as const }])),
       },
       strict: true,
     });
-    return { quick: values.quick!, json: values.json!, out: path.resolve(values.out!) };
+    const listed = (name: string) => {
+      const value = (values as Record<string, unknown>)[name];
+      return typeof value === 'string' ? value.split(',').filter((v) => v !== '') : undefined;
+    };
+    return {
+      quick: values.quick === true,
+      json: values.json === true,
+      out: path.resolve(String(values.out)),
+      lists: Object.fromEntries(lists.map((name) => [name, listed(name)])),
+    };
   } catch (error) {
-    throw new UsageError('BENCH_ARGS', (error as Error).message, { hint: 'flags: --quick, --json, --out DIR' });
+    const hint = ['--quick', '--json', '--out DIR', ...lists.map((name) => `--${name} a,b`)].join(', ');
+    throw new UsageError('BENCH_ARGS', (error as Error).message, { hint: `flags: ${hint}` });
   }
 }
 

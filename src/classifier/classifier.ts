@@ -31,6 +31,7 @@ import { mixedProbabilities } from './infer.js';
 import { assertAutoOverOneEncoder, recipeOf, type FitOptions } from './options.js';
 import { loadCheckpoint, saveCheckpoint } from './persist.js';
 import type { FitReport } from './report.js';
+import { definedOnly } from '../util/index.js';
 
 export class TextClassifier {
   private state: TrainedState;
@@ -151,7 +152,7 @@ export class TextClassifier {
    * with the auto recipe, or with `recipe: 'single'` one head per encoder (see FitOptions.recipe).
    */
   async fit(texts: readonly string[], labels: LabelInput, options: FitOptions = {}): Promise<FitReport> {
-    const { recipe: _recipe, budgetSeconds, onStage, ...fitOptions } = options;
+    const { recipe: _recipe, budgetSeconds, student, onStage, ...fitOptions } = options;
     const recipe = recipeOf(options.recipe, this.members.length);
     const task = trainableTask(texts, labels, options.multiLabel);
     if (recipe === 'single') {
@@ -162,7 +163,7 @@ export class TextClassifier {
     assertAutoOverOneEncoder(this.members.length);
     const { state, report } = await fitAuto(this.members, this.pool, texts, task, {
       ...fitOptions,
-      ...(budgetSeconds !== undefined && { budgetSeconds }),
+      ...definedOnly({ budgetSeconds, student }),
       ...(onStage && { onStage }),
     });
     this.use(state);
@@ -248,8 +249,9 @@ export class TextClassifier {
   }
 
   /**
-   * Removes the fused members whose weight is 0 (never the primary), so that predictions, the
-   * checkpoint and loading it no longer need them; probabilities are unchanged.
+   * Removes the members whose weight is 0, the primary included (the first member left becomes the
+   * primary), and the encoders only they used, so that predictions, the checkpoint and loading it
+   * no longer need them; probabilities are unchanged.
    */
   async dropUnusedMembers(): Promise<void> {
     const unused = this.members.filter((_, i) => i > 0 && this.state.mix.weights[i] === 0);

@@ -4,6 +4,7 @@
  * created with.
  */
 import type { LabelInput } from '../labels.js';
+import { definedOnly } from '../util/index.js';
 import type { EncoderPool, Member } from '../members/index.js';
 import type { TrainedState } from './fit.js';
 import type { FitOptions } from './options.js';
@@ -17,7 +18,7 @@ export async function fitAuto(
   labels: LabelInput,
   options: FitOptions,
 ): Promise<{ state: TrainedState; report: FitReport }> {
-  const { budgetSeconds, onStage, labelTexts, signal, ...fit } = options;
+  const { budgetSeconds, student, onStage, labelTexts, signal, ...fit } = options;
   // Imported when used: the recipe builds on the classifier.
   const { trainAuto } = await import('../recipes/auto.js');
   const [member] = members;
@@ -26,7 +27,7 @@ export async function fitAuto(
     encoder: base.encoder,
     ...(base.cache && { cache: base.cache }),
     fit,
-    ...(budgetSeconds !== undefined && { budgetSeconds }),
+    ...definedOnly({ budgetSeconds, student }),
     ...(labelTexts && { labelTexts }),
     ...(signal && { signal }),
     ...(onStage && { onStage }),

@@ -7,7 +7,7 @@ import { checkTrainingTask } from '../data/index.js';
 import type { Encoder } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
 import { chooseMix, type Mix } from '../fusion/index.js';
-import { resolveTrainOptions, validationSplit } from '../heads/index.js';
+import { resolveTrainOptions, validationSplit, type LabelTargets } from '../heads/index.js';
 import { encodeTargets, isMultiLabelInput, labelVocabulary, type LabelInput } from '../labels.js';
 import { containmentGroups } from '../splits/index.js';
 import { type Member, type MemberTraining, type EncoderPool, trainPlanned, ComputedVectors } from '../members/index.js';
@@ -43,21 +43,9 @@ export async function fitMembers(
   checkFusionOptions(members.length, multiLabel, given);
   const targets = encodeTargets(labels, vocabulary);
 
-  const primaryOptions = memberOptions(members[0].encoder, true, given);
-  const resolved = resolveTrainOptions(primaryOptions.head, trainOptionsOf(primaryOptions));
-  // Rows inside other rows (a sentence's phrases, duplicates) are held out with them, so held-out
-  // scores (early stopping, the fusion choice) measure unseen texts: src/splits/containment.ts.
-  // Grouping costs up to a second on long texts, so only when a split is drawn.
-  const groups = resolved.validationGroups ?? (resolved.validationSplit > 0 ? containmentGroups(texts) : undefined);
+  const { heldOut, groups, seed } = heldOutRows(members[0].encoder, texts, targets, vocabulary.length, given);
   const options: FitOptions = { ...given, validationGroups: groups };
-  const heldOut = validationSplit(
-    targets,
-    vocabulary.length,
-    resolved.validationSplit,
-    resolved.seed,
-    groups,
-  ).validation;
-  const plans = planMembers(bases, options, multiLabel, resolved.seed);
+  const plans = planMembers(bases, options, multiLabel, seed);
   const trainings: MemberTraining[] = [];
   const computed = new ComputedVectors(texts.length);
   try {
@@ -87,6 +75,27 @@ export async function fitMembers(
   const encoders: Encoder[] = members.map((m) => m.encoder);
   const { report, record } = fitReportOf(trainings, encoders, { texts, labels, vocabulary, warnings }, choice, options);
   return { state: { labels: vocabulary, multiLabel, mix: choice.mix, training: record }, report };
+}
+
+/**
+ * The rows every member of a fit over `primary` with `given` options holds out (early stopping, the
+ * mix choice), and the groups they were drawn with: the auto recipe checks its student on the same rows.
+ */
+export function heldOutRows(
+  primary: Encoder,
+  texts: readonly string[],
+  targets: LabelTargets,
+  numLabels: number,
+  given: FitOptions,
+): { heldOut: Int32Array; groups: Int32Array | undefined; seed: number } {
+  const primaryOptions = memberOptions(primary, true, given);
+  const resolved = resolveTrainOptions(primaryOptions.head, trainOptionsOf(primaryOptions));
+  // Rows inside other rows (a sentence's phrases, duplicates) are held out with them, so held-out
+  // scores (early stopping, the fusion choice) measure unseen texts: src/splits/containment.ts.
+  // Grouping costs up to a second on long texts, so only when a split is drawn.
+  const groups = resolved.validationGroups ?? (resolved.validationSplit > 0 ? containmentGroups(texts) : undefined);
+  const { validation } = validationSplit(targets, numLabels, resolved.validationSplit, resolved.seed, groups);
+  return { heldOut: validation, groups, seed: resolved.seed };
 }
 
 function checkFusionOptions(members: number, multiLabel: boolean, options: FitOptions): void {

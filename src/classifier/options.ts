@@ -46,6 +46,8 @@ export interface FitOptions extends Partial<TrainOptions> {
   recipe?: Recipe;
   /** A wall-clock budget for the auto recipe, in seconds (not reproducible); without it auto decides from counted work. */
   budgetSeconds?: number | undefined;
+  /** The auto recipe distils its fused ensemble into one fast student, kept when it scores as well (src/recipes/auto-student.ts). */
+  student?: boolean | undefined;
   /** The auto recipe's progress messages (which members it trains, what it chose). */
   onStage?: (message: string) => void;
   head?: HeadType;
@@ -100,6 +102,7 @@ type Scope = 'classifier' | 'primary' | 'shared';
 const OPTION_SCOPES = {
   recipe: 'classifier',
   budgetSeconds: 'classifier',
+  student: 'classifier',
   onStage: 'classifier',
   calibrate: 'classifier',
   fusionWeights: 'classifier',

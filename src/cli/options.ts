@@ -178,9 +178,10 @@ export function duration(name: string) {
 export interface RecipeFlags {
   recipe: Recipe;
   budget?: number;
+  student?: boolean;
 }
 
-/** --recipe and --budget: how the classifier is put together. */
+/** --recipe, --budget and --student: how the classifier is put together. */
 export function addRecipeOptions(command: Command): Command {
   return command
     .addOption(
@@ -195,6 +196,10 @@ export function addRecipeOptions(command: Command): Command {
       '--budget <duration>',
       'wall-clock budget of the auto recipe (e.g. 60s, 2m): past it fine-tuning, then the TF-IDF member, is dropped, so the model depends on how busy the machine is; without it auto decides from counted work, the same on any machine',
       duration('--budget'),
+    )
+    .option(
+      '--student',
+      'auto: distil a fused ensemble into one fast student (fine-tuned potion + MLP), kept when it scores as well on held-out rows',
     );
 }
 

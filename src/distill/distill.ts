@@ -5,7 +5,6 @@
  * checkpoint; the report compares it with the teacher on an evaluation set or a held-out split.
  */
 import { describeSpec, TextClassifier } from '../classifier.js';
-import { recordParts } from '../classifier/index.js';
 import { EncoderPool } from '../members/index.js';
 import {
   isEncoder,
@@ -22,6 +21,8 @@ import { encodeTargets } from '../labels.js';
 import { containmentGroups, groupedStratifiedSplit } from '../splits/index.js';
 import { compareOnTexts, type Comparison } from './compare.js';
 import { softenProbabilities } from './soften.js';
+import { studentRecord } from './record.js';
+import { teacherProbabilitiesOf } from './teacher.js';
 import { trainStudent, type StudentFitOptions, type StudentTraining } from './student.js';
 import { checkTrainingTask, type TaskWarning } from '../data/index.js';
 
@@ -117,7 +118,7 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
 
   onStage(`distill: the teacher labels ${texts.length + unlabeledTexts.length} texts`);
   const labelStarted = performance.now();
-  const teacherProbabilities = await labelInChunks(teacher, [...texts, ...unlabeledTexts], signal);
+  const teacherProbabilities = await teacherProbabilitiesOf(teacher, [...texts, ...unlabeledTexts], signal);
   const teacherLabelSeconds = (performance.now() - labelStarted) / 1000;
 
   const strata = hard ?? argmaxRows(teacherProbabilities.subarray(0, texts.length * numLabels), numLabels);
@@ -162,7 +163,7 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
     await pool.release(encoder, []);
     pool.own(trained.tunedEncoder);
   }
-  const record = trainingRecord(trained, teacher, targets, {
+  const record = studentRecord(trained, teacher, targets, {
     temperature,
     alpha,
     labelledTexts: split.train.length,
@@ -216,47 +217,6 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
     await student.dispose();
     throw error;
   }
-}
-
-/** What the student's checkpoint records about its training (the model card shows data, options and epochs). */
-function trainingRecord(
-  trained: StudentTraining,
-  teacher: TextClassifier,
-  targets: SoftTargets,
-  distillation: { temperature: number; alpha: number; labelledTexts: number; unlabeledTexts: number },
-): Record<string, unknown> {
-  const numLabels = teacher.labels.length;
-  const labelCounts = Object.fromEntries(teacher.labels.map((label) => [label, 0]));
-  for (const index of argmaxRows(targets.probabilities, numLabels)) labelCounts[teacher.labels[index]]++;
-  const {
-    trained: described,
-    epochs,
-    timings,
-  } = recordParts(trained, trained.options, labelCounts, trained.trainSeconds);
-  return {
-    recipe: 'distill',
-    ...described,
-    distillation: { teacher: teacher.encoders.map((e) => describeSpec(e.spec)), ...distillation },
-    ...epochs,
-    timings,
-  };
-}
-
-/** Texts the teacher classifies per call: bounds the memory of its embeddings (dense TF-IDF rows are wide). */
-const LABEL_CHUNK = 4096;
-
-async function labelInChunks(
-  teacher: TextClassifier,
-  texts: readonly string[],
-  signal: AbortSignal | undefined,
-): Promise<Float32Array> {
-  const numLabels = teacher.labels.length;
-  const out = new Float32Array(texts.length * numLabels);
-  for (let start = 0; start < texts.length; start += LABEL_CHUNK) {
-    const { data } = await teacher.predictProba(texts.slice(start, start + LABEL_CHUNK), { signal });
-    out.set(data, start * numLabels);
-  }
-  return out;
 }
 
 /** Single-label class indices into the teacher's labels; a label it does not know is a DataError naming the row. */

@@ -229,6 +229,11 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
     return encoder;
   }
 
+  /** Whether `encoder` is the dense encoder this one appends (shared with another member, it must outlive this one). */
+  appends(encoder: Encoder): boolean {
+    return this.dense === encoder;
+  }
+
   async dispose(): Promise<void> {
     await this.sparse.dispose();
     if (this.ownsDense) await this.dense.dispose();

@@ -21,6 +21,11 @@ import { ConcatEncoder } from './concat.js';
 import { cacheFor, type EmbeddingCache } from '../embedding-cache.js';
 import type { FileSource } from '../util/index.js';
 
+/** Whether `outer` is `inner` or embeds through it (a concatenation appending `inner`'s vectors). */
+export function encoderUses(outer: Encoder, inner: Encoder): boolean {
+  return outer === inner || (outer instanceof ConcatEncoder && outer.appends(inner));
+}
+
 /**
  * 'potion' (the embedded default), 'tfidf', 'hf:<hub id>[@revision]' (a Model2Vec or transformers.js
  * ONNX model), a model directory, or 'tfidf+<one of those pretrained>' (TF-IDF with that encoder's
@@ -259,6 +264,7 @@ export {
   type TunableEncoder,
 } from './encoder.js';
 export { isLexicalSpec, isTunedSpec, lexicalName, tfidfWithEmbeddingsOf } from './kinds.js';
+export { DEFAULT_DENSE_WEIGHT } from './concat.js';
 export { embedAll } from './embed-all.js';
 export { l2NormalizeRows } from './pooling.js';
 export {

@@ -106,9 +106,9 @@ export function applyMix(mix: Mix, parts: readonly (Float32Array | undefined)[],
   return mix.temperature === 1 ? corrected : applyTemperature(corrected, numLabels, mix.temperature);
 }
 
-/** The mix without the members whose weight is 0 (never the primary). */
+/** The mix without the members whose weight is 0. */
 export function withoutUnused(mix: Mix): Mix {
-  return { ...mix, weights: mix.weights.filter((w, i) => i === 0 || w > 0) };
+  return { ...mix, weights: mix.weights.filter((w) => w > 0) };
 }
 
 /** The mix's part of a checkpoint (the fusion weights go with the fused members, `fused`). */

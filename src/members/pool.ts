@@ -10,6 +10,7 @@ import {
   type Encoder,
   type EncoderSpec,
   describeSpec,
+  encoderUses,
   isPretrainedAsIs,
   createEncoder,
   loadEncoderFromSpec,
@@ -33,10 +34,10 @@ export class EncoderPool {
     return encoder;
   }
 
-  /** Disposes `encoder` now if the pool owns it and none of `members` uses it. */
+  /** Disposes `encoder` now if the pool owns it and none of `members` uses it (a concatenation's dense part included). */
   async release(encoder: Encoder, members: readonly Member[]): Promise<void> {
     const index = this.owned.indexOf(encoder);
-    if (index < 0 || members.some((m) => m.encoder === encoder || m.pretrained?.encoder === encoder)) return;
+    if (index < 0 || members.some((m) => encoderUses(m.encoder, encoder) || m.pretrained?.encoder === encoder)) return;
     this.owned.splice(index, 1);
     await encoder.dispose();
   }

@@ -38,6 +38,7 @@ import { isMultiLabelInput, type LabelInput } from '../labels.js';
 import { DataError } from '../errors.js';
 import { checkTrainingTask, trainableTask } from '../data/index.js';
 import { chooseMultiLabelHead, type HeadCandidate } from './multi-label-choice.js';
+import { withStudent, type StudentChoice } from './auto-student.js';
 import type { LabelTexts } from '../members/index.js';
 import { definedOnly } from '../util/index.js';
 import { wallClockAttempt } from './wall-clock-budget.js';
@@ -71,13 +72,18 @@ export interface AutoOptions extends EncoderLoadOptions {
   minFusionExamples?: number;
   /** What stands for each label in the few-shot label-similarity prior (default: the label names as words). */
   labelTexts?: LabelTexts | undefined;
+  /**
+   * Distil a fused ensemble into one fast student, kept when it scores as well on held-out rows
+   * (auto-student.ts). Off by default: that check still favours the student (docs/decisions/auto-recipe.md).
+   */
+  student?: boolean | undefined;
   signal?: AbortSignal | undefined;
   onStage?: (message: string) => void;
 }
 
 export interface AutoReport {
   recipe: 'auto';
-  /** 'pretrained', 'fine-tuned' (the pretrained encoder with its table tuned), 'tfidf' or 'fusion'. */
+  /** 'pretrained', 'fine-tuned' (the pretrained encoder with its table tuned), 'tfidf', 'fusion' or 'student' (distilled from the fusion). */
   chosen: string;
   reason: string;
   weights: number[];
@@ -87,7 +93,10 @@ export interface AutoReport {
   /** Without a wall-clock budget: the counted work the members were chosen by. */
   work?: WorkEstimate;
   seconds: number;
+  /** The fit of the ensemble (the student's teacher, when the student was kept). */
   fit: FitReport;
+  /** The distilled student's held-out check, when one was trained. */
+  student?: StudentChoice;
 }
 
 export async function trainAuto(
@@ -123,6 +132,7 @@ async function trainAutoWith(
     fit = {},
     minFusionExamples = MIN_FUSION_EXAMPLES,
     labelTexts,
+    student = false,
     signal,
     onStage,
     ...load
@@ -323,7 +333,11 @@ async function trainAutoWith(
       if (alone) scores.push(`${name} alone ${scored(alone)}`);
     });
     const reason = `${skipped}the ${names.join('/')} mix with the lowest held-out log-loss (of ${choice.candidates.filter((c) => c.priorAlpha === 0).length}), then the prior correction with the best macro-F1 expected under its calibrated held-out probabilities (${scores.join('; ')})`;
-    return { classifier, report: summary(report, chosen, reason) };
+    const fused = { classifier, report: summary(report, chosen, reason) };
+    // Only when the table could be fine-tuned within the budget: the student is a fine-tuned table.
+    if (!tune || !student) return fused;
+    const context = { encoder, cache, texts, labels: labels as readonly string[], fit: fitOptions, signal, onStage };
+    return withStudent(fused, context);
   }
 }
 

@@ -65,6 +65,7 @@ export function registerCv(program: Command): void {
             ...fitOptionsFrom(flags),
             signal,
             onWarning: printTaskWarning,
+            student: flags.student,
             ...(progress && { onProgress: progress.update }),
           },
           recipe: flags.recipe,

@@ -106,6 +106,7 @@ export function registerTrain(program: Command): void {
             modelDir: flags.modelDir,
             allowDownload: flags.allowDownload,
             budgetSeconds: flags.budget,
+            student: flags.student,
             fit,
             labelTexts,
             signal,
