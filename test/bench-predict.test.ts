@@ -68,7 +68,7 @@ describe('bench:predict tables', () => {
     expect(summaries.find((s) => s.model === 'fasttext-default')).toMatchObject({ rowsPerSecond: 4000, vsFastText: 1 });
     expect(summaries.find((s) => s.corpus === 'bank')!.vsFastText).toBeNaN();
     const text = comparisonTable(summaries);
-    expect(text).toContain('| fpb | mlp | 1,000 | 2,000 | 0.5x |');
+    expect(text).toContain('| fpb | mlp | 1,000 | 2,000 | 0.5x | 100 | 0.5 | 0.5 | 2,000 | 0.5x |');
     expect(text).toContain('| bank | mlp | 1,000 | 1,000 | n/a |');
   });
 

@@ -81,7 +81,7 @@ export function barsWithLines(options: {
     data: {
       values: [...bars.map((row) => ({ ...row, kind: 'bar' })), ...lines.map((row) => ({ ...row, kind: 'line' }))],
     },
-    facet: { column: { field: facet, type: 'nominal' } },
+    facet: { column: { field: facet, type: 'nominal', title: null } },
     spec: {
       width: 240,
       height: 220,
@@ -89,7 +89,7 @@ export function barsWithLines(options: {
         {
           transform: [{ filter: "datum.kind === 'bar'" }],
           mark: 'bar',
-          encoding: { x: { field: x, type: 'nominal', title: null }, y: yEncoding },
+          encoding: { x: { field: x, type: 'nominal', title: null, sort: null }, y: yEncoding },
         },
         {
           transform: [{ filter: "datum.kind === 'line'" }],

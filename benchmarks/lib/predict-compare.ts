@@ -24,6 +24,9 @@ export interface CompareSummary {
   rowsPerSecond: number;
   /** rowsPerSecond over fastText default's on the same corpus in the same run. */
   vsFastText: number;
+  /** Rows over the median CPU time: what a loaded machine's sharing of the cores does not change as much. */
+  rowsPerCpuSecond: number;
+  vsFastTextCpu: number;
   wallSeconds: number;
   cpuSeconds: number;
   peakRssMB: number;
@@ -46,39 +49,59 @@ export function summariseComparison(runs: readonly CompareRun[]): CompareSummary
   }
   const summaries = [...groups.values()].map((group) => {
     const wallSeconds = median(group.map((run) => run.wallSeconds));
+    const cpuSeconds = median(group.map((run) => run.cpuSeconds));
     return {
       corpus: group[0].corpus,
       model: group[0].model,
       rows: group[0].rows,
       rowsPerSecond: Math.round(group[0].rows / wallSeconds),
       vsFastText: Number.NaN,
+      rowsPerCpuSecond: Math.round(group[0].rows / cpuSeconds),
+      vsFastTextCpu: Number.NaN,
       wallSeconds: round(wallSeconds, 2),
-      cpuSeconds: round(median(group.map((run) => run.cpuSeconds)), 2),
+      cpuSeconds: round(cpuSeconds, 2),
       peakRssMB: round(median(group.map((run) => run.peakRssMB)), 1),
       runs: group.length,
     };
   });
   for (const summary of summaries) {
     const reference = summaries.find((s) => s.corpus === summary.corpus && s.model === REFERENCE_MODEL);
-    if (reference) summary.vsFastText = round(summary.rowsPerSecond / reference.rowsPerSecond, 3);
+    if (!reference) continue;
+    summary.vsFastText = round(summary.rowsPerSecond / reference.rowsPerSecond, 3);
+    summary.vsFastTextCpu = round(summary.rowsPerCpuSecond / reference.rowsPerCpuSecond, 3);
   }
   return summaries;
 }
 
+const ratio = (value: number) => (Number.isNaN(value) ? 'n/a' : `${value}x`);
+
 export function comparisonTable(summaries: readonly CompareSummary[]): string {
   return table(
-    ['corpus', 'model', 'rows', 'rows/s', 'vs fastText default', 'wall s', 'CPU s', 'peak RSS MB'],
+    [
+      'corpus',
+      'model',
+      'rows',
+      'rows/s',
+      'vs fastText default',
+      'peak RSS MB',
+      'wall s',
+      'CPU s',
+      'rows/CPU s',
+      'vs fastText (CPU)',
+    ],
     summaries.map((s) => [
       s.corpus,
       s.model,
       s.rows.toLocaleString('en'),
       s.rowsPerSecond.toLocaleString('en'),
-      Number.isNaN(s.vsFastText) ? 'n/a' : `${s.vsFastText}x`,
+      ratio(s.vsFastText),
+      s.peakRssMB,
       s.wallSeconds,
       s.cpuSeconds,
-      s.peakRssMB,
+      s.rowsPerCpuSecond.toLocaleString('en'),
+      ratio(s.vsFastTextCpu),
     ]),
-    [false, false, true, true, true, true, true, true],
+    [false, false, true, true, true, true, true, true, true, true],
   );
 }
 
