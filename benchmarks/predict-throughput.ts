@@ -234,7 +234,7 @@ function markdown(result: Result, name: string): string {
   const perModel = (model: string) => result.comparison.filter((s) => s.model === model);
   const ratios = (model: string) =>
     perModel(model)
-      .map((s) => `${s.corpus} ${s.vsFastText}x`)
+      .map((s) => `${s.corpus} ${s.vsFastText}x (CPU ${s.vsFastTextCpu}x)`)
       .join(', ');
   return `# predict throughput: headstart beside fastText, end to end
 
@@ -244,7 +244,9 @@ ${result.rows.toLocaleString('en')} rows per corpus, plain lines sampled with re
 (fpb50: all Financial PhraseBank sentences; banking77: its train and test texts), the same file for every program.
 Each \`predict\` is a child process (\`headstart predict --format lines\`, JSONL to a file, batch ${result.batchSize}, default
 \`--workers\`; \`fasttext predict model.bin rows.txt > out\`), interleaved round-robin, median of ${result.repeats} runs; rows/s is
-rows over the median wall time, start-up and model loading included. CPU s and peak RSS come from GNU time for both.
+rows over the median wall time, start-up and model loading included. CPU s and peak RSS come from GNU time for both;
+rows/CPU s (rows over the median CPU time, all threads) is less sensitive to other processes sharing the cores: when CPU s
+is well below wall s, the run waited for a core.
 Every headstart output was byte-identical across repeats.
 
 Models, trained once per run on fpb50 (the whole corpus) and banking77-train (seed ${SEED}): **auto**, what \`headstart train\`
