@@ -96,7 +96,10 @@ function parseFlags(argv: string[]): { quick: boolean; repeats: number } {
     strict: true,
   });
   const quick = values.quick!;
-  return { quick, repeats: values.repeats !== undefined ? Number(values.repeats) : quick ? 1 : 3 };
+  const repeats = values.repeats !== undefined ? Number(values.repeats) : quick ? 1 : 3;
+  if (!Number.isInteger(repeats) || repeats < 1)
+    throw new Error(`--repeats takes a whole number >= 1, not ${values.repeats}`);
+  return { quick, repeats };
 }
 
 /** The runs use the built CLI, as installed users run it (tsx would compile the sources in every process and worker thread). */
