@@ -1,39 +1,62 @@
 /**
- * End-to-end batch classification throughput of `headstart predict` with the default static encoder
- * (potion-base-4m-int8) and the default MLP head trained on Financial PhraseBank: read JSONL, embed,
- * classify, write JSONL, as the built CLI (dist/) does it (child processes, so start-up is visible separately).
- * Beside it, the checkpoint `headstart train` writes by default (the auto recipe, which adds TF-IDF).
+ * End-to-end batch classification throughput of `headstart predict` beside fastText (issue 23), as
+ * the built CLI (dist/) and Debian's `fasttext` run it: child processes, start-up included.
  *
- *   npx tsx benchmarks/predict-throughput.ts [--repeats N]
+ *   npx tsx benchmarks/predict-throughput.ts [--quick] [--repeats N]
  *
- * Runs the MLP checkpoint on 10k and 100k rows on the main thread (--workers 0), 100k rows on 1 and
- * 2 worker threads and 1M rows on 0 and 2, and the auto checkpoint on 100k rows on 0 and 2, interleaved,
- * N times each (default 2; the median is reported), checks every run's output is byte-identical, and
- * times each stage of the MLP checkpoint in-process to show where the time goes. Writes
- * benchmarks/results/predict-throughput.{json,md}.
+ * Per corpus (fpb50, banking77) trains headstart's default `train` checkpoint (auto), one MLP head and
+ * one linear head over potion, and fastText at its default and at an accurate setting, then predicts
+ * the same 100k rows (plain lines sampled with replacement, seed 42) with each, interleaved, N times
+ * (default 3; the median is reported), measuring wall time, CPU time and peak RSS the same way for
+ * both (GNU time). Ratios are to fastText default on the same corpus. Every headstart model's stages
+ * are timed in process (µs per row). A second table keeps the worker-thread runs of the MLP head.
+ * `--quick`: fpb50 only, 10k rows, 1 repeat, two worker-thread runs. Installs fasttext when missing.
+ * Writes benchmarks/results/predict-throughput[-quick].{json,md,svg}.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { TextClassifier } from '../src/classifier.js';
-import { trainAuto } from '../src/recipes/auto.js';
-import { readRecords } from '../src/data/index.js';
-import { formatRows, type InputRow } from '../src/predict/format.js';
-import { createRng, shuffleInPlace } from '../src/util/random.js';
-import { loadLabelled } from './lib/corpora.js';
+import { parseArgs } from 'node:util';
+import { useSharedCorpora } from '../scripts/shared-data.js';
+import { ensureFastText, fastTextVersion } from './lib/fasttext.js';
 import { describeMachine, machineLine, type MachineInfo } from './lib/machine.js';
 import { round } from './lib/measure.js';
+import { defaultResultsDir, repoRoot, resultName, writeResult } from './lib/output.js';
+import { barsWithLines, writeSvg } from './lib/plot.js';
+import {
+  budgetTable,
+  comparisonTable,
+  summariseComparison,
+  type BudgetRow,
+  type CompareRun,
+  type CompareSummary,
+} from './lib/predict-compare.js';
+import {
+  CORPUS_PLANS,
+  FASTTEXT_MODELS,
+  HEADSTART_MODELS,
+  trainModels,
+  writeRows,
+  type TrainedModels,
+} from './lib/predict-models.js';
+import { runFastTextPredict, runHeadstartPredict, type PredictRun } from './lib/predict-runs.js';
+import { measureStages } from './lib/stage-budget.js';
+import {
+  summariseWorkers,
+  workerTable,
+  type WorkerConfig,
+  type WorkerRun,
+  type WorkerSummary,
+} from './lib/worker-runs.js';
+import { gnuTimePresent } from './lib/timed-child.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const scratch = path.join(root, 'benchmarks/scratch/predict-throughput');
-const resultsDir = path.join(root, 'benchmarks/results');
 const SEED = 42;
 const BATCH = 2048;
-type ModelName = 'mlp' | 'auto';
-const CONFIGS: readonly { model: ModelName; rows: number; workers: number }[] = [
+const cli = path.join(repoRoot, 'dist/cli/main.js');
+const scratch = path.join(repoRoot, 'benchmarks/scratch/predict-throughput');
+
+const FULL_WORKER_CONFIGS: readonly WorkerConfig[] = [
   { model: 'mlp', rows: 10_000, workers: 0 },
   { model: 'mlp', rows: 100_000, workers: 0 },
   { model: 'mlp', rows: 100_000, workers: 1 },
@@ -45,302 +68,217 @@ const CONFIGS: readonly { model: ModelName; rows: number; workers: number }[] = 
   { model: 'auto', rows: 100_000, workers: 0 },
   { model: 'auto', rows: 100_000, workers: 2 },
 ];
-
-interface Run {
-  model: ModelName;
-  rows: number;
-  workers: number;
-  /** Whole process: start-up, model loading, the run, exit. */
-  wallSeconds: number;
-  /** From the models being loaded to the output being renamed into place. */
-  runSeconds: number;
-  rowsPerSecond: number;
-  wallRowsPerSecond: number;
-  peakRssMB: number;
-  /** CPU time of the process, all threads, start-up included. */
-  cpuSeconds: number;
-}
-
-interface Summary {
-  model: ModelName;
-  rows: number;
-  workers: number;
-  rowsPerSecond: number;
-  wallRowsPerSecond: number;
-  runSeconds: number;
-  wallSeconds: number;
-  peakRssMB: number;
-  cpuSeconds: number;
-}
+const QUICK_WORKER_CONFIGS: readonly WorkerConfig[] = [
+  { model: 'mlp', rows: 10_000, workers: 0 },
+  { model: 'mlp', rows: 10_000, workers: 2 },
+];
 
 interface Result {
   machine: MachineInfo;
+  fastText: string;
   endLoadAverage: number;
-  batchSize: number;
+  quick: boolean;
+  rows: number;
   repeats: number;
-  /** What the auto recipe chose on fpb50. */
-  auto: { chosen: string; weights: number[] };
-  summary: Summary[];
-  rssGrowthPercent: { workers0: number; workers2: number; workers0From100kTo1M: number; workers2From100kTo1M: number };
-  speedup: {
-    workers1OverMain: number;
-    workers2OverMain: number;
-    workers2OverWorkers1: number;
-    workers2OverMainAt1M: number;
-    autoOverMlpMain: number;
-    autoOverMlpWorkers2: number;
-  };
-  stageSecondsFor100kOnOneThread: Record<string, number>;
-  runs: Run[];
+  batchSize: number;
+  /** What `train` (auto) chose per corpus. */
+  auto: Record<string, TrainedModels['auto']>;
+  comparison: CompareSummary[];
+  budgets: BudgetRow[];
+  workers: WorkerSummary[];
+  runs: { comparison: CompareRun[]; workers: WorkerRun[] };
 }
 
-function argument(name: string, fallback: number): number {
-  const at = process.argv.indexOf(name);
-  return at === -1 ? fallback : Number(process.argv[at + 1]);
-}
-
-async function trainModels(dirs: Record<ModelName, string>): Promise<{ chosen: string; weights: number[] }> {
-  const data = await loadLabelled('fpb50');
-  const classifier = await TextClassifier.create();
-  await classifier.fit(data.texts, data.labels, { recipe: 'single', seed: 0 });
-  await classifier.save(dirs.mlp);
-  await classifier.dispose();
-  const auto = await trainAuto(data.texts, data.labels, { fit: { seed: 0 } });
-  await auto.classifier.save(dirs.auto);
-  await auto.classifier.dispose();
-  return { chosen: auto.report.chosen, weights: auto.report.weights };
-}
-
-async function writeInputs(): Promise<Map<number, string>> {
-  const texts = (await loadLabelled('fpb-all')).texts;
-  const rng = createRng(SEED);
-  const files = new Map<number, string>();
-  for (const rows of new Set(CONFIGS.map((c) => c.rows))) {
-    const order = shuffleInPlace(
-      Array.from({ length: rows }, (_, i) => i % texts.length),
-      rng,
-    );
-    const file = path.join(scratch, `input-${rows}.jsonl`);
-    // Written in slices: one string of 1M rows would be ~150 MB.
-    const lines = (start: number) =>
-      order
-        .slice(start, start + 100_000)
-        .map((t, k) => `${JSON.stringify({ id: `r${start + k}`, text: texts[t] })}\n`)
-        .join('');
-    writeFileSync(file, '');
-    for (let start = 0; start < rows; start += 100_000) appendFileSync(file, lines(start));
-    files.set(rows, file);
-  }
-  return files;
-}
-
-function runCli(
-  name: ModelName,
-  model: string,
-  input: string,
-  rows: number,
-  workers: number,
-): { run: Run; output: string } {
-  const output = path.join(scratch, `output-${name}-${rows}-w${workers}.jsonl`);
-  const started = performance.now();
-  const child = spawnSync(
-    process.execPath,
-    [
-      path.join(root, 'dist/cli/main.js'),
-      'predict',
-      '--model',
-      model,
-      '--input',
-      input,
-      '--id-field',
-      'id',
-      '--output',
-      output,
-      '--batch-size',
-      String(BATCH),
-      '--workers',
-      String(workers),
-      '--json',
-    ],
-    { cwd: root, encoding: 'utf8' },
-  );
-  const wallSeconds = (performance.now() - started) / 1000;
-  if (child.status !== 0) throw new Error(`predict failed (${child.status}): ${child.stderr}`);
-  const lines = child.stdout.trim().split('\n');
-  const summary = JSON.parse(lines[lines.length - 1]);
-  return {
-    output,
-    run: {
-      model: name,
-      rows,
-      workers,
-      wallSeconds: round(wallSeconds, 2),
-      runSeconds: round(summary.seconds, 2),
-      rowsPerSecond: Math.round(summary.rowsPerSecond),
-      wallRowsPerSecond: Math.round(rows / wallSeconds),
-      peakRssMB: round(summary.peakRssMB, 1),
-      cpuSeconds: round(summary.cpuSeconds, 2),
-    },
-  };
-}
-
-/** Seconds per stage for `file` on one thread: read+parse, embed, head, decide, serialise. */
-async function stageTimes(model: string, file: string): Promise<Record<string, number>> {
-  const classifier = await TextClassifier.load(model);
-  const times = { readParse: 0, embed: 0, head: 0, decide: 0, serialise: 0 };
-  let mark = performance.now();
-  const lap = (stage: keyof typeof times) => {
-    const now = performance.now();
-    times[stage] += (now - mark) / 1000;
-    mark = now;
-  };
-  const rows: InputRow[] = [];
-  for await (const record of readRecords(file, { labelled: false, idField: 'id' }))
-    rows.push({ id: record.id, line: record.line, text: record.text });
-  lap('readParse');
-  for (let start = 0; start < rows.length; start += BATCH) {
-    const chunk = rows.slice(start, start + BATCH);
-    const embedded = await classifier.encoder.embed(chunk.map((row) => row.text));
-    lap('embed');
-    const probabilities = await classifier.predictProba([], { embedded });
-    lap('head');
-    const predictions = classifier.decide(probabilities);
-    lap('decide');
-    formatRows(chunk, [{ name: '', multiLabel: false }], [predictions], { format: 'jsonl', topK: 1 });
-    lap('serialise');
-  }
-  await classifier.dispose();
-  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, round(v, 3)]));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+function parseFlags(argv: string[]): { quick: boolean; repeats: number } {
+  const { values } = parseArgs({
+    args: argv,
+    options: { quick: { type: 'boolean', default: false }, repeats: { type: 'string' } },
+    strict: true,
+  });
+  const quick = values.quick!;
+  const repeats = values.repeats !== undefined ? Number(values.repeats) : quick ? 1 : 3;
+  if (!Number.isInteger(repeats) || repeats < 1)
+    throw new Error(`--repeats takes a whole number >= 1, not ${values.repeats}`);
+  return { quick, repeats };
 }
 
 /** The runs use the built CLI, as installed users run it (tsx would compile the sources in every process and worker thread). */
 function build(): void {
-  const child = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
+  const child = spawnSync('npm', ['run', 'build'], { cwd: repoRoot, encoding: 'utf8' });
   if (child.status !== 0) throw new Error(`npm run build failed: ${child.stdout}${child.stderr}`);
 }
 
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Remembers each key's first output hash and throws when a later run's differs. */
+function sameOutputs(): (key: string, run: PredictRun) => void {
+  const first = new Map<string, string>();
+  return (key, run) => {
+    if ((first.get(key) ?? run.outputHash) !== run.outputHash)
+      throw new Error(`output of ${key} differs from its first run`);
+    first.set(key, run.outputHash);
+  };
+}
+
 async function main(): Promise<void> {
-  const repeats = argument('--repeats', 2);
+  const { quick, repeats } = parseFlags(process.argv.slice(2));
+  const rows = quick ? 10_000 : 100_000;
+  const corpora = quick ? CORPUS_PLANS.slice(0, 1) : CORPUS_PLANS;
+  const workerConfigs = quick ? QUICK_WORKER_CONFIGS : FULL_WORKER_CONFIGS;
+  useSharedCorpora();
+  if (!gnuTimePresent()) throw new Error('GNU time (/usr/bin/time) is missing: apt-get install -y time');
+  ensureFastText(log);
+  log('building dist/');
   build();
   mkdirSync(scratch, { recursive: true });
   const machine = await describeMachine();
-  const models: Record<ModelName, string> = {
-    mlp: path.join(scratch, 'fpb50-model'),
-    auto: path.join(scratch, 'fpb50-auto'),
-  };
-  const auto = await trainModels(models);
-  const inputs = await writeInputs();
 
-  const runs: Run[] = [];
-  const outputs = new Map<string, string>();
-  for (let r = 0; r < repeats; r++) {
-    for (const config of CONFIGS) {
-      const { run, output } = runCli(
-        config.model,
-        models[config.model],
-        inputs.get(config.rows)!,
-        config.rows,
-        config.workers,
-      );
-      const bytes = createHash('sha256').update(readFileSync(output)).digest('hex');
-      const key = `${config.model} ${config.rows}`;
-      if ((outputs.get(key) ?? bytes) !== bytes)
-        throw new Error(
-          `output of the ${config.model} model on ${config.rows} rows with ${config.workers} workers differs from the first run`,
-        );
-      outputs.set(key, bytes);
-      runs.push(run);
-      process.stderr.write(`${JSON.stringify(run)}\n`);
+  const models: Record<string, TrainedModels> = {};
+  const inputs = new Map<string, string>();
+  for (const plan of corpora) {
+    log(`training the ${plan.name} models`);
+    models[plan.name] = await trainModels(plan, scratch, cli, SEED);
+    const sizes = new Set([rows, ...(plan === corpora[0] ? workerConfigs.map((c) => c.rows) : [])]);
+    for (const size of sizes) {
+      const file = path.join(scratch, `rows-${plan.name}-${size}.txt`);
+      await writeRows(plan, size, SEED, file);
+      inputs.set(`${plan.name} ${size}`, file);
     }
   }
-  const summary: Summary[] = CONFIGS.map((config) => {
-    const mine = runs.filter(
-      (run) => run.model === config.model && run.rows === config.rows && run.workers === config.workers,
-    );
-    return {
-      ...config,
-      rowsPerSecond: Math.round(median(mine.map((run) => run.rowsPerSecond))),
-      wallRowsPerSecond: Math.round(median(mine.map((run) => run.wallRowsPerSecond))),
-      runSeconds: round(median(mine.map((run) => run.runSeconds)), 2),
-      wallSeconds: round(median(mine.map((run) => run.wallSeconds)), 2),
-      peakRssMB: round(median(mine.map((run) => run.peakRssMB)), 1),
-      cpuSeconds: round(median(mine.map((run) => run.cpuSeconds)), 2),
-    };
-  });
-  const find = (rows: number, workers: number, model: ModelName = 'mlp') =>
-    summary.find((s) => s.model === model && s.rows === rows && s.workers === workers)!;
-  const rssGrowth = (workers: number) =>
-    round((find(100_000, workers).peakRssMB / find(10_000, workers).peakRssMB - 1) * 100, 1);
-  const rssGrowthTo1M = (workers: number) =>
-    round((find(1_000_000, workers).peakRssMB / find(100_000, workers).peakRssMB - 1) * 100, 1);
-  const stages = await stageTimes(models.mlp, inputs.get(100_000)!);
+  const workerCorpus = corpora[0].name;
+
+  const comparisonRuns: CompareRun[] = [];
+  const workerRuns: WorkerRun[] = [];
+  const check = sameOutputs();
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    for (const plan of corpora) {
+      const input = inputs.get(`${plan.name} ${rows}`)!;
+      for (const model of [...Object.keys(HEADSTART_MODELS), ...Object.keys(FASTTEXT_MODELS)]) {
+        const output = path.join(scratch, `out-${plan.name}-${model}.txt`);
+        const modelPath = models[plan.name].paths[model];
+        const run =
+          model in HEADSTART_MODELS
+            ? runHeadstartPredict(cli, modelPath, input, output, { batch: BATCH })
+            : runFastTextPredict(modelPath, input, output, rows);
+        check(`${plan.name} ${model}`, run);
+        const { wallSeconds, cpuSeconds, peakRssMB } = run;
+        comparisonRuns.push({ corpus: plan.name, model, rows, wallSeconds, cpuSeconds, peakRssMB });
+        log(JSON.stringify(comparisonRuns.at(-1)));
+      }
+    }
+    for (const config of workerConfigs) {
+      const output = path.join(scratch, `out-workers-${config.model}-${config.rows}-w${config.workers}.jsonl`);
+      const input = inputs.get(`${workerCorpus} ${config.rows}`)!;
+      const modelPath = models[workerCorpus].paths[config.model];
+      const run = runHeadstartPredict(cli, modelPath, input, output, { batch: BATCH, workers: config.workers });
+      check(`${workerCorpus} ${config.model} on ${config.rows} rows (any workers)`, run);
+      workerRuns.push({ ...config, ...run, runRowsPerSecond: run.runRowsPerSecond! });
+      log(JSON.stringify(workerRuns.at(-1)));
+    }
+  }
+
+  const budgets: BudgetRow[] = [];
+  for (const plan of corpora)
+    for (const model of Object.keys(HEADSTART_MODELS)) {
+      const input = inputs.get(`${plan.name} ${rows}`)!;
+      const output = path.join(scratch, `stages-${plan.name}-${model}.jsonl`);
+      const budget = await measureStages(models[plan.name].paths[model], input, output, BATCH);
+      budgets.push({ corpus: plan.name, model, ...budget });
+    }
+
   const result: Result = {
     machine,
+    fastText: fastTextVersion(),
     endLoadAverage: round(os.loadavg()[0], 2),
-    batchSize: BATCH,
+    quick,
+    rows,
     repeats,
-    auto,
-    summary,
-    rssGrowthPercent: {
-      workers0: rssGrowth(0),
-      workers2: rssGrowth(2),
-      workers0From100kTo1M: rssGrowthTo1M(0),
-      workers2From100kTo1M: rssGrowthTo1M(2),
-    },
-    speedup: {
-      workers1OverMain: round(find(100_000, 1).rowsPerSecond / find(100_000, 0).rowsPerSecond, 2),
-      workers2OverMain: round(find(100_000, 2).rowsPerSecond / find(100_000, 0).rowsPerSecond, 2),
-      workers2OverWorkers1: round(find(100_000, 2).rowsPerSecond / find(100_000, 1).rowsPerSecond, 2),
-      workers2OverMainAt1M: round(find(1_000_000, 2).rowsPerSecond / find(1_000_000, 0).rowsPerSecond, 2),
-      autoOverMlpMain: round(find(100_000, 0, 'auto').rowsPerSecond / find(100_000, 0).rowsPerSecond, 2),
-      autoOverMlpWorkers2: round(find(100_000, 2, 'auto').rowsPerSecond / find(100_000, 2).rowsPerSecond, 2),
-    },
-    stageSecondsFor100kOnOneThread: stages,
-    runs,
+    batchSize: BATCH,
+    auto: Object.fromEntries(Object.entries(models).map(([corpus, trained]) => [corpus, trained.auto])),
+    comparison: summariseComparison(comparisonRuns),
+    budgets,
+    workers: summariseWorkers(workerRuns, workerConfigs, workerCorpus),
+    runs: { comparison: comparisonRuns, workers: workerRuns },
   };
-  mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(path.join(resultsDir, 'predict-throughput.json'), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(path.join(resultsDir, 'predict-throughput.md'), markdown(result, machineLine(machine)));
-  process.stdout.write(markdown(result, machineLine(machine)));
+  const name = resultName('predict-throughput', quick);
+  const text = markdown(result, name);
+  writeResult(defaultResultsDir, name, result, text);
+  await writeSvg(path.join(defaultResultsDir, `${name}.svg`), chart(result));
+  process.stdout.write(text);
 }
 
-function markdown(result: Result, machine: string): string {
-  const rows = result.summary
-    .map(
-      (s) =>
-        `| ${s.model} | ${s.rows.toLocaleString('en')} | ${s.workers === 0 ? 'main thread (0)' : s.workers} | ${s.rowsPerSecond} | ${s.runSeconds} | ${s.wallSeconds} | ${s.wallRowsPerSecond} | ${s.peakRssMB} | ${s.cpuSeconds} |`,
+function chart(result: Result) {
+  const row = (s: CompareSummary) => ({ corpus: s.corpus, model: s.model, rowsPerSecond: s.rowsPerSecond });
+  return barsWithLines({
+    title: `predict, ${result.rows.toLocaleString('en')} rows end to end (median of ${result.repeats})`,
+    bars: result.comparison.filter((s) => s.model in HEADSTART_MODELS).map(row),
+    lines: result.comparison.filter((s) => s.model in FASTTEXT_MODELS).map(row),
+    x: 'model',
+    y: 'rowsPerSecond',
+    facet: 'corpus',
+    lineLabel: 'model',
+    yTitle: 'rows/s',
+  });
+}
+
+function autoLine(result: Result): string {
+  return Object.entries(result.auto)
+    .map(([corpus, auto]) =>
+      auto
+        ? `on ${corpus} it chose ${auto.chosen} (weights ${auto.weights.map((w) => round(w, 3)).join('/')} over ${auto.encoders.join(' + ')})`
+        : '',
     )
-    .join('\n');
-  const stages = Object.entries(result.stageSecondsFor100kOnOneThread)
-    .map(([k, v]) => `${k} ${v} s`)
-    .join(', ');
-  return `# predict throughput (default static encoder, end to end)
+    .filter(Boolean)
+    .join('; ');
+}
 
-${machine}; load average ${result.endLoadAverage} at the end.
+function markdown(result: Result, name: string): string {
+  const notes = result.budgets.flatMap((b) => b.notes.map((note) => `- ${b.corpus} ${b.model}: ${note}.`));
+  const perModel = (model: string) => result.comparison.filter((s) => s.model === model);
+  const ratios = (model: string) =>
+    perModel(model)
+      .map((s) => `${s.corpus} ${s.vsFastText}x (CPU ${s.vsFastTextCpu}x)`)
+      .join(', ');
+  return `# predict throughput: headstart beside fastText, end to end
 
-\`headstart predict\` on JSONL of Financial PhraseBank sentences (seed ${SEED}), batch ${result.batchSize}, output JSONL committed in fsynced
-chunks. Models trained on fpb50 (seed 0): **mlp**, one MLP head over potion (\`headstart train --recipe single\`);
-**auto**, \`headstart train\`'s default recipe, which chose ${result.auto.chosen} (weights ${result.auto.weights.join('/')} over
-fine-tuned potion / TF-IDF+potion / potion), so it runs TF-IDF and its regression beside potion. Median of ${result.repeats} interleaved runs; every run's output was byte-identical.
-rows/s counts from the models being loaded to the output renamed into place; "wall" includes process start-up
-(node, TensorFlow.js, models) and, with workers, the threads' own start-up. CPU s is the process's CPU time,
-all threads: on a busy machine, CPU s / wall s shows how many cores the run actually got.
+${machineLine(result.machine)}; fasttext ${result.fastText} (Debian); load average ${result.endLoadAverage} at the end.
 
-| model | rows | workers | rows/s | run s | wall s | wall rows/s | peak RSS MB | CPU s |
-| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |
-${rows}
+${result.rows.toLocaleString('en')} rows per corpus, plain lines sampled with replacement (seed ${SEED}) from the corpus texts
+(fpb50: all Financial PhraseBank sentences; banking77: its train and test texts), the same file for every program.
+Each \`predict\` is a child process (\`headstart predict --format lines\`, JSONL to a file, batch ${result.batchSize}, default
+\`--workers\`; \`fasttext predict model.bin rows.txt > out\`), interleaved round-robin, median of ${result.repeats} runs; rows/s is
+rows over the median wall time, start-up and model loading included. CPU s and peak RSS come from GNU time for both;
+rows/CPU s (rows over the median CPU time, all threads) is less sensitive to other processes sharing the cores: when CPU s
+is well below wall s, the run waited for a core.
+Every headstart output was byte-identical across repeats.
 
-- Peak RSS growth from 10k to 100k rows: main thread ${result.rssGrowthPercent.workers0}%, 2 workers ${result.rssGrowthPercent.workers2}%; from 100k to 1M rows: main thread ${result.rssGrowthPercent.workers0From100kTo1M}%, 2 workers ${result.rssGrowthPercent.workers2From100kTo1M}%.
-- Speed-up at 100k rows: 1 worker thread / main thread ${result.speedup.workers1OverMain}x; 2 workers / main thread ${result.speedup.workers2OverMain}x; 2 workers / 1 worker ${result.speedup.workers2OverWorkers1}x. At 1M rows, 2 workers / main thread ${result.speedup.workers2OverMainAt1M}x.
-- auto / mlp at 100k rows: main thread ${result.speedup.autoOverMlpMain}x, 2 workers ${result.speedup.autoOverMlpWorkers2}x.
-- Where the time goes on one thread for 100k rows (mlp): ${stages}.
-- Reference point from the issue: a plain Python + numpy Model2Vec embeds about 7,000 Financial PhraseBank sentences/s on one core.
+Models, trained once per run on fpb50 (the whole corpus) and banking77-train (seed ${SEED}): **auto**, what \`headstart train\`
+saves by default (${autoLine(result) || 'see the JSON'}); **mlp**, \`train --recipe single\` (one MLP head over potion);
+**linear**, \`train --recipe single --head linear\`; **fasttext-default**, \`fasttext supervised\` at its defaults;
+**fasttext-accurate**, \`-wordNgrams 2 -epoch 25 -lr 0.5\`. fastText's training lines are \`__label__<label> <text>\` with the
+text as-is (not lowercased or re-tokenised), so both read the same text.
+
+${comparisonTable(result.comparison)}
+
+- vs fastText default: auto ${ratios('auto')}; mlp ${ratios('mlp')}; linear ${ratios('linear')}. Issue 23 asks for auto >= 0.5x and mlp >= 1.0x.
+
+## Per-row budget (in process, one thread)
+
+µs per row for the ${result.rows.toLocaleString('en')} rows, through the classifier's public API: read/parse (the rows file), tokenize
+(the primary static encoder's WordPiece), embed (its table sums and normalisation: embed minus a warm tokenize pass),
+head (\`predictProba\` given the embeddings), decide, serialise (JSONL), write (per chunk, fsynced). Without process
+start-up and model loading, which the table above includes.
+
+${budgetTable(result.budgets)}
+${notes.length ? `\n${notes.join('\n')}\n` : ''}
+## Worker threads (${result.workers[0]?.corpus ?? ''} models)
+
+rows/s counts from the models being loaded to the output renamed into place (headstart's --json summary); "wall" includes
+process start-up and, with workers, the threads' own start-up.
+
+${workerTable(result.workers)}
+
+Results: \`${name}.json\` (every run), \`${name}.svg\` (the bars above, fastText as dashed lines).
 `;
 }
 

@@ -58,3 +58,46 @@ export function lineChart(options: {
     ...layer,
   } as TopLevelSpec;
 }
+
+/**
+ * Bars of `y` per `x`, one panel per `facet`, with the `lines` rows drawn as labelled horizontal
+ * rules across their panel (references such as another program's speed).
+ */
+export function barsWithLines(options: {
+  title: string;
+  bars: Row[];
+  lines: Row[];
+  x: string;
+  y: string;
+  facet: string;
+  lineLabel: string;
+  yTitle: string;
+}): TopLevelSpec {
+  const { title, bars, lines, x, y, facet, lineLabel, yTitle } = options;
+  const yEncoding = { field: y, type: 'quantitative' as const, title: yTitle };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    data: {
+      values: [...bars.map((row) => ({ ...row, kind: 'bar' })), ...lines.map((row) => ({ ...row, kind: 'line' }))],
+    },
+    facet: { column: { field: facet, type: 'nominal', title: null } },
+    spec: {
+      width: 240,
+      height: 220,
+      layer: [
+        {
+          transform: [{ filter: "datum.kind === 'bar'" }],
+          mark: 'bar',
+          encoding: { x: { field: x, type: 'nominal', title: null, sort: null }, y: yEncoding },
+        },
+        {
+          transform: [{ filter: "datum.kind === 'line'" }],
+          mark: { type: 'rule', strokeDash: [4, 3] },
+          encoding: { y: yEncoding, color: { field: lineLabel, type: 'nominal', title: null } },
+        },
+      ],
+    },
+    resolve: { scale: { y: 'independent' } },
+  } as TopLevelSpec;
+}
