@@ -53,7 +53,7 @@ export interface TrainedModels {
   /** Model name to checkpoint directory (headstart) or `.bin` file (fastText). */
   paths: Record<string, string>;
   /** What `train` (auto) chose, from its --json summary. */
-  auto?: { chosen: string; weights: number[]; encoders: string[] };
+  auto?: { chosen: string; weights: number[]; encoders: string[] } | undefined;
 }
 
 /** Trains every model of `plan` into `dir` with the built CLI (headstart) and `fasttext supervised`. */
