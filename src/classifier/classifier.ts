@@ -254,7 +254,7 @@ export class TextClassifier {
    * no longer need them; probabilities are unchanged.
    */
   async dropUnusedMembers(): Promise<void> {
-    const unused = this.members.filter((_, i) => i > 0 && this.state.mix.weights[i] === 0);
+    const unused = this.members.filter((_, i) => this.state.mix.weights[i] === 0);
     if (unused.length === 0) return;
     this.state = { ...this.state, mix: withoutUnused(this.state.mix) };
     for (const member of unused) {

@@ -24,7 +24,7 @@ import { encodeTargets } from '../labels.js';
 import { classificationReport } from '../metrics/index.js';
 import { EncoderPool, memberFeatures, predictMember, type Member } from '../members/index.js';
 import { definedOnly } from '../util/index.js';
-import type { AutoReport } from './auto.js';
+import type { AutoReport } from './auto-options.js';
 
 /**
  * What the student may lose against the ensemble on the held-out rows and still replace it: macro-F1

@@ -6,9 +6,16 @@
  * scored by macro-F1 on the other 10%; the winner is then trained on every row. Why a choice, with
  * the figures: docs/decisions/auto-recipe.md.
  */
-import { TextClassifier, type FitOptions } from '../classifier.js';
+import { TextClassifier, type FitOptions, type FitReport } from '../classifier.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
-import type { Encoder, EncoderSpec, EncoderChoice, EncoderLoadOptions } from '../encoders/index.js';
+import {
+  lexicalName,
+  type Encoder,
+  type EncoderSpec,
+  type EncoderChoice,
+  type EncoderLoadOptions,
+} from '../encoders/index.js';
+import { DEFAULT_SEED } from '../heads/index.js';
 import { containmentGroups, groupedStratifiedSplit, labelSetStrata } from '../splits/index.js';
 
 export interface HeadCandidate {
@@ -77,4 +84,63 @@ export async function chooseMultiLabelHead(
     if ((score.macroF1 ?? -1) > (scores[best].macroF1 ?? -1)) best = i;
   });
   return { best, scores };
+}
+
+export interface MultiLabelContext {
+  encoder: Encoder;
+  /** The TF-IDF(+embeddings) spec beside the pretrained encoder. */
+  lexical: EncoderSpec;
+  /** The pretrained head's options. */
+  fitOptions: FitOptions;
+  /** The caller's options (seed, progress) that reach the TF-IDF head too. */
+  fit: FitOptions;
+  cache: EmbeddingCache | undefined;
+  load: EncoderLoadOptions;
+  budgetSeconds: number | undefined;
+  signal: AbortSignal | undefined;
+  onStage: ((message: string) => void) | undefined;
+}
+
+/** Scores the pretrained and the TF-IDF(+embeddings) heads on held-out rows and trains the better one on every row. */
+export async function trainMultiLabelChoice(
+  texts: readonly string[],
+  labels: readonly (readonly string[])[],
+  context: MultiLabelContext,
+): Promise<{ classifier: TextClassifier; report: FitReport; chosen: string; reason: string }> {
+  const { encoder, lexical, fitOptions, fit, cache, load, budgetSeconds, signal, onStage } = context;
+  // The concatenation shares the encoder rather than loading it again from its spec.
+  const candidateLoad: EncoderLoadOptions = { ...load, loaded: encoder };
+  const candidates: HeadCandidate[] = [
+    { name: 'pretrained', encoder, fit: fitOptions, cache },
+    {
+      name: lexicalName(lexical),
+      encoder: lexical,
+      fit: {
+        recipe: 'single',
+        ...(fit.seed !== undefined && { seed: fit.seed }),
+        ...(signal && { signal }),
+        ...(fit.onProgress && { onProgress: fit.onProgress }),
+      },
+      cache,
+    },
+  ];
+  onStage?.(`auto: multi-label data: scoring the pretrained and ${lexicalName(lexical)} heads on a held-out 10%`);
+  const { best, scores } = await chooseMultiLabelHead(texts, labels, candidates, {
+    seed: fit.seed ?? DEFAULT_SEED,
+    ...(budgetSeconds !== undefined && { deadline: AbortSignal.timeout(budgetSeconds * 1000) }),
+    load: candidateLoad,
+  });
+  const winner = candidates[best];
+  const described = scores
+    .map(
+      (s) => `${s.name} ${s.macroF1 === undefined ? `did not finish within ${budgetSeconds} s` : s.macroF1.toFixed(4)}`,
+    )
+    .join(', ');
+  const { classifier, report } = await TextClassifier.train(texts, labels, winner.fit, {
+    encoder: winner.encoder,
+    cache: winner.cache,
+    ...candidateLoad,
+  });
+  const reason = `multi-label data (fusion is single-label only): the head with the best held-out macro-F1 (${described}), retrained on every row`;
+  return { classifier, report, chosen: winner.name, reason };
 }
