@@ -37,6 +37,7 @@ export class TextClassifier {
   private state: TrainedState;
 
   private constructor(
+    // Never empty: the primary member is members[0].
     private readonly members: Member[],
     private readonly pool: EncoderPool,
   ) {
@@ -122,7 +123,7 @@ export class TextClassifier {
 
   /** The primary encoder (the first of several when encoders are fused). */
   get encoder(): Encoder {
-    return this.members[0].encoder;
+    return this.members[0]!.encoder;
   }
 
   /** Every encoder, primary first. */
@@ -139,7 +140,7 @@ export class TextClassifier {
   }
 
   get trained(): boolean {
-    return this.members[0].head !== undefined;
+    return this.members[0]!.head !== undefined;
   }
 
   /** What `fit` recorded: options, data summary, metrics. Saved into the checkpoint. */
@@ -188,7 +189,7 @@ export class TextClassifier {
   /** The primary encoder's vectors of `texts`, sparse or dense as the primary head reads them. */
   embedPrimary(texts: readonly string[], options: { signal?: AbortSignal } = {}): Promise<Features> {
     this.requireHead();
-    return memberFeatures(this.members[0], texts, options.signal);
+    return memberFeatures(this.members[0]!, texts, options.signal);
   }
 
   /** The prediction for one text, or one per text (in order) for an array. */
@@ -197,7 +198,7 @@ export class TextClassifier {
   async predict(input: string | readonly string[], options: PredictOptions = {}): Promise<Prediction | Prediction[]> {
     const probabilities = await this.predictProba(textList(input, 'predict'), options);
     const predictions = this.decide(probabilities, options.topK ?? 1);
-    return typeof input === 'string' ? predictions[0] : predictions;
+    return typeof input === 'string' ? predictions[0]! : predictions;
   }
 
   /** Turns probabilities into predictions: argmax (single-label) or per-label thresholds (multi-label). */
@@ -288,7 +289,7 @@ export class TextClassifier {
   }
 
   private requireHead(): AnyHead {
-    const head = this.members[0].head;
+    const head = this.members[0]!.head;
     if (!head)
       throw new UsageError('NOT_TRAINED', 'the classifier has not been trained: call fit() or TextClassifier.load()');
     return head;

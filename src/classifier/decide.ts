@@ -46,20 +46,24 @@ export function decide(
   const predictions: Prediction[] = new Array(rows);
   for (let row = 0; row < rows; row++) {
     const scores = data.subarray(row * dim, (row + 1) * dim);
-    const top = topIndices(scores, k).map((i) => ({ label: labels[i], score: scores[i] }));
-    const flags = { truncated: info[row].truncated, empty: info[row].empty };
+    const top = topIndices(scores, k).map((i) => ({ label: labels[i]!, score: scores[i]! }));
+    const { truncated, empty } = info[row]!;
+    const flags = { truncated, empty };
     if (model.multiLabel) {
-      const passing = Array.from(scores.keys()).filter((i) => scores[i] >= (thresholds?.[i] ?? 0.5));
-      const chosen = passing.sort((a, b) => scores[b] - scores[a]);
+      const passing = Array.from(scores.keys()).filter((i) => scores[i]! >= (thresholds?.[i] ?? 0.5));
+      const chosen = passing.sort((a, b) => scores[b]! - scores[a]!);
+      const [first] = chosen;
       predictions[row] = {
-        label: chosen.length ? labels[chosen[0]] : '',
-        score: chosen.length ? scores[chosen[0]] : 0,
-        labels: chosen.map((i) => labels[i]),
+        label: first === undefined ? '' : labels[first]!,
+        score: first === undefined ? 0 : scores[first]!,
+        labels: chosen.map((i) => labels[i]!),
         top,
         ...flags,
       };
     } else {
-      predictions[row] = { label: top[0].label, score: top[0].score, top, ...flags };
+      // k >= 1 scores per row, so there is a top one.
+      const { label, score } = top[0]!;
+      predictions[row] = { label, score, top, ...flags };
     }
   }
   return predictions;

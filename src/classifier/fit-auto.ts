@@ -21,7 +21,7 @@ export async function fitAuto(
   const { budgetSeconds, student, onStage, labelTexts, signal, ...fit } = options;
   // Imported when used: the recipe builds on the classifier.
   const { trainAuto } = await import('../recipes/auto.js');
-  const [member] = members;
+  const member = members[0]!;
   const base = member.pretrained ?? member;
   const { classifier: trained, report } = await trainAuto(texts, labels, {
     encoder: base.encoder,

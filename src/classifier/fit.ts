@@ -36,21 +36,21 @@ export async function fitMembers(
 ): Promise<{ state: TrainedState; report: FitReport }> {
   // A member tuned by an earlier fit starts again from its pretrained encoder.
   const bases: Member[] = members.map((member) => (member.pretrained ? { ...member, ...member.pretrained } : member));
-  const warnings = checkTrainingTask(texts, labels, bases[0].encoder);
+  const warnings = checkTrainingTask(texts, labels, bases[0]!.encoder);
   for (const warning of warnings) given.onWarning?.(warning);
   const multiLabel = isMultiLabelInput(labels);
   const vocabulary = labelVocabulary(labels);
   checkFusionOptions(members.length, multiLabel, given);
   const targets = encodeTargets(labels, vocabulary);
 
-  const { heldOut, groups, seed } = heldOutRows(members[0].encoder, texts, targets, vocabulary.length, given);
+  const { heldOut, groups, seed } = heldOutRows(members[0]!.encoder, texts, targets, vocabulary.length, given);
   const options: FitOptions = { ...given, validationGroups: groups };
   const plans = planMembers(bases, options, multiLabel, seed);
   const trainings: MemberTraining[] = [];
   const computed = new ComputedVectors(texts.length);
   try {
     for (const [index, base] of bases.entries()) {
-      const plan = withProgress(plans[index], index, bases, plans, options);
+      const plan = withProgress(plans[index]!, index, bases, plans, options);
       trainings.push(await trainPlanned(base, plan, { texts, targets, vocabulary, heldOut }, computed));
     }
   } catch (error) {
@@ -61,15 +61,16 @@ export async function fitMembers(
   const choice = chooseMix(
     trainings.map((t) => t.validationProbabilities),
     targets.kind === 'single'
-      ? { targets: Int32Array.from(heldOut, (row) => targets.labels[row]), trainLabels: targets.labels }
+      ? { targets: Int32Array.from(heldOut, (row) => targets.labels[row]!), trainLabels: targets.labels }
       : undefined,
     vocabulary.length,
     options,
   );
   for (const [i, member] of members.entries()) {
+    // One training per member, in order.
+    const training = trainings[i]!;
     member.head?.dispose();
-    member.head = trainings[i].head;
-    const training = trainings[i];
+    member.head = training.head;
     await useEncoder(member, training.kind === 'fine-tuned' ? training.encoder : undefined, pool, members);
   }
   const encoders: Encoder[] = members.map((m) => m.encoder);

@@ -17,14 +17,14 @@ export async function mixedProbabilities(
   texts: readonly string[],
   options: { signal?: AbortSignal | undefined; embedded?: Features },
 ): Promise<Probabilities> {
+  // The classifier always has its primary member.
+  const first = members[0]!;
   const given =
-    options.embedded && isSparseMatrix(options.embedded) === isSparseHead(members[0].head!)
-      ? options.embedded
-      : undefined;
+    options.embedded && isSparseMatrix(options.embedded) === isSparseHead(first.head!) ? options.embedded : undefined;
   const computed = new ComputedVectors(texts.length);
   // The primary's vectors are needed for `info` even when its weight is 0.
-  const primary = given ?? (await memberFeatures(members[0], texts, options.signal));
-  computed.add(members[0].encoder, primary);
+  const primary = given ?? (await memberFeatures(first, texts, options.signal));
+  computed.add(first.encoder, primary);
   const parts: (Float32Array | undefined)[] = [];
   for (const [index, member] of members.entries()) {
     if (mix.weights[index] === 0) {

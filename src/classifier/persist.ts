@@ -12,7 +12,7 @@ export async function saveCheckpoint(
   state: TrainedState,
   options: { card?: ModelCardProse },
 ): Promise<void> {
-  const [primary, ...fused] = members;
+  const [primary, ...fused] = members as [Member, ...Member[]];
   await writeCheckpoint(dir, {
     encoder: primary.encoder,
     head: primary.head!,

@@ -21,7 +21,7 @@ export function planMembers(
   // A member that repeats an earlier one (same encoder, trained the same way) gets its own
   // initialisation seed, so it adds a differently initialised head (a bag) rather than a copy.
   const trainsLike = (a: number, b: number) =>
-    isDeepStrictEqual(bases[a].encoder.spec, bases[b].encoder.spec) &&
+    isDeepStrictEqual(bases[a]!.encoder.spec, bases[b]!.encoder.spec) &&
     similarity[a] === similarity[b] &&
     isDeepStrictEqual(fineTunes[a], fineTunes[b]);
   return bases.map((base, index): MemberPlan => {
@@ -46,8 +46,8 @@ export function withProgress(
 ): MemberPlan {
   const { onProgress } = options;
   if (!onProgress) return plan;
-  const base = bases[index];
-  const tuned = (i: number) => plans[i].kind === 'fine-tuned';
+  const base = bases[index]!;
+  const tuned = (i: number) => plans[i]?.kind === 'fine-tuned';
   const role = {
     fineTuned: plan.kind === 'fine-tuned',
     besideFineTuned:

@@ -49,7 +49,8 @@ export interface FitReport extends TrainReport {
 /** How many texts carry each label. */
 function countLabels(labels: LabelInput, vocabulary: readonly string[]): Record<string, number> {
   const counts: Record<string, number> = Object.fromEntries(vocabulary.map((label) => [label, 0]));
-  for (const entry of labels) for (const label of typeof entry === 'string' ? [entry] : entry) counts[label]++;
+  for (const entry of labels)
+    for (const label of typeof entry === 'string' ? [entry] : entry) counts[label] = (counts[label] ?? 0) + 1;
   return counts;
 }
 
@@ -99,9 +100,9 @@ export function fitReportOf(
   const { texts, vocabulary, warnings } = data;
   const { mix, fusion, calibration } = choice;
   const labelCounts = countLabels(data.labels, vocabulary);
-  const primary = trainings[0];
+  const primary = trainings[0]!;
   const members: MemberReport[] = trainings.map((t, i) => ({
-    encoder: describeSpec(encoders[i].spec),
+    encoder: describeSpec(encoders[i]!.spec),
     head: t.spec,
     epochsRun: t.report.epochsRun,
     bestEpoch: t.report.bestEpoch,

@@ -47,17 +47,18 @@ export async function compareOnTexts(
     for (const [index, side] of sides.entries()) {
       const started = performance.now();
       const probabilities = await side.predictProba(texts, { signal });
-      best[index] = Math.min(best[index], (performance.now() - started) / 1000);
+      best[index] = Math.min(best[index] ?? Infinity, (performance.now() - started) / 1000);
       predicted[index] ??= argmaxRows(probabilities.data, probabilities.dim);
     }
   }
-  const [teacherPredicted, studentPredicted] = predicted;
+  // Every round predicts with both sides, and there is at least one round.
+  const [teacherPredicted, studentPredicted] = predicted as [Int32Array, Int32Array];
   let agreeing = 0;
   for (let row = 0; row < texts.length; row++) if (teacherPredicted[row] === studentPredicted[row]) agreeing++;
   const side = (index: number): SideReport => {
-    const report: SideReport = { textsPerSecond: texts.length / best[index] };
+    const report: SideReport = { textsPerSecond: texts.length / best[index]! };
     if (labels) {
-      const { accuracy, macroF1 } = classificationReport(labels, predicted[index], [...teacher.labels]);
+      const { accuracy, macroF1 } = classificationReport(labels, predicted[index]!, [...teacher.labels]);
       Object.assign(report, { accuracy, macroF1 });
     }
     return report;

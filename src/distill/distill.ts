@@ -133,7 +133,7 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
     kind: 'soft',
     probabilities: softenProbabilities(gather(teacherProbabilities, numLabels, trainRows), numLabels, temperature),
     temperature,
-    ...(hard && { labels: Int32Array.from(trainRows, (row) => (row < texts.length ? hard[row] : -1)), alpha }),
+    ...(hard && { labels: Int32Array.from(trainRows, (row) => (row < texts.length ? hard[row]! : -1)), alpha }),
   };
 
   const choice = options.student?.encoder ?? 'potion';
@@ -150,7 +150,7 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
     );
     trained = await trainStudent(
       encoder,
-      Array.from(trainRows, (row) => allTexts[row]),
+      Array.from(trainRows, (row) => allTexts[row]!),
       targets,
       numLabels,
       { ...options.student?.fit, signal },
@@ -180,8 +180,8 @@ export async function distill(options: DistillOptions): Promise<{ classifier: Te
   try {
     let comparison: DistillReport['comparison'];
     if (evaluation || split.test.length > 0) {
-      const compareTexts = evaluation ? evaluation.texts : Array.from(split.test, (row) => texts[row]);
-      const compareLabels = evaluation ? evaluationLabels : hard && Int32Array.from(split.test, (row) => hard[row]);
+      const compareTexts = evaluation ? evaluation.texts : Array.from(split.test, (row) => texts[row]!);
+      const compareLabels = evaluation ? evaluationLabels : hard && Int32Array.from(split.test, (row) => hard[row]!);
       onStage(
         `distill: comparing teacher and student on ${compareTexts.length} ${evaluation ? 'evaluation' : 'held-out'} texts`,
       );

@@ -13,7 +13,10 @@ export function studentRecord(
 ): Record<string, unknown> {
   const numLabels = teacher.labels.length;
   const labelCounts = Object.fromEntries(teacher.labels.map((label) => [label, 0]));
-  for (const index of argmaxRows(targets.probabilities, numLabels)) labelCounts[teacher.labels[index]]++;
+  for (const index of argmaxRows(targets.probabilities, numLabels)) {
+    const label = teacher.labels[index]!;
+    labelCounts[label] = (labelCounts[label] ?? 0) + 1;
+  }
   const {
     trained: described,
     epochs,

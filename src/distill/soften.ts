@@ -12,12 +12,13 @@ export function softenProbabilities(probabilities: Float32Array, numLabels: numb
   for (let offset = 0; offset < probabilities.length; offset += numLabels) {
     let max = -Infinity;
     for (let label = 0; label < numLabels; label++) {
-      logs[label] = Math.log(probabilities[offset + label]) / temperature;
-      if (logs[label] > max) max = logs[label];
+      const log = Math.log(probabilities[offset + label]!) / temperature;
+      logs[label] = log;
+      if (log > max) max = log;
     }
     let sum = 0;
-    for (let label = 0; label < numLabels; label++) sum += logs[label] = Math.exp(logs[label] - max);
-    for (let label = 0; label < numLabels; label++) out[offset + label] = logs[label] / sum;
+    for (let label = 0; label < numLabels; label++) sum += logs[label] = Math.exp(logs[label]! - max);
+    for (let label = 0; label < numLabels; label++) out[offset + label] = logs[label]! / sum;
   }
   return out;
 }

@@ -32,7 +32,7 @@ export function checkBatchPlan(options: BatchPlanOptions): void {
  */
 export function planBatches(lengths: readonly number[], options: BatchPlanOptions = DEFAULT_BATCH_PLAN): number[][] {
   checkBatchPlan(options);
-  const order = lengths.map((_, i) => i).sort((a, b) => lengths[b] - lengths[a] || a - b);
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[b]! - lengths[a]! || a - b);
   const batches: number[][] = [];
   let current: number[] = [];
   let longest = 0;
@@ -42,7 +42,7 @@ export function planBatches(lengths: readonly number[], options: BatchPlanOption
       batches.push(current);
       current = [];
     }
-    if (current.length === 0) longest = lengths[index];
+    if (current.length === 0) longest = lengths[index]!;
     current.push(index);
   }
   if (current.length > 0) batches.push(current);

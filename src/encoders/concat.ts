@@ -149,26 +149,26 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
     const scale = this.denseWeight / Math.sqrt(width);
     const indptr = new Int32Array(texts.length + 1);
     for (let row = 0; row < texts.length; row++)
-      indptr[row + 1] = indptr[row] + (words.indptr[row + 1] - words.indptr[row]) + width;
-    const indices = new Int32Array(indptr[texts.length]);
-    const values = new Float32Array(indptr[texts.length]);
+      indptr[row + 1] = indptr[row]! + (words.indptr[row + 1]! - words.indptr[row]!) + width;
+    const entryCount = indptr[texts.length]!;
+    const indices = new Int32Array(entryCount);
+    const values = new Float32Array(entryCount);
     for (let row = 0; row < texts.length; row++) {
-      const from = words.indptr[row];
-      const count = words.indptr[row + 1] - from;
-      const at = indptr[row];
+      const from = words.indptr[row]!;
+      const count = words.indptr[row + 1]! - from;
+      const at = indptr[row]!;
       indices.set(words.indices.subarray(from, from + count), at);
       values.set(words.values.subarray(from, from + count), at);
       for (let j = 0; j < width; j++) {
         indices[at + count + j] = words.dim + j;
-        values[at + count + j] = (scale * (dense.data[row * width + j] - mean[j])) / std[j];
+        values[at + count + j] = (scale * (dense.data[row * width + j]! - mean[j]!)) / std[j]!;
       }
     }
     // A text is empty when neither part saw a known token; it is cut when the dense encoder cut it.
-    const info: TextInfo[] = words.info.map((w, i) => ({
-      tokens: Math.max(w.tokens, dense.info[i].tokens),
-      truncated: dense.info[i].truncated,
-      empty: w.empty && dense.info[i].empty,
-    }));
+    const info: TextInfo[] = words.info.map((w, i) => {
+      const d = dense.info[i]!;
+      return { tokens: Math.max(w.tokens, d.tokens), truncated: d.truncated, empty: w.empty && d.empty };
+    });
     return { rows: texts.length, dim: words.dim + width, indptr, indices, values, info };
   }
 

@@ -15,7 +15,8 @@ export async function embedAll(
   const parts: EmbedResult[] = [];
   for (let start = 0; start < texts.length; start += perCall)
     parts.push(await encoder.embed(texts.slice(start, start + perCall), options));
-  const { dim } = parts[0];
+  // More texts than one call takes: there are at least two parts.
+  const { dim } = parts[0]!;
   const data = new Float32Array(texts.length * dim);
   parts.forEach((part, i) => data.set(part.data, i * perCall * dim));
   return { data, rows: texts.length, dim, info: parts.flatMap((part) => part.info) };

@@ -109,7 +109,7 @@ export function densify(sparse: SparseEmbedResult): EmbedResult {
   assertDensifiable(rows, dim);
   const data = new Float32Array(rows * dim);
   for (let row = 0; row < rows; row++) {
-    for (let k = indptr[row]; k < indptr[row + 1]; k++) data[row * dim + indices[k]] = values[k];
+    for (let k = indptr[row]!; k < indptr[row + 1]!; k++) data[row * dim + indices[k]!] = values[k]!;
   }
   return { data, rows, dim, info };
 }

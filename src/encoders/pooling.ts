@@ -30,10 +30,10 @@ export function meanPool(states: TokenStates, mask: ArrayLike<number>): PooledBa
       if (mask[b * seq + t] === 0) continue;
       count += 1;
       const offset = (b * seq + t) * dim;
-      for (let d = 0; d < dim; d++) out[d] += states.data[offset + d];
+      for (let d = 0; d < dim; d++) out[d]! += states.data[offset + d]!;
     }
     allMasked.push(count === 0);
-    if (count > 0) for (let d = 0; d < dim; d++) out[d] /= count;
+    if (count > 0) for (let d = 0; d < dim; d++) out[d]! /= count;
   }
   return { data, rows: batch, dim, allMasked };
 }
@@ -59,7 +59,7 @@ export function l2NormalizeRows(matrix: Matrix): void {
     for (const v of row) sum += v * v;
     if (sum > 0) {
       const scale = 1 / Math.sqrt(sum);
-      for (let d = 0; d < row.length; d++) row[d] *= scale;
+      for (let d = 0; d < row.length; d++) row[d]! *= scale;
     }
   }
 }

@@ -45,10 +45,11 @@ export async function linearHeadFromWeights(
   }
   const tf = await loadTf();
   const net = buildNetwork(tf, spec, () => 0);
+  // A linear network's variables are [kernel, bias].
   const [kernelVariable, biasVariable] = net.variables;
   tf.tidy(() => {
-    kernelVariable.assign(tf.tensor2d(kernel, [spec.inputDim, spec.numLabels]));
-    biasVariable.assign(tf.tensor1d(bias));
+    kernelVariable!.assign(tf.tensor2d(kernel, [spec.inputDim, spec.numLabels]));
+    biasVariable!.assign(tf.tensor1d(bias));
   });
   return new TfHead(tf, spec, { net });
 }

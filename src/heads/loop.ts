@@ -127,7 +127,7 @@ export class EarlyStopping<S> implements TrainingCallback {
 export function variableSnapshots(tf: Tf, variables: readonly Variable[]): Snapshots<Tensor[]> {
   return {
     take: () => variables.map((v) => tf.clone(v)),
-    restore: (weights) => variables.forEach((v, i) => v.assign(weights[i])),
+    restore: (weights) => variables.forEach((v, i) => v.assign(weights[i]!)),
     release: (weights) => weights.forEach((w) => w.dispose()),
   };
 }
@@ -164,5 +164,5 @@ export function readHeldOutMetrics(tf: Tf, metrics: () => Tensor): HeldOutMetric
   const result = tf.tidy(metrics);
   const [valLoss, valAccuracy] = result.dataSync();
   result.dispose();
-  return { valLoss, valAccuracy };
+  return { valLoss: valLoss!, valAccuracy: valAccuracy! };
 }

@@ -37,7 +37,7 @@ export function validationSplit(
     );
   }
   const sizes = new Int32Array(numLabels + 1);
-  for (const stratum of strata) sizes[stratum]++;
+  for (const stratum of strata) sizes[stratum]!++;
   if (fraction === 0 || !sizes.some((size) => size >= 2)) {
     return { train: Int32Array.from(strata.keys()), validation: new Int32Array(0) };
   }
@@ -50,13 +50,13 @@ function strataOf(y: Targets, numLabels: number): Int32Array {
   if (y.kind === 'soft') return softClasses(y, numLabels);
   const rows = y.labels.length / numLabels;
   const positives = new Int32Array(numLabels);
-  for (let i = 0; i < y.labels.length; i++) positives[i % numLabels] += y.labels[i];
+  for (let i = 0; i < y.labels.length; i++) positives[i % numLabels]! += y.labels[i]!;
   const strata = new Int32Array(rows);
   for (let row = 0; row < rows; row++) {
     let rarest = numLabels;
     for (let label = 0; label < numLabels; label++) {
       const positive = y.labels[row * numLabels + label] === 1;
-      if (positive && (rarest === numLabels || positives[label] < positives[rarest])) rarest = label;
+      if (positive && (rarest === numLabels || positives[label]! < positives[rarest]!)) rarest = label;
     }
     strata[row] = rarest;
   }

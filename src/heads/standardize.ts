@@ -15,14 +15,14 @@ export function fitStandardization(x: Matrix, rows: Int32Array): Standardization
   const sumSquares = new Float64Array(dim);
   for (const row of rows) {
     const offset = row * dim;
-    for (let j = 0; j < dim; j++) sum[j] += data[offset + j];
+    for (let j = 0; j < dim; j++) sum[j]! += data[offset + j]!;
   }
   const mean = sum.map((s) => s / rows.length);
   for (const row of rows) {
     const offset = row * dim;
     for (let j = 0; j < dim; j++) {
-      const d = data[offset + j] - mean[j];
-      sumSquares[j] += d * d;
+      const d = data[offset + j]! - mean[j]!;
+      sumSquares[j]! += d * d;
     }
   }
   const std = sumSquares.map((s) => {
@@ -45,14 +45,14 @@ export function gatherRows(
   const count = rows ? rows.length : x.rows;
   const out = new Float32Array(count * dim);
   for (let i = 0; i < count; i++) {
-    const source = (rows ? rows[i] : i) * dim;
+    const source = (rows ? rows[i]! : i) * dim;
     const target = i * dim;
     if (!standardization) {
       out.set(data.subarray(source, source + dim), target);
       continue;
     }
     const { mean, std } = standardization;
-    for (let j = 0; j < dim; j++) out[target + j] = (data[source + j] - mean[j]) / std[j];
+    for (let j = 0; j < dim; j++) out[target + j] = (data[source + j]! - mean[j]!) / std[j]!;
   }
   return out;
 }

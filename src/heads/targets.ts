@@ -9,8 +9,9 @@ export function denseTargets(y: Targets, rows: Int32Array, numLabels: number): F
   const out = new Float32Array(rows.length * numLabels);
   rows.forEach((row, i) => {
     if (y.kind === 'soft') out.set(y.probabilities.subarray(row * numLabels, (row + 1) * numLabels), i * numLabels);
-    else if (y.kind === 'single') out[i * numLabels + y.labels[row]] = 1;
-    else for (let label = 0; label < numLabels; label++) out[i * numLabels + label] = y.labels[row * numLabels + label];
+    else if (y.kind === 'single') out[i * numLabels + y.labels[row]!] = 1;
+    else
+      for (let label = 0; label < numLabels; label++) out[i * numLabels + label] = y.labels[row * numLabels + label]!;
   });
   return out;
 }
@@ -33,17 +34,17 @@ export function balancedWeights(
   const y: Targets = given.kind === 'soft' ? { kind: 'single', labels: softClasses(given, numLabels) } : given;
   if (y.kind === 'single') {
     const counts = new Int32Array(numLabels);
-    for (const row of countRows) counts[y.labels[row]]++;
+    for (const row of countRows) counts[y.labels[row]!]!++;
     const present = counts.filter((c) => c > 0).length;
-    return Float32Array.from(rows, (row) => n / (present * counts[y.labels[row]]));
+    return Float32Array.from(rows, (row) => n / (present * counts[y.labels[row]!]!));
   }
   const positives = new Int32Array(numLabels);
   for (const row of countRows)
-    for (let label = 0; label < numLabels; label++) positives[label] += y.labels[row * numLabels + label];
+    for (let label = 0; label < numLabels; label++) positives[label]! += y.labels[row * numLabels + label]!;
   const out = new Float32Array(rows.length * numLabels);
   rows.forEach((row, i) => {
     for (let label = 0; label < numLabels; label++) {
-      const pos = positives[label];
+      const pos = positives[label]!;
       const index = i * numLabels + label;
       if (pos === 0 || pos === n) out[index] = 1;
       else out[index] = y.labels[row * numLabels + label] ? n / (2 * pos) : n / (2 * (n - pos));
@@ -67,7 +68,7 @@ export function argmaxRows(probabilities: Float32Array, numLabels: number): Int3
   return Int32Array.from({ length: rows }, (_, row) => {
     let best = 0;
     for (let label = 1; label < numLabels; label++)
-      if (probabilities[row * numLabels + label] > probabilities[row * numLabels + best]) best = label;
+      if (probabilities[row * numLabels + label]! > probabilities[row * numLabels + best]!) best = label;
     return best;
   });
 }
@@ -86,8 +87,10 @@ function distillationOf(y: Targets, rows: Int32Array, numLabels: number): Distil
   const distillation: Distillation = { temperature: y.temperature ?? 1, alpha: y.alpha ?? DEFAULT_ALPHA };
   if (y.labels) {
     const hard = new Float32Array(rows.length * numLabels);
+    const labels = y.labels;
     rows.forEach((row, i) => {
-      if (y.labels![row] >= 0) hard[i * numLabels + y.labels![row]] = 1;
+      const label = labels[row]!;
+      if (label >= 0) hard[i * numLabels + label] = 1;
     });
     distillation.hardTargets = hard;
   }

@@ -128,7 +128,7 @@ function assertSingleTargets(labels: Int32Array, rows: number, numLabels: number
   const seen = new Uint8Array(numLabels);
   let distinct = 0;
   for (let i = 0; i < rows; i++) {
-    const label = labels[i];
+    const label = labels[i]!;
     if (label < 0 || label >= numLabels) {
       throw new DataError('HEAD_LABEL_RANGE', `label ${label} is outside [0, ${numLabels - 1}]`, {
         location: { index: i, field: 'label' },
@@ -159,7 +159,7 @@ function assertMultiTargets(labels: Uint8Array, rows: number, numLabels: number)
   }
   if (rows === 0) throw new DataError('HEAD_NO_ROWS', 'no training rows');
   for (let i = 0; i < labels.length; i++) {
-    if (labels[i] > 1) {
+    if (labels[i]! > 1) {
       const row = Math.floor(i / numLabels);
       throw new DataError(
         'HEAD_LABEL_RANGE',
@@ -200,7 +200,7 @@ function assertSoftTargets(y: SoftTargets, rows: number, numLabels: number): voi
   for (let row = 0; row < rows; row++) {
     let sum = 0;
     for (let label = 0; label < numLabels; label++) {
-      const p = probabilities[row * numLabels + label];
+      const p = probabilities[row * numLabels + label]!;
       if (!(p >= 0 && p <= 1)) {
         throw new DataError(
           'HEAD_SOFT_TARGETS',

@@ -77,7 +77,7 @@ export async function distilStudent(
   const { heldOut } = heldOutRows(encoder, texts, targets, numLabels, fit);
   const held = new Set(heldOut);
   const trainRows = Int32Array.from(texts.keys()).filter((row) => !held.has(row));
-  const trainTexts = Array.from(trainRows, (row) => texts[row]);
+  const trainTexts = Array.from(trainRows, (row) => texts[row]!);
 
   onStage?.(`auto: distilling the ensemble into one fine-tuned ${describeSpec(encoder.spec)} head`);
   const soft = softenProbabilities(
@@ -89,7 +89,7 @@ export async function distilStudent(
     kind: 'soft',
     probabilities: soft,
     temperature: DEFAULT_TEMPERATURE,
-    labels: Int32Array.from(trainRows, (row) => classes[row]),
+    labels: Int32Array.from(trainRows, (row) => classes[row]!),
     alpha: DEFAULT_ALPHA,
   };
   const trained = await trainStudent(encoder, trainTexts, softTargets, numLabels, {
@@ -105,8 +105,8 @@ export async function distilStudent(
     pretrained: { encoder, cache: context.cache },
   };
 
-  const heldTexts = Array.from(heldOut, (row) => texts[row]);
-  const heldTargets = Int32Array.from(heldOut, (row) => classes[row]);
+  const heldTexts = Array.from(heldOut, (row) => texts[row]!);
+  const heldTargets = Int32Array.from(heldOut, (row) => classes[row]!);
   const features = await memberFeatures(member, heldTexts, signal);
   const probabilities = predictMember(trained.head, features);
   const { mix } = chooseMix([probabilities], { targets: heldTargets, trainLabels: classes }, numLabels, {
@@ -155,7 +155,7 @@ function scoresOf(
   const mixed = applyMix(mix, [probabilities], labels.length);
   const { macroF1 } = classificationReport(targets, argmaxRows(mixed, labels.length), [...labels]);
   let nll = 0;
-  targets.forEach((target, row) => (nll -= Math.log(Math.max(mixed[row * labels.length + target], 1e-12))));
+  targets.forEach((target, row) => (nll -= Math.log(Math.max(mixed[row * labels.length + target]!, 1e-12))));
   return { macroF1, logLoss: nll / targets.length };
 }
 

@@ -253,12 +253,14 @@ async function trainAutoWith(
 }
 
 /** Weights over (fine-tuned, TF-IDF, frozen): TF-IDF mixed in steps of 0.1 with one of the two static heads. */
-const EITHER_TUNED_OR_FROZEN: number[][] = Array.from({ length: 11 }, (_, k) => [k / 10, (10 - k) / 10]).flatMap(
-  ([w, t]) =>
-    w === 0
-      ? [[0, 1, 0]]
-      : [
-          [w, t, 0],
-          [0, t, w],
-        ],
+const EITHER_TUNED_OR_FROZEN: number[][] = Array.from({ length: 11 }, (_, k): [number, number] => [
+  k / 10,
+  (10 - k) / 10,
+]).flatMap(([w, t]) =>
+  w === 0
+    ? [[0, 1, 0]]
+    : [
+        [w, t, 0],
+        [0, t, w],
+      ],
 );

@@ -12,11 +12,13 @@ export function describeFusionChoice(
   choice: FusionChoice,
   skipped: string,
 ): { chosen: string; reason: string } {
-  const used = names.filter((_, i) => choice.weights[i] > 0);
-  const chosen = used.length === 1 ? used[0] : 'fusion';
+  const [only, ...others] = names.filter((_, i) => (choice.weights[i] ?? 0) > 0);
+  const chosen = only !== undefined && others.length === 0 ? only : 'fusion';
   const scored = (c: (typeof choice.candidates)[number]) =>
     `log-loss ${c.nll.toFixed(4)}, macro-F1 ${c.macroF1.toFixed(4)}`;
-  const chosenScores = `${scored(choice.candidates[0])}, expected macro-F1 ${choice.candidates[0].expectedMacroF1.toFixed(4)}`;
+  // The chosen mix is listed first.
+  const chosenCandidate = choice.candidates[0]!;
+  const chosenScores = `${scored(chosenCandidate)}, expected macro-F1 ${chosenCandidate.expectedMacroF1.toFixed(4)}`;
   const scores = [`chosen ${choice.weights.join('/')} with prior correction ${choice.priorAlpha}: ${chosenScores}`];
   names.forEach((name, i) => {
     const alone = choice.candidates.find(

@@ -50,7 +50,7 @@ export async function chooseMultiLabelHead(
     options.seed,
     containmentGroups(texts),
   );
-  const pick = <T>(items: readonly T[], rows: Int32Array) => Array.from(rows, (row) => items[row]);
+  const pick = <T>(items: readonly T[], rows: Int32Array) => Array.from(rows, (row) => items[row]!);
   const scores: CandidateScore[] = [];
   for (const [index, candidate] of candidates.entries()) {
     const stops = [candidate.fit.signal, index === 0 ? undefined : options.deadline].filter((s) => s !== undefined);
@@ -81,7 +81,7 @@ export async function chooseMultiLabelHead(
   }
   let best = 0;
   scores.forEach((score, i) => {
-    if ((score.macroF1 ?? -1) > (scores[best].macroF1 ?? -1)) best = i;
+    if ((score.macroF1 ?? -1) > (scores[best]?.macroF1 ?? -1)) best = i;
   });
   return { best, scores };
 }
@@ -130,7 +130,8 @@ export async function trainMultiLabelChoice(
     ...(budgetSeconds !== undefined && { deadline: AbortSignal.timeout(budgetSeconds * 1000) }),
     load: candidateLoad,
   });
-  const winner = candidates[best];
+  // One score per candidate, in order.
+  const winner = candidates[best]!;
   const described = scores
     .map(
       (s) => `${s.name} ${s.macroF1 === undefined ? `did not finish within ${budgetSeconds} s` : s.macroF1.toFixed(4)}`,

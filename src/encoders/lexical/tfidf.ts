@@ -139,14 +139,15 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
       options.signal?.throwIfAborted();
       const end = Math.min(texts.length, start + this.maxEmbeddingsPerCall);
       for (let i = start; i < end; i++) {
-        const { entries, tokens } = this.weighOne(texts[i], i, idf);
+        const { entries, tokens } = this.weighOne(texts[i]!, i, idf);
         rowEntries[i] = entries;
         info[i] = { tokens, truncated: false, empty: tokens === 0 };
-        indptr[i + 1] = indptr[i] + entries.columns.length;
+        indptr[i + 1] = indptr[i]! + entries.columns.length;
       }
     }
-    const indices = new Int32Array(indptr[texts.length]);
-    const values = new Float32Array(indptr[texts.length]);
+    const entryCount = indptr[texts.length]!;
+    const indices = new Int32Array(entryCount);
+    const values = new Float32Array(entryCount);
     rowEntries.forEach(({ columns, weights }, i) => {
       indices.set(columns, indptr[i]);
       values.set(weights, indptr[i]);
@@ -225,12 +226,12 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
     let squares = 0;
     columns.forEach((column, k) => {
       const count = counts.get(column)!;
-      const weight = (this.options.sublinearTf ? 1 + Math.log(count) : count) * idf[column];
+      const weight = (this.options.sublinearTf ? 1 + Math.log(count) : count) * idf[column]!;
       weights[k] = weight;
       squares += weight * weight;
     });
     const scale = squares > 0 ? 1 / Math.sqrt(squares) : 0;
-    for (let k = 0; k < weights.length; k++) weights[k] *= scale;
+    for (let k = 0; k < weights.length; k++) weights[k]! *= scale;
     return { entries: { columns, weights }, tokens };
   }
 

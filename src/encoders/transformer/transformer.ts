@@ -142,7 +142,7 @@ export class TransformerEncoder implements Encoder {
         if (pooled.allMasked[row]) allMasked.push(index);
       });
     });
-    for (const index of allMasked) info[index].empty = true;
+    for (const index of allMasked) info[index]!.empty = true;
     return { data, rows: texts.length, dim: this.dim, info };
   }
 
@@ -191,13 +191,13 @@ export class TransformerEncoder implements Encoder {
     }));
     const nonEmpty = tokenized.flatMap((t, index) => (t.contentTokens > 0 ? [index] : []));
     const batches = planBatches(
-      nonEmpty.map((index) => tokenized[index].ids.length),
+      nonEmpty.map((index) => tokenized[index]!.ids.length),
       this.batchPlan,
     );
     for (const batch of batches) {
       signal?.throwIfAborted();
-      const indices = batch.map((position) => nonEmpty[position]);
-      const { states, mask } = await this.forward(indices.map((index) => tokenized[index]));
+      const indices = batch.map((position) => nonEmpty[position]!);
+      const { states, mask } = await this.forward(indices.map((index) => tokenized[index]!));
       onBatch(indices, states, mask);
     }
     return info;
@@ -212,8 +212,8 @@ export class TransformerEncoder implements Encoder {
     const mask = new Uint8Array(size);
     batch.forEach((text, row) => {
       for (let t = 0; t < text.ids.length; t++) {
-        ids[row * seq + t] = BigInt(text.ids[t]);
-        typeIds[row * seq + t] = BigInt(text.typeIds[t]);
+        ids[row * seq + t] = BigInt(text.ids[t]!);
+        typeIds[row * seq + t] = BigInt(text.typeIds[t]!);
         mask[row * seq + t] = 1;
       }
     });

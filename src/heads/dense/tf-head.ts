@@ -71,8 +71,9 @@ export class TfHead implements Head {
   parameters(): { layers: DenseLayerParameters[]; standardization?: Standardization | undefined } {
     const { net, standardization } = this.trained('read the parameters of');
     const layers: DenseLayerParameters[] = [];
+    // The variables come in (kernel, bias) pairs, one per dense layer.
     for (let i = 0; i < net.variables.length; i += 2) {
-      const [kernel, bias] = [net.variables[i], net.variables[i + 1]];
+      const [kernel, bias] = [net.variables[i]!, net.variables[i + 1]!];
       const [inputs, units] = kernel.shape as [number, number];
       layers.push({ kernel: kernel.dataSync() as Float32Array, bias: bias.dataSync() as Float32Array, inputs, units });
     }

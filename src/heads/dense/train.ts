@@ -89,7 +89,7 @@ export async function trainNetwork(
         net.variables,
       )!;
     });
-    const value = cost.dataSync()[0];
+    const value = cost.dataSync()[0]!;
     cost.dispose();
     return value;
   };

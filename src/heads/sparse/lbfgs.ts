@@ -60,7 +60,7 @@ export async function minimizeLbfgs(
     let trialValue = Number.NaN;
     let accepted = false;
     for (let backtrack = 0; backtrack < MAX_BACKTRACKS; backtrack++) {
-      for (let i = 0; i < n; i++) trial[i] = w[i] + step * direction[i];
+      for (let i = 0; i < n; i++) trial[i] = w[i]! + step * direction[i]!;
       trialValue = objective(trial, trialGradient);
       if (Number.isFinite(trialValue) && trialValue <= value + ARMIJO * step * slope) {
         accepted = true;
@@ -76,8 +76,8 @@ export async function minimizeLbfgs(
     const s = recycled?.s ?? new Float64Array(n);
     const y = recycled?.y ?? new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      s[i] = trial[i] - w[i];
-      y[i] = trialGradient[i] - gradient[i];
+      s[i] = trial[i]! - w[i]!;
+      y[i] = trialGradient[i]! - gradient[i]!;
     }
     const sy = dot(s, y);
     if (sy > 1e-12) pairs.push({ s, y, rho: 1 / sy });
@@ -98,28 +98,28 @@ function searchDirection(
   out: Float64Array,
   alphas: Float64Array,
 ): void {
-  for (let i = 0; i < out.length; i++) out[i] = -gradient[i];
+  for (let i = 0; i < out.length; i++) out[i] = -gradient[i]!;
   for (let k = pairs.length - 1; k >= 0; k--) {
-    const { s, y, rho } = pairs[k];
+    const { s, y, rho } = pairs[k]!;
     const alpha = rho * dot(s, out);
     alphas[k] = alpha;
-    for (let i = 0; i < out.length; i++) out[i] -= alpha * y[i];
+    for (let i = 0; i < out.length; i++) out[i]! -= alpha * y[i]!;
   }
-  if (pairs.length > 0) {
-    const { y, rho } = pairs[pairs.length - 1];
+  const newest = pairs.at(-1);
+  if (newest) {
+    const { y, rho } = newest;
     const scale = 1 / (rho * dot(y, y));
-    for (let i = 0; i < out.length; i++) out[i] *= scale;
+    for (let i = 0; i < out.length; i++) out[i]! *= scale;
   }
-  for (let k = 0; k < pairs.length; k++) {
-    const { s, y, rho } = pairs[k];
+  for (const [k, { s, y, rho }] of pairs.entries()) {
     const beta = rho * dot(y, out);
-    const coefficient = alphas[k] - beta;
-    for (let i = 0; i < out.length; i++) out[i] += coefficient * s[i];
+    const coefficient = alphas[k]! - beta;
+    for (let i = 0; i < out.length; i++) out[i]! += coefficient * s[i]!;
   }
 }
 
 function dot(a: Float64Array, b: Float64Array): number {
   let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
   return sum;
 }

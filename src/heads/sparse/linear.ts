@@ -171,10 +171,10 @@ function evaluate(
     const at = i * numLabels;
     if (multiLabel) {
       for (let c = 0; c < numLabels; c++) {
-        const p = probabilities[at + c];
-        const y = targets[at + c];
+        const p = probabilities[at + c]!;
+        const y = targets[at + c]!;
         loss -=
-          (weights ? weights[at + c] : 1) *
+          (weights ? weights[at + c]! : 1) *
           (y * Math.log(Math.max(p, floor)) + (1 - y) * Math.log(Math.max(1 - p, floor)));
         if ((p > 0.5 ? 1 : 0) === y) correct++;
       }
@@ -183,10 +183,10 @@ function evaluate(
     let predicted = 0;
     let truth = 0;
     for (let c = 1; c < numLabels; c++) {
-      if (probabilities[at + c] > probabilities[at + predicted]) predicted = c;
-      if (targets[at + c] > targets[at + truth]) truth = c;
+      if (probabilities[at + c]! > probabilities[at + predicted]!) predicted = c;
+      if (targets[at + c]! > targets[at + truth]!) truth = c;
     }
-    loss -= (weights ? weights[i] : 1) * Math.log(Math.max(probabilities[at + truth], floor));
+    loss -= (weights ? weights[i]! : 1) * Math.log(Math.max(probabilities[at + truth]!, floor));
     if (predicted === truth) correct++;
   }
   const terms = multiLabel ? rows.length * numLabels : rows.length;

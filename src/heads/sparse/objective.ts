@@ -36,37 +36,37 @@ function logitsOf(
   biasOffset: number,
   out: Float64Array,
 ): void {
-  const end = indptr[row + 1];
+  const end = indptr[row + 1]!;
   if (numLabels === 2) {
-    let z0 = w[biasOffset];
-    let z1 = w[biasOffset + 1];
-    for (let k = indptr[row]; k < end; k++) {
-      const offset = indices[k] * 2;
-      const value = values[k];
-      z0 += value * w[offset];
-      z1 += value * w[offset + 1];
+    let z0 = w[biasOffset]!;
+    let z1 = w[biasOffset + 1]!;
+    for (let k = indptr[row]!; k < end; k++) {
+      const offset = indices[k]! * 2;
+      const value = values[k]!;
+      z0 += value * w[offset]!;
+      z1 += value * w[offset + 1]!;
     }
     out[0] = z0;
     out[1] = z1;
     return;
   }
-  for (let c = 0; c < numLabels; c++) out[c] = w[biasOffset + c];
+  for (let c = 0; c < numLabels; c++) out[c] = w[biasOffset + c]!;
   const unrolled = numLabels - (numLabels % 8);
-  for (let k = indptr[row]; k < end; k++) {
-    const offset = indices[k] * numLabels;
-    const value = values[k];
+  for (let k = indptr[row]!; k < end; k++) {
+    const offset = indices[k]! * numLabels;
+    const value = values[k]!;
     let c = 0;
     for (; c < unrolled; c += 8) {
-      out[c] += value * w[offset + c];
-      out[c + 1] += value * w[offset + c + 1];
-      out[c + 2] += value * w[offset + c + 2];
-      out[c + 3] += value * w[offset + c + 3];
-      out[c + 4] += value * w[offset + c + 4];
-      out[c + 5] += value * w[offset + c + 5];
-      out[c + 6] += value * w[offset + c + 6];
-      out[c + 7] += value * w[offset + c + 7];
+      out[c]! += value * w[offset + c]!;
+      out[c + 1]! += value * w[offset + c + 1]!;
+      out[c + 2]! += value * w[offset + c + 2]!;
+      out[c + 3]! += value * w[offset + c + 3]!;
+      out[c + 4]! += value * w[offset + c + 4]!;
+      out[c + 5]! += value * w[offset + c + 5]!;
+      out[c + 6]! += value * w[offset + c + 6]!;
+      out[c + 7]! += value * w[offset + c + 7]!;
     }
-    for (; c < numLabels; c++) out[c] += value * w[offset + c];
+    for (; c < numLabels; c++) out[c]! += value * w[offset + c]!;
   }
 }
 
@@ -80,51 +80,52 @@ function addRowGradient(
   numLabels: number,
   gradient: Float64Array,
 ): void {
-  const end = indptr[row + 1];
+  const end = indptr[row + 1]!;
   if (numLabels === 2) {
-    const d0 = delta[0];
-    const d1 = delta[1];
-    for (let k = indptr[row]; k < end; k++) {
-      const offset = indices[k] * 2;
-      const value = values[k];
-      gradient[offset] += value * d0;
-      gradient[offset + 1] += value * d1;
+    const d0 = delta[0]!;
+    const d1 = delta[1]!;
+    for (let k = indptr[row]!; k < end; k++) {
+      const offset = indices[k]! * 2;
+      const value = values[k]!;
+      gradient[offset]! += value * d0;
+      gradient[offset + 1]! += value * d1;
     }
     return;
   }
   const unrolled = numLabels - (numLabels % 8);
-  for (let k = indptr[row]; k < end; k++) {
-    const offset = indices[k] * numLabels;
-    const value = values[k];
+  for (let k = indptr[row]!; k < end; k++) {
+    const offset = indices[k]! * numLabels;
+    const value = values[k]!;
     let c = 0;
     for (; c < unrolled; c += 8) {
-      gradient[offset + c] += value * delta[c];
-      gradient[offset + c + 1] += value * delta[c + 1];
-      gradient[offset + c + 2] += value * delta[c + 2];
-      gradient[offset + c + 3] += value * delta[c + 3];
-      gradient[offset + c + 4] += value * delta[c + 4];
-      gradient[offset + c + 5] += value * delta[c + 5];
-      gradient[offset + c + 6] += value * delta[c + 6];
-      gradient[offset + c + 7] += value * delta[c + 7];
+      gradient[offset + c]! += value * delta[c]!;
+      gradient[offset + c + 1]! += value * delta[c + 1]!;
+      gradient[offset + c + 2]! += value * delta[c + 2]!;
+      gradient[offset + c + 3]! += value * delta[c + 3]!;
+      gradient[offset + c + 4]! += value * delta[c + 4]!;
+      gradient[offset + c + 5]! += value * delta[c + 5]!;
+      gradient[offset + c + 6]! += value * delta[c + 6]!;
+      gradient[offset + c + 7]! += value * delta[c + 7]!;
     }
-    for (; c < numLabels; c++) gradient[offset + c] += value * delta[c];
+    for (; c < numLabels; c++) gradient[offset + c]! += value * delta[c]!;
   }
 }
 
 /** Turns logits into probabilities in place: softmax (single-label) or sigmoids (multi-label). */
 function toProbabilities(z: Float64Array, multiLabel: boolean): void {
   if (multiLabel) {
-    for (let c = 0; c < z.length; c++) z[c] = 1 / (1 + Math.exp(-z[c]));
+    for (let c = 0; c < z.length; c++) z[c] = 1 / (1 + Math.exp(-z[c]!));
     return;
   }
   let max = -Infinity;
-  for (let c = 0; c < z.length; c++) max = Math.max(max, z[c]);
+  for (let c = 0; c < z.length; c++) max = Math.max(max, z[c]!);
   let sum = 0;
   for (let c = 0; c < z.length; c++) {
-    z[c] = Math.exp(z[c] - max);
-    sum += z[c];
+    const e = Math.exp(z[c]! - max);
+    z[c] = e;
+    sum += e;
   }
-  for (let c = 0; c < z.length; c++) z[c] /= sum;
+  for (let c = 0; c < z.length; c++) z[c]! /= sum;
 }
 
 /**
@@ -147,36 +148,38 @@ export function linearObjective(
   gradient.fill(0);
   let loss = 0;
   for (let i = 0; i < rows.length; i++) {
-    const row = rows[i];
+    const row = rows[i]!;
     logitsOf(indptr, indices, values, row, w, numLabels, biasOffset, z);
     const t = i * numLabels;
     if (multiLabel) {
       for (let c = 0; c < numLabels; c++) {
-        const s = weights ? weights[t + c] : 1;
-        const y = targets[t + c];
-        loss += s * (Math.max(z[c], 0) - z[c] * y + Math.log1p(Math.exp(-Math.abs(z[c]))));
-        delta[c] = s * (1 / (1 + Math.exp(-z[c])) - y);
+        const s = weights ? weights[t + c]! : 1;
+        const y = targets[t + c]!;
+        const logit = z[c]!;
+        loss += s * (Math.max(logit, 0) - logit * y + Math.log1p(Math.exp(-Math.abs(logit))));
+        delta[c] = s * (1 / (1 + Math.exp(-logit)) - y);
       }
     } else {
-      const s = weights ? weights[i] : 1;
+      const s = weights ? weights[i]! : 1;
       let max = -Infinity;
-      for (let c = 0; c < numLabels; c++) max = Math.max(max, z[c]);
+      for (let c = 0; c < numLabels; c++) max = Math.max(max, z[c]!);
       let sum = 0;
-      for (let c = 0; c < numLabels; c++) sum += Math.exp(z[c] - max);
+      for (let c = 0; c < numLabels; c++) sum += Math.exp(z[c]! - max);
       const logSum = max + Math.log(sum);
       for (let c = 0; c < numLabels; c++) {
-        const y = targets[t + c];
-        loss -= s * y * (z[c] - logSum);
-        delta[c] = s * (Math.exp(z[c] - logSum) - y);
+        const y = targets[t + c]!;
+        const logProbability = z[c]! - logSum;
+        loss -= s * y * logProbability;
+        delta[c] = s * (Math.exp(logProbability) - y);
       }
     }
-    for (let c = 0; c < numLabels; c++) gradient[biasOffset + c] += delta[c];
+    for (let c = 0; c < numLabels; c++) gradient[biasOffset + c]! += delta[c]!;
     addRowGradient(indptr, indices, values, row, delta, numLabels, gradient);
   }
   let squares = 0;
   for (let j = 0; j < biasOffset; j++) {
-    squares += w[j] * w[j];
-    gradient[j] += 2 * l2 * w[j];
+    squares += w[j]! * w[j]!;
+    gradient[j]! += 2 * l2 * w[j]!;
   }
   return loss + l2 * squares;
 }
@@ -192,7 +195,7 @@ export function linearProbabilities(
   const out = new Float32Array(count * shape.numLabels);
   const z = new Float64Array(shape.numLabels);
   for (let i = 0; i < count; i++) {
-    logitsOf(x.indptr, x.indices, x.values, rows ? rows[i] : i, w, shape.numLabels, shape.dim * shape.numLabels, z);
+    logitsOf(x.indptr, x.indices, x.values, rows ? rows[i]! : i, w, shape.numLabels, shape.dim * shape.numLabels, z);
     toProbabilities(z, shape.multiLabel);
     out.set(z, i * shape.numLabels);
   }

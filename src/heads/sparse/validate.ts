@@ -32,9 +32,9 @@ export function assertSparseMatrix(x: SparseMatrix, inputDim: number, name = 'x'
     );
   }
   for (let row = 0; row < rows; row++) {
-    if (indptr[row + 1] < indptr[row]) throw new UsageError('HEAD_INPUT', `${name} indptr decreases at row ${row}`);
-    for (let k = indptr[row]; k < indptr[row + 1]; k++) {
-      if (indices[k] < 0 || indices[k] >= dim)
+    if (indptr[row + 1]! < indptr[row]!) throw new UsageError('HEAD_INPUT', `${name} indptr decreases at row ${row}`);
+    for (let k = indptr[row]!; k < indptr[row + 1]!; k++) {
+      if (indices[k]! < 0 || indices[k]! >= dim)
         throw new UsageError('HEAD_INPUT', `${name} row ${row} has column ${indices[k]}, outside [0, ${dim - 1}]`);
       if (!Number.isFinite(values[k])) {
         throw new DataError('HEAD_INPUT_NOT_FINITE', `${name} row ${row}, column ${indices[k]} is ${values[k]}`, {
