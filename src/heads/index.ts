@@ -1,5 +1,5 @@
 /** Public face of heads/: what other folders of src/ may import. */
-export { copyRows, dropoutMask } from './dense/index.js';
+export { compileLinear, copyRows, dropoutMask, linearProbabilities } from './dense/index.js';
 export { createHead, createSparseHead, linearHeadFromWeights, loadAnyHead } from './factory.js';
 export {
   type AnyHead,
