@@ -6,7 +6,7 @@ import type { EncoderLoadOptions } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
 import { csvHeader, type RowSettings } from './format.js';
 import { HeadSet, type ModelRef } from './heads.js';
-import { rowCollector } from './memory.js';
+import { heapCollector } from './memory.js';
 import { digestInput, digestModels, digestSettings } from './identity.js';
 import type { RunIdentity } from './journal.js';
 import { classifyStream, type ChunkRunner } from './pipeline.js';
@@ -85,7 +85,7 @@ export async function runPredict(options: PredictRunOptions): Promise<PredictSum
       estimatedRows === undefined ? undefined : Math.max(0, estimatedRows - sink.resumedRows),
     );
     const output = sink;
-    const collect = rowCollector();
+    const collect = heapCollector();
     await classifyStream(reader, runner, {
       skip: sink.resumedRows,
       chunkRows: options.chunkRows,
@@ -94,7 +94,7 @@ export async function runPredict(options: PredictRunOptions): Promise<PredictSum
         await output.write(result);
         options.signal?.throwIfAborted();
         options.onRows?.(result.rows);
-        collect(result.rows);
+        collect();
       },
     });
     await sink.finish();
