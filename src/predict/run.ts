@@ -86,7 +86,7 @@ export async function runPredict(options: PredictRunOptions): Promise<PredictSum
     );
     const output = sink;
     const collect = heapCollector();
-    await classifyStream(reader, runner, {
+    await classifyStream(reader.blocks(), runner, {
       skip: sink.resumedRows,
       chunkRows: options.chunkRows,
       maxInFlight: runner.parallelism * (options.inFlightPerWorker ?? 2),
