@@ -44,8 +44,16 @@ describe('classifyStream', () => {
       },
       close: async () => undefined,
     };
+    // Blocks of 13 rows, as the reader hands them on: their edges fall across chunks and the skipped rows.
     async function* records() {
-      for (let i = 0; i < 1000; i++) yield { id: String(i), line: i + 1, text: `t${i}`, labels: [] };
+      for (let from = 0; from < 1000; from += 13) {
+        const to = Math.min(from + 13, 1000);
+        yield Array.from({ length: to - from }, (_, k) => ({
+          id: String(from + k),
+          line: from + k + 1,
+          text: `t${from + k}`,
+        }));
+      }
     }
     let out = '';
     await classifyStream(records(), runner, {

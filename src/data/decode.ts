@@ -22,11 +22,15 @@ export interface DecodedLine {
 const LF = 0x0a;
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-export async function* decodeLines(
+/**
+ * The lines of each chunk as one block, so readers pay one await per chunk rather than per line. A
+ * line that cannot be decoded ends the stream: the lines before it in its chunk come first, then the error.
+ */
+export async function* decodeLineBlocks(
   chunks: AsyncIterable<Buffer>,
   file: string,
   encoding: ByteEncoding,
-): AsyncGenerator<DecodedLine> {
+): AsyncGenerator<DecodedLine[]> {
   let pending: Buffer[] = [];
   let line = 1;
   let lineStart = 0;
@@ -41,19 +45,26 @@ export async function* decodeLines(
   };
 
   for await (const chunk of chunks) {
+    const block: DecodedLine[] = [];
     let from = 0;
-    for (let lf = chunk.indexOf(LF, from); lf !== -1; lf = chunk.indexOf(LF, from)) {
-      pending.push(chunk.subarray(from, lf));
-      const bytes = (pending.length === 1 && pending[0]) || Buffer.concat(pending);
-      yield decode(bytes, true);
-      lineStart += bytes.length + 1;
-      line++;
-      pending = [];
-      from = lf + 1;
+    try {
+      for (let lf = chunk.indexOf(LF, from); lf !== -1; lf = chunk.indexOf(LF, from)) {
+        pending.push(chunk.subarray(from, lf));
+        const bytes = (pending.length === 1 && pending[0]) || Buffer.concat(pending);
+        block.push(decode(bytes, true));
+        lineStart += bytes.length + 1;
+        line++;
+        pending = [];
+        from = lf + 1;
+      }
+    } catch (error) {
+      if (block.length > 0) yield block;
+      throw error;
     }
+    if (block.length > 0) yield block;
     if (from < chunk.length) pending.push(chunk.subarray(from));
   }
-  if (pending.length > 0) yield decode(Buffer.concat(pending), false);
+  if (pending.length > 0) yield [decode(Buffer.concat(pending), false)];
 }
 
 /**

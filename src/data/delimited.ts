@@ -24,7 +24,7 @@ export interface DelimitedSpec {
 }
 
 export async function* readDelimited(
-  lines: AsyncIterable<DecodedLine>,
+  lines: AsyncIterable<DecodedLine[]>,
   spec: DelimitedSpec,
   badRows: BadRows,
 ): AsyncGenerator<Example> {
@@ -91,16 +91,17 @@ export async function* readDelimited(
  * Re-joins decoded lines into blocks of about 64 KiB: the parser is much faster on large writes.
  * Lines whose invalid UTF-8 was replaced go into `invalidUtf8Lines` (before the parser sees them).
  */
-async function* asText(lines: AsyncIterable<DecodedLine>, invalidUtf8Lines: Set<number>): AsyncGenerator<string> {
+async function* asText(lines: AsyncIterable<DecodedLine[]>, invalidUtf8Lines: Set<number>): AsyncGenerator<string> {
   let block = '';
-  for await (const { text, terminated, line, invalidUtf8 } of lines) {
-    if (invalidUtf8) invalidUtf8Lines.add(line);
-    block += terminated ? text + '\n' : text;
-    if (block.length >= 65_536) {
-      yield block;
-      block = '';
+  for await (const decoded of lines)
+    for (const { text, terminated, line, invalidUtf8 } of decoded) {
+      if (invalidUtf8) invalidUtf8Lines.add(line);
+      block += terminated ? text + '\n' : text;
+      if (block.length >= 65_536) {
+        yield block;
+        block = '';
+      }
     }
-  }
   if (block !== '') yield block;
 }
 

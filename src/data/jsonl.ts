@@ -1,5 +1,6 @@
 /** JSON Lines: one object per line; a label may be a string, a number, or an array of them (multi-label). */
 import { printable } from '../util/index.js';
+import { mapBlocks } from './blocks.js';
 import type { DecodedLine } from './decode.js';
 import { BadRows, RowProblem, buildExample, joinText, missingLabel, type RowRules } from './rows.js';
 import type { Example } from './types.js';
@@ -13,31 +14,36 @@ export interface JsonlSpec {
   onMultiLabel: () => void;
 }
 
-export async function* readJsonl(
-  lines: AsyncIterable<DecodedLine>,
+/** One Example per non-blank line, a block at a time. */
+export function readJsonl(
+  blocks: AsyncIterable<DecodedLine[]>,
   spec: JsonlSpec,
   badRows: BadRows,
-): AsyncGenerator<Example> {
-  for await (const { text: raw, line, invalidUtf8 } of lines) {
-    if (raw.trim() === '') continue;
-    let example: Example;
-    let id: string | undefined;
-    try {
-      const record = parseObject(raw);
-      id = spec.idField === undefined ? String(line) : idValue(record, spec.idField);
-      const text = joinText(spec.textFields.map((field) => stringField(record, field)));
-      const labels = spec.rules.labelled ? labelValues(record, spec) : [];
-      example = buildExample(spec.rules, line, id, text, labels);
-      if (invalidUtf8) example.invalidUtf8 = true;
-      if (spec.rules.labelled && Array.isArray(record[spec.labelField])) example.labelList = true;
-    } catch (error) {
-      if (!(error instanceof RowProblem)) throw error;
-      const flagged = badRows.handle(line, error, id);
-      if (flagged && invalidUtf8) flagged.invalidUtf8 = true;
-      if (flagged) yield flagged;
-      continue;
-    }
-    yield example;
+): AsyncGenerator<Example[]> {
+  return mapBlocks(blocks, (decoded) => jsonlExample(decoded, spec, badRows));
+}
+
+function jsonlExample(
+  { text: raw, line, invalidUtf8 }: DecodedLine,
+  spec: JsonlSpec,
+  badRows: BadRows,
+): Example | undefined {
+  if (raw.trim() === '') return undefined;
+  let id: string | undefined;
+  try {
+    const record = parseObject(raw);
+    id = spec.idField === undefined ? String(line) : idValue(record, spec.idField);
+    const text = joinText(spec.textFields.map((field) => stringField(record, field)));
+    const labels = spec.rules.labelled ? labelValues(record, spec) : [];
+    const example = buildExample(spec.rules, line, id, text, labels);
+    if (invalidUtf8) example.invalidUtf8 = true;
+    if (spec.rules.labelled && Array.isArray(record[spec.labelField])) example.labelList = true;
+    return example;
+  } catch (error) {
+    if (!(error instanceof RowProblem)) throw error;
+    const flagged = badRows.handle(line, error, id);
+    if (flagged && invalidUtf8) flagged.invalidUtf8 = true;
+    return flagged;
   }
 }
 

@@ -1,38 +1,46 @@
 /** One-record-per-line formats: Financial PhraseBank, TREC question classification, and plain lines. */
+import { mapBlocks } from './blocks.js';
 import type { DecodedLine } from './decode.js';
 import { BadRows, RowProblem, buildExample, missingLabel, type RowRules } from './rows.js';
 import type { Example } from './types.js';
 
 type LineParser = (line: string) => { text: string; labels: string[] };
 
-/** Yields one Example per non-blank line (every line for `lines`, whose blank lines are empty texts). */
-export async function* readLineRecords(
-  lines: AsyncIterable<DecodedLine>,
+/** One Example per non-blank line (every line for `lines`, whose blank lines are empty texts), a block at a time. */
+export function readLineRecords(
+  blocks: AsyncIterable<DecodedLine[]>,
   parseLine: LineParser | 'lines',
   rules: RowRules,
   badRows: BadRows,
-): AsyncGenerator<Example> {
-  for await (const decoded of lines) {
-    const raw = decoded.text.endsWith('\r') ? decoded.text.slice(0, -1) : decoded.text;
-    const id = String(decoded.line);
-    let example: Example;
-    if (parseLine === 'lines') {
-      example = { id, line: decoded.line, text: raw, labels: [] };
-    } else {
-      if (raw.trim() === '') continue;
-      try {
-        const { text, labels } = parseLine(raw);
-        example = buildExample(rules, decoded.line, id, text, labels);
-      } catch (error) {
-        if (!(error instanceof RowProblem)) throw error;
-        const flagged = badRows.handle(decoded.line, error);
-        if (!flagged) continue;
-        example = flagged;
-      }
+): AsyncGenerator<Example[]> {
+  return mapBlocks(blocks, (decoded) => lineExample(decoded, parseLine, rules, badRows));
+}
+
+function lineExample(
+  decoded: DecodedLine,
+  parseLine: LineParser | 'lines',
+  rules: RowRules,
+  badRows: BadRows,
+): Example | undefined {
+  const raw = decoded.text.endsWith('\r') ? decoded.text.slice(0, -1) : decoded.text;
+  const id = String(decoded.line);
+  let example: Example;
+  if (parseLine === 'lines') {
+    example = { id, line: decoded.line, text: raw, labels: [] };
+  } else {
+    if (raw.trim() === '') return undefined;
+    try {
+      const { text, labels } = parseLine(raw);
+      example = buildExample(rules, decoded.line, id, text, labels);
+    } catch (error) {
+      if (!(error instanceof RowProblem)) throw error;
+      const flagged = badRows.handle(decoded.line, error);
+      if (!flagged) return undefined;
+      example = flagged;
     }
-    if (decoded.invalidUtf8) example.invalidUtf8 = true;
-    yield example;
   }
+  if (decoded.invalidUtf8) example.invalidUtf8 = true;
+  return example;
 }
 
 /** `sentence@label`, split on the last '@' (sentences may contain '@'). */

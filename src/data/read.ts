@@ -1,7 +1,7 @@
 /** Entry points: stream Examples from a file or stdin in any supported format, or collect them into a Dataset. */
 import { isUtf8 } from 'node:buffer';
 import { DataError } from '../errors.js';
-import { decodeLines, type ByteEncoding, type DecodedLine } from './decode.js';
+import { decodeLineBlocks, type ByteEncoding, type DecodedLine } from './decode.js';
 import { readDelimited } from './delimited.js';
 import { chooseFormat, DEFAULT_FIELDS } from './format.js';
 import { readJsonl } from './jsonl.js';
@@ -42,19 +42,24 @@ export class RecordReader implements AsyncIterable<Example> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Example> {
+    for await (const block of this.blocks()) yield* block;
+  }
+
+  /** The examples a block at a time (one await per block of lines rather than per row), never an empty block. */
+  async *blocks(): AsyncGenerator<Example[]> {
     const badRows = new BadRows(this.file, this.options.onBadRow ?? 'fail');
     this.lastSkipped = badRows.skipped;
     this.sawLabelArray = false;
     let count = 0;
-    for await (const example of this.examples(badRows)) {
-      count++;
-      yield example;
+    for await (const block of this.examples(badRows)) {
+      count += block.length;
+      yield block;
     }
     badRows.finish();
     if (count === 0) throw this.noRows(badRows.skipped);
   }
 
-  private async *examples(badRows: BadRows): AsyncGenerator<Example> {
+  private async *examples(badRows: BadRows): AsyncGenerator<Example[]> {
     const { options, format } = this;
     const defaults = DEFAULT_FIELDS[format];
     const textFields = [options.textField ?? defaults.text].flat();
@@ -66,7 +71,7 @@ export class RecordReader implements AsyncIterable<Example> {
       case 'csv':
       case 'tsv':
       case 'hoc':
-        yield* readDelimited(
+        for await (const example of readDelimited(
           lines,
           {
             file: this.file,
@@ -79,7 +84,8 @@ export class RecordReader implements AsyncIterable<Example> {
             rules,
           },
           badRows,
-        );
+        ))
+          yield [example];
         return;
       case 'jsonl':
         yield* readJsonl(
@@ -105,7 +111,7 @@ export class RecordReader implements AsyncIterable<Example> {
    * fpb and trec files come in UTF-8 or ISO-8859-1, so with 'auto' their whole bytes decide. Else
    * 'auto' is strict UTF-8, or replacing UTF-8 when bad rows are flagged rather than refused.
    */
-  private async lines(): Promise<AsyncIterable<DecodedLine>> {
+  private async lines(): Promise<AsyncIterable<DecodedLine[]>> {
     const requested = this.options.encoding ?? 'auto';
     let chunks: AsyncIterable<Buffer> = readChunks(this.source);
     if (requested !== 'latin1') chunks = await this.utf16AsUtf8(chunks, requested);
@@ -114,11 +120,11 @@ export class RecordReader implements AsyncIterable<Example> {
     );
     if (requested === 'auto' && (this.format === 'fpb' || this.format === 'trec')) {
       const bytes = await readAll(chunks);
-      return decodeLines(once(bytes), this.file, isUtf8(bytes) ? 'utf-8' : 'latin1');
+      return decodeLineBlocks(once(bytes), this.file, isUtf8(bytes) ? 'utf-8' : 'latin1');
     }
     const encoding: ByteEncoding =
       requested !== 'auto' ? requested : this.options.onBadRow === 'flag' ? 'utf-8-replace' : 'utf-8';
-    return decodeLines(chunks, this.file, encoding);
+    return decodeLineBlocks(chunks, this.file, encoding);
   }
 
   private async utf16AsUtf8(chunks: AsyncIterable<Buffer>, requested: TextEncoding): Promise<AsyncIterable<Buffer>> {

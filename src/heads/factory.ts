@@ -10,7 +10,7 @@ import {
   type SparseHead,
   type SparseHeadSpec,
 } from './head.js';
-import { buildNetwork, networkFromModel, readHead, TfHead } from './dense/index.js';
+import { buildModel, buildNetwork, networkFromModel, readStoredHead, StoredLinearHead, TfHead } from './dense/index.js';
 import { HEAD_FILE, readHeadState } from './head-file.js';
 import { readSparseParameters, SparseLinearHead } from './sparse/index.js';
 import { assertDenseSpec, assertHeadSpec } from './validate.js';
@@ -88,8 +88,15 @@ export async function loadAnyHead(from: string | FileSource, spec?: HeadSpec): P
       thresholds: stored.thresholds,
     });
   }
+  const read = await readStoredHead(files);
+  const linear = StoredLinearHead.from(read);
+  if (linear) {
+    if (spec) assertSameSpec(storedSpec, spec, headFile);
+    return linear;
+  }
   const tf = await loadTf();
-  const { state, model } = await readHead(tf, files);
+  const state = read.state;
+  const model = await buildModel(tf, read);
   try {
     if (spec) assertSameSpec(storedSpec, spec, headFile);
     const net = networkFromModel(tf, model, storedSpec);

@@ -8,12 +8,13 @@ import type { Matrix, SparseMatrix } from '../encoders/index.js';
 import {
   type AnyHead,
   assertMatrix,
+  compileLinear,
   type DenseLayerParameters,
   isSparseHead,
+  linearProbabilities,
   type Standardization,
 } from '../heads/index.js';
 import { predictMember } from '../members/index.js';
-import { compileLinear, linearProbabilities } from './linear.js';
 
 interface DenseParameters {
   parameters(): { layers: DenseLayerParameters[]; standardization?: Standardization };

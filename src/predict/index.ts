@@ -3,7 +3,7 @@ export { type OutputFormat, predictionFields, type RowSettings } from './format.
 export { type Chunk, type ChunkResult, HeadSet, type ModelRef, parseModelRefs } from './heads.js';
 export { digestModels } from './identity.js';
 export { OutputJournal, type RunIdentity } from './journal.js';
-export { rowCollector } from './memory.js';
+export { heapCollector } from './memory.js';
 export type { ChunkRunner } from './pipeline.js';
 export { runPredict } from './run.js';
 export {

@@ -1,9 +1,11 @@
 /**
  * Keeps a long prediction run's resident memory flat: chunks' embedding matrices are promoted to
- * V8's old generation while they wait to be written, so a full collection every few chunks keeps
- * the peak from growing. Measured, and the variant rejected: docs/decisions/performance.md.
+ * V8's old generation while they wait to be written, and V8 lets that generation grow for ~100k rows
+ * before its own first full collection. A full collection once the heap has grown by a bound since
+ * the last one keeps the peak down at a fraction of the cost of one every few chunks. Measured, and
+ * the variants rejected: docs/decisions/performance.md.
  */
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 let collect: (() => void) | undefined;
@@ -16,17 +18,22 @@ function fullCollection(): () => void {
   return collect;
 }
 
-/** Rows between full collections (docs/decisions/performance.md). */
-export const COLLECT_EVERY_ROWS = 16_384;
+/** Heap growth since the last full collection that calls the next (docs/decisions/performance.md). */
+export const COLLECT_AFTER_GROWTH_BYTES = 16 * 1024 * 1024;
 
-/** Calls a full garbage collection once every `everyRows` rows reported to it. */
-export function rowCollector(everyRows = COLLECT_EVERY_ROWS): (rows: number) => void {
+/** Called after each chunk: a full collection once the heap has grown by `bound` since the lowest it was seen after one. */
+export function heapCollector(bound = COLLECT_AFTER_GROWTH_BYTES): () => void {
   const gc = fullCollection();
-  let since = 0;
-  return (rows) => {
-    since += rows;
-    if (since < everyRows) return;
-    since = 0;
+  let floor = heapUsed();
+  return () => {
+    const used = heapUsed();
+    floor = Math.min(floor, used);
+    if (used - floor < bound) return;
     gc();
+    floor = heapUsed();
   };
+}
+
+function heapUsed(): number {
+  return getHeapStatistics().used_heap_size;
 }

@@ -25,7 +25,7 @@ export interface StreamOptions {
 }
 
 export async function classifyStream(
-  records: AsyncIterable<InputRow>,
+  blocks: AsyncIterable<readonly InputRow[]>,
   runner: ChunkRunner,
   options: StreamOptions,
 ): Promise<void> {
@@ -45,16 +45,18 @@ export async function classifyStream(
   };
   let index = 0;
   let rows: InputRow[] = [];
-  for await (const record of records) {
-    if (index++ < options.skip) continue;
-    const row: InputRow = { id: record.id, line: record.line, text: record.text };
-    if (record.invalidUtf8) row.invalidUtf8 = true;
-    if (record.error !== undefined) row.error = record.error;
-    rows.push(row);
-    if (rows.length < options.chunkRows) continue;
-    submit({ first: index - rows.length, rows });
-    rows = [];
-    while (pending.length >= options.maxInFlight) await write(await pending.shift()!);
+  for await (const block of blocks) {
+    for (const record of block) {
+      if (index++ < options.skip) continue;
+      const row: InputRow = { id: record.id, line: record.line, text: record.text };
+      if (record.invalidUtf8) row.invalidUtf8 = true;
+      if (record.error !== undefined) row.error = record.error;
+      rows.push(row);
+      if (rows.length < options.chunkRows) continue;
+      submit({ first: index - rows.length, rows });
+      rows = [];
+      while (pending.length >= options.maxInFlight) await write(await pending.shift()!);
+    }
   }
   if (rows.length > 0) submit({ first: index - rows.length, rows });
   while (pending.length > 0) await write(await pending.shift()!);

@@ -6,7 +6,7 @@ import type { EncoderLoadOptions } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
 import { csvHeader, type RowSettings } from './format.js';
 import { HeadSet, type ModelRef } from './heads.js';
-import { rowCollector } from './memory.js';
+import { heapCollector } from './memory.js';
 import { digestInput, digestModels, digestSettings } from './identity.js';
 import type { RunIdentity } from './journal.js';
 import { classifyStream, type ChunkRunner } from './pipeline.js';
@@ -85,8 +85,8 @@ export async function runPredict(options: PredictRunOptions): Promise<PredictSum
       estimatedRows === undefined ? undefined : Math.max(0, estimatedRows - sink.resumedRows),
     );
     const output = sink;
-    const collect = rowCollector();
-    await classifyStream(reader, runner, {
+    const collect = heapCollector();
+    await classifyStream(reader.blocks(), runner, {
       skip: sink.resumedRows,
       chunkRows: options.chunkRows,
       maxInFlight: runner.parallelism * (options.inFlightPerWorker ?? 2),
@@ -94,7 +94,7 @@ export async function runPredict(options: PredictRunOptions): Promise<PredictSum
         await output.write(result);
         options.signal?.throwIfAborted();
         options.onRows?.(result.rows);
-        collect(result.rows);
+        collect();
       },
     });
     await sink.finish();

@@ -1,7 +1,7 @@
 /** Entry point of a prediction worker thread: loads the models once, then classifies the chunks it is sent. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { HeadSet, type Chunk } from './heads.js';
-import { rowCollector } from './memory.js';
+import { heapCollector } from './memory.js';
 import { serializeError, type ThreadJob, type ThreadReply } from './runners.js';
 
 const job = workerData as ThreadJob;
@@ -10,11 +10,11 @@ const reply = (message: ThreadReply) => port.postMessage(message);
 
 try {
   const heads = await HeadSet.load(job.refs, job.loadOptions);
-  const collect = rowCollector();
+  const collect = heapCollector();
   port.on('message', async ({ id, chunk }: { id: number; chunk: Chunk }) => {
     try {
       reply({ type: 'result', id, result: await heads.classify(chunk, job.settings) });
-      collect(chunk.rows.length);
+      collect();
     } catch (error) {
       reply({ type: 'error', id, error: serializeError(error) });
     }

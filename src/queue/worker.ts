@@ -1,7 +1,7 @@
 /** `headstart worker`: processes chunk jobs from a BullMQ queue, loading each model set once. */
 import type { Job } from 'bullmq';
 import { HeadstartError } from '../errors.js';
-import { HeadSet, digestModels, rowCollector, type ChunkResult } from '../predict/index.js';
+import { HeadSet, digestModels, heapCollector, type ChunkResult } from '../predict/index.js';
 import { loadQueuePackages } from './bullmq.js';
 import { firstOutsideRoot, resolveModelsRoot } from './models-root.js';
 import { connectionFrom } from './connection.js';
@@ -78,7 +78,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     return heads;
   };
 
-  const collect = rowCollector();
+  const collect = heapCollector();
   const worker = new Worker<ChunkJobData, ChunkResult>(
     options.queueName,
     async (job) => {
@@ -87,7 +87,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       try {
         const heads = await headsFor(job.data);
         const result = await heads.classify(job.data.chunk, job.data.settings);
-        collect(result.rows);
+        collect();
         return result;
       } catch (error) {
         // Bad data or models fail the same way on every worker: do not retry them.

@@ -2,5 +2,7 @@
 export { fitNetwork } from './fit-network.js';
 export { crossEntropy, distillationLoss } from './loss.js';
 export { affineOfActivations, buildNetwork, type Network, networkFromModel } from './network.js';
-export { readHead } from './persist.js';
+export { compileLinear, type LinearKernel, linearProbabilities } from './linear-kernel.js';
+export { buildModel, readStoredHead } from './persist.js';
+export { StoredLinearHead } from './stored-linear.js';
 export { TfHead } from './tf-head.js';

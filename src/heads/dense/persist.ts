@@ -46,8 +46,17 @@ export async function writeHead(tf: Tf, dir: string, model: LayersModel, state: 
   return [HEAD_FILE, MODEL_FILE, WEIGHTS_FILE];
 }
 
-/** Reads a head written by `writeHead`; every inconsistency is a ModelError naming the file. */
-export async function readHead(tf: Tf, from: string | FileSource): Promise<{ state: HeadState; model: LayersModel }> {
+/** A dense head's files read and checked, before TF.js (or a compiled kernel) makes a model of them. */
+export interface StoredHead {
+  state: HeadState;
+  modelJson: Partial<io.ModelJSON>;
+  weightSpecs: io.WeightsManifestEntry[];
+  weights: Uint8Array;
+  modelFile: string;
+}
+
+/** Reads a head written by `writeHead` and checks what needs no TF.js (model.json's layout, weights.bin's size); every inconsistency is a ModelError naming the file. */
+export async function readStoredHead(from: string | FileSource): Promise<StoredHead> {
   const files = asFileSource(from);
   const state = await readHeadState(files);
   const modelFile = files.pathOf(MODEL_FILE);
@@ -68,8 +77,14 @@ export async function readHead(tf: Tf, from: string | FileSource): Promise<{ sta
       },
     );
   }
+  return { state, modelJson, weightSpecs, weights, modelFile };
+}
+
+/** The TF.js model of checked files; a ModelError naming model.json when TF.js cannot build it. */
+export async function buildModel(tf: Tf, stored: StoredHead): Promise<LayersModel> {
+  const { modelJson, weightSpecs, weights, modelFile } = stored;
   try {
-    const model = await tf.loadLayersModel(
+    return await tf.loadLayersModel(
       tf.io.fromMemory({
         modelTopology: modelJson.modelTopology,
         format: modelJson.format,
@@ -79,7 +94,6 @@ export async function readHead(tf: Tf, from: string | FileSource): Promise<{ sta
         weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
       }),
     );
-    return { state, model };
   } catch (error) {
     throw new ModelError(
       'HEAD_MODEL_INVALID',

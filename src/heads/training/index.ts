@@ -8,6 +8,7 @@ export {
   distillationLoss,
   fitNetwork,
   type Network,
+  StoredLinearHead,
   TfHead,
 } from '../dense/index.js';
 export {

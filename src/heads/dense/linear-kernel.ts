@@ -4,9 +4,10 @@
  * TensorFlow.js call per chunk; an MLP's hidden layer is not (a JavaScript matmul measured ~10x
  * slower than tfjs-wasm's SIMD one: docs/decisions/performance.md), so MLP heads keep TensorFlow.js.
  */
-import type { Matrix } from '../encoders/index.js';
-import { DataError } from '../errors.js';
-import type { DenseLayerParameters, Standardization } from '../heads/index.js';
+import type { Matrix } from '../../encoders/index.js';
+import { DataError } from '../../errors.js';
+import type { DenseLayerParameters } from '../head.js';
+import type { Standardization } from '../standardize.js';
 
 export interface LinearKernel {
   /** `[inputs, labels]` row-major, divided by the standardisation's std per input. */
