@@ -24,9 +24,10 @@ export function memberProbabilities(head: AnyHead, x: Matrix | SparseMatrix): Fl
   if (isSparseHead(head) || head.spec.type !== 'linear' || !hasParameters(head) || 'indptr' in x)
     return predictMember(head, x);
   const { layers, standardization } = head.parameters();
-  if (layers.length !== 1) return predictMember(head, x);
+  const [layer] = layers;
+  if (!layer || layers.length !== 1) return predictMember(head, x);
   assertMatrix(x, head.spec.inputDim);
-  return linearProbabilities(compileLinear(layers[0], standardization, head.spec.multiLabel), x);
+  return linearProbabilities(compileLinear(layer, standardization, head.spec.multiLabel), x);
 }
 
 function hasParameters(head: object): head is DenseParameters {

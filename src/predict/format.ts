@@ -68,13 +68,13 @@ export function formatRows(
     return stringify(records, { quoted_empty: true });
   }
   let out = '';
-  if (heads.length === 1 && heads[0].name === '') {
-    const [{ multiLabel }] = heads;
-    for (let i = 0; i < rows.length; i++) out += singleHeadLine(rows[i], predictions[0][i], multiLabel, settings.topK);
+  const [lone] = heads;
+  const [loneColumn] = predictions;
+  if (heads.length === 1 && lone?.name === '' && loneColumn) {
+    rows.forEach((row, i) => (out += singleHeadLine(row, loneColumn[i], lone.multiLabel, settings.topK)));
     return out;
   }
-  for (let i = 0; i < rows.length; i++)
-    out += `${JSON.stringify(jsonRecord(rows[i], heads, predictions, i, settings.topK))}\n`;
+  rows.forEach((row, i) => (out += `${JSON.stringify(jsonRecord(row, heads, predictions, i, settings.topK))}\n`));
   return out;
 }
 
@@ -107,9 +107,10 @@ function jsonRecord(
   topK: number,
 ): Record<string, unknown> {
   const record: Record<string, unknown> = { id: row.id, line: row.line };
-  const first = predictions[0][i];
-  if (heads.length === 1 && heads[0].name === '') Object.assign(record, headFields(first, heads[0].multiLabel, topK));
-  else heads.forEach((head, h) => (record[head.name] = headFields(predictions[h][i], head.multiLabel, topK)));
+  const first = predictions[0]?.[i];
+  const [lone] = heads;
+  if (heads.length === 1 && lone?.name === '') Object.assign(record, headFields(first, lone.multiLabel, topK));
+  else heads.forEach((head, h) => (record[head.name] = headFields(predictions[h]?.[i], head.multiLabel, topK)));
   if (first?.truncated) record.truncated = true;
   if (first?.empty) record.empty = true;
   if (row.invalidUtf8) record.invalid_utf8 = true;
@@ -165,12 +166,12 @@ function csvRecord(
 ): (string | number)[] {
   const cells: (string | number)[] = [row.id, row.line];
   heads.forEach((head, h) => {
-    const prediction = predictions[h][i];
+    const prediction = predictions[h]?.[i];
     if (head.multiLabel) cells.push(prediction ? prediction.labels!.join('|') : '');
     else cells.push(prediction?.label ?? '', prediction ? round(prediction.score) : '');
     if (topK > 1 || head.multiLabel) cells.push(prediction ? JSON.stringify(scoresOf(prediction)) : '');
   });
-  const first = predictions[0][i];
+  const first = predictions[0]?.[i];
   cells.push(
     String(first?.truncated ?? false),
     String(first?.empty ?? false),

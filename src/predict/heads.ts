@@ -42,66 +42,82 @@ export interface ChunkResult {
 
 /** `--model DIR` or `--model NAME=DIR`; a lone model needs no name, several default to their directory names. */
 export function parseModelRefs(values: readonly string[]): ModelRef[] {
+  const [only] = values;
+  if (only !== undefined && values.length === 1 && !/^[A-Za-z_][\w-]*=/.test(only)) return [{ name: '', dir: only }];
   const refs = values.map((value) => {
-    const match = /^([A-Za-z_][\w-]*)=(.+)$/.exec(value);
-    return match ? { name: match[1], dir: match[2] } : { name: path.basename(path.resolve(value)), dir: value };
+    const [, name, dir] = /^([A-Za-z_][\w-]*)=(.+)$/.exec(value) ?? [];
+    return name !== undefined && dir !== undefined
+      ? { name, dir }
+      : { name: path.basename(path.resolve(value)), dir: value };
   });
-  if (refs.length === 1 && !/^[A-Za-z_][\w-]*=/.test(values[0])) return [{ name: '', dir: refs[0].dir }];
   checkHeadNames(refs.map((ref) => ref.name));
   return refs;
 }
 
+/** One model of a HeadSet: where it was loaded from and its classifier. */
+interface LoadedModel {
+  ref: ModelRef;
+  classifier: TextClassifier;
+}
+
+/** Each text is embedded once for all heads, so every model must share the first one's encoder. */
+function assertSameEncoder([first, ...others]: readonly LoadedModel[]): void {
+  if (!first) return;
+  const base = first.classifier.encoder.fingerprint;
+  for (const { ref, classifier } of others) {
+    const { fingerprint } = classifier.encoder;
+    if (fingerprint !== base) {
+      throw new UsageError(
+        'HEADS_ENCODER_MISMATCH',
+        `models ${first.ref.dir} and ${ref.dir} were trained on different encoders (fingerprints ${base.slice(0, 12)} and ${fingerprint.slice(0, 12)})`,
+        {
+          hint: 'heads predicted together share one embedding per text: train them on the same encoder, or run predict once per model',
+        },
+      );
+    }
+  }
+}
+
 export class HeadSet {
-  private constructor(
-    private readonly refs: readonly ModelRef[],
-    private readonly classifiers: readonly TextClassifier[],
-  ) {}
+  private constructor(private readonly models: readonly LoadedModel[]) {}
 
   /** Loads every model; refuses models whose encoders differ, since each text is embedded once for all heads. */
   static async load(refs: readonly ModelRef[], options: EncoderLoadOptions = {}): Promise<HeadSet> {
-    const classifiers: TextClassifier[] = [];
+    const models: LoadedModel[] = [];
     try {
-      for (const ref of refs) classifiers.push(await TextClassifier.load(ref.dir, options));
-      const base = classifiers[0].encoder.fingerprint;
-      classifiers.forEach((classifier, i) => {
-        if (classifier.encoder.fingerprint !== base) {
-          throw new UsageError(
-            'HEADS_ENCODER_MISMATCH',
-            `models ${refs[0].dir} and ${refs[i].dir} were trained on different encoders (fingerprints ${base.slice(0, 12)} and ${classifier.encoder.fingerprint.slice(0, 12)})`,
-            {
-              hint: 'heads predicted together share one embedding per text: train them on the same encoder, or run predict once per model',
-            },
-          );
-        }
-      });
-      return new HeadSet(refs, classifiers);
+      for (const ref of refs) models.push({ ref, classifier: await TextClassifier.load(ref.dir, options) });
+      assertSameEncoder(models);
+      return new HeadSet(models);
     } catch (error) {
-      await Promise.all(classifiers.map((classifier) => classifier.dispose()));
+      await Promise.all(models.map(({ classifier }) => classifier.dispose()));
       throw error;
     }
   }
 
   get shapes(): HeadShape[] {
-    return this.refs.map((ref, i) => ({ name: ref.name, multiLabel: this.classifiers[i].multiLabel }));
+    return this.models.map(({ ref, classifier }) => ({ name: ref.name, multiLabel: classifier.multiLabel }));
   }
 
   /** Classifies the rows that were read; rows with an `error` get no prediction. */
   async classify(chunk: Chunk, settings: RowSettings): Promise<ChunkResult> {
     const readable = chunk.rows.flatMap((row, i) => (row.error === undefined ? [i] : []));
-    const texts = readable.map((i) => chunk.rows[i].text);
-    const predictions: RowPredictions = this.classifiers.map(() => new Array(chunk.rows.length));
+    const texts = chunk.rows.flatMap((row) => (row.error === undefined ? [row.text] : []));
+    const [first] = this.models;
+    const embedded = first && texts.length > 0 ? await first.classifier.embedPrimary(texts) : undefined;
+    const predictions: RowPredictions = [];
+    for (const { classifier } of this.models) {
+      const column: RowPredictions[number] = new Array(chunk.rows.length);
+      if (embedded) {
+        const decided = classifier.decide(await classifier.predictProba(texts, { embedded }), settings.topK);
+        readable.forEach((row, j) => (column[row] = decided[j]));
+      }
+      predictions.push(column);
+    }
     let truncated = 0;
     let empty = 0;
-    if (texts.length > 0) {
-      const embedded = await this.classifiers[0].embedPrimary(texts);
-      for (const [h, classifier] of this.classifiers.entries()) {
-        const decided = classifier.decide(await classifier.predictProba(texts, { embedded }), settings.topK);
-        decided.forEach((prediction, j) => (predictions[h][readable[j]] = prediction));
-      }
-      for (const info of embedded.info) {
-        truncated += info.truncated ? 1 : 0;
-        empty += info.empty ? 1 : 0;
-      }
+    for (const info of embedded?.info ?? []) {
+      truncated += info.truncated ? 1 : 0;
+      empty += info.empty ? 1 : 0;
     }
     const invalidUtf8 = chunk.rows.filter((row) => row.invalidUtf8).length;
     const unreadable = chunk.rows.length - readable.length;
@@ -110,6 +126,6 @@ export class HeadSet {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all(this.classifiers.map((classifier) => classifier.dispose()));
+    await Promise.all(this.models.map(({ classifier }) => classifier.dispose()));
   }
 }

@@ -76,7 +76,7 @@ export class ChunkCacheTokenizer {
       if (start < 0) continue;
       const chunk = this.chunkIds(text.slice(start, i), internals);
       if (chunk === ADDED_TOKEN) return this.plainIds(text);
-      for (let k = 0; k < chunk.length; k++) ids.push(chunk[k]);
+      for (let k = 0; k < chunk.length; k++) ids.push(chunk[k]!);
       start = -1;
     }
     return ids;
@@ -161,9 +161,11 @@ function postProcessorKeepsTokens(postProcessor: unknown): boolean {
   const items = config.single as Record<string, unknown>[];
   const sequences = items.filter((item) => 'Sequence' in item);
   const specials = items.filter((item) => 'SpecialToken' in item);
+  const [sequence] = sequences;
   return (
+    sequence !== undefined &&
     sequences.length === 1 &&
-    (sequences[0].Sequence as { id?: unknown }).id === 'A' &&
+    (sequence.Sequence as { id?: unknown }).id === 'A' &&
     sequences.length + specials.length === items.length
   );
 }

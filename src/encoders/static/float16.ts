@@ -18,13 +18,13 @@ const bf16Float = new Float32Array(bf16Bits.buffer);
 
 export function bfloat16ToNumber(bits: number): number {
   bf16Bits[0] = bits << 16;
-  return bf16Float[0];
+  return bf16Float[0]!;
 }
 
 /** IEEE 754 half precision bits of `value`, rounded to nearest even (overflow to infinity). */
 export function numberToFloat16(value: number): number {
   f32[0] = value;
-  const bits = u32[0];
+  const bits = u32[0]!;
   const sign = (bits >>> 16) & 0x8000;
   const exponent = (bits >>> 23) & 0xff;
   const mantissa = bits & 0x7fffff;

@@ -31,7 +31,8 @@ export function loadTable(file: SafetensorsFile, fileName: string): { table: Flo
     );
   }
   const tensor = file.tensors.get(tableName)!;
-  if (tensor.shape.length !== 2 || tensor.shape[0] === 0 || tensor.shape[1] === 0) {
+  const [rows, dim] = tensor.shape;
+  if (rows === undefined || dim === undefined || tensor.shape.length !== 2 || rows === 0 || dim === 0) {
     throw new ModelError(
       'STATIC_TABLE_SHAPE',
       `expected a non-empty [vocabulary, dim] table, got shape ${JSON.stringify(tensor.shape)}`,
@@ -41,7 +42,7 @@ export function loadTable(file: SafetensorsFile, fileName: string): { table: Flo
     );
   }
   const table = tensorToFloat32(tensor, fileName, readScale(file, fileName));
-  return { table, rows: tensor.shape[0], dim: tensor.shape[1] };
+  return { table, rows, dim };
 }
 
 /**

@@ -39,9 +39,10 @@ export function serializeSafetensors(
   for (const tensor of Object.values(tensors)) {
     const { values } = tensor;
     if (tensor.dtype === 'F32') {
-      for (let i = 0; i < values.length; i++, position += 4) view.setFloat32(position, values[i], true);
+      for (let i = 0; i < values.length; i++, position += 4) view.setFloat32(position, values[i]!, true);
     } else {
-      for (let i = 0; i < values.length; i++, position += 2) view.setUint16(position, numberToFloat16(values[i]), true);
+      for (let i = 0; i < values.length; i++, position += 2)
+        view.setUint16(position, numberToFloat16(values[i]!), true);
     }
   }
   return out;

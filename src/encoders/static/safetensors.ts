@@ -241,10 +241,10 @@ export function tensorToFloat32(tensor: SafeTensor, file: string, scale?: number
       );
   }
   if (typeof scale === 'number') {
-    for (let i = 0; i < count; i++) out[i] *= scale;
+    for (let i = 0; i < count; i++) out[i]! *= scale;
   } else if (scale) {
     const [rows, rowLength] = tensor.shape;
-    if (tensor.shape.length !== 2 || scale.length !== rows) {
+    if (rows === undefined || rowLength === undefined || tensor.shape.length !== 2 || scale.length !== rows) {
       throw new ModelError(
         'SAFETENSORS_SCALE',
         `${scale.length} per-row scales do not fit shape ${JSON.stringify(tensor.shape)}`,
@@ -254,7 +254,7 @@ export function tensorToFloat32(tensor: SafeTensor, file: string, scale?: number
       );
     }
     for (let row = 0; row < rows; row++) {
-      for (let i = row * rowLength, end = i + rowLength; i < end; i++) out[i] *= scale[row];
+      for (let i = row * rowLength, end = i + rowLength; i < end; i++) out[i]! *= scale[row]!;
     }
   }
   return out;

@@ -228,7 +228,7 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
   }
 
   /** Writes the vector of `texts[index]` into row `index` of `out`. */
-  private embedOne(text: string, index: number, out: Float32Array): TextInfo {
+  private embedOne(text: unknown, index: number, out: Float32Array): TextInfo {
     if (typeof text !== 'string') {
       throw new DataError('TEXT_NOT_STRING', `expected a string, got ${text === null ? 'null' : typeof text}`, {
         location: { index },
@@ -239,7 +239,7 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
     sumTokenRows(table, dim, ids, sum);
 
     let squares = 0;
-    for (let d = 0; d < dim; d++) squares += sum[d] * sum[d];
+    for (let d = 0; d < dim; d++) squares += sum[d]! * sum[d]!;
     if (!Number.isFinite(squares)) {
       throw new DataError(
         'EMBEDDING_NOT_FINITE',
@@ -253,7 +253,7 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
     const tokens = ids.length;
     if (squares === 0) return { tokens, truncated, empty: true };
     const scale = 1 / Math.sqrt(squares);
-    for (let d = 0, offset = index * dim; d < dim; d++) out[offset + d] = sum[d] * scale;
+    for (let d = 0, offset = index * dim; d < dim; d++) out[offset + d] = sum[d]! * scale;
     return { tokens, truncated, empty: false };
   }
 }
@@ -262,7 +262,7 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
 export function cutToCharBudget(text: string, budget: number): { text: string; cut: boolean } {
   if (text.length <= budget) return { text, cut: false };
   for (let i = budget; i > budget - WHITESPACE_SEARCH_CHARS && i > 0; i--) {
-    if (/\s/.test(text[i])) return { text: text.slice(0, i), cut: true };
+    if (/\s/.test(text.charAt(i))) return { text: text.slice(0, i), cut: true };
   }
   const end = isHighSurrogate(text.charCodeAt(budget - 1)) ? budget - 1 : budget;
   return { text: text.slice(0, end), cut: true };

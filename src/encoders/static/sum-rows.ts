@@ -19,15 +19,15 @@ export function sumTokenRows(table: Float32Array, dim: number, ids: readonly num
       s6 = 0,
       s7 = 0;
     for (let t = 0; t < count; t++) {
-      const at = ids[t] * dim + d;
-      s0 += table[at];
-      s1 += table[at + 1];
-      s2 += table[at + 2];
-      s3 += table[at + 3];
-      s4 += table[at + 4];
-      s5 += table[at + 5];
-      s6 += table[at + 6];
-      s7 += table[at + 7];
+      const at = ids[t]! * dim + d;
+      s0 += table[at]!;
+      s1 += table[at + 1]!;
+      s2 += table[at + 2]!;
+      s3 += table[at + 3]!;
+      s4 += table[at + 4]!;
+      s5 += table[at + 5]!;
+      s6 += table[at + 6]!;
+      s7 += table[at + 7]!;
     }
     sum[d] = s0;
     sum[d + 1] = s1;
@@ -40,7 +40,7 @@ export function sumTokenRows(table: Float32Array, dim: number, ids: readonly num
   }
   for (let d = blocked; d < dim; d++) {
     let s = 0;
-    for (let t = 0; t < count; t++) s += table[ids[t] * dim + d];
+    for (let t = 0; t < count; t++) s += table[ids[t]! * dim + d]!;
     sum[d] = s;
   }
 }

@@ -29,12 +29,12 @@ export function compileLinear(
   const weights = new Float64Array(inputs * labels);
   const bias = Float64Array.from(layer.bias);
   for (let i = 0; i < inputs; i++) {
-    const std = standardization ? standardization.std[i] : 1;
-    const mean = standardization ? standardization.mean[i] : 0;
+    const std = standardization ? standardization.std[i]! : 1;
+    const mean = standardization ? standardization.mean[i]! : 0;
     for (let l = 0; l < labels; l++) {
-      const w = kernel[i * labels + l] / std;
+      const w = kernel[i * labels + l]! / std;
       weights[i * labels + l] = w;
-      bias[l] -= mean * w;
+      bias[l]! -= mean * w;
     }
   }
   return { weights, bias, inputs, labels, multiLabel };
@@ -49,13 +49,13 @@ export function linearProbabilities(kernel: LinearKernel, x: Matrix): Float32Arr
     logits.set(bias);
     const offset = row * inputs;
     for (let i = 0; i < inputs; i++) {
-      const value = x.data[offset + i];
+      const value = x.data[offset + i]!;
       const at = i * labels;
-      for (let l = 0; l < labels; l++) logits[l] += value * weights[at + l];
+      for (let l = 0; l < labels; l++) logits[l]! += value * weights[at + l]!;
     }
-    if (multiLabel) for (let l = 0; l < labels; l++) out[row * labels + l] = 1 / (1 + Math.exp(-logits[l]));
+    if (multiLabel) for (let l = 0; l < labels; l++) out[row * labels + l] = 1 / (1 + Math.exp(-logits[l]!));
     else softmaxInto(logits, out, row * labels);
-    if (!Number.isFinite(out[row * labels])) {
+    if (!Number.isFinite(out[row * labels]!)) {
       throw new DataError('HEAD_OUTPUT_NOT_FINITE', `the head produced ${out[row * labels]} for row ${row}`, {
         location: { index: row },
         hint: 'the head weights may be corrupt; retrain it',
@@ -67,11 +67,11 @@ export function linearProbabilities(kernel: LinearKernel, x: Matrix): Float32Arr
 
 function softmaxInto(logits: Float64Array, out: Float32Array, offset: number): void {
   let max = -Infinity;
-  for (let l = 0; l < logits.length; l++) if (logits[l] > max) max = logits[l];
+  for (let l = 0; l < logits.length; l++) if (logits[l]! > max) max = logits[l]!;
   let total = 0;
   for (let l = 0; l < logits.length; l++) {
-    logits[l] = Math.exp(logits[l] - max);
-    total += logits[l];
+    logits[l] = Math.exp(logits[l]! - max);
+    total += logits[l]!;
   }
-  for (let l = 0; l < logits.length; l++) out[offset + l] = logits[l] / total;
+  for (let l = 0; l < logits.length; l++) out[offset + l] = logits[l]! / total;
 }

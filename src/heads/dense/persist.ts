@@ -108,16 +108,15 @@ export async function buildModel(tf: Tf, stored: StoredHead): Promise<LayersMode
 
 function manifestWeights(json: Partial<io.ModelJSON>, file: string): io.WeightsManifestEntry[] {
   const manifest = json.weightsManifest;
+  const group = Array.isArray(manifest) && manifest.length === 1 ? manifest[0] : undefined;
   const valid =
     json.modelTopology != null &&
-    Array.isArray(manifest) &&
-    manifest.length === 1 &&
-    isObject(manifest[0]) &&
-    Array.isArray(manifest[0].paths) &&
-    manifest[0].paths.length === 1 &&
-    manifest[0].paths[0] === WEIGHTS_FILE &&
-    Array.isArray(manifest[0].weights) &&
-    manifest[0].weights.every(isObject);
+    isObject(group) &&
+    Array.isArray(group.paths) &&
+    group.paths.length === 1 &&
+    group.paths[0] === WEIGHTS_FILE &&
+    Array.isArray(group.weights) &&
+    group.weights.every(isObject);
   if (!valid) {
     throw new ModelError(
       'HEAD_MODEL_INVALID',
@@ -127,7 +126,7 @@ function manifestWeights(json: Partial<io.ModelJSON>, file: string): io.WeightsM
       },
     );
   }
-  return manifest[0].weights;
+  return group.weights;
 }
 
 const BYTES_PER_VALUE: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
