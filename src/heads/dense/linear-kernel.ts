@@ -10,7 +10,7 @@ import type { DenseLayerParameters } from '../head.js';
 import type { Standardization } from '../standardize.js';
 
 export interface LinearKernel {
-  /** `[inputs, labels]` row-major, divided by the standardisation's std per input. */
+  /** `[labels, inputs]` row-major (one label's weights contiguous), divided by the standardisation's std per input. */
   weights: Float64Array;
   /** The bias less the standardisation's mean times the folded weights. */
   bias: Float64Array;
@@ -33,7 +33,7 @@ export function compileLinear(
     const mean = standardization ? standardization.mean[i]! : 0;
     for (let l = 0; l < labels; l++) {
       const w = kernel[i * labels + l]! / std;
-      weights[i * labels + l] = w;
+      weights[l * inputs + i] = w;
       bias[l]! -= mean * w;
     }
   }
@@ -45,13 +45,39 @@ export function linearProbabilities(kernel: LinearKernel, x: Matrix): Float32Arr
   const { weights, bias, inputs, labels, multiLabel } = kernel;
   const out = new Float32Array(x.rows * labels);
   const logits = new Float64Array(labels);
+  const data = x.data;
   for (let row = 0; row < x.rows; row++) {
-    logits.set(bias);
     const offset = row * inputs;
-    for (let i = 0; i < inputs; i++) {
-      const value = x.data[offset + i]!;
-      const at = i * labels;
-      for (let l = 0; l < labels; l++) logits[l]! += value * weights[at + l]!;
+    // Four labels at a time, each sum in a local over its contiguous weights: four independent add
+    // chains instead of one, each label's adds in input order as before, so the same sums
+    // (docs/decisions/performance.md).
+    let l = 0;
+    for (; l + 4 <= labels; l += 4) {
+      let s0 = bias[l]!,
+        s1 = bias[l + 1]!,
+        s2 = bias[l + 2]!,
+        s3 = bias[l + 3]!;
+      const w0 = l * inputs;
+      const w1 = w0 + inputs;
+      const w2 = w1 + inputs;
+      const w3 = w2 + inputs;
+      for (let i = 0; i < inputs; i++) {
+        const value = data[offset + i]!;
+        s0 += value * weights[w0 + i]!;
+        s1 += value * weights[w1 + i]!;
+        s2 += value * weights[w2 + i]!;
+        s3 += value * weights[w3 + i]!;
+      }
+      logits[l] = s0;
+      logits[l + 1] = s1;
+      logits[l + 2] = s2;
+      logits[l + 3] = s3;
+    }
+    for (; l < labels; l++) {
+      let sum = bias[l]!;
+      const at = l * inputs;
+      for (let i = 0; i < inputs; i++) sum += data[offset + i]! * weights[at + i]!;
+      logits[l] = sum;
     }
     if (multiLabel) for (let l = 0; l < labels; l++) out[row * labels + l] = 1 / (1 + Math.exp(-logits[l]!));
     else softmaxInto(logits, out, row * labels);
