@@ -9,8 +9,8 @@ import { physicalCoreCount } from '../encoders/index.js';
 export const THREADS_FROM_ROWS = 20_000;
 /**
  * On 2 cores the main thread (reading, ordering, writing) shares a core with the workers, so
- * threads pay off only once their start-up is amortised: 2 workers measured 0.78x the main thread
- * on 100k rows and 1.25x on 1M rows (benchmarks/results/predict-throughput.md).
+ * threads pay off only once their start-up is amortised: 2 workers measured 0.95x the main thread
+ * on 100k rows and 1.46x on 1M rows with one MLP head (benchmarks/results/predict-throughput.md).
  */
 export const TWO_CORE_THREADS_FROM_ROWS = 500_000;
 
