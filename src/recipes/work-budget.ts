@@ -5,7 +5,7 @@
  * loaded machine. The paces, the limit and the benchmark corpora's estimates:
  * docs/decisions/auto-recipe.md.
  */
-import { type Encoder, StaticEncoder } from '../encoders/index.js';
+import { type Encoder, isTunable } from '../encoders/index.js';
 import type { LabelInput } from '../labels.js';
 
 /** The limit on each part's estimate, in seconds of the reference machine: the 5 minutes the wall-clock budget defaulted to. */
@@ -38,7 +38,7 @@ const WORD = /[\p{L}\p{N}_]{2,}/gu;
 export interface WorkCounts {
   rows: number;
   labels: number;
-  /** Tokens under the static encoder's tokenizer (words when the encoder is not static). */
+  /** Tokens under a tunable (static) encoder's tokenizer (words for any other encoder). */
   tokens: number;
   /** TF-IDF words; unigrams plus bigrams are at most twice as many non-zeros. */
   words: number;
@@ -64,7 +64,7 @@ function countWork(
   let words = 0;
   for (const text of texts) words += text.match(WORD)?.length ?? 0;
   let tokens = words;
-  if (encoder instanceof StaticEncoder) {
+  if (isTunable(encoder)) {
     tokens = 0;
     for (const text of texts) tokens += encoder.tokenize(text).ids.length;
   }
