@@ -117,6 +117,8 @@ describe('the MLP kernel', () => {
     { inputs: 5, hidden: 13, labels: 3, rows: 7, multiLabel: false, standardize: true },
     { inputs: 128, hidden: 256, labels: 77, rows: 2050, multiLabel: false, standardize: false },
     { inputs: 16, hidden: 8, labels: 9, rows: 4, multiLabel: true, standardize: true },
+    // Wide inputs (TF-IDF): 208 rows a call, so 700 rows take four.
+    { inputs: 5000, hidden: 8, labels: 2, rows: 700, multiLabel: false, standardize: false },
   ])('matches float64 arithmetic to 1e-5: %o', ({ inputs, hidden, labels, rows, multiLabel, standardize }) => {
     const rng = createRng(inputs + hidden + labels);
     const layers = [randomLayer(inputs, hidden, rng), randomLayer(hidden, labels, rng)];

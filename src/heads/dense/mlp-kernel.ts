@@ -13,7 +13,9 @@ import { writeProbabilities } from './linear-kernel.js';
 
 const kernel = new WebAssembly.Module(WASM_BYTES);
 const PAGE_BYTES = 65_536;
-const ROWS_PER_CALL = 2048;
+const MAX_ROWS_PER_CALL = 2048;
+/** One call's inputs or activations of a layer stay within 4 MiB: fewer rows a call for wide layers (TF-IDF inputs). */
+const MAX_FLOATS_PER_CALL = 1 << 20;
 /** dense-layer.wat takes rows four at a time and units eight at a time. */
 const ROW_BLOCK = 4;
 const UNIT_BLOCK = 8;
@@ -39,10 +41,11 @@ interface KernelLayer {
 }
 
 export interface MlpKernel {
-  /** `[ROWS_PER_CALL, inputDim]`: one call's (standardised) inputs. */
+  readonly rowsPerCall: number;
+  /** `[rowsPerCall, inputDim]`: one call's (standardised) inputs. */
   readonly inputs: Float32Array;
   readonly layers: readonly KernelLayer[];
-  /** `[ROWS_PER_CALL, padded labels]`: the last layer's output. */
+  /** `[rowsPerCall, padded labels]`: the last layer's output. */
   readonly logits: Float32Array;
   readonly labels: number;
   readonly standardization: Standardization | undefined;
@@ -58,15 +61,20 @@ export function compileMlp(
 ): MlpKernel {
   const inputDim = layers[0]!.inputs;
   const padded = layers.map((layer) => Math.ceil(layer.units / UNIT_BLOCK) * UNIT_BLOCK);
+  const widest = Math.max(inputDim, ...padded);
+  const rowsPerCall = Math.max(
+    ROW_BLOCK,
+    Math.min(MAX_ROWS_PER_CALL, Math.floor(MAX_FLOATS_PER_CALL / widest / ROW_BLOCK) * ROW_BLOCK),
+  );
   const floats =
-    ROWS_PER_CALL * inputDim +
+    rowsPerCall * inputDim +
     layers.reduce((total, layer, i) => {
       const inputs = i === 0 ? inputDim : padded[i - 1]!;
-      return total + (inputs + 1 + ROWS_PER_CALL) * padded[i]!;
+      return total + (inputs + 1 + rowsPerCall) * padded[i]!;
     }, 0);
   const memory = new WebAssembly.Memory({ initial: Math.ceil((floats * 4) / PAGE_BYTES) });
   const all = new Float32Array(memory.buffer);
-  let next = ROWS_PER_CALL * inputDim;
+  let next = rowsPerCall * inputDim;
   const take = (count: number): number => {
     next += count;
     return (next - count) * 4;
@@ -80,13 +88,14 @@ export function compileMlp(
     }
     const bias = take(units);
     all.set(layer.bias, bias / 4);
-    return { weights, bias, output: take(ROWS_PER_CALL * units), inputs, units };
+    return { weights, bias, output: take(rowsPerCall * units), inputs, units };
   });
   const last = placed.at(-1)!;
   return {
-    inputs: all.subarray(0, ROWS_PER_CALL * inputDim),
+    rowsPerCall,
+    inputs: all.subarray(0, rowsPerCall * inputDim),
     layers: placed,
-    logits: new Float32Array(memory.buffer, last.output, ROWS_PER_CALL * last.units),
+    logits: new Float32Array(memory.buffer, last.output, rowsPerCall * last.units),
     labels: layers.at(-1)!.units,
     standardization,
     multiLabel,
@@ -96,13 +105,13 @@ export function compileMlp(
 
 /** `[rows, labels]` softmax rows (sigmoids, multi-label); a DataError names the first row that is not finite. */
 export function mlpProbabilities(mlp: MlpKernel, x: Matrix): Float32Array {
-  const { inputs, layers, logits, labels, standardization, multiLabel, dense } = mlp;
+  const { rowsPerCall, inputs, layers, logits, labels, standardization, multiLabel, dense } = mlp;
   const out = new Float32Array(x.rows * labels);
   const rowLogits = new Float64Array(labels);
   const { dim, data } = x;
   const stride = layers.at(-1)!.units;
-  for (let start = 0; start < x.rows; start += ROWS_PER_CALL) {
-    const rows = Math.min(ROWS_PER_CALL, x.rows - start);
+  for (let start = 0; start < x.rows; start += rowsPerCall) {
+    const rows = Math.min(rowsPerCall, x.rows - start);
     standardizeInto(data.subarray(start * dim, (start + rows) * dim), dim, standardization, inputs);
     // The rows past `rows` up to a whole block hold an earlier call's inputs; their outputs are not read.
     const blockRows = Math.ceil(rows / ROW_BLOCK) * ROW_BLOCK;
