@@ -21,6 +21,7 @@ const unitFiles = [
   'top-indices',
   'transformer-batching',
   'transformer-fixture',
+  'wasm-kernels',
 ].map((name) => `test/${name}.test.ts`);
 
 export default defineConfig({

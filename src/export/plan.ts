@@ -9,7 +9,7 @@ import { describeSpec } from '../classifier.js';
 import { type Encoder, isLexicalSpec, StaticEncoder } from '../encoders/index.js';
 import { ModelError } from '../errors.js';
 import { type Standardization, type DenseLayerParameters } from '../heads/index.js';
-import { StoredLinearHead, TfHead } from '../heads/training/index.js';
+import { StoredDenseHead, TfHead } from '../heads/training/index.js';
 
 export interface ExportTable {
   /** `[rows, dim]` row-major, as the encoder holds it. */
@@ -64,7 +64,7 @@ export function planExport(classifier: TextClassifier, modelDir: string): Export
       tableOf.set(encoder.fingerprint, table);
     }
     const head = member.head;
-    if (!(head instanceof TfHead || head instanceof StoredLinearHead))
+    if (!(head instanceof TfHead || head instanceof StoredDenseHead))
       throw unsupported(
         modelDir,
         member.index,

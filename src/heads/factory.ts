@@ -10,7 +10,7 @@ import {
   type SparseHead,
   type SparseHeadSpec,
 } from './head.js';
-import { buildModel, buildNetwork, networkFromModel, readStoredHead, StoredLinearHead, TfHead } from './dense/index.js';
+import { buildModel, buildNetwork, networkFromModel, readStoredHead, StoredDenseHead, TfHead } from './dense/index.js';
 import { HEAD_FILE, readHeadState } from './head-file.js';
 import { readSparseParameters, SparseLinearHead } from './sparse/index.js';
 import { assertDenseSpec, assertHeadSpec } from './validate.js';
@@ -89,10 +89,10 @@ export async function loadAnyHead(from: string | FileSource, spec?: HeadSpec): P
     });
   }
   const read = await readStoredHead(files);
-  const linear = StoredLinearHead.from(read);
-  if (linear) {
+  const dense = StoredDenseHead.from(read);
+  if (dense) {
     if (spec) assertSameSpec(storedSpec, spec, headFile);
-    return linear;
+    return dense;
   }
   const tf = await loadTf();
   const state = read.state;

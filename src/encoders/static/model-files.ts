@@ -5,6 +5,7 @@ import { ModelError } from '../../errors.js';
 import type { FileSource } from '../../util/index.js';
 import type { ExpectedModelHashes } from './packaged-models.js';
 import { tensorToFloat32, type SafetensorsFile } from './safetensors.js';
+import { tableInKernelMemory } from './sum-rows.js';
 
 export const TABLE_TENSOR = 'embeddings';
 const SCALE_TENSOR = 'scales';
@@ -41,7 +42,7 @@ export function loadTable(file: SafetensorsFile, fileName: string): { table: Flo
       },
     );
   }
-  const table = tensorToFloat32(tensor, fileName, readScale(file, fileName));
+  const table = tableInKernelMemory(tensorToFloat32(tensor, fileName, readScale(file, fileName)), dim);
   return { table, rows, dim };
 }
 

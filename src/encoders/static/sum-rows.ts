@@ -1,46 +1,66 @@
-/** The per-column sums of a text's token rows of a static embedding table: the inner loop of `embed`. */
+/**
+ * The per-column sums of a text's token rows of a static embedding table: the inner loop of `embed`,
+ * in WebAssembly SIMD (sum-rows.wat). Each column adds its tokens in order in float64, as scalar
+ * JavaScript does, so the sums are bit-identical to it; two columns per instruction made the sums ~4x
+ * and the embed stage ~1.9x faster (docs/decisions/performance.md).
+ */
+import { WASM_BYTES } from './sum-rows-wasm.js';
+
+const kernel = new WebAssembly.Module(WASM_BYTES);
+const PAGE_BYTES = 65_536;
+/** Ids passed per call; a longer text takes several calls, each continuing the columns' sums. */
+const IDS_PER_CALL = 4096;
+
+/** A table in a WebAssembly memory of its own, with room for one call's ids and the sums. */
+interface KernelTable {
+  readonly table: Float32Array;
+  readonly ids: Int32Array;
+  readonly sums: Float64Array;
+  readonly addRows: (table: number, dim: number, ids: number, count: number, sums: number) => void;
+}
+
+const placed = new WeakMap<Float32Array, KernelTable>();
 
 /**
- * Writes into `sum` (length `dim`) the sum over `ids` of the rows of `table` (`[vocabulary, dim]`).
- * Eight columns at a time across all tokens, the partial sums in locals (registers): 1.6x the speed of
- * a row-by-row loop through a Float64Array, and the same sums in the same order
- * (docs/decisions/performance.md).
+ * `table` (`[vocabulary, dim]`, row-major) copied into the memory `sumTokenRows` reads it from, as
+ * a view of that memory: a table loaded through this is held once. Any other table is copied there
+ * on its first sum and then held twice.
  */
+export function tableInKernelMemory(table: Float32Array, dim: number): Float32Array {
+  const kernelTable = place(table, dim);
+  placed.set(kernelTable.table, kernelTable);
+  return kernelTable.table;
+}
+
+/** Writes into `sum` (length `dim`) the sum over `ids` of the rows of `table` (`[vocabulary, dim]`). */
 export function sumTokenRows(table: Float32Array, dim: number, ids: readonly number[], sum: Float64Array): void {
-  const blocked = dim - (dim % 8);
-  const count = ids.length;
-  for (let d = 0; d < blocked; d += 8) {
-    let s0 = 0,
-      s1 = 0,
-      s2 = 0,
-      s3 = 0,
-      s4 = 0,
-      s5 = 0,
-      s6 = 0,
-      s7 = 0;
-    for (let t = 0; t < count; t++) {
-      const at = ids[t]! * dim + d;
-      s0 += table[at]!;
-      s1 += table[at + 1]!;
-      s2 += table[at + 2]!;
-      s3 += table[at + 3]!;
-      s4 += table[at + 4]!;
-      s5 += table[at + 5]!;
-      s6 += table[at + 6]!;
-      s7 += table[at + 7]!;
-    }
-    sum[d] = s0;
-    sum[d + 1] = s1;
-    sum[d + 2] = s2;
-    sum[d + 3] = s3;
-    sum[d + 4] = s4;
-    sum[d + 5] = s5;
-    sum[d + 6] = s6;
-    sum[d + 7] = s7;
+  let kernelTable = placed.get(table);
+  if (kernelTable === undefined) {
+    kernelTable = place(table, dim);
+    placed.set(table, kernelTable);
   }
-  for (let d = blocked; d < dim; d++) {
-    let s = 0;
-    for (let t = 0; t < count; t++) s += table[ids[t]! * dim + d]!;
-    sum[d] = s;
+  const { table: inMemory, ids: idsIn, sums, addRows } = kernelTable;
+  sums.fill(0);
+  for (let start = 0; start < ids.length; start += IDS_PER_CALL) {
+    const count = Math.min(IDS_PER_CALL, ids.length - start);
+    for (let t = 0; t < count; t++) idsIn[t] = ids[start + t]!;
+    addRows(inMemory.byteOffset, dim, idsIn.byteOffset, count, sums.byteOffset);
   }
+  sum.set(sums);
+}
+
+function place(table: Float32Array, dim: number): KernelTable {
+  // Sums, then ids, then the table: each offset a multiple of 16 bytes for the vector loads.
+  const idsOffset = Math.ceil((dim * 8) / 16) * 16;
+  const tableOffset = idsOffset + IDS_PER_CALL * 4;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((tableOffset + table.byteLength) / PAGE_BYTES) });
+  const inMemory = new Float32Array(memory.buffer, tableOffset, table.length);
+  inMemory.set(table);
+  const instance = new WebAssembly.Instance(kernel, { env: { memory } });
+  return {
+    table: inMemory,
+    ids: new Int32Array(memory.buffer, idsOffset, IDS_PER_CALL),
+    sums: new Float64Array(memory.buffer, 0, dim),
+    addRows: instance.exports.addRows as KernelTable['addRows'],
+  };
 }

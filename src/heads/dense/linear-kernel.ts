@@ -2,7 +2,7 @@
  * A dense linear head as a plain typed-array kernel: the standardisation folded into the weights
  * and bias once, then one pass of multiply-adds per row. For a few labels this is cheaper than a
  * TensorFlow.js call per chunk; an MLP's hidden layer is not (a JavaScript matmul measured ~10x
- * slower than tfjs-wasm's SIMD one: docs/decisions/performance.md), so MLP heads keep TensorFlow.js.
+ * slower than tfjs-wasm's SIMD one: docs/decisions/performance.md), so MLP heads run mlp-kernel.ts.
  */
 import type { Matrix } from '../../encoders/index.js';
 import { DataError } from '../../errors.js';
@@ -79,16 +79,22 @@ export function linearProbabilities(kernel: LinearKernel, x: Matrix): Float32Arr
       for (let i = 0; i < inputs; i++) sum += data[offset + i]! * weights[at + i]!;
       logits[l] = sum;
     }
-    if (multiLabel) for (let l = 0; l < labels; l++) out[row * labels + l] = 1 / (1 + Math.exp(-logits[l]!));
-    else softmaxInto(logits, out, row * labels);
-    if (!Number.isFinite(out[row * labels]!)) {
-      throw new DataError('HEAD_OUTPUT_NOT_FINITE', `the head produced ${out[row * labels]} for row ${row}`, {
-        location: { index: row },
-        hint: 'the head weights may be corrupt; retrain it',
-      });
-    }
+    writeProbabilities(logits, multiLabel, out, row);
   }
   return out;
+}
+
+/** Row `row` of `out` from its logits: sigmoids (multi-label) or a softmax; a DataError if it is not finite. */
+export function writeProbabilities(logits: Float64Array, multiLabel: boolean, out: Float32Array, row: number): void {
+  const labels = logits.length;
+  if (multiLabel) for (let l = 0; l < labels; l++) out[row * labels + l] = 1 / (1 + Math.exp(-logits[l]!));
+  else softmaxInto(logits, out, row * labels);
+  if (!Number.isFinite(out[row * labels]!)) {
+    throw new DataError('HEAD_OUTPUT_NOT_FINITE', `the head produced ${out[row * labels]} for row ${row}`, {
+      location: { index: row },
+      hint: 'the head weights may be corrupt; retrain it',
+    });
+  }
 }
 
 function softmaxInto(logits: Float64Array, out: Float32Array, offset: number): void {

@@ -5,6 +5,7 @@ import { UsageError } from '../../errors.js';
 import type { DenseLayerParameters, Head, DenseHeadSpec, Targets, TrainOptions, TrainReport } from '../head.js';
 import { fitNetwork, type TrainedState } from './fit-network.js';
 import { resolveTrainOptions } from '../options.js';
+import { compileMlp, mlpProbabilities, type MlpKernel } from './mlp-kernel.js';
 import { writeHead } from './persist.js';
 import { predictProbabilities } from './predict.js';
 import { fitStandardization, gatherRows, type Standardization } from '../standardize.js';
@@ -15,6 +16,7 @@ import { assertMatrix, assertTargets } from '../validate.js';
 export class TfHead implements Head {
   readonly spec: DenseHeadSpec;
   private state: TrainedState | undefined;
+  private mlp: MlpKernel | undefined;
 
   constructor(
     private readonly tf: Tf,
@@ -58,12 +60,17 @@ export class TfHead implements Head {
     });
     this.state?.net.model.dispose();
     this.state = state;
+    this.mlp = undefined;
     return report;
   }
 
   predictProba(x: Matrix): Float32Array {
     const { net, standardization } = this.trained('predict');
     assertMatrix(x, this.spec.inputDim);
+    if (this.spec.type === 'mlp') {
+      this.mlp ??= compileMlp(this.parameters().layers, standardization, this.spec.multiLabel);
+      return mlpProbabilities(this.mlp, x);
+    }
     return predictProbabilities(this.tf, net, x, this.spec.numLabels, standardization);
   }
 
@@ -88,6 +95,7 @@ export class TfHead implements Head {
   dispose(): void {
     this.state?.net.model.dispose();
     this.state = undefined;
+    this.mlp = undefined;
   }
 
   private trained(action: string): TrainedState {

@@ -8,7 +8,7 @@ export {
   distillationLoss,
   fitNetwork,
   type Network,
-  StoredLinearHead,
+  StoredDenseHead,
   TfHead,
 } from '../dense/index.js';
 export {

@@ -1,0 +1,87 @@
+;; The per-column sums of a text's token rows of a static embedding table: the inner loop of `embed`.
+;; Assembled into sum-rows-wasm.ts by scripts/assemble-wasm.mjs (npm run wasm).
+;;
+;; addRows(table, dim, ids, count, out): out[d] += table[ids[t] * dim + d] for t = 0..count-1 in
+;; order, for every column d < dim. Float32 table values are promoted to float64 and added one
+;; token at a time per column, as scalar JavaScript would: the sums are bit-identical to it.
+;; Addresses are byte offsets into the imported memory; out holds `dim` float64 values.
+(module
+  (import "env" "memory" (memory 1))
+  (func (export "addRows")
+    (param $table i32) (param $dim i32) (param $ids i32) (param $count i32) (param $out i32)
+    (local $rowBytes i32) (local $idsEnd i32) (local $blocked i32) (local $d i32)
+    (local $column i32) (local $at i32) (local $t i32) (local $o i32)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $s4 v128) (local $s5 v128) (local $s6 v128) (local $s7 v128)
+    (local $s f64)
+    (local.set $rowBytes (i32.shl (local.get $dim) (i32.const 2)))
+    (local.set $idsEnd (i32.add (local.get $ids) (i32.shl (local.get $count) (i32.const 2))))
+    ;; Sixteen columns at a time across all tokens, in eight float64x2 accumulators.
+    (local.set $blocked (i32.and (local.get $dim) (i32.const -16)))
+    (block $blocksDone
+      (loop $blocks
+        (br_if $blocksDone (i32.ge_u (local.get $d) (local.get $blocked)))
+        (local.set $o (i32.add (local.get $out) (i32.shl (local.get $d) (i32.const 3))))
+        (local.set $s0 (v128.load (local.get $o)))
+        (local.set $s1 (v128.load offset=16 (local.get $o)))
+        (local.set $s2 (v128.load offset=32 (local.get $o)))
+        (local.set $s3 (v128.load offset=48 (local.get $o)))
+        (local.set $s4 (v128.load offset=64 (local.get $o)))
+        (local.set $s5 (v128.load offset=80 (local.get $o)))
+        (local.set $s6 (v128.load offset=96 (local.get $o)))
+        (local.set $s7 (v128.load offset=112 (local.get $o)))
+        (local.set $column (i32.add (local.get $table) (i32.shl (local.get $d) (i32.const 2))))
+        (local.set $t (local.get $ids))
+        (block $tokensDone
+          (loop $tokens
+            (br_if $tokensDone (i32.ge_u (local.get $t) (local.get $idsEnd)))
+            (local.set $at
+              (i32.add (local.get $column) (i32.mul (i32.load (local.get $t)) (local.get $rowBytes))))
+            (local.set $s0
+              (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $at)))))
+            (local.set $s1
+              (f64x2.add (local.get $s1) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $at)))))
+            (local.set $s2
+              (f64x2.add (local.get $s2) (f64x2.promote_low_f32x4 (v128.load64_zero offset=16 (local.get $at)))))
+            (local.set $s3
+              (f64x2.add (local.get $s3) (f64x2.promote_low_f32x4 (v128.load64_zero offset=24 (local.get $at)))))
+            (local.set $s4
+              (f64x2.add (local.get $s4) (f64x2.promote_low_f32x4 (v128.load64_zero offset=32 (local.get $at)))))
+            (local.set $s5
+              (f64x2.add (local.get $s5) (f64x2.promote_low_f32x4 (v128.load64_zero offset=40 (local.get $at)))))
+            (local.set $s6
+              (f64x2.add (local.get $s6) (f64x2.promote_low_f32x4 (v128.load64_zero offset=48 (local.get $at)))))
+            (local.set $s7
+              (f64x2.add (local.get $s7) (f64x2.promote_low_f32x4 (v128.load64_zero offset=56 (local.get $at)))))
+            (local.set $t (i32.add (local.get $t) (i32.const 4)))
+            (br $tokens)))
+        (v128.store (local.get $o) (local.get $s0))
+        (v128.store offset=16 (local.get $o) (local.get $s1))
+        (v128.store offset=32 (local.get $o) (local.get $s2))
+        (v128.store offset=48 (local.get $o) (local.get $s3))
+        (v128.store offset=64 (local.get $o) (local.get $s4))
+        (v128.store offset=80 (local.get $o) (local.get $s5))
+        (v128.store offset=96 (local.get $o) (local.get $s6))
+        (v128.store offset=112 (local.get $o) (local.get $s7))
+        (local.set $d (i32.add (local.get $d) (i32.const 16)))
+        (br $blocks)))
+    ;; The columns left over, one at a time.
+    (block $columnsDone
+      (loop $columns
+        (br_if $columnsDone (i32.ge_u (local.get $d) (local.get $dim)))
+        (local.set $o (i32.add (local.get $out) (i32.shl (local.get $d) (i32.const 3))))
+        (local.set $s (f64.load (local.get $o)))
+        (local.set $column (i32.add (local.get $table) (i32.shl (local.get $d) (i32.const 2))))
+        (local.set $t (local.get $ids))
+        (block $tokensDone
+          (loop $tokens
+            (br_if $tokensDone (i32.ge_u (local.get $t) (local.get $idsEnd)))
+            (local.set $s
+              (f64.add (local.get $s)
+                (f64.promote_f32 (f32.load
+                  (i32.add (local.get $column) (i32.mul (i32.load (local.get $t)) (local.get $rowBytes)))))))
+            (local.set $t (i32.add (local.get $t) (i32.const 4)))
+            (br $tokens)))
+        (f64.store (local.get $o) (local.get $s))
+        (local.set $d (i32.add (local.get $d) (i32.const 1)))
+        (br $columns)))))

@@ -1,0 +1,80 @@
+;; A dense layer in float32 SIMD: the matmul of an MLP head's hidden and output layers.
+;; Assembled into dense-layer-wasm.ts by scripts/assemble-wasm.ts (npm run wasm).
+;;
+;; dense(x, rows, inputs, w, units, b, out, relu): out = x·w + b, then max(0, ·) when relu is not 0.
+;; x is [rows, inputs], w [inputs, units], b [units], out [rows, units], all float32 row-major at
+;; byte offsets into the imported memory. rows must be a multiple of 4 and units of 8: four rows by
+;; eight units at a time, in eight f32x4 accumulators.
+(module
+  (import "env" "memory" (memory 1))
+  (func (export "dense")
+    (param $x i32) (param $rows i32) (param $inputs i32) (param $w i32) (param $units i32)
+    (param $b i32) (param $out i32) (param $relu i32)
+    (local $inBytes i32) (local $unitBytes i32) (local $r i32) (local $u i32) (local $i i32)
+    (local $xp i32) (local $wp i32) (local $op i32)
+    (local $w0 v128) (local $w1 v128) (local $v v128)
+    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
+    (local $c0 v128) (local $c1 v128) (local $d0 v128) (local $d1 v128)
+    (local.set $inBytes (i32.shl (local.get $inputs) (i32.const 2)))
+    (local.set $unitBytes (i32.shl (local.get $units) (i32.const 2)))
+    (loop $rowBlocks
+      (local.set $u (i32.const 0))
+      (loop $unitBlocks
+        (local.set $a0 (v128.load (i32.add (local.get $b) (i32.shl (local.get $u) (i32.const 2)))))
+        (local.set $a1 (v128.load offset=16 (i32.add (local.get $b) (i32.shl (local.get $u) (i32.const 2)))))
+        (local.set $b0 (local.get $a0))
+        (local.set $b1 (local.get $a1))
+        (local.set $c0 (local.get $a0))
+        (local.set $c1 (local.get $a1))
+        (local.set $d0 (local.get $a0))
+        (local.set $d1 (local.get $a1))
+        (local.set $xp (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $inBytes))))
+        (local.set $wp (i32.add (local.get $w) (i32.shl (local.get $u) (i32.const 2))))
+        (local.set $i (local.get $inputs))
+        (loop $inputsLoop
+          (local.set $w0 (v128.load (local.get $wp)))
+          (local.set $w1 (v128.load offset=16 (local.get $wp)))
+          (local.set $v (v128.load32_splat (local.get $xp)))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $v) (local.get $w0))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $v) (local.get $w1))))
+          (local.set $v (v128.load32_splat (i32.add (local.get $xp) (local.get $inBytes))))
+          (local.set $b0 (f32x4.add (local.get $b0) (f32x4.mul (local.get $v) (local.get $w0))))
+          (local.set $b1 (f32x4.add (local.get $b1) (f32x4.mul (local.get $v) (local.get $w1))))
+          (local.set $v (v128.load32_splat
+            (i32.add (local.get $xp) (i32.shl (local.get $inBytes) (i32.const 1)))))
+          (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $v) (local.get $w0))))
+          (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $v) (local.get $w1))))
+          (local.set $v (v128.load32_splat
+            (i32.add (local.get $xp) (i32.mul (local.get $inBytes) (i32.const 3)))))
+          (local.set $d0 (f32x4.add (local.get $d0) (f32x4.mul (local.get $v) (local.get $w0))))
+          (local.set $d1 (f32x4.add (local.get $d1) (f32x4.mul (local.get $v) (local.get $w1))))
+          (local.set $xp (i32.add (local.get $xp) (i32.const 4)))
+          (local.set $wp (i32.add (local.get $wp) (local.get $unitBytes)))
+          (br_if $inputsLoop (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))
+        (if (local.get $relu)
+          (then
+            (local.set $v (v128.const f32x4 0 0 0 0))
+            (local.set $a0 (f32x4.max (local.get $a0) (local.get $v)))
+            (local.set $a1 (f32x4.max (local.get $a1) (local.get $v)))
+            (local.set $b0 (f32x4.max (local.get $b0) (local.get $v)))
+            (local.set $b1 (f32x4.max (local.get $b1) (local.get $v)))
+            (local.set $c0 (f32x4.max (local.get $c0) (local.get $v)))
+            (local.set $c1 (f32x4.max (local.get $c1) (local.get $v)))
+            (local.set $d0 (f32x4.max (local.get $d0) (local.get $v)))
+            (local.set $d1 (f32x4.max (local.get $d1) (local.get $v)))))
+        (local.set $op
+          (i32.add (local.get $out)
+            (i32.add (i32.mul (local.get $r) (local.get $unitBytes)) (i32.shl (local.get $u) (i32.const 2)))))
+        (v128.store (local.get $op) (local.get $a0))
+        (v128.store offset=16 (local.get $op) (local.get $a1))
+        (local.set $op (i32.add (local.get $op) (local.get $unitBytes)))
+        (v128.store (local.get $op) (local.get $b0))
+        (v128.store offset=16 (local.get $op) (local.get $b1))
+        (local.set $op (i32.add (local.get $op) (local.get $unitBytes)))
+        (v128.store (local.get $op) (local.get $c0))
+        (v128.store offset=16 (local.get $op) (local.get $c1))
+        (local.set $op (i32.add (local.get $op) (local.get $unitBytes)))
+        (v128.store (local.get $op) (local.get $d0))
+        (v128.store offset=16 (local.get $op) (local.get $d1))
+        (br_if $unitBlocks (i32.lt_u (local.tee $u (i32.add (local.get $u) (i32.const 8))) (local.get $units))))
+      (br_if $rowBlocks (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 4))) (local.get $rows))))))

@@ -1,0 +1,147 @@
+/**
+ * An MLP head (dense layers, ReLU between them) as a WebAssembly SIMD kernel (dense-layer.wat): no
+ * TensorFlow.js call at prediction, and faster per chunk than tfjs-wasm's XNNPACK matmul. Its float32
+ * sums run in another order than XNNPACK's, so the probabilities differ from TensorFlow.js' in the
+ * last bits; every MLP prediction goes through here, so they agree with each other
+ * (docs/decisions/performance.md).
+ */
+import type { Matrix } from '../../encoders/index.js';
+import type { DenseLayerParameters } from '../head.js';
+import type { Standardization } from '../standardize.js';
+import { WASM_BYTES } from './dense-layer-wasm.js';
+import { writeProbabilities } from './linear-kernel.js';
+
+const kernel = new WebAssembly.Module(WASM_BYTES);
+const PAGE_BYTES = 65_536;
+const MAX_ROWS_PER_CALL = 2048;
+/** One call's inputs or activations of a layer stay within 4 MiB: fewer rows a call for wide layers (TF-IDF inputs). */
+const MAX_FLOATS_PER_CALL = 1 << 20;
+/** dense-layer.wat takes rows four at a time and units eight at a time. */
+const ROW_BLOCK = 4;
+const UNIT_BLOCK = 8;
+
+type Dense = (
+  x: number,
+  rows: number,
+  inputs: number,
+  weights: number,
+  units: number,
+  bias: number,
+  out: number,
+  relu: number,
+) => void;
+
+/** A layer in kernel memory: byte offsets, its units padded with zero weights to a whole block. */
+interface KernelLayer {
+  weights: number;
+  bias: number;
+  output: number;
+  inputs: number;
+  units: number;
+}
+
+export interface MlpKernel {
+  readonly rowsPerCall: number;
+  /** `[rowsPerCall, inputDim]`: one call's (standardised) inputs. */
+  readonly inputs: Float32Array;
+  readonly layers: readonly KernelLayer[];
+  /** `[rowsPerCall, padded labels]`: the last layer's output. */
+  readonly logits: Float32Array;
+  readonly labels: number;
+  readonly standardization: Standardization | undefined;
+  readonly multiLabel: boolean;
+  readonly dense: Dense;
+}
+
+/** The layers' weights copied into a WebAssembly memory of their own, with room for one call's activations. */
+export function compileMlp(
+  layers: readonly DenseLayerParameters[],
+  standardization: Standardization | undefined,
+  multiLabel: boolean,
+): MlpKernel {
+  const inputDim = layers[0]!.inputs;
+  const padded = layers.map((layer) => Math.ceil(layer.units / UNIT_BLOCK) * UNIT_BLOCK);
+  const widest = Math.max(inputDim, ...padded);
+  const rowsPerCall = Math.max(
+    ROW_BLOCK,
+    Math.min(MAX_ROWS_PER_CALL, Math.floor(MAX_FLOATS_PER_CALL / widest / ROW_BLOCK) * ROW_BLOCK),
+  );
+  const floats =
+    rowsPerCall * inputDim +
+    layers.reduce((total, layer, i) => {
+      const inputs = i === 0 ? inputDim : padded[i - 1]!;
+      return total + (inputs + 1 + rowsPerCall) * padded[i]!;
+    }, 0);
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((floats * 4) / PAGE_BYTES) });
+  const all = new Float32Array(memory.buffer);
+  let next = rowsPerCall * inputDim;
+  const take = (count: number): number => {
+    next += count;
+    return (next - count) * 4;
+  };
+  const placed = layers.map((layer, i): KernelLayer => {
+    const inputs = i === 0 ? inputDim : padded[i - 1]!;
+    const units = padded[i]!;
+    const weights = take(inputs * units);
+    for (let input = 0; input < layer.inputs; input++) {
+      all.set(layer.kernel.subarray(input * layer.units, (input + 1) * layer.units), weights / 4 + input * units);
+    }
+    const bias = take(units);
+    all.set(layer.bias, bias / 4);
+    return { weights, bias, output: take(rowsPerCall * units), inputs, units };
+  });
+  const last = placed.at(-1)!;
+  return {
+    rowsPerCall,
+    inputs: all.subarray(0, rowsPerCall * inputDim),
+    layers: placed,
+    logits: new Float32Array(memory.buffer, last.output, rowsPerCall * last.units),
+    labels: layers.at(-1)!.units,
+    standardization,
+    multiLabel,
+    dense: new WebAssembly.Instance(kernel, { env: { memory } }).exports.dense as Dense,
+  };
+}
+
+/** `[rows, labels]` softmax rows (sigmoids, multi-label); a DataError names the first row that is not finite. */
+export function mlpProbabilities(mlp: MlpKernel, x: Matrix): Float32Array {
+  const { rowsPerCall, inputs, layers, logits, labels, standardization, multiLabel, dense } = mlp;
+  const out = new Float32Array(x.rows * labels);
+  const rowLogits = new Float64Array(labels);
+  const { dim, data } = x;
+  const stride = layers.at(-1)!.units;
+  for (let start = 0; start < x.rows; start += rowsPerCall) {
+    const rows = Math.min(rowsPerCall, x.rows - start);
+    standardizeInto(data.subarray(start * dim, (start + rows) * dim), dim, standardization, inputs);
+    // The rows past `rows` up to a whole block hold an earlier call's inputs; their outputs are not read.
+    const blockRows = Math.ceil(rows / ROW_BLOCK) * ROW_BLOCK;
+    let from = inputs.byteOffset;
+    layers.forEach((layer, i) => {
+      const relu = i < layers.length - 1 ? 1 : 0;
+      dense(from, blockRows, layer.inputs, layer.weights, layer.units, layer.bias, layer.output, relu);
+      from = layer.output;
+    });
+    for (let row = 0; row < rows; row++) {
+      for (let l = 0; l < labels; l++) rowLogits[l] = logits[row * stride + l]!;
+      writeProbabilities(rowLogits, multiLabel, out, start + row);
+    }
+  }
+  return out;
+}
+
+/** `(x - mean) / std` in float32, as TensorFlow.js' heads were given it (`gatherRows`). */
+function standardizeInto(
+  data: Float32Array,
+  dim: number,
+  standardization: Standardization | undefined,
+  out: Float32Array,
+): void {
+  if (!standardization) {
+    out.set(data);
+    return;
+  }
+  const { mean, std } = standardization;
+  for (let row = 0; row < data.length; row += dim) {
+    for (let j = 0; j < dim; j++) out[row + j] = (data[row + j]! - mean[j]!) / std[j]!;
+  }
+}

@@ -1,0 +1,149 @@
+// The WebAssembly kernels: the committed binaries are what their .wat assembles to, the table sums
+// are bit-identical to scalar float64 sums in token order (what behaviour-golden relies on), and the
+// MLP head matches float64 arithmetic to float32 precision.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { assemble, generatedPath, watFiles } from '../scripts/assemble-wasm.js';
+import type { Matrix } from '../src/encoders/index.js';
+import { sumTokenRows, tableInKernelMemory } from '../src/encoders/static/sum-rows.js';
+import { compileMlp, mlpProbabilities } from '../src/heads/dense/mlp-kernel.js';
+import type { DenseLayerParameters } from '../src/heads/head.js';
+import type { Standardization } from '../src/heads/standardize.js';
+import { createRng } from '../src/util/index.js';
+import { repoRoot } from './helpers.js';
+
+describe('WebAssembly kernels', () => {
+  it.each(watFiles())('%s is assembled into the committed module (npm run wasm)', async (watFile) => {
+    const committed = (await import(pathToFileURL(path.join(repoRoot, generatedPath(watFile))).href)) as {
+      WASM_BYTES: Uint8Array;
+    };
+    expect(new Uint8Array(committed.WASM_BYTES)).toEqual(await assemble(watFile));
+  });
+});
+
+/** Each column's sum of the listed rows, one token at a time in order, in float64. */
+function scalarSums(table: Float32Array, dim: number, ids: readonly number[]): Float64Array {
+  const sums = new Float64Array(dim);
+  for (let d = 0; d < dim; d++) {
+    let sum = 0;
+    for (const id of ids) sum += table[id * dim + d]!;
+    sums[d] = sum;
+  }
+  return sums;
+}
+
+/** Values over 40 binary orders of magnitude, so sums in any other order round differently. */
+function randomTable(rows: number, dim: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: rows * dim }, () => (rng() - 0.5) * 2 ** Math.floor(rng() * 40 - 20));
+}
+
+function randomIds(count: number, rows: number, seed: number): number[] {
+  const rng = createRng(seed);
+  return Array.from({ length: count }, () => Math.floor(rng() * rows));
+}
+
+describe('sumTokenRows', () => {
+  const rows = 300;
+
+  it.each([1, 3, 15, 16, 17, 128, 130])('is bit-identical to scalar sums in token order with dim %i', (dim) => {
+    const table = randomTable(rows, dim, dim);
+    const inMemory = tableInKernelMemory(table, dim);
+    expect(inMemory).toEqual(table);
+    const sum = new Float64Array(dim);
+    for (const count of [0, 1, 2, 29, 200]) {
+      const ids = randomIds(count, rows, count + dim);
+      sumTokenRows(inMemory, dim, ids, sum);
+      expect(sum).toEqual(scalarSums(table, dim, ids));
+    }
+  });
+
+  it('continues each column in order across calls when a text has more ids than one call takes', () => {
+    const dim = 20;
+    const table = tableInKernelMemory(randomTable(rows, dim, 7), dim);
+    const ids = randomIds(10_000, rows, 8);
+    const sum = new Float64Array(dim);
+    sumTokenRows(table, dim, ids, sum);
+    expect(sum).toEqual(scalarSums(table, dim, ids));
+  });
+
+  it('sums a table that was not loaded into kernel memory (copied there on its first sum)', () => {
+    const dim = 33;
+    const table = randomTable(rows, dim, 9);
+    const ids = randomIds(50, rows, 10);
+    const sum = new Float64Array(dim);
+    sumTokenRows(table, dim, ids, sum);
+    expect(sum).toEqual(scalarSums(table, dim, ids));
+    sumTokenRows(table, dim, ids.slice(0, 5), sum);
+    expect(sum).toEqual(scalarSums(table, dim, ids.slice(0, 5)));
+  });
+});
+
+/** The MLP's probabilities in float64: (x - mean) / std, ReLU between the layers, softmax or sigmoids. */
+function referenceMlp(
+  layers: DenseLayerParameters[],
+  standardization: Standardization | undefined,
+  multiLabel: boolean,
+  x: Matrix,
+): Float64Array {
+  const labels = layers.at(-1)!.units;
+  const out = new Float64Array(x.rows * labels);
+  for (let row = 0; row < x.rows; row++) {
+    let values = Array.from(x.data.subarray(row * x.dim, (row + 1) * x.dim), (v, j) =>
+      standardization ? (v - standardization.mean[j]!) / standardization.std[j]! : v,
+    );
+    layers.forEach((layer, i) => {
+      const next = Array.from(layer.bias);
+      for (let input = 0; input < layer.inputs; input++)
+        for (let unit = 0; unit < layer.units; unit++)
+          next[unit]! += values[input]! * layer.kernel[input * layer.units + unit]!;
+      values = i < layers.length - 1 ? next.map((v) => Math.max(0, v)) : next;
+    });
+    const max = Math.max(...values);
+    const total = values.reduce((sum, v) => sum + Math.exp(v - max), 0);
+    values.forEach((v, l) => (out[row * labels + l] = multiLabel ? 1 / (1 + Math.exp(-v)) : Math.exp(v - max) / total));
+  }
+  return out;
+}
+
+function randomLayer(inputs: number, units: number, rng: () => number): DenseLayerParameters {
+  const values = (count: number) => Float32Array.from({ length: count }, () => rng() - 0.5);
+  return { kernel: values(inputs * units), bias: values(units), inputs, units };
+}
+
+describe('the MLP kernel', () => {
+  it.each([
+    { inputs: 5, hidden: 13, labels: 3, rows: 7, multiLabel: false, standardize: true },
+    { inputs: 128, hidden: 256, labels: 77, rows: 2050, multiLabel: false, standardize: false },
+    { inputs: 16, hidden: 8, labels: 9, rows: 4, multiLabel: true, standardize: true },
+    // Wide inputs (TF-IDF): 208 rows a call, so 700 rows take four.
+    { inputs: 5000, hidden: 8, labels: 2, rows: 700, multiLabel: false, standardize: false },
+  ])('matches float64 arithmetic to 1e-5: %o', ({ inputs, hidden, labels, rows, multiLabel, standardize }) => {
+    const rng = createRng(inputs + hidden + labels);
+    const layers = [randomLayer(inputs, hidden, rng), randomLayer(hidden, labels, rng)];
+    const standardization = standardize
+      ? {
+          mean: Float32Array.from({ length: inputs }, () => rng() - 0.5),
+          std: Float32Array.from({ length: inputs }, () => 0.5 + rng()),
+        }
+      : undefined;
+    const x = { data: Float32Array.from({ length: rows * inputs }, () => rng() * 2 - 1), rows, dim: inputs };
+    const got = mlpProbabilities(compileMlp(layers, standardization, multiLabel), x);
+    const expected = referenceMlp(layers, standardization, multiLabel, x);
+    expect(got).toHaveLength(expected.length);
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - expected[i]!));
+    expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('names the first row whose output is not finite', () => {
+    const rng = createRng(3);
+    const layers = [randomLayer(4, 8, rng), randomLayer(8, 2, rng)];
+    const data = Float32Array.from({ length: 12 }, () => rng());
+    data[9] = Number.NaN;
+    expect(() => mlpProbabilities(compileMlp(layers, undefined, false), { data, rows: 3, dim: 4 })).toThrow(
+      expect.objectContaining({ code: 'HEAD_OUTPUT_NOT_FINITE', location: { index: 2 } }),
+    );
+  });
+});
