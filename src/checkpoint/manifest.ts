@@ -1,6 +1,6 @@
 /** `headstart.json`: the checkpoint manifest, validated strictly before anything else is read. */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ModelError } from '../errors.js';
 import type { HeadSpec } from '../heads/index.js';
 
