@@ -103,11 +103,13 @@ async function importNative(required: boolean): Promise<Tf | undefined> {
   }
 }
 
-/** What `import('@tensorflow/tfjs')` gives, in the order the umbrella's Node build loads it, minus the parts headstart does not use. */
+/**
+ * What `import('@tensorflow/tfjs')` gives, in the order the umbrella's Node build loads it, minus the
+ * parts headstart does not use; the backend is loaded by the one chosen (the cpu backend only when used).
+ */
 async function importJsRuntime(): Promise<Tf> {
   const core = nodeRequire('@tensorflow/tfjs-core') as typeof import('@tensorflow/tfjs-core');
   const layers = nodeRequire('@tensorflow/tfjs-layers') as typeof import('@tensorflow/tfjs-layers');
-  nodeRequire('@tensorflow/tfjs-backend-cpu');
   // Op gradients and chained tensor methods, which tfjs-core's Node build leaves out (scripts/bundle-tf-registrations.mjs).
   await import('./tf-registrations.js');
   // The two export no common names; core first, as in the umbrella.
@@ -149,6 +151,7 @@ function keepProcessHandlers(): () => void {
 }
 
 async function useCpu(tf: Tf): Promise<Tf> {
+  nodeRequire('@tensorflow/tfjs-backend-cpu');
   await tf.setBackend('cpu');
   // The cpu backend prints a "Hi there, install tfjs-node" banner on its first tensor; tfjs silences
   // its warnings in PROD mode, so take that first write with PROD on, then put the flag back.
