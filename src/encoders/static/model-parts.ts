@@ -50,6 +50,8 @@ export async function loadModelParts(
   const loaded = shared.get(key)?.deref();
   if (loaded) return loaded;
   const parts = await parseModelParts(files, names, table, tokenizer);
+  for (const [maxTokens, fingerprint] of Object.entries(expected.fingerprints ?? {}))
+    parts.fingerprints.set(Number(maxTokens), fingerprint);
   shared.set(key, new WeakRef(parts));
   return parts;
 }
