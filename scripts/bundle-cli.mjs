@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const outdir = path.join(root, 'dist/cli');
+const dist = path.join(root, 'dist');
+const outdir = path.join(dist, 'cli');
 const packageJson = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
 const external = [
   ...Object.keys(packageJson.peerDependencies),
@@ -27,7 +28,8 @@ const external = [
 const keepModuleUrls = {
   name: 'keep-module-urls',
   setup(bundler) {
-    bundler.onLoad({ filter: /[\\/]dist[\\/].*\.js$/ }, async ({ path: file }) => {
+    bundler.onLoad({ filter: /\.js$/ }, async ({ path: file }) => {
+      if (!file.startsWith(dist + path.sep)) return undefined;
       const source = await readFile(file, 'utf8');
       const url = `new URL(${JSON.stringify(path.relative(outdir, file).split(path.sep).join('/'))}, import.meta.url).href`;
       return { contents: source.replaceAll('import.meta.url', url), loader: 'js' };
@@ -35,8 +37,13 @@ const keepModuleUrls = {
   },
 };
 
+const entry = path.join(outdir, 'main.js');
+// Bundling the bundle would rewrite its already rewritten URLs: it must start from tsc's output.
+if ((await readFile(entry, 'utf8')).includes('__createRequire')) {
+  throw new Error(`${entry} is already bundled: run npm run build, which starts from a clean dist/`);
+}
 const result = await build({
-  entryPoints: [path.join(outdir, 'main.js')],
+  entryPoints: [entry],
   outdir,
   chunkNames: 'chunk-[hash]',
   bundle: true,
