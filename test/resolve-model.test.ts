@@ -86,7 +86,7 @@ describe('resolveStaticModel', () => {
       createHash('sha256')
         .update(readFileSync(path.join(potionDir, file)))
         .digest('hex');
-    expect({ table: sha256('model.safetensors'), tokenizer: sha256('tokenizer.json') }).toEqual(expected);
+    expect(expected).toMatchObject({ table: sha256('model.safetensors'), tokenizer: sha256('tokenizer.json') });
     for (const file of ['LICENSE', 'PROVENANCE.txt', 'README.md'])
       expect(readFileSync(path.join(potionDir, file), 'utf8').length).toBeGreaterThan(100);
   });

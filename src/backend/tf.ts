@@ -19,6 +19,13 @@ const BACKENDS: readonly TfBackendName[] = ['tensorflow', 'wasm', 'cpu'];
 // A variable specifier keeps TypeScript from requiring the optional package's types.
 const TFJS_NODE: string = '@tensorflow/tfjs-node';
 
+/**
+ * TensorFlow.js's Node builds are CommonJS. `import()` of CommonJS first has Node scan each file's
+ * whole source for its export names (~3.5 MB for the four packages); `require` skips that: loading
+ * them took ~270 ms CPU through `import()` and ~55 ms through `require` (issue 23: start-up).
+ */
+const nodeRequire = createRequire(import.meta.url);
+
 let loading: Promise<Tf> | undefined;
 let chosen: TfBackendName | undefined;
 
@@ -96,11 +103,13 @@ async function importNative(required: boolean): Promise<Tf | undefined> {
   }
 }
 
-/** What `import('@tensorflow/tfjs')` gives, in the order the umbrella's Node build loads it, minus the parts headstart does not use. */
+/**
+ * What `import('@tensorflow/tfjs')` gives, in the order the umbrella's Node build loads it, minus the
+ * parts headstart does not use; the backend is loaded by the one chosen (the cpu backend only when used).
+ */
 async function importJsRuntime(): Promise<Tf> {
-  const core = await import('@tensorflow/tfjs-core');
-  const layers = await import('@tensorflow/tfjs-layers');
-  await import('@tensorflow/tfjs-backend-cpu');
+  const core = nodeRequire('@tensorflow/tfjs-core') as typeof import('@tensorflow/tfjs-core');
+  const layers = nodeRequire('@tensorflow/tfjs-layers') as typeof import('@tensorflow/tfjs-layers');
   // Op gradients and chained tensor methods, which tfjs-core's Node build leaves out (scripts/bundle-tf-registrations.mjs).
   await import('./tf-registrations.js');
   // The two export no common names; core first, as in the umbrella.
@@ -112,7 +121,7 @@ async function tryWasm(tf: Tf): Promise<string | undefined> {
   const restoreProcessHandlers = keepProcessHandlers();
   try {
     // In Node the package finds its .wasm binaries next to its own dist files; no setWasmPaths needed.
-    await import('@tensorflow/tfjs-backend-wasm');
+    nodeRequire('@tensorflow/tfjs-backend-wasm');
     return (await tf.setBackend('wasm')) ? undefined : 'setBackend returned false';
   } catch (error) {
     return message(error);
@@ -142,6 +151,7 @@ function keepProcessHandlers(): () => void {
 }
 
 async function useCpu(tf: Tf): Promise<Tf> {
+  nodeRequire('@tensorflow/tfjs-backend-cpu');
   await tf.setBackend('cpu');
   // The cpu backend prints a "Hi there, install tfjs-node" banner on its first tensor; tfjs silences
   // its warnings in PROD mode, so take that first write with PROD on, then put the flag back.
@@ -160,7 +170,7 @@ async function settle(tf: Tf, name: TfBackendName): Promise<Tf> {
 
 function isInstalled(specifier: string): boolean {
   try {
-    createRequire(import.meta.url).resolve(specifier);
+    nodeRequire.resolve(specifier);
     return true;
   } catch {
     return false;

@@ -1,6 +1,6 @@
 /** `headstart.json`: the checkpoint manifest, validated strictly before anything else is read. */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ModelError } from '../errors.js';
 import type { HeadSpec } from '../heads/index.js';
 
@@ -190,7 +190,8 @@ export function parseManifest(bytes: Buffer, file: string): Manifest {
     );
   }
   verifySeal(text, file);
-  const parsed = manifestSchema.safeParse(json);
+  // Parsed once per load: zod's compiled fast path would cost more to build (new Function) than it saves.
+  const parsed = manifestSchema.safeParse(json, { jitless: true });
   if (!parsed.success) {
     const [issue] = parsed.error.issues;
     throw new ModelError(

@@ -2,18 +2,29 @@
 /** The `headstart` command line: train | predict | eval | cv | distill | export | worker | serve. */
 import { Command, CommanderError } from 'commander';
 import { LIBRARY_VERSION } from '../version.js';
-import { registerCv } from './commands/cv.js';
-import { registerDistill } from './commands/distill.js';
-import { registerEval } from './commands/eval.js';
-import { registerExport } from './commands/export.js';
-import { registerPredict } from './commands/predict.js';
-import { registerServe } from './commands/serve.js';
-import { registerTrain } from './commands/train.js';
-import { registerWorker } from './commands/worker.js';
 import { interruptedAbnormally, interruptSignal } from './interrupt.js';
 import { EXIT_CODES, reportError } from './output.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded only when needed: a run loads the one command it names, so `predict`
+ * does not pay for the modules of train, export, serve... (issue 23: start-up). Help and unknown
+ * commands load them all. In help's order.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  train: async () => (await import('./commands/train.js')).registerTrain,
+  predict: async () => (await import('./commands/predict.js')).registerPredict,
+  eval: async () => (await import('./commands/eval.js')).registerEval,
+  cv: async () => (await import('./commands/cv.js')).registerCv,
+  distill: async () => (await import('./commands/distill.js')).registerDistill,
+  export: async () => (await import('./commands/export.js')).registerExport,
+  worker: async () => (await import('./commands/worker.js')).registerWorker,
+  serve: async () => (await import('./commands/serve.js')).registerServe,
+};
+
+/** The program with the commands `argv` needs: the one it names, or all of them. */
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command()
     .name('headstart')
     .description('Transfer-learning text classification: pretrained sentence encoders + small TensorFlow.js heads.')
@@ -23,23 +34,24 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (message, write) => write(`headstart: ${message}`) })
     .showHelpAfterError('see headstart --help')
     .exitOverride();
-  registerTrain(program);
-  registerPredict(program);
-  registerEval(program);
-  registerCv(program);
-  registerDistill(program);
-  registerExport(program);
-  registerWorker(program);
-  registerServe(program);
+  const named = commandNamed(argv);
+  const loaders = named ? [COMMANDS[named]!] : Object.values(COMMANDS);
+  for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
   // Subcommands copied the settings above when they were added; each points at its own help.
   for (const command of program.commands) command.showHelpAfterError(`see headstart ${command.name()} --help`);
   return program;
 }
 
+/** The command the first operand names (the program's own options, --debug and --version, take no value). */
+function commandNamed(argv: readonly string[]): string | undefined {
+  const first = argv.slice(2).find((arg) => !arg.startsWith('-'));
+  return first !== undefined && Object.hasOwn(COMMANDS, first) ? first : undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   const interrupted = interruptSignal();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     // A command that finished its work after the signal still reports the interruption.
     if (interruptedAbnormally()) interrupted.throwIfAborted();

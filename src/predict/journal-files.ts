@@ -4,7 +4,7 @@
  * O_NOFOLLOW, and what an interrupted run left there, checked before anything is written.
  */
 import { constants, promises as fs } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { environmentError, UsageError } from '../errors.js';
 
 export interface RunIdentity {

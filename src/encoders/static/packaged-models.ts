@@ -11,6 +11,13 @@ export interface PackagedModelHashes {
   table: string;
   /** sha256 of `tokenizer.json`. */
   tokenizer: string;
+  /**
+   * The encoder's fingerprint over these files by maxTokens (static.ts computes it over the 15 MB
+   * dequantised table): recorded, as in every checkpoint trained on the model, so that loading the
+   * verified files need not hash the table again (~15 ms of a 1-row predict's start-up).
+   * test/static-shared-model.test.ts computes it afresh.
+   */
+  fingerprints?: Readonly<Record<number, string>>;
 }
 
 /** The hashes a loaded model's files must have, and what to say when one differs. */
@@ -29,6 +36,7 @@ const PACKAGED_MODELS: Readonly<Record<string, PackagedModelHashes>> = {
   'potion-base-4m-int8': {
     table: '48003d10a1f686321e4e79f5f306fe1fcf1d2b883a90785c939563a506bb89be',
     tokenizer: '2b450d39e4f10fbced1417d55fd2ba63fe4a7eea561467a06a91c3a4537995c9',
+    fingerprints: { 512: 'f3e78d61af236b9235f1068987c12f916febd8bfbcd7b7bded4f24c35342fb55' },
   },
 };
 

@@ -16,12 +16,10 @@ import type {
   TunableEncoder,
   VocabularyEncoder,
 } from '../encoder.js';
-import { fingerprintParts } from '../fingerprint.js';
 import { roundToFloat16 } from './float16.js';
-import { loadTable, loadTokenizer, readModelFile, readVerified, TABLE_TENSOR } from './model-files.js';
-import { readSafetensors } from './safetensors.js';
+import { TABLE_TENSOR } from './model-files.js';
+import { fingerprintOf, loadModelParts, partsWithTable, type StaticModelParts } from './model-parts.js';
 import { serializeSafetensors } from './safetensors-write.js';
-import { ChunkCacheTokenizer } from './chunk-cache-tokenizer.js';
 import { sumTokenRows } from './sum-rows.js';
 import type { ExpectedModelHashes } from './packaged-models.js';
 import { asFileSource, type FileSource } from '../../util/index.js';
@@ -67,30 +65,21 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
   readonly maxEmbeddingsPerCall = 4096;
   readonly fingerprint: string;
   private readonly accumulator: Float64Array;
-  private readonly tokenizer: ChunkCacheTokenizer;
+  private readonly table: Float32Array;
 
   private constructor(
-    private readonly table: Float32Array,
-    dim: number,
-    tokenizer: ChunkCacheTokenizer,
-    private readonly tokenizerBytes: Uint8Array,
-    private readonly unkId: number,
+    // Held, not only read from: it keeps the model shared with other encoders alive (model-parts.ts).
+    private readonly parts: StaticModelParts,
     maxTokens: number,
     modelName: string,
     tuned: boolean,
   ) {
-    this.dim = dim;
+    this.table = parts.table;
+    this.dim = parts.dim;
     this.maxTokens = maxTokens;
     this.spec = { type: 'static', model: modelName, maxTokens, ...(tuned && { tuned: TUNED_TABLE_FILES }) };
-    this.fingerprint = fingerprintParts([
-      'static-v1',
-      `${table.length / dim}x${dim}`,
-      new Uint8Array(table.buffer, table.byteOffset, table.byteLength),
-      tokenizerBytes,
-      `maxTokens=${maxTokens}`,
-    ]);
-    this.accumulator = new Float64Array(dim);
-    this.tokenizer = tokenizer;
+    this.fingerprint = fingerprintOf(parts, maxTokens);
+    this.accumulator = new Float64Array(parts.dim);
   }
 
   /** Loads `model.safetensors` and `tokenizer.json` from `dir` (or a fine-tuned table from a checkpoint's files already read). */
@@ -100,35 +89,14 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
       throw new UsageError('INVALID_OPTION', `maxTokens must be a positive integer, got ${maxTokens}`);
     }
     const files = asFileSource(from);
-    const tableName = options.tuned?.table ?? STATIC_MODEL_FILE;
-    const tokenizerName = options.tuned?.tokenizer ?? STATIC_TOKENIZER_FILE;
-    const modelFile = files.pathOf(tableName);
-    const tokenizerFile = files.pathOf(tokenizerName);
-
-    const expected = options.sha256;
-    // A table on disk without a hash to check is read by path, so its size is checked before it is read.
-    const tableSource = expected
-      ? await readVerified(files, tableName, expected.table, expected)
-      : typeof from === 'string'
-        ? modelFile
-        : await readModelFile(files, tableName);
-    const safetensors = await readSafetensors(tableSource, { name: modelFile });
-    const { table, rows, dim } = loadTable(safetensors, modelFile);
-    const tokenizerBytes = expected
-      ? await readVerified(files, tokenizerName, expected.tokenizer, expected)
-      : await readModelFile(files, tokenizerName);
-    const { tokenizer, unkId } = loadTokenizer(tokenizerBytes, tokenizerFile, rows);
-    const modelName = options.modelName ?? path.basename(path.dirname(path.resolve(modelFile)));
-    return new StaticEncoder(
-      table,
-      dim,
-      new ChunkCacheTokenizer(tokenizer),
-      tokenizerBytes,
-      unkId,
-      maxTokens,
-      modelName,
-      options.tuned !== undefined,
-    );
+    const names = {
+      table: options.tuned?.table ?? STATIC_MODEL_FILE,
+      tokenizer: options.tuned?.tokenizer ?? STATIC_TOKENIZER_FILE,
+      tableByPath: typeof from === 'string',
+    };
+    const parts = await loadModelParts(files, names, options.sha256);
+    const modelName = options.modelName ?? path.basename(path.dirname(path.resolve(files.pathOf(names.table))));
+    return new StaticEncoder(parts, maxTokens, modelName, options.tuned !== undefined);
   }
 
   /**
@@ -144,16 +112,7 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
       );
     }
     const rounded = roundToFloat16(table);
-    return new StaticEncoder(
-      rounded,
-      base.dim,
-      base.tokenizer,
-      base.tokenizerBytes,
-      base.unkId,
-      base.maxTokens,
-      base.modelName,
-      true,
-    );
+    return new StaticEncoder(partsWithTable(base.parts, rounded), base.maxTokens, base.modelName, true);
   }
 
   withTable(table: Float32Array): StaticEncoder {
@@ -171,7 +130,7 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
 
   /** What an exporter needs to run this encoder elsewhere: the tokenizer file and the id `tokenize` drops. */
   tokenizerParts(): { tokenizerJson: Uint8Array; unknownId: number } {
-    return { tokenizerJson: this.tokenizerBytes, unknownId: this.unkId };
+    return { tokenizerJson: this.parts.tokenizerBytes, unknownId: this.parts.unkId };
   }
 
   /** Fine-tuned encoders write their table and tokenizer into `dir`; others write nothing. */
@@ -184,7 +143,7 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
       path.join(dir, tuned.table),
       serializeSafetensors({ [TABLE_TENSOR]: { dtype: 'F16', shape: [rows, this.dim], values: this.table } }),
     );
-    await writeFile(path.join(dir, tuned.tokenizer), this.tokenizerBytes);
+    await writeFile(path.join(dir, tuned.tokenizer), this.parts.tokenizerBytes);
     return [tuned.table, tuned.tokenizer];
   }
 
@@ -208,11 +167,12 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
    */
   tokenize(text: string): { ids: number[]; truncated: boolean } {
     const budget = cutToCharBudget(text, this.maxTokens * CHARS_PER_TOKEN);
-    const all = this.tokenizer.encodeIds(budget.text);
+    const { tokenizer, unkId } = this.parts;
+    const all = tokenizer.encodeIds(budget.text);
     const ids: number[] = [];
     let truncated = budget.cut;
     for (const id of all) {
-      if (id === this.unkId) continue;
+      if (id === unkId) continue;
       if (ids.length === this.maxTokens) {
         truncated = true;
         break;
