@@ -2,6 +2,9 @@
  * Where `predict`'s time goes, stage by stage, in CPU milliseconds per 100k rows (one thread, in
  * process): read+parse, tokenize+embed (and of it, tokenizing on a warm chunk cache), head, decide,
  * serialise, write (fsynced per chunk, as the journal does); start-up is a 1-row CLI run's CPU.
+ * For a fused checkpoint with a sparse (TF-IDF) member, the head stage's share of that member is
+ * timed again apart (not added to the stages): its TF-IDF rows, its dense part's table sums on the
+ * primary's token ids with the CSR assembly, and its sparse head.
  * Used for the per-row budget in docs/decisions/performance.md.
  *
  *   npm run build && npx tsx benchmarks/predict-stages.ts MODEL_DIR INPUT.jsonl
@@ -12,7 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TextClassifier } from '../src/classifier.js';
-import { StaticEncoder } from '../src/encoders/index.js';
+import { type EmbedResult, isSparseEncoder, StaticEncoder, TfidfEncoder } from '../src/encoders/index.js';
+import { memberProbabilities } from '../src/inference/index.js';
 import { readRecords } from '../src/data/index.js';
 import { formatRows, type InputRow } from '../src/predict/format.js';
 
@@ -44,6 +48,18 @@ stages.startup = JSON.parse(cli.stdout.trim().split('\n').at(-1)!).cpuSeconds * 
 const classifier = await TextClassifier.load(modelDir);
 const encoder = classifier.encoder;
 if (!(encoder instanceof StaticEncoder)) throw new Error(`${modelDir}: the stages are those of a static encoder`);
+const { members, weights } = classifier.composition;
+const lexicalIndex = members.findIndex((member, i) => i > 0 && weights[i]! > 0 && isSparseEncoder(member.encoder));
+const lexical = members[lexicalIndex];
+/** The member's TF-IDF state loaded on its own (the manifest names its prefix), to time its rows alone. */
+async function lexicalWords(): Promise<TfidfEncoder | undefined> {
+  if (lexical === undefined) return undefined;
+  const manifest = JSON.parse(readFileSync(path.join(modelDir, 'headstart.json'), 'utf8'));
+  const prefix: string = manifest.fusion.members[lexicalIndex - 1].prefix;
+  const pathOf = (name: string) => path.join(modelDir, prefix + name);
+  return TfidfEncoder.loadState({ pathOf, read: async (name) => readFileSync(pathOf(name)) });
+}
+const words = await lexicalWords();
 const rows = await time('readParse', async () => {
   const read: InputRow[] = [];
   for await (const r of readRecords(input, { labelled: false, onBadRow: 'flag', encoding: 'auto' }))
@@ -59,6 +75,15 @@ for (let start = 0; start < rows.length; start += CHUNK) {
   // Again on the now warm chunk cache, as most chunks find it: the tokenizing share of the line above.
   await time('tokenize', () => texts.forEach((text) => encoder.tokenize(text)));
   const probabilities = await time('head', () => classifier.predictProba(texts, { embedded }));
+  if (lexical && words && isSparseEncoder(lexical.encoder)) {
+    const sparse = lexical.encoder;
+    const vectors = embedded as EmbedResult;
+    await time('lexicalTfidf', () => words.embedSparse(texts));
+    const features = await time('lexicalFeatures', () =>
+      sparse.embedSparse(texts, { embedded: { fingerprint: encoder.fingerprint, vectors } }),
+    );
+    await time('lexicalHead', () => memberProbabilities(lexical.head, features));
+  }
   const predictions = await time('decide', () => classifier.decide(probabilities));
   const text = await time('serialise', () =>
     formatRows(chunk, [{ name: '', multiLabel: classifier.multiLabel }], [predictions], { format: 'jsonl', topK: 1 }),
@@ -72,6 +97,7 @@ closeSync(fd);
 rmSync(output);
 await classifier.dispose();
 stages.embed = stages.tokenizeAndEmbed - stages.tokenize;
+if (words) stages.lexicalDenseAndCsr = stages.lexicalFeatures - stages.lexicalTfidf;
 const per100k = (ms: number) => Math.round((ms * 100_000) / rows.length);
 console.log(`${rows.length} rows, ${modelDir}: CPU ms per 100k rows (µs per row = value / 100)`);
 for (const stage of [
@@ -81,8 +107,9 @@ for (const stage of [
   'tokenize',
   'embed',
   'head',
+  ...(words ? ['lexicalTfidf', 'lexicalDenseAndCsr', 'lexicalHead'] : []),
   'decide',
   'serialise',
   'write',
 ])
-  console.log(`${stage.padEnd(10)} ${stage === 'startup' ? Math.round(stages[stage]) : per100k(stages[stage])}`);
+  console.log(`${stage.padEnd(18)} ${stage === 'startup' ? Math.round(stages[stage]!) : per100k(stages[stage]!)}`);

@@ -150,7 +150,7 @@ describe('StaticEncoder on potion-base-4m-int8', () => {
   });
 
   it('handles an empty list', async () => {
-    expect(await encoder.embed([])).toEqual({ data: new Float32Array(0), rows: 0, dim: 128, info: [] });
+    expect(await encoder.embed([])).toMatchObject({ data: new Float32Array(0), rows: 0, dim: 128, info: [] });
   });
 
   it('flags a huge single-line text as truncated and keeps its first maxTokens tokens', async () => {

@@ -140,11 +140,12 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
     const given = options.embedded;
     const fitted = this.fittedOn?.texts === texts ? this.fittedOn.vectors : undefined;
     this.fittedOn = undefined;
+    // Vectors of another encoder over the same tokenizer (a fine-tuned table) still spare tokenizing again.
     const dense =
       fitted ??
       (given && given.fingerprint === this.dense.fingerprint && given.vectors.rows === texts.length
         ? given.vectors
-        : await this.embedDense(texts, options));
+        : await this.embedDense(texts, { ...options, tokenIds: given?.vectors.tokenIds }));
     const width = dense.dim;
     const scale = this.denseWeight / Math.sqrt(width);
     const indptr = new Int32Array(texts.length + 1);

@@ -62,6 +62,26 @@ export interface Matrix {
 
 export interface EmbedResult extends Matrix {
   info: TextInfo[];
+  /** The ids a static encoder summed for each text (src/encoders/static/); other encoders leave it out. */
+  tokenIds?: TokenIds;
+}
+
+/**
+ * A static encoder's token ids of `texts`, which another static encoder over the same tokenizer
+ * takes (through `EmbedOptions.tokenIds`) instead of tokenizing the texts again.
+ */
+export interface TokenIds {
+  /** Names the tokenizer and its truncation: equal keys, equal ids for the same text. */
+  tokenizer: string;
+  /** The texts the ids are of: the same array, not an equal one. */
+  texts: readonly string[];
+  rows: readonly TokenizedText[];
+}
+
+/** A static encoder's ids of one text: the table rows it sums, and whether `maxTokens` cut the text. */
+export interface TokenizedText {
+  ids: number[];
+  truncated: boolean;
 }
 
 /**
@@ -120,6 +140,8 @@ export function isSparseMatrix(x: Matrix | SparseMatrix): x is SparseMatrix {
 
 export interface EmbedOptions {
   signal?: AbortSignal | undefined;
+  /** Token ids of the same texts from another encoder; a static encoder uses them when its tokenizer's key matches. */
+  tokenIds?: TokenIds | undefined;
 }
 
 export interface Encoder {
@@ -169,7 +191,7 @@ export function hasState(encoder: Encoder): encoder is StatefulEncoder {
  */
 export interface TunableEncoder extends StatefulEncoder {
   /** The table row of every token the text keeps, in order. */
-  tokenize(text: string): { ids: number[]; truncated: boolean };
+  tokenize(text: string): TokenizedText;
   /** A copy of the `[vocabulary, dim]` table, row-major. */
   copyTable(): Float32Array;
   /** This encoder over another table of the same shape (a tuned one); its spec is marked `tuned`. */

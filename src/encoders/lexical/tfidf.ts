@@ -3,16 +3,14 @@
  * letters/digits/underscores, word n-grams, `min_df` and `max_features` pruning, smooth idf
  * ln((1+n)/(1+df))+1, optional sublinear tf 1+ln(tf), L2-normalised rows.
  *
- * Tokens come from natural's RegexpTokenizer. Document frequencies are counted here in one pass:
- * natural's TfIdf rescans every document for each term's idf (about 0.7 ms per term on the 4,846
- * Financial PhraseBank sentences), far too slow for a vocabulary of tens of thousands of n-grams.
- * natural is imported through its tokenizers module because its root module runs dotenv at load
- * time (reading `.env` into process.env and printing to stdout).
+ * Tokens come from natural's RegexpTokenizer (words.ts). Document frequencies are counted here in
+ * one pass: natural's TfIdf rescans every document for each term's idf (about 0.7 ms per term on the
+ * 4,846 Financial PhraseBank sentences), far too slow for a vocabulary of tens of thousands of
+ * n-grams. Rows are weighed by word ids (tfidf-rows.ts), not by term strings.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { RegexpTokenizer } from 'natural/lib/natural/tokenizers/index.js';
 import { DataError, ModelError, UsageError } from '../../errors.js';
 import {
   densify,
@@ -34,6 +32,9 @@ import {
   TFIDF_STATE_FILE,
   type TfidfState,
 } from './tfidf-state.js';
+import { TermIndex } from './term-index.js';
+import { TfidfRows, type WeighedRows } from './tfidf-rows.js';
+import { wordsOf } from './words.js';
 
 export { TFIDF_STATE_FILE };
 
@@ -50,16 +51,13 @@ export const DEFAULT_TFIDF_OPTIONS: Readonly<TfidfOptions> = {
   sublinearTf: true,
 };
 
-/** scikit-learn's default token pattern `(?u)\b\w\w+\b`, with \w spelled out for JavaScript. */
-const wordTokenizer = new RegexpTokenizer({ pattern: /[\p{L}\p{N}_]{2,}/gu, gaps: false });
-
 export class TfidfEncoder implements FittableEncoder, SparseEncoder {
   readonly options: Readonly<TfidfOptions>;
   /** TF-IDF reads whole texts: nothing is ever truncated. */
   readonly maxTokens = Number.POSITIVE_INFINITY;
   /** Dense rows are as wide as the vocabulary, so calls are kept small. */
   readonly maxEmbeddingsPerCall = 1024;
-  private vocabulary = new Map<string, number>();
+  private rows?: TfidfRows;
   private state?: TfidfState;
   private stateFingerprint?: string;
 
@@ -80,7 +78,7 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
 
   /** The vocabulary size; 0 before `fit`. */
   get dim(): number {
-    return this.vocabulary.size;
+    return this.state?.terms.length ?? 0;
   }
 
   get fingerprint(): string {
@@ -130,28 +128,15 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
   }
 
   async embedSparse(texts: readonly string[], options: EmbedOptions = {}): Promise<SparseEmbedResult> {
-    const { idf } = this.requireFitted();
-    const indptr = new Int32Array(texts.length + 1);
-    const rowEntries: { columns: Int32Array; weights: Float64Array }[] = new Array(texts.length);
-    const info: TextInfo[] = new Array(texts.length);
+    this.requireFitted();
+    const parts: WeighedRows[] = [];
     for (let start = 0; start < texts.length; start += this.maxEmbeddingsPerCall) {
       if (start > 0) await yieldToEventLoop();
       options.signal?.throwIfAborted();
-      const end = Math.min(texts.length, start + this.maxEmbeddingsPerCall);
-      for (let i = start; i < end; i++) {
-        const { entries, tokens } = this.weighOne(texts[i]!, i, idf);
-        rowEntries[i] = entries;
-        info[i] = { tokens, truncated: false, empty: tokens === 0 };
-        indptr[i + 1] = indptr[i]! + entries.columns.length;
-      }
+      parts.push(this.rows!.weigh(texts, start, Math.min(texts.length, start + this.maxEmbeddingsPerCall)));
     }
-    const entryCount = indptr[texts.length]!;
-    const indices = new Int32Array(entryCount);
-    const values = new Float32Array(entryCount);
-    rowEntries.forEach(({ columns, weights }, i) => {
-      indices.set(columns, indptr[i]);
-      values.set(weights, indptr[i]);
-    });
+    const { indptr, indices, values, tokens } = joinRows(parts, texts.length);
+    const info: TextInfo[] = Array.from(tokens, (count) => ({ tokens: count, truncated: false, empty: count === 0 }));
     return { rows: texts.length, dim: this.dim, indptr, indices, values, info };
   }
 
@@ -195,49 +180,16 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
 
   /** The text's terms in order: its words, then (with ngramMax 2) its word pairs. */
   private terms(text: string, index: number): string[] {
-    if (typeof text !== 'string') {
-      throw new DataError('TEXT_NOT_STRING', `expected a string, got ${text === null ? 'null' : typeof text}`, {
-        location: { index },
-      });
-    }
-    const words = wordTokenizer.tokenize(text.toLowerCase()) ?? [];
+    const words = wordsOf(text, index);
     if (this.options.ngramMax === 1) return words;
     const terms = words.slice();
     for (let i = 1; i < words.length; i++) terms.push(`${words[i - 1]} ${words[i]}`);
     return terms;
   }
 
-  /** The text's L2-normalised tf-idf weights by ascending column, and how many of its terms are known. */
-  private weighOne(
-    text: string,
-    index: number,
-    idf: Float32Array,
-  ): { entries: { columns: Int32Array; weights: Float64Array }; tokens: number } {
-    const counts = new Map<number, number>();
-    let tokens = 0;
-    for (const term of this.terms(text, index)) {
-      const column = this.vocabulary.get(term);
-      if (column === undefined) continue;
-      counts.set(column, (counts.get(column) ?? 0) + 1);
-      tokens++;
-    }
-    const columns = Int32Array.from(counts.keys()).sort();
-    const weights = new Float64Array(columns.length);
-    let squares = 0;
-    columns.forEach((column, k) => {
-      const count = counts.get(column)!;
-      const weight = (this.options.sublinearTf ? 1 + Math.log(count) : count) * idf[column]!;
-      weights[k] = weight;
-      squares += weight * weight;
-    });
-    const scale = squares > 0 ? 1 / Math.sqrt(squares) : 0;
-    for (let k = 0; k < weights.length; k++) weights[k]! *= scale;
-    return { entries: { columns, weights }, tokens };
-  }
-
   private setState(state: TfidfState): void {
     this.state = state;
-    this.vocabulary = new Map(state.terms.map((term, column) => [term, column]));
+    this.rows = new TfidfRows(new TermIndex(state.terms), state.idf, this.options);
     this.stateFingerprint = fingerprintParts(['tfidf-v1', this.serializeState()]);
   }
 
@@ -258,4 +210,28 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
 /** Code-unit order, the same for every locale. */
 function compareTerms(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** One CSR matrix of the rows weighed chunk by chunk. */
+function joinRows(parts: readonly WeighedRows[], rows: number): WeighedRows {
+  if (parts.length === 1) return parts[0]!;
+  const entries = parts.reduce((sum, part) => sum + part.indices.length, 0);
+  const joined: WeighedRows = {
+    indptr: new Int32Array(rows + 1),
+    indices: new Int32Array(entries),
+    values: new Float32Array(entries),
+    tokens: new Int32Array(rows),
+  };
+  let row = 0;
+  let at = 0;
+  for (const part of parts) {
+    const count = part.tokens.length;
+    for (let i = 1; i <= count; i++) joined.indptr[row + i] = at + part.indptr[i]!;
+    joined.indices.set(part.indices, at);
+    joined.values.set(part.values, at);
+    joined.tokens.set(part.tokens, row);
+    row += count;
+    at += part.indices.length;
+  }
+  return joined;
 }

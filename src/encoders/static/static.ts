@@ -13,6 +13,8 @@ import type {
   EmbedResult,
   EncoderSpec,
   TextInfo,
+  TokenIds,
+  TokenizedText,
   TunableEncoder,
   VocabularyEncoder,
 } from '../encoder.js';
@@ -21,6 +23,7 @@ import { TABLE_TENSOR } from './model-files.js';
 import { fingerprintOf, loadModelParts, partsWithTable, type StaticModelParts } from './model-parts.js';
 import { serializeSafetensors } from './safetensors-write.js';
 import { sumTokenRows } from './sum-rows.js';
+import { reusableIds, tokenizerKey } from './token-ids.js';
 import type { ExpectedModelHashes } from './packaged-models.js';
 import { asFileSource, type FileSource } from '../../util/index.js';
 
@@ -147,16 +150,20 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
     return [tuned.table, tuned.tokenizer];
   }
 
+  /** `options.tokenIds`, when they are this tokenizer's ids of these very texts, stand in for tokenizing them. */
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {
+    const tokenizer = tokenizerKey(this.tokenizerBytes, this.maxTokens);
+    const reused = reusableIds(options.tokenIds, texts, tokenizer);
+    const rows: TokenizedText[] = new Array(texts.length);
     const data = new Float32Array(texts.length * this.dim);
     const info: TextInfo[] = new Array(texts.length);
     for (let start = 0; start < texts.length; start += this.maxEmbeddingsPerCall) {
       if (start > 0) await yieldToEventLoop();
       options.signal?.throwIfAborted();
       const end = Math.min(texts.length, start + this.maxEmbeddingsPerCall);
-      for (let i = start; i < end; i++) info[i] = this.embedOne(texts[i], i, data);
+      for (let i = start; i < end; i++) info[i] = this.embedOne(texts[i], i, data, rows, reused);
     }
-    return { data, rows: texts.length, dim: this.dim, info };
+    return { data, rows: texts.length, dim: this.dim, info, tokenIds: { tokenizer, texts, rows } };
   }
 
   async dispose(): Promise<void> {}
@@ -165,7 +172,7 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
    * The ids that reach the table for `text`: WordPiece without special tokens, unknowns dropped,
    * at most `maxTokens`. `truncated` says whether anything was cut.
    */
-  tokenize(text: string): { ids: number[]; truncated: boolean } {
+  tokenize(text: string): TokenizedText {
     const budget = cutToCharBudget(text, this.maxTokens * CHARS_PER_TOKEN);
     const { tokenizer, unkId } = this.parts;
     const all = tokenizer.encodeIds(budget.text);
@@ -187,14 +194,20 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
     return this.tokenize(text).ids.length > 0;
   }
 
-  /** Writes the vector of `texts[index]` into row `index` of `out`. */
-  private embedOne(text: unknown, index: number, out: Float32Array): TextInfo {
+  /** Writes the vector of `texts[index]` into row `index` of `out` and its ids (`reused`, or tokenized) into `rows`. */
+  private embedOne(
+    text: unknown,
+    index: number,
+    out: Float32Array,
+    rows: TokenizedText[],
+    reused?: TokenIds['rows'],
+  ): TextInfo {
     if (typeof text !== 'string') {
       throw new DataError('TEXT_NOT_STRING', `expected a string, got ${text === null ? 'null' : typeof text}`, {
         location: { index },
       });
     }
-    const { ids, truncated } = this.tokenize(text);
+    const { ids, truncated } = (rows[index] = reused?.[index] ?? this.tokenize(text));
     const { table, dim, accumulator: sum } = this;
     sumTokenRows(table, dim, ids, sum);
 

@@ -1,0 +1,94 @@
+/**
+ * One WordPiece pass per text for every static encoder over the same tokenizer: the ids one encoder
+ * summed (EmbedResult.tokenIds) stand in for tokenizing when another embeds the very same texts
+ * with the same tokenizer file and maxTokens, and only then; the vectors and text info are the same
+ * either way. A fused classifier (fine-tuned potion + TF-IDF+potion) tokenizes each text once.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TextClassifier } from '../src/index.js';
+import { readDataset } from '../src/data/index.js';
+import type { EncoderSpec } from '../src/encoders/index.js';
+import { StaticEncoder } from '../src/encoders/static/static.js';
+import { DataError } from '../src/errors.js';
+import { potionDir, sampleCsv } from './helpers.js';
+
+const texts = [
+  'Net profit rose sharply and the company raised its dividend.',
+  'The company reported a heavy loss and cut jobs.',
+  '',
+  'word '.repeat(40),
+];
+
+let potion: StaticEncoder;
+let tuned: StaticEncoder;
+beforeAll(async () => {
+  potion = await StaticEncoder.load(potionDir);
+  const table = potion.copyTable().map((value, i) => value + (i % 7) * 1e-3);
+  tuned = StaticEncoder.fromTable(potion, table);
+});
+afterAll(async () => {
+  await potion.dispose();
+  await tuned.dispose();
+});
+
+describe('token ids shared between static encoders', () => {
+  it('stand in for tokenizing the same texts with the same tokenizer, and give the same vectors', async () => {
+    const fromTuned = await tuned.embed(texts);
+    const separately = await StaticEncoder.load(potionDir);
+    const tokenize = vi.spyOn(separately, 'tokenize');
+    const reused = await separately.embed(texts, { tokenIds: fromTuned.tokenIds });
+    expect(tokenize).not.toHaveBeenCalled();
+    const own = await separately.embed(texts);
+    expect(tokenize).toHaveBeenCalledTimes(texts.length);
+    expect(reused.data).toEqual(own.data);
+    expect(reused.info).toEqual(own.info);
+    expect(reused.tokenIds!.rows).toEqual(own.tokenIds!.rows);
+    await separately.dispose();
+  });
+
+  it('are not used for an equal but different list of texts, nor by an encoder that cuts texts elsewhere', async () => {
+    const { tokenIds } = await tuned.embed(texts);
+    const tokenize = vi.spyOn(potion, 'tokenize');
+    await potion.embed([...texts], { tokenIds });
+    expect(tokenize).toHaveBeenCalledTimes(texts.length);
+    tokenize.mockRestore();
+
+    const short = await StaticEncoder.load(potionDir, { maxTokens: 8 });
+    const cut = await short.embed(texts, { tokenIds });
+    const own = await short.embed(texts);
+    expect(cut.info).toEqual(own.info);
+    expect(cut.info[3]).toEqual({ tokens: 8, truncated: true, empty: false });
+    expect(cut.data).toEqual(own.data);
+    await short.dispose();
+  });
+
+  it('still refuse a text that is not a string', async () => {
+    const { tokenIds } = await tuned.embed(texts);
+    const bad = [...texts];
+    bad[1] = 42 as unknown as string;
+    await expect(potion.embed(bad, { tokenIds: { ...tokenIds!, texts: bad } })).rejects.toThrow(DataError);
+  });
+});
+
+describe('a fine-tuned potion MLP fused with TF-IDF+potion', () => {
+  it('tokenizes each text once for both potion tables', async () => {
+    const data = await readDataset(sampleCsv);
+    const spec: EncoderSpec = {
+      type: 'concat',
+      tfidf: { ngramMax: 2, minDf: 1, maxFeatures: 1000, sublinearTf: true },
+      dense: { type: 'static', model: 'potion-base-4m-int8', maxTokens: 512 },
+      denseWeight: 0.5,
+    };
+    const classifier = await TextClassifier.create({ encoder: 'potion', fuseWith: [spec] });
+    await classifier.fit(
+      data.examples.map((e) => e.text),
+      data.examples.map((e) => e.labels[0]!),
+      { recipe: 'single', seed: 1, fineTune: [true, undefined], epochs: 2 },
+    );
+    const tokenize = vi.spyOn(StaticEncoder.prototype, 'tokenize');
+    await classifier.predictProba(texts);
+    expect(tokenize).toHaveBeenCalledTimes(texts.length);
+    tokenize.mockRestore();
+    await classifier.dispose();
+  });
+});
