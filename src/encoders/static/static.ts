@@ -152,7 +152,7 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
 
   /** `options.tokenIds`, when they are this tokenizer's ids of these very texts, stand in for tokenizing them. */
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {
-    const tokenizer = tokenizerKey(this.tokenizerBytes, this.maxTokens);
+    const tokenizer = tokenizerKey(this.parts.tokenizerBytes, this.maxTokens);
     const reused = reusableIds(options.tokenIds, texts, tokenizer);
     const rows: TokenizedText[] = new Array(texts.length);
     const data = new Float32Array(texts.length * this.dim);
