@@ -72,7 +72,19 @@ describe('auto decides from counted work', () => {
     expect(plan.described).toMatch(/fine-tuning \d+ s \(left out\), TF-IDF \d+ s, frozen head/);
     // With 400 labels the TF-IDF regression does not fit either: only the frozen head is left.
     const wide = estimateWork({ ...plan.work.counts, labels: 400 });
-    expect(membersWithin(wide, true)).toEqual({ fineTune: false, lexical: false });
+    expect(membersWithin(wide, true, true)).toEqual({ fineTune: false, lexical: false, student: false });
+  });
+
+  it('drops the distilled student, keeping the ensemble, when its counted fine-tuning is over the limit', () => {
+    const plan = planByCountedWork(texts, labels, potion, potion.dim, true, true);
+    expect(plan).toMatchObject({ fineTune: true, lexical: true, student: true });
+    // Twice SST-2's size: the fine-tuned member (40 epochs) fits, the student's check and saved student (56) do not.
+    const counts = { rows: 135_000, labels: 2, tokens: 1_525_000, words: 1_123_000, denseDim: potion.dim };
+    const estimate = estimateWork(counts);
+    expect(estimate.fineTuneSeconds).toBeLessThan(estimate.limitSeconds);
+    expect(estimate.studentSeconds).toBeGreaterThan(estimate.limitSeconds);
+    expect(membersWithin(estimate, true, true)).toEqual({ fineTune: true, lexical: true, student: false });
+    expect(membersWithin(estimate, true)).toMatchObject({ student: false });
   });
 
   it('does not read the clock: a racing clock changes nothing it trains', async () => {
@@ -97,7 +109,7 @@ describeWithCorpora(
   ['fpb50', 'banking77-train', 'medical-abstracts', 'trec-train', 'sst2-train', 'ag-news-test'],
   'the counted limit on the benchmark corpora',
   () => {
-    it('keeps fine-tuning and TF-IDF for every single-label benchmark corpus, SST-2 (67k texts) included', async () => {
+    it('keeps fine-tuning, TF-IDF and the student for every single-label benchmark corpus, SST-2 (67k texts) included', async () => {
       const potion = await createEncoder('potion');
       try {
         for (const name of [
@@ -116,8 +128,9 @@ describeWithCorpora(
             potion,
             potion.dim,
             true,
+            true,
           );
-          expect(plan, `${name}: ${plan.described}`).toMatchObject({ fineTune: true, lexical: true });
+          expect(plan, `${name}: ${plan.described}`).toMatchObject({ fineTune: true, lexical: true, student: true });
         }
       } finally {
         await potion.dispose();
