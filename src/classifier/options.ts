@@ -98,11 +98,16 @@ export interface FitOptions extends Partial<TrainOptions> {
    * Opt-in (single-label, with held-out rows): told the chosen mix of the members' early-stopping
    * heads' probabilities on the rows not held out, before the refit: soft labels from heads that
    * never trained on the held-out rows (the auto recipe's student check: src/recipes/auto-student.ts).
+   * Not part of the package's API.
+   * @internal
    */
   onEarlyStoppedMix?: (mixed: EarlyStoppedMix) => void;
 }
 
-/** What `onEarlyStoppedMix` is told. */
+/**
+ * What `onEarlyStoppedMix` is told.
+ * @internal
+ */
 export interface EarlyStoppedMix {
   /** The rows every member held out (early stopping, the mix choice). */
   heldOut: Int32Array;
