@@ -78,8 +78,8 @@ describe('auto decides from counted work', () => {
   it('drops the distilled student, keeping the ensemble, when its counted fine-tuning is over the limit', () => {
     const plan = planByCountedWork(texts, labels, potion, potion.dim, true, true);
     expect(plan).toMatchObject({ fineTune: true, lexical: true, student: true });
-    // Twice SST-2's size: the fine-tuned member (40 epochs) fits, the student's check and saved student (56) do not.
-    const counts = { rows: 135_000, labels: 2, tokens: 1_525_000, words: 1_123_000, denseDim: potion.dim };
+    // SST-2's size: the fine-tuned member (40 epochs) fits, the student's check and saved student (180) do not.
+    const counts = { rows: 67_349, labels: 2, tokens: 762_341, words: 561_291, denseDim: potion.dim };
     const estimate = estimateWork(counts);
     expect(estimate.fineTuneSeconds).toBeLessThan(estimate.limitSeconds);
     expect(estimate.studentSeconds).toBeGreaterThan(estimate.limitSeconds);
@@ -109,7 +109,7 @@ describeWithCorpora(
   ['fpb50', 'banking77-train', 'medical-abstracts', 'trec-train', 'sst2-train', 'ag-news-test'],
   'the counted limit on the benchmark corpora',
   () => {
-    it('keeps fine-tuning, TF-IDF and the student for every single-label benchmark corpus, SST-2 (67k texts) included', async () => {
+    it('keeps fine-tuning and TF-IDF for every single-label benchmark corpus, SST-2 (67k texts) included, and the student but for SST-2', async () => {
       const potion = await createEncoder('potion');
       try {
         for (const name of [
@@ -130,7 +130,9 @@ describeWithCorpora(
             true,
             true,
           );
-          expect(plan, `${name}: ${plan.described}`).toMatchObject({ fineTune: true, lexical: true, student: true });
+          // The distilled student's 180 projected epochs fit every corpus but SST-2 (about 580 s).
+          const student = name !== 'sst2-train';
+          expect(plan, `${name}: ${plan.described}`).toMatchObject({ fineTune: true, lexical: true, student });
         }
       } finally {
         await potion.dispose();
