@@ -45,7 +45,7 @@ export async function trainWithRefit<R extends Run>(options: {
   try {
     const validationProbabilities = options.heldOut ? await options.heldOutProbabilities(first) : undefined;
     const trainingProbabilities = await options.trainingProbabilities?.(first);
-    const probabilities = { validationProbabilities, ...(trainingProbabilities && { trainingProbabilities }) };
+    const probabilities = { validationProbabilities, trainingProbabilities };
     if (!options.refit || !options.heldOut) return { final: first, report: first.report, ...probabilities };
     final = await options.run(first.report);
     first.dispose();
