@@ -104,10 +104,7 @@ export interface FitOptions extends Partial<TrainOptions> {
   onEarlyStoppedMix?: (mixed: EarlyStoppedMix) => void;
 }
 
-/**
- * What `onEarlyStoppedMix` is told.
- * @internal
- */
+/** What `onEarlyStoppedMix` is told. */
 export interface EarlyStoppedMix {
   /** The rows every member held out (early stopping, the mix choice). */
   heldOut: Int32Array;
