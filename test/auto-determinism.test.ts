@@ -72,7 +72,19 @@ describe('auto decides from counted work', () => {
     expect(plan.described).toMatch(/fine-tuning \d+ s \(left out\), TF-IDF \d+ s, frozen head/);
     // With 400 labels the TF-IDF regression does not fit either: only the frozen head is left.
     const wide = estimateWork({ ...plan.work.counts, labels: 400 });
-    expect(membersWithin(wide, true)).toEqual({ fineTune: false, lexical: false });
+    expect(membersWithin(wide, true, true)).toEqual({ fineTune: false, lexical: false, student: false });
+  });
+
+  it('drops the distilled student, keeping the ensemble, when its counted fine-tuning is over the limit', () => {
+    const plan = planByCountedWork(texts, labels, potion, potion.dim, true, true);
+    expect(plan).toMatchObject({ fineTune: true, lexical: true, student: true });
+    // SST-2's size: the fine-tuned member (40 epochs) fits, the student's check and saved student (180) do not.
+    const counts = { rows: 67_349, labels: 2, tokens: 762_341, words: 561_291, denseDim: potion.dim };
+    const estimate = estimateWork(counts);
+    expect(estimate.fineTuneSeconds).toBeLessThan(estimate.limitSeconds);
+    expect(estimate.studentSeconds).toBeGreaterThan(estimate.limitSeconds);
+    expect(membersWithin(estimate, true, true)).toEqual({ fineTune: true, lexical: true, student: false });
+    expect(membersWithin(estimate, true)).toMatchObject({ student: false });
   });
 
   it('does not read the clock: a racing clock changes nothing it trains', async () => {
@@ -97,7 +109,7 @@ describeWithCorpora(
   ['fpb50', 'banking77-train', 'medical-abstracts', 'trec-train', 'sst2-train', 'ag-news-test'],
   'the counted limit on the benchmark corpora',
   () => {
-    it('keeps fine-tuning and TF-IDF for every single-label benchmark corpus, SST-2 (67k texts) included', async () => {
+    it('keeps fine-tuning and TF-IDF for every single-label benchmark corpus, SST-2 (67k texts) included, and the student but for SST-2', async () => {
       const potion = await createEncoder('potion');
       try {
         for (const name of [
@@ -116,8 +128,11 @@ describeWithCorpora(
             potion,
             potion.dim,
             true,
+            true,
           );
-          expect(plan, `${name}: ${plan.described}`).toMatchObject({ fineTune: true, lexical: true });
+          // The distilled student's 180 projected epochs fit every corpus but SST-2 (about 580 s).
+          const student = name !== 'sst2-train';
+          expect(plan, `${name}: ${plan.described}`).toMatchObject({ fineTune: true, lexical: true, student });
         }
       } finally {
         await potion.dispose();

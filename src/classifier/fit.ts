@@ -6,7 +6,7 @@
 import { checkTrainingTask } from '../data/index.js';
 import type { Encoder } from '../encoders/index.js';
 import { UsageError } from '../errors.js';
-import { chooseMix, type Mix } from '../fusion/index.js';
+import { applyMix, chooseMix, type Mix } from '../fusion/index.js';
 import { resolveTrainOptions, validationSplit, type LabelTargets } from '../heads/index.js';
 import { encodeTargets, isMultiLabelInput, labelVocabulary, type LabelInput } from '../labels.js';
 import { containmentGroups } from '../splits/index.js';
@@ -46,12 +46,16 @@ export async function fitMembers(
   const { heldOut, groups, seed } = heldOutRows(members[0]!.encoder, texts, targets, vocabulary.length, given);
   const options: FitOptions = { ...given, validationGroups: groups };
   const plans = planMembers(bases, options, multiLabel, seed);
+  const trainingRows =
+    given.onEarlyStoppedMix && targets.kind === 'single' && heldOut.length > 0
+      ? rowsOutside(heldOut, texts.length)
+      : undefined;
   const trainings: MemberTraining[] = [];
   const computed = new ComputedVectors(texts.length);
   try {
     for (const [index, base] of bases.entries()) {
       const plan = withProgress(plans[index]!, index, bases, plans, options);
-      trainings.push(await trainPlanned(base, plan, { texts, targets, vocabulary, heldOut }, computed));
+      trainings.push(await trainPlanned(base, plan, { texts, targets, vocabulary, heldOut, trainingRows }, computed));
     }
   } catch (error) {
     trainings.forEach((t) => t.head.dispose());
@@ -66,6 +70,14 @@ export async function fitMembers(
     vocabulary.length,
     options,
   );
+  if (trainingRows) {
+    const parts = trainings.map((t) => t.trainingProbabilities);
+    given.onEarlyStoppedMix?.({
+      heldOut,
+      trainingRows,
+      probabilities: applyMix(choice.mix, parts, vocabulary.length),
+    });
+  }
   for (const [i, member] of members.entries()) {
     // One training per member, in order.
     const training = trainings[i]!;
@@ -80,9 +92,9 @@ export async function fitMembers(
 
 /**
  * The rows every member of a fit over `primary` with `given` options holds out (early stopping, the
- * mix choice), and the groups they were drawn with: the auto recipe checks its student on the same rows.
+ * mix choice), and the groups they were drawn with.
  */
-export function heldOutRows(
+function heldOutRows(
   primary: Encoder,
   texts: readonly string[],
   targets: LabelTargets,
@@ -97,6 +109,13 @@ export function heldOutRows(
   const groups = resolved.validationGroups ?? (resolved.validationSplit > 0 ? containmentGroups(texts) : undefined);
   const { validation } = validationSplit(targets, numLabels, resolved.validationSplit, resolved.seed, groups);
   return { heldOut: validation, groups, seed: resolved.seed };
+}
+
+/** Every row of `0..count` not in `rows`, in order. */
+function rowsOutside(rows: Int32Array, count: number): Int32Array {
+  const listed = new Uint8Array(count);
+  rows.forEach((row) => (listed[row] = 1));
+  return Int32Array.from({ length: count }, (_, row) => row).filter((row) => listed[row] === 0);
 }
 
 function checkFusionOptions(members: number, multiLabel: boolean, options: FitOptions): void {

@@ -94,6 +94,24 @@ export interface FitOptions extends Partial<TrainOptions> {
   multiLabel?: boolean;
   /** Told each warning about the training data as it is found, before training (they are also in the report). */
   onWarning?: (warning: TaskWarning) => void;
+  /**
+   * Opt-in (single-label, with held-out rows): told the chosen mix of the members' early-stopping
+   * heads' probabilities on the rows not held out, before the refit: soft labels from heads that
+   * never trained on the held-out rows (the auto recipe's student check: src/recipes/auto-student.ts).
+   * Not part of the package's API.
+   * @internal
+   */
+  onEarlyStoppedMix?: (mixed: EarlyStoppedMix) => void;
+}
+
+/** What `onEarlyStoppedMix` is told. */
+export interface EarlyStoppedMix {
+  /** The rows every member held out (early stopping, the mix choice). */
+  heldOut: Int32Array;
+  /** The other rows, in order: the rows of `probabilities`. */
+  trainingRows: Int32Array;
+  /** `[trainingRows, labels]`: the chosen mix (weights, prior correction, temperature) of the early-stopping heads. */
+  probabilities: Float32Array;
 }
 
 type Scope = 'classifier' | 'primary' | 'shared';
@@ -114,6 +132,7 @@ const OPTION_SCOPES = {
   onProgress: 'classifier',
   multiLabel: 'classifier',
   onWarning: 'classifier',
+  onEarlyStoppedMix: 'classifier',
   head: 'primary',
   hidden: 'primary',
   dropout: 'primary',
@@ -134,7 +153,14 @@ const OPTION_SCOPES = {
 } as const satisfies Record<keyof FitOptions, Scope>;
 
 /** Options recorded in a checkpoint are values: not callbacks, signals or per-row groups. */
-const UNRECORDED: readonly (keyof FitOptions)[] = ['onEpoch', 'onProgress', 'onWarning', 'signal', 'validationGroups'];
+const UNRECORDED: readonly (keyof FitOptions)[] = [
+  'onEpoch',
+  'onProgress',
+  'onWarning',
+  'onEarlyStoppedMix',
+  'signal',
+  'validationGroups',
+];
 
 /**
  * Defaults by encoder kind. Dense pretrained embeddings: a standardised MLP. TF-IDF's sparse

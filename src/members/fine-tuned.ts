@@ -30,6 +30,7 @@ export async function trainFineTunedMember(
   validationRows: Int32Array,
   options: MemberFitOptions,
   fineTune: FineTuneOptions,
+  trainingRows?: Int32Array,
 ): Promise<Extract<MemberTraining, { kind: 'fine-tuned' }>> {
   assertFineTunable(encoder);
   const started = performance.now();
@@ -47,6 +48,13 @@ export async function trainFineTunedMember(
     standardize,
   };
   const resolved = resolveTrainOptions(type, train);
+  const probabilitiesOf = async (run: FineTuneResult, rows: Int32Array) =>
+    run.head.predictProba(
+      await run.encoder.embed(
+        Array.from(rows, (row) => texts[row]!),
+        { signal: resolved.signal },
+      ),
+    );
   const trained = await trainWithRefit<FineTuneResult & { dispose(): void }>({
     heldOut: validationRows.length > 0,
     refit: refit && !spec.multiLabel,
@@ -57,13 +65,8 @@ export async function trainFineTunedMember(
       const result = await fineTuneStatic(encoder, texts, targets, spec, runOptions, fineTune, tokenIds);
       return { ...result, dispose: () => result.head.dispose() };
     },
-    heldOutProbabilities: async (run) =>
-      run.head.predictProba(
-        await run.encoder.embed(
-          Array.from(validationRows, (row) => texts[row]!),
-          { signal: resolved.signal },
-        ),
-      ),
+    heldOutProbabilities: (run) => probabilitiesOf(run, validationRows),
+    trainingProbabilities: trainingRows && ((run) => probabilitiesOf(run, trainingRows)),
   });
   const { final } = trained;
   try {
@@ -76,6 +79,7 @@ export async function trainFineTunedMember(
       embedSeconds,
       report: trained.report,
       validationProbabilities: trained.validationProbabilities,
+      trainingProbabilities: trained.trainingProbabilities,
       ...(trained.refitReport && {
         refitEpochs: refitEpochCount(trained.report),
         refitSeconds: trained.refitReport.seconds,

@@ -33,6 +33,7 @@ export async function trainMember(
   validationRows: Int32Array,
   options: MemberFitOptions,
   computed?: ComputedVectors,
+  trainingRows?: Int32Array,
 ): Promise<Extract<MemberTraining, { kind: 'frozen' }>> {
   const started = performance.now();
   if (isFittable(member.encoder)) await member.encoder.fit(texts);
@@ -59,11 +60,8 @@ export async function trainMember(
         throw error;
       }
     },
-    heldOutProbabilities: async ({ head }) =>
-      predictMember(
-        head,
-        isSparseMatrix(embedded) ? selectSparseRows(embedded, validationRows) : selectRows(embedded, validationRows),
-      ),
+    heldOutProbabilities: async ({ head }) => predictMember(head, rowsOf(embedded, validationRows)),
+    trainingProbabilities: trainingRows && (async ({ head }) => predictMember(head, rowsOf(embedded, trainingRows))),
   });
   return {
     kind: 'frozen',
@@ -73,11 +71,16 @@ export async function trainMember(
     embedSeconds,
     report: trained.report,
     validationProbabilities: trained.validationProbabilities,
+    trainingProbabilities: trained.trainingProbabilities,
     ...(trained.refitReport && {
       refitEpochs: trained.refitReport.epochsRun,
       refitSeconds: trained.refitReport.seconds,
     }),
   };
+}
+
+function rowsOf(x: Matrix | SparseMatrix, rows: Int32Array): Matrix | SparseMatrix {
+  return isSparseMatrix(x) ? selectSparseRows(x, rows) : selectRows(x, rows);
 }
 
 /** How one head of the member is made and trained: the early-stopping run, or (given its report) the refit. */

@@ -36,7 +36,12 @@ export async function trainLabelSimilarityMember(
   targets: Targets,
   vocabulary: readonly string[],
   validationRows: Int32Array,
-  options: { signal?: AbortSignal | undefined; labelTexts?: LabelTexts | undefined; computed?: ComputedVectors },
+  options: {
+    signal?: AbortSignal | undefined;
+    labelTexts?: LabelTexts | undefined;
+    computed?: ComputedVectors;
+    trainingRows?: Int32Array | undefined;
+  },
 ): Promise<Extract<MemberTraining, { kind: 'label-similarity' }>> {
   const started = performance.now();
   if (isSparseEncoder(member.encoder)) {
@@ -79,6 +84,8 @@ export async function trainLabelSimilarityMember(
   const head = await linearHeadFromWeights(spec, kernel, new Float32Array(numLabels));
   const validationProbabilities =
     validationRows.length > 0 ? predictMember(head, selectRows(embedded, validationRows)) : undefined;
+  // Its one scale is fitted on the rows not held out: the same head on either side of the refit.
+  const trainingProbabilities = options.trainingRows && predictMember(head, selectRows(embedded, options.trainingRows));
   const seconds = (performance.now() - started) / 1000 - embedSeconds;
   return {
     kind: 'label-similarity',
@@ -88,6 +95,7 @@ export async function trainLabelSimilarityMember(
     embedSeconds,
     report: { epochsRun: 0, bestEpoch: 0, history: [], seconds },
     validationProbabilities,
+    trainingProbabilities,
     labelSimilarity: { scale, trainingAccuracy },
   };
 }

@@ -56,6 +56,8 @@ interface TrainingCommon {
   refitSeconds?: number;
   /** Probabilities of the early-stopping head on the held-out rows. */
   validationProbabilities?: Float32Array | undefined;
+  /** Probabilities of the early-stopping head on the training rows it was asked for (`TrainingData.trainingRows`). */
+  trainingProbabilities?: Float32Array | undefined;
 }
 
 /** What training one member produced, tagged by the member's kind. */

@@ -3,7 +3,9 @@
  * holds out, the held-out probabilities of that run (for fusion weights and temperature scaling)
  * and, with `refit`, a second run on every row for the epoch count that did best on the held-out
  * rows (early stopping on validation loss stops before accuracy peaks; the figures:
- * docs/decisions/head-training.md). Multi-label members are not refitted.
+ * docs/decisions/head-training.md). Multi-label members are not refitted. On request, the
+ * early-stopping run's probabilities on its training rows too: soft labels from a head that never
+ * trained on the held-out rows (the auto recipe checks its student on them: src/recipes/auto-student.ts).
  */
 import type { TrainReport } from '../heads/index.js';
 
@@ -19,6 +21,8 @@ export interface Refitted<R extends Run> {
   /** The early-stopping run's report (the one with validation history). */
   report: TrainReport;
   validationProbabilities?: Float32Array | undefined;
+  /** The early-stopping run's probabilities on the rows it trained on, when `trainingProbabilities` was given. */
+  trainingProbabilities?: Float32Array | undefined;
   /** The all-rows run's report. */
   refitReport?: TrainReport;
 }
@@ -33,15 +37,19 @@ export async function trainWithRefit<R extends Run>(options: {
   run: (earlyStopped?: TrainReport) => Promise<R>;
   /** The run's probabilities on the held-out rows. */
   heldOutProbabilities: (run: R) => Promise<Float32Array>;
+  /** Opt-in: the run's probabilities on the rows it trained on (not held out), asked before it is disposed. */
+  trainingProbabilities?: ((run: R) => Promise<Float32Array>) | undefined;
 }): Promise<Refitted<R>> {
   const first = await options.run();
   let final: R | undefined;
   try {
     const validationProbabilities = options.heldOut ? await options.heldOutProbabilities(first) : undefined;
-    if (!options.refit || !options.heldOut) return { final: first, report: first.report, validationProbabilities };
+    const trainingProbabilities = await options.trainingProbabilities?.(first);
+    const probabilities = { validationProbabilities, trainingProbabilities };
+    if (!options.refit || !options.heldOut) return { final: first, report: first.report, ...probabilities };
     final = await options.run(first.report);
     first.dispose();
-    return { final, report: first.report, validationProbabilities, refitReport: final.report };
+    return { final, report: first.report, ...probabilities, refitReport: final.report };
   } catch (error) {
     first.dispose();
     final?.dispose();

@@ -22,6 +22,8 @@ export interface TrainingData {
   vocabulary: string[];
   /** The rows every member holds out (early stopping, fusion weights, calibration). */
   heldOut: Int32Array;
+  /** Opt-in: the rows (not held out) on which each member reports its early-stopping head's probabilities. */
+  trainingRows?: Int32Array | undefined;
 }
 
 /** Trains `member` as `plan` says, reusing the vectors in `computed` and keeping its own there. */
@@ -31,13 +33,14 @@ export async function trainPlanned(
   data: TrainingData,
   computed: ComputedVectors,
 ): Promise<MemberTraining> {
-  const { texts, targets, vocabulary, heldOut } = data;
+  const { texts, targets, vocabulary, heldOut, trainingRows } = data;
   let training: MemberTraining;
   if (plan.kind === 'label-similarity') {
     training = await trainLabelSimilarityMember(member, texts, targets, vocabulary, heldOut, {
       signal: plan.options.signal,
       labelTexts: plan.labelTexts,
       computed,
+      trainingRows,
     });
   } else if (plan.kind === 'fine-tuned') {
     training = await trainFineTunedMember(
@@ -48,9 +51,19 @@ export async function trainPlanned(
       heldOut,
       plan.options,
       plan.fineTune,
+      trainingRows,
     );
   } else {
-    training = await trainMember(member, texts, targets, vocabulary.length, heldOut, plan.options, computed);
+    training = await trainMember(
+      member,
+      texts,
+      targets,
+      vocabulary.length,
+      heldOut,
+      plan.options,
+      computed,
+      trainingRows,
+    );
   }
   computed.add(training.kind === 'fine-tuned' ? training.encoder : member.encoder, training.embedded);
   return training;

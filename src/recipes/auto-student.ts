@@ -1,30 +1,29 @@
 /**
  * The last step of the `auto` recipe's fused path: the ensemble it trained is distilled into one fast
  * student, the pretrained static table fine-tuned with an MLP head (fastText-like: a table lookup and
- * one small head per text, no TF-IDF), trained on the ensemble's temperature-softened probabilities
- * of the training texts mixed with their labels (src/distill/). The student replaces the ensemble
- * when it scores as well on the rows the ensemble held out to choose its mix, which the student
- * never trains on; both are scored alike there (prior correction and temperature chosen on those
- * rows: src/fusion/mix.ts).
+ * one small head per text, no TF-IDF), trained on temperature-softened ensemble probabilities mixed
+ * with the labels (src/distill/).
+ *
+ * Two students are trained. The check student learns the rows the ensemble did not hold out, labelled
+ * by the ensemble's early-stopping members (trained on those rows only, mixed as the ensemble is), so
+ * neither it nor its teacher saw the held-out rows it is then scored on, alike with the ensemble
+ * (prior correction and temperature chosen on those rows: src/fusion/mix.ts). The refit ensemble
+ * would leak them: its soft labels of near-duplicate texts carry the held-out labels
+ * (docs/decisions/auto-recipe.md). When the check keeps the student, the saved one is trained like a
+ * refit member: on every row, labelled by the refit ensemble, for the epochs the check student chose.
  */
 import { TextClassifier, type FitOptions } from '../classifier.js';
-import { heldOutRows } from '../classifier/index.js';
-import {
-  DEFAULT_TEMPERATURE,
-  softenProbabilities,
-  studentRecord,
-  teacherProbabilitiesOf,
-  trainStudent,
-} from '../distill/index.js';
+import type { EarlyStoppedMix } from '../classifier/index.js';
 import { describeSpec, type Encoder } from '../encoders/index.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
-import { applyMix, chooseMix, type Mix } from '../fusion/index.js';
-import { argmaxRows, DEFAULT_ALPHA, type SoftTargets } from '../heads/index.js';
+import { teacherProbabilitiesOf } from '../distill/index.js';
+import { chooseMix } from '../fusion/index.js';
 import { encodeTargets } from '../labels.js';
-import { classificationReport } from '../metrics/index.js';
-import { EncoderPool, memberFeatures, predictMember, type Member } from '../members/index.js';
-import { definedOnly } from '../util/index.js';
+import { memberFeatures, predictMember } from '../members/index.js';
 import type { AutoReport } from './auto-options.js';
+import { distilledMember, heldOutScores, type HeldOutScores } from './student-training.js';
+
+export type { HeldOutScores } from './student-training.js';
 
 /**
  * What the student may lose against the ensemble on the held-out rows and still replace it: macro-F1
@@ -34,20 +33,18 @@ import type { AutoReport } from './auto-options.js';
  */
 export const STUDENT_MARGIN = { macroF1: 0.005, logLoss: 0.02 };
 
-export interface HeldOutScores {
-  macroF1: number;
-  /** Mean negative log-likelihood of the true label, after the temperature fitted on the rows. */
-  logLoss: number;
-}
-
 export interface StudentChoice {
   /** Whether the student replaced the ensemble. */
   kept: boolean;
   heldOutRows: number;
+  /** Rows the check student trained on (every row not held out). */
+  checkRows: number;
   ensemble: HeldOutScores;
   student: HeldOutScores;
   /** The student's encoder and head. */
   model: string;
+  /** When kept: the saved student's rows (every row) and epochs (those the check student's early stopping chose). */
+  final?: { rows: number; epochs: number };
 }
 
 export interface StudentContext {
@@ -56,117 +53,84 @@ export interface StudentContext {
   cache: EmbeddingCache | undefined;
   texts: readonly string[];
   labels: readonly string[];
-  /** The options the ensemble was fitted with: the same held-out rows, seed and calibration. */
+  /** The options the ensemble was fitted with: the same seed and calibration. */
   fit: FitOptions;
+  /** The ensemble's early-stopping members, mixed, on the rows not held out: the check student's teacher. */
+  earlyStopped: EarlyStoppedMix;
   /** The ensemble's scores on its held-out rows (the chosen mix, temperature-scaled). */
   ensembleScores: HeldOutScores;
   signal?: AbortSignal | undefined;
   onStage?: ((message: string) => void) | undefined;
 }
 
-/** Distils `ensemble` into a student; returns the student when it keeps up on the held-out rows (else disposes it). */
+/** Distils `ensemble` into a student; returns the student when it keeps up on the held-out rows. */
 export async function distilStudent(
   ensemble: TextClassifier,
   context: StudentContext,
 ): Promise<{ student?: TextClassifier; choice: StudentChoice }> {
-  const { encoder, texts, labels, fit, signal, onStage } = context;
+  const { encoder, texts, labels, fit, earlyStopped, signal, onStage } = context;
+  const { heldOut, trainingRows } = earlyStopped;
   const numLabels = ensemble.labels.length;
-  const targets = encodeTargets(labels, ensemble.labels);
   // Single-label: one class index per row.
-  const classes = targets.labels as Int32Array;
-  const { heldOut } = heldOutRows(encoder, texts, targets, numLabels, fit);
-  const held = new Set(heldOut);
-  const trainRows = Int32Array.from(texts.keys()).filter((row) => !held.has(row));
-  const trainTexts = Array.from(trainRows, (row) => texts[row]!);
+  const classes = encodeTargets(labels, ensemble.labels).labels as Int32Array;
+  const training = { encoder, cache: context.cache, texts, classes, seed: fit.seed, signal };
 
-  onStage?.(`auto: distilling the ensemble into one fine-tuned ${describeSpec(encoder.spec)} head`);
-  const soft = softenProbabilities(
-    await teacherProbabilitiesOf(ensemble, trainTexts, signal),
-    numLabels,
-    DEFAULT_TEMPERATURE,
+  onStage?.(
+    `auto: checking a fine-tuned ${describeSpec(encoder.spec)} student distilled from the early-stopping members on ${trainingRows.length} rows`,
   );
-  const softTargets: SoftTargets = {
-    kind: 'soft',
-    probabilities: soft,
-    temperature: DEFAULT_TEMPERATURE,
-    labels: Int32Array.from(trainRows, (row) => classes[row]!),
-    alpha: DEFAULT_ALPHA,
-  };
-  const trained = await trainStudent(encoder, trainTexts, softTargets, numLabels, {
-    fineTune: true,
-    ...definedOnly({ seed: fit.seed }),
-    signal,
-  });
-  const pool = new EncoderPool();
-  const member: Member = {
-    encoder: pool.own(trained.tunedEncoder!),
-    cache: undefined,
-    head: trained.head,
-    pretrained: { encoder, cache: context.cache },
-  };
-
-  const heldTexts = Array.from(heldOut, (row) => texts[row]!);
-  const heldTargets = Int32Array.from(heldOut, (row) => classes[row]!);
-  const features = await memberFeatures(member, heldTexts, signal);
-  const probabilities = predictMember(trained.head, features);
-  const { mix } = chooseMix([probabilities], { targets: heldTargets, trainLabels: classes }, numLabels, {
-    ...definedOnly({ priorCorrection: fit.priorCorrection, calibrate: fit.calibrate }),
-  });
-  const studentScores = scoresOf(mix, probabilities, heldTargets, ensemble.labels);
+  const check = await distilledMember(training, trainingRows, earlyStopped.probabilities);
+  let mix: ReturnType<typeof chooseMix>['mix'];
+  let scores: HeldOutScores;
+  try {
+    const heldTexts = Array.from(heldOut, (row) => texts[row]!);
+    const heldTargets = Int32Array.from(heldOut, (row) => classes[row]!);
+    const probabilities = predictMember(check.trained.head, await memberFeatures(check.member, heldTexts, signal));
+    ({ mix } = chooseMix([probabilities], { targets: heldTargets, trainLabels: classes }, numLabels, {
+      ...(fit.priorCorrection !== undefined && { priorCorrection: fit.priorCorrection }),
+      ...(fit.calibrate !== undefined && { calibrate: fit.calibrate }),
+    }));
+    scores = heldOutScores(mix, probabilities, heldTargets, ensemble.labels);
+  } finally {
+    await check.dispose();
+  }
   const kept =
-    studentScores.macroF1 >= context.ensembleScores.macroF1 - STUDENT_MARGIN.macroF1 &&
-    studentScores.logLoss <= context.ensembleScores.logLoss + STUDENT_MARGIN.logLoss;
+    scores.macroF1 >= context.ensembleScores.macroF1 - STUDENT_MARGIN.macroF1 &&
+    scores.logLoss <= context.ensembleScores.logLoss + STUDENT_MARGIN.logLoss;
   const choice: StudentChoice = {
     kept,
     heldOutRows: heldOut.length,
+    checkRows: trainingRows.length,
     ensemble: context.ensembleScores,
-    student: studentScores,
-    model: `${describeSpec(member.encoder.spec)} + ${trained.spec.type} head`,
+    student: scores,
+    model: `${describeSpec(encoder.spec)} (fine-tuned) + ${check.trained.spec.type} head`,
   };
   onStage?.(
-    `auto: student held-out macro-F1 ${studentScores.macroF1.toFixed(4)}, log-loss ${studentScores.logLoss.toFixed(4)} vs ensemble ${context.ensembleScores.macroF1.toFixed(4)}, ${context.ensembleScores.logLoss.toFixed(4)}: keeping the ${kept ? 'student' : 'ensemble'}`,
+    `auto: student held-out macro-F1 ${scores.macroF1.toFixed(4)}, log-loss ${scores.logLoss.toFixed(4)} vs ensemble ${context.ensembleScores.macroF1.toFixed(4)}, ${context.ensembleScores.logLoss.toFixed(4)}: keeping the ${kept ? 'student' : 'ensemble'}`,
   );
-  if (!kept) {
-    trained.head.dispose();
-    await pool.dispose();
-    return { choice };
-  }
-  const training = studentRecord(trained, ensemble, softTargets, {
-    temperature: DEFAULT_TEMPERATURE,
-    alpha: DEFAULT_ALPHA,
-    labelledTexts: trainRows.length,
-    unlabeledTexts: 0,
-  });
-  const student = TextClassifier.fromMembers([member], pool, {
+  if (!kept) return { choice };
+
+  const epochs = check.trained.refitEpochs ?? check.trained.report.epochsRun;
+  onStage?.(`auto: training the student on all ${texts.length} rows for ${epochs} epochs`);
+  const allRows = Int32Array.from(texts.keys());
+  const teacher = await teacherProbabilitiesOf(ensemble, texts, signal);
+  const final = await distilledMember(training, allRows, teacher, { validationSplit: 0, epochs });
+  const student = TextClassifier.fromMembers([final.member], final.pool, {
     labels: [...ensemble.labels],
     multiLabel: false,
     mix,
-    training,
+    training: final.record(ensemble),
   });
-  return { student, choice };
-}
-
-function scoresOf(
-  mix: Mix,
-  probabilities: Float32Array,
-  targets: Int32Array,
-  labels: readonly string[],
-): HeldOutScores {
-  const mixed = applyMix(mix, [probabilities], labels.length);
-  const { macroF1 } = classificationReport(targets, argmaxRows(mixed, labels.length), [...labels]);
-  let nll = 0;
-  targets.forEach((target, row) => (nll -= Math.log(Math.max(mixed[row * labels.length + target]!, 1e-12))));
-  return { macroF1, logLoss: nll / targets.length };
+  return { student, choice: { ...choice, final: { rows: texts.length, epochs } } };
 }
 
 /** The report line saying what the student check chose and why. */
 export function describeStudentChoice(choice: StudentChoice): string {
   const scored = (s: HeldOutScores) => `macro-F1 ${s.macroF1.toFixed(4)}, log-loss ${s.logLoss.toFixed(4)}`;
   const margins = `${STUDENT_MARGIN.macroF1} macro-F1 and ${STUDENT_MARGIN.logLoss} log-loss`;
-  const verdict = choice.kept
-    ? `the student replaces the ensemble (it loses at most ${margins})`
+  const verdict = choice.final
+    ? `the student replaces the ensemble (it loses at most ${margins}), retrained on all ${choice.final.rows} rows with the ensemble's soft labels for ${choice.final.epochs} epochs`
     : `the ensemble is kept (the student loses more than ${margins})`;
-  return `distilled into one ${choice.model} on the ensemble's soft labels; on the ${choice.heldOutRows} held-out rows the student scores ${scored(choice.student)}, the ensemble ${scored(choice.ensemble)}: ${verdict}`;
+  return `distilled into one ${choice.model}: checked on the ${choice.heldOutRows} held-out rows after training on the other ${choice.checkRows} with the soft labels of the ensemble's early-stopping members, the student scores ${scored(choice.student)}, the ensemble ${scored(choice.ensemble)}: ${verdict}`;
 }
 
 /**

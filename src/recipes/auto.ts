@@ -30,6 +30,7 @@ import {
   lexicalName,
   tfidfWithEmbeddingsOf,
 } from '../encoders/index.js';
+import type { EarlyStoppedMix } from '../classifier/index.js';
 import { isMultiLabelInput, type LabelInput } from '../labels.js';
 import { checkTrainingTask, trainableTask } from '../data/index.js';
 import { trainMultiLabelChoice } from './multi-label-choice.js';
@@ -140,7 +141,14 @@ async function trainAutoWith(
   const lexical = withEmbeddings ?? tfidf;
   const counted = (wantFineTune: boolean) =>
     budgetSeconds === undefined
-      ? planByCountedWork(texts, labels, encoder, withEmbeddings ? encoder.dim : 0, wantFineTune)
+      ? planByCountedWork(
+          texts,
+          labels,
+          encoder,
+          withEmbeddings ? encoder.dim : 0,
+          wantFineTune,
+          wantFineTune && student,
+        )
       : undefined;
   if (isMultiLabelInput(labels)) {
     if (texts.length < minFusionExamples)
@@ -182,11 +190,14 @@ async function trainAutoWith(
   // docs/decisions/auto-recipe.md).
   let tune = fit.fineTune === undefined && isTunable(encoder);
   const plan = counted(tune);
+  let distil = student;
   if (plan) {
     work = plan.work;
     if (!plan.lexical) return single(`${plan.described}, so the pretrained head alone`);
     if (tune && !plan.fineTune) skipped = `${plan.described}, so the table stayed frozen; `;
+    else if (tune && student && !plan.student) skipped = `${plan.described}, so no distilled student; `;
     tune = plan.fineTune;
+    distil = plan.student;
   }
   for (;;) {
     const classifier = await TextClassifier.create({
@@ -207,11 +218,15 @@ async function trainAutoWith(
           ...(attempt?.onEpoch && { onEpoch: attempt.onEpoch }),
         }
       : {};
+    // The student's check learns from the members before their refit, which never saw the held-out rows.
+    let earlyStopped: EarlyStoppedMix | undefined;
+    const watch: FitOptions = tune && distil ? { onEarlyStoppedMix: (mixed) => (earlyStopped = mixed) } : {};
     let report: FitReport;
     try {
       report = await classifier.fit(texts, labels, {
         ...fitOptions,
         ...tuning,
+        ...watch,
         ...(stops.length > 0 && { signal: AbortSignal.any(stops) }),
       });
     } catch (error) {
@@ -246,9 +261,9 @@ async function trainAutoWith(
     const { chosen, reason } = describeFusionChoice(names, choice, skipped);
     const fused = { classifier, report: summary(report, chosen, reason) };
     // Only when the table could be fine-tuned within the budget: the student is a fine-tuned table.
-    if (!tune || !student) return fused;
-    const context = { encoder, cache, texts, labels: labels as readonly string[], fit: fitOptions, signal, onStage };
-    return withStudent(fused, context);
+    if (!tune || !distil || !earlyStopped) return fused;
+    const context = { encoder, cache, texts, labels: labels as readonly string[], fit: fitOptions, earlyStopped };
+    return withStudent(fused, { ...context, signal, onStage });
   }
 }
 

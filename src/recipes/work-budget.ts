@@ -16,6 +16,14 @@ const WORK_LIMIT_SECONDS = 300;
  * stop after 15-30 epochs (patience 10) and the refit repeats most of them.
  */
 export const EPOCHS_PROJECTED = 40;
+/**
+ * Epochs budgeted for auto's distilled student (auto-student.ts), in passes over all rows: the check
+ * student's early-stopping run and refit on the rows not held out, then the saved student on every row
+ * for the refit's epochs. Soft labels keep the loss falling longer than a member's on small sets:
+ * fpb50's check alone took about 125 passes (35.6 s CPU against 0.28 s a pass), Banking77's best epoch
+ * was 57; SST-2's was 8, so large sets are overestimated, on the safe side of the limit.
+ */
+const STUDENT_EPOCHS_PROJECTED = 180;
 /** L-BFGS iterations budgeted for the TF-IDF regression: at most 100 on the held-out split and 100 in the refit. */
 const LEXICAL_ITERATIONS_PROJECTED = 200;
 
@@ -50,6 +58,8 @@ export interface WorkCounts {
 export interface WorkEstimate {
   counts: WorkCounts;
   fineTuneSeconds: number;
+  /** The distilled student's fine-tuning (check and saved student): auto-student.ts. */
+  studentSeconds: number;
   lexicalSeconds: number;
   frozenSeconds: number;
   limitSeconds: number;
@@ -76,9 +86,11 @@ function countWork(
 export function estimateWork(counts: WorkCounts): WorkEstimate {
   const { rows, labels, tokens, words, denseDim } = counts;
   const nonZeros = 2 * words + rows * denseDim;
+  const fineTuneEpoch = rows * PACE.fineTuneRow + tokens * PACE.fineTuneToken;
   return {
     counts,
-    fineTuneSeconds: EPOCHS_PROJECTED * (rows * PACE.fineTuneRow + tokens * PACE.fineTuneToken),
+    fineTuneSeconds: EPOCHS_PROJECTED * fineTuneEpoch,
+    studentSeconds: STUDENT_EPOCHS_PROJECTED * fineTuneEpoch,
     lexicalSeconds: LEXICAL_ITERATIONS_PROJECTED * nonZeros * (labels + 1) * PACE.lexicalFeatureLabel,
     frozenSeconds: EPOCHS_PROJECTED * rows * (PACE.frozenRow + labels * PACE.frozenRowLabel),
     limitSeconds: WORK_LIMIT_SECONDS,
@@ -89,26 +101,31 @@ export function estimateWork(counts: WorkCounts): WorkEstimate {
  * The members that fit the limit, by the two checks the wall-clock budget makes (fine-tuning's
  * projected epochs within the budget, then the frozen head and TF-IDF within it), from counts
  * instead of a timed epoch: fine-tuning goes first, then the TF-IDF member; the frozen head stays.
+ * The distilled student, a fine-tuned table too, needs fine-tuning and its own estimate within the limit.
  */
-export function membersWithin(estimate: WorkEstimate, wantFineTune: boolean): { fineTune: boolean; lexical: boolean } {
-  const { fineTuneSeconds, lexicalSeconds, frozenSeconds, limitSeconds } = estimate;
+export function membersWithin(
+  estimate: WorkEstimate,
+  wantFineTune: boolean,
+  wantStudent = false,
+): { fineTune: boolean; lexical: boolean; student: boolean } {
+  const { fineTuneSeconds, studentSeconds, lexicalSeconds, frozenSeconds, limitSeconds } = estimate;
   const lexical = frozenSeconds + lexicalSeconds <= limitSeconds;
-  return {
-    fineTune: wantFineTune && lexical && fineTuneSeconds <= limitSeconds,
-    lexical,
-  };
+  const fineTune = wantFineTune && lexical && fineTuneSeconds <= limitSeconds;
+  return { fineTune, lexical, student: wantStudent && fineTune && studentSeconds <= limitSeconds };
 }
 
 /** One line for reasons and stage messages: the estimate of the candidates, what is left out, the limit. */
 function describeEstimate(
   estimate: WorkEstimate,
-  parts: { fineTune: boolean; lexical: boolean },
-  wantFineTune: boolean,
+  parts: ReturnType<typeof membersWithin>,
+  wanted: { fineTune: boolean; student: boolean },
 ): string {
-  const { fineTuneSeconds, lexicalSeconds, frozenSeconds, limitSeconds, counts } = estimate;
+  const { fineTuneSeconds, studentSeconds, lexicalSeconds, frozenSeconds, limitSeconds, counts } = estimate;
   const s = (seconds: number) => `${seconds.toFixed(0)} s`;
-  const fineTune = wantFineTune ? `fine-tuning ${s(fineTuneSeconds)}${parts.fineTune ? '' : ' (left out)'}, ` : '';
-  return `counted work for ${counts.rows} rows, ${counts.tokens} tokens, ${counts.labels} labels: ${fineTune}TF-IDF ${s(lexicalSeconds)}${parts.lexical ? '' : ' (left out)'}, frozen head ${s(frozenSeconds)} of a ${s(limitSeconds)} limit (seconds of the reference machine)`;
+  const out = (kept: boolean) => (kept ? '' : ' (left out)');
+  const fineTune = wanted.fineTune ? `fine-tuning ${s(fineTuneSeconds)}${out(parts.fineTune)}, ` : '';
+  const student = wanted.fineTune && wanted.student ? `student ${s(studentSeconds)}${out(parts.student)}, ` : '';
+  return `counted work for ${counts.rows} rows, ${counts.tokens} tokens, ${counts.labels} labels: ${fineTune}${student}TF-IDF ${s(lexicalSeconds)}${out(parts.lexical)}, frozen head ${s(frozenSeconds)} of a ${s(limitSeconds)} limit (seconds of the reference machine)`;
 }
 
 export interface CountedPlan extends ReturnType<typeof membersWithin> {
@@ -117,15 +134,20 @@ export interface CountedPlan extends ReturnType<typeof membersWithin> {
   described: string;
 }
 
-/** Counts the work of `texts` and decides which members fit the limit (`wantFineTune`: whether fine-tuning is a candidate). */
+/**
+ * Counts the work of `texts` and decides which members fit the limit (`wantFineTune`: whether
+ * fine-tuning is a candidate; `wantStudent`: whether the distilled student is).
+ */
 export function planByCountedWork(
   texts: readonly string[],
   labels: LabelInput,
   encoder: Encoder,
   lexicalDenseDim: number,
   wantFineTune: boolean,
+  wantStudent = false,
 ): CountedPlan {
   const work = estimateWork(countWork(texts, labels, encoder, lexicalDenseDim));
-  const within = membersWithin(work, wantFineTune);
-  return { work, ...within, described: describeEstimate(work, within, wantFineTune) };
+  const within = membersWithin(work, wantFineTune, wantStudent);
+  const described = describeEstimate(work, within, { fineTune: wantFineTune, student: wantStudent });
+  return { work, ...within, described };
 }
