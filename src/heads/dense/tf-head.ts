@@ -1,9 +1,14 @@
-/** The one Head implementation: `linear` and `mlp` differ only in the network `buildNetwork` makes. */
+/**
+ * The one Head implementation: `linear` and `mlp` differ only in the network `buildNetwork` makes.
+ * A linear head predicts through a kernel compiled from its weights whenever they change (fit, load):
+ * its few multiply-adds a row cost less than a TensorFlow.js call per chunk (linear-kernel.ts).
+ */
 import type { Tf } from '../../backend/index.js';
 import type { Matrix } from '../../encoders/index.js';
 import { UsageError } from '../../errors.js';
 import type { DenseLayerParameters, Head, DenseHeadSpec, Targets, TrainOptions, TrainReport } from '../head.js';
 import { fitNetwork, type TrainedState } from './fit-network.js';
+import { compileLinear, type LinearKernel, linearProbabilities } from './linear-kernel.js';
 import { resolveTrainOptions } from '../options.js';
 import { writeHead } from './persist.js';
 import { predictProbabilities } from './predict.js';
@@ -15,6 +20,7 @@ import { assertMatrix, assertTargets } from '../validate.js';
 export class TfHead implements Head {
   readonly spec: DenseHeadSpec;
   private state: TrainedState | undefined;
+  private kernel: LinearKernel | undefined;
 
   constructor(
     private readonly tf: Tf,
@@ -23,6 +29,7 @@ export class TfHead implements Head {
   ) {
     this.spec = Object.freeze({ ...spec });
     this.state = trained;
+    this.kernel = this.compile();
   }
 
   get thresholds(): Float32Array | undefined {
@@ -58,12 +65,14 @@ export class TfHead implements Head {
     });
     this.state?.net.model.dispose();
     this.state = state;
+    this.kernel = this.compile();
     return report;
   }
 
   predictProba(x: Matrix): Float32Array {
     const { net, standardization } = this.trained('predict');
     assertMatrix(x, this.spec.inputDim);
+    if (this.kernel) return linearProbabilities(this.kernel, x);
     return predictProbabilities(this.tf, net, x, this.spec.numLabels, standardization);
   }
 
@@ -88,6 +97,15 @@ export class TfHead implements Head {
   dispose(): void {
     this.state?.net.model.dispose();
     this.state = undefined;
+    this.kernel = undefined;
+  }
+
+  /** A linear head's one dense layer as a kernel; undefined for an MLP or an untrained head. */
+  private compile(): LinearKernel | undefined {
+    if (this.spec.type !== 'linear' || !this.state) return undefined;
+    const { layers, standardization } = this.parameters();
+    const [layer] = layers;
+    return layer && compileLinear(layer, standardization, this.spec.multiLabel);
   }
 
   private trained(action: string): TrainedState {
