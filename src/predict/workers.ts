@@ -5,6 +5,7 @@ import { physicalCoreCount } from '../encoders/index.js';
 /**
  * Below this many rows, `--workers auto` classifies on the main thread alone: a worker thread takes
  * ~1 s to start (its own TensorFlow.js and models), and a run this short is over before it helps.
+ * An estimate from the start-up's parts; the busy machine of the measurement could not show it.
  */
 export const THREADS_FROM_ROWS = 50_000;
 
