@@ -98,6 +98,10 @@ describe('the main thread and worker threads together', () => {
       message: expect.stringMatching(/^chunk \d+ failed$/),
     });
   });
+  it('fails the run when a worker exits holding chunks, instead of waiting for them', async () => {
+    const run = runAll(fakeWorkers(mainThread(200), { readyAfterMs: 0, exitOnChunk: true }), blocksOf(100), 5);
+    await expect(run).rejects.toThrow('a prediction worker thread exited with code 0');
+  });
 });
 
 describe('a real worker thread beside the main thread', () => {

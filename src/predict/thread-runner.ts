@@ -1,6 +1,6 @@
 /**
- * Classifying on this thread and on worker threads at once. Each worker loads the models again
- * (~0.3-0.8 s CPU), so it is started at once and this thread classifies the first chunks meanwhile;
+ * Classifying on this thread and on worker threads at once. Each worker loads TensorFlow.js and the
+ * models again (~1 s), so it is started at once and this thread classifies the first chunks meanwhile;
  * every thread takes the next chunk when it is free. A worker that is not ready yet therefore never
  * holds the run back, and a run that ends before it is ready simply stops it.
  */
@@ -101,7 +101,8 @@ export function threadRunner(
     });
     lane.worker.on('error', fail);
     lane.worker.on('exit', (code) => {
-      if (code !== 0) fail(new Error(`a prediction worker thread exited with code ${code}`));
+      // Chunks still held by a worker that has gone would never be answered.
+      if (code !== 0 || lane.tasks.size > 0) fail(new Error(`a prediction worker thread exited with code ${code}`));
     });
     return lane;
   });
