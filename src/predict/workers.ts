@@ -4,10 +4,11 @@ import { physicalCoreCount } from '../encoders/index.js';
 
 /**
  * Below this many rows, `--workers auto` classifies on the main thread alone: a worker thread takes
- * ~1 s to start (its own TensorFlow.js and models), and a run this short is over before it helps.
- * An estimate from the start-up's parts; the busy machine of the measurement could not show it.
+ * ~1 s to start (its own TensorFlow.js and models), and a shorter run is over before it pays that
+ * back. At 100k rows, with a core idle, one worker measured about even for one MLP head and 1.2x
+ * for the auto checkpoint (docs/decisions/performance.md).
  */
-export const THREADS_FROM_ROWS = 50_000;
+export const THREADS_FROM_ROWS = 100_000;
 
 /**
  * How busy the machine is: `cpuTimes()` at the start of a run, then `idleCoresSince` once the models
