@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TextClassifier } from '../src/classifier.js';
 import { type EmbedResult, isSparseEncoder, StaticEncoder, TfidfEncoder } from '../src/encoders/index.js';
-import { memberProbabilities } from '../src/inference/index.js';
+import { predictMember } from '../src/members/index.js';
 import { readRecords } from '../src/data/index.js';
 import { formatRows, type InputRow } from '../src/predict/format.js';
 
@@ -82,7 +82,7 @@ for (let start = 0; start < rows.length; start += CHUNK) {
     const features = await time('lexicalFeatures', () =>
       sparse.embedSparse(texts, { embedded: { fingerprint: encoder.fingerprint, vectors } }),
     );
-    await time('lexicalHead', () => memberProbabilities(lexical.head, features));
+    await time('lexicalHead', () => predictMember(lexical.head, features));
   }
   const predictions = await time('decide', () => classifier.decide(probabilities));
   const text = await time('serialise', () =>

@@ -6,7 +6,6 @@ import { loadTf } from '../src/backend/tf.js';
 import type { Matrix } from '../src/encoders/encoder.js';
 import { ModelError } from '../src/errors.js';
 import { createHead, loadHead } from '../src/heads/factory.js';
-import { memberProbabilities } from '../src/inference/index.js';
 import type { Head, DenseHeadSpec, Targets } from '../src/heads/head.js';
 import { PREDICT_BATCH_ROWS } from '../src/heads/dense/predict.js';
 import { createRng } from '../src/util/random.js';
@@ -67,33 +66,43 @@ describe('save and load', () => {
     expect(await head.save(dir)).toEqual(['head.json', 'model.json', 'weights.bin']);
     const loaded = await loadHead(dir, headSpec);
     expect(loaded.spec).toEqual(headSpec);
-    // As the classifier predicts: a linear head through the compiled kernel (loaded without TF.js), an MLP in TF.js.
-    expect(memberProbabilities(loaded, train.x)).toEqual(memberProbabilities(head, train.x));
+    // A linear head through its compiled kernel, fitted and loaded (without TF.js) alike; an MLP in TF.js.
+    expect(loaded.predictProba(train.x)).toEqual(head.predictProba(train.x));
     expect(loaded.thresholds).toEqual(head.thresholds);
     head.dispose();
     loaded.dispose();
   });
 
-  it('writes a model.json that TF.js loads on its own and that predicts the same', async () => {
-    const tf = await loadTf();
-    const dir = path.join(root, 'standalone');
-    const head = await trained(spec({ type: 'mlp', standardize: false }), dir);
-    const modelJson = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
-    const weights = await readFile(path.join(dir, 'weights.bin'));
-    const model = await tf.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: modelJson.modelTopology,
-        weightSpecs: modelJson.weightsManifest[0].weights,
-        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-      }),
-    );
-    const output = tf.tidy(() => (model.predict(tf.tensor2d(train.x.data, [train.x.rows, DIM])) as Tensor).dataSync());
-    const expected = head.predictProba(train.x);
-    expect(output.length).toBe(expected.length);
-    output.forEach((p, i) => expect(p).toBeCloseTo(expected[i], 5));
-    model.dispose();
-    head.dispose();
-  });
+  // A linear head predicts through its compiled kernel, so this is also its parity with TF.js.
+  it.each([
+    ['an mlp', spec({ type: 'mlp', standardize: false })],
+    ['a linear', spec({ standardize: false })],
+    ['a multi-label linear', spec({ multiLabel: true, standardize: false })],
+  ])(
+    'writes a model.json of %s head that TF.js loads on its own and that predicts the same',
+    async (name, headSpec) => {
+      const tf = await loadTf();
+      const dir = path.join(root, `standalone-${name.replaceAll(' ', '-')}`);
+      const head = await trained(headSpec, dir);
+      const modelJson = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
+      const weights = await readFile(path.join(dir, 'weights.bin'));
+      const model = await tf.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: modelJson.modelTopology,
+          weightSpecs: modelJson.weightsManifest[0].weights,
+          weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+        }),
+      );
+      const output = tf.tidy(() =>
+        (model.predict(tf.tensor2d(train.x.data, [train.x.rows, DIM])) as Tensor).dataSync(),
+      );
+      const expected = head.predictProba(train.x);
+      expect(output.length).toBe(expected.length);
+      output.forEach((p, i) => expect(p).toBeCloseTo(expected[i], 5));
+      model.dispose();
+      head.dispose();
+    },
+  );
 
   it('predicts in batches: a large input gives the same rows as small calls', async () => {
     const head = await trained(spec({}), path.join(root, 'batched'));

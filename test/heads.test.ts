@@ -3,7 +3,7 @@ import { loadTf } from '../src/backend/tf.js';
 import type { Matrix } from '../src/encoders/encoder.js';
 import { DataError, ModelError, UsageError } from '../src/errors.js';
 import { createHead } from '../src/heads/factory.js';
-import type { DenseHeadSpec, HeadType, Targets, TrainOptions } from '../src/heads/head.js';
+import type { DenseHeadSpec, Head, HeadType, Targets, TrainOptions } from '../src/heads/head.js';
 import { validationSplit } from '../src/heads/split.js';
 import { balancedWeights } from '../src/heads/targets.js';
 import { tuneThresholds } from '../src/heads/thresholds.js';
@@ -116,6 +116,23 @@ describe.each(['linear', 'mlp'] as const)('%s head', (type) => {
     const first = await fitPredict(11);
     expect(await fitPredict(11)).toEqual(first);
     expect(await fitPredict(12)).not.toEqual(first);
+  });
+
+  // A linear head predicts through a kernel compiled from its weights: refitting must rebuild it.
+  it('predicts with the weights of its latest fit, and not at all once disposed', async () => {
+    const train = blobs(200, DIM, randomCentres(3, DIM, 7), (i) => i % 3, 2, 8);
+    const fitted = async (head: Head, seed: number) => {
+      await head.fit(train.x, train.y, { ...fast, epochs: 15, seed });
+      return head.predictProba(train.x);
+    };
+    const fresh = await createHead(spec(type, DIM, 3));
+    const expected = await fitted(fresh, 12);
+    fresh.dispose();
+    const head = await createHead(spec(type, DIM, 3));
+    expect(await fitted(head, 11)).not.toEqual(expected);
+    expect(await fitted(head, 12)).toEqual(expected);
+    head.dispose();
+    expect(() => head.predictProba(train.x)).toThrow(expect.objectContaining({ code: 'HEAD_NOT_TRAINED' }));
   });
 });
 

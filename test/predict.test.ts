@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
-import { autoWorkers, threadsPerWorker } from '../src/predict/index.js';
+import { autoWorkers, cpuTimes, idleCoresSince, THREADS_FROM_ROWS, threadsPerWorker } from '../src/predict/index.js';
 import { readDataset } from '../src/data/index.js';
 import { HeadSet } from '../src/predict/heads.js';
 import { OutputJournal } from '../src/predict/journal.js';
@@ -140,7 +140,7 @@ describe('OutputJournal', () => {
 });
 
 describe('headstart predict', () => {
-  it('writes every row in input order, flagged, identically on the main thread and on 2 worker threads', () => {
+  it('writes every row in input order, flagged, identically on the main thread alone and with 2 worker threads', () => {
     const outputs = [0, 2].map((workers) => {
       const output = path.join(root, `workers-${workers}.jsonl`);
       const run = headstartSync(
@@ -219,14 +219,24 @@ describe('headstart predict', () => {
     expect(noOutput.stderr).toContain('--resume needs');
   });
 
-  it('starts worker threads for large inputs, on 2 cores only for very large ones', () => {
-    expect(autoWorkers(5_000, 8)).toBe(0);
-    expect(autoWorkers(100_000, 1)).toBe(0);
-    expect(autoWorkers(100_000, 2)).toBe(0);
-    expect(autoWorkers(1_000_000, 2)).toBe(2);
-    expect(autoWorkers(100_000, 8)).toBe(7);
-    expect(autoWorkers(undefined, 4)).toBe(3);
-    expect(autoWorkers(undefined, 2)).toBe(2);
+  it('starts a worker thread per idle core but the main thread, for large inputs only', () => {
+    expect(autoWorkers(THREADS_FROM_ROWS - 1, 7, 8)).toBe(0);
+    expect(autoWorkers(THREADS_FROM_ROWS, 1, 2)).toBe(1);
+    expect(autoWorkers(1_000_000, 1, 1)).toBe(0);
+    // Busy cores: a worker would only take time from the main thread.
+    expect(autoWorkers(1_000_000, 0.3, 2)).toBe(0);
+    expect(autoWorkers(100_000, 0.8, 2)).toBe(1);
+    expect(autoWorkers(100_000, 2, 2)).toBe(1);
+    expect(autoWorkers(100_000, 3.4, 8)).toBe(3);
+    expect(autoWorkers(undefined, 7.5, 8)).toBe(7);
+  });
+
+  it('counts the idle cores between two readings of the CPU times', () => {
+    // Two cores over 1 s (2000 ms of CPU time): 1500 ms idle is 1.5 idle cores.
+    expect(idleCoresSince({ idle: 10_000, total: 40_000 }, { idle: 11_500, total: 42_000 }, 2)).toBe(1.5);
+    expect(idleCoresSince({ idle: 10_000, total: 40_000 }, { idle: 10_000, total: 40_000 }, 2)).toBe(0);
+    const now = cpuTimes();
+    expect(now.total).toBeGreaterThanOrEqual(now.idle);
   });
 
   it('shares the physical cores out among worker threads as ONNX Runtime threads, at least one each', () => {

@@ -2,8 +2,7 @@
 import { type Features, isSparseMatrix } from '../encoders/index.js';
 import { applyMix, type Mix } from '../fusion/index.js';
 import { isSparseHead } from '../heads/index.js';
-import { memberProbabilities } from '../inference/index.js';
-import { ComputedVectors, memberFeatures, type Member } from '../members/index.js';
+import { ComputedVectors, memberFeatures, predictMember, type Member } from '../members/index.js';
 import type { Probabilities } from './decide.js';
 
 /**
@@ -33,7 +32,7 @@ export async function mixedProbabilities(
     }
     const embedded = index === 0 ? primary : await memberFeatures(member, texts, options.signal, computed);
     computed.add(member.encoder, embedded);
-    parts.push(memberProbabilities(member.head!, embedded));
+    parts.push(predictMember(member.head!, embedded));
   }
   const data = applyMix(mix, parts, labels.length);
   return { data, rows: primary.rows, dim: labels.length, labels, info: primary.info };

@@ -2,7 +2,6 @@
 // Named files rather than dense/index.ts, whose TfHead and network types would pull TensorFlow.js's
 // declarations into the published types (test/packaging.test.ts compiles them without it).
 export { copyRows, dropoutMask } from './batch.js';
-export { compileLinear, linearProbabilities } from './dense/linear-kernel.js';
 export { createHead, createSparseHead, linearHeadFromWeights, loadAnyHead } from './factory.js';
 export {
   type AnyHead,

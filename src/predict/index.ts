@@ -13,6 +13,6 @@ export {
   serializeError,
   siblingModule,
   startWorkerThread,
-  threadRunner,
 } from './runners.js';
-export { autoWorkers, THREADS_FROM_ROWS, threadsPerWorker, TWO_CORE_THREADS_FROM_ROWS } from './workers.js';
+export { threadRunner } from './thread-runner.js';
+export { autoWorkers, cpuTimes, idleCoresSince, THREADS_FROM_ROWS, threadsPerWorker } from './workers.js';

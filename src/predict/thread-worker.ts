@@ -11,15 +11,20 @@ const reply = (message: ThreadReply) => port.postMessage(message);
 try {
   const heads = await HeadSet.load(job.refs, job.loadOptions);
   const collect = heapCollector();
-  port.on('message', async ({ id, chunk }: { id: number; chunk: Chunk }) => {
+  const classify = async ({ id, chunk }: { id: number; chunk: Chunk }) => {
     try {
       reply({ type: 'result', id, result: await heads.classify(chunk, job.settings) });
       collect();
     } catch (error) {
       reply({ type: 'error', id, error: serializeError(error) });
     }
+  };
+  // The runner sends the next chunk before this one is done: one at a time, in the order sent.
+  let previous = Promise.resolve();
+  port.on('message', (message: { id: number; chunk: Chunk }) => {
+    previous = previous.then(() => classify(message));
   });
   reply({ type: 'ready' });
 } catch (error) {
-  reply({ type: 'error', error: serializeError(error) });
+  reply({ type: 'failed', error: serializeError(error) });
 }

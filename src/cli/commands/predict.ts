@@ -4,11 +4,12 @@ import type { BadRowPolicy } from '../../data/index.js';
 import { UsageError } from '../../errors.js';
 import {
   autoWorkers,
+  cpuTimes,
+  idleCoresSince,
   type OutputFormat,
   parseModelRefs,
   THREADS_FROM_ROWS,
   threadsPerWorker,
-  TWO_CORE_THREADS_FROM_ROWS,
   OutputJournal,
   runPredict,
   localRunner,
@@ -86,7 +87,7 @@ export function registerPredict(program: Command): void {
     )
     .option(
       '--workers <n>',
-      `worker threads classifying chunks: a number (0: on the main thread), or auto (one per core but one from ${THREADS_FROM_ROWS} rows up; on 2 cores, 2 from ${TWO_CORE_THREADS_FROM_ROWS} rows up)`,
+      `worker threads classifying chunks beside the main thread: a number (0: the main thread alone), or auto (from ${THREADS_FROM_ROWS} rows up, one per core left idle while the models load)`,
       workersOption,
       'auto',
     )
@@ -119,6 +120,7 @@ export function registerPredict(program: Command): void {
     .option('--allow-download', ALLOW_DOWNLOAD_HELP)
     .option('--json', 'print one JSON summary object as the last line of stdout')
     .action(async (flags: PredictFlags, self: Command) => {
+      const started = cpuTimes();
       if (!flags.model)
         throw new UsageError('MODEL_REQUIRED', "required option '--model <dir>' not specified", {
           hint: 'see headstart predict --help',
@@ -175,15 +177,16 @@ export function registerPredict(program: Command): void {
                   expectedChunks: rowsToDo === undefined ? undefined : Math.ceil(rowsToDo / flags.batchSize),
                 }),
               );
-            const workers = flags.workers === 'auto' ? autoWorkers(rowsToDo) : flags.workers;
+            const workers = flags.workers === 'auto' ? autoWorkers(rowsToDo, idleCoresSince(started)) : flags.workers;
             workersUsed = workers;
-            if (workers > 0)
-              return threadRunner(workers, {
-                refs: models,
-                loadOptions: { ...loadOptions, threads: flags.threads ?? threadsPerWorker(workers) },
-                settings,
-              });
-            return Promise.resolve(localRunner(heads, settings));
+            if (workers === 0) return Promise.resolve(localRunner(heads, settings));
+            const job = {
+              refs: models,
+              // This thread classifies beside the workers.
+              loadOptions: { ...loadOptions, threads: flags.threads ?? threadsPerWorker(workers + 1) },
+              settings,
+            };
+            return Promise.resolve(threadRunner(workers, job, heads));
           },
           onStart: ({ estimatedRows, resumedRows }) => {
             if (resumedRows > 0) info(`resuming after ${resumedRows} committed rows`);

@@ -2,7 +2,6 @@
 export { fitNetwork } from './fit-network.js';
 export { crossEntropy, distillationLoss } from './loss.js';
 export { affineOfActivations, buildNetwork, type Network, networkFromModel } from './network.js';
-export { compileLinear, type LinearKernel, linearProbabilities } from './linear-kernel.js';
 export { buildModel, readStoredHead } from './persist.js';
 export { StoredDenseHead } from './stored-dense.js';
 export { TfHead } from './tf-head.js';

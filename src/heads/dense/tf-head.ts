@@ -1,13 +1,18 @@
-/** The one Head implementation: `linear` and `mlp` differ only in the network `buildNetwork` makes. */
+/**
+ * The one Head implementation: `linear` and `mlp` differ only in the network `buildNetwork` makes.
+ * It predicts through a kernel compiled from its weights after they change (fit, load), not through
+ * TensorFlow.js: a linear head's few multiply-adds a row (linear-kernel.ts), an MLP in WebAssembly
+ * SIMD (mlp-kernel.ts); both cost less than a TensorFlow.js call per chunk.
+ */
 import type { Tf } from '../../backend/index.js';
 import type { Matrix } from '../../encoders/index.js';
 import { UsageError } from '../../errors.js';
 import type { DenseLayerParameters, Head, DenseHeadSpec, Targets, TrainOptions, TrainReport } from '../head.js';
 import { fitNetwork, type TrainedState } from './fit-network.js';
+import { compileLinear, linearProbabilities } from './linear-kernel.js';
 import { resolveTrainOptions } from '../options.js';
-import { compileMlp, mlpProbabilities, type MlpKernel } from './mlp-kernel.js';
+import { compileMlp, mlpProbabilities } from './mlp-kernel.js';
 import { writeHead } from './persist.js';
-import { predictProbabilities } from './predict.js';
 import { fitStandardization, gatherRows, type Standardization } from '../standardize.js';
 import { rowTargets } from '../targets.js';
 import { trainNetwork, type TrainingPart } from './train.js';
@@ -16,7 +21,8 @@ import { assertMatrix, assertTargets } from '../validate.js';
 export class TfHead implements Head {
   readonly spec: DenseHeadSpec;
   private state: TrainedState | undefined;
-  private mlp: MlpKernel | undefined;
+  /** Compiled from the weights at the first prediction after they change (fit, load); never stale. */
+  private kernel: ((x: Matrix) => Float32Array) | undefined;
 
   constructor(
     private readonly tf: Tf,
@@ -60,18 +66,15 @@ export class TfHead implements Head {
     });
     this.state?.net.model.dispose();
     this.state = state;
-    this.mlp = undefined;
+    this.kernel = undefined;
     return report;
   }
 
   predictProba(x: Matrix): Float32Array {
-    const { net, standardization } = this.trained('predict');
+    this.trained('predict');
     assertMatrix(x, this.spec.inputDim);
-    if (this.spec.type === 'mlp') {
-      this.mlp ??= compileMlp(this.parameters().layers, standardization, this.spec.multiLabel);
-      return mlpProbabilities(this.mlp, x);
-    }
-    return predictProbabilities(this.tf, net, x, this.spec.numLabels, standardization);
+    this.kernel ??= this.compile();
+    return this.kernel(x);
   }
 
   /** The trained weights as plain arrays (dense layers in order, ReLU between them) and the standardisation. */
@@ -95,7 +98,20 @@ export class TfHead implements Head {
   dispose(): void {
     this.state?.net.model.dispose();
     this.state = undefined;
-    this.mlp = undefined;
+    this.kernel = undefined;
+  }
+
+  /** The head's dense layers as a kernel: the compiled linear one, or the MLP in WebAssembly SIMD. */
+  private compile(): (x: Matrix) => Float32Array {
+    const { layers, standardization } = this.parameters();
+    const { multiLabel } = this.spec;
+    const [layer] = layers;
+    if (this.spec.type === 'linear' && layer && layers.length === 1) {
+      const linear = compileLinear(layer, standardization, multiLabel);
+      return (x) => linearProbabilities(linear, x);
+    }
+    const mlp = compileMlp(layers, standardization, multiLabel);
+    return (x) => mlpProbabilities(mlp, x);
   }
 
   private trained(action: string): TrainedState {
