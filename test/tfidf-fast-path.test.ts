@@ -10,7 +10,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { RegexpTokenizer } from 'natural/lib/natural/tokenizers/index.js';
 import { describe, expect, it } from 'vitest';
-import { readDataset, resolveDataSource } from '../src/data/index.js';
+import { listCorpora, readDataset, resolveDataSource } from '../src/data/index.js';
 import type { TfidfSettings } from '../src/encoders/encoder.js';
 import { TFIDF_STATE_FILE, TfidfEncoder } from '../src/encoders/lexical/tfidf.js';
 import { describeWithCorpora, tempDir } from './helpers.js';
@@ -161,20 +161,10 @@ describe('TF-IDF rows by word ids', () => {
   });
 });
 
-const corpora = [
-  'fpb-all',
-  'banking77-train',
-  'banking77-test',
-  'medical-abstracts',
-  'trec-train',
-  'trec-test',
-  'sst2-train',
-  'sst2-dev',
-  'hoc-train',
-  'hoc-dev',
-  'hoc-test',
-  'ag-news-test',
-];
+// Every registered corpus but the Financial PhraseBank subsets of fpb-all.
+const corpora = listCorpora()
+  .map(({ name }) => name)
+  .filter((name) => !/^fpb\d+$/.test(name));
 
 describeWithCorpora(corpora, 'TF-IDF rows by word ids on the shared corpora', () => {
   it.each(corpora)(
