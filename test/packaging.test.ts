@@ -87,7 +87,7 @@ describe('the packed npm package', () => {
     expect(linked.length).toBeGreaterThan(0);
     expect(files).toEqual(expect.arrayContaining(linked));
     // dist is rebuilt from scratch: nothing left over from a source file that no longer exists
-    // (the CLI bundle's chunks, scripts/bundle-cli.mjs, have no source file of their own).
+    // (the CLI bundle's chunks and its worker entry, scripts/bundle-cli.mjs, have no source file of their own).
     const sources = new Set(
       readdirSync(path.join(repoRoot, 'src'), { recursive: true, encoding: 'utf8' }).map((file) =>
         file.replace(/\.(d\.ts|ts|js)$/, ''),
@@ -96,7 +96,7 @@ describe('the packed npm package', () => {
     const orphans = files.filter(
       (file) =>
         file.startsWith('dist/') &&
-        !/^dist\/cli\/chunk-[A-Z0-9]+\.js$/.test(file) &&
+        !/^dist\/cli\/(chunk-[A-Z0-9]+|thread-worker)\.js$/.test(file) &&
         !sources.has(file.slice('dist/'.length).replace(/\.(d\.ts|js)$/, '')),
     );
     expect(orphans).toEqual([]);
