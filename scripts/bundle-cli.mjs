@@ -3,12 +3,16 @@
  * its chunks (dist/cli/chunk-*.js), each command's modules in chunks loaded only when that command
  * runs. One file per chunk instead of ~300 modules, each resolved, read and compiled on its own, cut a
  * 1-row `predict`'s start-up by about a third (docs/decisions/performance.md, issue 23: start-up).
+ * The prediction worker thread's entry is bundled with it (dist/cli/thread-worker.js, sharing its
+ * chunks), and dist/predict/thread-worker.js only imports that bundle: a worker loads its modules
+ * again in its own isolate, and loading them one by one was most of the time it took to be ready
+ * (docs/decisions/performance.md, "A bundled worker").
  *
- * The library (dist/index.js) stays unbundled. Packages whose files are found next to their own code
- * (the TensorFlow.js wasm binaries), that share process-wide state with the library, or that are
- * optional stay external. Every module keeps its own `import.meta.url` (rewritten to the URL of its
- * unbundled file), so files found relative to a module (package.json, the packaged models, the
- * worker threads' entry points) are found as before.
+ * The library (dist/index.js) stays unbundled; its threads start the same bundled worker. Packages
+ * whose files are found next to their own code (the TensorFlow.js wasm binaries), that share
+ * process-wide state with the library, or that are optional stay external. Every module keeps its own
+ * `import.meta.url` (rewritten to the URL of its unbundled file), so files found relative to a module
+ * (package.json, the packaged models, the worker threads' entry points) are found as before.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -37,13 +41,14 @@ const keepModuleUrls = {
   },
 };
 
-const entry = path.join(outdir, 'main.js');
-// Bundling the bundle would rewrite its already rewritten URLs: it must start from tsc's output.
-if ((await readFile(entry, 'utf8')).includes('__createRequire')) {
-  throw new Error(`${entry} is already bundled: run npm run build, which starts from a clean dist/`);
+const main = path.join(outdir, 'main.js');
+const worker = path.join(dist, 'predict', 'thread-worker.js');
+// Bundling a bundle would rewrite its already rewritten URLs: it must start from tsc's output.
+if ((await readFile(main, 'utf8')).includes('__createRequire')) {
+  throw new Error(`${main} is already bundled: run npm run build, which starts from a clean dist/`);
 }
 const result = await build({
-  entryPoints: [entry],
+  entryPoints: [main, { in: worker, out: 'thread-worker' }],
   outdir,
   chunkNames: 'chunk-[hash]',
   bundle: true,
@@ -60,5 +65,7 @@ const result = await build({
   write: false,
   logLevel: 'warning',
 });
-// Written after the build has read main.js, which it replaces.
+// Written after the build has read main.js and the worker, which they replace. Threads are started
+// from the worker's own path (thread-runner.ts), by the CLI and the library alike: it now loads the bundle.
 await Promise.all(result.outputFiles.map((file) => writeFile(file.path, file.contents)));
+await writeFile(worker, "import '../cli/thread-worker.js';\n");

@@ -8,7 +8,7 @@
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, tempDir } from './helpers.js';
 
@@ -24,6 +24,33 @@ const OPTIONAL_PACKAGES = [
   'onnx-proto',
 ];
 const WARNING = /^npm warn|^npm WARN|Warning/m;
+
+/** Registered with --import: appends the URL of every ES module loaded, in any thread, to $LOADED_LIST. */
+const RECORD_LOADS = `data:text/javascript,${encodeURIComponent(`
+import { register } from 'node:module';
+register('data:text/javascript,' + encodeURIComponent(\`
+import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  appendFileSync(process.env.LOADED_LIST, url + '\\\\n');
+  return next(url, context);
+}\`));
+`)}`;
+
+/** Starts the installed package's prediction worker on its shipped MLP checkpoint and prints its answer to one row. */
+const WORKER_CHECK = `import { Worker } from 'node:worker_threads';
+const worker = new Worker('./node_modules/headstart/dist/predict/thread-worker.js', {
+  workerData: {
+    refs: [{ name: '', dir: 'node_modules/headstart/checkpoints/finance-sentiment' }],
+    loadOptions: {},
+    settings: { format: 'jsonl', topK: 1 },
+  },
+});
+worker.on('message', (message) => {
+  if (message.type === 'ready') return worker.postMessage({ id: 0, chunk: { first: 0, rows: [{ id: '1', line: 1, text: 'Sales fell sharply.' }] } });
+  process.stdout.write(JSON.stringify(message));
+  void worker.terminate();
+});
+`;
 
 /**
  * The user's environment, not ours: no HEADSTART_* (the packaged model must be found on its own),
@@ -87,7 +114,7 @@ describe('the packed npm package', () => {
     expect(linked.length).toBeGreaterThan(0);
     expect(files).toEqual(expect.arrayContaining(linked));
     // dist is rebuilt from scratch: nothing left over from a source file that no longer exists
-    // (the CLI bundle's chunks, scripts/bundle-cli.mjs, have no source file of their own).
+    // (the CLI bundle's chunks and its worker entry, scripts/bundle-cli.mjs, have no source file of their own).
     const sources = new Set(
       readdirSync(path.join(repoRoot, 'src'), { recursive: true, encoding: 'utf8' }).map((file) =>
         file.replace(/\.(d\.ts|ts|js)$/, ''),
@@ -96,7 +123,7 @@ describe('the packed npm package', () => {
     const orphans = files.filter(
       (file) =>
         file.startsWith('dist/') &&
-        !/^dist\/cli\/chunk-[A-Z0-9]+\.js$/.test(file) &&
+        !/^dist\/cli\/(chunk-[A-Z0-9]+|thread-worker)\.js$/.test(file) &&
         !sources.has(file.slice('dist/'.length).replace(/\.(d\.ts|js)$/, '')),
     );
     expect(orphans).toEqual([]);
@@ -178,6 +205,28 @@ describe('the packed npm package', () => {
       .map((line) => JSON.parse(line).label);
     expect(labels.length).toBe(lines.length);
     for (const label of labels) expect(['positive', 'negative', 'neutral']).toContain(label);
+
+    // A prediction worker thread, started from the path the runner starts it from, loads the bundle
+    // (scripts/bundle-cli.mjs) and not dist/'s ~170 modules one by one; an MLP checkpoint needs no
+    // TensorFlow.js (a backend no one has makes loading it throw).
+    const installed = path.join(project, 'node_modules/headstart');
+    writeFileSync(path.join(project, 'worker.mjs'), WORKER_CHECK);
+    const loadedList = path.join(project, 'worker-loaded.txt');
+    writeFileSync(loadedList, '');
+    const classified = run(process.execPath, ['--import', RECORD_LOADS, 'worker.mjs'], {
+      cwd: project,
+      env: { ...userEnv(), LOADED_LIST: loadedList, HEADSTART_TF_BACKEND: 'none-loaded' },
+    });
+    expect(JSON.parse(classified)).toMatchObject({ type: 'result', result: { rows: 1 } });
+    const loadedFromDist = readFileSync(loadedList, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((url) => url.startsWith(pathToFileURL(path.join(installed, 'dist')).href))
+      .map((url) => path.relative(installed, fileURLToPath(url)));
+    expect(loadedFromDist).toContain('dist/cli/thread-worker.js');
+    expect(loadedFromDist.filter((file) => !/^dist\/cli\/(chunk-[A-Z0-9]+|thread-worker)\.js$/.test(file))).toEqual([
+      'dist/predict/thread-worker.js',
+    ]);
 
     // The published types, checked in full (skipLibCheck off), need none of the optional packages.
     writeFileSync(

@@ -1,6 +1,6 @@
 /**
- * Classifying on this thread and on worker threads at once. Each worker loads TensorFlow.js and the
- * models again (~1 s), so it is started at once and this thread classifies the first chunks meanwhile;
+ * Classifying on this thread and on worker threads at once. Each worker loads its modules and the
+ * models again (0.1-0.4 s), so it is started at once and this thread classifies the first chunks meanwhile;
  * every thread takes the next chunk when it is free. A worker that is not ready yet therefore never
  * holds the run back, and a run that ends before it is ready simply stops it.
  */
