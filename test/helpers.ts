@@ -104,3 +104,14 @@ export const tinyWordPieceTokenizer = {
     vocab: TINY_WORDPIECE_VOCAB,
   },
 };
+
+/** Registered with `node --import`: appends the URL of every ES module loaded, in any thread, to $LOADED_LIST. */
+export const RECORD_LOADS = `data:text/javascript,${encodeURIComponent(`
+import { register } from 'node:module';
+register('data:text/javascript,' + encodeURIComponent(\`
+import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  appendFileSync(process.env.LOADED_LIST, url + '\\\\n');
+  return next(url, context);
+}\`));
+`)}`;

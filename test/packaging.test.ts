@@ -10,7 +10,7 @@ import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, tempDir } from './helpers.js';
+import { RECORD_LOADS, repoRoot, tempDir } from './helpers.js';
 
 const OPTIONAL_PACKAGES = [
   '@huggingface/transformers',
@@ -24,17 +24,6 @@ const OPTIONAL_PACKAGES = [
   'onnx-proto',
 ];
 const WARNING = /^npm warn|^npm WARN|Warning/m;
-
-/** Registered with --import: appends the URL of every ES module loaded, in any thread, to $LOADED_LIST. */
-const RECORD_LOADS = `data:text/javascript,${encodeURIComponent(`
-import { register } from 'node:module';
-register('data:text/javascript,' + encodeURIComponent(\`
-import { appendFileSync } from 'node:fs';
-export async function load(url, context, next) {
-  appendFileSync(process.env.LOADED_LIST, url + '\\\\n');
-  return next(url, context);
-}\`));
-`)}`;
 
 /** Starts the installed package's prediction worker on its shipped MLP checkpoint and prints its answer to one row. */
 const WORKER_CHECK = `import { Worker } from 'node:worker_threads';

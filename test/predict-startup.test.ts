@@ -8,23 +8,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TextClassifier } from '../src/index.js';
-import { repoRoot, sampleCsv, tempDir } from './helpers.js';
+import { RECORD_LOADS, repoRoot, sampleCsv, tempDir } from './helpers.js';
 
 const dir = tempDir();
 const modelDir = path.join(dir, 'linear');
 const input = path.join(dir, 'one-row.txt');
 const loadedList = path.join(dir, 'loaded.txt');
-
-/** Registered with --import before the CLI runs: appends the URL of every module loaded to $LOADED_LIST. */
-const RECORD_LOADS = `data:text/javascript,${encodeURIComponent(`
-import { register } from 'node:module';
-register('data:text/javascript,' + encodeURIComponent(\`
-import { appendFileSync } from 'node:fs';
-export async function load(url, context, next) {
-  appendFileSync(process.env.LOADED_LIST, url + '\\\\n');
-  return next(url, context);
-}\`));
-`)}`;
 
 /** What a linear checkpoint's predict never needs: other commands, training, export, serving, TensorFlow.js, the hub client. */
 const NOT_FOR_PREDICT = [
