@@ -33,17 +33,17 @@ export function fitStandardization(x: Matrix, rows: Int32Array): Standardization
 }
 
 /**
- * Copies the selected rows (all rows when `rows` is undefined) into a new row-major array,
- * standardised when `standardization` is given.
+ * Copies the selected rows (all rows when `rows` is undefined) into a row-major array (a new one, or
+ * the start of `out`), standardised when `standardization` is given.
  */
 export function gatherRows(
   x: Matrix,
   rows: Int32Array | undefined,
   standardization: Standardization | undefined,
+  out: Float32Array = new Float32Array((rows ? rows.length : x.rows) * x.dim),
 ): Float32Array {
   const { data, dim } = x;
   const count = rows ? rows.length : x.rows;
-  const out = new Float32Array(count * dim);
   for (let i = 0; i < count; i++) {
     const source = (rows ? rows[i]! : i) * dim;
     const target = i * dim;

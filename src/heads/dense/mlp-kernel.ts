@@ -7,9 +7,9 @@
  */
 import type { Matrix } from '../../encoders/index.js';
 import type { DenseLayerParameters } from '../head.js';
-import type { Standardization } from '../standardize.js';
+import { gatherRows, type Standardization } from '../standardize.js';
 import { WASM_BYTES } from './dense-layer-wasm.js';
-import { writeProbabilities } from './linear-kernel.js';
+import { compileLinear, linearProbabilities, writeProbabilities } from './linear-kernel.js';
 
 const kernel = new WebAssembly.Module(WASM_BYTES);
 const PAGE_BYTES = 65_536;
@@ -112,7 +112,12 @@ export function mlpProbabilities(mlp: MlpKernel, x: Matrix): Float32Array {
   const stride = layers.at(-1)!.units;
   for (let start = 0; start < x.rows; start += rowsPerCall) {
     const rows = Math.min(rowsPerCall, x.rows - start);
-    standardizeInto(data.subarray(start * dim, (start + rows) * dim), dim, standardization, inputs);
+    gatherRows(
+      { data: data.subarray(start * dim, (start + rows) * dim), rows, dim },
+      undefined,
+      standardization,
+      inputs,
+    );
     // The rows past `rows` up to a whole block hold an earlier call's inputs; their outputs are not read.
     const blockRows = Math.ceil(rows / ROW_BLOCK) * ROW_BLOCK;
     let from = inputs.byteOffset;
@@ -129,19 +134,20 @@ export function mlpProbabilities(mlp: MlpKernel, x: Matrix): Float32Array {
   return out;
 }
 
-/** `(x - mean) / std` in float32, as TensorFlow.js' heads were given it (`gatherRows`). */
-function standardizeInto(
-  data: Float32Array,
-  dim: number,
+/**
+ * A dense head's prediction kernel: the compiled linear one for a single layer, else this MLP; what
+ * a fitted TfHead and a StoredDenseHead both predict with, so they agree to the bit.
+ */
+export function compileDenseHead(
+  layers: readonly DenseLayerParameters[],
   standardization: Standardization | undefined,
-  out: Float32Array,
-): void {
-  if (!standardization) {
-    out.set(data);
-    return;
+  multiLabel: boolean,
+): (x: Matrix) => Float32Array {
+  const [layer] = layers;
+  if (layer && layers.length === 1) {
+    const linear = compileLinear(layer, standardization, multiLabel);
+    return (x) => linearProbabilities(linear, x);
   }
-  const { mean, std } = standardization;
-  for (let row = 0; row < data.length; row += dim) {
-    for (let j = 0; j < dim; j++) out[row + j] = (data[row + j]! - mean[j]!) / std[j]!;
-  }
+  const mlp = compileMlp(layers, standardization, multiLabel);
+  return (x) => mlpProbabilities(mlp, x);
 }

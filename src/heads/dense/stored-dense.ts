@@ -11,8 +11,7 @@ import { UsageError } from '../../errors.js';
 import type { DenseHeadSpec, DenseLayerParameters, Head, Targets, TrainOptions, TrainReport } from '../head.js';
 import type { Standardization } from '../standardize.js';
 import { assertMatrix } from '../validate.js';
-import { compileLinear, linearProbabilities } from './linear-kernel.js';
-import { compileMlp, mlpProbabilities } from './mlp-kernel.js';
+import { compileDenseHead } from './mlp-kernel.js';
 import { buildModel, type StoredHead, writeHead } from './persist.js';
 import { TfHead } from './tf-head.js';
 
@@ -59,15 +58,7 @@ export class StoredDenseHead implements Head {
     if (!isDenseTopology(stored.modelJson.modelTopology, spec, shapes)) return undefined;
     const layers = readLayers(stored, shapes);
     if (!layers) return undefined;
-    const { standardization } = stored.state;
-    let predict: Loaded['predict'];
-    if (spec.type === 'mlp') {
-      const mlp = compileMlp(layers, standardization, spec.multiLabel);
-      predict = (x) => mlpProbabilities(mlp, x);
-    } else {
-      const kernel = compileLinear(layers[0]!, standardization, spec.multiLabel);
-      predict = (x) => linearProbabilities(kernel, x);
-    }
+    const predict = compileDenseHead(layers, stored.state.standardization, spec.multiLabel);
     return new StoredDenseHead(spec, { stored, layers, predict });
   }
 

@@ -9,9 +9,8 @@ import type { Matrix } from '../../encoders/index.js';
 import { UsageError } from '../../errors.js';
 import type { DenseLayerParameters, Head, DenseHeadSpec, Targets, TrainOptions, TrainReport } from '../head.js';
 import { fitNetwork, type TrainedState } from './fit-network.js';
-import { compileLinear, linearProbabilities } from './linear-kernel.js';
 import { resolveTrainOptions } from '../options.js';
-import { compileMlp, mlpProbabilities } from './mlp-kernel.js';
+import { compileDenseHead } from './mlp-kernel.js';
 import { writeHead } from './persist.js';
 import { fitStandardization, gatherRows, type Standardization } from '../standardize.js';
 import { rowTargets } from '../targets.js';
@@ -73,7 +72,10 @@ export class TfHead implements Head {
   predictProba(x: Matrix): Float32Array {
     this.trained('predict');
     assertMatrix(x, this.spec.inputDim);
-    this.kernel ??= this.compile();
+    if (!this.kernel) {
+      const { layers, standardization } = this.parameters();
+      this.kernel = compileDenseHead(layers, standardization, this.spec.multiLabel);
+    }
     return this.kernel(x);
   }
 
@@ -99,19 +101,6 @@ export class TfHead implements Head {
     this.state?.net.model.dispose();
     this.state = undefined;
     this.kernel = undefined;
-  }
-
-  /** The head's dense layers as a kernel: the compiled linear one, or the MLP in WebAssembly SIMD. */
-  private compile(): (x: Matrix) => Float32Array {
-    const { layers, standardization } = this.parameters();
-    const { multiLabel } = this.spec;
-    const [layer] = layers;
-    if (this.spec.type === 'linear' && layer && layers.length === 1) {
-      const linear = compileLinear(layer, standardization, multiLabel);
-      return (x) => linearProbabilities(linear, x);
-    }
-    const mlp = compileMlp(layers, standardization, multiLabel);
-    return (x) => mlpProbabilities(mlp, x);
   }
 
   private trained(action: string): TrainedState {
