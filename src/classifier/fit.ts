@@ -43,13 +43,17 @@ export async function fitMembers(
   checkFusionOptions(members.length, multiLabel, given);
   const targets = encodeTargets(labels, vocabulary);
 
-  const { heldOut, groups, seed } = heldOutRows(members[0]!.encoder, texts, targets, vocabulary.length, given);
+  const { heldOut, notHeldOut, groups, seed } = heldOutRows(
+    members[0]!.encoder,
+    texts,
+    targets,
+    vocabulary.length,
+    given,
+  );
   const options: FitOptions = { ...given, validationGroups: groups };
   const plans = planMembers(bases, options, multiLabel, seed);
   const trainingRows =
-    given.onEarlyStoppedMix && targets.kind === 'single' && heldOut.length > 0
-      ? rowsOutside(heldOut, texts.length)
-      : undefined;
+    given.onEarlyStoppedMix && targets.kind === 'single' && heldOut.length > 0 ? notHeldOut : undefined;
   const trainings: MemberTraining[] = [];
   const computed = new ComputedVectors(texts.length);
   try {
@@ -92,7 +96,7 @@ export async function fitMembers(
 
 /**
  * The rows every member of a fit over `primary` with `given` options holds out (early stopping, the
- * mix choice), and the groups they were drawn with.
+ * mix choice), the other rows, and the groups they were drawn with.
  */
 function heldOutRows(
   primary: Encoder,
@@ -100,22 +104,15 @@ function heldOutRows(
   targets: LabelTargets,
   numLabels: number,
   given: FitOptions,
-): { heldOut: Int32Array; groups: Int32Array | undefined; seed: number } {
+): { heldOut: Int32Array; notHeldOut: Int32Array; groups: Int32Array | undefined; seed: number } {
   const primaryOptions = memberOptions(primary, true, given);
   const resolved = resolveTrainOptions(primaryOptions.head, trainOptionsOf(primaryOptions));
   // Rows inside other rows (a sentence's phrases, duplicates) are held out with them, so held-out
   // scores (early stopping, the fusion choice) measure unseen texts: src/splits/containment.ts.
   // Grouping costs up to a second on long texts, so only when a split is drawn.
   const groups = resolved.validationGroups ?? (resolved.validationSplit > 0 ? containmentGroups(texts) : undefined);
-  const { validation } = validationSplit(targets, numLabels, resolved.validationSplit, resolved.seed, groups);
-  return { heldOut: validation, groups, seed: resolved.seed };
-}
-
-/** Every row of `0..count` not in `rows`, in order. */
-function rowsOutside(rows: Int32Array, count: number): Int32Array {
-  const listed = new Uint8Array(count);
-  rows.forEach((row) => (listed[row] = 1));
-  return Int32Array.from({ length: count }, (_, row) => row).filter((row) => listed[row] === 0);
+  const { train, validation } = validationSplit(targets, numLabels, resolved.validationSplit, resolved.seed, groups);
+  return { heldOut: validation, notHeldOut: train, groups, seed: resolved.seed };
 }
 
 function checkFusionOptions(members: number, multiLabel: boolean, options: FitOptions): void {

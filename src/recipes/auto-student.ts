@@ -20,6 +20,7 @@ import { teacherProbabilitiesOf } from '../distill/index.js';
 import { chooseMix } from '../fusion/index.js';
 import { encodeTargets } from '../labels.js';
 import { memberFeatures, predictMember } from '../members/index.js';
+import { definedOnly } from '../util/index.js';
 import type { AutoReport } from './auto-options.js';
 import { distilledMember, heldOutScores, type HeldOutScores } from './student-training.js';
 
@@ -85,10 +86,12 @@ export async function distilStudent(
     const heldTexts = Array.from(heldOut, (row) => texts[row]!);
     const heldTargets = Int32Array.from(heldOut, (row) => classes[row]!);
     const probabilities = predictMember(check.trained.head, await memberFeatures(check.member, heldTexts, signal));
-    ({ mix } = chooseMix([probabilities], { targets: heldTargets, trainLabels: classes }, numLabels, {
-      ...(fit.priorCorrection !== undefined && { priorCorrection: fit.priorCorrection }),
-      ...(fit.calibrate !== undefined && { calibrate: fit.calibrate }),
-    }));
+    ({ mix } = chooseMix(
+      [probabilities],
+      { targets: heldTargets, trainLabels: classes },
+      numLabels,
+      definedOnly({ priorCorrection: fit.priorCorrection, calibrate: fit.calibrate }),
+    ));
     scores = heldOutScores(mix, probabilities, heldTargets, ensemble.labels);
   } finally {
     await check.dispose();

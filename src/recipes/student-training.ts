@@ -4,6 +4,7 @@
  * fine-tuned with an MLP head on them (src/distill/student.ts), and its scores on held-out rows.
  */
 import type { TextClassifier } from '../classifier.js';
+import { negativeLogLikelihood } from '../calibration/index.js';
 import { DEFAULT_TEMPERATURE, softenProbabilities, studentRecord, trainStudent } from '../distill/index.js';
 import type { Encoder } from '../encoders/index.js';
 import type { EmbeddingCache } from '../embedding-cache.js';
@@ -100,7 +101,5 @@ export function heldOutScores(
 ): HeldOutScores {
   const mixed = applyMix(mix, [probabilities], labels.length);
   const { macroF1 } = classificationReport(targets, argmaxRows(mixed, labels.length), [...labels]);
-  let nll = 0;
-  targets.forEach((target, row) => (nll -= Math.log(Math.max(mixed[row * labels.length + target]!, 1e-12))));
-  return { macroF1, logLoss: nll / targets.length };
+  return { macroF1, logLoss: negativeLogLikelihood(mixed, labels.length, targets) };
 }
