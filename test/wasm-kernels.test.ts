@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assemble, generatedPath, watFiles } from '../scripts/assemble-wasm.js';
 import type { Matrix } from '../src/encoders/index.js';
-import { sumTokenRows, tableInKernelMemory } from '../src/encoders/static/sum-rows.js';
+import { kernelTable, sumTokenRows } from '../src/encoders/static/sum-rows.js';
 import { compileMlp, mlpProbabilities } from '../src/heads/dense/mlp-kernel.js';
 import type { DenseLayerParameters } from '../src/heads/head.js';
 import type { Standardization } from '../src/heads/standardize.js';
@@ -42,6 +42,13 @@ function randomTable(rows: number, dim: number, seed: number): Float32Array {
 function randomIds(count: number, rows: number, seed: number): number[] {
   const rng = createRng(seed);
   return Array.from({ length: count }, () => Math.floor(rng() * rows));
+}
+
+/** `table` copied into kernel memory, as a loaded model's table is. */
+function tableInKernelMemory(table: Float32Array, dim: number): Float32Array {
+  const inMemory = kernelTable(table.length, dim);
+  inMemory.set(table);
+  return inMemory;
 }
 
 describe('sumTokenRows', () => {

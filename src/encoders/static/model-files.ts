@@ -5,7 +5,7 @@ import { ModelError } from '../../errors.js';
 import type { FileSource } from '../../util/index.js';
 import type { ExpectedModelHashes } from './packaged-models.js';
 import { tensorToFloat32, type SafetensorsFile } from './safetensors.js';
-import { tableInKernelMemory } from './sum-rows.js';
+import { kernelTable } from './sum-rows.js';
 
 export const TABLE_TENSOR = 'embeddings';
 const SCALE_TENSOR = 'scales';
@@ -42,7 +42,8 @@ export function loadTable(file: SafetensorsFile, fileName: string): { table: Flo
       },
     );
   }
-  const table = tableInKernelMemory(tensorToFloat32(tensor, fileName, readScale(file, fileName)), dim);
+  // Dequantised straight into the embedding kernel's memory, so the table is never held twice.
+  const table = tensorToFloat32(tensor, fileName, readScale(file, fileName), kernelTable(rows * dim, dim));
   return { table, rows, dim };
 }
 

@@ -210,13 +210,17 @@ function parseTensorEntry(
 }
 
 /**
- * Converts a floating-point or int8 tensor to float32, multiplying by `scale` when given
- * (a quantisation scale: one number, or one per row of a 2-D tensor).
+ * Converts a floating-point or int8 tensor to float32 (into a new array, or into `out`), multiplying
+ * by `scale` when given (a quantisation scale: one number, or one per row of a 2-D tensor).
  */
-export function tensorToFloat32(tensor: SafeTensor, file: string, scale?: number | Float32Array): Float32Array {
+export function tensorToFloat32(
+  tensor: SafeTensor,
+  file: string,
+  scale?: number | Float32Array,
+  out: Float32Array = new Float32Array(tensor.data.length / DTYPE_BYTES[tensor.dtype]),
+): Float32Array {
   const { data, dtype } = tensor;
   const count = data.length / DTYPE_BYTES[dtype];
-  const out = new Float32Array(count);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   switch (dtype) {
     case 'I8':

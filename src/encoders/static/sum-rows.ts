@@ -22,21 +22,22 @@ interface KernelTable {
 const placed = new WeakMap<Float32Array, KernelTable>();
 
 /**
- * `table` (`[vocabulary, dim]`, row-major) copied into the memory `sumTokenRows` reads it from, as
- * a view of that memory: a table loaded through this is held once. Any other table is copied there
- * on its first sum and then held twice.
+ * A zeroed `[length / dim, dim]` table in the memory `sumTokenRows` reads it from, for the caller to
+ * fill in place: a table loaded into this is held once. Any other table is copied there on its first
+ * sum and then held twice.
  */
-export function tableInKernelMemory(table: Float32Array, dim: number): Float32Array {
-  const kernelTable = place(table, dim);
-  placed.set(kernelTable.table, kernelTable);
-  return kernelTable.table;
+export function kernelTable(length: number, dim: number): Float32Array {
+  const placedTable = place(length, dim);
+  placed.set(placedTable.table, placedTable);
+  return placedTable.table;
 }
 
 /** Writes into `sum` (length `dim`) the sum over `ids` of the rows of `table` (`[vocabulary, dim]`). */
 export function sumTokenRows(table: Float32Array, dim: number, ids: readonly number[], sum: Float64Array): void {
   let kernelTable = placed.get(table);
   if (kernelTable === undefined) {
-    kernelTable = place(table, dim);
+    kernelTable = place(table.length, dim);
+    kernelTable.table.set(table);
     placed.set(table, kernelTable);
   }
   const { table: inMemory, ids: idsIn, sums, addRows } = kernelTable;
@@ -49,13 +50,13 @@ export function sumTokenRows(table: Float32Array, dim: number, ids: readonly num
   sum.set(sums);
 }
 
-function place(table: Float32Array, dim: number): KernelTable {
+/** A kernel memory with room for a table of `length` floats (zeroed), one call's ids and the sums. */
+function place(length: number, dim: number): KernelTable {
   // Sums, then ids, then the table: each offset a multiple of 16 bytes for the vector loads.
   const idsOffset = Math.ceil((dim * 8) / 16) * 16;
   const tableOffset = idsOffset + IDS_PER_CALL * 4;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((tableOffset + table.byteLength) / PAGE_BYTES) });
-  const inMemory = new Float32Array(memory.buffer, tableOffset, table.length);
-  inMemory.set(table);
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((tableOffset + length * 4) / PAGE_BYTES) });
+  const inMemory = new Float32Array(memory.buffer, tableOffset, length);
   const instance = new WebAssembly.Instance(kernel, { env: { memory } });
   return {
     table: inMemory,
