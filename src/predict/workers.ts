@@ -5,8 +5,8 @@ import { physicalCoreCount } from '../encoders/index.js';
 /**
  * Below this many rows, `--workers auto` classifies on the main thread alone: a worker thread takes
  * 0.1-0.4 s CPU to start (its own modules and models) and more to warm its own kernels, and a shorter
- * run is over before it pays that back. At 100k rows, with a core idle, one worker measured about even for one MLP head and 1.2x
- * for the auto checkpoint (docs/decisions/performance.md).
+ * run is over before it pays that back. At 100k rows, with a core idle, one worker measured about
+ * even for one MLP head and 1.2x for the auto checkpoint (docs/decisions/performance.md).
  */
 export const THREADS_FROM_ROWS = 100_000;
 
