@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HeadSet, type Chunk, type ChunkResult } from '../src/predict/heads.js';
 import { classifyStream, type ChunkRunner } from '../src/predict/pipeline.js';
 import { localRunner } from '../src/predict/runners.js';
-import { threadRunner } from '../src/predict/thread-runner.js';
+import { startWorkerThreads, threadRunner } from '../src/predict/thread-runner.js';
 import { readRecords } from '../src/data/index.js';
 import type { RowSettings } from '../src/predict/format.js';
 import { repoRoot, tempDir } from './helpers.js';
@@ -45,6 +45,13 @@ function mainThread(delayMs: number) {
 function fakeWorkers(here: ReturnType<typeof mainThread>, fake: Record<string, unknown>): ChunkRunner {
   return threadRunner(1, { refs: [], loadOptions: {}, settings, fake } as never, here, FAKE_WORKER);
 }
+
+/** Fake workers started before the main thread has its models (`runner` is called later). */
+function fakeWorkersAhead(count: number, fake: Record<string, unknown>) {
+  return startWorkerThreads(count, { refs: [], loadOptions: {}, settings, fake } as never, FAKE_WORKER);
+}
+
+const workerChunksOf = (out: string) => new Set(out.split('\n').filter((line) => line.startsWith('worker')));
 
 async function runAll(
   runner: ChunkRunner,
@@ -101,6 +108,47 @@ describe('the main thread and worker threads together', () => {
   it('fails the run when a worker exits holding chunks, instead of waiting for them', async () => {
     const run = runAll(fakeWorkers(mainThread(200), { readyAfterMs: 0, exitOnChunk: true }), blocksOf(100), 5);
     await expect(run).rejects.toThrow('a prediction worker thread exited with code 0');
+  });
+});
+
+describe('worker threads started before the main thread has loaded its models', () => {
+  it('classify from the first chunk when they were ready before the run, in input order', async () => {
+    const threads = fakeWorkersAhead(1, { readyAfterMs: 0 });
+    // The main thread loading its models meanwhile; the worker's "ready" arrives before there is a runner.
+    await sleep(300);
+    const here = mainThread(30);
+    const out = await runAll(threads.runner(here), blocksOf(100), 5);
+    expect(
+      out
+        .trimEnd()
+        .split('\n')
+        .map((line) => Number(line.split(' ')[1])),
+    ).toEqual(Array.from({ length: 100 }, (_, i) => i - (i % 5)));
+    expect(out.startsWith('worker 0\n')).toBe(true);
+    expect(here.chunks.length + workerChunksOf(out).size).toBe(20);
+  });
+
+  it('stop the workers a run keeps no use for, without failing it', async () => {
+    const threads = fakeWorkersAhead(2, { readyAfterMs: 0 });
+    await sleep(300);
+    const runner = threads.runner(mainThread(30), 1);
+    expect(runner.parallelism).toBe(2);
+    const out = await runAll(runner, blocksOf(100), 5);
+    expect(out.trimEnd().split('\n')).toHaveLength(100);
+    expect(workerChunksOf(out).size).toBeGreaterThan(0);
+  });
+
+  it('fail the run they are kept for when one could not load the models', async () => {
+    const threads = fakeWorkersAhead(1, { failLoad: true });
+    await sleep(300);
+    const run = runAll(threads.runner(mainThread(50)), blocksOf(200), 5);
+    await expect(run).rejects.toMatchObject({ code: 'FAKE_LOAD', message: 'cannot load the models' });
+  });
+
+  it('are stopped by close when the run will not use them (too small, or failed before)', async () => {
+    const threads = fakeWorkersAhead(2, { readyAfterMs: null });
+    await threads.close();
+    await threads.close();
   });
 });
 

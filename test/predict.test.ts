@@ -3,7 +3,15 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TextClassifier } from '../src/classifier.js';
-import { autoWorkers, cpuTimes, idleCoresSince, THREADS_FROM_ROWS, threadsPerWorker } from '../src/predict/index.js';
+import {
+  autoWorkers,
+  cpuTimes,
+  earlyWorkers,
+  freeCoresSince,
+  guessInputRows,
+  THREADS_FROM_ROWS,
+  threadsPerWorker,
+} from '../src/predict/index.js';
 import { readDataset } from '../src/data/index.js';
 import { HeadSet } from '../src/predict/heads.js';
 import { OutputJournal } from '../src/predict/journal.js';
@@ -231,12 +239,36 @@ describe('headstart predict', () => {
     expect(autoWorkers(undefined, 7.5, 8)).toBe(7);
   });
 
-  it('counts the idle cores between two readings of the CPU times', () => {
-    // Two cores over 1 s (2000 ms of CPU time): 1500 ms idle is 1.5 idle cores.
-    expect(idleCoresSince({ idle: 10_000, total: 40_000 }, { idle: 11_500, total: 42_000 }, 2)).toBe(1.5);
-    expect(idleCoresSince({ idle: 10_000, total: 40_000 }, { idle: 10_000, total: 40_000 }, 2)).toBe(0);
+  it('counts the cores free for workers between two readings of the CPU times, our own use included', () => {
+    // Two cores over 1 s (2000 ms of CPU time): 500 ms busy, all of it another process's, leaves 1.5
+    // cores, 0.5 beside the main thread.
+    const before = { idle: 10_000, total: 40_000, own: 300 };
+    expect(freeCoresSince(before, { idle: 11_500, total: 42_000, own: 300 }, 2)).toBe(0.5);
+    // The same 500 ms used by this process (a worker loading its models) leaves a core beside the main thread.
+    expect(freeCoresSince(before, { idle: 11_500, total: 42_000, own: 800 }, 2)).toBe(1);
+    expect(freeCoresSince(before, { idle: 10_000, total: 42_000, own: 300 }, 2)).toBe(0);
+    expect(freeCoresSince(before, before, 2)).toBe(0);
     const now = cpuTimes();
     expect(now.total).toBeGreaterThanOrEqual(now.idle);
+    expect(now.own).toBeGreaterThan(0);
+  });
+
+  it('starts workers before the models load for a file guessed large, on cores the load average leaves', () => {
+    expect(earlyWorkers(undefined, 0, 2)).toBe(0);
+    expect(earlyWorkers(THREADS_FROM_ROWS - 1, 0, 2)).toBe(0);
+    expect(earlyWorkers(THREADS_FROM_ROWS, 0.2, 2)).toBe(1);
+    // A run just before leaves ~1 in the load average: the core is still measured once the models are loaded.
+    expect(earlyWorkers(THREADS_FROM_ROWS, 1.4, 2)).toBe(1);
+    expect(earlyWorkers(THREADS_FROM_ROWS, 2.1, 2)).toBe(0);
+    expect(earlyWorkers(THREADS_FROM_ROWS, 5.5, 8)).toBe(3);
+  });
+
+  it("guesses a regular input file's rows from its size, and nothing for stdin or a missing file", async () => {
+    const file = path.join(root, 'guess.txt');
+    writeFileSync(file, 'x'.repeat(4800));
+    expect(await guessInputRows(file)).toBe(100);
+    expect(await guessInputRows('-')).toBeUndefined();
+    expect(await guessInputRows(path.join(root, 'missing.txt'))).toBeUndefined();
   });
 
   it('shares the physical cores out among worker threads as ONNX Runtime threads, at least one each', () => {

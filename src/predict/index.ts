@@ -14,5 +14,13 @@ export {
   siblingModule,
   startWorkerThread,
 } from './runners.js';
-export { threadRunner } from './thread-runner.js';
-export { autoWorkers, cpuTimes, idleCoresSince, THREADS_FROM_ROWS, threadsPerWorker } from './workers.js';
+export { startWorkerThreads, threadRunner, type WorkerThreads } from './thread-runner.js';
+export {
+  autoWorkers,
+  cpuTimes,
+  earlyWorkers,
+  freeCoresSince,
+  guessInputRows,
+  THREADS_FROM_ROWS,
+  threadsPerWorker,
+} from './workers.js';

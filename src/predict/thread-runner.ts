@@ -1,8 +1,9 @@
 /**
  * Classifying on this thread and on worker threads at once. Each worker loads its modules and the
- * models again (0.1-0.4 s), so it is started at once and this thread classifies the first chunks meanwhile;
+ * models again (0.1-0.4 s), so it can be started before this thread has loaded its own (on another core
+ * that load is free), and this thread classifies the first chunks while a worker is still loading;
  * every thread takes the next chunk when it is free. A worker that is not ready yet therefore never
- * holds the run back, and a run that ends before it is ready simply stops it.
+ * holds the run back, and a run that ends before it is ready, or turns out too small for it, simply stops it.
  */
 import type { Worker } from 'node:worker_threads';
 import type { Chunk, ChunkResult, HeadSet } from './heads.js';
@@ -27,22 +28,31 @@ interface Task {
 interface WorkerLane {
   worker: Worker;
   ready: boolean;
+  /** Stopped before the run because it was not needed: its exit is no failure. */
+  dropped: boolean;
   /** The chunks sent to it, by their first row. */
   tasks: Map<number, Task>;
 }
 
-/**
- * This thread (with the models it has loaded, `here`) and `count` worker threads started now from
- * `entry` (thread-worker.ts; another module in tests).
- */
-export function threadRunner(
-  count: number,
-  job: ThreadJob,
-  here: Pick<HeadSet, 'classify'>,
-  entry = WORKER_ENTRY,
-): ChunkRunner {
+type Classifier = Pick<HeadSet, 'classify'>;
+
+/** Worker threads started ahead of the run they will classify for. */
+export interface WorkerThreads {
+  readonly count: number;
+  /**
+   * The runner classifying on this thread (with the models it has loaded, `here`) and on the first
+   * `keep` workers; the others are stopped now.
+   */
+  runner(here: Classifier, keep?: number): ChunkRunner;
+  /** Stops every worker (when the run is over, or will not use them). */
+  close(): Promise<void>;
+}
+
+/** `count` worker threads started now from `entry` (thread-worker.ts; another module in tests). */
+export function startWorkerThreads(count: number, job: ThreadJob, entry = WORKER_ENTRY): WorkerThreads {
   const queue: Task[] = [];
   let failure: Error | undefined;
+  let here: Classifier | undefined;
   let classifyingHere = false;
 
   const fail = (error: Error) => {
@@ -63,7 +73,7 @@ export function threadRunner(
         lane.worker.postMessage({ id: task.chunk.first, chunk: task.chunk });
       }
     }
-    if (!classifyingHere && queue.length > 0) {
+    if (here && !classifyingHere && queue.length > 0) {
       classifyingHere = true;
       // After pending I/O and worker messages, so a worker that has just become free gets the chunk.
       setImmediate(classifyHere);
@@ -76,7 +86,7 @@ export function threadRunner(
       classifyingHere = false;
       return;
     }
-    here
+    here!
       .classify(task.chunk, job.settings)
       .then(task.resolve, task.reject)
       .finally(() => {
@@ -86,8 +96,9 @@ export function threadRunner(
   };
 
   const lanes = Array.from({ length: count }, (): WorkerLane => {
-    const lane: WorkerLane = { worker: startWorkerThread(entry, job), ready: false, tasks: new Map() };
+    const lane: WorkerLane = { worker: startWorkerThread(entry, job), ready: false, dropped: false, tasks: new Map() };
     lane.worker.on('message', (reply: ThreadReply) => {
+      if (lane.dropped) return;
       if (reply.type === 'ready') {
         lane.ready = true;
         return dispatch();
@@ -99,24 +110,47 @@ export function threadRunner(
       else task?.reject(deserializeError(reply.error));
       dispatch();
     });
-    lane.worker.on('error', fail);
+    lane.worker.on('error', (error) => lane.dropped || fail(error));
     lane.worker.on('exit', (code) => {
       // Chunks still held by a worker that has gone would never be answered.
+      if (lane.dropped) return;
       if (code !== 0 || lane.tasks.size > 0) fail(new Error(`a prediction worker thread exited with code ${code}`));
     });
     return lane;
   });
+  const stop = (stopped: WorkerLane[]) =>
+    Promise.all(
+      stopped.map((lane) => {
+        lane.dropped = true;
+        return lane.worker.terminate();
+      }),
+    );
+
+  const close = async () => {
+    await stop(lanes.splice(0));
+  };
 
   return {
-    parallelism: count + 1,
-    run: (chunk) =>
-      new Promise<ChunkResult>((resolve, reject) => {
-        if (failure) return reject(failure);
-        queue.push({ chunk, resolve, reject });
-        dispatch();
-      }),
-    close: async () => {
-      await Promise.all(lanes.map(({ worker }) => worker.terminate()));
+    count,
+    runner: (classifier, keep = count) => {
+      here = classifier;
+      void stop(lanes.splice(keep));
+      return {
+        parallelism: lanes.length + 1,
+        run: (chunk) =>
+          new Promise<ChunkResult>((resolve, reject) => {
+            if (failure) return reject(failure);
+            queue.push({ chunk, resolve, reject });
+            dispatch();
+          }),
+        close,
+      };
     },
+    close,
   };
+}
+
+/** This thread (`here`) and `count` worker threads started now. */
+export function threadRunner(count: number, job: ThreadJob, here: Classifier, entry = WORKER_ENTRY): ChunkRunner {
+  return startWorkerThreads(count, job, entry).runner(here);
 }

@@ -1,5 +1,7 @@
 /** How many worker threads `predict --workers auto` starts, and how many encoder threads each gets. */
+import { promises as fs } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
+import { STDIN } from '../data/index.js';
 import { physicalCoreCount } from '../encoders/index.js';
 
 /**
@@ -11,12 +13,29 @@ import { physicalCoreCount } from '../encoders/index.js';
 export const THREADS_FROM_ROWS = 100_000;
 
 /**
- * How busy the machine is: `cpuTimes()` at the start of a run, then `idleCoresSince` once the models
- * are loaded, gives the cores no thread used meanwhile (ours included).
+ * An input file's rows guessed from its size before it is read, to start workers while the models
+ * load: a short text per line (Banking77's questions are ~59 bytes, FPB's sentences ~123), so that a
+ * file of THREADS_FROM_ROWS short lines does not miss its early worker. A guess too high costs a worker
+ * stopped once the lines are counted.
+ */
+const BYTES_PER_ROW_GUESS = 48;
+
+/** Undefined for stdin, a FIFO or a device, whose size is unknown, and for a path that does not exist. */
+export async function guessInputRows(input: string): Promise<number | undefined> {
+  if (input === STDIN) return undefined;
+  const stat = await fs.stat(input).catch(() => undefined);
+  return stat?.isFile() ? Math.floor(stat.size / BYTES_PER_ROW_GUESS) : undefined;
+}
+
+/**
+ * How busy the machine is: `cpuTimes()` at the start of a run, then `freeCoresSince` once the models
+ * are loaded, gives the cores other processes left idle meanwhile, less the main thread's own.
  */
 export interface CpuTimes {
   idle: number;
   total: number;
+  /** This process's CPU time, worker threads included (ms, like the others). */
+  own: number;
 }
 
 export function cpuTimes(): CpuTimes {
@@ -26,26 +45,49 @@ export function cpuTimes(): CpuTimes {
     idle += times.idle;
     total += times.user + times.nice + times.sys + times.idle + times.irq;
   }
-  return { idle, total };
+  const { user, system } = process.cpuUsage();
+  return { idle, total, own: (user + system) / 1000 };
 }
 
-/** Cores left idle since `before`, averaged over the time between (0 when too little time passed to tell). */
-export function idleCoresSince(before: CpuTimes, now = cpuTimes(), cores = cpus().length): number {
+/**
+ * Cores free for worker threads since `before`: those no other process used, averaged over the time
+ * between, less one for the main thread. This process's own CPU counts as free, so a worker started
+ * early (loading its models meanwhile) does not hide the core it runs on. 0 when too little time passed to tell.
+ */
+export function freeCoresSince(before: CpuTimes, now = cpuTimes(), cores = cpus().length): number {
   const elapsed = now.total - before.total;
-  return elapsed > 0 ? (cores * (now.idle - before.idle)) / elapsed : 0;
+  if (elapsed <= 0) return 0;
+  const busy = elapsed - (now.idle - before.idle) - (now.own - before.own);
+  return Math.max(0, cores - 1 - (cores * busy) / elapsed);
 }
 
 /**
  * `--workers auto`. The main thread classifies too and the workers join as they become ready
  * (thread-runner.ts), so a worker can only cost what its start-up and its chunks take from other
- * work: it pays off on a core that would otherwise be idle. So one worker per idle core, rounded,
- * but for the main thread's own core, from THREADS_FROM_ROWS rows up; none on one core. Stdin's
- * size is unknown, so it counts as large. Measured crossover: docs/decisions/performance.md.
+ * work: it pays off on a core that would otherwise be idle. So one worker per free core, rounded,
+ * from THREADS_FROM_ROWS rows up; none on one core. Stdin's size is unknown, so it counts as large.
+ * Measured crossover: docs/decisions/performance.md.
  */
-export function autoWorkers(rowsToDo: number | undefined, idleCores: number, cores = availableParallelism()): number {
+export function autoWorkers(rowsToDo: number | undefined, freeCores: number, cores = availableParallelism()): number {
   const rows = rowsToDo ?? Number.POSITIVE_INFINITY;
   if (cores <= 1 || rows < THREADS_FROM_ROWS) return 0;
-  return Math.max(0, Math.min(cores - 1, Math.round(idleCores)));
+  return Math.max(0, Math.min(cores - 1, Math.round(freeCores)));
+}
+
+/**
+ * `--workers auto` before the models load, from a regular input file's guessed rows (undefined for
+ * a stream: its workers start once the models are loaded, as `autoWorkers` decides then) and the
+ * one-minute load average. Generous on purpose: the main thread is not counted in the load (a run just
+ * before leaves ~1 in it) and a partly loaded core counts, since once the models are loaded
+ * `autoWorkers` stops the workers the lines counted and the cores measured meanwhile do not justify.
+ */
+export function earlyWorkers(
+  rowsGuess: number | undefined,
+  loadAverage: number,
+  cores = availableParallelism(),
+): number {
+  if (rowsGuess === undefined) return 0;
+  return autoWorkers(rowsGuess, Math.ceil(cores - loadAverage), cores);
 }
 
 /**

@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { Option, type Command } from 'commander';
 import type { BadRowPolicy } from '../../data/index.js';
 import { UsageError } from '../../errors.js';
 import {
   autoWorkers,
   cpuTimes,
-  idleCoresSince,
+  earlyWorkers,
+  freeCoresSince,
+  guessInputRows,
   type OutputFormat,
   parseModelRefs,
   THREADS_FROM_ROWS,
@@ -13,7 +16,8 @@ import {
   OutputJournal,
   runPredict,
   localRunner,
-  threadRunner,
+  startWorkerThreads,
+  type WorkerThreads,
 } from '../../predict/index.js';
 import { QueueCoordinator } from '../../queue/index.js';
 import { readOptionsFrom, type DataFlags } from '../data.js';
@@ -87,7 +91,7 @@ export function registerPredict(program: Command): void {
     )
     .option(
       '--workers <n>',
-      `worker threads classifying chunks beside the main thread: a number (0: the main thread alone), or auto (from ${THREADS_FROM_ROWS} rows up, one per core left idle while the models load)`,
+      `worker threads classifying chunks beside the main thread: a number (0: the main thread alone), or auto (from ${THREADS_FROM_ROWS} rows up, one per core other processes leave idle, started while the models load)`,
       workersOption,
       'auto',
     )
@@ -153,6 +157,20 @@ export function registerPredict(program: Command): void {
         if (!interrupted && flags.resume)
           info(`${flags.output}: no interrupted run to resume; starting from the beginning`);
       }
+      const startThreads = (count: number) =>
+        startWorkerThreads(count, {
+          refs: models,
+          // This thread classifies beside the workers.
+          loadOptions: { ...loadOptions, threads: flags.threads ?? threadsPerWorker(count + 1) },
+          settings,
+        });
+      // Started before this thread loads the models, which then costs no time on a 2-core machine.
+      const early = queue
+        ? 0
+        : flags.workers === 'auto'
+          ? earlyWorkers(await guessInputRows(path), loadavg()[0] ?? 0)
+          : flags.workers;
+      let threads: WorkerThreads | undefined = early > 0 ? startThreads(early) : undefined;
       let progress: Progress | undefined;
       let workersUsed = 0;
       try {
@@ -166,27 +184,23 @@ export function registerPredict(program: Command): void {
           chunkRows: flags.batchSize,
           resume: flags.resume,
           signal,
-          createRunner: (heads, identity, rowsToDo) => {
+          createRunner: async (heads, identity, rowsToDo) => {
             if (queue)
-              return Promise.resolve(
-                queue.runner({
-                  runId: identity,
-                  models,
-                  loadOptions,
-                  settings,
-                  expectedChunks: rowsToDo === undefined ? undefined : Math.ceil(rowsToDo / flags.batchSize),
-                }),
-              );
-            const workers = flags.workers === 'auto' ? autoWorkers(rowsToDo, idleCoresSince(started)) : flags.workers;
-            workersUsed = workers;
-            if (workers === 0) return Promise.resolve(localRunner(heads, settings));
-            const job = {
-              refs: models,
-              // This thread classifies beside the workers.
-              loadOptions: { ...loadOptions, threads: flags.threads ?? threadsPerWorker(workers + 1) },
-              settings,
-            };
-            return Promise.resolve(threadRunner(workers, job, heads));
+              return queue.runner({
+                runId: identity,
+                models,
+                loadOptions,
+                settings,
+                expectedChunks: rowsToDo === undefined ? undefined : Math.ceil(rowsToDo / flags.batchSize),
+              });
+            const wanted = flags.workers === 'auto' ? autoWorkers(rowsToDo, freeCoresSince(started)) : flags.workers;
+            if (wanted === 0) {
+              await threads?.close();
+              return localRunner(heads, settings);
+            }
+            threads ??= startThreads(wanted);
+            workersUsed = Math.min(wanted, threads.count);
+            return threads.runner(heads, workersUsed);
           },
           onStart: ({ estimatedRows, resumedRows }) => {
             if (resumedRows > 0) info(`resuming after ${resumedRows} committed rows`);
@@ -222,6 +236,7 @@ export function registerPredict(program: Command): void {
           });
       } finally {
         progress?.stop();
+        await threads?.close();
         await queue?.close();
       }
     });
