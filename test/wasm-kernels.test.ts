@@ -1,12 +1,18 @@
 // The WebAssembly kernels: the committed binaries are what their .wat assembles to, the table sums
-// are bit-identical to scalar float64 sums in token order (what behaviour-golden relies on), and the
-// MLP head matches float64 arithmetic to float32 precision.
+// and the linear head's logits are bit-identical to scalar float64 sums in order (what
+// behaviour-golden relies on), and the MLP head matches float64 arithmetic to float32 precision.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assemble, generatedPath, watFiles } from '../scripts/assemble-wasm.js';
 import type { Matrix } from '../src/encoders/index.js';
 import { kernelTable, sumTokenRows } from '../src/encoders/static/sum-rows.js';
+import {
+  compileLinear,
+  type LinearKernel,
+  linearLogits,
+  linearProbabilities,
+} from '../src/heads/dense/linear-kernel.js';
 import { compileMlp, mlpProbabilities } from '../src/heads/dense/mlp-kernel.js';
 import type { DenseLayerParameters } from '../src/heads/head.js';
 import type { Standardization } from '../src/heads/standardize.js';
@@ -150,6 +156,120 @@ describe('the MLP kernel', () => {
     const data = Float32Array.from({ length: 12 }, () => rng());
     data[9] = Number.NaN;
     expect(() => mlpProbabilities(compileMlp(layers, undefined, false), { data, rows: 3, dim: 4 })).toThrow(
+      expect.objectContaining({ code: 'HEAD_OUTPUT_NOT_FINITE', location: { index: 2 } }),
+    );
+  });
+});
+
+/** A linear head's logits as the scalar JavaScript kernel summed them: the standardisation folded into float64 weights and bias, each label from its bias in input order. */
+function scalarLinearLogits(layer: DenseLayerParameters, standardization: Standardization | undefined, x: Matrix) {
+  const { inputs, units: labels, kernel } = layer;
+  const weights = new Float64Array(inputs * labels);
+  const bias = Float64Array.from(layer.bias);
+  for (let i = 0; i < inputs; i++) {
+    const std = standardization ? standardization.std[i]! : 1;
+    const mean = standardization ? standardization.mean[i]! : 0;
+    for (let l = 0; l < labels; l++) {
+      weights[l * inputs + i] = kernel[i * labels + l]! / std;
+      bias[l]! -= mean * weights[l * inputs + i]!;
+    }
+  }
+  const logits = new Float64Array(x.rows * labels);
+  for (let row = 0; row < x.rows; row++) {
+    for (let l = 0; l < labels; l++) {
+      let sum = bias[l]!;
+      for (let i = 0; i < inputs; i++) sum += x.data[row * inputs + i]! * weights[l * inputs + i]!;
+      logits[row * labels + l] = sum;
+    }
+  }
+  return logits;
+}
+
+/** The kernel's logits of every row of `x`, call by call, without the padding labels. */
+function kernelLogits(kernel: LinearKernel, x: Matrix): Float64Array {
+  const logits = new Float64Array(x.rows * kernel.labels);
+  for (let start = 0; start < x.rows; start += kernel.rowsPerCall) {
+    const { values, stride, rows } = linearLogits(kernel, x, start);
+    for (let row = 0; row < rows; row++)
+      logits.set(values.subarray(row * stride, row * stride + kernel.labels), (start + row) * kernel.labels);
+  }
+  return logits;
+}
+
+/** Softmax rows (sigmoids, multi-label) of float64 logits, as the scalar kernel computed them. */
+function scalarProbabilities(logits: Float64Array, labels: number, multiLabel: boolean): Float32Array {
+  const out = new Float32Array(logits.length);
+  for (let at = 0; at < logits.length; at += labels) {
+    const row = logits.subarray(at, at + labels);
+    const max = Math.max(...row);
+    const exps = row.map((v) => Math.exp(v - max));
+    let total = 0;
+    for (const e of exps) total += e;
+    row.forEach((v, l) => (out[at + l] = multiLabel ? 1 / (1 + Math.exp(-v)) : exps[l]! / total));
+  }
+  return out;
+}
+
+function randomLinear(inputs: number, labels: number, seed: number) {
+  const rng = createRng(seed);
+  const layer = {
+    kernel: randomTable(inputs, labels, seed),
+    bias: randomTable(1, labels, seed + 1),
+    inputs,
+    units: labels,
+  };
+  const standardization = {
+    mean: Float32Array.from({ length: inputs }, () => rng() - 0.5),
+    std: Float32Array.from({ length: inputs }, () => 0.5 + rng()),
+  };
+  return { layer, standardization };
+}
+
+describe('the linear kernel', () => {
+  const labelCounts = [...Array.from({ length: 16 }, (_, i) => i + 1), 77];
+
+  it.each(labelCounts)('sums bit-identical to scalar float64 sums in input order with %i labels', (labels) => {
+    const inputs = 37;
+    const rows = 33;
+    const { layer, standardization } = randomLinear(inputs, labels, labels);
+    const x = { data: randomTable(rows, inputs, labels + 2), rows, dim: inputs };
+    for (const folded of [standardization, undefined]) {
+      const logits = kernelLogits(compileLinear(layer, folded, false), x);
+      expect(logits).toEqual(scalarLinearLogits(layer, folded, x));
+    }
+  });
+
+  it.each(labelCounts.flatMap((labels) => [false, true].map((multiLabel) => ({ labels, multiLabel }))))(
+    "gives the scalar kernel's probabilities: %o",
+    ({ labels, multiLabel }) => {
+      const inputs = 29;
+      const rows = 21;
+      const rng = createRng(labels + 100);
+      const layer = randomLayer(inputs, labels, rng);
+      const { standardization } = randomLinear(inputs, labels, labels);
+      const x = { data: Float32Array.from({ length: rows * inputs }, () => rng() * 2 - 1), rows, dim: inputs };
+      const got = linearProbabilities(compileLinear(layer, standardization, multiLabel), x);
+      expect(got).toEqual(scalarProbabilities(scalarLinearLogits(layer, standardization, x), labels, multiLabel));
+      // Not saturated: the rows differ.
+      if (labels > 1 || multiLabel) expect(new Set(got).size).toBeGreaterThanOrEqual(rows);
+    },
+  );
+
+  it('continues across calls when the rows do not fit one (wide inputs)', () => {
+    const inputs = 3000;
+    const rows = 701;
+    const { layer } = randomLinear(inputs, 5, 1);
+    const x = { data: randomTable(rows, inputs, 3), rows, dim: inputs };
+    const kernel = compileLinear(layer, undefined, false);
+    expect(kernel.rowsPerCall).toBeLessThan(rows);
+    expect(kernelLogits(kernel, x)).toEqual(scalarLinearLogits(layer, undefined, x));
+  });
+
+  it('names the first row whose output is not finite', () => {
+    const { layer } = randomLinear(4, 3, 4);
+    const data = randomTable(3, 4, 6);
+    data[9] = Number.POSITIVE_INFINITY;
+    expect(() => linearProbabilities(compileLinear(layer, undefined, false), { data, rows: 3, dim: 4 })).toThrow(
       expect.objectContaining({ code: 'HEAD_OUTPUT_NOT_FINITE', location: { index: 2 } }),
     );
   });
