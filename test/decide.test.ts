@@ -9,7 +9,7 @@ function probabilities(scores: number[][], dim: number): Probabilities {
     rows: scores.length,
     dim,
     labels: Array.from({ length: dim }, (_, i) => `l${i}`),
-    info: scores.map((_, row) => ({ truncated: row % 2 === 1, empty: row % 3 === 2 })),
+    info: scores.map((_, row) => ({ tokens: 4, truncated: row % 2 === 1, empty: row % 3 === 2 })),
   };
 }
 
@@ -28,7 +28,8 @@ describe('decide', () => {
           const model = { labels: p.labels, multiLabel: false, thresholds: undefined };
           const expected = scores.map((row, i) => {
             const top = topIndices(Float32Array.from(row), 1).map((l) => ({ label: `l${l}`, score: row[l]! }));
-            return { label: top[0]!.label, score: top[0]!.score, top, ...p.info[i]! };
+            const { truncated, empty } = p.info[i]!;
+            return { label: top[0]!.label, score: top[0]!.score, top, truncated, empty };
           });
           // Serialised as well: `predict` prints the keys in this order.
           expect(JSON.stringify(decide(p, 1, model))).toBe(JSON.stringify(expected));
