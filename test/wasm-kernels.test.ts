@@ -15,7 +15,7 @@ import {
 } from '../src/heads/dense/linear-kernel.js';
 import { compileMlp, mlpProbabilities } from '../src/heads/dense/mlp-kernel.js';
 import type { DenseLayerParameters } from '../src/heads/head.js';
-import type { Standardization } from '../src/heads/standardize.js';
+import { gatherRows, type Standardization } from '../src/heads/standardize.js';
 import { createRng } from '../src/util/index.js';
 import { repoRoot } from './helpers.js';
 
@@ -150,15 +150,61 @@ describe('the MLP kernel', () => {
     expect(worst).toBeLessThan(1e-5);
   });
 
-  it('names the first row whose output is not finite', () => {
+  it('names the first row whose output is not finite (corrupt weights)', () => {
     const rng = createRng(3);
     const layers = [randomLayer(4, 8, rng), randomLayer(8, 2, rng)];
+    layers[1]!.kernel[3] = Number.NaN;
     const data = Float32Array.from({ length: 12 }, () => rng());
-    data[9] = Number.NaN;
     expect(() => mlpProbabilities(compileMlp(layers, undefined, false), { data, rows: 3, dim: 4 })).toThrow(
-      expect.objectContaining({ code: 'HEAD_OUTPUT_NOT_FINITE', location: { index: 2 } }),
+      expect.objectContaining({ code: 'HEAD_OUTPUT_NOT_FINITE', location: { index: 0 } }),
     );
   });
+
+  it.each([4, 5, 37, 128])('standardises as gatherRows does, to the bit, with %i columns', (dim) => {
+    const rng = createRng(dim);
+    const rows = 9;
+    const standardization = {
+      mean: Float32Array.from({ length: dim }, () => rng() - 0.5),
+      std: randomTable(1, dim, dim).map((v) => Math.abs(v) + 1e-8),
+    };
+    const x = { data: randomTable(rows, dim, dim + 1), rows, dim };
+    const { inputs } = compileMlp([randomLayer(dim, 8, rng), randomLayer(8, 2, rng)], standardization, false);
+    expect(inputs.load(x, 0)).toBe(rows);
+    expect(inputs.values.subarray(0, rows * dim)).toEqual(gatherRows(x, undefined, standardization));
+  });
+});
+
+describe("the kernels' input check", () => {
+  const dim = 7;
+  // 2048 rows a call, then 3 rows: 21 values, the last one past the whole vectors of four.
+  const rows = 2051;
+  const randomMlp = (inputs: number) => {
+    const rng = createRng(inputs);
+    return [randomLayer(inputs, 8, rng), randomLayer(8, 3, rng)];
+  };
+  const kernels = {
+    linear: (x: Matrix) => linearProbabilities(compileLinear(randomLinear(dim, 3, 1).layer, undefined, false), x),
+    mlp: (x: Matrix) => mlpProbabilities(compileMlp(randomMlp(dim), undefined, false), x),
+    'standardised mlp': (x: Matrix) =>
+      mlpProbabilities(compileMlp(randomMlp(dim), randomLinear(dim, 3, 2).standardization, false), x),
+  };
+
+  it.each(Object.keys(kernels).flatMap((kernel) => [0, 12, 14_336 + 6, rows * dim - 1].map((at) => ({ kernel, at }))))(
+    'names the first value that is not finite: %o',
+    ({ kernel, at }) => {
+      const data = Float32Array.from({ length: rows * dim }, (_, i) => (i % 13) / 13);
+      data[at] = Number.NEGATIVE_INFINITY;
+      data[at + 1] = Number.NaN;
+      const row = Math.floor(at / dim);
+      expect(() => kernels[kernel as keyof typeof kernels]({ data, rows, dim })).toThrow(
+        expect.objectContaining({
+          code: 'HEAD_INPUT_NOT_FINITE',
+          location: { index: row, field: 'x' },
+          message: expect.stringContaining(`x row ${row}, column ${at % dim} is -Infinity`),
+        }),
+      );
+    },
+  );
 });
 
 /** A linear head's logits as the scalar JavaScript kernel summed them: the standardisation folded into float64 weights and bias, each label from its bias in input order. */
@@ -265,12 +311,12 @@ describe('the linear kernel', () => {
     expect(kernelLogits(kernel, x)).toEqual(scalarLinearLogits(layer, undefined, x));
   });
 
-  it('names the first row whose output is not finite', () => {
+  it('names the first row whose output is not finite (corrupt weights)', () => {
     const { layer } = randomLinear(4, 3, 4);
+    layer.kernel[2] = Number.NaN;
     const data = randomTable(3, 4, 6);
-    data[9] = Number.POSITIVE_INFINITY;
     expect(() => linearProbabilities(compileLinear(layer, undefined, false), { data, rows: 3, dim: 4 })).toThrow(
-      expect.objectContaining({ code: 'HEAD_OUTPUT_NOT_FINITE', location: { index: 2 } }),
+      expect.objectContaining({ code: 'HEAD_OUTPUT_NOT_FINITE', location: { index: 0 } }),
     );
   });
 });

@@ -7,6 +7,7 @@
 import type { Matrix } from '../../encoders/index.js';
 import type { DenseLayerParameters } from '../head.js';
 import type { Standardization } from '../standardize.js';
+import { KernelInputs } from './kernel-inputs.js';
 import { kernelMemory, padTo, rowsPerCall } from './kernel-memory.js';
 import { WASM_BYTES } from './linear-layer-wasm.js';
 import { type KernelLogits, writeProbabilities } from './probabilities.js';
@@ -20,8 +21,8 @@ type Linear = (x: number, rows: number, inputs: number, w: number, labels: numbe
 
 export interface LinearKernel {
   readonly rowsPerCall: number;
-  /** `[rowsPerCall, inputs]`: one call's rows, in kernel memory. */
-  readonly inputs: Float32Array;
+  /** One call's rows, in kernel memory. */
+  readonly inputs: KernelInputs;
   /** `[rowsPerCall, padded labels]`: one call's logits, in kernel memory. */
   readonly logits: Float64Array;
   /** Byte offsets in kernel memory of the folded weights `[inputs, padded labels]` and bias `[padded labels]`. */
@@ -48,7 +49,7 @@ export function compileLinear(
   const bias = weights + inputs * padded * 8;
   const logits = bias + padded * 8;
   const input = logits + rows * padded * 8;
-  const memory = kernelMemory(input + rows * inputs * 4);
+  const memory = kernelMemory(input + KernelInputs.bytes(rows, inputs, undefined));
   const folded = new Float64Array(memory.buffer, weights, inputs * padded);
   const foldedBias = new Float64Array(memory.buffer, bias, padded);
   foldedBias.set(layer.bias);
@@ -63,7 +64,7 @@ export function compileLinear(
   }
   return {
     rowsPerCall: rows,
-    inputs: new Float32Array(memory.buffer, input, rows * inputs),
+    inputs: new KernelInputs(memory, input, rows, inputs, undefined),
     logits: new Float64Array(memory.buffer, logits, rows * padded),
     weights,
     bias,
@@ -73,7 +74,10 @@ export function compileLinear(
   };
 }
 
-/** `[rows, labels]` softmax rows (sigmoids, multi-label); a DataError names the first row that is not finite. */
+/**
+ * `[rows, labels]` softmax rows (sigmoids, multi-label); a DataError names the first input value
+ * (HEAD_INPUT_NOT_FINITE) or output row (HEAD_OUTPUT_NOT_FINITE) that is not finite.
+ */
 export function linearProbabilities(linear: LinearKernel, x: Matrix): Float32Array {
   const { rowsPerCall, labels, multiLabel } = linear;
   const out = new Float32Array(x.rows * labels);
@@ -87,11 +91,10 @@ export function linearProbabilities(linear: LinearKernel, x: Matrix): Float32Arr
 /** The logits of rows `start`.. of `x`, as many as one call takes, in kernel memory until the next call. */
 export function linearLogits(linear: LinearKernel, x: Matrix, start: number): KernelLogits {
   const { rowsPerCall, inputs, logits, weights, bias } = linear;
-  const { data, dim } = x;
-  const rows = Math.min(rowsPerCall, x.rows - start);
+  const rows = inputs.load(x, start);
   const stride = logits.length / rowsPerCall;
-  inputs.set(data.subarray(start * dim, (start + rows) * dim));
   // The rows past `rows` up to a whole block hold an earlier call's inputs; their logits are not read.
-  linear.linear(inputs.byteOffset, padTo(rows, ROW_BLOCK), dim, weights, stride, bias, logits.byteOffset);
+  const { values } = inputs;
+  linear.linear(values.byteOffset, padTo(rows, ROW_BLOCK), x.dim, weights, stride, bias, logits.byteOffset);
   return { values: logits, stride, rows };
 }

@@ -15,7 +15,7 @@ import { writeHead } from './persist.js';
 import { fitStandardization, gatherRows, type Standardization } from '../standardize.js';
 import { rowTargets } from '../targets.js';
 import { trainNetwork, type TrainingPart } from './train.js';
-import { assertMatrix, assertTargets } from '../validate.js';
+import { assertMatrix, assertMatrixShape, assertTargets } from '../validate.js';
 
 export class TfHead implements Head {
   readonly spec: DenseHeadSpec;
@@ -71,7 +71,8 @@ export class TfHead implements Head {
 
   predictProba(x: Matrix): Float32Array {
     this.trained('predict');
-    assertMatrix(x, this.spec.inputDim);
+    // The kernel checks the values are finite as it copies them.
+    assertMatrixShape(x, this.spec.inputDim);
     if (!this.kernel) {
       const { layers, standardization } = this.parameters();
       this.kernel = compileDenseHead(layers, standardization, this.spec.multiLabel);
