@@ -1,8 +1,8 @@
 /**
  * The one Head implementation: `linear` and `mlp` differ only in the network `buildNetwork` makes.
  * It predicts through a kernel compiled from its weights after they change (fit, load), not through
- * TensorFlow.js: a linear head's few multiply-adds a row (linear-kernel.ts), an MLP in WebAssembly
- * SIMD (mlp-kernel.ts); both cost less than a TensorFlow.js call per chunk.
+ * TensorFlow.js: a linear head's float64 sums (linear-kernel.ts) and an MLP's float32 layers
+ * (mlp-kernel.ts), both in WebAssembly SIMD; both cost less than a TensorFlow.js call per chunk.
  */
 import type { Tf } from '../../backend/index.js';
 import type { Matrix } from '../../encoders/index.js';
