@@ -1,15 +1,21 @@
 // The WebAssembly kernels: the committed binaries are what their .wat assembles to, the table sums
-// are bit-identical to scalar float64 sums in token order (what behaviour-golden relies on), and the
-// MLP head matches float64 arithmetic to float32 precision.
+// and the linear head's logits are bit-identical to scalar float64 sums in order (what
+// behaviour-golden relies on), and the MLP head matches float64 arithmetic to float32 precision.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assemble, generatedPath, watFiles } from '../scripts/assemble-wasm.js';
 import type { Matrix } from '../src/encoders/index.js';
 import { kernelTable, sumTokenRows } from '../src/encoders/static/sum-rows.js';
+import {
+  compileLinear,
+  type LinearKernel,
+  linearLogits,
+  linearProbabilities,
+} from '../src/heads/dense/linear-kernel.js';
 import { compileMlp, mlpProbabilities } from '../src/heads/dense/mlp-kernel.js';
 import type { DenseLayerParameters } from '../src/heads/head.js';
-import type { Standardization } from '../src/heads/standardize.js';
+import { gatherRows, type Standardization } from '../src/heads/standardize.js';
 import { createRng } from '../src/util/index.js';
 import { repoRoot } from './helpers.js';
 
@@ -144,13 +150,173 @@ describe('the MLP kernel', () => {
     expect(worst).toBeLessThan(1e-5);
   });
 
-  it('names the first row whose output is not finite', () => {
+  it('names the first row whose output is not finite (corrupt weights)', () => {
     const rng = createRng(3);
     const layers = [randomLayer(4, 8, rng), randomLayer(8, 2, rng)];
+    layers[1]!.kernel[3] = Number.NaN;
     const data = Float32Array.from({ length: 12 }, () => rng());
-    data[9] = Number.NaN;
     expect(() => mlpProbabilities(compileMlp(layers, undefined, false), { data, rows: 3, dim: 4 })).toThrow(
-      expect.objectContaining({ code: 'HEAD_OUTPUT_NOT_FINITE', location: { index: 2 } }),
+      expect.objectContaining({ code: 'HEAD_OUTPUT_NOT_FINITE', location: { index: 0 } }),
+    );
+  });
+
+  it.each([4, 5, 37, 128])('standardises as gatherRows does, to the bit, with %i columns', (dim) => {
+    const rng = createRng(dim);
+    const rows = 9;
+    const standardization = {
+      mean: Float32Array.from({ length: dim }, () => rng() - 0.5),
+      std: randomTable(1, dim, dim).map((v) => Math.abs(v) + 1e-8),
+    };
+    const x = { data: randomTable(rows, dim, dim + 1), rows, dim };
+    const { inputs } = compileMlp([randomLayer(dim, 8, rng), randomLayer(8, 2, rng)], standardization, false);
+    expect(inputs.load(x, 0)).toBe(rows);
+    expect(inputs.values.subarray(0, rows * dim)).toEqual(gatherRows(x, undefined, standardization));
+  });
+});
+
+describe("the kernels' input check", () => {
+  const dim = 7;
+  // 2048 rows a call, then 3 rows: 21 values, the last one past the whole vectors of four.
+  const rows = 2051;
+  const randomMlp = (inputs: number) => {
+    const rng = createRng(inputs);
+    return [randomLayer(inputs, 8, rng), randomLayer(8, 3, rng)];
+  };
+  const kernels = {
+    linear: (x: Matrix) => linearProbabilities(compileLinear(randomLinear(dim, 3, 1).layer, undefined, false), x),
+    mlp: (x: Matrix) => mlpProbabilities(compileMlp(randomMlp(dim), undefined, false), x),
+    'standardised mlp': (x: Matrix) =>
+      mlpProbabilities(compileMlp(randomMlp(dim), randomLinear(dim, 3, 2).standardization, false), x),
+  };
+
+  it.each(Object.keys(kernels).flatMap((kernel) => [0, 12, 14_336 + 6, rows * dim - 1].map((at) => ({ kernel, at }))))(
+    'names the first value that is not finite: %o',
+    ({ kernel, at }) => {
+      const data = Float32Array.from({ length: rows * dim }, (_, i) => (i % 13) / 13);
+      data[at] = Number.NEGATIVE_INFINITY;
+      data[at + 1] = Number.NaN;
+      const row = Math.floor(at / dim);
+      expect(() => kernels[kernel as keyof typeof kernels]({ data, rows, dim })).toThrow(
+        expect.objectContaining({
+          code: 'HEAD_INPUT_NOT_FINITE',
+          location: { index: row, field: 'x' },
+          message: expect.stringContaining(`x row ${row}, column ${at % dim} is -Infinity`),
+        }),
+      );
+    },
+  );
+});
+
+/** A linear head's logits as the scalar JavaScript kernel summed them: the standardisation folded into float64 weights and bias, each label from its bias in input order. */
+function scalarLinearLogits(layer: DenseLayerParameters, standardization: Standardization | undefined, x: Matrix) {
+  const { inputs, units: labels, kernel } = layer;
+  const weights = new Float64Array(inputs * labels);
+  const bias = Float64Array.from(layer.bias);
+  for (let i = 0; i < inputs; i++) {
+    const std = standardization ? standardization.std[i]! : 1;
+    const mean = standardization ? standardization.mean[i]! : 0;
+    for (let l = 0; l < labels; l++) {
+      weights[l * inputs + i] = kernel[i * labels + l]! / std;
+      bias[l]! -= mean * weights[l * inputs + i]!;
+    }
+  }
+  const logits = new Float64Array(x.rows * labels);
+  for (let row = 0; row < x.rows; row++) {
+    for (let l = 0; l < labels; l++) {
+      let sum = bias[l]!;
+      for (let i = 0; i < inputs; i++) sum += x.data[row * inputs + i]! * weights[l * inputs + i]!;
+      logits[row * labels + l] = sum;
+    }
+  }
+  return logits;
+}
+
+/** The kernel's logits of every row of `x`, call by call, without the padding labels. */
+function kernelLogits(kernel: LinearKernel, x: Matrix): Float64Array {
+  const logits = new Float64Array(x.rows * kernel.labels);
+  for (let start = 0; start < x.rows; start += kernel.rowsPerCall) {
+    const { values, stride, rows } = linearLogits(kernel, x, start);
+    for (let row = 0; row < rows; row++)
+      logits.set(values.subarray(row * stride, row * stride + kernel.labels), (start + row) * kernel.labels);
+  }
+  return logits;
+}
+
+/** Softmax rows (sigmoids, multi-label) of float64 logits, as the scalar kernel computed them. */
+function scalarProbabilities(logits: Float64Array, labels: number, multiLabel: boolean): Float32Array {
+  const out = new Float32Array(logits.length);
+  for (let at = 0; at < logits.length; at += labels) {
+    const row = logits.subarray(at, at + labels);
+    const max = Math.max(...row);
+    const exps = row.map((v) => Math.exp(v - max));
+    let total = 0;
+    for (const e of exps) total += e;
+    row.forEach((v, l) => (out[at + l] = multiLabel ? 1 / (1 + Math.exp(-v)) : exps[l]! / total));
+  }
+  return out;
+}
+
+function randomLinear(inputs: number, labels: number, seed: number) {
+  const rng = createRng(seed);
+  const layer = {
+    kernel: randomTable(inputs, labels, seed),
+    bias: randomTable(1, labels, seed + 1),
+    inputs,
+    units: labels,
+  };
+  const standardization = {
+    mean: Float32Array.from({ length: inputs }, () => rng() - 0.5),
+    std: Float32Array.from({ length: inputs }, () => 0.5 + rng()),
+  };
+  return { layer, standardization };
+}
+
+describe('the linear kernel', () => {
+  const labelCounts = [...Array.from({ length: 16 }, (_, i) => i + 1), 77];
+
+  it.each(labelCounts)('sums bit-identical to scalar float64 sums in input order with %i labels', (labels) => {
+    const inputs = 37;
+    const rows = 33;
+    const { layer, standardization } = randomLinear(inputs, labels, labels);
+    const x = { data: randomTable(rows, inputs, labels + 2), rows, dim: inputs };
+    for (const folded of [standardization, undefined]) {
+      const logits = kernelLogits(compileLinear(layer, folded, false), x);
+      expect(logits).toEqual(scalarLinearLogits(layer, folded, x));
+    }
+  });
+
+  it.each(labelCounts.flatMap((labels) => [false, true].map((multiLabel) => ({ labels, multiLabel }))))(
+    "gives the scalar kernel's probabilities: %o",
+    ({ labels, multiLabel }) => {
+      const inputs = 29;
+      const rows = 21;
+      const rng = createRng(labels + 100);
+      const layer = randomLayer(inputs, labels, rng);
+      const { standardization } = randomLinear(inputs, labels, labels);
+      const x = { data: Float32Array.from({ length: rows * inputs }, () => rng() * 2 - 1), rows, dim: inputs };
+      const got = linearProbabilities(compileLinear(layer, standardization, multiLabel), x);
+      expect(got).toEqual(scalarProbabilities(scalarLinearLogits(layer, standardization, x), labels, multiLabel));
+      // Not saturated: the rows differ.
+      if (labels > 1 || multiLabel) expect(new Set(got).size).toBeGreaterThanOrEqual(rows);
+    },
+  );
+
+  it('continues across calls when the rows do not fit one (wide inputs)', () => {
+    const inputs = 3000;
+    const rows = 701;
+    const { layer } = randomLinear(inputs, 5, 1);
+    const x = { data: randomTable(rows, inputs, 3), rows, dim: inputs };
+    const kernel = compileLinear(layer, undefined, false);
+    expect(kernel.rowsPerCall).toBeLessThan(rows);
+    expect(kernelLogits(kernel, x)).toEqual(scalarLinearLogits(layer, undefined, x));
+  });
+
+  it('names the first row whose output is not finite (corrupt weights)', () => {
+    const { layer } = randomLinear(4, 3, 4);
+    layer.kernel[2] = Number.NaN;
+    const data = randomTable(3, 4, 6);
+    expect(() => linearProbabilities(compileLinear(layer, undefined, false), { data, rows: 3, dim: 4 })).toThrow(
+      expect.objectContaining({ code: 'HEAD_OUTPUT_NOT_FINITE', location: { index: 0 } }),
     );
   });
 });

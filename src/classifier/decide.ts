@@ -45,12 +45,20 @@ export function decide(
   const k = Math.max(1, Math.min(topK, dim));
   const predictions: Prediction[] = new Array(rows);
   for (let row = 0; row < rows; row++) {
-    const scores = data.subarray(row * dim, (row + 1) * dim);
-    const top = topIndices(scores, k).map((i) => ({ label: labels[i]!, score: scores[i]! }));
+    const at = row * dim;
     const { truncated, empty } = info[row]!;
-    const flags = { truncated, empty };
+    if (!model.multiLabel && k === 1) {
+      const best = argmax(data, at, dim);
+      const label = labels[best]!;
+      const score = data[at + best]!;
+      predictions[row] = { label, score, top: [{ label, score }], truncated, empty };
+      continue;
+    }
+    const scores = data.subarray(at, at + dim);
+    const top = topIndices(scores, k).map((i) => ({ label: labels[i]!, score: scores[i]! }));
     if (model.multiLabel) {
-      const passing = Array.from(scores.keys()).filter((i) => scores[i]! >= (thresholds?.[i] ?? 0.5));
+      const passing: number[] = [];
+      for (let i = 0; i < dim; i++) if (scores[i]! >= (thresholds?.[i] ?? 0.5)) passing.push(i);
       const chosen = passing.sort((a, b) => scores[b]! - scores[a]!);
       const [first] = chosen;
       predictions[row] = {
@@ -58,15 +66,26 @@ export function decide(
         score: first === undefined ? 0 : scores[first]!,
         labels: chosen.map((i) => labels[i]!),
         top,
-        ...flags,
+        truncated,
+        empty,
       };
     } else {
       // k >= 1 scores per row, so there is a top one.
       const { label, score } = top[0]!;
-      predictions[row] = { label, score, top, ...flags };
+      predictions[row] = { label, score, top, truncated, empty };
     }
   }
   return predictions;
+}
+
+/**
+ * The index in its row of the row's largest score, the first of equal ones: `topIndices(row, 1)[0]`
+ * without a view of the row and a list per row (the common `predict`, top 1 of many labels).
+ */
+function argmax(data: Float32Array, at: number, dim: number): number {
+  let best = 0;
+  for (let i = 1; i < dim; i++) if (data[at + i]! > data[at + best]!) best = i;
+  return best;
 }
 
 /** Evaluation labels as targets, checked against the model's: the same kind, none it does not know. */

@@ -72,6 +72,12 @@ function requirePositiveInteger(field: string, value: unknown): void {
 
 /** Shape agrees with `inputDim` and every value is finite; names the first bad row. */
 export function assertMatrix(x: Matrix, inputDim: number, name = 'x'): void {
+  assertMatrixShape(x, inputDim, name);
+  assertFinite(x, name);
+}
+
+/** assertMatrix without the scan of every value, for kernels that check the rows as they copy them (dense/kernel-inputs.ts). */
+export function assertMatrixShape(x: Matrix, inputDim: number, name = 'x'): void {
   if (!(x.data instanceof Float32Array)) {
     throw new UsageError('HEAD_INPUT', `${name}.data must be a Float32Array`);
   }
@@ -87,6 +93,10 @@ export function assertMatrix(x: Matrix, inputDim: number, name = 'x'): void {
       },
     );
   }
+}
+
+/** A DataError names the first value of `x` that is not finite. */
+export function assertFinite(x: Matrix, name = 'x'): void {
   const { data, dim } = x;
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {

@@ -1,109 +1,100 @@
 /**
- * A dense linear head as a plain typed-array kernel: the standardisation folded into the weights
- * and bias once, then one pass of multiply-adds per row. For a few labels this is cheaper than a
- * TensorFlow.js call per chunk; an MLP's hidden layer is not (a JavaScript matmul measured ~10x
- * slower than tfjs-wasm's SIMD one: docs/decisions/performance.md), so MLP heads run mlp-kernel.ts.
+ * A dense linear head as a WebAssembly SIMD kernel (linear-layer.wat): the standardisation folded
+ * into the weights and bias once, then each label's float64 sum over a row's inputs in input order,
+ * two labels to a vector. The sums are bit-identical to a scalar float64 loop, so the probabilities
+ * are those of the JavaScript kernel it replaced (docs/decisions/performance.md).
  */
 import type { Matrix } from '../../encoders/index.js';
-import { DataError } from '../../errors.js';
 import type { DenseLayerParameters } from '../head.js';
 import type { Standardization } from '../standardize.js';
+import { KernelInputs } from './kernel-inputs.js';
+import { kernelMemory, padTo, rowsPerCall } from './kernel-memory.js';
+import { WASM_BYTES } from './linear-layer-wasm.js';
+import { type KernelLogits, writeProbabilities } from './probabilities.js';
+
+const kernel = new WebAssembly.Module(WASM_BYTES);
+/** linear-layer.wat takes rows two at a time and labels eight at a time. */
+const ROW_BLOCK = 2;
+const LABEL_BLOCK = 8;
+
+type Linear = (x: number, rows: number, inputs: number, w: number, labels: number, b: number, out: number) => void;
 
 export interface LinearKernel {
-  /** `[labels, inputs]` row-major (one label's weights contiguous), divided by the standardisation's std per input. */
-  weights: Float64Array;
-  /** The bias less the standardisation's mean times the folded weights. */
-  bias: Float64Array;
-  inputs: number;
-  labels: number;
-  multiLabel: boolean;
+  readonly rowsPerCall: number;
+  /** One call's rows, in kernel memory. */
+  readonly inputs: KernelInputs;
+  /** `[rowsPerCall, padded labels]`: one call's logits, in kernel memory. */
+  readonly logits: Float64Array;
+  /** Byte offsets in kernel memory of the folded weights `[inputs, padded labels]` and bias `[padded labels]`. */
+  readonly weights: number;
+  readonly bias: number;
+  readonly labels: number;
+  readonly multiLabel: boolean;
+  readonly linear: Linear;
 }
 
-/** `((x - mean) / std)·W + b` rewritten as `x·W' + b'`. */
+/**
+ * `((x - mean) / std)·W + b` rewritten as `x·W' + b'`, in float64, in a WebAssembly memory of its own
+ * with room for one call's rows; the labels padded with zero weights to a whole block.
+ */
 export function compileLinear(
   layer: DenseLayerParameters,
   standardization: Standardization | undefined,
   multiLabel: boolean,
 ): LinearKernel {
-  const { inputs, units: labels, kernel } = layer;
-  const weights = new Float64Array(inputs * labels);
-  const bias = Float64Array.from(layer.bias);
+  const { inputs, units: labels, kernel: w } = layer;
+  const padded = padTo(labels, LABEL_BLOCK);
+  const rows = rowsPerCall(Math.max(inputs, padded), ROW_BLOCK);
+  const weights = 0;
+  const bias = weights + inputs * padded * 8;
+  const logits = bias + padded * 8;
+  const input = logits + rows * padded * 8;
+  const memory = kernelMemory(input + KernelInputs.bytes(rows, inputs, undefined));
+  const folded = new Float64Array(memory.buffer, weights, inputs * padded);
+  const foldedBias = new Float64Array(memory.buffer, bias, padded);
+  foldedBias.set(layer.bias);
   for (let i = 0; i < inputs; i++) {
     const std = standardization ? standardization.std[i]! : 1;
     const mean = standardization ? standardization.mean[i]! : 0;
     for (let l = 0; l < labels; l++) {
-      const w = kernel[i * labels + l]! / std;
-      weights[l * inputs + i] = w;
-      bias[l]! -= mean * w;
+      const value = w[i * labels + l]! / std;
+      folded[i * padded + l] = value;
+      foldedBias[l]! -= mean * value;
     }
   }
-  return { weights, bias, inputs, labels, multiLabel };
+  return {
+    rowsPerCall: rows,
+    inputs: new KernelInputs(memory, input, rows, inputs, undefined),
+    logits: new Float64Array(memory.buffer, logits, rows * padded),
+    weights,
+    bias,
+    labels,
+    multiLabel,
+    linear: new WebAssembly.Instance(kernel, { env: { memory } }).exports.linear as Linear,
+  };
 }
 
-/** `[rows, labels]` softmax rows (sigmoids, multi-label); a DataError names the first row that is not finite. */
-export function linearProbabilities(kernel: LinearKernel, x: Matrix): Float32Array {
-  const { weights, bias, inputs, labels, multiLabel } = kernel;
+/**
+ * `[rows, labels]` softmax rows (sigmoids, multi-label); a DataError names the first input value
+ * (HEAD_INPUT_NOT_FINITE) or output row (HEAD_OUTPUT_NOT_FINITE) that is not finite.
+ */
+export function linearProbabilities(linear: LinearKernel, x: Matrix): Float32Array {
+  const { rowsPerCall, labels, multiLabel } = linear;
   const out = new Float32Array(x.rows * labels);
-  const logits = new Float64Array(labels);
-  const data = x.data;
-  for (let row = 0; row < x.rows; row++) {
-    const offset = row * inputs;
-    // Four labels at a time, each sum in a local over its contiguous weights: four independent add
-    // chains instead of one, each label's adds in input order as before, so the same sums
-    // (docs/decisions/performance.md).
-    let l = 0;
-    for (; l + 4 <= labels; l += 4) {
-      let s0 = bias[l]!,
-        s1 = bias[l + 1]!,
-        s2 = bias[l + 2]!,
-        s3 = bias[l + 3]!;
-      const w0 = l * inputs;
-      const w1 = w0 + inputs;
-      const w2 = w1 + inputs;
-      const w3 = w2 + inputs;
-      for (let i = 0; i < inputs; i++) {
-        const value = data[offset + i]!;
-        s0 += value * weights[w0 + i]!;
-        s1 += value * weights[w1 + i]!;
-        s2 += value * weights[w2 + i]!;
-        s3 += value * weights[w3 + i]!;
-      }
-      logits[l] = s0;
-      logits[l + 1] = s1;
-      logits[l + 2] = s2;
-      logits[l + 3] = s3;
-    }
-    for (; l < labels; l++) {
-      let sum = bias[l]!;
-      const at = l * inputs;
-      for (let i = 0; i < inputs; i++) sum += data[offset + i]! * weights[at + i]!;
-      logits[l] = sum;
-    }
-    writeProbabilities(logits, multiLabel, out, row);
+  const exps = new Float64Array(labels);
+  for (let start = 0; start < x.rows; start += rowsPerCall) {
+    writeProbabilities(linearLogits(linear, x, start), multiLabel, exps, out, start);
   }
   return out;
 }
 
-/** Row `row` of `out` from its logits: sigmoids (multi-label) or a softmax; a DataError if it is not finite. */
-export function writeProbabilities(logits: Float64Array, multiLabel: boolean, out: Float32Array, row: number): void {
-  const labels = logits.length;
-  if (multiLabel) for (let l = 0; l < labels; l++) out[row * labels + l] = 1 / (1 + Math.exp(-logits[l]!));
-  else softmaxInto(logits, out, row * labels);
-  if (!Number.isFinite(out[row * labels]!)) {
-    throw new DataError('HEAD_OUTPUT_NOT_FINITE', `the head produced ${out[row * labels]} for row ${row}`, {
-      location: { index: row },
-      hint: 'the head weights may be corrupt; retrain it',
-    });
-  }
-}
-
-function softmaxInto(logits: Float64Array, out: Float32Array, offset: number): void {
-  let max = -Infinity;
-  for (let l = 0; l < logits.length; l++) if (logits[l]! > max) max = logits[l]!;
-  let total = 0;
-  for (let l = 0; l < logits.length; l++) {
-    logits[l] = Math.exp(logits[l]! - max);
-    total += logits[l]!;
-  }
-  for (let l = 0; l < logits.length; l++) out[offset + l] = logits[l]! / total;
+/** The logits of rows `start`.. of `x`, as many as one call takes, in kernel memory until the next call. */
+export function linearLogits(linear: LinearKernel, x: Matrix, start: number): KernelLogits {
+  const { rowsPerCall, inputs, logits, weights, bias } = linear;
+  const rows = inputs.load(x, start);
+  const stride = logits.length / rowsPerCall;
+  // The rows past `rows` up to a whole block hold an earlier call's inputs; their logits are not read.
+  const { values } = inputs;
+  linear.linear(values.byteOffset, padTo(rows, ROW_BLOCK), x.dim, weights, stride, bias, logits.byteOffset);
+  return { values: logits, stride, rows };
 }

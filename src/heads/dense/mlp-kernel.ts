@@ -7,15 +7,14 @@
  */
 import type { Matrix } from '../../encoders/index.js';
 import type { DenseLayerParameters } from '../head.js';
-import { gatherRows, type Standardization } from '../standardize.js';
+import type { Standardization } from '../standardize.js';
 import { WASM_BYTES } from './dense-layer-wasm.js';
-import { compileLinear, linearProbabilities, writeProbabilities } from './linear-kernel.js';
+import { KernelInputs } from './kernel-inputs.js';
+import { kernelMemory, padTo, rowsPerCall as rowsPerCallOf } from './kernel-memory.js';
+import { compileLinear, linearProbabilities } from './linear-kernel.js';
+import { writeProbabilities } from './probabilities.js';
 
 const kernel = new WebAssembly.Module(WASM_BYTES);
-const PAGE_BYTES = 65_536;
-const MAX_ROWS_PER_CALL = 2048;
-/** One call's inputs or activations of a layer stay within 4 MiB: fewer rows a call for wide layers (TF-IDF inputs). */
-const MAX_FLOATS_PER_CALL = 1 << 20;
 /** dense-layer.wat takes rows four at a time and units eight at a time. */
 const ROW_BLOCK = 4;
 const UNIT_BLOCK = 8;
@@ -42,13 +41,12 @@ interface KernelLayer {
 
 export interface MlpKernel {
   readonly rowsPerCall: number;
-  /** `[rowsPerCall, inputDim]`: one call's (standardised) inputs. */
-  readonly inputs: Float32Array;
+  /** One call's (standardised) rows. */
+  readonly inputs: KernelInputs;
   readonly layers: readonly KernelLayer[];
   /** `[rowsPerCall, padded labels]`: the last layer's output. */
   readonly logits: Float32Array;
   readonly labels: number;
-  readonly standardization: Standardization | undefined;
   readonly multiLabel: boolean;
   readonly dense: Dense;
 }
@@ -60,21 +58,18 @@ export function compileMlp(
   multiLabel: boolean,
 ): MlpKernel {
   const inputDim = layers[0]!.inputs;
-  const padded = layers.map((layer) => Math.ceil(layer.units / UNIT_BLOCK) * UNIT_BLOCK);
-  const widest = Math.max(inputDim, ...padded);
-  const rowsPerCall = Math.max(
-    ROW_BLOCK,
-    Math.min(MAX_ROWS_PER_CALL, Math.floor(MAX_FLOATS_PER_CALL / widest / ROW_BLOCK) * ROW_BLOCK),
-  );
+  const padded = layers.map((layer) => padTo(layer.units, UNIT_BLOCK));
+  const rowsPerCall = rowsPerCallOf(Math.max(inputDim, ...padded), ROW_BLOCK);
+  const inputFloats = KernelInputs.bytes(rowsPerCall, inputDim, standardization) / 4;
   const floats =
-    rowsPerCall * inputDim +
+    inputFloats +
     layers.reduce((total, layer, i) => {
       const inputs = i === 0 ? inputDim : padded[i - 1]!;
       return total + (inputs + 1 + rowsPerCall) * padded[i]!;
     }, 0);
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((floats * 4) / PAGE_BYTES) });
+  const memory = kernelMemory(floats * 4);
   const all = new Float32Array(memory.buffer);
-  let next = rowsPerCall * inputDim;
+  let next = inputFloats;
   const take = (count: number): number => {
     next += count;
     return (next - count) * 4;
@@ -93,43 +88,35 @@ export function compileMlp(
   const last = placed.at(-1)!;
   return {
     rowsPerCall,
-    inputs: all.subarray(0, rowsPerCall * inputDim),
+    inputs: new KernelInputs(memory, 0, rowsPerCall, inputDim, standardization),
     layers: placed,
     logits: new Float32Array(memory.buffer, last.output, rowsPerCall * last.units),
     labels: layers.at(-1)!.units,
-    standardization,
     multiLabel,
     dense: new WebAssembly.Instance(kernel, { env: { memory } }).exports.dense as Dense,
   };
 }
 
-/** `[rows, labels]` softmax rows (sigmoids, multi-label); a DataError names the first row that is not finite. */
+/**
+ * `[rows, labels]` softmax rows (sigmoids, multi-label); a DataError names the first input value
+ * (HEAD_INPUT_NOT_FINITE) or output row (HEAD_OUTPUT_NOT_FINITE) that is not finite.
+ */
 export function mlpProbabilities(mlp: MlpKernel, x: Matrix): Float32Array {
-  const { rowsPerCall, inputs, layers, logits, labels, standardization, multiLabel, dense } = mlp;
+  const { rowsPerCall, inputs, layers, logits, labels, multiLabel, dense } = mlp;
   const out = new Float32Array(x.rows * labels);
-  const rowLogits = new Float64Array(labels);
-  const { dim, data } = x;
+  const exps = new Float64Array(labels);
   const stride = layers.at(-1)!.units;
   for (let start = 0; start < x.rows; start += rowsPerCall) {
-    const rows = Math.min(rowsPerCall, x.rows - start);
-    gatherRows(
-      { data: data.subarray(start * dim, (start + rows) * dim), rows, dim },
-      undefined,
-      standardization,
-      inputs,
-    );
+    const rows = inputs.load(x, start);
     // The rows past `rows` up to a whole block hold an earlier call's inputs; their outputs are not read.
-    const blockRows = Math.ceil(rows / ROW_BLOCK) * ROW_BLOCK;
-    let from = inputs.byteOffset;
+    const blockRows = padTo(rows, ROW_BLOCK);
+    let from = inputs.values.byteOffset;
     layers.forEach((layer, i) => {
       const relu = i < layers.length - 1 ? 1 : 0;
       dense(from, blockRows, layer.inputs, layer.weights, layer.units, layer.bias, layer.output, relu);
       from = layer.output;
     });
-    for (let row = 0; row < rows; row++) {
-      for (let l = 0; l < labels; l++) rowLogits[l] = logits[row * stride + l]!;
-      writeProbabilities(rowLogits, multiLabel, out, start + row);
-    }
+    writeProbabilities({ values: logits, stride, rows }, multiLabel, exps, out, start);
   }
   return out;
 }

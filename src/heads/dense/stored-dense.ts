@@ -10,7 +10,7 @@ import type { Matrix } from '../../encoders/index.js';
 import { UsageError } from '../../errors.js';
 import type { DenseHeadSpec, DenseLayerParameters, Head, Targets, TrainOptions, TrainReport } from '../head.js';
 import type { Standardization } from '../standardize.js';
-import { assertMatrix } from '../validate.js';
+import { assertMatrixShape } from '../validate.js';
 import { compileDenseHead } from './mlp-kernel.js';
 import { buildModel, type StoredHead, writeHead } from './persist.js';
 import { TfHead } from './tf-head.js';
@@ -78,7 +78,8 @@ export class StoredDenseHead implements Head {
   predictProba(x: Matrix): Float32Array {
     if (this.retrained) return this.retrained.predictProba(x);
     const { predict } = this.current('predict');
-    assertMatrix(x, this.spec.inputDim);
+    // The kernel checks the values are finite as it copies them.
+    assertMatrixShape(x, this.spec.inputDim);
     return predict(x);
   }
 

@@ -1,8 +1,8 @@
 /**
  * The one Head implementation: `linear` and `mlp` differ only in the network `buildNetwork` makes.
  * It predicts through a kernel compiled from its weights after they change (fit, load), not through
- * TensorFlow.js: a linear head's few multiply-adds a row (linear-kernel.ts), an MLP in WebAssembly
- * SIMD (mlp-kernel.ts); both cost less than a TensorFlow.js call per chunk.
+ * TensorFlow.js: a linear head's float64 sums (linear-kernel.ts) and an MLP's float32 layers
+ * (mlp-kernel.ts), both in WebAssembly SIMD; both cost less than a TensorFlow.js call per chunk.
  */
 import type { Tf } from '../../backend/index.js';
 import type { Matrix } from '../../encoders/index.js';
@@ -15,7 +15,7 @@ import { writeHead } from './persist.js';
 import { fitStandardization, gatherRows, type Standardization } from '../standardize.js';
 import { rowTargets } from '../targets.js';
 import { trainNetwork, type TrainingPart } from './train.js';
-import { assertMatrix, assertTargets } from '../validate.js';
+import { assertMatrix, assertMatrixShape, assertTargets } from '../validate.js';
 
 export class TfHead implements Head {
   readonly spec: DenseHeadSpec;
@@ -71,7 +71,8 @@ export class TfHead implements Head {
 
   predictProba(x: Matrix): Float32Array {
     this.trained('predict');
-    assertMatrix(x, this.spec.inputDim);
+    // The kernel checks the values are finite as it copies them.
+    assertMatrixShape(x, this.spec.inputDim);
     if (!this.kernel) {
       const { layers, standardization } = this.parameters();
       this.kernel = compileDenseHead(layers, standardization, this.spec.multiLabel);
