@@ -13,6 +13,17 @@ export function float16ToNumber(bits: number): number {
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
+let float16Lookup: Float32Array | undefined;
+
+/** The float32 value of every half-precision bit pattern (`float16ToNumber`, rounded to float32 exactly), built once. */
+export function float16Values(): Float32Array {
+  if (!float16Lookup) {
+    float16Lookup = new Float32Array(65_536);
+    for (let bits = 0; bits < 65_536; bits++) float16Lookup[bits] = float16ToNumber(bits);
+  }
+  return float16Lookup;
+}
+
 const bf16Bits = new Uint32Array(1);
 const bf16Float = new Float32Array(bf16Bits.buffer);
 
