@@ -69,11 +69,15 @@ function readScale(file: SafetensorsFile, fileName: string): number | Float32Arr
   return scale;
 }
 
-export function loadTokenizer(
-  bytes: Uint8Array,
-  fileName: string,
-  rows: number,
-): { tokenizer: Tokenizer; unkId: number } {
+/** A parsed tokenizer.json: the tokenizer, the id `tokenize` drops, and its vocabulary's size and largest id. */
+export interface ParsedTokenizer {
+  tokenizer: Tokenizer;
+  unkId: number;
+  vocabularySize: number;
+  largestId: number;
+}
+
+export function parseTokenizer(bytes: Uint8Array, fileName: string): ParsedTokenizer {
   let json: { model?: { unk_token?: unknown } };
   try {
     json = JSON.parse(Buffer.from(bytes).toString('utf8'));
@@ -93,18 +97,26 @@ export function loadTokenizer(
     });
   }
   const vocab = tokenizer.get_vocab(true);
-  let maxId = -1;
-  for (const id of vocab.values()) maxId = Math.max(maxId, id);
-  if (vocab.size !== rows || maxId !== rows - 1) {
+  let largestId = -1;
+  for (const id of vocab.values()) largestId = Math.max(largestId, id);
+  const unkToken = json.model?.unk_token;
+  const unkId = typeof unkToken === 'string' ? (tokenizer.token_to_id(unkToken) ?? -1) : -1;
+  return { tokenizer, unkId, vocabularySize: vocab.size, largestId };
+}
+
+/** Refuses a tokenizer whose ids are not exactly the rows of the table. */
+export function checkTokenizerFitsTable(
+  { vocabularySize, largestId }: Pick<ParsedTokenizer, 'vocabularySize' | 'largestId'>,
+  fileName: string,
+  rows: number,
+): void {
+  if (vocabularySize !== rows || largestId !== rows - 1) {
     throw new ModelError(
       'TOKENIZER_TABLE_MISMATCH',
-      `vocabulary has ${vocab.size} tokens (largest id ${maxId}) but the embedding table has ${rows} rows`,
+      `vocabulary has ${vocabularySize} tokens (largest id ${largestId}) but the embedding table has ${rows} rows`,
       { location: { file: fileName }, hint: 'model.safetensors and tokenizer.json must come from the same model' },
     );
   }
-  const unkToken = json.model?.unk_token;
-  const unkId = typeof unkToken === 'string' ? (tokenizer.token_to_id(unkToken) ?? -1) : -1;
-  return { tokenizer, unkId };
 }
 
 export async function readVerified(
