@@ -251,6 +251,19 @@ describe('tensorToFloat32', () => {
     expect(mismatches).toEqual([]);
   });
 
+  it('decodes every float16 bit pattern to the bits float16ToNumber gives, at an odd byte offset too', () => {
+    const halves = new Uint16Array(65_536).map((_, bits) => bits);
+    const expected = new Uint32Array(new Float32Array(halves.length).map((_, bits) => float16ToNumber(bits)).buffer);
+    const bytes = new Uint8Array(halves.buffer);
+    const odd = new Uint8Array(bytes.length + 1);
+    odd.set(bytes, 1);
+    for (const data of [bytes, odd.subarray(1)]) {
+      const tensor = { ...tensorOf('F16', [halves.length], bytes), data };
+      const decoded = new Uint32Array(tensorToFloat32(tensor, 'test.safetensors').buffer);
+      expect(decoded).toEqual(expected);
+    }
+  });
+
   it('decodes bfloat16', () => {
     const values = tensorToFloat32(
       tensorOf('BF16', [3], new Uint8Array(new Uint16Array([0x3f80, 0xc040, 0x3e20]).buffer)),

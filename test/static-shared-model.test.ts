@@ -1,14 +1,18 @@
 /**
  * Encoders over files with the same verified sha256 share one parsed copy of the model per process
  * (src/encoders/static/model-parts.ts): a second load still reads and checks the files, then takes
- * the first load's table and tokenizer (the same objects) and embeds identically.
+ * the first load's table and tokenizer (the same objects) and embeds identically. Any load of the
+ * same tokenizer bytes shares the tokenizer alone, still checked against its own table.
  */
+import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadModelParts } from '../src/encoders/static/model-parts.js';
 import { packagedModel } from '../src/encoders/static/packaged-models.js';
+import { serializeSafetensors } from '../src/encoders/static/safetensors-write.js';
 import { StaticEncoder } from '../src/encoders/static/static.js';
 import { directoryFiles, type FileSource } from '../src/util/file-source.js';
-import { potionDir } from './helpers.js';
+import { potionDir, tempDir } from './helpers.js';
 
 const TEXTS = ['Operating profit rose to EUR 13.1 mn.', 'The company has no plans to move production.', ''];
 
@@ -70,5 +74,25 @@ describe('static models shared between encoders', () => {
     expect((await tuned.embed(TEXTS)).data).not.toEqual(before);
     expect((await base.embed(TEXTS)).data).toEqual(before);
     expect((await (await StaticEncoder.load(potionDir, { sha256 })).embed(TEXTS)).data).toEqual(before);
+  });
+
+  it('shares the tokenizer of the same bytes with a load over another table, and checks it against that table', async () => {
+    const names = { table: 'model.safetensors', tokenizer: 'tokenizer.json', tableByPath: false };
+    const base = await loadModelParts(directoryFiles(potionDir), names, undefined);
+    const again = await loadModelParts(directoryFiles(potionDir), names, undefined);
+    expect(Object.is(again.table, base.table)).toBe(false);
+    expect(again.tokenizer).toBe(base.tokenizer);
+
+    const dir = tempDir();
+    copyFileSync(path.join(potionDir, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
+    const rows = base.table.length / base.dim - 1;
+    const values = base.table.subarray(0, rows * base.dim);
+    writeFileSync(
+      path.join(dir, 'model.safetensors'),
+      serializeSafetensors({ embeddings: { dtype: 'F32', shape: [rows, base.dim], values } }),
+    );
+    await expect(loadModelParts(directoryFiles(dir), names, undefined)).rejects.toMatchObject({
+      code: 'TOKENIZER_TABLE_MISMATCH',
+    });
   });
 });

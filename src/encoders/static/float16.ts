@@ -13,6 +13,28 @@ export function float16ToNumber(bits: number): number {
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
+let float16Lookup: Float32Array | undefined;
+
+/**
+ * The float32 value of every half-precision bit pattern, built once: what `float16ToNumber` gives
+ * (every half is exact in float32), set as float32 bits, which costs ~1 ms where 65,536 calls cost ~7.
+ */
+export function float16Values(): Float32Array {
+  if (!float16Lookup) {
+    float16Lookup = new Float32Array(65_536);
+    const bits32 = new Uint32Array(float16Lookup.buffer);
+    for (let bits = 0; bits < 65_536; bits++) {
+      const sign = (bits & 0x8000) << 16;
+      const exponent = (bits >> 10) & 0x1f;
+      const fraction = bits & 0x3ff;
+      // Subnormals, infinities and NaN (stored as the number, as tensorToFloat32 stored it) take the slow path.
+      if (exponent === 0 || exponent === 0x1f) float16Lookup[bits] = float16ToNumber(bits);
+      else bits32[bits] = (sign | ((exponent + 112) << 23) | (fraction << 13)) >>> 0;
+    }
+  }
+  return float16Lookup;
+}
+
 const bf16Bits = new Uint32Array(1);
 const bf16Float = new Float32Array(bf16Bits.buffer);
 

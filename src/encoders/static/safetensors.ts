@@ -7,7 +7,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { ModelError } from '../../errors.js';
-import { bfloat16ToNumber, float16ToNumber } from './float16.js';
+import { bfloat16ToNumber, float16Values } from './float16.js';
 
 /** Byte-aligned dtypes of the safetensors spec, with their element size in bytes. */
 export const DTYPE_BYTES = {
@@ -227,9 +227,12 @@ export function tensorToFloat32(
       // A typed-array copy converts in native code: half the time of a per-element loop (~6 ms for potion).
       out.set(new Int8Array(data.buffer, data.byteOffset, count));
       break;
-    case 'F16':
-      for (let i = 0; i < count; i++) out[i] = float16ToNumber(view.getUint16(2 * i, true));
+    case 'F16': {
+      // A fine-tuned table is ~4M halves: a lookup each instead of a conversion (with its Math.pow) each, ~200 -> ~20 ms.
+      const values = float16Values();
+      for (let i = 0; i < count; i++) out[i] = values[view.getUint16(2 * i, true)]!;
       break;
+    }
     case 'BF16':
       for (let i = 0; i < count; i++) out[i] = bfloat16ToNumber(view.getUint16(2 * i, true));
       break;
