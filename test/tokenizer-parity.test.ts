@@ -1,7 +1,6 @@
 /**
  * The chunk-cached fast path returns exactly the ids of `Tokenizer.encode(text, { add_special_tokens:
- * false })`, on real corpora and on arbitrary Unicode, and its cache stays within its bound. It runs
- * over the tokenizer the encoder builds (build-tokenizer.ts), compared with one the library built alone.
+ * false })`, on real corpora and on arbitrary Unicode, and its cache stays within its bound.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,10 +8,9 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readDataset, resolveDataSource } from '../src/data/index.js';
-import { buildTokenizer } from '../src/encoders/static/build-tokenizer.js';
 import { MAX_CACHED_CHUNK_LENGTH, ChunkCacheTokenizer } from '../src/encoders/static/chunk-cache-tokenizer.js';
 import { createRng } from '../src/util/random.js';
-import { describeWithCorpora, potionDir, repoRoot } from './helpers.js';
+import { describeWithCorpora, potionDir } from './helpers.js';
 
 const SAMPLE_ROWS = 5000;
 /** Corpus name and how many of its rows to check (all when undefined). */
@@ -49,31 +47,9 @@ async function corpusTexts(name: string, sample?: number): Promise<string[]> {
   return texts.slice(0, sample);
 }
 
-describe('buildTokenizer', () => {
-  /** What a WordPiece tokenizer's vocabulary is made of inside the library. */
-  const vocabularyOf = (tokenizer: Tokenizer) => {
-    const { model } = tokenizer as unknown as {
-      model: { tokens_to_ids: Map<string, number>; vocab: string[]; unk_token_id: number };
-    };
-    return { entries: [...model.tokens_to_ids], vocab: model.vocab, unkId: model.unk_token_id };
-  };
-
-  for (const dir of [potionDir, path.join(repoRoot, 'test', 'fixtures', 'tiny-bert')]) {
-    it(`builds the vocabulary the library builds, ${path.basename(dir)}`, async () => {
-      const json = JSON.parse(await readFile(path.join(dir, 'tokenizer.json'), 'utf8')) as object;
-      const built = buildTokenizer(json);
-      const alone = new Tokenizer(json, {});
-      expect(vocabularyOf(built)).toEqual(vocabularyOf(alone));
-      expect(built.get_vocab(true)).toEqual(alone.get_vocab(true));
-      for (const text of ['Operating profit rose to EUR 13.1 mn.', '[CLS] unaffable Café [SEP]', '東京 \u{1F600}'])
-        expect(built.encode(text).ids).toEqual(alone.encode(text).ids);
-    });
-  }
-});
-
 describe('chunk-cached tokenizer parity with Tokenizer.encode', () => {
   it('takes the fast path on the potion tokenizer', () => {
-    expect(new ChunkCacheTokenizer(buildTokenizer(tokenizerJson)).fastPath).toBe(true);
+    expect(new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {})).fastPath).toBe(true);
   });
 
   describeWithCorpora(
@@ -83,7 +59,7 @@ describe('chunk-cached tokenizer parity with Tokenizer.encode', () => {
       for (const [name, sample] of CORPORA) {
         it(`gives identical ids on ${sample ? `${sample} rows of ` : 'all of '}${name}`, async () => {
           const texts = await corpusTexts(name, sample);
-          const cached = new ChunkCacheTokenizer(buildTokenizer(tokenizerJson));
+          const cached = new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {}));
           expect(texts.length).toBeGreaterThan(0);
           for (const text of texts) expect(cached.encodeIds(text), text).toEqual(libraryIds(text));
           // Both passes: the second reads every chunk from the cache.
@@ -94,7 +70,7 @@ describe('chunk-cached tokenizer parity with Tokenizer.encode', () => {
   );
 
   it('gives identical ids on arbitrary Unicode, added tokens and accents', () => {
-    const cached = new ChunkCacheTokenizer(buildTokenizer(tokenizerJson), 50);
+    const cached = new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {}), 50);
     const tricky = fc.constantFrom(
       '[CLS]',
       '[cls]',
@@ -150,7 +126,7 @@ describe('chunk-cached tokenizer parity with Tokenizer.encode', () => {
   });
 
   it('uses the library path for texts that contain an added token', () => {
-    const cached = new ChunkCacheTokenizer(buildTokenizer(tokenizerJson));
+    const cached = new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {}));
     const values = ['[CLS]', 'buy [UNK] now', '[SEP][SEP]', 'x[MASK]', 'sell\t[PAD]\nnow'];
     // The second pass reads the marked chunks from the cache and must still take the library path.
     for (let pass = 0; pass < 2; pass++)
@@ -160,7 +136,7 @@ describe('chunk-cached tokenizer parity with Tokenizer.encode', () => {
 
   it('never holds more chunks than its bound', () => {
     const limit = 64;
-    const cached = new ChunkCacheTokenizer(buildTokenizer(tokenizerJson), limit);
+    const cached = new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {}), limit);
     const rng = createRng(3);
     let peak = 0;
     for (let i = 0; i < 2000; i++) {
@@ -173,7 +149,7 @@ describe('chunk-cached tokenizer parity with Tokenizer.encode', () => {
   });
 
   it('does not cache chunks longer than MAX_CACHED_CHUNK_LENGTH', () => {
-    const cached = new ChunkCacheTokenizer(buildTokenizer(tokenizerJson));
+    const cached = new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {}));
     const long = 'ab'.repeat(MAX_CACHED_CHUNK_LENGTH);
     expect(cached.encodeIds(`${long} profit`)).toEqual(libraryIds(`${long} profit`));
     expect(cached.cacheSize).toBe(1);

@@ -1,8 +1,7 @@
 /** Reading a Model2Vec model's files: the embedding table (and its scale), the tokenizer, checked as they load. */
 import { createHash } from 'node:crypto';
-import type { Tokenizer } from '@huggingface/tokenizers';
+import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelError } from '../../errors.js';
-import { buildTokenizer } from './build-tokenizer.js';
 import type { FileSource } from '../../util/index.js';
 import type { ExpectedModelHashes } from './packaged-models.js';
 import { tensorToFloat32, type SafetensorsFile } from './safetensors.js';
@@ -90,18 +89,19 @@ export function parseTokenizer(bytes: Uint8Array, fileName: string): ParsedToken
   }
   let tokenizer: Tokenizer;
   try {
-    tokenizer = buildTokenizer(json);
+    tokenizer = new Tokenizer(json, {});
   } catch (cause) {
     throw new ModelError('TOKENIZER_INVALID', `cannot build the tokenizer: ${(cause as Error).message}`, {
       location: { file: fileName },
       cause,
     });
   }
-  // Read off the model's Map and id array: `get_vocab` would build another Map of every token (~3 ms).
-  const { model } = tokenizer as unknown as { model: { tokens_to_ids: Map<string, number>; vocab: unknown[] } };
+  const vocab = tokenizer.get_vocab(true);
+  let largestId = -1;
+  for (const id of vocab.values()) largestId = Math.max(largestId, id);
   const unkToken = json.model?.unk_token;
   const unkId = typeof unkToken === 'string' ? (tokenizer.token_to_id(unkToken) ?? -1) : -1;
-  return { tokenizer, unkId, vocabularySize: model.tokens_to_ids.size, largestId: model.vocab.length - 1 };
+  return { tokenizer, unkId, vocabularySize: vocab.size, largestId };
 }
 
 /** Refuses a tokenizer whose ids are not exactly the rows of the table. */
