@@ -22,7 +22,7 @@ import { roundToFloat16 } from './float16.js';
 import { TABLE_TENSOR } from './model-files.js';
 import { fingerprintOf, loadModelParts, partsWithTable, type StaticModelParts } from './model-parts.js';
 import { serializeSafetensors } from './safetensors-write.js';
-import { sumTokenRows } from './sum-rows.js';
+import { embedTokenRows } from './sum-rows.js';
 import { reusableIds, tokenizerKey } from './token-ids.js';
 import type { ExpectedModelHashes } from './packaged-models.js';
 import { asFileSource, type FileSource } from '../../util/index.js';
@@ -67,7 +67,6 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
   readonly maxTokens: number;
   readonly maxEmbeddingsPerCall = 4096;
   readonly fingerprint: string;
-  private readonly accumulator: Float64Array;
   private readonly table: Float32Array;
 
   private constructor(
@@ -82,7 +81,6 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
     this.maxTokens = maxTokens;
     this.spec = { type: 'static', model: modelName, maxTokens, ...(tuned && { tuned: TUNED_TABLE_FILES }) };
     this.fingerprint = fingerprintOf(parts, maxTokens);
-    this.accumulator = new Float64Array(parts.dim);
   }
 
   /** Loads `model.safetensors` and `tokenizer.json` from `dir` (or a fine-tuned table from a checkpoint's files already read). */
@@ -175,17 +173,20 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
   tokenize(text: string): TokenizedText {
     const budget = cutToCharBudget(text, this.maxTokens * CHARS_PER_TOKEN);
     const { tokenizer, unkId } = this.parts;
-    const all = tokenizer.encodeIds(budget.text);
-    const ids: number[] = [];
+    // Unknowns dropped and the cap applied in place: the ids array is the tokenizer's own fresh one.
+    const ids = tokenizer.encodeIds(budget.text);
+    let kept = 0;
     let truncated = budget.cut;
-    for (const id of all) {
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k]!;
       if (id === unkId) continue;
-      if (ids.length === this.maxTokens) {
+      if (kept === this.maxTokens) {
         truncated = true;
         break;
       }
-      ids.push(id);
+      ids[kept++] = id;
     }
+    ids.length = kept;
     return { ids, truncated };
   }
 
@@ -208,11 +209,7 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
       });
     }
     const { ids, truncated } = (rows[index] = reused?.[index] ?? this.tokenize(text));
-    const { table, dim, accumulator: sum } = this;
-    sumTokenRows(table, dim, ids, sum);
-
-    let squares = 0;
-    for (let d = 0; d < dim; d++) squares += sum[d]! * sum[d]!;
+    const squares = embedTokenRows(this.table, this.dim, ids, out, index * this.dim);
     if (!Number.isFinite(squares)) {
       throw new DataError(
         'EMBEDDING_NOT_FINITE',
@@ -223,11 +220,7 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
       );
     }
     // The mean's 1/n cancels out in the normalisation, so the sum is normalised directly.
-    const tokens = ids.length;
-    if (squares === 0) return { tokens, truncated, empty: true };
-    const scale = 1 / Math.sqrt(squares);
-    for (let d = 0, offset = index * dim; d < dim; d++) out[offset + d] = sum[d]! * scale;
-    return { tokens, truncated, empty: false };
+    return { tokens: ids.length, truncated, empty: squares === 0 };
   }
 }
 
