@@ -23,6 +23,7 @@ import { TABLE_TENSOR } from './model-files.js';
 import { fingerprintOf, loadModelParts, partsWithTable, type StaticModelParts } from './model-parts.js';
 import { serializeSafetensors } from './safetensors-write.js';
 import { embedTokenRows } from './sum-rows.js';
+import { TokenIdRowsBuilder } from './token-id-rows.js';
 import { reusableIds, tokenizerKey } from './token-ids.js';
 import type { ExpectedModelHashes } from './packaged-models.js';
 import { asFileSource, type FileSource } from '../../util/index.js';
@@ -152,16 +153,22 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {
     const tokenizer = tokenizerKey(this.parts.tokenizerBytes, this.maxTokens);
     const reused = reusableIds(options.tokenIds, texts, tokenizer);
-    const rows: TokenizedText[] = new Array(texts.length);
+    const built = reused ? undefined : new TokenIdRowsBuilder(texts.length);
     const data = new Float32Array(texts.length * this.dim);
     const info: TextInfo[] = new Array(texts.length);
     for (let start = 0; start < texts.length; start += this.maxEmbeddingsPerCall) {
       if (start > 0) await yieldToEventLoop();
       options.signal?.throwIfAborted();
       const end = Math.min(texts.length, start + this.maxEmbeddingsPerCall);
-      for (let i = start; i < end; i++) info[i] = this.embedOne(texts[i], i, data, rows, reused);
+      for (let i = start; i < end; i++) info[i] = this.embedOne(texts[i], i, data, reused ?? built!);
     }
-    return { data, rows: texts.length, dim: this.dim, info, tokenIds: { tokenizer, texts, rows } };
+    return {
+      data,
+      rows: texts.length,
+      dim: this.dim,
+      info,
+      tokenIds: reused ?? { tokenizer, texts, ...built!.rows() },
+    };
   }
 
   async dispose(): Promise<void> {}
@@ -195,21 +202,29 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
     return this.tokenize(text).ids.length > 0;
   }
 
-  /** Writes the vector of `texts[index]` into row `index` of `out` and its ids (`reused`, or tokenized) into `rows`. */
-  private embedOne(
-    text: unknown,
-    index: number,
-    out: Float32Array,
-    rows: TokenizedText[],
-    reused?: TokenIds['rows'],
-  ): TextInfo {
+  /** Writes the vector of `texts[index]` into row `index` of `out`, from its ids in `reused` or tokenized into `built`. */
+  private embedOne(text: unknown, index: number, out: Float32Array, ids: TokenIdRowsBuilder | TokenIds): TextInfo {
     if (typeof text !== 'string') {
       throw new DataError('TEXT_NOT_STRING', `expected a string, got ${text === null ? 'null' : typeof text}`, {
         location: { index },
       });
     }
-    const { ids, truncated } = (rows[index] = reused?.[index] ?? this.tokenize(text));
-    const squares = embedTokenRows(this.table, this.dim, ids, out, index * this.dim);
+    let row: ArrayLike<number>;
+    let from = 0;
+    let to: number;
+    let truncated: boolean;
+    if (ids instanceof TokenIdRowsBuilder) {
+      const tokenized = this.tokenize(text);
+      ids.add(tokenized);
+      ({ ids: row, truncated } = tokenized);
+      to = row.length;
+    } else {
+      row = ids.ids;
+      from = ids.offsets[index]!;
+      to = ids.offsets[index + 1]!;
+      truncated = ids.truncated[index] === 1;
+    }
+    const squares = embedTokenRows(this.table, this.dim, row, from, to, out, index * this.dim);
     if (!Number.isFinite(squares)) {
       throw new DataError(
         'EMBEDDING_NOT_FINITE',
@@ -220,7 +235,7 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
       );
     }
     // The mean's 1/n cancels out in the normalisation, so the sum is normalised directly.
-    return { tokens: ids.length, truncated, empty: squares === 0 };
+    return { tokens: to - from, truncated, empty: squares === 0 };
   }
 }
 

@@ -36,14 +36,16 @@ export function kernelTable(length: number, dim: number): Float32Array {
 }
 
 /**
- * The L2-normalised sum over `ids` of the rows of `table` (`[vocabulary, dim]`), written into `out` at
+ * The L2-normalised sum over `ids[from]` .. `ids[to - 1]` of the rows of `table` (`[vocabulary, dim]`), written into `out` at
  * `offset` when the sum's squared norm is positive and finite. Returns that squared norm: 0 for a
  * text without a known token, non-finite for a table holding a non-finite value; then `out` is untouched.
  */
 export function embedTokenRows(
   table: Float32Array,
   dim: number,
-  ids: readonly number[],
+  ids: ArrayLike<number>,
+  from: number,
+  to: number,
   out: Float32Array,
   offset: number,
 ): number {
@@ -55,8 +57,8 @@ export function embedTokenRows(
   }
   const { table: inMemory, ids: idsIn, sums, vector, addRows, normalize } = kernelTable;
   sums.fill(0);
-  for (let start = 0; start < ids.length; start += IDS_PER_CALL) {
-    const count = Math.min(IDS_PER_CALL, ids.length - start);
+  for (let start = from; start < to; start += IDS_PER_CALL) {
+    const count = Math.min(IDS_PER_CALL, to - start);
     for (let t = 0; t < count; t++) idsIn[t] = ids[start + t]!;
     addRows(inMemory.byteOffset, dim, idsIn.byteOffset, count, sums.byteOffset);
   }
