@@ -42,7 +42,7 @@ function scalarVector(table: Float32Array, dim: number, ids: readonly number[]):
 /** `embedTokenRows` into row 1 of a three-row matrix, whose other rows must stay untouched. */
 function kernelVector(table: Float32Array, dim: number, ids: readonly number[]): Float32Array {
   const out = new Float32Array(3 * dim).fill(-1);
-  const squares = embedTokenRows(table, dim, ids, 0, ids.length, out, dim);
+  const squares = embedTokenRows(table, dim, Int32Array.from(ids), 0, ids.length, out, dim);
   expect(Number.isFinite(squares)).toBe(true);
   expect(out.subarray(0, dim).every((v) => v === -1) && out.subarray(2 * dim).every((v) => v === -1)).toBe(true);
   return squares === 0 ? new Float32Array(dim) : out.slice(dim, 2 * dim);
@@ -100,7 +100,7 @@ describe('embedTokenRows', () => {
       const table = tableInKernelMemory(randomTable(rows, dim, 11), dim);
       table[5 * dim + 16] = bad;
       const out = new Float32Array(dim).fill(-1);
-      expect(Number.isFinite(embedTokenRows(table, dim, [1, 5, 2], 0, 3, out, 0))).toBe(false);
+      expect(Number.isFinite(embedTokenRows(table, dim, Int32Array.of(1, 5, 2), 0, 3, out, 0))).toBe(false);
       expect(out.every((v) => v === -1)).toBe(true);
     }
   });

@@ -209,22 +209,11 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
         location: { index },
       });
     }
-    let row: ArrayLike<number>;
-    let from = 0;
-    let to: number;
-    let truncated: boolean;
-    if (ids instanceof TokenIdRowsBuilder) {
-      const tokenized = this.tokenize(text);
-      ids.add(tokenized);
-      ({ ids: row, truncated } = tokenized);
-      to = row.length;
-    } else {
-      row = ids.ids;
-      from = ids.offsets[index]!;
-      to = ids.offsets[index + 1]!;
-      truncated = ids.truncated[index] === 1;
-    }
-    const squares = embedTokenRows(this.table, this.dim, row, from, to, out, index * this.dim);
+    if (ids instanceof TokenIdRowsBuilder) ids.add(this.tokenize(text));
+    const { ids: all, offsets, truncated } = ids;
+    const from = offsets[index]!;
+    const to = offsets[index + 1]!;
+    const squares = embedTokenRows(this.table, this.dim, all, from, to, out, index * this.dim);
     if (!Number.isFinite(squares)) {
       throw new DataError(
         'EMBEDDING_NOT_FINITE',
@@ -235,7 +224,7 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
       );
     }
     // The mean's 1/n cancels out in the normalisation, so the sum is normalised directly.
-    return { tokens: to - from, truncated, empty: squares === 0 };
+    return { tokens: to - from, truncated: truncated[index] === 1, empty: squares === 0 };
   }
 }
 

@@ -43,7 +43,7 @@ export function kernelTable(length: number, dim: number): Float32Array {
 export function embedTokenRows(
   table: Float32Array,
   dim: number,
-  ids: ArrayLike<number>,
+  ids: Int32Array,
   from: number,
   to: number,
   out: Float32Array,

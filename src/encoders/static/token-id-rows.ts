@@ -13,11 +13,11 @@ export interface TokenIdRows {
   truncated: Uint8Array;
 }
 
-/** Rows appended in order, then taken once with `rows()`. */
-export class TokenIdRowsBuilder {
-  private ids: Int32Array;
-  private readonly offsets: Int32Array;
-  private readonly truncated: Uint8Array;
+/** Rows appended in order and readable as they are added (`ids` has room beyond the last row), then taken with `rows()`. */
+export class TokenIdRowsBuilder implements TokenIdRows {
+  ids: Int32Array;
+  readonly offsets: Int32Array;
+  readonly truncated: Uint8Array;
   private count = 0;
 
   constructor(rows: number) {
@@ -26,6 +26,7 @@ export class TokenIdRowsBuilder {
     this.truncated = new Uint8Array(rows);
   }
 
+  /** Appends the next row; its ids are then `ids` from `offsets[row]` to `offsets[row + 1]`. */
   add({ ids, truncated }: TokenizedText): void {
     const start = this.offsets[this.count]!;
     const end = start + ids.length;
@@ -39,7 +40,7 @@ export class TokenIdRowsBuilder {
     this.offsets[++this.count] = end;
   }
 
-  /** The rows added so far (all of them, once the batch is done); `ids` is a view of the filled part. */
+  /** The rows added so far (all of them, once the batch is done), `ids` cut to them. */
   rows(): TokenIdRows {
     return {
       ids: this.ids.subarray(0, this.offsets[this.count]),
