@@ -202,7 +202,7 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
     return this.tokenize(text).ids.length > 0;
   }
 
-  /** Writes the vector of `texts[index]` into row `index` of `out`, from its ids in `reused` or tokenized into `built`. */
+  /** Writes the vector of `texts[index]` into row `index` of `out`, from `ids`: reused, or its tokens appended first. */
   private embedOne(text: unknown, index: number, out: Float32Array, ids: TokenIdRowsBuilder | TokenIds): TextInfo {
     if (typeof text !== 'string') {
       throw new DataError('TEXT_NOT_STRING', `expected a string, got ${text === null ? 'null' : typeof text}`, {
