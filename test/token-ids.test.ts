@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TextClassifier } from '../src/index.js';
 import { readDataset } from '../src/data/index.js';
 import type { EncoderSpec } from '../src/encoders/index.js';
+import type { TokenIds } from '../src/encoders/encoder.js';
 import { StaticEncoder } from '../src/encoders/static/static.js';
 import { DataError } from '../src/errors.js';
 import { potionDir, sampleCsv } from './helpers.js';
@@ -42,8 +43,23 @@ describe('token ids shared between static encoders', () => {
     expect(tokenize).toHaveBeenCalledTimes(texts.length);
     expect(reused.data).toEqual(own.data);
     expect(reused.info).toEqual(own.info);
-    expect(reused.tokenIds!.rows).toEqual(own.tokenIds!.rows);
+    const idRows = ({ ids, offsets, truncated }: TokenIds) => ({ ids, offsets, truncated });
+    expect(idRows(reused.tokenIds!)).toEqual(idRows(own.tokenIds!));
     await separately.dispose();
+  });
+
+  it("hold each text's own ids and truncation in one array, however far it outgrows its first guess", async () => {
+    const long = ['profit '.repeat(300), '', 'loss and jobs '.repeat(100), 'dividend'];
+    const { tokenIds } = await potion.embed(long);
+    const { ids, offsets, truncated } = tokenIds!;
+    expect(offsets).toHaveLength(long.length + 1);
+    long.forEach((text, i) => {
+      const own = potion.tokenize(text);
+      expect([...ids.subarray(offsets[i], offsets[i + 1])]).toEqual(own.ids);
+      expect(truncated[i] === 1).toBe(own.truncated);
+    });
+    expect(offsets[long.length]).toBeGreaterThan(32 * long.length);
+    expect(ids).toHaveLength(offsets[long.length]!);
   });
 
   it('are not used for an equal but different list of texts, nor by an encoder that cuts texts elsewhere', async () => {

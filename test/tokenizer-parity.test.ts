@@ -125,6 +125,20 @@ describe('chunk-cached tokenizer parity with Tokenizer.encode', () => {
     );
   });
 
+  it('splits at runs of spaces (native split) and at tabs and line breaks (character scan) as the library does', () => {
+    const cached = new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {}));
+    const texts = [
+      '  Net  profit rose .  ',
+      ' ',
+      '',
+      'Net\tprofit  rose\r\n.',
+      '\n loss \t',
+      'a\u00A0b  c',
+      'x '.repeat(50),
+    ];
+    for (const text of texts) expect(cached.encodeIds(text), JSON.stringify(text)).toEqual(libraryIds(text));
+  });
+
   it('uses the library path for texts that contain an added token', () => {
     const cached = new ChunkCacheTokenizer(new Tokenizer(tokenizerJson, {}));
     const values = ['[CLS]', 'buy [UNK] now', '[SEP][SEP]', 'x[MASK]', 'sell\t[PAD]\nnow'];

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assemble, generatedPath, watFiles } from '../scripts/assemble-wasm.js';
 import type { Matrix } from '../src/encoders/index.js';
-import { kernelTable, sumTokenRows } from '../src/encoders/static/sum-rows.js';
+import { embedTokenRows, kernelTable } from '../src/encoders/static/sum-rows.js';
 import {
   compileLinear,
   type LinearKernel,
@@ -28,15 +28,30 @@ describe('WebAssembly kernels', () => {
   });
 });
 
-/** Each column's sum of the listed rows, one token at a time in order, in float64. */
-function scalarSums(table: Float32Array, dim: number, ids: readonly number[]): Float64Array {
+/** Each column's sum of the listed rows, one token at a time in order, in float64, L2-normalised as scalar JavaScript does. */
+function scalarVector(table: Float32Array, dim: number, ids: readonly number[]): Float32Array {
   const sums = new Float64Array(dim);
   for (let d = 0; d < dim; d++) {
     let sum = 0;
     for (const id of ids) sum += table[id * dim + d]!;
     sums[d] = sum;
   }
-  return sums;
+  let squares = 0;
+  for (let d = 0; d < dim; d++) squares += sums[d]! * sums[d]!;
+  const vector = new Float32Array(dim);
+  if (squares === 0) return vector;
+  const scale = 1 / Math.sqrt(squares);
+  for (let d = 0; d < dim; d++) vector[d] = sums[d]! * scale;
+  return vector;
+}
+
+/** `embedTokenRows` into row 1 of a three-row matrix, whose other rows must stay untouched. */
+function kernelVector(table: Float32Array, dim: number, ids: readonly number[]): Float32Array {
+  const out = new Float32Array(3 * dim).fill(-1);
+  const squares = embedTokenRows(table, dim, Int32Array.from(ids), 0, ids.length, out, dim);
+  expect(Number.isFinite(squares)).toBe(true);
+  expect(out.subarray(0, dim).every((v) => v === -1) && out.subarray(2 * dim).every((v) => v === -1)).toBe(true);
+  return squares === 0 ? new Float32Array(dim) : out.slice(dim, 2 * dim);
 }
 
 /** Values over 40 binary orders of magnitude, so sums in any other order round differently. */
@@ -57,18 +72,16 @@ function tableInKernelMemory(table: Float32Array, dim: number): Float32Array {
   return inMemory;
 }
 
-describe('sumTokenRows', () => {
+describe('embedTokenRows', () => {
   const rows = 300;
 
-  it.each([1, 3, 15, 16, 17, 128, 130])('is bit-identical to scalar sums in token order with dim %i', (dim) => {
+  it.each([1, 3, 15, 16, 17, 128, 130])('is bit-identical to scalar sums and normalisation with dim %i', (dim) => {
     const table = randomTable(rows, dim, dim);
     const inMemory = tableInKernelMemory(table, dim);
     expect(inMemory).toEqual(table);
-    const sum = new Float64Array(dim);
     for (const count of [0, 1, 2, 29, 200]) {
       const ids = randomIds(count, rows, count + dim);
-      sumTokenRows(inMemory, dim, ids, sum);
-      expect(sum).toEqual(scalarSums(table, dim, ids));
+      expect(kernelVector(inMemory, dim, ids)).toEqual(scalarVector(table, dim, ids));
     }
   });
 
@@ -76,20 +89,26 @@ describe('sumTokenRows', () => {
     const dim = 20;
     const table = tableInKernelMemory(randomTable(rows, dim, 7), dim);
     const ids = randomIds(10_000, rows, 8);
-    const sum = new Float64Array(dim);
-    sumTokenRows(table, dim, ids, sum);
-    expect(sum).toEqual(scalarSums(table, dim, ids));
+    expect(kernelVector(table, dim, ids)).toEqual(scalarVector(table, dim, ids));
   });
 
-  it('sums a table that was not loaded into kernel memory (copied there on its first sum)', () => {
+  it('embeds with a table that was not loaded into kernel memory (copied there on its first call)', () => {
     const dim = 33;
     const table = randomTable(rows, dim, 9);
     const ids = randomIds(50, rows, 10);
-    const sum = new Float64Array(dim);
-    sumTokenRows(table, dim, ids, sum);
-    expect(sum).toEqual(scalarSums(table, dim, ids));
-    sumTokenRows(table, dim, ids.slice(0, 5), sum);
-    expect(sum).toEqual(scalarSums(table, dim, ids.slice(0, 5)));
+    expect(kernelVector(table, dim, ids)).toEqual(scalarVector(table, dim, ids));
+    expect(kernelVector(table, dim, ids.slice(0, 5))).toEqual(scalarVector(table, dim, ids.slice(0, 5)));
+  });
+
+  it('returns a non-finite squared norm and writes nothing when a row holds Inf or NaN', () => {
+    const dim = 17;
+    for (const bad of [Infinity, NaN]) {
+      const table = tableInKernelMemory(randomTable(rows, dim, 11), dim);
+      table[5 * dim + 16] = bad;
+      const out = new Float32Array(dim).fill(-1);
+      expect(Number.isFinite(embedTokenRows(table, dim, Int32Array.of(1, 5, 2), 0, 3, out, 0))).toBe(false);
+      expect(out.every((v) => v === -1)).toBe(true);
+    }
   });
 });
 

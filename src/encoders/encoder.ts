@@ -75,7 +75,11 @@ export interface TokenIds {
   tokenizer: string;
   /** The texts the ids are of: the same array, not an equal one. */
   texts: readonly string[];
-  rows: readonly TokenizedText[];
+  /** Every text's ids in text order, in one array: text i's run from `offsets[i]` to `offsets[i + 1]`. */
+  ids: Int32Array;
+  offsets: Int32Array;
+  /** 1 where `maxTokens` cut text i. */
+  truncated: Uint8Array;
 }
 
 /** A static encoder's ids of one text: the table rows it sums, and whether `maxTokens` cut the text. */

@@ -67,17 +67,14 @@ export class ChunkCacheTokenizer {
     const internals = this.internals;
     if (internals === null) return this.plainIds(text);
     const ids: number[] = [];
-    let start = -1;
-    for (let i = 0; i <= text.length; i++) {
-      if (i < text.length && !isAsciiWhitespace(text.charCodeAt(i))) {
-        if (start < 0) start = i;
-        continue;
-      }
-      if (start < 0) continue;
-      const chunk = this.chunkIds(text.slice(start, i), internals);
-      if (chunk === ADDED_TOKEN) return this.plainIds(text);
-      for (let k = 0; k < chunk.length; k++) ids.push(chunk[k]!);
-      start = -1;
+    // Most texts have spaces only: V8's native split finds their chunks faster than a loop over characters.
+    const chunks = OTHER_ASCII_WHITESPACE.test(text) ? whitespaceChunks(text) : text.split(' ');
+    for (let c = 0; c < chunks.length; c++) {
+      const chunk = chunks[c]!;
+      if (chunk.length === 0) continue;
+      const chunkIds = this.chunkIds(chunk, internals);
+      if (chunkIds === ADDED_TOKEN) return this.plainIds(text);
+      for (let k = 0; k < chunkIds.length; k++) ids.push(chunkIds[k]!);
     }
     return ids;
   }
@@ -96,6 +93,23 @@ export class ChunkCacheTokenizer {
   private plainIds(text: string): number[] {
     return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
   }
+}
+
+const OTHER_ASCII_WHITESPACE = /[\t\n\r]/;
+
+/** The runs of `text` between ASCII whitespace (space, tab, line feed, carriage return). */
+function whitespaceChunks(text: string): string[] {
+  const chunks: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    if (i < text.length && !isAsciiWhitespace(text.charCodeAt(i))) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start >= 0) chunks.push(text.slice(start, i));
+    start = -1;
+  }
+  return chunks;
 }
 
 function isAsciiWhitespace(code: number): boolean {

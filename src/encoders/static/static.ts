@@ -22,7 +22,8 @@ import { roundToFloat16 } from './float16.js';
 import { TABLE_TENSOR } from './model-files.js';
 import { fingerprintOf, loadModelParts, partsWithTable, type StaticModelParts } from './model-parts.js';
 import { serializeSafetensors } from './safetensors-write.js';
-import { sumTokenRows } from './sum-rows.js';
+import { embedTokenRows } from './sum-rows.js';
+import { TokenIdRowsBuilder } from './token-id-rows.js';
 import { reusableIds, tokenizerKey } from './token-ids.js';
 import type { ExpectedModelHashes } from './packaged-models.js';
 import { asFileSource, type FileSource } from '../../util/index.js';
@@ -67,7 +68,6 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
   readonly maxTokens: number;
   readonly maxEmbeddingsPerCall = 4096;
   readonly fingerprint: string;
-  private readonly accumulator: Float64Array;
   private readonly table: Float32Array;
 
   private constructor(
@@ -82,7 +82,6 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
     this.maxTokens = maxTokens;
     this.spec = { type: 'static', model: modelName, maxTokens, ...(tuned && { tuned: TUNED_TABLE_FILES }) };
     this.fingerprint = fingerprintOf(parts, maxTokens);
-    this.accumulator = new Float64Array(parts.dim);
   }
 
   /** Loads `model.safetensors` and `tokenizer.json` from `dir` (or a fine-tuned table from a checkpoint's files already read). */
@@ -154,16 +153,22 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {
     const tokenizer = tokenizerKey(this.parts.tokenizerBytes, this.maxTokens);
     const reused = reusableIds(options.tokenIds, texts, tokenizer);
-    const rows: TokenizedText[] = new Array(texts.length);
+    const built = reused ? undefined : new TokenIdRowsBuilder(texts.length);
     const data = new Float32Array(texts.length * this.dim);
     const info: TextInfo[] = new Array(texts.length);
     for (let start = 0; start < texts.length; start += this.maxEmbeddingsPerCall) {
       if (start > 0) await yieldToEventLoop();
       options.signal?.throwIfAborted();
       const end = Math.min(texts.length, start + this.maxEmbeddingsPerCall);
-      for (let i = start; i < end; i++) info[i] = this.embedOne(texts[i], i, data, rows, reused);
+      for (let i = start; i < end; i++) info[i] = this.embedOne(texts[i], i, data, reused ?? built!);
     }
-    return { data, rows: texts.length, dim: this.dim, info, tokenIds: { tokenizer, texts, rows } };
+    return {
+      data,
+      rows: texts.length,
+      dim: this.dim,
+      info,
+      tokenIds: reused ?? { tokenizer, texts, ...built!.rows() },
+    };
   }
 
   async dispose(): Promise<void> {}
@@ -175,17 +180,20 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
   tokenize(text: string): TokenizedText {
     const budget = cutToCharBudget(text, this.maxTokens * CHARS_PER_TOKEN);
     const { tokenizer, unkId } = this.parts;
-    const all = tokenizer.encodeIds(budget.text);
-    const ids: number[] = [];
+    // Unknowns dropped and the cap applied in place: the ids array is the tokenizer's own fresh one.
+    const ids = tokenizer.encodeIds(budget.text);
+    let kept = 0;
     let truncated = budget.cut;
-    for (const id of all) {
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k]!;
       if (id === unkId) continue;
-      if (ids.length === this.maxTokens) {
+      if (kept === this.maxTokens) {
         truncated = true;
         break;
       }
-      ids.push(id);
+      ids[kept++] = id;
     }
+    ids.length = kept;
     return { ids, truncated };
   }
 
@@ -194,25 +202,18 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
     return this.tokenize(text).ids.length > 0;
   }
 
-  /** Writes the vector of `texts[index]` into row `index` of `out` and its ids (`reused`, or tokenized) into `rows`. */
-  private embedOne(
-    text: unknown,
-    index: number,
-    out: Float32Array,
-    rows: TokenizedText[],
-    reused?: TokenIds['rows'],
-  ): TextInfo {
+  /** Writes the vector of `texts[index]` into row `index` of `out`, from `ids`: reused, or its tokens appended first. */
+  private embedOne(text: unknown, index: number, out: Float32Array, ids: TokenIdRowsBuilder | TokenIds): TextInfo {
     if (typeof text !== 'string') {
       throw new DataError('TEXT_NOT_STRING', `expected a string, got ${text === null ? 'null' : typeof text}`, {
         location: { index },
       });
     }
-    const { ids, truncated } = (rows[index] = reused?.[index] ?? this.tokenize(text));
-    const { table, dim, accumulator: sum } = this;
-    sumTokenRows(table, dim, ids, sum);
-
-    let squares = 0;
-    for (let d = 0; d < dim; d++) squares += sum[d]! * sum[d]!;
+    if (ids instanceof TokenIdRowsBuilder) ids.add(this.tokenize(text));
+    const { ids: all, offsets, truncated } = ids;
+    const from = offsets[index]!;
+    const to = offsets[index + 1]!;
+    const squares = embedTokenRows(this.table, this.dim, all, from, to, out, index * this.dim);
     if (!Number.isFinite(squares)) {
       throw new DataError(
         'EMBEDDING_NOT_FINITE',
@@ -223,11 +224,7 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
       );
     }
     // The mean's 1/n cancels out in the normalisation, so the sum is normalised directly.
-    const tokens = ids.length;
-    if (squares === 0) return { tokens, truncated, empty: true };
-    const scale = 1 / Math.sqrt(squares);
-    for (let d = 0, offset = index * dim; d < dim; d++) out[offset + d] = sum[d]! * scale;
-    return { tokens, truncated, empty: false };
+    return { tokens: to - from, truncated: truncated[index] === 1, empty: squares === 0 };
   }
 }
 

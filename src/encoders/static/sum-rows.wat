@@ -5,6 +5,12 @@
 ;; order, for every column d < dim. Float32 table values are promoted to float64 and added one
 ;; token at a time per column, as scalar JavaScript would: the sums are bit-identical to it.
 ;; Addresses are byte offsets into the imported memory; out holds `dim` float64 values.
+;;
+;; normalize(dim, sums, out): the sum of squares of the `dim` float64 sums, added column by column in
+;; order; when it is positive and finite, out[d] = float32(sums[d] * (1 / sqrt(squares))) for every
+;; column, as JavaScript computes and stores it into a Float32Array (no fused multiply-add in
+;; WebAssembly, sqrt and division correctly rounded), so the float32 values are bit-identical to it.
+;; Returns the sum of squares: 0 (all sums zero) and non-finite values write nothing.
 (module
   (import "env" "memory" (memory 1))
   (func (export "addRows")
@@ -84,4 +90,28 @@
             (br $tokens)))
         (f64.store (local.get $o) (local.get $s))
         (local.set $d (i32.add (local.get $d) (i32.const 1)))
-        (br $columns)))))
+        (br $columns))))
+  (func (export "normalize") (param $dim i32) (param $sums i32) (param $out i32) (result f64)
+    (local $d i32) (local $value f64) (local $squares f64) (local $scale f64)
+    (block $squaresDone
+      (loop $squaresLoop
+        (br_if $squaresDone (i32.ge_u (local.get $d) (local.get $dim)))
+        (local.set $value (f64.load (i32.add (local.get $sums) (i32.shl (local.get $d) (i32.const 3)))))
+        (local.set $squares (f64.add (local.get $squares) (f64.mul (local.get $value) (local.get $value))))
+        (local.set $d (i32.add (local.get $d) (i32.const 1)))
+        (br $squaresLoop)))
+    ;; Not (0 < squares < inf), NaN included: nothing to write.
+    (if (i32.eqz (i32.and (f64.gt (local.get $squares) (f64.const 0)) (f64.lt (local.get $squares) (f64.const inf))))
+      (then (return (local.get $squares))))
+    (local.set $scale (f64.div (f64.const 1) (f64.sqrt (local.get $squares))))
+    (local.set $d (i32.const 0))
+    (block $scaleDone
+      (loop $scaleLoop
+        (br_if $scaleDone (i32.ge_u (local.get $d) (local.get $dim)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $d) (i32.const 2)))
+          (f32.demote_f64 (f64.mul
+            (f64.load (i32.add (local.get $sums) (i32.shl (local.get $d) (i32.const 3))))
+            (local.get $scale))))
+        (local.set $d (i32.add (local.get $d) (i32.const 1)))
+        (br $scaleLoop)))
+    (local.get $squares)))

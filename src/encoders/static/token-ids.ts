@@ -18,10 +18,6 @@ export function tokenizerKey(tokenizerBytes: Uint8Array, maxTokens: number): str
 }
 
 /** The ids in `given` when they are of these very texts (the same array) by the tokenizer `key` names. */
-export function reusableIds(
-  given: TokenIds | undefined,
-  texts: readonly string[],
-  key: string,
-): TokenIds['rows'] | undefined {
-  return given?.texts === texts && given.tokenizer === key ? given.rows : undefined;
+export function reusableIds(given: TokenIds | undefined, texts: readonly string[], key: string): TokenIds | undefined {
+  return given?.texts === texts && given.tokenizer === key ? given : undefined;
 }
