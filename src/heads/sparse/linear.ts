@@ -23,7 +23,7 @@ import {
   type SparsePart,
 } from './objective.js';
 import { writeSparseHead } from './persist.js';
-import { assertSparseMatrix } from './validate.js';
+import { assertSparseMatrix, assertSplitColumns } from './validate.js';
 import { validationSplit } from '../split.js';
 import { balancedWeights, denseTargets } from '../targets.js';
 import { DEFAULT_THRESHOLD, tuneThresholds } from '../thresholds.js';
@@ -131,8 +131,16 @@ export class SparseLinearHead implements SparseHead {
 
   predictProba(x: SparseMatrix): Float32Array {
     const { kernel } = this.trained('predict');
-    assertSparseMatrix(x, this.spec.inputDim);
-    return probabilitiesOfLogits(kernel.logits(x), this.spec.numLabels, this.spec.multiLabel);
+    const { split } = x;
+    let logits: Float64Array;
+    if (split) {
+      assertSplitColumns(x, split, this.spec.inputDim);
+      logits = kernel.logits(split.sparse, split.dense, split.width);
+    } else {
+      assertSparseMatrix(x, this.spec.inputDim);
+      logits = kernel.logits(x);
+    }
+    return probabilitiesOfLogits(logits, this.spec.numLabels, this.spec.multiLabel);
   }
 
   save(dir: string): Promise<string[]> {

@@ -17,6 +17,9 @@ type Logits = (
   indptr: number,
   indices: number,
   values: number,
+  tail: number,
+  width: number,
+  tailColumn: number,
   rows: number,
   out: number,
 ) => void;
@@ -40,21 +43,26 @@ export class SparseLogitsKernel {
     this.run = new WebAssembly.Instance(kernel, { env: { memory: this.memory } }).exports.logits as Logits;
   }
 
-  /** `[x.rows, numLabels]` logits of every row of `x` (checked by `assertSparseMatrix`: indptr starts at 0). */
-  logits(x: SparseMatrix): Float64Array {
+  /**
+   * `[x.rows, numLabels]` logits of every row of `x` (checked: its indptr starts at 0), followed by
+   * the dense block `tail` (`[x.rows, width]`, columns from `x.dim` on) when there is one.
+   */
+  logits(x: SparseMatrix, tail: Float32Array = new Float32Array(0), width = 0): Float64Array {
     const { rows, indptr, indices, values } = x;
     const outAt = this.weightBytes;
     const indptrAt = align(outAt + rows * this.numLabels * 8);
     const indicesAt = align(indptrAt + indptr.byteLength);
     const valuesAt = align(indicesAt + indices.byteLength);
-    const needed = valuesAt + values.byteLength;
+    const tailAt = align(valuesAt + values.byteLength);
+    const needed = tailAt + tail.byteLength;
     const have = this.memory.buffer.byteLength;
     if (needed > have) this.memory.grow(Math.ceil((needed - have) / PAGE_BYTES));
     const { buffer } = this.memory;
     new Int32Array(buffer, indptrAt, indptr.length).set(indptr);
     new Int32Array(buffer, indicesAt, indices.length).set(indices);
     new Float32Array(buffer, valuesAt, values.length).set(values);
-    this.run(0, this.biasAt, this.numLabels, indptrAt, indicesAt, valuesAt, rows, outAt);
+    new Float32Array(buffer, tailAt, tail.length).set(tail);
+    this.run(0, this.biasAt, this.numLabels, indptrAt, indicesAt, valuesAt, tailAt, width, x.dim, rows, outAt);
     return new Float64Array(buffer, outAt, rows * this.numLabels).slice();
   }
 }
