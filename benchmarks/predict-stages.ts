@@ -4,7 +4,7 @@
  * serialise, write (fsynced per chunk, as the journal does); start-up is a 1-row CLI run's CPU.
  * For a fused checkpoint with a sparse (TF-IDF) member, the head stage's share of that member is
  * timed again apart (not added to the stages): its TF-IDF rows, its dense part's table sums on the
- * primary's token ids with the CSR assembly, and its sparse head.
+ * primary's token ids with the dense block's z-scores, and its sparse head.
  * Used for the per-row budget in docs/decisions/performance.md.
  *
  *   npm run build && npx tsx benchmarks/predict-stages.ts MODEL_DIR INPUT.jsonl
@@ -97,7 +97,7 @@ closeSync(fd);
 rmSync(output);
 await classifier.dispose();
 stages.embed = stages.tokenizeAndEmbed - stages.tokenize;
-if (words) stages.lexicalDenseAndCsr = stages.lexicalFeatures - stages.lexicalTfidf;
+if (words) stages.lexicalDenseBlock = stages.lexicalFeatures - stages.lexicalTfidf;
 const per100k = (ms: number) => Math.round((ms * 100_000) / rows.length);
 console.log(`${rows.length} rows, ${modelDir}: CPU ms per 100k rows (µs per row = value / 100)`);
 for (const stage of [
@@ -107,7 +107,7 @@ for (const stage of [
   'tokenize',
   'embed',
   'head',
-  ...(words ? ['lexicalTfidf', 'lexicalDenseAndCsr', 'lexicalHead'] : []),
+  ...(words ? ['lexicalTfidf', 'lexicalDenseBlock', 'lexicalHead'] : []),
   'decide',
   'serialise',
   'write',

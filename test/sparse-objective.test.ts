@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SparseMatrix } from '../src/encoders/encoder.js';
-import { linearObjective, linearProbabilities, logitsOf, type LinearShape } from '../src/heads/sparse/objective.js';
+import { SparseLogitsKernel } from '../src/heads/sparse/logits-kernel.js';
+import {
+  linearObjective,
+  linearProbabilities,
+  logitsOf,
+  probabilitiesOfLogits,
+  type LinearShape,
+} from '../src/heads/sparse/objective.js';
+import { createRng } from '../src/util/index.js';
 
 /** A random CSR matrix, targets and weights for `numLabels` labels, from fast-check's seeded draws. */
 const problem = (numLabels: number, multiLabel: boolean) =>
@@ -149,4 +157,69 @@ describe('sparse linear logits', () => {
       );
     },
   );
+});
+
+describe('the sparse head in WebAssembly SIMD (SparseLogitsKernel)', () => {
+  /** Float32 parameters (as a trained head holds them) over 40 binary orders of magnitude, so any other order of adds rounds differently. */
+  function randomProblem(rows: number, dim: number, numLabels: number, seed: number) {
+    const rng = createRng(seed);
+    const magnitude = () => (rng() - 0.5) * 2 ** Math.floor(rng() * 40 - 20);
+    const parameters = Float32Array.from({ length: (dim + 1) * numLabels }, magnitude);
+    const indptr = [0];
+    const indices: number[] = [];
+    const values: number[] = [];
+    for (let row = 0; row < rows; row++) {
+      // Some rows empty, some longer than the columns (a column may repeat, as CSR allows).
+      const entries = row % 7 === 0 ? 0 : Math.floor(rng() * (dim + 5));
+      for (let k = 0; k < entries; k++) {
+        indices.push(Math.floor(rng() * dim));
+        values.push(magnitude());
+      }
+      indptr.push(indices.length);
+    }
+    const x: SparseMatrix = {
+      rows,
+      dim,
+      indptr: Int32Array.from(indptr),
+      indices: Int32Array.from(indices),
+      values: Float32Array.from(values),
+    };
+    return { x, parameters, shape: { dim, numLabels, multiLabel: false } };
+  }
+
+  // Sixteen, then four, then two, then one label at a time: every remainder, and Banking77's 77.
+  it.each([1, 2, 3, 4, 5, 6, 7, 8, 15, 16, 17, 18, 19, 20, 22, 23, 33, 77])(
+    'gives logits bit-identical to the plain loop with %i labels',
+    (numLabels) => {
+      const { x, parameters, shape } = randomProblem(60, 40, numLabels, numLabels);
+      const w = Float64Array.from(parameters);
+      const logits = new SparseLogitsKernel(parameters, numLabels).logits(x);
+      for (let row = 0; row < x.rows; row++)
+        expect(logits.subarray(row * numLabels, (row + 1) * numLabels)).toEqual(plainLogits(x, row, w, shape));
+    },
+  );
+
+  it('grows its memory for a larger call and gives the same logits after', () => {
+    const { x: small, parameters, shape } = randomProblem(5, 300, 77, 1);
+    const { x: large } = randomProblem(3000, 300, 77, 2);
+    const kernel = new SparseLogitsKernel(parameters, 77);
+    const before = kernel.logits(small);
+    const logits = kernel.logits(large);
+    const w = Float64Array.from(parameters);
+    for (const row of [0, 1, 1500, 2999])
+      expect(logits.subarray(row * 77, (row + 1) * 77)).toEqual(plainLogits(large, row, w, shape));
+    expect(kernel.logits(small)).toEqual(before);
+  });
+
+  it('gives the probabilities linearProbabilities gives, single- and multi-label', () => {
+    for (const multiLabel of [false, true]) {
+      const { x, parameters } = randomProblem(50, 30, 9, 3);
+      // Small weights, so the probabilities are not all 0 or 1.
+      const scaled = parameters.map((v) => Math.fround(v * 1e-6));
+      const shape = { dim: 30, numLabels: 9, multiLabel };
+      expect(probabilitiesOfLogits(new SparseLogitsKernel(scaled, 9).logits(x), 9, multiLabel)).toEqual(
+        linearProbabilities(x, Float64Array.from(scaled), shape),
+      );
+    }
+  });
 });

@@ -1,9 +1,10 @@
 /**
  * TF-IDF rows weighed by word ids (src/encoders/lexical/tfidf-rows.ts) against the way they were
- * weighed before (kept here as the reference): every term as a string, counted in a Map, columns
- * sorted. Indices, token counts and the float32 bytes of every value must be identical, on random
- * Unicode corpora, on a hand-written state with terms the tokenizer can never form, and on every
- * text of the shared corpora.
+ * weighed before (kept here as the reference): natural's tokenizer, every term as a string, counted
+ * in a Map, columns sorted. Indices, token counts and the float32 bytes of every value must be
+ * identical, on random Unicode corpora, on a hand-written state with terms the tokenizer can never
+ * form, and on every text of the shared corpora; the word scanner's words must be natural's on
+ * random strings of any code points and on every text of the shared corpora.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { listCorpora, readDataset, resolveDataSource } from '../src/data/index.js';
 import type { TfidfSettings } from '../src/encoders/encoder.js';
 import { TFIDF_STATE_FILE, TfidfEncoder } from '../src/encoders/lexical/tfidf.js';
+import { WordScanner } from '../src/encoders/lexical/word-scanner.js';
 import { describeWithCorpora, tempDir } from './helpers.js';
 
 interface Rows {
@@ -57,6 +59,13 @@ function referenceRows(terms: readonly string[], idf: Float32Array, options: Tfi
   }
   rows.values = Buffer.from(Float32Array.from(values).buffer);
   return rows;
+}
+
+/** The scanner's words of the lowercased text, as strings. */
+function scannedWords(scanner: WordScanner, text: string): string[] {
+  const lower = text.toLowerCase();
+  const count = scanner.scan(lower);
+  return Array.from({ length: count }, (_, i) => lower.slice(scanner.starts[i], scanner.ends[i]));
 }
 
 async function encoderRows(encoder: TfidfEncoder, texts: string[]): Promise<Rows> {
@@ -161,6 +170,28 @@ describe('TF-IDF rows by word ids', () => {
   });
 });
 
+describe('the word scanner', () => {
+  it("finds natural's words in strings of any code points, lone surrogates included", () => {
+    const scanner = new WordScanner();
+    const anyText = fc.oneof(
+      text,
+      fc.string({ unit: 'binary', maxLength: 60 }),
+      // Surrogate halves, paired or not, between letters, digits and astral letters (𝐀, 𝟙).
+      fc
+        .array(fc.constantFrom('a', 'Z', '1', '_', ' ', '\ud835', '\udc00', '𝐀', '𝟙', '\u0301', 'ǅ', '٣'), {
+          maxLength: 30,
+        })
+        .map((parts) => parts.join('')),
+    );
+    fc.assert(
+      fc.property(anyText, (input) => {
+        expect(scannedWords(scanner, input)).toEqual(referenceTokenizer.tokenize(input.toLowerCase()) ?? []);
+      }),
+      { seed: 23, numRuns: 3000 },
+    );
+  });
+});
+
 // Every registered corpus but the Financial PhraseBank subsets of fpb-all.
 const corpora = listCorpora()
   .map(({ name }) => name)
@@ -172,6 +203,9 @@ describeWithCorpora(corpora, 'TF-IDF rows by word ids on the shared corpora', ()
     async (corpus) => {
       const { path: file, options } = resolveDataSource(corpus);
       const texts = (await readDataset(file, options)).examples.map((example) => example.text);
+      const scanner = new WordScanner();
+      for (const text of texts)
+        expect(scannedWords(scanner, text)).toEqual(referenceTokenizer.tokenize(text.toLowerCase()) ?? []);
       const encoder = new TfidfEncoder();
       await encoder.fit(texts);
       await expectReferenceRows(encoder, texts);

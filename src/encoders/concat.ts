@@ -26,6 +26,7 @@ import {
   type TextInfo,
 } from './encoder.js';
 import { fingerprintParts } from './fingerprint.js';
+import { SplitSparseRows } from './split-rows.js';
 import { asFileSource, type FileSource } from '../util/index.js';
 import { fitStandardization, type Standardization } from '../heads/index.js';
 import type { TfidfEncoder } from './lexical/index.js';
@@ -148,29 +149,17 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
         : await this.embedDense(texts, { ...options, tokenIds: given?.vectors.tokenIds }));
     const width = dense.dim;
     const scale = this.denseWeight / Math.sqrt(width);
-    const indptr = new Int32Array(texts.length + 1);
-    for (let row = 0; row < texts.length; row++)
-      indptr[row + 1] = indptr[row]! + (words.indptr[row + 1]! - words.indptr[row]!) + width;
-    const entryCount = indptr[texts.length]!;
-    const indices = new Int32Array(entryCount);
-    const values = new Float32Array(entryCount);
+    const block = new Float32Array(texts.length * width);
     for (let row = 0; row < texts.length; row++) {
-      const from = words.indptr[row]!;
-      const count = words.indptr[row + 1]! - from;
-      const at = indptr[row]!;
-      indices.set(words.indices.subarray(from, from + count), at);
-      values.set(words.values.subarray(from, from + count), at);
-      for (let j = 0; j < width; j++) {
-        indices[at + count + j] = words.dim + j;
-        values[at + count + j] = (scale * (dense.data[row * width + j]! - mean[j]!)) / std[j]!;
-      }
+      for (let j = 0; j < width; j++)
+        block[row * width + j] = (scale * (dense.data[row * width + j]! - mean[j]!)) / std[j]!;
     }
     // A text is empty when neither part saw a known token; it is cut when the dense encoder cut it.
     const info: TextInfo[] = words.info.map((w, i) => {
       const d = dense.info[i]!;
       return { tokens: Math.max(w.tokens, d.tokens), truncated: d.truncated, empty: w.empty && d.empty };
     });
-    return { rows: texts.length, dim: words.dim + width, indptr, indices, values, info };
+    return new SplitSparseRows(words, block, width, info);
   }
 
   async saveState(dir: string): Promise<string[]> {

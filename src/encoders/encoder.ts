@@ -99,6 +99,19 @@ export interface SparseMatrix {
   indptr: Int32Array;
   indices: Int32Array;
   values: Float32Array;
+  /** The same rows in two parts, when their last columns are dense (src/encoders/split-rows.ts). */
+  split?: SplitColumns | undefined;
+}
+
+/**
+ * Rows whose last `width` columns are dense (TF-IDF+embeddings): `sparse` holds the columns before
+ * them, `dense` the block, `[rows, width]` row-major. A reader that takes the parts apart (the
+ * sparse head) is spared the CSR copy of the block.
+ */
+export interface SplitColumns {
+  sparse: SparseMatrix;
+  dense: Float32Array;
+  width: number;
 }
 
 export interface SparseEmbedResult extends SparseMatrix {

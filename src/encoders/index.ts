@@ -260,6 +260,7 @@ export {
   type SparseEmbedResult,
   type SparseEncoder,
   type SparseMatrix,
+  type SplitColumns,
   type TextInfo,
   type TunableEncoder,
 } from './encoder.js';

@@ -7,7 +7,8 @@
  */
 import type { TfidfSettings } from '../encoder.js';
 import type { TermIndex } from './term-index.js';
-import { wordsOf } from './words.js';
+import { WordScanner } from './word-scanner.js';
+import { checkedText } from './words.js';
 
 export interface WeighedRows {
   indptr: Int32Array;
@@ -23,6 +24,7 @@ export class TfidfRows {
   private readonly touched: Int32Array;
   private readonly weights: Float64Array;
   private wordIds = new Int32Array(64);
+  private readonly scanner = new WordScanner();
 
   constructor(
     private readonly index: TermIndex,
@@ -58,18 +60,20 @@ export class TfidfRows {
 
   /** Counts the text's known terms into `counts`; returns how many distinct columns it touched. */
   private count(text: string, index: number): number {
-    const words = wordsOf(text, index);
+    const lower = checkedText(text, index).toLowerCase();
+    const { scanner } = this;
+    const words = scanner.scan(lower);
     const terms = this.index;
-    if (words.length > this.wordIds.length) this.wordIds = new Int32Array(2 * words.length);
+    if (words > this.wordIds.length) this.wordIds = new Int32Array(2 * words);
     const ids = this.wordIds;
     let distinct = 0;
-    for (let i = 0; i < words.length; i++) {
-      const id = terms.wordId(words[i]!);
+    for (let i = 0; i < words; i++) {
+      const id = terms.wordIdAt(lower, scanner.starts[i]!, scanner.ends[i]!);
       ids[i] = id;
       if (id >= 0) distinct = this.tally(terms.unigramColumn(id), distinct);
     }
     if (this.options.ngramMax === 2) {
-      for (let i = 1; i < words.length; i++) {
+      for (let i = 1; i < words; i++) {
         if (ids[i - 1]! >= 0 && ids[i]! >= 0) distinct = this.tally(terms.pairColumn(ids[i - 1]!, ids[i]!), distinct);
       }
     }

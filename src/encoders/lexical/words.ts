@@ -11,10 +11,15 @@ const wordTokenizer = new RegexpTokenizer({ pattern: /[\p{L}\p{N}_]{2,}/gu, gaps
 
 /** The words of `texts[index]` in order; a text that is not a string is a DataError naming its index. */
 export function wordsOf(text: unknown, index: number): string[] {
+  return wordTokenizer.tokenize(checkedText(text, index).toLowerCase()) ?? [];
+}
+
+/** `text` when it is a string; a DataError naming its index otherwise. */
+export function checkedText(text: unknown, index: number): string {
   if (typeof text !== 'string') {
     throw new DataError('TEXT_NOT_STRING', `expected a string, got ${text === null ? 'null' : typeof text}`, {
       location: { index },
     });
   }
-  return wordTokenizer.tokenize(text.toLowerCase()) ?? [];
+  return text;
 }

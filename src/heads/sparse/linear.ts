@@ -14,9 +14,16 @@ import { DataError, UsageError } from '../../errors.js';
 import type { EpochLog, SparseHead, SparseHeadSpec, SparseTrainOptions, Targets, TrainReport } from '../head.js';
 import { resolveSparseTrainOptions } from '../options.js';
 import { minimizeLbfgs } from './lbfgs.js';
-import { linearObjective, linearProbabilities, type LinearShape, type SparsePart } from './objective.js';
+import { SparseLogitsKernel } from './logits-kernel.js';
+import {
+  linearObjective,
+  linearProbabilities,
+  probabilitiesOfLogits,
+  type LinearShape,
+  type SparsePart,
+} from './objective.js';
 import { writeSparseHead } from './persist.js';
-import { assertSparseMatrix } from './validate.js';
+import { assertSparseMatrix, assertSplitColumns } from './validate.js';
 import { validationSplit } from '../split.js';
 import { balancedWeights, denseTargets } from '../targets.js';
 import { DEFAULT_THRESHOLD, tuneThresholds } from '../thresholds.js';
@@ -37,8 +44,8 @@ export interface SparseTrainedState {
 
 export class SparseLinearHead implements SparseHead {
   readonly spec: SparseHeadSpec;
-  /** `weights`: the float32 parameters widened once, so prediction runs in float64 like training. */
-  private state: (SparseTrainedState & { weights: Float64Array }) | undefined;
+  /** `kernel`: the float32 parameters widened once, so prediction runs in float64 like training. */
+  private state: (SparseTrainedState & { kernel: SparseLogitsKernel }) | undefined;
 
   constructor(spec: SparseHeadSpec, trained?: SparseTrainedState) {
     assertSparseSpec(spec);
@@ -123,13 +130,17 @@ export class SparseLinearHead implements SparseHead {
   }
 
   predictProba(x: SparseMatrix): Float32Array {
-    const { weights } = this.trained('predict');
-    assertSparseMatrix(x, this.spec.inputDim);
-    return linearProbabilities(x, weights, {
-      dim: this.spec.inputDim,
-      numLabels: this.spec.numLabels,
-      multiLabel: this.spec.multiLabel,
-    });
+    const { kernel } = this.trained('predict');
+    const { split } = x;
+    let logits: Float64Array;
+    if (split) {
+      assertSplitColumns(x, split, this.spec.inputDim);
+      logits = kernel.logits(split.sparse, split.dense, split.width);
+    } else {
+      assertSparseMatrix(x, this.spec.inputDim);
+      logits = kernel.logits(x);
+    }
+    return probabilitiesOfLogits(logits, this.spec.numLabels, this.spec.multiLabel);
   }
 
   save(dir: string): Promise<string[]> {
@@ -142,10 +153,10 @@ export class SparseLinearHead implements SparseHead {
   }
 
   private setState(trained: SparseTrainedState): void {
-    this.state = { ...trained, weights: Float64Array.from(trained.parameters) };
+    this.state = { ...trained, kernel: new SparseLogitsKernel(trained.parameters, this.spec.numLabels) };
   }
 
-  private trained(action: string): SparseTrainedState & { weights: Float64Array } {
+  private trained(action: string): SparseTrainedState & { kernel: SparseLogitsKernel } {
     if (!this.state) {
       throw new UsageError('HEAD_NOT_TRAINED', `cannot ${action}: the head has not been trained`, {
         hint: 'call fit() first, or loadAnyHead()',

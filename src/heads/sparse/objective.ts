@@ -168,6 +168,13 @@ function toProbabilities(z: Float64Array, multiLabel: boolean): void {
   for (let c = 0; c < z.length; c++) z[c]! /= sum;
 }
 
+/** `[rows, numLabels]` logits to probabilities, as `linearProbabilities` turns them (the logits are overwritten). */
+export function probabilitiesOfLogits(logits: Float64Array, numLabels: number, multiLabel: boolean): Float32Array {
+  for (let at = 0; at < logits.length; at += numLabels)
+    toProbabilities(logits.subarray(at, at + numLabels), multiLabel);
+  return new Float32Array(logits);
+}
+
 /**
  * The summed (weighted) cross-entropy of `part` plus `l2` * sum of squared weights (biases are not
  * penalised); writes its gradient into `gradient`.
