@@ -15,13 +15,14 @@ const modelDir = path.join(dir, 'linear');
 const input = path.join(dir, 'one-row.txt');
 const loadedList = path.join(dir, 'loaded.txt');
 
-/** What a linear checkpoint's predict never needs: other commands, training, export, serving, TensorFlow.js, the hub client. */
+/** What a linear checkpoint's predict never needs: other commands, training, export, serving, TensorFlow.js, the hub client, natural (TF-IDF fitting). */
 const NOT_FOR_PREDICT = [
   /\/src\/cli\/commands\/(train|eval|cv|distill|export|worker|serve)\.ts$/,
   /\/src\/(recipes|distill|export|serve|report|zero-shot)\//,
   /\/src\/cross-validate\.ts$/,
   /\/node_modules\/@tensorflow\//,
   /\/node_modules\/@huggingface\/(hub|transformers)\//,
+  /\/node_modules\/natural\//,
 ];
 
 function modulesLoadedBy(...args: string[]): string[] {

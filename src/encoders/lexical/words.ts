@@ -1,17 +1,30 @@
 /**
- * TF-IDF's words: natural's RegexpTokenizer over the lowercased text. natural is imported through
- * its tokenizers module because its root module runs dotenv at load time (reading `.env` into
- * process.env and printing to stdout).
+ * TF-IDF's words when fitting: natural's RegexpTokenizer over the lowercased text (prediction finds
+ * the same words with word-scanner.ts). natural is required from its regexp tokenizer's own file, on
+ * first use: its root module runs dotenv at load time (reading `.env` into process.env and printing to
+ * stdout), and loading it cost every command ~9 ms of start-up, prediction included.
  */
-import { RegexpTokenizer } from 'natural/lib/natural/tokenizers/index.js';
+import { createRequire } from 'node:module';
+import type { RegexpTokenizer } from 'natural/lib/natural/tokenizers/index.js';
 import { DataError } from '../../errors.js';
 
+const nodeRequire = createRequire(import.meta.url);
+let wordTokenizer: RegexpTokenizer | undefined;
+
 /** scikit-learn's default token pattern `(?u)\b\w\w+\b`, with \w spelled out for JavaScript. */
-const wordTokenizer = new RegexpTokenizer({ pattern: /[\p{L}\p{N}_]{2,}/gu, gaps: false });
+function tokenizer(): RegexpTokenizer {
+  if (wordTokenizer === undefined) {
+    const natural = nodeRequire('natural/lib/natural/tokenizers/regexp_tokenizer.js') as {
+      RegexpTokenizer: typeof RegexpTokenizer;
+    };
+    wordTokenizer = new natural.RegexpTokenizer({ pattern: /[\p{L}\p{N}_]{2,}/gu, gaps: false });
+  }
+  return wordTokenizer;
+}
 
 /** The words of `texts[index]` in order; a text that is not a string is a DataError naming its index. */
 export function wordsOf(text: unknown, index: number): string[] {
-  return wordTokenizer.tokenize(checkedText(text, index).toLowerCase()) ?? [];
+  return tokenizer().tokenize(checkedText(text, index).toLowerCase()) ?? [];
 }
 
 /** `text` when it is a string; a DataError naming its index otherwise. */
