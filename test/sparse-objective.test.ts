@@ -206,9 +206,20 @@ describe('the sparse head in WebAssembly SIMD (SparseLogitsKernel)', () => {
     const before = kernel.logits(small);
     const logits = kernel.logits(large);
     const w = Float64Array.from(parameters);
-    for (const row of [0, 1, 1500, 2999])
+    for (const row of [0, 1, 1500, 2047, 2048, 2999])
       expect(logits.subarray(row * 77, (row + 1) * 77)).toEqual(plainLogits(large, row, w, shape));
     expect(kernel.logits(small)).toEqual(before);
+  });
+
+  it("holds one window of rows in its memory, not a whole batch's", () => {
+    const { x, parameters, shape } = randomProblem(20_000, 300, 77, 3);
+    const kernel = new SparseLogitsKernel(parameters, 77);
+    const logits = kernel.logits(x);
+    const w = Float64Array.from(parameters);
+    for (const row of [0, 4095, 4096, 19_999])
+      expect(logits.subarray(row * 77, (row + 1) * 77)).toEqual(plainLogits(x, row, w, shape));
+    // The weights (~186 KB as float64) and 2048 rows' entries and logits: a few MB, where 20k rows need ~40.
+    expect(kernel.memoryBytes).toBeLessThan(8 * 2 ** 20);
   });
 
   it('gives the probabilities linearProbabilities gives, single- and multi-label', () => {

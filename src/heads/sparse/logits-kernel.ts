@@ -9,6 +9,8 @@ import { WASM_BYTES } from './sparse-logits-wasm.js';
 
 const kernel = new WebAssembly.Module(WASM_BYTES);
 const PAGE_BYTES = 65_536;
+/** Rows per kernel call: a prediction chunk's worth. */
+const ROWS_PER_CALL = 2048;
 
 type Logits = (
   w: number,
@@ -43,27 +45,47 @@ export class SparseLogitsKernel {
     this.run = new WebAssembly.Instance(kernel, { env: { memory: this.memory } }).exports.logits as Logits;
   }
 
+  /** Bytes of WebAssembly memory the kernel holds: the weights and one window of rows. */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
   /**
    * `[x.rows, numLabels]` logits of every row of `x` (checked: its indptr starts at 0), followed by
-   * the dense block `tail` (`[x.rows, width]`, columns from `x.dim` on) when there is one.
+   * the dense block `tail` (`[x.rows, width]`, columns from `x.dim` on) when there is one. Rows go
+   * through the kernel ROWS_PER_CALL at a time, so its memory (which never shrinks) holds one
+   * window's rows, not the largest batch ever asked for.
    */
   logits(x: SparseMatrix, tail: Float32Array = new Float32Array(0), width = 0): Float64Array {
-    const { rows, indptr, indices, values } = x;
+    const out = new Float64Array(x.rows * this.numLabels);
+    for (let first = 0; first < x.rows; first += ROWS_PER_CALL) {
+      const last = Math.min(x.rows, first + ROWS_PER_CALL);
+      out.set(this.window(x, first, last, tail.subarray(first * width, last * width), width), first * this.numLabels);
+    }
+    return out;
+  }
+
+  /** Logits of rows `first` to `last` (exclusive), their entries copied in with the indptr rebased to 0. */
+  private window(x: SparseMatrix, first: number, last: number, tail: Float32Array, width: number): Float64Array {
+    const rows = last - first;
+    const from = x.indptr[first]!;
+    const entries = x.indptr[last]! - from;
     const outAt = this.weightBytes;
     const indptrAt = align(outAt + rows * this.numLabels * 8);
-    const indicesAt = align(indptrAt + indptr.byteLength);
-    const valuesAt = align(indicesAt + indices.byteLength);
-    const tailAt = align(valuesAt + values.byteLength);
+    const indicesAt = align(indptrAt + (rows + 1) * 4);
+    const valuesAt = align(indicesAt + entries * 4);
+    const tailAt = align(valuesAt + entries * 4);
     const needed = tailAt + tail.byteLength;
     const have = this.memory.buffer.byteLength;
     if (needed > have) this.memory.grow(Math.ceil((needed - have) / PAGE_BYTES));
     const { buffer } = this.memory;
-    new Int32Array(buffer, indptrAt, indptr.length).set(indptr);
-    new Int32Array(buffer, indicesAt, indices.length).set(indices);
-    new Float32Array(buffer, valuesAt, values.length).set(values);
+    const indptr = new Int32Array(buffer, indptrAt, rows + 1);
+    for (let row = 0; row <= rows; row++) indptr[row] = x.indptr[first + row]! - from;
+    new Int32Array(buffer, indicesAt, entries).set(x.indices.subarray(from, from + entries));
+    new Float32Array(buffer, valuesAt, entries).set(x.values.subarray(from, from + entries));
     new Float32Array(buffer, tailAt, tail.length).set(tail);
     this.run(0, this.biasAt, this.numLabels, indptrAt, indicesAt, valuesAt, tailAt, width, x.dim, rows, outAt);
-    return new Float64Array(buffer, outAt, rows * this.numLabels).slice();
+    return new Float64Array(buffer, outAt, rows * this.numLabels);
   }
 }
 
