@@ -5,10 +5,10 @@
  * embed stage ~1.9x faster. The L2 normalisation runs in the same memory with JavaScript's float64
  * operations in its order, so the float32 vector is bit-identical too (docs/decisions/performance.md).
  */
+import { padTo, wasmMemory } from '../../util/index.js';
 import { WASM_BYTES } from './sum-rows-wasm.js';
 
 const kernel = new WebAssembly.Module(WASM_BYTES);
-const PAGE_BYTES = 65_536;
 /** Ids passed per call; a longer text takes several calls, each continuing the columns' sums. */
 const IDS_PER_CALL = 4096;
 
@@ -70,10 +70,10 @@ export function embedTokenRows(
 /** A kernel memory with room for a table of `length` floats (zeroed), one call's ids, the sums and a vector. */
 function place(length: number, dim: number): KernelTable {
   // Sums, then the vector, then ids, then the table: each offset a multiple of 16 bytes for the vector loads.
-  const vectorOffset = Math.ceil((dim * 8) / 16) * 16;
-  const idsOffset = vectorOffset + Math.ceil((dim * 4) / 16) * 16;
+  const vectorOffset = padTo(dim * 8, 16);
+  const idsOffset = vectorOffset + padTo(dim * 4, 16);
   const tableOffset = idsOffset + IDS_PER_CALL * 4;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((tableOffset + length * 4) / PAGE_BYTES) });
+  const memory = wasmMemory(tableOffset + length * 4);
   const inMemory = new Float32Array(memory.buffer, tableOffset, length);
   const instance = new WebAssembly.Instance(kernel, { env: { memory } });
   return {

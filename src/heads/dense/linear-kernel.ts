@@ -8,7 +8,8 @@ import type { Matrix } from '../../encoders/index.js';
 import type { DenseLayerParameters } from '../head.js';
 import type { Standardization } from '../standardize.js';
 import { KernelInputs } from './kernel-inputs.js';
-import { kernelMemory, padTo, rowsPerCall } from './kernel-memory.js';
+import { padTo, wasmMemory } from '../../util/index.js';
+import { rowsPerCall } from './kernel-memory.js';
 import { WASM_BYTES } from './linear-layer-wasm.js';
 import { type KernelLogits, writeProbabilities } from './probabilities.js';
 
@@ -49,7 +50,7 @@ export function compileLinear(
   const bias = weights + inputs * padded * 8;
   const logits = bias + padded * 8;
   const input = logits + rows * padded * 8;
-  const memory = kernelMemory(input + KernelInputs.bytes(rows, inputs, undefined));
+  const memory = wasmMemory(input + KernelInputs.bytes(rows, inputs, undefined));
   const folded = new Float64Array(memory.buffer, weights, inputs * padded);
   const foldedBias = new Float64Array(memory.buffer, bias, padded);
   foldedBias.set(layer.bias);

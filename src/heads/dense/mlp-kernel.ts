@@ -10,7 +10,8 @@ import type { DenseLayerParameters } from '../head.js';
 import type { Standardization } from '../standardize.js';
 import { WASM_BYTES } from './dense-layer-wasm.js';
 import { KernelInputs } from './kernel-inputs.js';
-import { kernelMemory, padTo, rowsPerCall as rowsPerCallOf } from './kernel-memory.js';
+import { padTo, wasmMemory } from '../../util/index.js';
+import { rowsPerCall as rowsPerCallOf } from './kernel-memory.js';
 import { compileLinear, linearProbabilities } from './linear-kernel.js';
 import { writeProbabilities } from './probabilities.js';
 
@@ -67,7 +68,7 @@ export function compileMlp(
       const inputs = i === 0 ? inputDim : padded[i - 1]!;
       return total + (inputs + 1 + rowsPerCall) * padded[i]!;
     }, 0);
-  const memory = kernelMemory(floats * 4);
+  const memory = wasmMemory(floats * 4);
   const all = new Float32Array(memory.buffer);
   let next = inputFloats;
   const take = (count: number): number => {

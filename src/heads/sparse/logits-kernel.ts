@@ -5,10 +5,10 @@
  * bit-identical to it; two labels per instruction (docs/decisions/performance.md).
  */
 import type { SparseMatrix } from '../../encoders/index.js';
+import { growMemory, padTo, wasmMemory } from '../../util/index.js';
 import { WASM_BYTES } from './sparse-logits-wasm.js';
 
 const kernel = new WebAssembly.Module(WASM_BYTES);
-const PAGE_BYTES = 65_536;
 /** Rows per kernel call: a prediction chunk's worth. */
 const ROWS_PER_CALL = 2048;
 
@@ -38,9 +38,9 @@ export class SparseLogitsKernel {
     parameters: Float32Array,
     private readonly numLabels: number,
   ) {
-    this.weightBytes = align(parameters.length * 8);
+    this.weightBytes = padTo(parameters.length * 8, 16);
     this.biasAt = (parameters.length - numLabels) * 8;
-    this.memory = new WebAssembly.Memory({ initial: Math.ceil(this.weightBytes / PAGE_BYTES) + 1 });
+    this.memory = wasmMemory(this.weightBytes);
     new Float64Array(this.memory.buffer, 0, parameters.length).set(parameters);
     this.run = new WebAssembly.Instance(kernel, { env: { memory: this.memory } }).exports.logits as Logits;
   }
@@ -71,13 +71,11 @@ export class SparseLogitsKernel {
     const from = x.indptr[first]!;
     const entries = x.indptr[last]! - from;
     const outAt = this.weightBytes;
-    const indptrAt = align(outAt + rows * this.numLabels * 8);
-    const indicesAt = align(indptrAt + (rows + 1) * 4);
-    const valuesAt = align(indicesAt + entries * 4);
-    const tailAt = align(valuesAt + entries * 4);
-    const needed = tailAt + tail.byteLength;
-    const have = this.memory.buffer.byteLength;
-    if (needed > have) this.memory.grow(Math.ceil((needed - have) / PAGE_BYTES));
+    const indptrAt = padTo(outAt + rows * this.numLabels * 8, 16);
+    const indicesAt = padTo(indptrAt + (rows + 1) * 4, 16);
+    const valuesAt = padTo(indicesAt + entries * 4, 16);
+    const tailAt = padTo(valuesAt + entries * 4, 16);
+    growMemory(this.memory, tailAt + tail.byteLength);
     const { buffer } = this.memory;
     const indptr = new Int32Array(buffer, indptrAt, rows + 1);
     for (let row = 0; row <= rows; row++) indptr[row] = x.indptr[first + row]! - from;
@@ -87,9 +85,4 @@ export class SparseLogitsKernel {
     this.run(0, this.biasAt, this.numLabels, indptrAt, indicesAt, valuesAt, tailAt, width, x.dim, rows, outAt);
     return new Float64Array(buffer, outAt, rows * this.numLabels);
   }
-}
-
-/** The next multiple of 16 bytes, for the vector loads. */
-function align(bytes: number): number {
-  return Math.ceil(bytes / 16) * 16;
 }
