@@ -8,7 +8,7 @@
 import type { TfidfSettings } from '../encoder.js';
 import type { TermIndex } from './term-index.js';
 import { WordScanner } from './word-scanner.js';
-import { checkedText } from './words.js';
+import { checkedText } from '../checked-text.js';
 
 export interface WeighedRows {
   indptr: Int32Array;

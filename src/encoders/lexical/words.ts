@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type { RegexpTokenizer } from 'natural/lib/natural/tokenizers/index.js';
-import { DataError } from '../../errors.js';
+import { checkedText } from '../checked-text.js';
 
 const nodeRequire = createRequire(import.meta.url);
 let wordTokenizer: RegexpTokenizer | undefined;
@@ -25,14 +25,4 @@ function tokenizer(): RegexpTokenizer {
 /** The words of `texts[index]` in order; a text that is not a string is a DataError naming its index. */
 export function wordsOf(text: unknown, index: number): string[] {
   return tokenizer().tokenize(checkedText(text, index).toLowerCase()) ?? [];
-}
-
-/** `text` when it is a string; a DataError naming its index otherwise. */
-export function checkedText(text: unknown, index: number): string {
-  if (typeof text !== 'string') {
-    throw new DataError('TEXT_NOT_STRING', `expected a string, got ${text === null ? 'null' : typeof text}`, {
-      location: { index },
-    });
-  }
-  return text;
 }

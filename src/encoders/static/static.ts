@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { DataError, UsageError } from '../../errors.js';
+import { checkedText } from '../checked-text.js';
 import type {
   EmbedOptions,
   EmbedResult,
@@ -204,12 +205,8 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
 
   /** Writes the vector of `texts[index]` into row `index` of `out`, from `ids`: reused, or its tokens appended first. */
   private embedOne(text: unknown, index: number, out: Float32Array, ids: TokenIdRowsBuilder | TokenIds): TextInfo {
-    if (typeof text !== 'string') {
-      throw new DataError('TEXT_NOT_STRING', `expected a string, got ${text === null ? 'null' : typeof text}`, {
-        location: { index },
-      });
-    }
-    if (ids instanceof TokenIdRowsBuilder) ids.add(this.tokenize(text));
+    const checked = checkedText(text, index);
+    if (ids instanceof TokenIdRowsBuilder) ids.add(this.tokenize(checked));
     const { ids: all, offsets, truncated } = ids;
     const from = offsets[index]!;
     const to = offsets[index + 1]!;
