@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HeadSet, type Chunk, type ChunkResult } from '../src/predict/heads.js';
 import { classifyStream, type ChunkRunner } from '../src/predict/pipeline.js';
 import { localRunner } from '../src/predict/runners.js';
-import { startWorkerThreads, threadRunner } from '../src/predict/thread-runner.js';
+import { startWorkerThreads } from '../src/predict/thread-runner.js';
 import { readRecords } from '../src/data/index.js';
 import type { RowSettings } from '../src/predict/format.js';
 import { repoRoot, tempDir } from './helpers.js';
@@ -43,7 +43,7 @@ function mainThread(delayMs: number) {
 }
 
 function fakeWorkers(here: ReturnType<typeof mainThread>, fake: Record<string, unknown>): ChunkRunner {
-  return threadRunner(1, { refs: [], loadOptions: {}, settings, fake } as never, here, FAKE_WORKER);
+  return startWorkerThreads(1, { refs: [], loadOptions: {}, settings, fake } as never, FAKE_WORKER).runner(here);
 }
 
 /** Fake workers started before the main thread has its models (`runner` is called later). */
@@ -178,7 +178,7 @@ describe('a real worker thread beside the main thread', () => {
         },
       };
       const job = { refs: [{ name: '', dir: model }], loadOptions: {}, settings };
-      const together = await runAll(threadRunner(1, job, slowed), blocks(), 75);
+      const together = await runAll(startWorkerThreads(1, job).runner(slowed), blocks(), 75);
       expect(chunks.length).toBeLessThan(40);
       expect(together).toBe(alone);
       expect(alone.trimEnd().split('\n')).toHaveLength(3000);

@@ -14,7 +14,7 @@ export {
   siblingModule,
   startWorkerThread,
 } from './runners.js';
-export { startWorkerThreads, threadRunner, type WorkerThreads } from './thread-runner.js';
+export { startWorkerThreads, type WorkerThreads } from './thread-runner.js';
 export {
   autoWorkers,
   cpuTimes,

@@ -149,8 +149,3 @@ export function startWorkerThreads(count: number, job: ThreadJob, entry = WORKER
     close,
   };
 }
-
-/** This thread (`here`) and `count` worker threads started now. */
-export function threadRunner(count: number, job: ThreadJob, here: Classifier, entry = WORKER_ENTRY): ChunkRunner {
-  return startWorkerThreads(count, job, entry).runner(here);
-}
