@@ -8,4 +8,3 @@ export { importOptional } from './optional-package.js';
 export { printable } from './printable.js';
 export { createRng, type Rng, shuffleInPlace } from './random.js';
 export { topIndices } from './top-indices.js';
-export { growMemory, padTo, wasmMemory } from './wasm-memory.js';

@@ -5,7 +5,7 @@
  * embed stage ~1.9x faster. The L2 normalisation runs in the same memory with JavaScript's float64
  * operations in its order, so the float32 vector is bit-identical too (docs/decisions/performance.md).
  */
-import { padTo, wasmMemory } from '../../util/index.js';
+import { padTo, wasmMemory } from '../../wasm/index.js';
 import { WASM_BYTES } from './sum-rows-wasm.js';
 
 const kernel = new WebAssembly.Module(WASM_BYTES);

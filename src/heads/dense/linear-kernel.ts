@@ -8,7 +8,7 @@ import type { Matrix } from '../../encoders/index.js';
 import type { DenseLayerParameters } from '../head.js';
 import type { Standardization } from '../standardize.js';
 import { KernelInputs } from './kernel-inputs.js';
-import { padTo, wasmMemory } from '../../util/index.js';
+import { padTo, wasmMemory } from '../../wasm/index.js';
 import { rowsPerCall } from './kernel-memory.js';
 import { WASM_BYTES } from './linear-layer-wasm.js';
 import { type KernelLogits, writeProbabilities } from './probabilities.js';

@@ -10,7 +10,7 @@ import type { DenseLayerParameters } from '../head.js';
 import type { Standardization } from '../standardize.js';
 import { WASM_BYTES } from './dense-layer-wasm.js';
 import { KernelInputs } from './kernel-inputs.js';
-import { padTo, wasmMemory } from '../../util/index.js';
+import { padTo, wasmMemory } from '../../wasm/index.js';
 import { rowsPerCall as rowsPerCallOf } from './kernel-memory.js';
 import { compileLinear, linearProbabilities } from './linear-kernel.js';
 import { writeProbabilities } from './probabilities.js';

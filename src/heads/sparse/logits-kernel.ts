@@ -5,7 +5,7 @@
  * bit-identical to it; two labels per instruction (docs/decisions/performance.md).
  */
 import type { SparseMatrix } from '../../encoders/index.js';
-import { growMemory, padTo, wasmMemory } from '../../util/index.js';
+import { growMemory, padTo, wasmMemory } from '../../wasm/index.js';
 import { WASM_BYTES } from './sparse-logits-wasm.js';
 
 const kernel = new WebAssembly.Module(WASM_BYTES);

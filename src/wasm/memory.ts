@@ -1,7 +1,6 @@
 /**
- * What the WebAssembly kernels (table sums, dense and sparse heads) share: a memory of their own,
- * sized and grown in whole 64 KiB pages, and offsets padded to whole blocks (16 bytes for the
- * vector loads, rows and units to a kernel's block).
+ * The WebAssembly kernels' memories: each kernel's own, sized and grown in whole 64 KiB pages, with
+ * offsets padded to whole blocks (16 bytes for the vector loads, rows and units to a kernel's block).
  */
 const PAGE_BYTES = 65_536;
 
