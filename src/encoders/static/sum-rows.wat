@@ -11,9 +11,15 @@
 ;; column, as JavaScript computes and stores it into a Float32Array (no fused multiply-add in
 ;; WebAssembly, sqrt and division correctly rounded), so the float32 values are bit-identical to it.
 ;; Returns the sum of squares: 0 (all sums zero) and non-finite values write nothing.
+;;
+;; embedRows(table, dim, ids, offsets, rows, sums, out, squares): for each row r < rows in order, the
+;; sums zeroed, then addRows over ids[offsets[r]] .. ids[offsets[r + 1] - 1] and normalize into
+;; out + r * dim float32 values, as one addRows call and one normalize call per text would (so the
+;; same bits); a row normalize does not write (squares 0 or not finite) is zeroed. squares[r] (float64)
+;; is that row's sum of squares. offsets holds rows + 1 int32 values.
 (module
   (import "env" "memory" (memory 1))
-  (func (export "addRows")
+  (func $addRows (export "addRows")
     (param $table i32) (param $dim i32) (param $ids i32) (param $count i32) (param $out i32)
     (local $rowBytes i32) (local $idsEnd i32) (local $blocked i32) (local $d i32)
     (local $column i32) (local $at i32) (local $t i32) (local $o i32)
@@ -91,7 +97,7 @@
         (f64.store (local.get $o) (local.get $s))
         (local.set $d (i32.add (local.get $d) (i32.const 1)))
         (br $columns))))
-  (func (export "normalize") (param $dim i32) (param $sums i32) (param $out i32) (result f64)
+  (func $normalize (export "normalize") (param $dim i32) (param $sums i32) (param $out i32) (result f64)
     (local $d i32) (local $value f64) (local $squares f64) (local $scale f64)
     (block $squaresDone
       (loop $squaresLoop
@@ -114,4 +120,43 @@
             (local.get $scale))))
         (local.set $d (i32.add (local.get $d) (i32.const 1)))
         (br $scaleLoop)))
-    (local.get $squares)))
+    (local.get $squares))
+  (func (export "embedRows")
+    (param $table i32) (param $dim i32) (param $ids i32) (param $offsets i32) (param $rows i32)
+    (param $sums i32) (param $out i32) (param $squares i32)
+    (local $r i32) (local $from i32) (local $d i32) (local $vector i32) (local $rowSquares f64)
+    (block $rowsDone
+      (loop $rowsLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $d (i32.const 0))
+        (block $zeroDone
+          (loop $zeroLoop
+            (br_if $zeroDone (i32.ge_u (local.get $d) (local.get $dim)))
+            (f64.store (i32.add (local.get $sums) (i32.shl (local.get $d) (i32.const 3))) (f64.const 0))
+            (local.set $d (i32.add (local.get $d) (i32.const 1)))
+            (br $zeroLoop)))
+        (local.set $from (i32.load (i32.add (local.get $offsets) (i32.shl (local.get $r) (i32.const 2)))))
+        (call $addRows
+          (local.get $table) (local.get $dim)
+          (i32.add (local.get $ids) (i32.shl (local.get $from) (i32.const 2)))
+          (i32.sub
+            (i32.load offset=4 (i32.add (local.get $offsets) (i32.shl (local.get $r) (i32.const 2))))
+            (local.get $from))
+          (local.get $sums))
+        (local.set $vector
+          (i32.add (local.get $out) (i32.shl (i32.mul (local.get $r) (local.get $dim)) (i32.const 2))))
+        (local.set $rowSquares (call $normalize (local.get $dim) (local.get $sums) (local.get $vector)))
+        (if (i32.eqz (i32.and
+              (f64.gt (local.get $rowSquares) (f64.const 0))
+              (f64.lt (local.get $rowSquares) (f64.const inf))))
+          (then
+            (local.set $d (i32.const 0))
+            (block $clearDone
+              (loop $clearLoop
+                (br_if $clearDone (i32.ge_u (local.get $d) (local.get $dim)))
+                (f32.store (i32.add (local.get $vector) (i32.shl (local.get $d) (i32.const 2))) (f32.const 0))
+                (local.set $d (i32.add (local.get $d) (i32.const 1)))
+                (br $clearLoop)))))
+        (f64.store (i32.add (local.get $squares) (i32.shl (local.get $r) (i32.const 3))) (local.get $rowSquares))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop)))))
