@@ -19,21 +19,8 @@
 ;; when anything was cut. Returns the first row it did not write (`to` when all were).
 (module
   (import "env" "memory" (memory 1))
-  (func $isSpace (param $byte i32) (result i32)
-    (i32.or
-      (i32.or (i32.eq (local.get $byte) (i32.const 32)) (i32.eq (local.get $byte) (i32.const 13)))
-      (i32.lt_u (i32.sub (local.get $byte) (i32.const 9)) (i32.const 2))))
-  ;; FNV-1a over the bytes, its high half folded into the low bits the slot index uses.
-  (func $hash (param $at i32) (param $end i32) (result i32)
-    (local $h i32)
-    (local.set $h (i32.const 0x811c9dc5))
-    (block $done
-      (loop $bytes
-        (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
-        (local.set $h (i32.mul (i32.xor (local.get $h) (i32.load8_u (local.get $at))) (i32.const 0x01000193)))
-        (local.set $at (i32.add (local.get $at) (i32.const 1)))
-        (br $bytes)))
-    (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))))
+  ;; A chunk's hash is FNV-1a over its bytes, its high half folded into the low bits the slot index
+  ;; uses; it is computed while the chunk is scanned (V8 does not inline WebAssembly calls).
   (func $sameBytes (param $a i32) (param $b i32) (param $length i32) (result i32)
     (local $end i32)
     (local.set $end (i32.add (local.get $a) (local.get $length)))
@@ -85,7 +72,7 @@
     (param $texts i32) (param $byteOffsets i32) (param $from i32) (param $to i32)
     (param $rowRecords i32) (param $records i32) (param $misses i32) (result i32)
     (local $r i32) (local $at i32) (local $end i32) (local $start i32) (local $h i32) (local $slot i32)
-    (local $recordAt i32) (local $missAt i32) (local $offsets i32)
+    (local $recordAt i32) (local $missAt i32) (local $offsets i32) (local $byte i32)
     (local.set $recordAt (local.get $records))
     (local.set $missAt (local.get $misses))
     (local.set $r (local.get $from))
@@ -99,21 +86,30 @@
         (local.set $end (i32.add (local.get $texts) (i32.load offset=4 (local.get $offsets))))
         (block $chunksDone
           (loop $chunks
+            ;; Whitespace is space, tab, line feed, carriage return: byte 32, 9, 10 or 13.
             (block $skipped
               (loop $skip
                 (br_if $skipped (i32.ge_u (local.get $at) (local.get $end)))
-                (br_if $skipped (i32.eqz (call $isSpace (i32.load8_u (local.get $at)))))
+                (local.set $byte (i32.load8_u (local.get $at)))
+                (br_if $skipped (i32.eqz (i32.or
+                  (i32.or (i32.eq (local.get $byte) (i32.const 32)) (i32.eq (local.get $byte) (i32.const 13)))
+                  (i32.lt_u (i32.sub (local.get $byte) (i32.const 9)) (i32.const 2)))))
                 (local.set $at (i32.add (local.get $at) (i32.const 1)))
                 (br $skip)))
             (br_if $chunksDone (i32.ge_u (local.get $at) (local.get $end)))
             (local.set $start (local.get $at))
+            (local.set $h (i32.const 0x811c9dc5))
             (block $chunkEnd
               (loop $scan
                 (br_if $chunkEnd (i32.ge_u (local.get $at) (local.get $end)))
-                (br_if $chunkEnd (call $isSpace (i32.load8_u (local.get $at))))
+                (local.set $byte (i32.load8_u (local.get $at)))
+                (br_if $chunkEnd (i32.or
+                  (i32.or (i32.eq (local.get $byte) (i32.const 32)) (i32.eq (local.get $byte) (i32.const 13)))
+                  (i32.lt_u (i32.sub (local.get $byte) (i32.const 9)) (i32.const 2))))
+                (local.set $h (i32.mul (i32.xor (local.get $h) (local.get $byte)) (i32.const 0x01000193)))
                 (local.set $at (i32.add (local.get $at) (i32.const 1)))
                 (br $scan)))
-            (local.set $h (call $hash (local.get $start) (local.get $at)))
+            (local.set $h (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))))
             (local.set $slot (call $find (local.get $h) (local.get $start) (i32.sub (local.get $at) (local.get $start))))
             (if (i32.eqz (i32.load offset=4 (local.get $slot)))
               (then
