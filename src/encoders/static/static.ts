@@ -14,7 +14,6 @@ import type {
   EmbedResult,
   EncoderSpec,
   TextInfo,
-  TokenIds,
   TokenizedText,
   TunableEncoder,
   VocabularyEncoder,
@@ -159,7 +158,8 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
       const strings = firstNonString(texts, start, end);
       if (built) this.tokenizeRows(texts, start, strings, built);
       embedTokenRows(this.table, this.dim, reused ?? built!.rows(), start, strings, data, squares);
-      for (let i = start; i < strings; i++) info[i] = textInfo(reused ?? built!, squares, i);
+      const { offsets, truncated } = reused ?? built!;
+      for (let i = start; i < strings; i++) info[i] = textInfo(offsets, truncated, squares, i);
       if (strings < end) checkedText(texts[strings], strings);
     }
     return {
@@ -225,11 +225,7 @@ function firstNonString(texts: readonly unknown[], from: number, to: number): nu
 }
 
 /** Text `index`'s info from its ids and squared norm; a DataError for a non-finite norm. */
-function textInfo(
-  { offsets, truncated }: TokenIds | TokenIdRowsBuilder,
-  squares: Float64Array,
-  index: number,
-): TextInfo {
+function textInfo(offsets: Int32Array, truncated: Uint8Array, squares: Float64Array, index: number): TextInfo {
   const norm = squares[index]!;
   if (!Number.isFinite(norm)) {
     throw new DataError(
