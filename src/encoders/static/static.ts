@@ -2,7 +2,8 @@
  * Model2Vec static embeddings: WordPiece ids (no special tokens, unknowns dropped, at most
  * `maxTokens`), the mean of their table rows, L2-normalised. Tokenisation is
  * @huggingface/tokenizers running the model's own tokenizer.json, memoised per whitespace-free chunk
- * (chunk-cache-tokenizer.ts; same ids as `Tokenizer.encode`).
+ * (chunk-cache-tokenizer.ts; same ids as `Tokenizer.encode`); `embed` finds a batch's chunks in a
+ * WebAssembly table (batch-tokenizer.ts) and sums its rows in one kernel call per window (sum-rows.ts).
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
