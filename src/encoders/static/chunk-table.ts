@@ -72,7 +72,8 @@ export class ChunkTable {
     header[MASK] = slotCount - 1;
     header[MOST_ENTRIES] = maxEntries;
     header[ARENA_END] = this.arena + arenaBytes;
-    this.clear();
+    // A new memory is zeroed: empty slots, no entries. Not filling it leaves its pages untouched until used.
+    header[ARENA_TOP] = this.arena;
     this.startWindow(0, 0);
   }
 
