@@ -83,6 +83,7 @@ export class BatchTokenizer {
     const rows = to - from;
     const { bytes, byteOffsets, rowState } = this.table.startWindow(rows, textBytes);
     let at = 0;
+    byteOffsets[0] = 0;
     for (let r = 0; r < rows; r++) {
       const budget = cutToCharBudget(texts[from + r]!, options.charBudget);
       if (isWellFormed(budget.text)) {
