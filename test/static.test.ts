@@ -301,6 +301,13 @@ describe('StaticEncoder on a hand-made model', () => {
     await expect(encoder.embed(['hello', 'world', 'hello bad'])).rejects.toThrow(/text #2: embedding is NaN or Inf/);
   });
 
+  it('raises the first error by index when a batch holds a non-finite vector and a non-string text', async () => {
+    const encoder = await StaticEncoder.load(await modelWith('nan-first', { embeddings: table }));
+    const notString = 42 as unknown as string;
+    await expect(encoder.embed(['hello', 'bad', notString])).rejects.toThrow(/text #1: embedding is NaN or Inf/);
+    await expect(encoder.embed(['hello', notString, 'bad'])).rejects.toThrow(/text #1: expected a string/);
+  });
+
   it('applies a per-row scale tensor', async () => {
     const scales = { dtype: 'F32', shape: [4], bytes: f32([1, 1, 3, 1]) };
     const encoder = await StaticEncoder.load(await modelWith('scaled', { embeddings: table, scales }));

@@ -45,13 +45,16 @@ function scalarVector(table: Float32Array, dim: number, ids: readonly number[]):
   return vector;
 }
 
-/** `embedTokenRows` into row 1 of a three-row matrix, whose other rows must stay untouched. */
+/** `embedTokenRows` into row 1 of a three-row matrix (rows 0 and 2 have no ids), whose other rows must stay zero. */
 function kernelVector(table: Float32Array, dim: number, ids: readonly number[]): Float32Array {
   const out = new Float32Array(3 * dim).fill(-1);
-  const squares = embedTokenRows(table, dim, Int32Array.from(ids), 0, ids.length, out, dim);
-  expect(Number.isFinite(squares)).toBe(true);
-  expect(out.subarray(0, dim).every((v) => v === -1) && out.subarray(2 * dim).every((v) => v === -1)).toBe(true);
-  return squares === 0 ? new Float32Array(dim) : out.slice(dim, 2 * dim);
+  const squares = new Float64Array(3).fill(-1);
+  const rows = { ids: Int32Array.from(ids), offsets: Int32Array.of(0, 0, ids.length, ids.length) };
+  embedTokenRows(table, dim, rows, 0, 3, out, squares);
+  expect(Number.isFinite(squares[1])).toBe(true);
+  expect([squares[0], squares[2]]).toEqual([0, 0]);
+  expect(out.subarray(0, dim).every((v) => v === 0) && out.subarray(2 * dim).every((v) => v === 0)).toBe(true);
+  return out.slice(dim, 2 * dim);
 }
 
 /** Values over 40 binary orders of magnitude, so sums in any other order round differently. */
@@ -88,8 +91,27 @@ describe('embedTokenRows', () => {
   it('continues each column in order across calls when a text has more ids than one call takes', () => {
     const dim = 20;
     const table = tableInKernelMemory(randomTable(rows, dim, 7), dim);
-    const ids = randomIds(10_000, rows, 8);
+    const ids = randomIds(70_000, rows, 8);
     expect(kernelVector(table, dim, ids)).toEqual(scalarVector(table, dim, ids));
+  });
+
+  it('embeds many texts in one batch as one text at a time, across calls, empty texts as zeros', () => {
+    const dim = 24;
+    const table = tableInKernelMemory(randomTable(rows, dim, 12), dim);
+    const rng = createRng(13);
+    const texts = Array.from({ length: 1500 }, (_, i) => randomIds(i % 7 === 0 ? 0 : Math.floor(rng() * 200), rows, i));
+    texts[700] = randomIds(66_000, rows, 14);
+    const offsets = Int32Array.from({ length: texts.length + 1 }, (_, i) =>
+      texts.slice(0, i).reduce((sum, text) => sum + text.length, 0),
+    );
+    const out = new Float32Array(texts.length * dim);
+    const squares = new Float64Array(texts.length);
+    embedTokenRows(table, dim, { ids: Int32Array.from(texts.flat()), offsets }, 1, texts.length, out, squares);
+    expect(out.subarray(0, dim).every((v) => v === 0) && squares[0] === 0).toBe(true);
+    for (let i = 1; i < texts.length; i++) {
+      expect(out.slice(i * dim, (i + 1) * dim), `text ${i}`).toEqual(scalarVector(table, dim, texts[i]!));
+      expect(squares[i] === 0, `text ${i}`).toBe(texts[i]!.length === 0);
+    }
   });
 
   it('embeds with a table that was not loaded into kernel memory (copied there on its first call)', () => {
@@ -100,14 +122,18 @@ describe('embedTokenRows', () => {
     expect(kernelVector(table, dim, ids.slice(0, 5))).toEqual(scalarVector(table, dim, ids.slice(0, 5)));
   });
 
-  it('returns a non-finite squared norm and writes nothing when a row holds Inf or NaN', () => {
+  it('returns a non-finite squared norm and a zero vector when a row holds Inf or NaN', () => {
     const dim = 17;
     for (const bad of [Infinity, NaN]) {
       const table = tableInKernelMemory(randomTable(rows, dim, 11), dim);
       table[5 * dim + 16] = bad;
-      const out = new Float32Array(dim).fill(-1);
-      expect(Number.isFinite(embedTokenRows(table, dim, Int32Array.of(1, 5, 2), 0, 3, out, 0))).toBe(false);
-      expect(out.every((v) => v === -1)).toBe(true);
+      const out = new Float32Array(2 * dim);
+      const squares = new Float64Array(2);
+      const ids = { ids: Int32Array.of(1, 5, 2, 1), offsets: Int32Array.of(0, 3, 4) };
+      embedTokenRows(table, dim, ids, 0, 2, out, squares);
+      expect(Number.isFinite(squares[0])).toBe(false);
+      expect(out.subarray(0, dim).every((v) => v === 0)).toBe(true);
+      expect(out.slice(dim)).toEqual(scalarVector(table, dim, [1]));
     }
   });
 });

@@ -79,6 +79,14 @@ export class ChunkCacheTokenizer {
     return ids;
   }
 
+  /**
+   * The ids of one chunk between ASCII whitespace, uncached, or null when it touches an added token
+   * (its text then takes `encodeIds` whole). Only on the fast path.
+   */
+  uncachedChunkIds(chunk: string): readonly number[] | null {
+    return this.internals === null ? ADDED_TOKEN : encodeChunk(chunk, this.internals);
+  }
+
   private chunkIds(chunk: string, internals: TokenizerInternals): readonly number[] | typeof ADDED_TOKEN {
     const cached = this.cache.get(chunk);
     if (cached !== undefined) return cached;

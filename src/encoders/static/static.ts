@@ -2,7 +2,8 @@
  * Model2Vec static embeddings: WordPiece ids (no special tokens, unknowns dropped, at most
  * `maxTokens`), the mean of their table rows, L2-normalised. Tokenisation is
  * @huggingface/tokenizers running the model's own tokenizer.json, memoised per whitespace-free chunk
- * (chunk-cache-tokenizer.ts; same ids as `Tokenizer.encode`).
+ * (chunk-cache-tokenizer.ts; same ids as `Tokenizer.encode`); `embed` finds a batch's chunks in a
+ * WebAssembly table (batch-tokenizer.ts) and sums its rows in one kernel call per window (sum-rows.ts).
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,7 +15,6 @@ import type {
   EmbedResult,
   EncoderSpec,
   TextInfo,
-  TokenIds,
   TokenizedText,
   TunableEncoder,
   VocabularyEncoder,
@@ -23,6 +23,8 @@ import { roundToFloat16 } from './float16.js';
 import { TABLE_TENSOR } from './model-files.js';
 import { fingerprintOf, loadModelParts, partsWithTable, type StaticModelParts } from './model-parts.js';
 import { serializeSafetensors } from './safetensors-write.js';
+import { batchTokenizerOf } from './batch-tokenizer.js';
+import { CHARS_PER_TOKEN, cutToCharBudget } from './char-budget.js';
 import { embedTokenRows } from './sum-rows.js';
 import { TokenIdRowsBuilder } from './token-id-rows.js';
 import { reusableIds, tokenizerKey } from './token-ids.js';
@@ -31,16 +33,7 @@ import { asFileSource, type FileSource } from '../../util/index.js';
 
 export const STATIC_MODEL_FILE = 'model.safetensors';
 export const STATIC_TOKENIZER_FILE = 'tokenizer.json';
-
-/**
- * Texts longer than `maxTokens * CHARS_PER_TOKEN` characters are cut (at a whitespace) before
- * tokenising, so a 1 MB text does not cost a megabyte of WordPiece when only `maxTokens` ids are
- * kept. English WordPiece averages 4-5 characters per token including spaces; 12 leaves a wide
- * margin. model2vec itself pre-cuts at `max_length * median_token_length`, a tighter budget.
- */
-export const CHARS_PER_TOKEN = 12;
-/** How far back from the budget to look for whitespace before cutting mid-word. */
-export const WHITESPACE_SEARCH_CHARS = 100;
+export { CHARS_PER_TOKEN, cutToCharBudget, WHITESPACE_SEARCH_CHARS } from './char-budget.js';
 
 export interface StaticEncoderOptions {
   maxTokens?: number | undefined;
@@ -156,12 +149,19 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
     const reused = reusableIds(options.tokenIds, texts, tokenizer);
     const built = reused ? undefined : new TokenIdRowsBuilder(texts.length);
     const data = new Float32Array(texts.length * this.dim);
+    const squares = new Float64Array(texts.length);
     const info: TextInfo[] = new Array(texts.length);
     for (let start = 0; start < texts.length; start += this.maxEmbeddingsPerCall) {
       if (start > 0) await yieldToEventLoop();
       options.signal?.throwIfAborted();
       const end = Math.min(texts.length, start + this.maxEmbeddingsPerCall);
-      for (let i = start; i < end; i++) info[i] = this.embedOne(texts[i], i, data, reused ?? built!);
+      // Rows before a text that is not a string are embedded first, so the first error by index is the one raised.
+      const strings = firstNonString(texts, start, end);
+      if (built) this.tokenizeRows(texts, start, strings, built);
+      embedTokenRows(this.table, this.dim, reused ?? built!.rows(), start, strings, data, squares);
+      const { offsets, truncated } = reused ?? built!;
+      for (let i = start; i < strings; i++) info[i] = textInfo(offsets, truncated, squares, i);
+      if (strings < end) checkedText(texts[strings], strings);
     }
     return {
       data,
@@ -203,38 +203,40 @@ export class StaticEncoder implements VocabularyEncoder, TunableEncoder {
     return this.tokenize(text).ids.length > 0;
   }
 
-  /** Writes the vector of `texts[index]` into row `index` of `out`, from `ids`: reused, or its tokens appended first. */
-  private embedOne(text: unknown, index: number, out: Float32Array, ids: TokenIdRowsBuilder | TokenIds): TextInfo {
-    const checked = checkedText(text, index);
-    if (ids instanceof TokenIdRowsBuilder) ids.add(this.tokenize(checked));
-    const { ids: all, offsets, truncated } = ids;
-    const from = offsets[index]!;
-    const to = offsets[index + 1]!;
-    const squares = embedTokenRows(this.table, this.dim, all, from, to, out, index * this.dim);
-    if (!Number.isFinite(squares)) {
-      throw new DataError(
-        'EMBEDDING_NOT_FINITE',
-        'embedding is NaN or Inf: the model table holds a non-finite value for one of its tokens',
-        {
-          location: { index },
-        },
-      );
+  /** Appends the ids of `texts[from]` .. `texts[to - 1]` (strings) to `out`: through the chunk table when the tokenizer allows. */
+  private tokenizeRows(texts: readonly string[], from: number, to: number, out: TokenIdRowsBuilder): void {
+    const batch = batchTokenizerOf(this.parts.tokenizer);
+    if (batch === undefined) {
+      for (let i = from; i < to; i++) out.add(this.tokenize(texts[i]!));
+      return;
     }
-    // The mean's 1/n cancels out in the normalisation, so the sum is normalised directly.
-    return { tokens: to - from, truncated: truncated[index] === 1, empty: squares === 0 };
+    batch.tokenize(texts, from, to, out, {
+      maxTokens: this.maxTokens,
+      unknownId: this.parts.unkId,
+      charBudget: this.maxTokens * CHARS_PER_TOKEN,
+      fallback: (text) => this.tokenize(text),
+    });
   }
 }
 
-/** Cuts `text` to at most `budget` UTF-16 units, preferring the last whitespace before the budget. */
-export function cutToCharBudget(text: string, budget: number): { text: string; cut: boolean } {
-  if (text.length <= budget) return { text, cut: false };
-  for (let i = budget; i > budget - WHITESPACE_SEARCH_CHARS && i > 0; i--) {
-    if (/\s/.test(text.charAt(i))) return { text: text.slice(0, i), cut: true };
-  }
-  const end = isHighSurrogate(text.charCodeAt(budget - 1)) ? budget - 1 : budget;
-  return { text: text.slice(0, end), cut: true };
+/** The index of the first text from `from` that is not a string, or `to`. */
+function firstNonString(texts: readonly unknown[], from: number, to: number): number {
+  for (let i = from; i < to; i++) if (typeof texts[i] !== 'string') return i;
+  return to;
 }
 
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
+/** Text `index`'s info from its ids and squared norm; a DataError for a non-finite norm. */
+function textInfo(offsets: Int32Array, truncated: Uint8Array, squares: Float64Array, index: number): TextInfo {
+  const norm = squares[index]!;
+  if (!Number.isFinite(norm)) {
+    throw new DataError(
+      'EMBEDDING_NOT_FINITE',
+      'embedding is NaN or Inf: the model table holds a non-finite value for one of its tokens',
+      {
+        location: { index },
+      },
+    );
+  }
+  // The mean's 1/n cancels out in the normalisation, so the sum is normalised directly.
+  return { tokens: offsets[index + 1]! - offsets[index]!, truncated: truncated[index] === 1, empty: norm === 0 };
 }

@@ -1,5 +1,5 @@
 ;; The per-column sums of a text's token rows of a static embedding table: the inner loop of `embed`.
-;; Assembled into sum-rows-wasm.ts by scripts/assemble-wasm.mjs (npm run wasm).
+;; Assembled into sum-rows-wasm.ts by scripts/assemble-wasm.ts (npm run wasm).
 ;;
 ;; addRows(table, dim, ids, count, out): out[d] += table[ids[t] * dim + d] for t = 0..count-1 in
 ;; order, for every column d < dim. Float32 table values are promoted to float64 and added one
@@ -11,9 +11,15 @@
 ;; column, as JavaScript computes and stores it into a Float32Array (no fused multiply-add in
 ;; WebAssembly, sqrt and division correctly rounded), so the float32 values are bit-identical to it.
 ;; Returns the sum of squares: 0 (all sums zero) and non-finite values write nothing.
+;;
+;; embedRows(table, dim, ids, offsets, rows, sums, out, squares): for each row r < rows in order, the
+;; sums zeroed, then addRows over ids[offsets[r]] .. ids[offsets[r + 1] - 1] and normalize into
+;; out + r * dim float32 values, as one addRows call and one normalize call per text would (so the
+;; same bits); a row normalize does not write (squares 0 or not finite) is zeroed. squares[r] (float64)
+;; is that row's sum of squares. offsets holds rows + 1 int32 values.
 (module
   (import "env" "memory" (memory 1))
-  (func (export "addRows")
+  (func $addRows (export "addRows")
     (param $table i32) (param $dim i32) (param $ids i32) (param $count i32) (param $out i32)
     (local $rowBytes i32) (local $idsEnd i32) (local $blocked i32) (local $d i32)
     (local $column i32) (local $at i32) (local $t i32) (local $o i32)
@@ -91,8 +97,8 @@
         (f64.store (local.get $o) (local.get $s))
         (local.set $d (i32.add (local.get $d) (i32.const 1)))
         (br $columns))))
-  (func (export "normalize") (param $dim i32) (param $sums i32) (param $out i32) (result f64)
-    (local $d i32) (local $value f64) (local $squares f64) (local $scale f64)
+  (func $normalize (export "normalize") (param $dim i32) (param $sums i32) (param $out i32) (result f64)
+    (local $d i32) (local $value f64) (local $squares f64) (local $scale f64) (local $scales v128) (local $paired i32)
     (block $squaresDone
       (loop $squaresLoop
         (br_if $squaresDone (i32.ge_u (local.get $d) (local.get $dim)))
@@ -104,7 +110,19 @@
     (if (i32.eqz (i32.and (f64.gt (local.get $squares) (f64.const 0)) (f64.lt (local.get $squares) (f64.const inf))))
       (then (return (local.get $squares))))
     (local.set $scale (f64.div (f64.const 1) (f64.sqrt (local.get $squares))))
+    ;; Two columns at a time: lane-wise products and demotions round each value as the scalar loop does.
+    (local.set $scales (f64x2.splat (local.get $scale)))
+    (local.set $paired (i32.and (local.get $dim) (i32.const -2)))
     (local.set $d (i32.const 0))
+    (block $pairsDone
+      (loop $pairsLoop
+        (br_if $pairsDone (i32.ge_u (local.get $d) (local.get $paired)))
+        (v128.store64_lane 0 (i32.add (local.get $out) (i32.shl (local.get $d) (i32.const 2)))
+          (f32x4.demote_f64x2_zero (f64x2.mul
+            (v128.load (i32.add (local.get $sums) (i32.shl (local.get $d) (i32.const 3))))
+            (local.get $scales))))
+        (local.set $d (i32.add (local.get $d) (i32.const 2)))
+        (br $pairsLoop)))
     (block $scaleDone
       (loop $scaleLoop
         (br_if $scaleDone (i32.ge_u (local.get $d) (local.get $dim)))
@@ -114,4 +132,30 @@
             (local.get $scale))))
         (local.set $d (i32.add (local.get $d) (i32.const 1)))
         (br $scaleLoop)))
-    (local.get $squares)))
+    (local.get $squares))
+  (func (export "embedRows")
+    (param $table i32) (param $dim i32) (param $ids i32) (param $offsets i32) (param $rows i32)
+    (param $sums i32) (param $out i32) (param $squares i32)
+    (local $r i32) (local $from i32) (local $vector i32) (local $rowSquares f64)
+    (block $rowsDone
+      (loop $rowsLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (memory.fill (local.get $sums) (i32.const 0) (i32.shl (local.get $dim) (i32.const 3)))
+        (local.set $from (i32.load (i32.add (local.get $offsets) (i32.shl (local.get $r) (i32.const 2)))))
+        (call $addRows
+          (local.get $table) (local.get $dim)
+          (i32.add (local.get $ids) (i32.shl (local.get $from) (i32.const 2)))
+          (i32.sub
+            (i32.load offset=4 (i32.add (local.get $offsets) (i32.shl (local.get $r) (i32.const 2))))
+            (local.get $from))
+          (local.get $sums))
+        (local.set $vector
+          (i32.add (local.get $out) (i32.shl (i32.mul (local.get $r) (local.get $dim)) (i32.const 2))))
+        (local.set $rowSquares (call $normalize (local.get $dim) (local.get $sums) (local.get $vector)))
+        (if (i32.eqz (i32.and
+              (f64.gt (local.get $rowSquares) (f64.const 0))
+              (f64.lt (local.get $rowSquares) (f64.const inf))))
+          (then (memory.fill (local.get $vector) (i32.const 0) (i32.shl (local.get $dim) (i32.const 2)))))
+        (f64.store (i32.add (local.get $squares) (i32.shl (local.get $r) (i32.const 3))) (local.get $rowSquares))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop)))))

@@ -30,14 +30,23 @@ export class TokenIdRowsBuilder implements TokenIdRows {
   add({ ids, truncated }: TokenizedText): void {
     const start = this.offsets[this.count]!;
     const end = start + ids.length;
-    if (end > this.ids.length) {
-      const grown = new Int32Array(Math.max(end, this.ids.length * 2));
-      grown.set(this.ids.subarray(0, start));
-      this.ids = grown;
-    }
+    this.reserve(start, end);
     for (let k = 0; k < ids.length; k++) this.ids[start + k] = ids[k]!;
     this.truncated[this.count] = truncated ? 1 : 0;
     this.offsets[++this.count] = end;
+  }
+
+  /** Appends rows whose ids are one run in `ids`: `counts[r]` ids each, `truncated[r]` 1 where cut. */
+  addRows(ids: Int32Array, counts: Int32Array, truncated: Int32Array): void {
+    const start = this.offsets[this.count]!;
+    this.reserve(start, start + ids.length);
+    this.ids.set(ids, start);
+    let end = start;
+    for (let r = 0; r < counts.length; r++) {
+      end += counts[r]!;
+      this.truncated[this.count] = truncated[r]!;
+      this.offsets[++this.count] = end;
+    }
   }
 
   /** The rows added so far (all of them, once the batch is done), `ids` cut to them. */
@@ -47,5 +56,13 @@ export class TokenIdRowsBuilder implements TokenIdRows {
       offsets: this.offsets,
       truncated: this.truncated,
     };
+  }
+
+  /** Room in `ids` up to `end`, keeping the first `kept`. */
+  private reserve(kept: number, end: number): void {
+    if (end <= this.ids.length) return;
+    const grown = new Int32Array(Math.max(end, this.ids.length * 2));
+    grown.set(this.ids.subarray(0, kept));
+    this.ids = grown;
   }
 }
