@@ -2,7 +2,7 @@
  * Turns a byte stream into numbered text lines. Splitting on the LF byte before decoding is safe in
  * UTF-8 and ISO-8859-1 alike, and lets an invalid UTF-8 sequence be reported by line and byte offset.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { DataError } from '../errors.js';
 
 /** 'utf-8' refuses invalid bytes; 'utf-8-replace' turns each invalid sequence into U+FFFD and flags the line. */
@@ -96,8 +96,8 @@ class LineDecoder {
    * two-byte string, and was slower. With invalid UTF-8, one line at a time, so each is flagged or refused alone.
    */
   lines(bytes: Buffer, into: DecodedLine[]): void {
-    const utf8 = this.encoding !== 'latin1';
-    if (utf8 && !isUtf8(bytes)) {
+    const mayBeWide = this.encoding !== 'latin1' && !isAscii(bytes);
+    if (mayBeWide && !isUtf8(bytes)) {
       let from = 0;
       for (let lf = bytes.indexOf(LF); lf !== -1; lf = bytes.indexOf(LF, from)) {
         this.line(bytes.subarray(from, lf), true, into);
@@ -107,7 +107,7 @@ class LineDecoder {
       return;
     }
     const text = bytes.toString('latin1');
-    let nonAscii = utf8 ? nonAsciiFrom(text, 0) : Infinity;
+    let nonAscii = mayBeWide ? nonAsciiFrom(text, 0) : Infinity;
     let line = this.next;
     let from = 0;
     for (;;) {
