@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeLineBlocks, type ByteEncoding, type DecodedLine } from '../src/data/decode.js';
+import { loneTextLine } from '../src/data/jsonl.js';
 import { decodeLineBlocksOneByOne } from './decode-reference.js';
 
 const utf8 = (text: string) => [...Buffer.from(text, 'utf8')];
@@ -98,5 +99,78 @@ describe('decodeLineBlocks: a block decoded at once', () => {
       const expected = await outcome(decodeLineBlocksOneByOne(stream(chunks), 'in.txt', encoding));
       expect(await outcome(decodeLineBlocks(stream(chunks), 'in.txt', encoding))).toEqual(expected);
     }
+  });
+});
+
+describe('JSONL lines read without JSON.parse', () => {
+  const fields = ['text', 'sentence', '__proto__', 'a_1'];
+  const tricky = fc.constantFrom(
+    '"',
+    '\\',
+    '\\"',
+    '\\u0041',
+    '\\n',
+    '\n',
+    '\r',
+    '\t',
+    '\u0000',
+    '\u001f',
+    '\u007f',
+    '\u2028',
+    '\uFEFF',
+    '\uD800',
+    'é',
+    '😀',
+    '}',
+    '{',
+    ':',
+    ',',
+  );
+  const content = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 20 }),
+    fc.array(fc.oneof(tricky, fc.string({ maxLength: 4 })), { maxLength: 8 }).map((parts) => parts.join('')),
+  );
+  // JSON's own whitespace and characters that are not: a line must match only where JSON.parse agrees.
+  const space = fc
+    .array(fc.constantFrom(' ', '\t', '\r', '\n', '\u00a0', '\uFEFF', '\u2028', '\u000b'), { maxLength: 3 })
+    .map((s) => s.join(''));
+  const line = fc
+    .record({
+      field: fc.constantFrom(...fields),
+      key: fc.option(fc.constantFrom(...fields, 'Text', 'text ', '"text"')),
+      value: content,
+      escaped: fc.boolean(),
+      spaces: fc.array(space, { minLength: 6, maxLength: 6 }),
+      extra: fc.constantFrom('', ', "text": "x"', ', "other": 1', '}', ','),
+    })
+    .map(({ field, key, value, escaped, spaces: [a, b, c, d, e, f], extra }) => ({
+      field,
+      line: `${a}{${b}"${key ?? field}"${c}:${d}${escaped ? JSON.stringify(value) : `"${value}"`}${extra}${e}}${f}`,
+    }));
+
+  it('match only lines that JSON.parse reads as an object whose one key is the field, holding the matched text', () => {
+    fc.assert(
+      fc.property(line, ({ field, line }) => {
+        const match = loneTextLine(field)?.exec(line);
+        if (!match) return;
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        expect(Object.keys(parsed)).toEqual([field]);
+        expect(parsed[field]).toBe(match[1]);
+      }),
+      { numRuns: 5000, seed: 23 },
+    );
+  });
+
+  it('match the common shapes, with CRLF and spaces', () => {
+    const text = loneTextLine('text')!;
+    for (const common of ['{"text": "Plain words."}', '{"text":"é and 😀"}\r', ' { "text" : "" } '])
+      expect(text.exec(common)?.[1]).toBe(JSON.parse(common).text);
+    for (const other of [
+      '{"text": "a\\"b"}',
+      '{"text": "x", "text": "y"}',
+      '\uFEFF{"text": "x"}',
+      '{"text": "tab\there"}',
+    ])
+      expect(text.exec(other)).toBeNull();
   });
 });
