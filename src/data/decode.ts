@@ -20,11 +20,16 @@ export interface DecodedLine {
 }
 
 const LF = 0x0a;
+/**
+ * Lines are decoded and handed on this many bytes at a time, however large the reads: the rows of a
+ * block then die young (blocks of a whole 1 MiB read cost 40 ms more CPU per 100k rows, mostly in GC).
+ */
+const BLOCK_BYTES = 64 * 1024;
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**
- * The lines of each chunk as one block, so readers pay one await per chunk rather than per line. A
- * line that cannot be decoded ends the stream: the lines before it in its chunk come first, then the error.
+ * The lines of each block of bytes as one block, so readers pay one await per block rather than per
+ * line. A line that cannot be decoded ends the stream: the lines before it in its block come first, then the error.
  */
 export async function* decodeLineBlocks(
   chunks: AsyncIterable<Buffer>,
@@ -33,26 +38,28 @@ export async function* decodeLineBlocks(
 ): AsyncGenerator<DecodedLine[]> {
   const decoder = new LineDecoder(file, encoding);
   let pending: Buffer[] = [];
-  for await (const chunk of chunks) {
-    const firstLf = chunk.indexOf(LF);
-    if (firstLf === -1) {
-      if (chunk.length > 0) pending.push(chunk);
-      continue;
+  for await (const read of chunks)
+    for (let at = 0; at < read.length; at += BLOCK_BYTES) {
+      const chunk = read.subarray(at, at + BLOCK_BYTES);
+      const firstLf = chunk.indexOf(LF);
+      if (firstLf === -1) {
+        pending.push(chunk);
+        continue;
+      }
+      const block: DecodedLine[] = [];
+      try {
+        pending.push(chunk.subarray(0, firstLf));
+        decoder.line((pending.length === 1 && pending[0]) || Buffer.concat(pending), true, block);
+        pending = [];
+        const lastLf = chunk.lastIndexOf(LF);
+        if (lastLf > firstLf) decoder.lines(chunk.subarray(firstLf + 1, lastLf), block);
+        if (lastLf + 1 < chunk.length) pending.push(chunk.subarray(lastLf + 1));
+      } catch (error) {
+        if (block.length > 0) yield block;
+        throw error;
+      }
+      yield block;
     }
-    const block: DecodedLine[] = [];
-    try {
-      pending.push(chunk.subarray(0, firstLf));
-      decoder.line((pending.length === 1 && pending[0]) || Buffer.concat(pending), true, block);
-      pending = [];
-      const lastLf = chunk.lastIndexOf(LF);
-      if (lastLf > firstLf) decoder.lines(chunk.subarray(firstLf + 1, lastLf), block);
-      if (lastLf + 1 < chunk.length) pending.push(chunk.subarray(lastLf + 1));
-    } catch (error) {
-      if (block.length > 0) yield block;
-      throw error;
-    }
-    yield block;
-  }
   if (pending.length > 0) {
     const last: DecodedLine[] = [];
     decoder.line(Buffer.concat(pending), false, last);
