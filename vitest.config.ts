@@ -6,6 +6,7 @@ const unitFiles = [
   'backend',
   'calibration',
   'corpora',
+  'data-fast-paths',
   'data-property',
   'errors',
   'heads-persist',

@@ -20,7 +20,31 @@ export function readJsonl(
   spec: JsonlSpec,
   badRows: BadRows,
 ): AsyncGenerator<Example[]> {
-  return mapBlocks(blocks, (decoded) => jsonlExample(decoded, spec, badRows));
+  const { textFields, idField, rules } = spec;
+  const [only] = textFields;
+  const loneText =
+    only !== undefined && textFields.length === 1 && idField === undefined && !rules.labelled
+      ? loneTextLine(only)
+      : undefined;
+  return mapBlocks(blocks, (decoded) => {
+    const text = loneText?.exec(decoded.text)?.[1];
+    if (text === undefined) return jsonlExample(decoded, spec, badRows);
+    const example: Example = { id: String(decoded.line), line: decoded.line, text, labels: [] };
+    if (decoded.invalidUtf8) example.invalidUtf8 = true;
+    return example;
+  });
+}
+
+/**
+ * A line that is `{"FIELD": "TEXT"}` (JSON whitespace allowed between tokens) where TEXT holds no
+ * quote, backslash (so no escape) or control character (which JSON refuses raw): JSON.parse would
+ * give an object whose one key is FIELD, holding TEXT as it is, so the reader takes TEXT without
+ * JSON.parse (in half its time). Group 1 is TEXT. Only for field names that need no escaping here.
+ */
+export function loneTextLine(field: string): RegExp | undefined {
+  if (!/^\w+$/.test(field)) return undefined;
+  const space = '[ \\t\\n\\r]*';
+  return new RegExp(`^${space}\\{${space}"${field}"${space}:${space}"([^"\\\\\\u0000-\\u001f]*)"${space}\\}${space}$`);
 }
 
 function jsonlExample(

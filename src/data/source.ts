@@ -17,8 +17,14 @@ export function sourceName(source: string): string {
 /** Read as process.stdin: /dev/stdin cannot be opened again when it is a socket (ENXIO), as Node's child-process pipes are. */
 const STDIN_DEVICE = '/dev/stdin';
 
+/** Bytes per read of a file: reading 12 MB at the stream's default 64 KiB cost 13 ms of CPU, at 1 MiB 3 ms. */
+const READ_BYTES = 1024 * 1024;
+
 export async function* readChunks(source: string): AsyncGenerator<Buffer> {
-  const stream = source === STDIN || source === STDIN_DEVICE ? process.stdin : createReadStream(source);
+  const stream =
+    source === STDIN || source === STDIN_DEVICE
+      ? process.stdin
+      : createReadStream(source, { highWaterMark: READ_BYTES });
   try {
     for await (const chunk of stream) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
   } catch (error) {

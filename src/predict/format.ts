@@ -71,7 +71,8 @@ export function formatRows(
   const [lone] = heads;
   const [loneColumn] = predictions;
   if (heads.length === 1 && lone?.name === '' && loneColumn) {
-    rows.forEach((row, i) => (out += singleHeadLine(row, loneColumn[i], lone.multiLabel, settings.topK)));
+    const label = quotedOnce();
+    rows.forEach((row, i) => (out += singleHeadLine(row, loneColumn[i], lone.multiLabel, settings.topK, label)));
     return out;
   }
   rows.forEach((row, i) => (out += `${JSON.stringify(jsonRecord(row, heads, predictions, i, settings.topK))}\n`));
@@ -84,12 +85,20 @@ export function formatRows(
  * Fixed keys only, so the field order is the object's; `scores` (keys are labels, which
  * JSON.stringify may reorder) is still stringified as an object.
  */
-function singleHeadLine(row: InputRow, prediction: Prediction | undefined, multiLabel: boolean, topK: number): string {
-  let line = `{"id":${JSON.stringify(row.id)},"line":${row.line}`;
+function singleHeadLine(
+  row: InputRow,
+  prediction: Prediction | undefined,
+  multiLabel: boolean,
+  topK: number,
+  quotedLabel: (label: string) => string,
+): string {
+  // An id that is the line number (all but --id-field) is digits, which JSON.stringify only quotes.
+  const id = row.id === String(row.line) ? `"${row.id}"` : JSON.stringify(row.id);
+  let line = `{"id":${id},"line":${row.line}`;
   if (multiLabel) line += `,"labels":${prediction ? JSON.stringify(prediction.labels) : 'null'}`;
   else
     line += prediction
-      ? `,"label":${JSON.stringify(prediction.label)},"score":${round(prediction.score)}`
+      ? `,"label":${quotedLabel(prediction.label)},"score":${round(prediction.score)}`
       : ',"label":null,"score":null';
   if (topK > 1 || multiLabel) line += `,"scores":${prediction ? JSON.stringify(scoresOf(prediction)) : 'null'}`;
   if (prediction?.truncated) line += ',"truncated":true';
@@ -97,6 +106,16 @@ function singleHeadLine(row: InputRow, prediction: Prediction | undefined, multi
   if (row.invalidUtf8) line += ',"invalid_utf8":true';
   if (row.error !== undefined) line += `,"error":${JSON.stringify(row.error)}`;
   return `${line}}\n`;
+}
+
+/** JSON.stringify of a label, made once per label of a chunk (a chunk has thousands of rows and a few labels). */
+function quotedOnce(): (label: string) => string {
+  const quoted = new Map<string, string>();
+  return (label) => {
+    let json = quoted.get(label);
+    if (json === undefined) quoted.set(label, (json = JSON.stringify(label)));
+    return json;
+  };
 }
 
 function jsonRecord(
