@@ -149,16 +149,17 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
         : await this.embedDense(texts, { ...options, tokenIds: given?.vectors.tokenIds }));
     const width = dense.dim;
     const scale = this.denseWeight / Math.sqrt(width);
+    const vectors = dense.data;
     const block = new Float32Array(texts.length * width);
-    for (let row = 0; row < texts.length; row++) {
-      for (let j = 0; j < width; j++)
-        block[row * width + j] = (scale * (dense.data[row * width + j]! - mean[j]!)) / std[j]!;
+    for (let at = 0; at < block.length; at += width) {
+      for (let j = 0; j < width; j++) block[at + j] = (scale * (vectors[at + j]! - mean[j]!)) / std[j]!;
     }
     // A text is empty when neither part saw a known token; it is cut when the dense encoder cut it.
-    const info: TextInfo[] = words.info.map((w, i) => {
-      const d = dense.info[i]!;
-      return { tokens: Math.max(w.tokens, d.tokens), truncated: d.truncated, empty: w.empty && d.empty };
-    });
+    const info = (): TextInfo[] =>
+      words.info.map((w, i) => {
+        const d = dense.info[i]!;
+        return { tokens: Math.max(w.tokens, d.tokens), truncated: d.truncated, empty: w.empty && d.empty };
+      });
     return new SplitSparseRows(words, block, width, info);
   }
 
