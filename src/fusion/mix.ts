@@ -13,7 +13,7 @@ import {
   scaleRow,
 } from '../calibration/index.js';
 import type { CheckpointContents, Manifest } from '../checkpoint/index.js';
-import { chooseWeights, type WeightChoice } from './ensemble.js';
+import { addWeighted, chooseWeights, shares, type WeightChoice } from './ensemble.js';
 
 export interface Mix {
   /** One weight per member, primary first. */
@@ -95,37 +95,26 @@ export function chooseMix(
 
 /**
  * The mixed probabilities; `parts` holds one matrix per member, or undefined for a member of weight 0.
- * Row by row in one array, the same float operations in the same order as `averageProbabilities`,
- * then `correctForPrior`, then `applyTemperature`, each over the whole matrix
- * (test/mix-rows.test.ts), without their three intermediate matrices.
+ * Row by row in one array: the float operations of `averageProbabilities`, `correctForPrior` and
+ * `applyTemperature` in turn over the whole matrix, in the same order (test/mix-rows.test.ts),
+ * without their three intermediate matrices.
  */
 export function applyMix(mix: Mix, parts: readonly (Float32Array | undefined)[], numLabels: number): Float32Array {
   const used = mix.weights.flatMap((weight, i) => (weight > 0 ? [i] : []));
   const prior = mix.prior && mix.prior.alpha !== 0 ? priorFactors(mix.prior.priors, mix.prior.alpha) : undefined;
   if (used.length === 1 && !prior && mix.temperature === 1) return parts[used[0]!]!;
   const sources = used.map((i) => parts[i]!);
-  const total = used.reduce((sum, i) => sum + mix.weights[i]!, 0);
-  const shares = used.map((i) => mix.weights[i]! / total);
+  const weights = shares(used.map((i) => mix.weights[i]!));
   const out = new Float32Array(sources[0]?.length ?? 0);
   if (sources.length === 1) out.set(sources[0]!);
   const power = 1 / mix.temperature;
   const logs = new Float64Array(numLabels);
   for (let start = 0; start < out.length; start += numLabels) {
-    if (sources.length > 1) mixRow(sources, shares, out, start, numLabels);
+    if (sources.length > 1) addWeighted(sources, weights, out, start, start + numLabels);
     if (prior) correctRowForPrior(out, start, numLabels, prior);
     if (mix.temperature !== 1) scaleRow(out, out, start, numLabels, power, logs);
   }
   return out;
-}
-
-/** The weighted sum of the row at `start` of every source into `out` (zero there), source after source. */
-function mixRow(sources: Float32Array[], shares: number[], out: Float32Array, start: number, dim: number): void {
-  for (let k = 0; k < sources.length; k++) {
-    const share = shares[k]!;
-    if (share === 0) continue;
-    const source = sources[k]!;
-    for (let j = start; j < start + dim; j++) out[j]! += share * source[j]!;
-  }
 }
 
 /** The mix without the members whose weight is 0. */
