@@ -85,6 +85,32 @@ describe('ConcatEncoder (TF-IDF with embeddings appended)', () => {
     await concat.dispose();
   });
 
+  it("tells each text's tokens, cut and emptiness from both parts: empty only when neither saw a known token", async () => {
+    const { concat, words } = await fitted(0.5);
+    const potion = await createEncoder({ type: 'static', model: 'potion-base-4m-int8', maxTokens: 4 });
+    const cut = new ConcatEncoder(new TfidfEncoder(tfidfSettings), potion, { denseWeight: 0.5 });
+    await cut.fit(texts);
+    const odd = ['', '   ', 'qqzx', 'Net profit rose sharply and the company raised its dividend.', probe[2]!];
+    for (const [encoder, dense] of [
+      [concat, await createEncoder('potion')],
+      [cut, potion],
+    ] as const) {
+      const rows = await encoder.embedSparse(odd);
+      const lexical = (await words.embedSparse(odd)).info;
+      const vectors = (await dense.embed(odd)).info;
+      expect(rows.info).toEqual(
+        odd.map((_, i) => ({
+          tokens: Math.max(lexical[i]!.tokens, vectors[i]!.tokens),
+          truncated: vectors[i]!.truncated,
+          empty: lexical[i]!.empty && vectors[i]!.empty,
+        })),
+      );
+      expect(rows.info.map((info) => info.empty)).toEqual([true, true, false, false, false]);
+      expect(rows.info[3]!.truncated).toBe(encoder === cut);
+    }
+    await Promise.all([concat.dispose(), cut.dispose()]);
+  });
+
   it("is what the encoder choice 'tfidf+potion' builds", async () => {
     const encoder = await createEncoder('tfidf+potion');
     expect(encoder.spec).toMatchObject({

@@ -32,7 +32,7 @@ function randomParts(rows: number, dim: number, width: number, seed: number) {
   };
   const dense = Float32Array.from({ length: rows * width }, magnitude);
   const info = Array.from({ length: rows }, () => ({ tokens: 1, truncated: false, empty: false }));
-  return { split: new SplitSparseRows(sparse, dense, width, info), sparse, dense };
+  return { split: new SplitSparseRows(sparse, dense, width, () => info), sparse, dense };
 }
 
 /** The same rows as a plain CSR matrix, with no parts to read. */
@@ -76,13 +76,13 @@ describe('TF-IDF+embeddings rows in two parts', () => {
     const bad = dense.slice();
     bad[6 * 7 + 2] = Number.NaN;
     const info = split.info;
-    expect(() => head.predictProba(new SplitSparseRows(sparse, bad, 6, info))).toThrow(
+    expect(() => head.predictProba(new SplitSparseRows(sparse, bad, 6, () => info))).toThrow(
       expect.objectContaining({ code: 'HEAD_INPUT_NOT_FINITE', message: expect.stringContaining('row 7, column 52') }),
     );
-    expect(() => head.predictProba(new SplitSparseRows(sparse, dense.subarray(6), 6, info))).toThrow(
+    expect(() => head.predictProba(new SplitSparseRows(sparse, dense.subarray(6), 6, () => info))).toThrow(
       expect.objectContaining({ code: 'HEAD_INPUT' }),
     );
-    expect(() => head.predictProba(new SplitSparseRows(sparse, dense, 5, info))).toThrow(
+    expect(() => head.predictProba(new SplitSparseRows(sparse, dense, 5, () => info))).toThrow(
       expect.objectContaining({ code: 'HEAD_INPUT_DIM' }),
     );
   });

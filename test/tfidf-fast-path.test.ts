@@ -15,6 +15,7 @@ import { listCorpora, readDataset, resolveDataSource } from '../src/data/index.j
 import type { TfidfSettings } from '../src/encoders/encoder.js';
 import { TFIDF_STATE_FILE, TfidfEncoder } from '../src/encoders/lexical/tfidf.js';
 import { WordScanner } from '../src/encoders/lexical/word-scanner.js';
+import { createRng } from '../src/util/index.js';
 import { describeWithCorpora, tempDir } from './helpers.js';
 
 interface Rows {
@@ -166,6 +167,25 @@ describe('TF-IDF rows by word ids', () => {
       );
       const encoder = await TfidfEncoder.loadState(dir);
       expect(referenceRows(terms, Float32Array.from(idf), options, texts)).toEqual(await encoderRows(encoder, texts));
+    }
+  });
+  it('are the reference rows across a batch of several parts, long documents and counts past the table', async () => {
+    const rng = createRng(23);
+    const vocabulary = Array.from({ length: 400 }, (_, i) => `w${i.toString(36)}`);
+    const pick = () => vocabulary[Math.floor(rng() ** 2 * vocabulary.length)]!;
+    // 2600 texts: three parts of 1024; one in 50 a document of up to 600 words (many distinct columns).
+    const texts = Array.from({ length: 2600 }, (_, i) => {
+      const words = i % 50 === 7 ? 100 + Math.floor(rng() * 500) : Math.floor(rng() * 30);
+      return Array.from({ length: words }, pick).join(rng() < 0.5 ? ' ' : ', ');
+    });
+    // A term counted 300 times, and pairs counted 299 times, beyond the term-frequency table's 256.
+    texts[1500] = `${'w0 '.repeat(300)}w1`;
+    for (const ngramMax of [1, 2] as const) {
+      for (const sublinearTf of [true, false]) {
+        const encoder = new TfidfEncoder({ ngramMax, minDf: 1, sublinearTf });
+        await encoder.fit(texts);
+        await expectReferenceRows(encoder, texts);
+      }
     }
   });
 });

@@ -24,11 +24,20 @@ export function correctForPrior(
 ): Float32Array {
   const out = Float32Array.from(probs);
   if (alpha === 0) return out;
-  const factors = priors.map((p) => Math.pow(p, -alpha));
-  for (let start = 0; start < out.length; start += dim) {
-    let sum = 0;
-    for (let j = 0; j < dim; j++) sum += out[start + j]! *= factors[j]!;
-    if (sum > 0) for (let j = 0; j < dim; j++) out[start + j]! /= sum;
-  }
+  const factors = priorFactors(priors, alpha);
+  for (let start = 0; start < out.length; start += dim) correctRowForPrior(out, start, dim, factors);
   return out;
+}
+
+/** What each class's probability is multiplied by: `priors^-alpha`. */
+export function priorFactors(priors: readonly number[], alpha: number): number[] {
+  return priors.map((p) => Math.pow(p, -alpha));
+}
+
+/** Multiplies the row at `start` by `factors` and renormalises it, in place. */
+export function correctRowForPrior(out: Float32Array, start: number, dim: number, factors: readonly number[]): void {
+  let sum = 0;
+  // The float64 products are summed, not the float32 values stored.
+  for (let j = 0; j < dim; j++) sum += out[start + j]! *= factors[j]!;
+  if (sum > 0) for (let j = 0; j < dim; j++) out[start + j]! /= sum;
 }

@@ -27,6 +27,7 @@ import {
 } from './encoder.js';
 import { fingerprintParts } from './fingerprint.js';
 import { SplitSparseRows } from './split-rows.js';
+import { ZScoreKernel } from './z-scores.js';
 import { asFileSource, type FileSource } from '../util/index.js';
 import { fitStandardization, type Standardization } from '../heads/index.js';
 import type { TfidfEncoder } from './lexical/index.js';
@@ -44,6 +45,8 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
   readonly maxEmbeddingsPerCall: number;
   private state?: ConcatState;
   private stateFingerprint?: string;
+  /** The state's z-scores, made on the first embedding after it is set. */
+  private zScores?: ZScoreKernel | undefined;
 
   readonly denseWeight: number;
   private readonly denseCache?: EmbeddingCache | undefined;
@@ -148,17 +151,14 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
         ? given.vectors
         : await this.embedDense(texts, { ...options, tokenIds: given?.vectors.tokenIds }));
     const width = dense.dim;
-    const scale = this.denseWeight / Math.sqrt(width);
-    const block = new Float32Array(texts.length * width);
-    for (let row = 0; row < texts.length; row++) {
-      for (let j = 0; j < width; j++)
-        block[row * width + j] = (scale * (dense.data[row * width + j]! - mean[j]!)) / std[j]!;
-    }
+    this.zScores ??= new ZScoreKernel(mean, std, this.denseWeight / Math.sqrt(width));
+    const block = this.zScores.apply(dense.data, texts.length);
     // A text is empty when neither part saw a known token; it is cut when the dense encoder cut it.
-    const info: TextInfo[] = words.info.map((w, i) => {
-      const d = dense.info[i]!;
-      return { tokens: Math.max(w.tokens, d.tokens), truncated: d.truncated, empty: w.empty && d.empty };
-    });
+    const info = (): TextInfo[] =>
+      words.info.map((w, i) => {
+        const d = dense.info[i]!;
+        return { tokens: Math.max(w.tokens, d.tokens), truncated: d.truncated, empty: w.empty && d.empty };
+      });
     return new SplitSparseRows(words, block, width, info);
   }
 
@@ -235,6 +235,7 @@ export class ConcatEncoder implements FittableEncoder, SparseEncoder {
 
   private setState(state: ConcatState): void {
     this.state = state;
+    this.zScores = undefined;
     this.stateFingerprint = fingerprintParts([
       'concat-v1',
       this.sparse.fingerprint,

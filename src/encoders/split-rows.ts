@@ -2,7 +2,8 @@
  * TF-IDF+embeddings rows kept in two parts (encoder.ts, `SplitColumns`): the TF-IDF rows and the
  * dense block. The sparse head reads the parts; any other reader (training, row selection,
  * densify) reads the CSR arrays, built from the parts on first read: each row's TF-IDF entries,
- * then its dense columns in order.
+ * then its dense columns in order. The text info is made on first read too (prediction reads the
+ * primary member's, not this member's).
  */
 import type { SparseEmbedResult, SparseMatrix, SplitColumns, TextInfo } from './encoder.js';
 
@@ -11,16 +12,21 @@ export class SplitSparseRows implements SparseEmbedResult {
   readonly dim: number;
   readonly split: SplitColumns;
   private joined?: Pick<SparseMatrix, 'indptr' | 'indices' | 'values'>;
+  private infoMade?: TextInfo[];
 
   constructor(
     sparse: SparseMatrix,
     dense: Float32Array,
     width: number,
-    readonly info: TextInfo[],
+    private readonly makeInfo: () => TextInfo[],
   ) {
     this.rows = sparse.rows;
     this.dim = sparse.dim + width;
     this.split = { sparse, dense, width };
+  }
+
+  get info(): TextInfo[] {
+    return (this.infoMade ??= this.makeInfo());
   }
 
   get indptr(): Int32Array {

@@ -8,14 +8,31 @@ import { argmaxRows } from '../heads/index.js';
 
 /** Weighted average of equally shaped row-major probability matrices; weights are normalised. */
 export function averageProbabilities(parts: readonly Float32Array[], weights: readonly number[]): Float32Array {
-  const total = weights.reduce((sum, w) => sum + w, 0);
   const out = new Float32Array(parts[0]?.length ?? 0);
-  parts.forEach((part, k) => {
-    const w = (weights[k] ?? 0) / total;
-    if (w === 0) return;
-    for (let i = 0; i < out.length; i++) out[i]! += w * part[i]!;
-  });
+  addWeighted(parts, shares(weights), out, 0, out.length);
   return out;
+}
+
+/** The weights divided by their sum. */
+export function shares(weights: readonly number[]): number[] {
+  const total = weights.reduce((sum, w) => sum + w, 0);
+  return weights.map((w) => w / total);
+}
+
+/** Adds `shares[k] * parts[k][i]` to `out[i]` for `i` from `start` to `end` - 1, part after part. */
+export function addWeighted(
+  parts: readonly Float32Array[],
+  shares: readonly number[],
+  out: Float32Array,
+  start: number,
+  end: number,
+): void {
+  for (let k = 0; k < parts.length; k++) {
+    const share = shares[k] ?? 0;
+    if (share === 0) continue;
+    const part = parts[k]!;
+    for (let i = start; i < end; i++) out[i]! += share * part[i]!;
+  }
 }
 
 export interface WeightChoice {

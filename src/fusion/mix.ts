@@ -4,15 +4,16 @@
  * the held-out rows at training, applied at prediction, saved and loaded here alone.
  */
 import {
-  applyTemperature,
+  correctRowForPrior,
   fitTemperature,
   type Calibration,
   classPriors,
-  correctForPrior,
+  priorFactors,
   PRIOR_ALPHAS,
+  scaleRow,
 } from '../calibration/index.js';
 import type { CheckpointContents, Manifest } from '../checkpoint/index.js';
-import { averageProbabilities, chooseWeights, type WeightChoice } from './ensemble.js';
+import { addWeighted, chooseWeights, shares, type WeightChoice } from './ensemble.js';
 
 export interface Mix {
   /** One weight per member, primary first. */
@@ -92,18 +93,28 @@ export function chooseMix(
   };
 }
 
-/** The mixed probabilities; `parts` holds one matrix per member, or undefined for a member of weight 0. */
+/**
+ * The mixed probabilities; `parts` holds one matrix per member, or undefined for a member of weight 0.
+ * Row by row in one array: the float operations of `averageProbabilities`, `correctForPrior` and
+ * `applyTemperature` in turn over the whole matrix, in the same order (test/mix-rows.test.ts),
+ * without their three intermediate matrices.
+ */
 export function applyMix(mix: Mix, parts: readonly (Float32Array | undefined)[], numLabels: number): Float32Array {
   const used = mix.weights.flatMap((weight, i) => (weight > 0 ? [i] : []));
-  const mixed =
-    used.length === 1
-      ? parts[used[0]!]!
-      : averageProbabilities(
-          used.map((i) => parts[i]!),
-          used.map((i) => mix.weights[i]!),
-        );
-  const corrected = mix.prior ? correctForPrior(mixed, numLabels, mix.prior.priors, mix.prior.alpha) : mixed;
-  return mix.temperature === 1 ? corrected : applyTemperature(corrected, numLabels, mix.temperature);
+  const prior = mix.prior && mix.prior.alpha !== 0 ? priorFactors(mix.prior.priors, mix.prior.alpha) : undefined;
+  if (used.length === 1 && !prior && mix.temperature === 1) return parts[used[0]!]!;
+  const sources = used.map((i) => parts[i]!);
+  const weights = shares(used.map((i) => mix.weights[i]!));
+  const out = new Float32Array(sources[0]?.length ?? 0);
+  if (sources.length === 1) out.set(sources[0]!);
+  const power = 1 / mix.temperature;
+  const logs = new Float64Array(numLabels);
+  for (let start = 0; start < out.length; start += numLabels) {
+    if (sources.length > 1) addWeighted(sources, weights, out, start, start + numLabels);
+    if (prior) correctRowForPrior(out, start, numLabels, prior);
+    if (mix.temperature !== 1) scaleRow(out, out, start, numLabels, power, logs);
+  }
+  return out;
 }
 
 /** The mix without the members whose weight is 0. */

@@ -1,6 +1,7 @@
 /**
  * Texts to L2-normalised TF-IDF rows in CSR form, by word ids (term-index.ts): term counts in a
- * reused array with a list of the columns touched, so a row allocates nothing but its words. The
+ * reused array with a list of the columns touched, so a row allocates nothing but its lowercased
+ * text, and the rows of a whole batch are written into one set of arrays (`RowsUnderway`). The
  * arithmetic is the one scikit-learn's TfidfVectorizer does, in ascending column order: weights,
  * their sum of squares and the scaling are the same float64 operations in the same order as
  * counting terms in a Map and sorting its keys, so every value is bit-identical.
@@ -18,11 +19,50 @@ export interface WeighedRows {
   tokens: Int32Array;
 }
 
+/** Term frequencies below this are read from a table of `1 + ln(count)` (or `count`), not computed per term. */
+const TF_TABLE_SIZE = 256;
+
+/** The CSR rows of one batch of texts while they are weighed, part by part; entries grow by doubling. */
+export class RowsUnderway {
+  readonly indptr: Int32Array;
+  readonly tokens: Int32Array;
+  indices: Int32Array;
+  values: Float32Array;
+
+  constructor(readonly rows: number) {
+    this.indptr = new Int32Array(rows + 1);
+    this.tokens = new Int32Array(rows);
+    this.indices = new Int32Array(Math.max(16, rows * 16));
+    this.values = new Float32Array(this.indices.length);
+  }
+
+  /** Makes room for `entries` entries in all. */
+  reserve(entries: number): void {
+    if (entries <= this.indices.length) return;
+    const capacity = Math.max(2 * this.indices.length, entries);
+    const indices = new Int32Array(capacity);
+    const values = new Float32Array(capacity);
+    indices.set(this.indices);
+    values.set(this.values);
+    this.indices = indices;
+    this.values = values;
+  }
+
+  /** The rows, once every one is weighed: the entries copied to their exact length. */
+  finish(): WeighedRows {
+    const entries = this.indptr[this.rows]!;
+    const { indptr, tokens } = this;
+    return { indptr, indices: this.indices.slice(0, entries), values: this.values.slice(0, entries), tokens };
+  }
+}
+
 export class TfidfRows {
   /** Per column, the current text's term count (zero between texts). */
   private readonly counts: Int32Array;
   private readonly touched: Int32Array;
   private readonly weights: Float64Array;
+  /** Per small count, its term frequency: the very float64 `1 + Math.log(count)` (or `count`) gives. */
+  private readonly tf: Float64Array;
   private wordIds = new Int32Array(64);
   private readonly scanner = new WordScanner();
 
@@ -34,28 +74,19 @@ export class TfidfRows {
     this.counts = new Int32Array(idf.length);
     this.touched = new Int32Array(idf.length);
     this.weights = new Float64Array(idf.length);
+    this.tf = Float64Array.from({ length: TF_TABLE_SIZE }, (_, count) => this.termFrequency(count));
   }
 
-  /** The rows of `texts[from]` to `texts[to - 1]`; `from` numbers the texts in errors. */
-  weigh(texts: readonly string[], from: number, to: number): WeighedRows {
-    const rows = to - from;
-    const indptr = new Int32Array(rows + 1);
-    const tokens = new Int32Array(rows);
-    let indices = new Int32Array(Math.max(16, rows * 16));
-    let values = new Float32Array(indices.length);
-    for (let row = 0; row < rows; row++) {
-      const start = indptr[row]!;
-      const distinct = this.count(texts[from + row]!, from + row);
-      if (start + distinct > indices.length) {
-        const capacity = Math.max(2 * indices.length, start + distinct);
-        indices = grow(indices, new Int32Array(capacity));
-        values = grow(values, new Float32Array(capacity));
-      }
-      tokens[row] = this.writeRow(distinct, indices, values, start);
-      indptr[row + 1] = start + distinct;
+  /** Weighs `texts[from]` to `texts[to - 1]` into `rows` (which numbers them from 0); `from` numbers the texts in errors. */
+  weigh(texts: readonly string[], from: number, to: number, rows: RowsUnderway): void {
+    const { indptr, tokens } = rows;
+    for (let text = from; text < to; text++) {
+      const start = indptr[text]!;
+      const distinct = this.count(texts[text]!, text);
+      rows.reserve(start + distinct);
+      tokens[text] = this.writeRow(distinct, rows.indices, rows.values, start);
+      indptr[text + 1] = start + distinct;
     }
-    const entries = indptr[rows]!;
-    return { indptr, indices: indices.slice(0, entries), values: values.slice(0, entries), tokens };
   }
 
   /** Counts the text's known terms into `counts`; returns how many distinct columns it touched. */
@@ -88,33 +119,31 @@ export class TfidfRows {
   }
 
   /**
-   * Writes the touched columns in ascending order with their normalised weights and clears their
-   * counts; returns how many known terms the text had.
+   * Writes the touched columns in ascending order at `at` with their normalised weights and clears
+   * their counts; returns how many known terms the text had.
    */
   private writeRow(distinct: number, indices: Int32Array, values: Float32Array, at: number): number {
-    const { counts, touched, weights, idf } = this;
-    const columns = touched.subarray(0, distinct).sort();
+    const { counts, touched, weights, idf, tf } = this;
+    const end = at + distinct;
+    for (let k = 0; k < distinct; k++) indices[at + k] = touched[k]!;
+    indices.subarray(at, end).sort();
     let squares = 0;
     let known = 0;
-    for (let k = 0; k < distinct; k++) {
-      const column = columns[k]!;
+    for (let k = at; k < end; k++) {
+      const column = indices[k]!;
       const count = counts[column]!;
       counts[column] = 0;
       known += count;
-      const weight = (this.options.sublinearTf ? 1 + Math.log(count) : count) * idf[column]!;
-      weights[k] = weight;
+      const weight = (count < TF_TABLE_SIZE ? tf[count]! : this.termFrequency(count)) * idf[column]!;
+      weights[k - at] = weight;
       squares += weight * weight;
     }
     const scale = squares > 0 ? 1 / Math.sqrt(squares) : 0;
-    for (let k = 0; k < distinct; k++) {
-      indices[at + k] = columns[k]!;
-      values[at + k] = weights[k]! * scale;
-    }
+    for (let k = at; k < end; k++) values[k] = weights[k - at]! * scale;
     return known;
   }
-}
 
-function grow<T extends Int32Array | Float32Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
+  private termFrequency(count: number): number {
+    return this.options.sublinearTf ? 1 + Math.log(count) : count;
+  }
 }

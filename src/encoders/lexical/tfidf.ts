@@ -33,7 +33,7 @@ import {
   type TfidfState,
 } from './tfidf-state.js';
 import { TermIndex } from './term-index.js';
-import { TfidfRows, type WeighedRows } from './tfidf-rows.js';
+import { RowsUnderway, TfidfRows } from './tfidf-rows.js';
 import { wordsOf } from './words.js';
 
 export { TFIDF_STATE_FILE };
@@ -129,15 +129,25 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
 
   async embedSparse(texts: readonly string[], options: EmbedOptions = {}): Promise<SparseEmbedResult> {
     this.requireFitted();
-    const parts: WeighedRows[] = [];
+    const underway = new RowsUnderway(texts.length);
     for (let start = 0; start < texts.length; start += this.maxEmbeddingsPerCall) {
       if (start > 0) await yieldToEventLoop();
       options.signal?.throwIfAborted();
-      parts.push(this.rows!.weigh(texts, start, Math.min(texts.length, start + this.maxEmbeddingsPerCall)));
+      this.rows!.weigh(texts, start, Math.min(texts.length, start + this.maxEmbeddingsPerCall), underway);
     }
-    const { indptr, indices, values, tokens } = joinRows(parts, texts.length);
-    const info: TextInfo[] = Array.from(tokens, (count) => ({ tokens: count, truncated: false, empty: count === 0 }));
-    return { rows: texts.length, dim: this.dim, indptr, indices, values, info };
+    const { indptr, indices, values, tokens } = underway.finish();
+    // Prediction reads the primary's text info, not this member's: the objects are made when first read.
+    let info: TextInfo[] | undefined;
+    return {
+      rows: texts.length,
+      dim: this.dim,
+      indptr,
+      indices,
+      values,
+      get info() {
+        return (info ??= Array.from(tokens, (count) => ({ tokens: count, truncated: false, empty: count === 0 })));
+      },
+    };
   }
 
   async saveState(dir: string): Promise<string[]> {
@@ -210,28 +220,4 @@ export class TfidfEncoder implements FittableEncoder, SparseEncoder {
 /** Code-unit order, the same for every locale. */
 function compareTerms(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** One CSR matrix of the rows weighed chunk by chunk. */
-function joinRows(parts: readonly WeighedRows[], rows: number): WeighedRows {
-  if (parts.length === 1) return parts[0]!;
-  const entries = parts.reduce((sum, part) => sum + part.indices.length, 0);
-  const joined: WeighedRows = {
-    indptr: new Int32Array(rows + 1),
-    indices: new Int32Array(entries),
-    values: new Float32Array(entries),
-    tokens: new Int32Array(rows),
-  };
-  let row = 0;
-  let at = 0;
-  for (const part of parts) {
-    const count = part.tokens.length;
-    for (let i = 1; i <= count; i++) joined.indptr[row + i] = at + part.indptr[i]!;
-    joined.indices.set(part.indices, at);
-    joined.values.set(part.values, at);
-    joined.tokens.set(part.tokens, row);
-    row += count;
-    at += part.indices.length;
-  }
-  return joined;
 }

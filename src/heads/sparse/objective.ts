@@ -151,27 +151,27 @@ function addRowGradient(
   }
 }
 
-/** Turns logits into probabilities in place: softmax (single-label) or sigmoids (multi-label). */
-function toProbabilities(z: Float64Array, multiLabel: boolean): void {
+/** Turns the `n` logits at `at` into probabilities in place: softmax (single-label) or sigmoids (multi-label). */
+function toProbabilities(z: Float64Array, at: number, n: number, multiLabel: boolean): void {
+  const end = at + n;
   if (multiLabel) {
-    for (let c = 0; c < z.length; c++) z[c] = 1 / (1 + Math.exp(-z[c]!));
+    for (let c = at; c < end; c++) z[c] = 1 / (1 + Math.exp(-z[c]!));
     return;
   }
   let max = -Infinity;
-  for (let c = 0; c < z.length; c++) max = Math.max(max, z[c]!);
+  for (let c = at; c < end; c++) max = Math.max(max, z[c]!);
   let sum = 0;
-  for (let c = 0; c < z.length; c++) {
+  for (let c = at; c < end; c++) {
     const e = Math.exp(z[c]! - max);
     z[c] = e;
     sum += e;
   }
-  for (let c = 0; c < z.length; c++) z[c]! /= sum;
+  for (let c = at; c < end; c++) z[c]! /= sum;
 }
 
 /** `[rows, numLabels]` logits to probabilities, as `linearProbabilities` turns them (the logits are overwritten). */
 export function probabilitiesOfLogits(logits: Float64Array, numLabels: number, multiLabel: boolean): Float32Array {
-  for (let at = 0; at < logits.length; at += numLabels)
-    toProbabilities(logits.subarray(at, at + numLabels), multiLabel);
+  for (let at = 0; at < logits.length; at += numLabels) toProbabilities(logits, at, numLabels, multiLabel);
   return new Float32Array(logits);
 }
 
@@ -243,7 +243,7 @@ export function linearProbabilities(
   const z = new Float64Array(shape.numLabels);
   for (let i = 0; i < count; i++) {
     logitsOf(x.indptr, x.indices, x.values, rows ? rows[i]! : i, w, shape.numLabels, shape.dim * shape.numLabels, z);
-    toProbabilities(z, shape.multiLabel);
+    toProbabilities(z, 0, shape.numLabels, shape.multiLabel);
     out.set(z, i * shape.numLabels);
   }
   return out;
