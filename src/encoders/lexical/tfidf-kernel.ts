@@ -3,8 +3,7 @@
  * copied in as bytes, lowercased, scanned, looked up in copies of the term index's tables and
  * weighed there with the float64 operations of tfidf-rows.ts in the same order, so the rows are
  * bit-identical (test/tfidf-kernel.test.ts). A text that is not ASCII, too long for the window, has
- * a count of 256 or more or too many distinct terms for the kernel's insertion sort is left to the
- * JavaScript path. For ASCII strings `toLowerCase` maps exactly A-Z to a-z, what the kernel does.
+ * or a count of 256 or more is left to the JavaScript path. For ASCII strings `toLowerCase` maps exactly A-Z to a-z, what the kernel does.
  */
 import { padTo, wasmMemory } from '../../wasm/index.js';
 import { checkedText } from '../checked-text.js';
@@ -16,11 +15,17 @@ const kernel = new WebAssembly.Module(WASM_BYTES);
 /** Bytes of text a window holds; a text needs room for three bytes a code unit (to tell ASCII by its UTF-8 length). */
 const WINDOW_BYTES = 1 << 17;
 const WINDOW_ROWS = 1024;
-/** Most distinct columns of a row the kernel weighs (it sorts them by insertion); JavaScript weighs longer rows. */
-const MOST_DISTINCT = 128;
 const HEADER_BYTES = 64;
+/** Word slots hold four int32: the word's hash, its id + 1 (0 when empty), the address of its bytes, its length. */
+const WORD_SLOT_INTS = 4;
 /** Pair slots hold three int32: the first word's id + 1 (0 when empty), the second's id, the column. */
 const PAIR_SLOT_INTS = 3;
+
+/** Per byte, its lowercase if it is a word character in ASCII (natural's [\p{L}\p{N}_]), 0 otherwise. */
+const BYTE_CLASSES = Uint8Array.from({ length: 256 }, (_, byte) => {
+  const char = String.fromCharCode(byte);
+  return /^[a-zA-Z0-9_]$/.test(char) ? char.toLowerCase().charCodeAt(0) : 0;
+});
 
 type Weigh = (
   rows: number,
@@ -55,24 +60,26 @@ export class TfidfKernel {
 
   constructor(tables: TermTables, idf: Float32Array, tf: Float64Array, ngramMax: number) {
     const layout = new Layout();
+    const bitWords = Math.ceil(idf.length / 64);
+    const topWords = Math.ceil(bitWords / 64);
     const pairSlots = 2 ** Math.max(1, Math.ceil(Math.log2(2 * tables.pairs.length + 2)));
     const header = [
-      layout.take(tables.slots.byteLength),
+      layout.take(tables.slots.length * WORD_SLOT_INTS * 4),
       tables.slots.length - 1,
-      layout.take(tables.wordStarts.byteLength),
-      layout.take(tables.wordHashes.byteLength),
-      layout.take(tables.units.byteLength),
       layout.take(tables.unigramColumns.byteLength),
       layout.take(pairSlots * PAIR_SLOT_INTS * 4),
       32 - Math.log2(pairSlots),
       layout.take(idf.length * 8),
       layout.take(tf.byteLength),
       layout.take(idf.length * 4),
-      layout.take(idf.length * 4),
-      layout.take(MOST_DISTINCT * 8),
+      layout.take(bitWords * 8),
+      layout.take(topWords * 8),
+      topWords,
+      layout.take(idf.length * 8),
       ngramMax,
-      MOST_DISTINCT,
+      layout.take(256),
     ];
+    const wordsAt = layout.take(tables.units.length);
     this.textsAt = layout.take(WINDOW_BYTES);
     const textEndsAt = layout.take(WINDOW_ROWS * 4);
     const entries = WINDOW_BYTES + WINDOW_ROWS;
@@ -83,15 +90,14 @@ export class TfidfKernel {
     const memory = wasmMemory(layout.bytes);
     const { buffer } = memory;
     new Int32Array(buffer, 0, header.length).set(header);
-    const [slotsAt, , startsAt, hashesAt, unitsAt, unigramsAt, pairsAt, shift, idfAt, tfAt] = header as number[];
-    new Int32Array(buffer, slotsAt, tables.slots.length).set(tables.slots);
-    new Int32Array(buffer, startsAt, tables.wordStarts.length).set(tables.wordStarts);
-    new Int32Array(buffer, hashesAt, tables.wordHashes.length).set(tables.wordHashes);
-    new Uint16Array(buffer, unitsAt, tables.units.length).set(tables.units);
+    const [slotsAt, , unigramsAt, pairsAt, shift, idfAt, tfAt] = header as number[];
+    fillWordSlots(new Int32Array(buffer, slotsAt, tables.slots.length * WORD_SLOT_INTS), tables, wordsAt);
+    new Uint8Array(buffer, wordsAt, tables.units.length).set(tables.units);
     new Int32Array(buffer, unigramsAt, tables.unigramColumns.length).set(tables.unigramColumns);
     fillPairSlots(new Int32Array(buffer, pairsAt, pairSlots * PAIR_SLOT_INTS), tables.pairs, shift!);
     new Float64Array(buffer, idfAt, idf.length).set(idf);
     new Float64Array(buffer, tfAt, tf.length).set(tf);
+    new Uint8Array(buffer, header.at(-1)!, 256).set(BYTE_CLASSES);
     this.text = Buffer.from(buffer, this.textsAt, WINDOW_BYTES);
     this.textEnds = new Int32Array(buffer, textEndsAt, WINDOW_ROWS);
     this.indices = new Int32Array(buffer, indicesAt, entries);
@@ -143,6 +149,20 @@ export class TfidfKernel {
     for (let row = 0; row < weighed; row++) rows.indptr[first + row + 1] = start + entryEnds[row]!;
     return weighed;
   }
+}
+
+/**
+ * The term index's word slots with each word's hash, bytes and length beside its id, so a lookup
+ * reads one slot, not four tables. A word that is not ASCII gets length -1: no ASCII word matches it.
+ */
+function fillWordSlots(slots: Int32Array, tables: TermTables, wordsAt: number): void {
+  const { units, wordStarts, wordHashes } = tables;
+  tables.slots.forEach((entry, slot) => {
+    if (entry === 0) return;
+    const [from, to] = [wordStarts[entry - 1]!, wordStarts[entry]!];
+    const ascii = units.subarray(from, to).every((unit) => unit < 0x80);
+    slots.set([wordHashes[entry - 1]!, entry, wordsAt + from, ascii ? to - from : -1], slot * WORD_SLOT_INTS);
+  });
 }
 
 /** The pair table the kernel probes: open addressing from the top bits of a multiplicative hash of the two ids. */
