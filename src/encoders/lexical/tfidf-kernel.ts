@@ -2,8 +2,9 @@
  * TF-IDF rows of ASCII texts in WebAssembly (tfidf-rows.wat): a window of consecutive texts is
  * copied in as bytes, lowercased, scanned, looked up in copies of the term index's tables and
  * weighed there with the float64 operations of tfidf-rows.ts in the same order, so the rows are
- * bit-identical (test/tfidf-kernel.test.ts). A text that is not ASCII, too long for the window, has
- * or a count of 256 or more is left to the JavaScript path. For ASCII strings `toLowerCase` maps exactly A-Z to a-z, what the kernel does.
+ * bit-identical (test/tfidf-kernel.test.ts). A text that is not ASCII or too long for the window, or
+ * that has a count of 256 or more, is left to the JavaScript path. For an ASCII string `toLowerCase`
+ * maps exactly A-Z to a-z, which is what the kernel does.
  */
 import { padTo, wasmMemory } from '../../wasm/index.js';
 import { checkedText } from '../checked-text.js';
@@ -90,14 +91,14 @@ export class TfidfKernel {
     const memory = wasmMemory(layout.bytes);
     const { buffer } = memory;
     new Int32Array(buffer, 0, header.length).set(header);
-    const [slotsAt, , unigramsAt, pairsAt, shift, idfAt, tfAt] = header as number[];
+    const [slotsAt, , unigramsAt, pairsAt, shift, idfAt, tfAt, , , , , , , classesAt] = header as number[];
     fillWordSlots(new Int32Array(buffer, slotsAt, tables.slots.length * WORD_SLOT_INTS), tables, wordsAt);
     new Uint8Array(buffer, wordsAt, tables.units.length).set(tables.units);
     new Int32Array(buffer, unigramsAt, tables.unigramColumns.length).set(tables.unigramColumns);
     fillPairSlots(new Int32Array(buffer, pairsAt, pairSlots * PAIR_SLOT_INTS), tables.pairs, shift!);
     new Float64Array(buffer, idfAt, idf.length).set(idf);
     new Float64Array(buffer, tfAt, tf.length).set(tf);
-    new Uint8Array(buffer, header.at(-1)!, 256).set(BYTE_CLASSES);
+    new Uint8Array(buffer, classesAt, 256).set(BYTE_CLASSES);
     this.text = Buffer.from(buffer, this.textsAt, WINDOW_BYTES);
     this.textEnds = new Int32Array(buffer, textEndsAt, WINDOW_ROWS);
     this.indices = new Int32Array(buffer, indicesAt, entries);

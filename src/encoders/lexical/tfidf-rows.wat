@@ -9,9 +9,8 @@
 ;; column), 24 tf (float64 per count below 256), 28 counts (int32 per column), 32 column bits (int64
 ;; per 64 columns: the columns the row touched), 36 word bits (int64 per 64 words of column bits: the
 ;; words not zero), 40 word-bit words, 44 weights (float64 per column), 48 ngramMax, 52 byte classes
-;; (uint8 per byte: a word byte lowercased, 0 for any other). Counts and bits
-;; are zero between rows; the two levels of bits give the touched columns in ascending order without
-;; sorting them.
+;; (uint8 per byte: a word byte lowercased, 0 for any other). Counts and bits are zero between rows;
+;; the two levels of bits give the touched columns in ascending order without sorting them.
 ;;
 ;; weigh(rows, texts, textEnds, indices, values, entryEnds, tokens): row r is the bytes texts +
 ;; textEnds[r - 1] .. texts + textEnds[r] (from texts for row 0), lowercased in place (ASCII A-Z);
