@@ -8,6 +8,17 @@
  * A word is looked up by its offsets in the text (word-scanner.ts), in an open-addressing table of
  * the words' code units: a Map would need a string per word, hashed afresh each time.
  */
+/** A term index's tables, for the WebAssembly kernel (tfidf-kernel.ts), which finds words the same way. */
+export interface TermTables {
+  units: Uint16Array;
+  wordStarts: Int32Array;
+  wordHashes: Int32Array;
+  slots: Int32Array;
+  unigramColumns: Int32Array;
+  /** Each pair term as its first word id, its second word id and its column. */
+  pairs: [number, number, number][];
+}
+
 export class TermIndex {
   /** Every word's code units, word after word; word `id` is `units[wordStarts[id]..wordStarts[id + 1]]`. */
   private readonly units: Uint16Array;
@@ -53,6 +64,16 @@ export class TermIndex {
     this.unigramColumns = new Int32Array(this.wordCount).fill(-1);
     for (const [word, column] of unigrams) this.unigramColumns[word] = column;
     for (const [first, second, column] of pairs) this.pairColumns.set(first * this.wordCount + second, column);
+  }
+
+  tables(): TermTables {
+    const { units, wordStarts, wordHashes, slots, unigramColumns, wordCount } = this;
+    const pairs = [...this.pairColumns].map(([key, column]): [number, number, number] => [
+      Math.floor(key / wordCount),
+      key % wordCount,
+      column,
+    ]);
+    return { units, wordStarts, wordHashes, slots, unigramColumns, pairs };
   }
 
   /** The id of the word `text.slice(start, end)`, -1 when no term holds it. */

@@ -7,54 +7,14 @@
  * counting terms in a Map and sorting its keys, so every value is bit-identical.
  */
 import type { TfidfSettings } from '../encoder.js';
-import type { TermIndex } from './term-index.js';
-import { WordScanner } from './word-scanner.js';
 import { checkedText } from '../checked-text.js';
-
-export interface WeighedRows {
-  indptr: Int32Array;
-  indices: Int32Array;
-  values: Float32Array;
-  /** Per text, how many of its terms are in the vocabulary. */
-  tokens: Int32Array;
-}
+import type { RowsUnderway } from './rows-underway.js';
+import type { TermIndex } from './term-index.js';
+import { TfidfKernel } from './tfidf-kernel.js';
+import { WordScanner } from './word-scanner.js';
 
 /** Term frequencies below this are read from a table of `1 + ln(count)` (or `count`), not computed per term. */
 const TF_TABLE_SIZE = 256;
-
-/** The CSR rows of one batch of texts while they are weighed, part by part; entries grow by doubling. */
-export class RowsUnderway {
-  readonly indptr: Int32Array;
-  readonly tokens: Int32Array;
-  indices: Int32Array;
-  values: Float32Array;
-
-  constructor(readonly rows: number) {
-    this.indptr = new Int32Array(rows + 1);
-    this.tokens = new Int32Array(rows);
-    this.indices = new Int32Array(Math.max(16, rows * 16));
-    this.values = new Float32Array(this.indices.length);
-  }
-
-  /** Makes room for `entries` entries in all. */
-  reserve(entries: number): void {
-    if (entries <= this.indices.length) return;
-    const capacity = Math.max(2 * this.indices.length, entries);
-    const indices = new Int32Array(capacity);
-    const values = new Float32Array(capacity);
-    indices.set(this.indices);
-    values.set(this.values);
-    this.indices = indices;
-    this.values = values;
-  }
-
-  /** The rows, once every one is weighed: the entries copied to their exact length. */
-  finish(): WeighedRows {
-    const entries = this.indptr[this.rows]!;
-    const { indptr, tokens } = this;
-    return { indptr, indices: this.indices.slice(0, entries), values: this.values.slice(0, entries), tokens };
-  }
-}
 
 export class TfidfRows {
   /** Per column, the current text's term count (zero between texts). */
@@ -65,6 +25,7 @@ export class TfidfRows {
   private readonly tf: Float64Array;
   private wordIds = new Int32Array(64);
   private readonly scanner = new WordScanner();
+  private readonly kernel: TfidfKernel;
 
   constructor(
     private readonly index: TermIndex,
@@ -75,18 +36,28 @@ export class TfidfRows {
     this.touched = new Int32Array(idf.length);
     this.weights = new Float64Array(idf.length);
     this.tf = Float64Array.from({ length: TF_TABLE_SIZE }, (_, count) => this.termFrequency(count));
+    this.kernel = new TfidfKernel(index.tables(), idf, this.tf, options.ngramMax);
   }
 
-  /** Weighs `texts[from]` to `texts[to - 1]` into `rows` (which numbers them from 0); `from` numbers the texts in errors. */
+  /**
+   * Weighs `texts[from]` to `texts[to - 1]` into `rows` (which numbers them from 0); `from` numbers the texts in errors.
+   * Runs of ASCII texts go to the kernel; a text it leaves is weighed here, in its place.
+   */
   weigh(texts: readonly string[], from: number, to: number, rows: RowsUnderway): void {
-    const { indptr, tokens } = rows;
-    for (let text = from; text < to; text++) {
-      const start = indptr[text]!;
-      const distinct = this.count(texts[text]!, text);
-      rows.reserve(start + distinct);
-      tokens[text] = this.writeRow(distinct, rows.indices, rows.values, start);
-      indptr[text + 1] = start + distinct;
+    for (let text = from; text < to;) {
+      const copied = this.kernel.fill(texts, text, to);
+      const weighed = copied > 0 ? this.kernel.weigh(copied, rows, text) : 0;
+      text += weighed;
+      if (copied === 0 || weighed < copied) this.weighOne(texts[text]!, text++, rows);
     }
+  }
+
+  private weighOne(text: string, index: number, rows: RowsUnderway): void {
+    const start = rows.indptr[index]!;
+    const distinct = this.count(text, index);
+    rows.reserve(start + distinct);
+    rows.tokens[index] = this.writeRow(distinct, rows.indices, rows.values, start);
+    rows.indptr[index + 1] = start + distinct;
   }
 
   /** Counts the text's known terms into `counts`; returns how many distinct columns it touched. */

@@ -33,7 +33,8 @@ import {
   type TfidfState,
 } from './tfidf-state.js';
 import { TermIndex } from './term-index.js';
-import { RowsUnderway, TfidfRows } from './tfidf-rows.js';
+import { RowsUnderway } from './rows-underway.js';
+import { TfidfRows } from './tfidf-rows.js';
 import { wordsOf } from './words.js';
 
 export { TFIDF_STATE_FILE };
