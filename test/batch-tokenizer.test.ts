@@ -197,6 +197,22 @@ describe('batch tokenizer parity with StaticEncoder.tokenize', () => {
     }
   });
 
+  it('leaves to tokenize a text whose added token comes after maxTokens ids', () => {
+    const capped = 'a b c d e f g h i [CLS]';
+    const texts = ['net profit', capped, 'a b c d e f g h i', 'net loss'];
+    expect(expectTokenizeParity(batchTokenizer(), texts, 7)).toEqual([capped]);
+  });
+
+  it('grows the area for ids when a window of rows does not fit it, with the same ids', () => {
+    const grow = vi.spyOn(ChunkTable.prototype, 'growOut');
+    const texts = Array.from({ length: 9 }, (_, i) => `${'net profit rose '.repeat(20 * i)}${'x'.repeat(i)}`);
+    const callsAtStart = grow.mock.calls.length;
+    expect(expectTokenizeParity(batchTokenizer(), texts, 512)).toEqual([]);
+    // One call at the table's start and one per window; more only when rows did not fit.
+    expect(grow.mock.calls.length - callsAtStart).toBeGreaterThan(2);
+    grow.mockRestore();
+  });
+
   it('leaves to tokenize a text whose chunks do not fit an empty table, and takes the others', () => {
     const long = Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ');
     const texts = ['net profit', long, 'net loss'];

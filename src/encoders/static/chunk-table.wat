@@ -175,7 +175,9 @@
     (param $rowCounts i32) (param $out i32) (param $outEnd i32) (param $maxTokens i32) (param $unknown i32)
     (result i32)
     (local $r i32) (local $state i32) (local $record i32) (local $recordsEnd i32) (local $ids i32)
-    (local $total i32) (local $kept i32) (local $at i32) (local $idsEnd i32) (local $id i32)
+    (local $kept i32) (local $at i32) (local $idsEnd i32) (local $id i32) (local $room i32)
+    ;; Ids that fit before outEnd; a row that does not fit is written again once the area has grown.
+    (local.set $room (i32.shr_u (i32.sub (local.get $outEnd) (local.get $out)) (i32.const 2)))
     (local.set $r (local.get $from))
     (block $rowsDone
       (loop $rowsLoop
@@ -183,34 +185,20 @@
         (local.set $state (i32.load (i32.add (local.get $rowState) (i32.shl (local.get $r) (i32.const 2)))))
         (if (i32.eq (local.get $state) (i32.const 2))
           (then (i32.store offset=32 (i32.const 0) (i32.const 2)) (return (local.get $r))))
+        (local.set $record (i32.add (local.get $records) (i32.shl
+          (i32.load (i32.add (local.get $rowRecords) (i32.shl (local.get $r) (i32.const 2))))
+          (i32.const 2))))
         (local.set $recordsEnd (i32.add (local.get $records) (i32.shl
           (i32.load offset=4 (i32.add (local.get $rowRecords) (i32.shl (local.get $r) (i32.const 2))))
           (i32.const 2))))
-        ;; A chunk JavaScript must see sends the whole row there; else the row's ids must fit before outEnd.
-        (local.set $total (i32.const 0))
-        (local.set $record (i32.add (local.get $records) (i32.shl
-          (i32.load (i32.add (local.get $rowRecords) (i32.shl (local.get $r) (i32.const 2))))
-          (i32.const 2))))
-        (block $checked
-          (loop $check
-            (br_if $checked (i32.ge_u (local.get $record) (local.get $recordsEnd)))
-            (local.set $ids (i32.load offset=12 (i32.load (local.get $record))))
-            (if (i32.le_s (local.get $ids) (i32.const 0))
-              (then (i32.store offset=32 (i32.const 0) (i32.const 2)) (return (local.get $r))))
-            (local.set $total (i32.add (local.get $total) (i32.load (local.get $ids))))
-            (local.set $record (i32.add (local.get $record) (i32.const 4)))
-            (br $check)))
-        (if (i32.gt_u (local.get $total) (local.get $maxTokens)) (then (local.set $total (local.get $maxTokens))))
-        (if (i32.gt_u (i32.add (local.get $out) (i32.shl (local.get $total) (i32.const 2))) (local.get $outEnd))
-          (then (i32.store offset=32 (i32.const 0) (i32.const 1)) (return (local.get $r))))
         (local.set $kept (i32.const 0))
-        (local.set $record (i32.add (local.get $records) (i32.shl
-          (i32.load (i32.add (local.get $rowRecords) (i32.shl (local.get $r) (i32.const 2))))
-          (i32.const 2))))
+        ;; One pass: a chunk JavaScript must see sends the whole row there, even past the cap.
         (block $rowDone
           (loop $recordsLoop
             (br_if $rowDone (i32.ge_u (local.get $record) (local.get $recordsEnd)))
             (local.set $ids (i32.load offset=12 (i32.load (local.get $record))))
+            (if (i32.le_s (local.get $ids) (i32.const 0))
+              (then (i32.store offset=32 (i32.const 0) (i32.const 2)) (return (local.get $r))))
             (local.set $at (i32.add (local.get $ids) (i32.const 4)))
             (local.set $idsEnd (i32.add (local.get $at) (i32.shl (i32.load (local.get $ids)) (i32.const 2))))
             (block $idsDone
@@ -220,7 +208,9 @@
                 (if (i32.ne (local.get $id) (local.get $unknown))
                   (then
                     (if (i32.eq (local.get $kept) (local.get $maxTokens))
-                      (then (local.set $state (i32.const 1)) (br $rowDone)))
+                      (then (local.set $state (i32.const 1)) (br $idsDone)))
+                    (if (i32.eq (local.get $kept) (local.get $room))
+                      (then (i32.store offset=32 (i32.const 0) (i32.const 1)) (return (local.get $r))))
                     (i32.store (i32.add (local.get $out) (i32.shl (local.get $kept) (i32.const 2))) (local.get $id))
                     (local.set $kept (i32.add (local.get $kept) (i32.const 1)))))
                 (local.set $at (i32.add (local.get $at) (i32.const 4)))
@@ -230,6 +220,7 @@
         (i32.store (i32.add (local.get $rowCounts) (i32.shl (local.get $r) (i32.const 2))) (local.get $kept))
         (i32.store (i32.add (local.get $rowState) (i32.shl (local.get $r) (i32.const 2))) (local.get $state))
         (local.set $out (i32.add (local.get $out) (i32.shl (local.get $kept) (i32.const 2))))
+        (local.set $room (i32.sub (local.get $room) (local.get $kept)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowsLoop)))
     (local.get $to)))
