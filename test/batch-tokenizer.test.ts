@@ -170,12 +170,47 @@ describe('batch tokenizer parity with StaticEncoder.tokenize', () => {
     }, 120_000);
   }
 
+  it('keeps one entry per distinct chunk around the 8-byte in-slot keys and the 16-byte whitespace scan', () => {
+    // Chunks of 1 to 40 bytes sharing their first 8 or 16 bytes, at every offset from a 16-byte step,
+    // after runs of 1 to 17 whitespace bytes: a key compared past its length, or cut short, merges two
+    // chunks (wrong ids) or splits one (more entries).
+    const words = Array.from({ length: 40 }, (_, n) => 'unbelievablyprofitablecompanies!'.repeat(2).slice(0, n + 1));
+    const gaps = [' ', '\t', ' \n', '\r\n  ', ' '.repeat(15), ' '.repeat(16), '\t'.repeat(17)];
+    const texts = words.flatMap((word, w) =>
+      gaps.map((gap, g) => `${'x'.repeat((w + g) % 17)}${gap}${word}${gap}é${word}`),
+    );
+    const distinct = new Set(texts.flatMap((text) => text.split(/[ \t\n\r]+/).filter((chunk) => chunk !== '')));
+    const roomy = batchTokenizer();
+    expect(expectTokenizeParity(roomy, texts, 512)).toEqual([]);
+    expect(roomy.cacheSize).toBe(distinct.size);
+    // A table bounded at exactly these entries: at its fullest, with longer probe runs.
+    const crowded = batchTokenizer(distinct.size);
+    expect(expectTokenizeParity(crowded, texts, 512)).toEqual([]);
+    expect(crowded.cacheSize).toBe(distinct.size);
+  });
+
   it('leaves to tokenize exactly the texts with a lone surrogate or an added token', () => {
     const texts = ['Net profit', 'a\uD800b', 'buy [UNK] now', 'loss', 'sell\t[SEP]', '[CLS]', 'ok'];
     for (let pass = 0; pass < 2; pass++) {
       const fallbacks = expectTokenizeParity(batchTokenizer(), texts, 512);
       expect(fallbacks).toEqual(['a\uD800b', 'buy [UNK] now', 'sell\t[SEP]', '[CLS]']);
     }
+  });
+
+  it('leaves to tokenize a text whose added token comes after maxTokens ids', () => {
+    const capped = 'a b c d e f g h i [CLS]';
+    const texts = ['net profit', capped, 'a b c d e f g h i', 'net loss'];
+    expect(expectTokenizeParity(batchTokenizer(), texts, 7)).toEqual([capped]);
+  });
+
+  it('grows the area for ids when a window of rows does not fit it, with the same ids', () => {
+    const grow = vi.spyOn(ChunkTable.prototype, 'growOut');
+    const texts = Array.from({ length: 9 }, (_, i) => `${'net profit rose '.repeat(20 * i)}${'x'.repeat(i)}`);
+    const callsAtStart = grow.mock.calls.length;
+    expect(expectTokenizeParity(batchTokenizer(), texts, 512)).toEqual([]);
+    // One call at the table's start and one per window; more only when rows did not fit.
+    expect(grow.mock.calls.length - callsAtStart).toBeGreaterThan(2);
+    grow.mockRestore();
   });
 
   it('leaves to tokenize a text whose chunks do not fit an empty table, and takes the others', () => {

@@ -20,6 +20,8 @@ const FULL = 6;
 const MISSES = 7;
 const STOP_REASON = 8;
 const SLOT_BYTES = 16;
+/** Keys of at most this many bytes are held in their slot, not the arena (chunk-table.wat). */
+const SLOT_KEY_BYTES = 8;
 /** A slot's ids address marking a chunk whose rows JavaScript tokenizes. */
 const CHUNK_FOR_JAVASCRIPT = -1;
 /** `rowState` values: a row whose text was cut before tokenizing, and one left to JavaScript. */
@@ -134,10 +136,12 @@ export class ChunkTable {
     return new Int32Array(this.memory.buffer, this.window.misses, this.int32()[MISSES]);
   }
 
-  /** The UTF-8 key of `slot`. */
+  /** The UTF-8 key of `slot`: in the slot itself when it is short, else in the arena. */
   key(slot: number): Uint8Array {
     const fields = this.int32();
-    return new Uint8Array(this.memory.buffer, fields[(slot >> 2) + 1], fields[(slot >> 2) + 2]);
+    const length = fields[(slot >> 2) + 2]!;
+    const at = length <= SLOT_KEY_BYTES ? slot : fields[(slot >> 2) + 1]!;
+    return new Uint8Array(this.memory.buffer, at, length);
   }
 
   /**
