@@ -96,8 +96,10 @@ function fields<T>(
 function string({ min = 0, max = Infinity, pattern }: { min?: number; max?: number; pattern?: RegExp } = {}) {
   return (value: unknown, path: string): string => {
     if (typeof value !== 'string') throw new ManifestIssue(path, 'expected a string');
-    if (value.length < min || value.length > max || (pattern && !pattern.test(value)))
-      throw new ManifestIssue(path, `${JSON.stringify(value.slice(0, 80))} is not a valid value here`);
+    if (value.length < min || value.length > max)
+      throw new ManifestIssue(path, `${value.length} characters, expected ${min} to ${max}`);
+    if (pattern && !pattern.test(value))
+      throw new ManifestIssue(path, `${JSON.stringify(value.slice(0, 80))} does not match ${pattern}`);
     return value;
   };
 }
@@ -106,8 +108,14 @@ function number({ integer = false, min = -Infinity, max = Infinity, above }: Num
   return (value: unknown, path: string): number => {
     if (typeof value !== 'number' || !Number.isFinite(value)) throw new ManifestIssue(path, 'expected a number');
     if (integer && !Number.isSafeInteger(value)) throw new ManifestIssue(path, `${value} is not an integer`);
-    if (value < min || value > max || (above !== undefined && value <= above))
-      throw new ManifestIssue(path, `${value} is out of range`);
+    if (value < min || value > max || (above !== undefined && value <= above)) {
+      const bounds = [
+        min > -Infinity && `at least ${min}`,
+        above !== undefined && `above ${above}`,
+        max < Infinity && `at most ${max}`,
+      ];
+      throw new ManifestIssue(path, `${value} is out of range: expected ${bounds.filter(Boolean).join(' and ')}`);
+    }
     return value;
   };
 }
