@@ -44,6 +44,21 @@ export async function digestModels(refs: readonly ModelRef[]): Promise<string> {
 }
 
 export function digestSettings(settings: Record<string, unknown>): string {
-  const sorted = Object.fromEntries(Object.entries(settings).sort(([a], [b]) => a.localeCompare(b)));
+  const sorted = Object.fromEntries(Object.entries(settings).sort(([a], [b]) => compareNames(a, b)));
   return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
+}
+
+const LETTERS = /^[A-Za-z]+$/;
+
+/**
+ * `localeCompare`'s order, in which journals were first digested, without loading ICU's collator
+ * (~5 ms of a 1-row predict): for names of ASCII letters it is alphabetical ignoring case, then, between
+ * names equal but for case, lowercase first at the first difference. Other names go to `localeCompare`.
+ */
+export function compareNames(a: string, b: string): number {
+  if (!LETTERS.test(a) || !LETTERS.test(b)) return a.localeCompare(b);
+  const lowerA = a.toLowerCase();
+  const lowerB = b.toLowerCase();
+  if (lowerA !== lowerB) return lowerA < lowerB ? -1 : 1;
+  return a === b ? 0 : a < b ? 1 : -1;
 }
