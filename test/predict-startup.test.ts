@@ -15,10 +15,7 @@ const modelDir = path.join(dir, 'linear');
 const input = path.join(dir, 'one-row.txt');
 const loadedList = path.join(dir, 'loaded.txt');
 
-/**
- * What a linear checkpoint's predict never needs: other commands, training, export, serving, TensorFlow.js,
- * the hub client, natural (TF-IDF fitting), zod (the manifest and the resume journal are checked by hand).
- */
+/** What a linear checkpoint's predict never needs: other commands, training, export, serving, TensorFlow.js, the hub client, natural (TF-IDF fitting). */
 const NOT_FOR_PREDICT = [
   /\/src\/cli\/commands\/(train|eval|cv|distill|export|worker|serve)\.ts$/,
   /\/src\/(recipes|distill|export|serve|report|zero-shot)\//,
@@ -26,7 +23,6 @@ const NOT_FOR_PREDICT = [
   /\/node_modules\/@tensorflow\//,
   /\/node_modules\/@huggingface\/(hub|transformers)\//,
   /\/node_modules\/natural\//,
-  /\/node_modules\/zod\//,
 ];
 
 function modulesLoadedBy(...args: string[]): string[] {

@@ -1,13 +1,124 @@
 /** `headstart.json`: the checkpoint manifest, validated strictly before anything else is read. */
 import { createHash } from 'node:crypto';
+import * as z from 'zod';
 import { ModelError } from '../errors.js';
-import { checkManifestShape, ManifestIssue, type Manifest } from './manifest-schema.js';
+import type { HeadSpec } from '../heads/index.js';
 
-export { CHECKPOINT_FORMAT, type Manifest } from './manifest-schema.js';
+export const CHECKPOINT_FORMAT = 'headstart-checkpoint';
 /** 2: the manifest carries the sha256 of its own text (`manifestSha256`). */
 export const CHECKPOINT_FORMAT_VERSION = 2;
 export const MANIFEST_FILE = 'headstart.json';
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+const fileRecord = z.strictObject({
+  name: z.string().min(1).max(128),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+const staticSpec = z.strictObject({
+  type: z.literal('static'),
+  model: z.string().min(1),
+  maxTokens: z.number().int().positive(),
+  /** A fine-tuned table and its tokenizer, stored in the checkpoint (listed in `stateFiles`). */
+  tuned: z.strictObject({ table: z.string().min(1), tokenizer: z.string().min(1) }).optional(),
+});
+const transformerSpec = z.strictObject({
+  type: z.literal('transformer'),
+  model: z.string().min(1),
+  dtype: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4']),
+  pooling: z.enum(['mean', 'cls', 'none']),
+  normalize: z.boolean(),
+  maxTokens: z.number().int().positive(),
+});
+const tfidfSettings = {
+  ngramMax: z.union([z.literal(1), z.literal(2)]),
+  minDf: z.number().int().positive(),
+  maxFeatures: z.number().int().positive(),
+  sublinearTf: z.boolean(),
+};
+
+const encoderSpec = z.discriminatedUnion('type', [
+  staticSpec,
+  transformerSpec,
+  z.strictObject({ type: z.literal('tfidf'), ...tfidfSettings }),
+  z.strictObject({
+    type: z.literal('concat'),
+    tfidf: z.strictObject(tfidfSettings),
+    /** A pretrained encoder (ConcatEncoder refuses a fine-tuned table). */
+    dense: z.discriminatedUnion('type', [staticSpec, transformerSpec]),
+    denseWeight: z.number().positive(),
+  }),
+]);
+
+const headSpec = z
+  .strictObject({
+    type: z.enum(['linear', 'mlp']),
+    inputDim: z.number().int().positive(),
+    numLabels: z.number().int().min(1),
+    multiLabel: z.boolean(),
+    hidden: z.number().int().nonnegative(),
+    dropout: z.number().min(0).max(1),
+    standardize: z.boolean(),
+    /** 'sparse': a linear head over CSR rows (TF-IDF); absent in checkpoints of dense heads. */
+    input: z.literal('sparse').optional(),
+  })
+  .transform((spec, context): HeadSpec => {
+    const { type, standardize, input, ...shape } = spec;
+    if (input === undefined) return { type, ...shape, standardize };
+    if (type === 'linear' && !standardize) return { type, ...shape, standardize, input };
+    context.addIssue({
+      code: 'custom',
+      message: 'a head over sparse rows is linear and unstandardised',
+      path: ['input'],
+    });
+    return z.NEVER;
+  });
+
+const encoderRecord = z.strictObject({
+  spec: encoderSpec,
+  fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Files holding the encoder's own state (a fitted TF-IDF vocabulary); names listed in `files`. */
+  stateFiles: z.array(z.string()),
+});
+
+/** An encoder+head pair fused with the primary one; its files carry `prefix` in the checkpoint. */
+const fusionMember = z.strictObject({
+  prefix: z.string().regex(/^m[0-9]+-$/),
+  encoder: encoderRecord,
+  head: z.strictObject({ spec: headSpec, files: z.array(z.string()) }),
+});
+
+export const manifestSchema = z.strictObject({
+  format: z.literal(CHECKPOINT_FORMAT),
+  formatVersion: z.number().int().positive(),
+  /** sha256 of this file's bytes with this value written as 64 zeros (sealManifest). */
+  manifestSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  libraryVersion: z.string(),
+  createdAt: z.string(),
+  encoder: encoderRecord,
+  labels: z.array(z.string().min(1)).min(1),
+  multiLabel: z.boolean(),
+  head: z.strictObject({ spec: headSpec, files: z.array(z.string()) }),
+  /** Probability-level fusion: weights (primary first) and the other members. */
+  fusion: z
+    .strictObject({
+      weights: z.array(z.number().nonnegative()).min(2),
+      members: z.array(fusionMember).min(1),
+    })
+    .optional(),
+  /** Temperature scaling applied to the (fused) probabilities. */
+  calibration: z.strictObject({ temperature: z.number().positive() }).optional(),
+  /** Probabilities divided by class priors^alpha before temperature scaling. */
+  priorCorrection: z
+    .strictObject({ alpha: z.number().min(0).max(1), priors: z.array(z.number().positive()) })
+    .optional(),
+  /** Free-form record of how the model was trained (options, data summary, metrics). */
+  training: z.record(z.string(), z.unknown()),
+  files: z.array(fileRecord).min(1),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
 
 const UNSEALED = '0'.repeat(64);
 const SEAL = /"manifestSha256": "([0-9a-f]{64})"/g;
@@ -49,17 +160,6 @@ function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-function checkedShape(json: unknown, file: string): Manifest {
-  try {
-    return checkManifestShape(json);
-  } catch (issue) {
-    if (!(issue instanceof ManifestIssue)) throw issue;
-    throw new ModelError('CHECKPOINT_MANIFEST_INVALID', `invalid manifest: ${issue.message}`, {
-      location: { file, field: issue.path || undefined },
-    });
-  }
-}
-
 export function parseManifest(bytes: Buffer, file: string): Manifest {
   if (bytes.byteLength > MAX_MANIFEST_BYTES) {
     throw new ModelError(
@@ -90,7 +190,19 @@ export function parseManifest(bytes: Buffer, file: string): Manifest {
     );
   }
   verifySeal(text, file);
-  const manifest = checkedShape(json, file);
+  // Parsed once per load: zod's compiled fast path would cost more to build (new Function) than it saves.
+  const parsed = manifestSchema.safeParse(json, { jitless: true });
+  if (!parsed.success) {
+    const [issue] = parsed.error.issues;
+    throw new ModelError(
+      'CHECKPOINT_MANIFEST_INVALID',
+      `invalid manifest: ${issue?.message ?? 'does not match the schema'}`,
+      {
+        location: { file, field: issue?.path.join('.') || undefined },
+      },
+    );
+  }
+  const manifest = parsed.data;
   if (manifest.head.spec.numLabels !== manifest.labels.length) {
     throw new ModelError(
       'CHECKPOINT_LABELS_MISMATCH',

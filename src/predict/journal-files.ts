@@ -4,6 +4,7 @@
  * O_NOFOLLOW, and what an interrupted run left there, checked before anything is written.
  */
 import { constants, promises as fs } from 'node:fs';
+import * as z from 'zod';
 import { environmentError, UsageError } from '../errors.js';
 
 export interface RunIdentity {
@@ -24,42 +25,21 @@ export function temporaryPath(output: string): string {
   return `${progressPath(output)}.tmp`;
 }
 
-export const JOURNAL_VERSION = 1 as const;
+export const JOURNAL_VERSION = 1;
 
-export interface JournalState {
-  version: typeof JOURNAL_VERSION;
-  identity: RunIdentity;
-  rows: number;
-  bytes: number;
-  truncated: number;
-  empty: number;
-  invalidUtf8: number;
-  unreadable: number;
-}
+const journalSchema = z.object({
+  version: z.literal(JOURNAL_VERSION),
+  identity: z.object({ input: z.string(), models: z.string(), settings: z.string() }),
+  rows: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  truncated: z.number().int().nonnegative(),
+  empty: z.number().int().nonnegative(),
+  // Absent in the records of versions that could not flag rows.
+  invalidUtf8: z.number().int().nonnegative().default(0),
+  unreadable: z.number().int().nonnegative().default(0),
+});
 
-/** The progress record in `json`, if it is one (checked by hand: zod cost ~12 ms of predict's start-up). */
-function journalState(json: unknown): JournalState | undefined {
-  const record = (json ?? {}) as Record<string, unknown>;
-  const identity = (record.identity ?? {}) as Record<string, unknown>;
-  const count = (value: unknown, absent?: number) =>
-    value === undefined ? absent : Number.isSafeInteger(value) && (value as number) >= 0 ? value : undefined;
-  const state = {
-    version: record.version,
-    identity: { input: identity.input, models: identity.models, settings: identity.settings },
-    rows: count(record.rows),
-    bytes: count(record.bytes),
-    truncated: count(record.truncated),
-    empty: count(record.empty),
-    // Absent in the records of versions that could not flag rows.
-    invalidUtf8: count(record.invalidUtf8, 0),
-    unreadable: count(record.unreadable, 0),
-  };
-  const valid =
-    state.version === JOURNAL_VERSION &&
-    Object.values(state.identity).every((value) => typeof value === 'string') &&
-    Object.values(state).every((value) => value !== undefined);
-  return valid ? (state as JournalState) : undefined;
-}
+export type JournalState = z.infer<typeof journalSchema>;
 
 /** The journal's files beside `output`: the partial output, the progress record and its temporary. */
 function journalFiles(output: string): [string, string, string] {
@@ -151,7 +131,8 @@ async function readJournal(output: string): Promise<JournalState | undefined> {
   } catch {
     return undefined;
   }
-  return journalState(safeJson(text));
+  const parsed = journalSchema.safeParse(safeJson(text));
+  return parsed.success ? parsed.data : undefined;
 }
 
 function safeJson(text: string): unknown {
