@@ -265,7 +265,8 @@ ${comparisonTable(result.comparison)}
 ## Per-row budget (in process, one thread)
 
 µs per row for the ${result.rows.toLocaleString('en')} rows, through the classifier's public API: read/parse (the rows file), tokenize
-(the primary static encoder's WordPiece), embed (its table sums and normalisation: embed minus a warm tokenize pass),
+(the primary static encoder's WordPiece through its chunk table: its embed pass minus the sums), embed (its table sums and
+normalisation, timed again on the ids that pass found),
 head (\`predictProba\` given the embeddings), decide, serialise (JSONL), write (per chunk, fsynced). Without process
 start-up and model loading, which the table above includes.
 

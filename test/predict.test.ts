@@ -233,9 +233,9 @@ describe('headstart predict', () => {
     expect(autoWorkers(1_000_000, 1, 1)).toBe(0);
     // Busy cores: a worker would only take time from the main thread.
     expect(autoWorkers(1_000_000, 0.3, 2)).toBe(0);
-    expect(autoWorkers(100_000, 0.8, 2)).toBe(1);
-    expect(autoWorkers(100_000, 2, 2)).toBe(1);
-    expect(autoWorkers(100_000, 3.4, 8)).toBe(3);
+    expect(autoWorkers(THREADS_FROM_ROWS, 0.8, 2)).toBe(1);
+    expect(autoWorkers(THREADS_FROM_ROWS, 2, 2)).toBe(1);
+    expect(autoWorkers(THREADS_FROM_ROWS, 3.4, 8)).toBe(3);
     expect(autoWorkers(undefined, 7.5, 8)).toBe(7);
   });
 

@@ -6,11 +6,11 @@ import { physicalCoreCount } from '../encoders/index.js';
 
 /**
  * Below this many rows, `--workers auto` classifies on the main thread alone: a worker thread takes
- * 0.1-0.4 s CPU to start (its own modules and models) and more to warm its own kernels, and a shorter
- * run is over before it pays that back. At 100k rows, with a core idle, one worker measured about
- * even for one MLP head and 1.2x for the auto checkpoint (docs/decisions/performance.md).
+ * 0.1-0.2 s CPU to start (its own modules and models) and more to warm its own kernels, and a shorter
+ * run is over before it pays that back. On 2 idle cores one worker measured 0.93x the main thread for
+ * one MLP head at 100k rows and 1.09x at 200k (auto's checkpoint 1.06x and 1.19x): docs/decisions/performance.md.
  */
-export const THREADS_FROM_ROWS = 100_000;
+export const THREADS_FROM_ROWS = 200_000;
 
 /**
  * An input file's rows guessed from its size before it is read, to start workers while the models
