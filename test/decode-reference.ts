@@ -1,10 +1,11 @@
 /**
  * The oracle for the fast paths of src/data/decode.ts: its decoder as it was before them (issue 23,
- * fourth round), one line at a time (a Buffer, a validity check and a decode per line).
+ * fourth round), one line at a time (a Buffer, a validity check and a decode per line). The error it
+ * throws is built by the decoder's own `invalidUtf8`: the fast paths changed how lines are split and
+ * checked, not how an invalid one is described.
  */
 import { isUtf8 } from 'node:buffer';
-import { DataError } from '../src/errors.js';
-import type { ByteEncoding, DecodedLine } from '../src/data/decode.js';
+import { invalidUtf8, type ByteEncoding, type DecodedLine } from '../src/data/decode.js';
 
 const LF = 0x0a;
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -52,40 +53,4 @@ export async function* decodeLineBlocksOneByOne(
     if (from < chunk.length) pending.push(chunk.subarray(from));
   }
   if (pending.length > 0) yield [decode(Buffer.concat(pending), false)];
-}
-
-/**
- * Byte offset of the first invalid sequence in `bytes`. Everything before it decodes exactly, so the
- * UTF-8 length of the text before the first U+FFFD that is not a literal EF BF BD is that offset.
- */
-function firstInvalidUtf8Offset(bytes: Buffer): number {
-  const text = bytes.toString('utf8');
-  for (let i = text.indexOf('\uFFFD'); i !== -1; i = text.indexOf('\uFFFD', i + 1)) {
-    const offset = Buffer.byteLength(text.slice(0, i));
-    if (!(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)) return offset;
-  }
-  return 0;
-}
-
-function invalidUtf8(file: string, line: number, bodyStart: number, body: Buffer): DataError {
-  const offset = firstInvalidUtf8Offset(body);
-  // The body failed to decode, so it has a byte at the first invalid offset.
-  const byte = body[offset] ?? 0;
-  return new DataError(
-    'INVALID_UTF8',
-    `invalid UTF-8 at byte offset ${bodyStart + offset} (byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')}${latin1Diagnosis(body, byte)})`,
-    {
-      location: { file, line },
-      hint: 'if the file is ISO-8859-1 (latin-1), pass --encoding latin1; to read it anyway, --encoding utf-8-replace replaces bad bytes with U+FFFD and flags the rows',
-    },
-  );
-}
-
-/**
- * ISO-8859-1 text read as UTF-8 fails on its accented letters: a lone byte 0xA0-0xFF between ASCII
- * characters. When no byte of the line forms a valid multi-byte UTF-8 sequence, say what it would be.
- */
-function latin1Diagnosis(body: Buffer, byte: number): string {
-  if (byte < 0xa0 || /[\u0080-\uFFFC\u{10000}-\u{10FFFF}]/u.test(body.toString('utf8'))) return '';
-  return `, which is "${String.fromCharCode(byte)}" in ISO-8859-1: the file looks like latin-1, not UTF-8`;
 }

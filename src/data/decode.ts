@@ -155,7 +155,8 @@ function firstInvalidUtf8Offset(bytes: Buffer): number {
   return 0;
 }
 
-function invalidUtf8(file: string, line: number, bodyStart: number, body: Buffer): DataError {
+/** The error for a line that is not UTF-8: its first invalid byte, and whether the file looks like latin-1. */
+export function invalidUtf8(file: string, line: number, bodyStart: number, body: Buffer): DataError {
   const offset = firstInvalidUtf8Offset(body);
   // The body failed to decode, so it has a byte at the first invalid offset.
   const byte = body[offset] ?? 0;
